@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define G_LOG_DOMAIN "matterd"
+
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "md-error.h"
+
+typedef struct {
+  const char *group;
+  const char *key;
+  guint64 min;
+  guint64 max;
+  gboolean hex;         /* written as 0x... in messages */
+  gsize offset;         /* of the guint in MdConfig */
+  gssize isset_offset;  /* of a gboolean set when present, or -1 */
+} ConfigKey;
+
+#define FIELD(name) offsetof(MdConfig, name)
+
+static const ConfigKey config_keys[] = {
+  { "Node", "VendorId", 0x0001, 0xFFFE, TRUE, FIELD(vendor_id), -1 },
+  { "Node", "ProductId", 0x0001, 0xFFFF, TRUE, FIELD(product_id), -1 },
+  { "Node", "Discriminator", 0, 4095, FALSE, FIELD(discriminator), FIELD(has_discriminator) },
+  { "Node", "SupportedFabrics", 5, 254, FALSE, FIELD(supported_fabrics), -1 },
+  { "Network", "Port", 0, 65535, FALSE, FIELD(port), -1 },
+};
+
+void
+md_config_init(MdConfig *config)
+{
+  *config = (MdConfig) {
+    .vendor_id = 0xFFF1,
+    .product_id = 0x8000,
+    .discriminator = 0,
+    .has_discriminator = FALSE,
+    .supported_fabrics = 16,
+    .port = 5540,
+  };
+}
+
+static const ConfigKey *
+find_key(const char *group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++)
+    if (g_str_equal(config_keys[i].group, group) && g_str_equal(config_keys[i].key, key))
+      return &config_keys[i];
+  return NULL;
+}
+
+static gboolean
+group_is_known(const char *group)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++)
+    if (g_str_equal(config_keys[i].group, group))
+      return TRUE;
+  return FALSE;
+}
+
+/* Accepts decimal or 0x-prefixed hexadecimal, nothing else. */
+static gboolean
+parse_unsigned(const char *text, guint64 *value)
+{
+  const char *digits = text;
+  guint base = 10;
+
+  if (g_str_has_prefix(text, "0x") || g_str_has_prefix(text, "0X")) {
+    digits = text + 2;
+    base = 16;
+  }
+  return g_ascii_string_to_unsigned(digits, base, 0, G_MAXUINT64, value, NULL);
+}
+
+static gboolean
+apply_key(MdConfig *config, GKeyFile *file, const ConfigKey *def, const char *origin,
+          GError **error)
+{
+  g_autofree char *raw = g_key_file_get_value(file, def->group, def->key, NULL);
+  g_autofree char *text = g_strstrip(g_strdup(raw));
+  guint64 value;
+
+  if (!parse_unsigned(text, &value)) {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,
+                "%s: [%s] %s=%s is not a number (write decimal or 0x hexadecimal)", origin,
+                def->group, def->key, text);
+    return FALSE;
+  }
+  if (value < def->min || value > def->max) {
+    if (def->hex)
+      g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,
+                  "%s: [%s] %s=%s is out of range (0x%04" G_GINT64_MODIFIER
+                  "X..0x%04" G_GINT64_MODIFIER "X)",
+                  origin, def->group, def->key, text, def->min, def->max);
+    else
+      g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,
+                  "%s: [%s] %s=%s is out of range (%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT ")",
+                  origin, def->group, def->key, text, def->min, def->max);
+    return FALSE;
+  }
+
+  G_STRUCT_MEMBER(guint, config, def->offset) = (guint) value;
+  if (def->isset_offset >= 0)
+    G_STRUCT_MEMBER(gboolean, config, def->isset_offset) = TRUE;
+  return TRUE;
+}
+
+static void
+warn_unknown(GKeyFile *file, const char *origin)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups(file, NULL);
+
+  for (gsize g = 0; groups[g] != NULL; g++) {
+    g_auto(GStrv) keys = NULL;
+
+    if (!group_is_known(groups[g])) {
+      g_warning("%s: unknown group [%s] ignored", origin, groups[g]);
+      continue;
+    }
+    keys = g_key_file_get_keys(file, groups[g], NULL, NULL);
+    for (gsize k = 0; keys[k] != NULL; k++)
+      if (find_key(groups[g], keys[k]) == NULL)
+        g_warning("%s: unknown key %s in [%s] ignored", origin, keys[k], groups[g]);
+  }
+}
+
+static gboolean
+apply_file(MdConfig *config, GKeyFile *file, const char *origin, GError **error)
+{
+  MdConfig parsed = *config;
+
+  warn_unknown(file, origin);
+  for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+    const ConfigKey *def = &config_keys[i];
+
+    if (g_key_file_has_key(file, def->group, def->key, NULL) &&
+        !apply_key(&parsed, file, def, origin, error))
+      return FALSE;
+  }
+  *config = parsed;
+  return TRUE;
+}
+
+gboolean
+md_config_load_data(MdConfig *config, const char *data, gsize length, const char *origin,
+                    GError **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new();
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_key_file_load_from_data(file, data, length, G_KEY_FILE_NONE, &local_error)) {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG, "%s: %s", origin,
+                local_error->message);
+    return FALSE;
+  }
+  return apply_file(config, file, origin, error);
+}
+
+gboolean
+md_config_load_file(MdConfig *config, const char *path, gboolean must_exist, GError **error)
+{
+  g_autofree char *data = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gsize length;
+
+  if (!g_file_get_contents(path, &data, &length, &local_error)) {
+    if (!must_exist && g_error_matches(local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+      g_debug("No configuration at %s, using defaults", path);
+      return TRUE;
+    }
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG, "Cannot read configuration: %s",
+                local_error->message);
+    return FALSE;
+  }
+  return md_config_load_data(config, data, length, path, error);
+}

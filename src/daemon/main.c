@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define G_LOG_DOMAIN "matterd"
+
+#include "build-config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "dbus-service.h"
+#include "log.h"
+#include "node.h"
+#include "notify.h"
+#include "store.h"
+
+/* Exit codes, documented in matterd(8). */
+enum {
+  EXIT_OK = 0,
+  EXIT_RUNTIME = 1,
+  EXIT_USAGE = 2,
+};
+
+#define PORT_UNSET G_MININT
+
+typedef struct {
+  char *config_path;
+  char *state_dir;
+  gboolean session_bus;
+  int port;
+  gboolean verbose;
+  gboolean version;
+  gboolean reset_corrupt_state;
+} Options;
+
+typedef struct {
+  GMainLoop *loop;
+  int exit_code;
+} Daemon;
+
+static void
+options_clear(Options *options)
+{
+  g_free(options->config_path);
+  g_free(options->state_dir);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
+
+static gboolean
+parse_options(int *argc, char ***argv, Options *options, GError **error)
+{
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &options->config_path,
+      N_("Configuration file (default: " MATTERD_CONFIG_FILE ")"), N_("FILE") },
+    { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &options->state_dir,
+      N_("State directory (default: $STATE_DIRECTORY, else " MATTERD_STATE_DIR ")"), N_("DIR") },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &options->session_bus,
+      N_("Use the session bus instead of the system bus"), NULL },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &options->port,
+      N_("UDP port for Matter messages (overrides [Network] Port; 0 picks a free one)"),
+      N_("PORT") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose, N_("Log debug messages"), NULL },
+    { "reset-corrupt-state", 0, 0, G_OPTION_ARG_NONE, &options->reset_corrupt_state,
+      N_("Move a corrupt database aside and start with an empty one"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &options->version, N_("Print the version and exit"),
+      NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+
+  options->port = PORT_UNSET;
+  g_option_context_set_summary(context, _("Makes this host a Matter node."));
+  g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse(context, argc, argv, error))
+    return FALSE;
+  if (*argc > 1) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, _("Unexpected argument: %s"),
+                (*argv)[1]);
+    return FALSE;
+  }
+  if (options->port != PORT_UNSET && (options->port < 0 || options->port > 65535)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                _("--port %d is out of range (0..65535)"), options->port);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* systemd passes StateDirectory= as a colon-separated list. */
+static char *
+default_state_dir(void)
+{
+  const char *env = g_getenv("STATE_DIRECTORY");
+
+  if (env != NULL && *env != '\0') {
+    g_auto(GStrv) dirs = g_strsplit(env, ":", 2);
+    return g_strdup(dirs[0]);
+  }
+  return g_strdup(MATTERD_STATE_DIR);
+}
+
+static gboolean
+load_config(const Options *options, MdConfig *config, GError **error)
+{
+  md_config_init(config);
+  if (!md_config_load_file(config,
+                           options->config_path ? options->config_path : MATTERD_CONFIG_FILE,
+                           options->config_path != NULL, error))
+    return FALSE;
+  if (options->port != PORT_UNSET)
+    config->port = (guint) options->port;
+  return TRUE;
+}
+
+static gboolean
+on_signal(gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_message("Shutting down");
+  g_main_loop_quit(daemon->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_dbus_ready(gpointer user_data)
+{
+  g_message("Ready, serving on D-Bus as " MD_DBUS_NAME);
+  md_notify_ready("Running");
+}
+
+static void
+on_dbus_failed(const char *reason, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_warning("D-Bus: %s; exiting", reason);
+  daemon->exit_code = EXIT_RUNTIME;
+  g_main_loop_quit(daemon->loop);
+}
+
+static int
+run(const Options *options, const MdConfig *config)
+{
+  static const MdDBusServiceCallbacks dbus_callbacks = {
+    .ready = on_dbus_ready,
+    .failed = on_dbus_failed,
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = options->state_dir ? g_strdup(options->state_dir)
+                                                  : default_state_dir();
+  g_autoptr(MdStore) store = NULL;
+  g_autoptr(MdNode) node = NULL;
+  g_autoptr(MdDBusService) service = NULL;
+  Daemon daemon = { .exit_code = EXIT_OK };
+  guint sigterm_id, sigint_id, watchdog_id;
+
+  store = md_store_open(state_dir, options->reset_corrupt_state ? MD_STORE_OPEN_RESET_CORRUPT
+                                                                : MD_STORE_OPEN_DEFAULT,
+                        &error);
+  if (store == NULL) {
+    g_warning("Cannot open the state in %s: %s", state_dir, error->message);
+    return EXIT_RUNTIME;
+  }
+  node = md_node_new(config, store, &error);
+  if (node == NULL) {
+    g_warning("Cannot load the node's identity: %s", error->message);
+    return EXIT_RUNTIME;
+  }
+  g_message("matterd %s starting: vendor 0x%04X, product 0x%04X, discriminator %u, state in %s",
+            PACKAGE_VERSION, md_node_get_vendor_id(node), md_node_get_product_id(node),
+            md_node_get_discriminator(node), state_dir);
+
+  daemon.loop = g_main_loop_new(NULL, FALSE);
+  sigterm_id = g_unix_signal_add(SIGTERM, on_signal, &daemon);
+  sigint_id = g_unix_signal_add(SIGINT, on_signal, &daemon);
+  watchdog_id = md_notify_watchdog_start();
+  service = md_dbus_service_new(node, options->session_bus ? G_BUS_TYPE_SESSION
+                                                           : G_BUS_TYPE_SYSTEM,
+                                &dbus_callbacks, &daemon);
+
+  g_main_loop_run(daemon.loop);
+
+  md_notify_stopping();
+  g_clear_pointer(&service, md_dbus_service_free);
+  g_source_remove(sigterm_id);
+  g_source_remove(sigint_id);
+  if (watchdog_id != 0)
+    g_source_remove(watchdog_id);
+  g_main_loop_unref(daemon.loop);
+  return daemon.exit_code;
+}
+
+int
+main(int argc, char **argv)
+{
+  g_auto(Options) options = { 0 };
+  g_autoptr(GError) error = NULL;
+  MdConfig config;
+
+  setlocale(LC_ALL, "");
+  bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+  textdomain(GETTEXT_PACKAGE);
+  /* Keys and state are for the daemon's eyes only. */
+  umask(0077);
+
+  if (!parse_options(&argc, &argv, &options, &error)) {
+    g_printerr("matterd: %s\n", error->message);
+    return EXIT_USAGE;
+  }
+  if (options.version) {
+    g_print("matterd %s\n", PACKAGE_VERSION);
+    return EXIT_OK;
+  }
+
+  md_log_init(options.verbose);
+  if (!load_config(&options, &config, &error)) {
+    g_printerr("matterd: %s\n", error->message);
+    return EXIT_USAGE;
+  }
+  return run(&options, &config);
+}

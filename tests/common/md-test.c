@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "md-test.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+char *
+md_test_mkdtemp(void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp("matterd-test-XXXXXX", &error);
+
+  g_assert_no_error(error);
+  return dir;
+}
+
+void
+md_test_rmtree(const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (path == NULL)
+    return;
+  dir = g_dir_open(path, 0, NULL);
+  if (dir != NULL) {
+    while ((name = g_dir_read_name(dir)) != NULL) {
+      g_autofree char *child = g_build_filename(path, name, NULL);
+
+      if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+        md_test_rmtree(child);
+      else
+        g_unlink(child);
+    }
+  }
+  g_rmdir(path);
+}
+
+static void
+on_wait_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  gboolean *done = user_data;
+
+  g_subprocess_wait_finish(G_SUBPROCESS(source), result, NULL);
+  *done = TRUE;
+}
+
+static gboolean
+on_timeout(gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+md_test_wait_process(GSubprocess *process, guint timeout_ms)
+{
+  gboolean done = FALSE, timed_out = FALSE;
+  guint timeout_id = g_timeout_add(timeout_ms, on_timeout, &timed_out);
+
+  g_subprocess_wait_async(process, NULL, on_wait_done, &done);
+  while (!done && !timed_out)
+    g_main_context_iteration(NULL, TRUE);
+  if (!timed_out)
+    g_source_remove(timeout_id);
+  /* Let the async wait finish so its callback does not outlive @done. */
+  if (!done) {
+    g_subprocess_force_exit(process);
+    while (!done)
+      g_main_context_iteration(NULL, TRUE);
+  }
+  return !timed_out;
+}
+
+MdTestBus *
+md_test_bus_start(const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listen = g_strdup_printf("unix:path=%s/bus", dir);
+  g_autoptr(GDataInputStream) out = NULL;
+  MdTestBus *bus = g_new0(MdTestBus, 1);
+
+  bus->process = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "dbus-daemon",
+                                  "--session", "--nofork", "--nopidfile", "--print-address=1",
+                                  "--address", listen, NULL);
+  g_assert_no_error(error);
+  out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(bus->process));
+  bus->address = g_data_input_stream_read_line(out, NULL, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(bus->address);
+  return bus;
+}
+
+void
+md_test_bus_stop(MdTestBus *bus)
+{
+  if (bus == NULL)
+    return;
+  g_subprocess_send_signal(bus->process, SIGTERM);
+  md_test_wait_process(bus->process, MD_TEST_TIMEOUT_MS);
+  g_object_unref(bus->process);
+  g_free(bus->address);
+  g_free(bus);
+}
+
+GDBusConnection *
+md_test_bus_connect(MdTestBus *bus)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection = g_dbus_connection_new_for_address_sync(
+    bus->address,
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+
+  g_assert_no_error(error);
+  return connection;
+}
+
+MdTestNotify *
+md_test_notify_new(const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  MdTestNotify *notify = g_new0(MdTestNotify, 1);
+
+  notify->path = g_build_filename(dir, "notify", NULL);
+  notify->messages = g_ptr_array_new_with_free_func(g_free);
+  notify->socket =
+    g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_assert_no_error(error);
+  address = g_unix_socket_address_new(notify->path);
+  g_socket_bind(notify->socket, address, FALSE, &error);
+  g_assert_no_error(error);
+  return notify;
+}
+
+void
+md_test_notify_free(MdTestNotify *notify)
+{
+  if (notify == NULL)
+    return;
+  g_object_unref(notify->socket);
+  g_unlink(notify->path);
+  g_free(notify->path);
+  g_ptr_array_unref(notify->messages);
+  g_free(notify);
+}
+
+static gboolean
+has_line(const char *message, const char *line)
+{
+  g_auto(GStrv) lines = g_strsplit(message, "\n", -1);
+
+  return g_strv_contains((const char *const *) lines, line);
+}
+
+const char *
+md_test_notify_wait(MdTestNotify *notify, const char *line, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+
+  for (guint i = 0;; i++) {
+    char buf[4096];
+    gint64 remaining;
+    gssize n;
+
+    for (; i < notify->messages->len; i++)
+      if (has_line(notify->messages->pdata[i], line))
+        return notify->messages->pdata[i];
+
+    remaining = MAX(deadline - g_get_monotonic_time(), 0);
+    if (!g_socket_condition_timed_wait(notify->socket, G_IO_IN, remaining, NULL, NULL))
+      return NULL;
+    n = g_socket_receive(notify->socket, buf, sizeof(buf) - 1, NULL, NULL);
+    if (n < 0)
+      return NULL;
+    buf[n] = '\0';
+    g_ptr_array_add(notify->messages, g_strdup(buf));
+    i--; /* look at the new message too */
+  }
+}
+
+MdTestDaemon *
+md_test_daemon_spawn(MdTestBus *bus, MdTestNotify *notify, const char *state_dir,
+                     const char *const *args, const char *const *env)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_autoptr(GError) error = NULL;
+  const char *binary = g_getenv("MATTERD_BINARY");
+  MdTestDaemon *daemon = g_new0(MdTestDaemon, 1);
+
+  g_assert_nonnull(binary);
+  daemon->state_dir = g_strdup(state_dir);
+  /* A file, not a pipe: a verbose daemon must never block on a full pipe. */
+  daemon->log_path = g_strdup_printf("%s.log", state_dir);
+  g_unlink(daemon->log_path);
+  g_subprocess_launcher_set_stderr_file_path(launcher, daemon->log_path);
+  g_subprocess_launcher_setenv(launcher, "DBUS_SESSION_BUS_ADDRESS", bus->address, TRUE);
+  if (notify != NULL)
+    g_subprocess_launcher_setenv(launcher, "NOTIFY_SOCKET", notify->path, TRUE);
+  else
+    g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
+  /* The daemon must not inherit the test's own debug flags. */
+  g_subprocess_launcher_unsetenv(launcher, "G_DEBUG");
+  g_subprocess_launcher_unsetenv(launcher, "JOURNAL_STREAM");
+  for (gsize i = 0; env != NULL && env[i] != NULL; i++) {
+    g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
+    g_subprocess_launcher_setenv(launcher, kv[0], kv[1], TRUE);
+  }
+
+  g_ptr_array_add(argv, (char *) binary);
+  g_ptr_array_add(argv, "--session");
+  g_ptr_array_add(argv, "--verbose");
+  g_ptr_array_add(argv, "--state-dir");
+  g_ptr_array_add(argv, (char *) state_dir);
+  /* Never the host's own configuration: an empty one unless the test names one. */
+  if (args == NULL || !g_strv_contains(args, "--config")) {
+    g_ptr_array_add(argv, "--config");
+    g_ptr_array_add(argv, "/dev/null");
+  }
+  for (gsize i = 0; args != NULL && args[i] != NULL; i++)
+    g_ptr_array_add(argv, (char *) args[i]);
+  g_ptr_array_add(argv, NULL);
+
+  daemon->process =
+    g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error(error);
+  return daemon;
+}
+
+int
+md_test_daemon_stop(MdTestDaemon *daemon, int signal)
+{
+  if (signal != 0)
+    g_subprocess_send_signal(daemon->process, signal);
+  if (!md_test_wait_process(daemon->process, MD_TEST_TIMEOUT_MS))
+    return -1;
+  if (!g_subprocess_get_if_exited(daemon->process))
+    return -1;
+  return g_subprocess_get_exit_status(daemon->process);
+}
+
+char *
+md_test_daemon_stderr(MdTestDaemon *daemon)
+{
+  char *text = NULL;
+
+  if (!g_file_get_contents(daemon->log_path, &text, NULL, NULL))
+    return g_strdup("");
+  return text;
+}
+
+void
+md_test_daemon_free(MdTestDaemon *daemon)
+{
+  if (daemon == NULL)
+    return;
+  if (g_subprocess_get_identifier(daemon->process) != NULL) {
+    g_subprocess_force_exit(daemon->process);
+    md_test_wait_process(daemon->process, MD_TEST_TIMEOUT_MS);
+  }
+  if (g_test_failed()) {
+    g_autofree char *log = md_test_daemon_stderr(daemon);
+    g_test_message("matterd's stderr:\n%s", log);
+  }
+  g_object_unref(daemon->process);
+  g_unlink(daemon->log_path);
+  g_free(daemon->log_path);
+  g_free(daemon->state_dir);
+  g_free(daemon);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Test helpers that run real components: a private dbus-daemon, a
+ * NOTIFY_SOCKET listener standing in for the service manager, and the
+ * built matterd. Everything lives in one temporary directory per test. */
+
+#include <gio/gio.h>
+
+/* A fresh temporary directory, removed recursively by md_test_rmtree(). */
+char *md_test_mkdtemp(void);
+void md_test_rmtree(const char *path);
+
+/* Waits for @process to exit, at most @timeout_ms; returns FALSE on time-out. */
+gboolean md_test_wait_process(GSubprocess *process, guint timeout_ms);
+
+typedef struct {
+  GSubprocess *process;
+  char *address;
+} MdTestBus;
+
+/* Starts `dbus-daemon --session` listening in @dir. */
+MdTestBus *md_test_bus_start(const char *dir);
+void md_test_bus_stop(MdTestBus *bus);
+GDBusConnection *md_test_bus_connect(MdTestBus *bus);
+
+typedef struct {
+  GSocket *socket;
+  char *path;
+  GPtrArray *messages; /* every datagram received, in order */
+} MdTestNotify;
+
+MdTestNotify *md_test_notify_new(const char *dir);
+void md_test_notify_free(MdTestNotify *notify);
+/* Waits until a received datagram has the line @line (e.g. "READY=1");
+ * returns that datagram, or NULL after @timeout_ms. */
+const char *md_test_notify_wait(MdTestNotify *notify, const char *line, guint timeout_ms);
+
+typedef struct {
+  GSubprocess *process;
+  char *state_dir;
+  char *log_path; /* stderr goes here */
+} MdTestDaemon;
+
+/* Runs the built matterd (MATTERD_BINARY) on @bus (session type) with
+ * NOTIFY_SOCKET pointing at @notify, state in @state_dir and @args
+ * (NULL-terminated, may be NULL) appended. stderr goes to a file. Extra
+ * environment: @env, NULL-terminated "KEY=VALUE" strings, may be NULL. */
+MdTestDaemon *md_test_daemon_spawn(MdTestBus *bus, MdTestNotify *notify, const char *state_dir,
+                                   const char *const *args, const char *const *env);
+/* Sends @signal (0: none) and waits for the exit; returns the exit status,
+ * or -1 when it died of a signal or did not exit in time. */
+int md_test_daemon_stop(MdTestDaemon *daemon, int signal);
+/* The daemon's stderr so far. */
+char *md_test_daemon_stderr(MdTestDaemon *daemon);
+void md_test_daemon_free(MdTestDaemon *daemon);
+
+/* Timeouts generous enough for sanitizer builds on a loaded machine; they
+ * bound a wait, they do not assert speed. */
+#define MD_TEST_TIMEOUT_MS 30000

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <glib/gstdio.h>
+
+#include "config.h"
+#include "md-error.h"
+#include "md-test.h"
+
+static gboolean
+load(MdConfig *config, const char *text, GError **error)
+{
+  md_config_init(config);
+  return md_config_load_data(config, text, strlen(text), "test.conf", error);
+}
+
+static void
+test_defaults(void)
+{
+  MdConfig config;
+
+  md_config_init(&config);
+  g_assert_cmpuint(config.vendor_id, ==, 0xFFF1);
+  g_assert_cmpuint(config.product_id, ==, 0x8000);
+  g_assert_false(config.has_discriminator);
+  g_assert_cmpuint(config.supported_fabrics, ==, 16);
+  g_assert_cmpuint(config.port, ==, 5540);
+}
+
+static void
+test_empty_file_keeps_defaults(void)
+{
+  g_autoptr(GError) error = NULL;
+  MdConfig config;
+
+  g_assert_true(load(&config, "# nothing set\n", &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(config.vendor_id, ==, 0xFFF1);
+  g_assert_false(config.has_discriminator);
+}
+
+static void
+test_all_keys(void)
+{
+  g_autoptr(GError) error = NULL;
+  MdConfig config;
+
+  g_assert_true(load(&config,
+                     "[Node]\nVendorId=0xfff4\nProductId=32769\nDiscriminator= 0 \n"
+                     "SupportedFabrics=254\n[Network]\nPort=0\n",
+                     &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(config.vendor_id, ==, 0xFFF4);
+  g_assert_cmpuint(config.product_id, ==, 32769);
+  g_assert_true(config.has_discriminator);
+  g_assert_cmpuint(config.discriminator, ==, 0);
+  g_assert_cmpuint(config.supported_fabrics, ==, 254);
+  g_assert_cmpuint(config.port, ==, 0);
+}
+
+static void
+test_bounds(void)
+{
+  static const struct {
+    const char *text;
+    gboolean ok;
+  } cases[] = {
+    { "[Node]\nVendorId=0\n", FALSE },
+    { "[Node]\nVendorId=1\n", TRUE },
+    { "[Node]\nVendorId=0xFFFE\n", TRUE },
+    { "[Node]\nVendorId=0xFFFF\n", FALSE },
+    { "[Node]\nProductId=0\n", FALSE },
+    { "[Node]\nProductId=65535\n", TRUE },
+    { "[Node]\nProductId=65536\n", FALSE },
+    { "[Node]\nDiscriminator=4095\n", TRUE },
+    { "[Node]\nDiscriminator=4096\n", FALSE },
+    { "[Node]\nSupportedFabrics=4\n", FALSE },
+    { "[Node]\nSupportedFabrics=5\n", TRUE },
+    { "[Node]\nSupportedFabrics=255\n", FALSE },
+    { "[Network]\nPort=65535\n", TRUE },
+    { "[Network]\nPort=65536\n", FALSE },
+    { "[Network]\nPort=-1\n", FALSE },
+    { "[Network]\nPort=\n", FALSE },
+    { "[Network]\nPort=5540x\n", FALSE },
+    { "[Network]\nPort=0x\n", FALSE },
+    { "[Network]\nPort=99999999999999999999999\n", FALSE },
+    { "[Node]\nVendorId=0xG\n", FALSE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) error = NULL;
+    MdConfig config;
+    gboolean ok = load(&config, cases[i].text, &error);
+
+    g_test_message("case %zu: %s", i, cases[i].text);
+    g_assert_cmpint(ok, ==, cases[i].ok);
+    if (ok)
+      g_assert_no_error(error);
+    else
+      g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG);
+  }
+}
+
+/* A bad value anywhere leaves the configuration as it was. */
+static void
+test_error_is_atomic(void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = "[Node]\nVendorId=0xFFF2\n[Network]\nPort=nope\n";
+  MdConfig config;
+
+  md_config_init(&config);
+  g_assert_false(md_config_load_data(&config, text, strlen(text), "test.conf", &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG);
+  g_assert_nonnull(strstr(error->message, "test.conf: [Network] Port=nope is not a number"));
+  g_assert_cmpuint(config.vendor_id, ==, 0xFFF1);
+}
+
+static void
+test_error_messages(void)
+{
+  g_autoptr(GError) error = NULL;
+  MdConfig config;
+
+  g_assert_false(load(&config, "[Node]\nVendorId=0x1FFFF\n", &error));
+  g_assert_cmpstr(error->message, ==,
+                  "test.conf: [Node] VendorId=0x1FFFF is out of range (0x0001..0xFFFE)");
+  g_clear_error(&error);
+  g_assert_false(load(&config, "[Node]\nSupportedFabrics=300\n", &error));
+  g_assert_cmpstr(error->message, ==, "test.conf: [Node] SupportedFabrics=300 is out of range (5..254)");
+  g_clear_error(&error);
+  g_assert_false(load(&config, "not a key file", &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG);
+  g_assert_true(g_str_has_prefix(error->message, "test.conf: "));
+}
+
+static void
+test_unknown_keys_warn(void)
+{
+  g_autoptr(GError) error = NULL;
+  MdConfig config;
+
+  g_test_expect_message("matterd", G_LOG_LEVEL_WARNING,
+                        "test.conf: unknown group [Radio] ignored");
+  g_test_expect_message("matterd", G_LOG_LEVEL_WARNING,
+                        "test.conf: unknown key Colour in [Node] ignored");
+  g_assert_true(load(&config, "[Radio]\nPower=1\n[Node]\nColour=red\nVendorId=2\n", &error));
+  g_test_assert_expected_messages();
+  g_assert_no_error(error);
+  g_assert_cmpuint(config.vendor_id, ==, 2);
+}
+
+static void
+test_file(void)
+{
+  g_autofree char *dir = md_test_mkdtemp();
+  g_autofree char *path = g_build_filename(dir, "matterd.conf", NULL);
+  g_autoptr(GError) error = NULL;
+  MdConfig config;
+
+  md_config_init(&config);
+  g_assert_true(md_config_load_file(&config, path, FALSE, &error));
+  g_assert_no_error(error);
+  g_assert_false(md_config_load_file(&config, path, TRUE, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG);
+  g_clear_error(&error);
+
+  g_file_set_contents(path, "[Node]\nProductId=0x8002\n", -1, &error);
+  g_assert_no_error(error);
+  g_assert_true(md_config_load_file(&config, path, TRUE, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(config.product_id, ==, 0x8002);
+  md_test_rmtree(dir);
+}
+
+/* The shipped default file documents every key and sets none. */
+static void
+test_shipped_default(void)
+{
+  g_autofree char *path = g_test_build_filename(G_TEST_DIST, "..", "data", "matterd.conf", NULL);
+  g_autoptr(GError) error = NULL;
+  MdConfig config, defaults;
+
+  md_config_init(&defaults);
+  md_config_init(&config);
+  g_assert_true(md_config_load_file(&config, path, TRUE, &error));
+  g_assert_no_error(error);
+  g_assert_cmpmem(&config, sizeof(config), &defaults, sizeof(defaults));
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+
+  g_test_add_func("/config/defaults", test_defaults);
+  g_test_add_func("/config/empty-file", test_empty_file_keeps_defaults);
+  g_test_add_func("/config/all-keys", test_all_keys);
+  g_test_add_func("/config/bounds", test_bounds);
+  g_test_add_func("/config/error-is-atomic", test_error_is_atomic);
+  g_test_add_func("/config/error-messages", test_error_messages);
+  g_test_add_func("/config/unknown-keys-warn", test_unknown_keys_warn);
+  g_test_add_func("/config/file", test_file);
+  g_test_add_func("/config/shipped-default", test_shipped_default);
+  return g_test_run();
+}
