@@ -76,22 +76,75 @@ md_test_wait_process(GSubprocess *process, guint timeout_ms)
   return !timed_out;
 }
 
-MdTestBus *
-md_test_bus_start(const char *dir)
+static MdTestBus *
+bus_start(const char *const *argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *listen = g_strdup_printf("unix:path=%s/bus", dir);
   g_autoptr(GDataInputStream) out = NULL;
   MdTestBus *bus = g_new0(MdTestBus, 1);
 
-  bus->process = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "dbus-daemon",
-                                  "--session", "--nofork", "--nopidfile", "--print-address=1",
-                                  "--address", listen, NULL);
+  bus->process = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error(error);
   out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(bus->process));
   bus->address = g_data_input_stream_read_line(out, NULL, NULL, &error);
   g_assert_no_error(error);
   g_assert_nonnull(bus->address);
+  return bus;
+}
+
+MdTestBus *
+md_test_bus_start(const char *dir)
+{
+  g_autofree char *listen = g_strdup_printf("unix:path=%s/bus", dir);
+  const char *const argv[] = { "dbus-daemon", "--session", "--nofork", "--nopidfile",
+                               "--print-address=1", "--address", listen, NULL };
+
+  return bus_start(argv);
+}
+
+/* The stock system policy (dbus' system.conf) as far as a test bus needs it. */
+static const char system_bus_config[] =
+  "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+  " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+  "<busconfig>\n"
+  "  <type>system</type>\n"
+  "  <listen>unix:path=%s/system_bus_socket</listen>\n"
+  "  <auth>EXTERNAL</auth>\n"
+  "  <policy context=\"default\">\n"
+  "    <allow user=\"*\"/>\n"
+  "    <deny own=\"*\"/>\n"
+  "    <deny send_type=\"method_call\"/>\n"
+  "    <allow send_type=\"signal\"/>\n"
+  "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
+  "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
+  "    <allow receive_type=\"method_call\"/>\n"
+  "    <allow receive_type=\"method_return\"/>\n"
+  "    <allow receive_type=\"error\"/>\n"
+  "    <allow receive_type=\"signal\"/>\n"
+  "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>\n"
+  "    <allow send_destination=\"org.freedesktop.DBus\"\n"
+  "           send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
+  "    <deny send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"\n"
+  "          send_member=\"UpdateActivationEnvironment\"/>\n"
+  "  </policy>\n"
+  "  <include>%s</include>\n"
+  "</busconfig>\n";
+
+MdTestBus *
+md_test_bus_start_system(const char *dir, const char *include)
+{
+  g_autofree char *config_path = g_build_filename(dir, "system-bus.conf", NULL);
+  g_autofree char *config = g_strdup_printf(system_bus_config, dir, include);
+  g_autofree char *config_arg = g_strdup_printf("--config-file=%s", config_path);
+  const char *const argv[] = { "dbus-daemon", config_arg, "--nofork", "--nopidfile",
+                               "--print-address=1", NULL };
+  g_autoptr(GError) error = NULL;
+  MdTestBus *bus;
+
+  g_file_set_contents(config_path, config, -1, &error);
+  g_assert_no_error(error);
+  bus = bus_start(argv);
+  bus->system = TRUE;
   return bus;
 }
 
@@ -200,7 +253,9 @@ md_test_daemon_spawn(MdTestBus *bus, MdTestNotify *notify, const char *state_dir
   daemon->log_path = g_strdup_printf("%s.log", state_dir);
   g_unlink(daemon->log_path);
   g_subprocess_launcher_set_stderr_file_path(launcher, daemon->log_path);
-  g_subprocess_launcher_setenv(launcher, "DBUS_SESSION_BUS_ADDRESS", bus->address, TRUE);
+  g_subprocess_launcher_setenv(launcher,
+                               bus->system ? "DBUS_SYSTEM_BUS_ADDRESS" : "DBUS_SESSION_BUS_ADDRESS",
+                               bus->address, TRUE);
   if (notify != NULL)
     g_subprocess_launcher_setenv(launcher, "NOTIFY_SOCKET", notify->path, TRUE);
   else
@@ -214,7 +269,8 @@ md_test_daemon_spawn(MdTestBus *bus, MdTestNotify *notify, const char *state_dir
   }
 
   g_ptr_array_add(argv, (char *) binary);
-  g_ptr_array_add(argv, "--session");
+  if (!bus->system)
+    g_ptr_array_add(argv, "--session");
   g_ptr_array_add(argv, "--verbose");
   g_ptr_array_add(argv, "--state-dir");
   g_ptr_array_add(argv, (char *) state_dir);

@@ -17,10 +17,14 @@ gboolean md_test_wait_process(GSubprocess *process, guint timeout_ms);
 typedef struct {
   GSubprocess *process;
   char *address;
+  gboolean system; /* matterd runs without --session on it */
 } MdTestBus;
 
 /* Starts `dbus-daemon --session` listening in @dir. */
 MdTestBus *md_test_bus_start(const char *dir);
+/* Starts a system-type bus in @dir whose policy is enforced: the stock
+ * default policy plus the policy file @include. */
+MdTestBus *md_test_bus_start_system(const char *dir, const char *include);
 void md_test_bus_stop(MdTestBus *bus);
 GDBusConnection *md_test_bus_connect(MdTestBus *bus);
 
