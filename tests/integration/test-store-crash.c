@@ -19,6 +19,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include "md-test.h"
 #include "store.h"
 
 #define ROUNDS 40
@@ -31,23 +32,6 @@ typedef struct {
   guint64 last;         /* committed "last" after the previous round */
   guint64 transactions; /* reported by children, all rounds */
 } Crash;
-
-static void
-rm_rf(const char *path)
-{
-  GDir *dir = g_dir_open(path, 0, NULL);
-
-  if (dir != NULL) {
-    const char *name;
-
-    while ((name = g_dir_read_name(dir)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      rm_rf(child);
-    }
-    g_dir_close(dir);
-  }
-  g_remove(path);
-}
 
 static char *
 key_for(guint64 i, char which)
@@ -327,7 +311,7 @@ test_crash(void)
   g_test_message("%" G_GUINT64_FORMAT " transactions reported, %" G_GUINT64_FORMAT " committed",
                  c.transactions, c.last);
 
-  rm_rf(c.tmp);
+  md_test_rmtree(c.tmp);
   g_free(c.tmp);
   g_free(c.state_dir);
   g_free(c.db_path);

@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "md-test.h"
 #include "store.h"
 
 typedef struct {
@@ -16,23 +17,6 @@ typedef struct {
   char *state_dir;
   char *db_path;
 } Fixture;
-
-static void
-rm_rf(const char *path)
-{
-  GDir *dir = g_dir_open(path, 0, NULL);
-
-  if (dir != NULL) {
-    const char *name;
-
-    while ((name = g_dir_read_name(dir)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      rm_rf(child);
-    }
-    g_dir_close(dir);
-  }
-  g_remove(path);
-}
 
 static void
 fixture_setup(Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -48,7 +32,7 @@ fixture_setup(Fixture *f, gconstpointer data G_GNUC_UNUSED)
 static void
 fixture_teardown(Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
-  rm_rf(f->tmp);
+  md_test_rmtree(f->tmp);
   g_free(f->tmp);
   g_free(f->state_dir);
   g_free(f->db_path);
