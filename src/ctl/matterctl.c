@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "cmd-payload.h"
 #include "md-dbus-generated.h"
 
 #define MD_DBUS_NAME "org.matterd"
@@ -84,8 +85,15 @@ cmd_status(Context *ctx, int argc, char **argv)
   return EXIT_OK;
 }
 
+static int
+cmd_payload(Context *ctx, int argc, char **argv)
+{
+  return md_ctl_payload_run(argc, argv);
+}
+
 static const Command commands[] = {
   { "status", cmd_status, N_("Show the node's identity and state") },
+  { "payload", cmd_payload, N_("Encode and decode onboarding payloads, compute verifiers") },
 };
 
 static char *
