@@ -8,25 +8,40 @@
 
 #include "md-error.h"
 
+typedef enum {
+  KEY_UINT, /* a guint in a range */
+  KEY_PATH, /* an absolute file name (char *) */
+} KeyKind;
+
 typedef struct {
   const char *group;
   const char *key;
+  KeyKind kind;
   guint64 min;
   guint64 max;
   gboolean hex;         /* written as 0x... in messages */
-  gsize offset;         /* of the guint in MdConfig */
+  gsize offset;         /* of the value in MdConfig */
   gssize isset_offset;  /* of a gboolean set when present, or -1 */
 } ConfigKey;
 
 #define FIELD(name) offsetof(MdConfig, name)
+#define UINT_KEY(group, key, min, max, hex, field, isset)                                          \
+  { group, key, KEY_UINT, min, max, hex, FIELD(field), isset }
+#define PATH_KEY(group, key, field) { group, key, KEY_PATH, 0, 0, FALSE, FIELD(field), -1 }
 
 static const ConfigKey config_keys[] = {
-  { "Node", "VendorId", 0x0001, 0xFFFE, TRUE, FIELD(vendor_id), -1 },
-  { "Node", "ProductId", 0x0001, 0xFFFF, TRUE, FIELD(product_id), -1 },
-  { "Node", "Discriminator", 0, 4095, FALSE, FIELD(discriminator), FIELD(has_discriminator) },
-  { "Node", "SupportedFabrics", 5, 254, FALSE, FIELD(supported_fabrics), -1 },
-  { "Network", "Port", 0, 65535, FALSE, FIELD(port), -1 },
+  UINT_KEY("Node", "VendorId", 0x0001, 0xFFFE, TRUE, vendor_id, -1),
+  UINT_KEY("Node", "ProductId", 0x0001, 0xFFFF, TRUE, product_id, -1),
+  UINT_KEY("Node", "Discriminator", 0, 4095, FALSE, discriminator, FIELD(has_discriminator)),
+  UINT_KEY("Node", "SupportedFabrics", 5, 254, FALSE, supported_fabrics, -1),
+  UINT_KEY("Network", "Port", 0, 65535, FALSE, port, -1),
+  PATH_KEY("Attestation", "DACCertificate", dac_certificate),
+  PATH_KEY("Attestation", "PAICertificate", pai_certificate),
+  PATH_KEY("Attestation", "DACPrivateKey", dac_private_key),
+  PATH_KEY("Attestation", "CertificationDeclaration", certification_declaration),
 };
+
+#define PATH_FIELD(config, def) G_STRUCT_MEMBER(char *, config, (def)->offset)
 
 void
 md_config_init(MdConfig *config)
@@ -39,6 +54,21 @@ md_config_init(MdConfig *config)
     .supported_fabrics = 16,
     .port = 5540,
   };
+}
+
+void
+md_config_clear(MdConfig *config)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++)
+    if (config_keys[i].kind == KEY_PATH)
+      g_clear_pointer(&PATH_FIELD(config, &config_keys[i]), g_free);
+  md_config_init(config);
+}
+
+gboolean
+md_config_has_attestation(const MdConfig *config)
+{
+  return config->dac_certificate != NULL;
 }
 
 static const ConfigKey *
@@ -74,12 +104,28 @@ parse_unsigned(const char *text, guint64 *value)
 }
 
 static gboolean
+apply_path(MdConfig *config, const ConfigKey *def, const char *text, const char *origin,
+           GError **error)
+{
+  if (!g_path_is_absolute(text)) {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,
+                "%s: [%s] %s=%s is not an absolute file name", origin, def->group, def->key, text);
+    return FALSE;
+  }
+  PATH_FIELD(config, def) = g_strdup(text);
+  return TRUE;
+}
+
+static gboolean
 apply_key(MdConfig *config, GKeyFile *file, const ConfigKey *def, const char *origin,
           GError **error)
 {
   g_autofree char *raw = g_key_file_get_value(file, def->group, def->key, NULL);
   g_autofree char *text = g_strstrip(g_strdup(raw));
   guint64 value;
+
+  if (def->kind == KEY_PATH)
+    return apply_path(config, def, text, origin, error);
 
   if (!parse_unsigned(text, &value)) {
     g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,
@@ -125,6 +171,40 @@ warn_unknown(GKeyFile *file, const char *origin)
   }
 }
 
+/* Paths in @parsed that differ from @config's were allocated for @parsed:
+ * free those of the one that is dropped. */
+static void
+free_replaced_paths(MdConfig *dropped, const MdConfig *kept)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+    const ConfigKey *def = &config_keys[i];
+
+    if (def->kind == KEY_PATH && PATH_FIELD(dropped, def) != PATH_FIELD(kept, def))
+      g_free(PATH_FIELD(dropped, def));
+  }
+}
+
+/* Attestation credentials come as a set: a DAC without its key, PAI or CD
+ * cannot attest. */
+static gboolean
+check_attestation_set(const MdConfig *config, const char *origin, GError **error)
+{
+  const char *const paths[] = { config->dac_certificate, config->pai_certificate,
+                                config->dac_private_key, config->certification_declaration };
+  guint set = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(paths); i++)
+    set += paths[i] != NULL;
+  if (set != 0 && set != G_N_ELEMENTS(paths)) {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,
+                "%s: [Attestation] needs all of DACCertificate, PAICertificate, DACPrivateKey "
+                "and CertificationDeclaration, or none",
+                origin);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 apply_file(MdConfig *config, GKeyFile *file, const char *origin, GError **error)
 {
@@ -135,9 +215,16 @@ apply_file(MdConfig *config, GKeyFile *file, const char *origin, GError **error)
     const ConfigKey *def = &config_keys[i];
 
     if (g_key_file_has_key(file, def->group, def->key, NULL) &&
-        !apply_key(&parsed, file, def, origin, error))
+        !apply_key(&parsed, file, def, origin, error)) {
+      free_replaced_paths(&parsed, config);
       return FALSE;
+    }
   }
+  if (!check_attestation_set(&parsed, origin, error)) {
+    free_replaced_paths(&parsed, config);
+    return FALSE;
+  }
+  free_replaced_paths(config, &parsed);
   *config = parsed;
   return TRUE;
 }

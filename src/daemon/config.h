@@ -16,15 +16,29 @@ typedef struct {
   gboolean has_discriminator; /* else one is chosen at first start and stored */
   guint supported_fabrics;
   guint port;
+
+  /* Device attestation credentials: all four or none (then the
+   * development set is used). Absolute paths. */
+  char *dac_certificate;
+  char *pai_certificate;
+  char *dac_private_key;
+  char *certification_declaration;
 } MdConfig;
 
 void md_config_init(MdConfig *config);
+/* Frees what md_config_load_*() allocated; @config can be loaded again. */
+void md_config_clear(MdConfig *config);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MdConfig, md_config_clear)
+
+/* TRUE when the configuration names attestation credentials. */
+gboolean md_config_has_attestation(const MdConfig *config);
 
 /* Reads @path over the defaults already in @config. When @must_exist is
  * FALSE a missing file leaves the defaults in place. */
 gboolean md_config_load_file(MdConfig *config, const char *path, gboolean must_exist,
                              GError **error);
 
-/* Same, from memory; @origin names the source in messages. */
+/* Same, from memory (@length may be -1 when @data is NUL-terminated);
+ * @origin names the source in messages. */
 gboolean md_config_load_data(MdConfig *config, const char *data, gsize length,
                              const char *origin, GError **error);

@@ -198,7 +198,7 @@ main(int argc, char **argv)
 {
   g_auto(Options) options = { 0 };
   g_autoptr(GError) error = NULL;
-  MdConfig config;
+  g_auto(MdConfig) config = { 0 };
 
   setlocale(LC_ALL, "");
   bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);

@@ -149,6 +149,55 @@ test_unknown_keys_warn(void)
 }
 
 static void
+test_attestation_paths(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(MdConfig) config = { 0 };
+
+  g_assert_true(load(&config,
+                     "[Attestation]\nDACCertificate=/etc/matterd/dac.der\n"
+                     "PAICertificate=/etc/matterd/pai.der\nDACPrivateKey=/etc/matterd/dac-key.pem\n"
+                     "CertificationDeclaration=/etc/matterd/cd.der\n",
+                     &error));
+  g_assert_no_error(error);
+  g_assert_true(md_config_has_attestation(&config));
+  g_assert_cmpstr(config.dac_certificate, ==, "/etc/matterd/dac.der");
+  g_assert_cmpstr(config.pai_certificate, ==, "/etc/matterd/pai.der");
+  g_assert_cmpstr(config.dac_private_key, ==, "/etc/matterd/dac-key.pem");
+  g_assert_cmpstr(config.certification_declaration, ==, "/etc/matterd/cd.der");
+
+  /* Loading again replaces, and a failing load keeps what was there. */
+  g_assert_true(md_config_load_data(&config, "[Attestation]\nDACCertificate=/other/dac.der\n", -1,
+                                    "second.conf", &error));
+  g_assert_cmpstr(config.dac_certificate, ==, "/other/dac.der");
+  g_assert_false(md_config_load_data(&config,
+                                     "[Attestation]\nPAICertificate=/x/pai.der\n[Network]\nPort=x\n",
+                                     -1, "third.conf", &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG);
+  g_assert_cmpstr(config.pai_certificate, ==, "/etc/matterd/pai.der");
+}
+
+static void
+test_attestation_rules(void)
+{
+  static const char *const bad[] = {
+    ("[Attestation]\nDACCertificate=dac.der\nPAICertificate=/p\nDACPrivateKey=/k\n"
+     "CertificationDeclaration=/c\n"),
+    "[Attestation]\nDACCertificate=/etc/dac.der\n",
+    "[Attestation]\nDACCertificate=/d\nPAICertificate=/p\nDACPrivateKey=/k\n",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_auto(MdConfig) config = { 0 };
+
+    g_assert_false(load(&config, bad[i], &error));
+    g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG);
+    g_assert_false(md_config_has_attestation(&config));
+  }
+}
+
+static void
 test_file(void)
 {
   g_autofree char *dir = md_test_mkdtemp();
@@ -198,6 +247,8 @@ main(int argc, char **argv)
   g_test_add_func("/config/error-is-atomic", test_error_is_atomic);
   g_test_add_func("/config/error-messages", test_error_messages);
   g_test_add_func("/config/unknown-keys-warn", test_unknown_keys_warn);
+  g_test_add_func("/config/attestation-paths", test_attestation_paths);
+  g_test_add_func("/config/attestation-rules", test_attestation_rules);
   g_test_add_func("/config/file", test_file);
   g_test_add_func("/config/shipped-default", test_shipped_default);
   return g_test_run();
