@@ -29,6 +29,79 @@
   X(MATTER_ERROR_INVALID_SIGNATURE, "signature does not verify")               \
   X(MATTER_ERROR_AUTH_FAILED, "message authentication failed")                 \
   X(MATTER_ERROR_BAD_STATE, "call out of order for this state machine")        \
+  /* Certificates (cert.h) */                                                  \
+  X(MATTER_ERROR_CERT_TOO_LARGE, "certificate over the size limit")            \
+  X(MATTER_ERROR_CERT_FORMAT, "certificate field missing, misplaced or bad")   \
+  X(MATTER_ERROR_CERT_UNSUPPORTED, "X.509 certificate has no Matter form")     \
+  X(MATTER_ERROR_CERT_SIGNATURE_ALGORITHM, "not ECDSA with SHA-256")           \
+  X(MATTER_ERROR_CERT_KEY_TYPE, "certificate key is not P-256")                \
+  X(MATTER_ERROR_CERT_VALIDITY, "validity time unencodable or reversed")       \
+  X(MATTER_ERROR_CERT_DN_ATTRIBUTE, "DN attribute bad, unknown or over 5")     \
+  X(MATTER_ERROR_CERT_DN_MISSING, "DN lacks a required attribute")             \
+  X(MATTER_ERROR_CERT_DN_DUPLICATE, "DN attribute repeated")                   \
+  X(MATTER_ERROR_CERT_DN_FORBIDDEN, "DN attribute not allowed here")           \
+  X(MATTER_ERROR_CERT_CAT_COUNT, "more than 3 CASE Authenticated Tags")        \
+  X(MATTER_ERROR_CERT_CAT_DUPLICATE, "CASE Authenticated Tag repeated")        \
+  X(MATTER_ERROR_CERT_CAT_VERSION, "CASE Authenticated Tag version 0")         \
+  X(MATTER_ERROR_CERT_EXTENSION, "extension unsupported or malformed")         \
+  X(MATTER_ERROR_CERT_EXTENSION_MISSING, "required extension missing")         \
+  X(MATTER_ERROR_CERT_EXTENSION_CRITICAL, "extension criticality wrong")       \
+  X(MATTER_ERROR_CERT_BASIC_CONSTRAINTS, "basic constraints forbid this")      \
+  X(MATTER_ERROR_CERT_KEY_USAGE, "key usage wrong for the role")               \
+  X(MATTER_ERROR_CERT_EXTENDED_KEY_USAGE, "extended key usage wrong")          \
+  X(MATTER_ERROR_CERT_KEY_ID, "key identifier does not match")                 \
+  X(MATTER_ERROR_CERT_ISSUER, "issuer is not the signer's subject")            \
+  X(MATTER_ERROR_CERT_NODE_ID, "node id not operational")                      \
+  X(MATTER_ERROR_CERT_FABRIC_ID, "fabric id zero or not the chain's")          \
+  X(MATTER_ERROR_CERT_NOT_YET_VALID, "certificate not yet valid")              \
+  X(MATTER_ERROR_CERT_EXPIRED, "certificate expired")                          \
+  /* Attestation (attestation.h) */                                            \
+  X(MATTER_ERROR_ATTESTATION_FORMAT,                                           \
+    "malformed attestation certificate or key")                                \
+  X(MATTER_ERROR_ATTESTATION_SIZE, "attestation certificate over 600 bytes")   \
+  X(MATTER_ERROR_ATTESTATION_VERSION,                                          \
+    "attestation certificate is not X.509 v3")                                 \
+  X(MATTER_ERROR_ATTESTATION_SIGNATURE_ALGORITHM,                              \
+    "certificate not signed with ecdsa-with-SHA256")                           \
+  X(MATTER_ERROR_ATTESTATION_PUBLIC_KEY,                                       \
+    "certificate key is not an uncompressed P-256 key")                        \
+  X(MATTER_ERROR_ATTESTATION_BASIC_CONSTRAINTS,                                \
+    "basic constraints missing, not critical or wrong for the role")           \
+  X(MATTER_ERROR_ATTESTATION_KEY_USAGE,                                        \
+    "key usage missing, not critical or wrong for the role")                   \
+  X(MATTER_ERROR_ATTESTATION_KEY_ID,                                           \
+    "subject or authority key id missing or not 20 bytes")                     \
+  X(MATTER_ERROR_ATTESTATION_VENDOR_ID,                                        \
+    "vendor id missing, repeated or malformed in a name")                      \
+  X(MATTER_ERROR_ATTESTATION_PRODUCT_ID,                                       \
+    "product id missing, repeated, malformed or not allowed in a name")        \
+  X(MATTER_ERROR_ATTESTATION_VENDOR_ID_MISMATCH,                               \
+    "vendor ids differ along the attestation chain")                           \
+  X(MATTER_ERROR_ATTESTATION_PRODUCT_ID_MISMATCH,                              \
+    "product ids differ along the attestation chain")                          \
+  X(MATTER_ERROR_ATTESTATION_ISSUER,                                           \
+    "issuer name or key id does not match the issuing certificate")            \
+  X(MATTER_ERROR_ATTESTATION_VALIDITY,                                         \
+    "an issuer was not valid when the DAC was issued")                         \
+  X(MATTER_ERROR_ATTESTATION_CHAIN_SIGNATURE,                                  \
+    "certificate signature does not verify with its issuer's key")             \
+  X(MATTER_ERROR_ATTESTATION_ELEMENTS,                                         \
+    "malformed attestation or NOCSR elements")                                 \
+  X(MATTER_ERROR_ATTESTATION_NONCE, "nonce differs from the one sent")         \
+  X(MATTER_ERROR_CD_FORMAT,                                                    \
+    "Certification Declaration is not CMS as the spec requires")               \
+  X(MATTER_ERROR_CD_CONTENT, "malformed Certification Declaration content")    \
+  X(MATTER_ERROR_CD_UNKNOWN_SIGNER,                                            \
+    "Certification Declaration signer is not trusted")                         \
+  X(MATTER_ERROR_CD_VENDOR_ID,                                                 \
+    "Certification Declaration is for another vendor id")                      \
+  X(MATTER_ERROR_CD_PRODUCT_ID,                                                \
+    "product id not in the Certification Declaration")                         \
+  X(MATTER_ERROR_CD_DAC_ORIGIN,                                                \
+    "DAC origin in the Certification Declaration does not match")              \
+  X(MATTER_ERROR_CD_PAA_NOT_AUTHORIZED,                                        \
+    "PAA not authorized by the Certification Declaration")                     \
+  X(MATTER_ERROR_CSR_FORMAT, "malformed PKCS#10 certificate signing request")  \
   /* Onboarding payload (payload.h) */                                         \
   X(MATTER_ERROR_PAYLOAD_FORMAT, "malformed onboarding payload")               \
   X(MATTER_ERROR_PAYLOAD_CHECK_DIGIT, "wrong check digit")                     \

@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "cmd-cert.h"
+#include "cmd-creds.h"
 #include "cmd-payload.h"
 #include "md-dbus-generated.h"
 
@@ -91,9 +93,23 @@ cmd_payload(Context *ctx, int argc, char **argv)
   return md_ctl_payload_run(argc, argv);
 }
 
+static int
+cmd_creds(Context *ctx, int argc, char **argv)
+{
+  return md_ctl_creds_run(argc, argv);
+}
+
+static int
+cmd_cert(Context *ctx, int argc, char **argv)
+{
+  return md_ctl_cert_run(argc, argv);
+}
+
 static const Command commands[] = {
   { "status", cmd_status, N_("Show the node's identity and state") },
   { "payload", cmd_payload, N_("Encode and decode onboarding payloads, compute verifiers") },
+  { "creds", cmd_creds, N_("Generate development attestation credentials") },
+  { "cert", cmd_cert, N_("Convert, show and validate operational certificates") },
 };
 
 static char *
