@@ -277,6 +277,11 @@ MatterError matter_cd_sign(const uint8_t *content, size_t content_len, const uin
 MatterError matter_cd_signer_key_id(const uint8_t *cd, size_t len,
                                     uint8_t key_id[MATTER_KEY_ID_LEN]);
 
+/* The content of @cd, checked against the CMS rules and decoded, but NOT
+ * verified: for a node reading its own CD, which it holds without the
+ * signer's certificate. A commissioner uses matter_cd_verify(). */
+MatterError matter_cd_read_unverified(const uint8_t *cd, size_t len, MatterCd *decoded);
+
 /* A trusted Certification Declaration signer (PEM or DER certificate). */
 typedef struct {
   const uint8_t *cert;

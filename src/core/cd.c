@@ -371,6 +371,26 @@ matter_cd_signer_key_id(const uint8_t *cd, size_t len, uint8_t key_id[MATTER_KEY
   return MATTER_OK;
 }
 
+MatterError
+matter_cd_read_unverified(const uint8_t *cd, size_t len, MatterCd *decoded)
+{
+  const ASN1_OCTET_STRING *id = NULL;
+  ASN1_OCTET_STRING **content;
+  CMS_ContentInfo *cms;
+  MatterError err;
+
+  if (cd == NULL || decoded == NULL)
+    return MATTER_ERROR_INVALID_ARGUMENT;
+  cms = parse_cms(cd, len, &id);
+  if (cms == NULL)
+    return matter_attestation_fail(MATTER_ERROR_CD_FORMAT);
+  content = CMS_get0_content(cms);
+  err = matter_cd_decode(ASN1_STRING_get0_data(*content), (size_t) ASN1_STRING_length(*content),
+                         decoded);
+  CMS_ContentInfo_free(cms);
+  return matter_attestation_fail(err);
+}
+
 /* The signer among @signers whose subject key id is @key_id, or NULL with
  * the reason in @err. */
 static X509 *

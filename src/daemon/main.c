@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "attestation-creds.h"
 #include "config.h"
 #include "dbus-service.h"
 #include "log.h"
@@ -141,6 +142,20 @@ on_dbus_failed(const char *reason, gpointer user_data)
   g_main_loop_quit(daemon->loop);
 }
 
+/* Said once, at start, where the operator looks: development credentials
+ * are public and a production commissioner refuses them. */
+static void
+warn_if_development(MdAttestationCreds *attestation)
+{
+  if (md_attestation_creds_is_development(attestation))
+    g_warning("Running with DEVELOPMENT attestation credentials (test vendor id) from %s: for "
+              "development only; commissioners that trust production roots refuse this node. "
+              "Name production credentials in [Attestation] of matterd.conf.",
+              md_attestation_creds_origin(attestation));
+  else
+    g_message("Attestation credentials from %s", md_attestation_creds_origin(attestation));
+}
+
 static int
 run(const Options *options, const MdConfig *config)
 {
@@ -152,6 +167,7 @@ run(const Options *options, const MdConfig *config)
   g_autofree char *state_dir = options->state_dir ? g_strdup(options->state_dir)
                                                   : default_state_dir();
   g_autoptr(MdStore) store = NULL;
+  g_autoptr(MdAttestationCreds) attestation = NULL;
   g_autoptr(MdNode) node = NULL;
   g_autoptr(MdDBusService) service = NULL;
   Daemon daemon = { .exit_code = EXIT_OK };
@@ -164,7 +180,13 @@ run(const Options *options, const MdConfig *config)
     g_warning("Cannot open the state in %s: %s", state_dir, error->message);
     return EXIT_RUNTIME;
   }
-  node = md_node_new(config, store, &error);
+  attestation = md_attestation_creds_load(config, state_dir, &error);
+  if (attestation == NULL) {
+    g_warning("%s", error->message);
+    return g_error_matches(error, MD_ERROR, MD_ERROR_INVALID_CONFIG) ? EXIT_USAGE : EXIT_RUNTIME;
+  }
+  warn_if_development(attestation);
+  node = md_node_new(config, store, g_steal_pointer(&attestation), &error);
   if (node == NULL) {
     g_warning("Cannot load the node's identity: %s", error->message);
     return EXIT_RUNTIME;

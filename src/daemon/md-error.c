@@ -11,6 +11,7 @@ static const GDBusErrorEntry md_error_entries[] = {
   { MD_ERROR_WRONG_TYPE, "org.matterd.Error.WrongType" },
   { MD_ERROR_NOT_SUPPORTED, "org.matterd.Error.NotSupported" },
   { MD_ERROR_CORE, "org.matterd.Error.Core" },
+  { MD_ERROR_ATTESTATION, "org.matterd.Error.Attestation" },
 };
 
 GQuark

@@ -20,6 +20,7 @@ typedef enum {
   MD_ERROR_WRONG_TYPE,     /* org.matterd.Error.WrongType: stored value has another type */
   MD_ERROR_NOT_SUPPORTED,  /* org.matterd.Error.NotSupported */
   MD_ERROR_CORE,           /* org.matterd.Error.Core: a MatterError from the protocol core */
+  MD_ERROR_ATTESTATION,    /* org.matterd.Error.Attestation: unusable attestation credentials */
 } MdError;
 
 GQuark md_error_quark(void);

@@ -8,6 +8,7 @@
 
 struct _MdNode {
   MdStore *store; /* not owned */
+  MdAttestationCreds *attestation;
   guint16 vendor_id;
   guint16 product_id;
   guint16 discriminator;
@@ -42,11 +43,13 @@ load_or_create_discriminator(MdStore *store, guint16 *discriminator, GError **er
 }
 
 MdNode *
-md_node_new(const MdConfig *config, MdStore *store, GError **error)
+md_node_new(const MdConfig *config, MdStore *store, MdAttestationCreds *attestation,
+            GError **error)
 {
   g_autoptr(MdNode) node = g_new0(MdNode, 1);
 
   node->store = store;
+  node->attestation = attestation;
   node->vendor_id = (guint16) config->vendor_id;
   node->product_id = (guint16) config->product_id;
   node->supported_fabrics = (guint8) config->supported_fabrics;
@@ -62,6 +65,9 @@ md_node_new(const MdConfig *config, MdStore *store, GError **error)
 void
 md_node_free(MdNode *node)
 {
+  if (node == NULL)
+    return;
+  md_attestation_creds_free(node->attestation);
   g_free(node);
 }
 
@@ -87,6 +93,12 @@ guint8
 md_node_get_supported_fabrics(MdNode *node)
 {
   return node->supported_fabrics;
+}
+
+MdAttestationCreds *
+md_node_get_attestation(MdNode *node)
+{
+  return node->attestation;
 }
 
 int

@@ -237,9 +237,66 @@ md_test_notify_wait(MdTestNotify *notify, const char *line, guint timeout_ms)
   }
 }
 
+static void
+copy_file(const char *from, const char *to, int mode)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_file_get_contents(from, &data, &len, &error);
+  g_assert_no_error(error);
+  g_file_set_contents_full(to, data, (gssize) len, G_FILE_SET_CONTENTS_NONE, mode, &error);
+  g_assert_no_error(error);
+}
+
+void
+md_test_install_dev_attestation(const char *state_dir)
+{
+  static const char *const files[] = { "dac-cert.der", "pai-cert.der", "dac-key.pem", "cd.der" };
+  g_autofree char *dest = g_build_filename(state_dir, "attestation", NULL);
+  g_autofree char *src = g_test_build_filename(G_TEST_DIST, "..", "data", "dev-attestation", NULL);
+
+  if (g_file_test(dest, G_FILE_TEST_EXISTS))
+    return;
+  g_assert_cmpint(g_mkdir_with_parents(dest, 0700), ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+    g_autofree char *from = g_build_filename(src, files[i], NULL);
+    g_autofree char *to = g_build_filename(dest, files[i], NULL);
+
+    copy_file(from, to, 0600);
+  }
+}
+
+void
+md_test_generate_attestation(const char *state_dir, guint16 vendor_id, guint16 product_id)
+{
+  g_autofree char *dest = g_build_filename(state_dir, "attestation", NULL);
+  g_autofree char *vid = g_strdup_printf("0x%04X", vendor_id);
+  g_autofree char *pid = g_strdup_printf("0x%04X", product_id);
+  const char *matterctl = g_getenv("MATTERCTL_BINARY");
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull(matterctl);
+  process = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, matterctl, "creds",
+                             "generate", dest, "--vendor-id", vid, "--product-id", pid, NULL);
+  g_assert_no_error(error);
+  g_subprocess_wait_check(process, NULL, &error);
+  g_assert_no_error(error);
+}
+
 MdTestDaemon *
 md_test_daemon_spawn(MdTestBus *bus, MdTestNotify *notify, const char *state_dir,
                      const char *const *args, const char *const *env)
+{
+  md_test_install_dev_attestation(state_dir);
+  return md_test_daemon_spawn_bare(bus, notify, state_dir, args, env);
+}
+
+MdTestDaemon *
+md_test_daemon_spawn_bare(MdTestBus *bus, MdTestNotify *notify, const char *state_dir,
+                          const char *const *args, const char *const *env)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();

@@ -46,12 +46,25 @@ typedef struct {
   char *log_path; /* stderr goes here */
 } MdTestDaemon;
 
+/* Gives @state_dir the development attestation set shipped in
+ * data/dev-attestation (vendor 0xFFF1, product 0x8000), unless it has one. */
+void md_test_install_dev_attestation(const char *state_dir);
+/* Writes a fresh development set for @vendor_id/@product_id into
+ * <@state_dir>/attestation with the built matterctl (MATTERCTL_BINARY). */
+void md_test_generate_attestation(const char *state_dir, guint16 vendor_id, guint16 product_id);
+
 /* Runs the built matterd (MATTERD_BINARY) on @bus (session type) with
  * NOTIFY_SOCKET pointing at @notify, state in @state_dir and @args
  * (NULL-terminated, may be NULL) appended. stderr goes to a file. Extra
  * environment: @env, NULL-terminated "KEY=VALUE" strings, may be NULL. */
 MdTestDaemon *md_test_daemon_spawn(MdTestBus *bus, MdTestNotify *notify, const char *state_dir,
                                    const char *const *args, const char *const *env);
+/* The same with the state directory exactly as the test left it: no
+ * attestation set is installed first. md_test_daemon_spawn() installs the
+ * development set when the state directory has none. */
+MdTestDaemon *md_test_daemon_spawn_bare(MdTestBus *bus, MdTestNotify *notify,
+                                        const char *state_dir, const char *const *args,
+                                        const char *const *env);
 /* Sends @signal (0: none) and waits for the exit; returns the exit status,
  * or -1 when it died of a signal or did not exit in time. */
 int md_test_daemon_stop(MdTestDaemon *daemon, int signal);

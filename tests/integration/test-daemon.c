@@ -119,6 +119,7 @@ test_lifecycle(Fixture *f, gconstpointer data)
 
   write_config(f, "[Node]\nVendorId=0xFFF2\nProductId=0x8001\nDiscriminator=3840\n"
                   "SupportedFabrics=5\n[Network]\nPort=0\n");
+  md_test_generate_attestation(f->state_dir, 0xFFF2, 0x8001);
   daemon = start_daemon(f, args);
 
   owner = g_dbus_connection_call_sync(f->connection, "org.freedesktop.DBus",
@@ -341,6 +342,105 @@ test_bus_lost(Fixture *f, gconstpointer data)
 }
 
 static void
+test_dev_attestation_warns(Fixture *f, gconstpointer data)
+{
+  MdTestDaemon *daemon = start_daemon(f, NULL);
+  g_autofree char *log = NULL;
+  g_autofree char *origin = g_build_filename(f->state_dir, "attestation", NULL);
+
+  g_assert_cmpint(md_test_daemon_stop(daemon, SIGTERM), ==, 0);
+  log = md_test_daemon_stderr(daemon);
+  g_assert_nonnull(strstr(log, "Running with DEVELOPMENT attestation credentials"));
+  g_assert_nonnull(strstr(log, origin));
+  md_test_daemon_free(daemon);
+}
+
+static char *
+dev_file(const char *name)
+{
+  return g_test_build_filename(G_TEST_DIST, "..", "data", "dev-attestation", name, NULL);
+}
+
+static void
+test_attestation_from_config(Fixture *f, gconstpointer data)
+{
+  const char *const args[] = { "--config", f->config_path, NULL };
+  g_autofree char *dac = dev_file("dac-cert.der");
+  g_autofree char *pai = dev_file("pai-cert.der");
+  g_autofree char *key = dev_file("dac-key.pem");
+  g_autofree char *cd = dev_file("cd.der");
+  g_autofree char *config = g_strdup_printf("[Attestation]\nDACCertificate=%s\nPAICertificate=%s\n"
+                                            "DACPrivateKey=%s\nCertificationDeclaration=%s\n",
+                                            dac, pai, key, cd);
+  g_autofree char *log = NULL;
+  MdTestDaemon *daemon;
+
+  write_config(f, config);
+  /* No set in the state directory: the configured files are the ones used. */
+  daemon = md_test_daemon_spawn_bare(f->bus, f->notify, f->state_dir, args, NULL);
+  g_assert_nonnull(md_test_notify_wait(f->notify, "READY=1", MD_TEST_TIMEOUT_MS));
+  g_assert_cmpint(md_test_daemon_stop(daemon, SIGTERM), ==, 0);
+  log = md_test_daemon_stderr(daemon);
+  g_assert_nonnull(strstr(log, "credentials (test vendor id) from the configuration"));
+  md_test_daemon_free(daemon);
+}
+
+static void
+test_attestation_vendor_mismatch(Fixture *f, gconstpointer data)
+{
+  const char *const args[] = { "--config", f->config_path, NULL };
+
+  write_config(f, "[Node]\nVendorId=0xFFF2\n");
+  assert_exits_with(f, args, 2,
+                    "is for vendor 0xFFF1 product 0x8000, but [Node] configures vendor 0xFFF2");
+}
+
+/* Replaces one file of the state directory's set with that of another set. */
+static void
+swap_in_foreign(Fixture *f, const char *name)
+{
+  g_autofree char *other = g_build_filename(f->dir, "other", NULL);
+  g_autofree char *from = g_build_filename(other, "attestation", name, NULL);
+  g_autofree char *to = g_build_filename(f->state_dir, "attestation", name, NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  md_test_install_dev_attestation(f->state_dir);
+  md_test_generate_attestation(other, 0xFFF1, 0x8000);
+  g_file_get_contents(from, &contents, &len, &error);
+  g_assert_no_error(error);
+  g_file_set_contents(to, contents, (gssize) len, &error);
+  g_assert_no_error(error);
+}
+
+static void
+test_attestation_foreign_pai(Fixture *f, gconstpointer data)
+{
+  swap_in_foreign(f, "pai-cert.der");
+  assert_exits_with(f, NULL, 1, "was not issued by the PAI");
+}
+
+static void
+test_attestation_foreign_key(Fixture *f, gconstpointer data)
+{
+  swap_in_foreign(f, "dac-key.pem");
+  assert_exits_with(f, NULL, 1, "is not the DAC's");
+}
+
+static void
+test_attestation_broken_file(Fixture *f, gconstpointer data)
+{
+  g_autofree char *cd = g_build_filename(f->state_dir, "attestation", "cd.der", NULL);
+  g_autoptr(GError) error = NULL;
+
+  md_test_install_dev_attestation(f->state_dir);
+  g_file_set_contents(cd, "not a CMS", -1, &error);
+  g_assert_no_error(error);
+  assert_exits_with(f, NULL, 1, "Unusable Certification Declaration");
+}
+
+static void
 add_test(const char *path, void (*func)(Fixture *, gconstpointer))
 {
   g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown);
@@ -360,5 +460,11 @@ main(int argc, char **argv)
   add_test("/daemon/corrupt-state", test_corrupt_state);
   add_test("/daemon/watchdog", test_watchdog);
   add_test("/daemon/bus-lost", test_bus_lost);
+  add_test("/daemon/attestation/development-warns", test_dev_attestation_warns);
+  add_test("/daemon/attestation/from-config", test_attestation_from_config);
+  add_test("/daemon/attestation/vendor-mismatch", test_attestation_vendor_mismatch);
+  add_test("/daemon/attestation/foreign-pai", test_attestation_foreign_pai);
+  add_test("/daemon/attestation/foreign-key", test_attestation_foreign_key);
+  add_test("/daemon/attestation/broken-file", test_attestation_broken_file);
   return g_test_run();
 }

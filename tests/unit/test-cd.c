@@ -352,6 +352,11 @@ test_verify_vectors(void)
     cases[i].fill(&want);
     assert_error(matter_cd_verify(cms, len, &signer, 1, &got), MATTER_OK);
     assert_cd_equal(&got, &want);
+    /* The node's own reading, without the signer, sees the same content. */
+    memset(&got, 0, sizeof(got));
+    assert_error(matter_cd_read_unverified(cms, len, &got), MATTER_OK);
+    assert_cd_equal(&got, &want);
+    assert_error(matter_cd_read_unverified(cms, len - 1, &got), MATTER_ERROR_CD_FORMAT);
     assert_error(matter_cd_signer_key_id(cms, len, key_id), MATTER_OK);
     g_assert_cmpmem(key_id, sizeof(key_id), want_key_id, key_id_len);
   }
