@@ -102,6 +102,35 @@
   X(MATTER_ERROR_CD_PAA_NOT_AUTHORIZED,                                        \
     "PAA not authorized by the Certification Declaration")                     \
   X(MATTER_ERROR_CSR_FORMAT, "malformed PKCS#10 certificate signing request")  \
+  /* Message layer (message.h) */                                              \
+  X(MATTER_ERROR_MESSAGE_VERSION, "unsupported message format version")        \
+  X(MATTER_ERROR_MESSAGE_DSIZ, "reserved destination size (DSIZ 3)")           \
+  X(MATTER_ERROR_MESSAGE_SESSION_TYPE, "reserved session type")                \
+  X(MATTER_ERROR_MESSAGE_NO_SOURCE, "group message without a source node id")  \
+  X(MATTER_ERROR_MESSAGE_DESTINATION,                                          \
+    "destination not allowed for the session type")                            \
+  X(MATTER_ERROR_MESSAGE_EXTENSIONS, "extensions block runs past the message") \
+  /* Sessions and exchanges (counters.h, session.h, exchange.h, mrp.h) */     \
+  X(MATTER_ERROR_DUPLICATE_MESSAGE,                                            \
+    "message counter already received or outside the window")                  \
+  X(MATTER_ERROR_COUNTER_EXHAUSTED, "session message counter exhausted")       \
+  X(MATTER_ERROR_COUNTER_PERSIST, "a new counter bound must be stored first")  \
+  X(MATTER_ERROR_SESSION_TABLE_FULL, "no free session slot")                   \
+  X(MATTER_ERROR_SESSION_NOT_FOUND, "no session for the message")              \
+  X(MATTER_ERROR_SESSION_CLOSED, "session closed")                             \
+  X(MATTER_ERROR_EXCHANGE_TABLE_FULL, "no free exchange slot")                 \
+  X(MATTER_ERROR_EXCHANGE_BUSY,                                                \
+    "a reliable message on the exchange is not yet acknowledged")              \
+  X(MATTER_ERROR_UNSOLICITED, "message matches no exchange and no handler")    \
+  X(MATTER_ERROR_PROTOCOL_NOT_ALLOWED, "protocol not allowed on this session") \
+  X(MATTER_ERROR_MRP_GIVE_UP, "no acknowledgement of the last transmission")  \
+  X(MATTER_ERROR_EXCHANGE_TIMEOUT, "exchange timed out")                      \
+  /* Secure channel (securechannel.h, pase.h) */                               \
+  X(MATTER_ERROR_SC_PEER_STATUS,                                               \
+    "peer ended the exchange with a failure StatusReport")                     \
+  X(MATTER_ERROR_PASE_INVALID_MESSAGE, "malformed or refused PASE message")    \
+  X(MATTER_ERROR_PASE_VERIFICATION_FAILED,                                     \
+    "PASE confirmation did not verify (wrong passcode)")                       \
   /* Onboarding payload (payload.h) */                                         \
   X(MATTER_ERROR_PAYLOAD_FORMAT, "malformed onboarding payload")               \
   X(MATTER_ERROR_PAYLOAD_CHECK_DIGIT, "wrong check digit")                     \

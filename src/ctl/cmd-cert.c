@@ -16,24 +16,20 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl-util.h"
 #include "matter/cert.h"
-
-/* matterctl's exit statuses. */
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILURE_ = 1,
-  EXIT_USAGE = 2,
-};
 
 /* Far more than any certificate in any of the three forms; stops a reader
  * given /dev/zero or a disk image. */
 #define MAX_INPUT_LEN (64 * 1024)
 
 #define PEM_ARMOUR "-----BEGIN CERTIFICATE-----"
+
+/* The labels of the text output, padded to one column. */
+#define FIELD_WIDTH 20
 
 typedef enum {
   FORMAT_TLV,
@@ -120,22 +116,6 @@ typedef struct {
   MatterCert cert;
 } Loaded;
 
-/* One line on stderr, "matterctl: " first; returns EXIT_USAGE. */
-static int usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
-
-static int
-usage_error(const char *format, ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start(args, format);
-  message = g_strdup_vprintf(format, args);
-  va_end(args);
-  g_printerr("matterctl: %s\n", message);
-  return EXIT_USAGE;
-}
-
 /* "reason (MATTER_ERROR_NAME)" */
 static char *
 error_text(MatterError err)
@@ -147,78 +127,6 @@ static const char *
 display_name(const char *path)
 {
   return g_str_equal(path, "-") ? _("standard input") : path;
-}
-
-static char *
-hex_string(const guint8 *data, gsize len)
-{
-  GString *hex = g_string_sized_new(2 * len);
-
-  for (gsize i = 0; i < len; i++)
-    g_string_append_printf(hex, "%02x", data[i]);
-  return g_string_free(hex, FALSE);
-}
-
-static void
-print_json(JsonBuilder *builder)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new();
-  g_autoptr(JsonNode) root = json_builder_get_root(builder);
-  g_autofree char *text = NULL;
-
-  json_generator_set_root(generator, root);
-  text = json_generator_to_data(generator, NULL);
-  g_print("%s\n", text);
-}
-
-static void print_field(const char *label, const char *format, ...) G_GNUC_PRINTF(2, 3);
-
-static void
-print_field(const char *label, const char *format, ...)
-{
-  g_autofree char *value = NULL;
-  va_list args;
-
-  va_start(args, format);
-  value = g_strdup_vprintf(format, args);
-  va_end(args);
-  g_print("%-20s %s\n", label, value);
-}
-
-static void
-add_string_member(JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name(builder, name);
-  if (value != NULL)
-    json_builder_add_string_value(builder, value);
-  else
-    json_builder_add_null_value(builder);
-}
-
-static void
-add_hex_member(JsonBuilder *builder, const char *name, const guint8 *data, gsize len)
-{
-  g_autofree char *hex = data != NULL ? hex_string(data, len) : NULL;
-
-  add_string_member(builder, name, hex);
-}
-
-/* Parses the options of one subcommand; FALSE (after saying why) on a bad
- * command line. */
-static gboolean
-parse_options(const char *parameters, const char *summary, const GOptionEntry *entries, int *argc,
-              char ***argv)
-{
-  g_autoptr(GOptionContext) context = g_option_context_new(parameters);
-  g_autoptr(GError) error = NULL;
-
-  g_option_context_set_summary(context, summary);
-  g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse(context, argc, argv, &error)) {
-    usage_error("%s", error->message);
-    return FALSE;
-  }
-  return TRUE;
 }
 
 /* ---- Times --------------------------------------------------------------- */
@@ -260,12 +168,14 @@ parse_time(const char *option, const char *text, guint32 *time)
     date = g_date_time_new_from_iso8601(text, utc);
   }
   if (date == NULL) {
-    usage_error(_("%s: '%s' is not an ISO 8601 time such as 2024-05-01T12:00:00Z"), option, text);
+    md_ctl_usage_error(_("%s: '%s' is not an ISO 8601 time such as 2024-05-01T12:00:00Z"), option,
+                       text);
     return FALSE;
   }
   if (!unix_to_matter_time(g_date_time_to_unix(date), time)) {
-    usage_error(_("%s: %s is outside the times certificates can hold (2000-01-01 to 2136-02-07)"),
-                option, text);
+    md_ctl_usage_error(
+        _("%s: %s is outside the times certificates can hold (2000-01-01 to 2136-02-07)"), option,
+        text);
     return FALSE;
   }
   return TRUE;
@@ -286,14 +196,14 @@ read_input(const char *path)
 
   if (file == NULL) {
     saved_errno = errno;
-    usage_error(_("cannot read %s: %s"), path, g_strerror(saved_errno));
+    md_ctl_usage_error(_("cannot read %s: %s"), path, g_strerror(saved_errno));
     return NULL;
   }
   while ((n = fread(chunk, 1, sizeof(chunk), file)) > 0 && data->len <= MAX_INPUT_LEN)
     g_byte_array_append(data, chunk, (guint) n);
   saved_errno = errno;
   if (ferror(file)) {
-    usage_error(_("cannot read %s: %s"), display_name(path), g_strerror(saved_errno));
+    md_ctl_usage_error(_("cannot read %s: %s"), display_name(path), g_strerror(saved_errno));
     if (!from_stdin)
       fclose(file);
     return NULL;
@@ -301,7 +211,7 @@ read_input(const char *path)
   if (!from_stdin)
     fclose(file);
   if (data->len > MAX_INPUT_LEN) {
-    usage_error(_("%s: too large to be a certificate"), display_name(path));
+    md_ctl_usage_error(_("%s: too large to be a certificate"), display_name(path));
     return NULL;
   }
   return g_byte_array_free_to_bytes(g_steal_pointer(&data));
@@ -323,14 +233,14 @@ pem_certificate(const char *name, GBytes *input)
   unsigned long last;
 
   if (bio == NULL) {
-    usage_error(_("%s: %s"), name, matter_error_str(MATTER_ERROR_NO_MEMORY));
+    md_ctl_usage_error(_("%s: %s"), name, matter_error_str(MATTER_ERROR_NO_MEMORY));
     return NULL;
   }
   ERR_clear_error();
   while (ok && PEM_read_bio(bio, &pem_name, &header, &body, &body_len)) {
     if (strcmp(pem_name, PEM_STRING_X509) == 0) {
       if (der != NULL) {
-        usage_error(_("%s holds more than one certificate"), name);
+        md_ctl_usage_error(_("%s holds more than one certificate"), name);
         ok = FALSE;
       } else {
         der = g_bytes_new(body, (gsize) body_len);
@@ -345,13 +255,13 @@ pem_certificate(const char *name, GBytes *input)
   last = ERR_peek_last_error();
   if (ok && last != 0 &&
       !(ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE)) {
-    usage_error(_("%s: malformed PEM: %s"), name, ERR_reason_error_string(last));
+    md_ctl_usage_error(_("%s: malformed PEM: %s"), name, ERR_reason_error_string(last));
     ok = FALSE;
   }
   ERR_clear_error();
   BIO_free(bio);
   if (ok && der == NULL) {
-    usage_error(_("%s: malformed PEM certificate"), name);
+    md_ctl_usage_error(_("%s: malformed PEM certificate"), name);
     ok = FALSE;
   }
   if (!ok)
@@ -398,7 +308,7 @@ load_cert(const char *path)
   loaded = g_new0(Loaded, 1);
   data = g_bytes_get_data(input, &len);
   if (len == 0) {
-    usage_error(_("%s is empty"), name);
+    md_ctl_usage_error(_("%s is empty"), name);
     return NULL;
   }
   /* PEM is text: the armour comes before any NUL byte. */
@@ -411,7 +321,8 @@ load_cert(const char *path)
     data = g_bytes_get_data(der, &len);
     err = load_der(data, len, loaded);
     if (err != MATTER_OK) {
-      usage_error(_("%s: not a Matter certificate in X.509 PEM: %s"), name, matter_error_str(err));
+      md_ctl_usage_error(_("%s: not a Matter certificate in X.509 PEM: %s"), name,
+                         matter_error_str(err));
       return NULL;
     }
     return g_steal_pointer(&loaded);
@@ -427,8 +338,8 @@ load_cert(const char *path)
     if (load_tlv(data, len, loaded) == MATTER_OK)
       return g_steal_pointer(&loaded);
     /* Said of a SEQUENCE, the DER reason is the one that helps. */
-    usage_error(_("%s: not a Matter certificate in X.509 DER: %s"), name,
-                matter_error_str(der_err));
+    md_ctl_usage_error(_("%s: not a Matter certificate in X.509 DER: %s"), name,
+                       matter_error_str(der_err));
     return NULL;
   }
   loaded->format = FORMAT_TLV;
@@ -437,9 +348,10 @@ load_cert(const char *path)
     return g_steal_pointer(&loaded);
   /* Every Matter TLV certificate is an anonymous structure, 0x15. */
   if (data[0] == 0x15)
-    usage_error(_("%s: not a valid Matter TLV certificate: %s"), name, matter_error_str(err));
+    md_ctl_usage_error(_("%s: not a valid Matter TLV certificate: %s"), name,
+                       matter_error_str(err));
   else
-    usage_error(_("%s: not a certificate (neither PEM, X.509 DER nor Matter TLV)"), name);
+    md_ctl_usage_error(_("%s: not a certificate (neither PEM, X.509 DER nor Matter TLV)"), name);
   return NULL;
 }
 
@@ -477,15 +389,15 @@ encode_cert(const Loaded *loaded, Format format, const char *name)
   else
     err = matter_cert_encode_der(&loaded->cert, buf, sizeof(buf), &len);
   if (err != MATTER_OK) {
-    g_printerr(_("matterctl: cannot encode %s as %s: %s\n"), name, _(format_labels[format]),
-               matter_error_str(err));
+    md_ctl_failure(_("cannot encode %s as %s: %s"), name, _(format_labels[format]),
+                   matter_error_str(err));
     return NULL;
   }
   if (format != FORMAT_PEM)
     return g_bytes_new(buf, len);
   out = pem_encode(buf, len);
   if (out == NULL)
-    g_printerr(_("matterctl: cannot encode %s as %s\n"), name, _(format_labels[format]));
+    md_ctl_failure(_("cannot encode %s as %s"), name, _(format_labels[format]));
   return out;
 }
 
@@ -493,22 +405,17 @@ encode_cert(const Loaded *loaded, Format format, const char *name)
 static gboolean
 write_output(const char *path, GBytes *data)
 {
-  g_autoptr(GError) error = NULL;
   gsize len;
   const char *bytes = g_bytes_get_data(data, &len);
 
   if (g_str_equal(path, "-")) {
     if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0) {
-      g_printerr(_("matterctl: cannot write to standard output: %s\n"), g_strerror(errno));
+      md_ctl_failure(_("cannot write to standard output: %s"), g_strerror(errno));
       return FALSE;
     }
     return TRUE;
   }
-  if (!g_file_set_contents(path, bytes, (gssize) len, &error)) {
-    g_printerr(_("matterctl: cannot write %s: %s\n"), path, error->message);
-    return FALSE;
-  }
-  return TRUE;
+  return md_ctl_write_file(path, bytes, len, 0666);
 }
 
 /* ---- convert ------------------------------------------------------------- */
@@ -521,7 +428,7 @@ parse_format(const char *text, Format *format)
       *format = (Format) i;
       return TRUE;
     }
-  usage_error(_("unknown format '%s' for --to (use tlv, der or pem)"), text);
+  md_ctl_usage_error(_("unknown format '%s' for --to (use tlv, der or pem)"), text);
   return FALSE;
 }
 
@@ -552,34 +459,36 @@ cert_convert(int argc, char **argv)
   const char *in_path, *out_path;
   Format format;
 
-  if (!parse_options(_("IN OUT"),
-                     _("Convert a certificate between Matter TLV, X.509 DER and PEM ('-' for "
-                       "standard input or output)."),
-                     entries, &argc, &argv))
-    return EXIT_USAGE;
+  if (!md_ctl_parse_options(
+          _("IN OUT"),
+          _("Convert a certificate between Matter TLV, X.509 DER and PEM ('-' for "
+            "standard input or output)."),
+          entries, &argc, &argv))
+    return MD_CTL_EXIT_USAGE;
   if (argc != 3)
-    return usage_error(_("cert convert takes an input and an output file"));
+    return md_ctl_usage_error(_("cert convert takes an input and an output file"));
   in_path = argv[1];
   out_path = argv[2];
   if (to_text != NULL) {
     if (!parse_format(to_text, &format))
-      return EXIT_USAGE;
+      return MD_CTL_EXIT_USAGE;
   } else if (g_str_equal(out_path, "-")) {
     /* Binary goes to a terminal only when asked for by name. */
     format = FORMAT_PEM;
   } else if (!format_from_name(out_path, &format)) {
-    return usage_error(_("cannot tell the format of %s from its name (.tlv, .chip, .der, .crt, "
-                         ".pem): use --to tlv, der or pem"),
-                       out_path);
+    return md_ctl_usage_error(
+        _("cannot tell the format of %s from its name (.tlv, .chip, .der, .crt, "
+          ".pem): use --to tlv, der or pem"),
+        out_path);
   }
 
   loaded = load_cert(in_path);
   if (loaded == NULL)
-    return EXIT_USAGE;
+    return MD_CTL_EXIT_USAGE;
   out = encode_cert(loaded, format, display_name(in_path));
   if (out == NULL)
-    return EXIT_FAILURE_;
-  return write_output(out_path, out) ? EXIT_OK : EXIT_FAILURE_;
+    return MD_CTL_EXIT_FAILURE;
+  return write_output(out_path, out) ? MD_CTL_EXIT_OK : MD_CTL_EXIT_FAILURE;
 }
 
 /* ---- show ---------------------------------------------------------------- */
@@ -680,8 +589,8 @@ add_dn(JsonBuilder *builder, const char *name, const MatterCertDn *dn)
     g_autofree char *value = dn_value(&dn->attrs[i]);
 
     json_builder_begin_object(builder);
-    add_string_member(builder, "type", type);
-    add_string_member(builder, "value", value);
+    md_ctl_json_add_string(builder, "type", type);
+    md_ctl_json_add_string(builder, "value", value);
     json_builder_end_object(builder);
   }
   json_builder_end_array(builder);
@@ -754,11 +663,11 @@ future_ext_parse(const MatterCertExt *ext, FutureExt *future)
      * still say what there is. */
     g_strlcpy(future->oid, "?", sizeof(future->oid));
     future->critical = FALSE;
-    future->value = hex_string(ext->der, ext->der_len);
+    future->value = md_ctl_hex(ext->der, ext->der_len);
   } else {
     future->critical = X509_EXTENSION_get_critical(x) > 0;
     data = X509_EXTENSION_get_data(x);
-    future->value = hex_string(ASN1_STRING_get0_data(data), (gsize) ASN1_STRING_length(data));
+    future->value = md_ctl_hex(ASN1_STRING_get0_data(data), (gsize) ASN1_STRING_length(data));
   }
   X509_EXTENSION_free(x);
   ERR_clear_error();
@@ -784,43 +693,44 @@ print_extensions(const MatterCert *cert)
     switch (ext->kind) {
     case MATTER_CERT_EXT_BASIC_CONSTRAINTS:
       if (cert->has_path_len)
-        print_field(_("Basic constraints:"), "is-ca=%s, path-len=%u",
-                    cert->is_ca ? "true" : "false", cert->path_len);
+        md_ctl_print_field(FIELD_WIDTH, _("Basic constraints:"), "is-ca=%s, path-len=%u",
+                           cert->is_ca ? "true" : "false", cert->path_len);
       else
-        print_field(_("Basic constraints:"), "is-ca=%s", cert->is_ca ? "true" : "false");
+        md_ctl_print_field(FIELD_WIDTH, _("Basic constraints:"), "is-ca=%s",
+                           cert->is_ca ? "true" : "false");
       break;
     case MATTER_CERT_EXT_KEY_USAGE: {
       g_auto(GStrv) names = key_usage_list(cert->key_usage);
       g_autofree char *text = g_strjoinv(", ", names);
 
-      print_field(_("Key usage:"), "%s", text);
+      md_ctl_print_field(FIELD_WIDTH, _("Key usage:"), "%s", text);
       break;
     }
     case MATTER_CERT_EXT_EXTENDED_KEY_USAGE: {
       g_auto(GStrv) names = key_purpose_list(cert);
       g_autofree char *text = g_strjoinv(", ", names);
 
-      print_field(_("Extended key usage:"), "%s", text);
+      md_ctl_print_field(FIELD_WIDTH, _("Extended key usage:"), "%s", text);
       break;
     }
     case MATTER_CERT_EXT_SUBJECT_KEY_ID: {
-      g_autofree char *hex = hex_string(cert->subject_key_id, MATTER_CERT_KEY_ID_LEN);
+      g_autofree char *hex = md_ctl_hex(cert->subject_key_id, MATTER_CERT_KEY_ID_LEN);
 
-      print_field(_("Subject key id:"), "%s", hex);
+      md_ctl_print_field(FIELD_WIDTH, _("Subject key id:"), "%s", hex);
       break;
     }
     case MATTER_CERT_EXT_AUTHORITY_KEY_ID: {
-      g_autofree char *hex = hex_string(cert->authority_key_id, MATTER_CERT_KEY_ID_LEN);
+      g_autofree char *hex = md_ctl_hex(cert->authority_key_id, MATTER_CERT_KEY_ID_LEN);
 
-      print_field(_("Authority key id:"), "%s", hex);
+      md_ctl_print_field(FIELD_WIDTH, _("Authority key id:"), "%s", hex);
       break;
     }
     case MATTER_CERT_EXT_FUTURE: {
       g_auto(FutureExt) future = { 0 };
 
       future_ext_parse(ext, &future);
-      print_field(_("Extension:"), "%s%s %s", future.oid, future.critical ? _(" (critical)") : "",
-                  future.value);
+      md_ctl_print_field(FIELD_WIDTH, _("Extension:"), "%s%s %s", future.oid,
+                         future.critical ? _(" (critical)") : "", future.value);
       break;
     }
     }
@@ -831,37 +741,37 @@ static void
 print_cert(const Loaded *loaded)
 {
   const MatterCert *cert = &loaded->cert;
-  g_autofree char *serial = hex_string(cert->serial, cert->serial_len);
+  g_autofree char *serial = md_ctl_hex(cert->serial, cert->serial_len);
   g_autofree char *issuer = dn_string(&cert->issuer);
   g_autofree char *subject = dn_string(&cert->subject);
   g_autofree char *not_before = matter_time_string(cert->not_before);
   g_autofree char *not_after = cert->not_after == MATTER_CERT_NO_EXPIRY
                                    ? g_strdup(_("no expiry"))
                                    : matter_time_string(cert->not_after);
-  g_autofree char *key = hex_string(cert->public_key, MATTER_P256_PUBLIC_KEY_LEN);
-  g_autofree char *signature = hex_string(cert->signature, MATTER_P256_SIGNATURE_LEN);
+  g_autofree char *key = md_ctl_hex(cert->public_key, MATTER_P256_PUBLIC_KEY_LEN);
+  g_autofree char *signature = md_ctl_hex(cert->signature, MATTER_P256_SIGNATURE_LEN);
   MatterCertRole role;
   MatterError err = role_check(cert, &role);
 
-  print_field(_("Format:"), "%s", _(format_labels[loaded->format]));
-  print_field(_("Serial:"), "%s", serial);
-  print_field(_("Issuer:"), "%s", issuer);
-  print_field(_("Subject:"), "%s", subject);
-  print_field(_("Not before:"), "%s", not_before);
-  print_field(_("Not after:"), "%s", not_after);
-  print_field(_("Public key:"), "%s", key);
+  md_ctl_print_field(FIELD_WIDTH, _("Format:"), "%s", _(format_labels[loaded->format]));
+  md_ctl_print_field(FIELD_WIDTH, _("Serial:"), "%s", serial);
+  md_ctl_print_field(FIELD_WIDTH, _("Issuer:"), "%s", issuer);
+  md_ctl_print_field(FIELD_WIDTH, _("Subject:"), "%s", subject);
+  md_ctl_print_field(FIELD_WIDTH, _("Not before:"), "%s", not_before);
+  md_ctl_print_field(FIELD_WIDTH, _("Not after:"), "%s", not_after);
+  md_ctl_print_field(FIELD_WIDTH, _("Public key:"), "%s", key);
   print_extensions(cert);
-  print_field(_("Signature:"), "%s", signature);
-  print_field(_("Role:"), "%s", role_names[role]);
+  md_ctl_print_field(FIELD_WIDTH, _("Signature:"), "%s", signature);
+  md_ctl_print_field(FIELD_WIDTH, _("Role:"), "%s", role_names[role]);
   if (err == MATTER_OK) {
-    print_field(_("Role check:"), "%s", _("ok"));
+    md_ctl_print_field(FIELD_WIDTH, _("Role check:"), "%s", _("ok"));
   } else if (err == MATTER_ERROR_COUNT_) {
-    print_field(_("Role check:"), "%s",
-                _("no role: the subject names no certificate type, or more than one"));
+    md_ctl_print_field(FIELD_WIDTH, _("Role check:"), "%s",
+                       _("no role: the subject names no certificate type, or more than one"));
   } else {
     g_autofree char *reason = error_text(err);
 
-    print_field(_("Role check:"), _("fails: %s"), reason);
+    md_ctl_print_field(FIELD_WIDTH, _("Role check:"), _("fails: %s"), reason);
   }
 }
 
@@ -909,21 +819,21 @@ add_extensions(JsonBuilder *builder, const MatterCert *cert)
 
     add_strv(builder, "key_usage", names);
   } else {
-    add_string_member(builder, "key_usage", NULL);
+    md_ctl_json_add_string(builder, "key_usage", NULL);
   }
   if (has[MATTER_CERT_EXT_EXTENDED_KEY_USAGE]) {
     g_auto(GStrv) names = key_purpose_list(cert);
 
     add_strv(builder, "extended_key_usage", names);
   } else {
-    add_string_member(builder, "extended_key_usage", NULL);
+    md_ctl_json_add_string(builder, "extended_key_usage", NULL);
   }
-  add_hex_member(builder, "subject_key_id",
-                 has[MATTER_CERT_EXT_SUBJECT_KEY_ID] ? cert->subject_key_id : NULL,
-                 MATTER_CERT_KEY_ID_LEN);
-  add_hex_member(builder, "authority_key_id",
-                 has[MATTER_CERT_EXT_AUTHORITY_KEY_ID] ? cert->authority_key_id : NULL,
-                 MATTER_CERT_KEY_ID_LEN);
+  md_ctl_json_add_hex(builder, "subject_key_id",
+                      has[MATTER_CERT_EXT_SUBJECT_KEY_ID] ? cert->subject_key_id : NULL,
+                      MATTER_CERT_KEY_ID_LEN);
+  md_ctl_json_add_hex(builder, "authority_key_id",
+                      has[MATTER_CERT_EXT_AUTHORITY_KEY_ID] ? cert->authority_key_id : NULL,
+                      MATTER_CERT_KEY_ID_LEN);
 
   json_builder_set_member_name(builder, "future");
   json_builder_begin_array(builder);
@@ -934,10 +844,10 @@ add_extensions(JsonBuilder *builder, const MatterCert *cert)
       continue;
     future_ext_parse(&cert->exts[i], &future);
     json_builder_begin_object(builder);
-    add_string_member(builder, "oid", future.oid);
+    md_ctl_json_add_string(builder, "oid", future.oid);
     json_builder_set_member_name(builder, "critical");
     json_builder_add_boolean_value(builder, future.critical);
-    add_string_member(builder, "value", future.value);
+    md_ctl_json_add_string(builder, "value", future.value);
     json_builder_end_object(builder);
   }
   json_builder_end_array(builder);
@@ -958,22 +868,22 @@ print_cert_json(const Loaded *loaded)
   gboolean known_error = err != MATTER_OK && err != MATTER_ERROR_COUNT_;
 
   json_builder_begin_object(builder);
-  add_string_member(builder, "format", format_names[loaded->format]);
-  add_hex_member(builder, "serial", cert->serial, cert->serial_len);
+  md_ctl_json_add_string(builder, "format", format_names[loaded->format]);
+  md_ctl_json_add_hex(builder, "serial", cert->serial, cert->serial_len);
   add_dn(builder, "issuer", &cert->issuer);
   add_dn(builder, "subject", &cert->subject);
-  add_string_member(builder, "not_before", not_before);
-  add_string_member(builder, "not_after", not_after);
-  add_hex_member(builder, "public_key", cert->public_key, MATTER_P256_PUBLIC_KEY_LEN);
+  md_ctl_json_add_string(builder, "not_before", not_before);
+  md_ctl_json_add_string(builder, "not_after", not_after);
+  md_ctl_json_add_hex(builder, "public_key", cert->public_key, MATTER_P256_PUBLIC_KEY_LEN);
   add_extensions(builder, cert);
-  add_hex_member(builder, "signature", cert->signature, MATTER_P256_SIGNATURE_LEN);
-  add_string_member(builder, "role", role_names[role]);
+  md_ctl_json_add_hex(builder, "signature", cert->signature, MATTER_P256_SIGNATURE_LEN);
+  md_ctl_json_add_string(builder, "role", role_names[role]);
   json_builder_set_member_name(builder, "role_valid");
   json_builder_add_boolean_value(builder, err == MATTER_OK);
-  add_string_member(builder, "role_error", known_error ? matter_error_name(err) : NULL);
-  add_string_member(builder, "role_reason", known_error ? matter_error_str(err) : NULL);
+  md_ctl_json_add_string(builder, "role_error", known_error ? matter_error_name(err) : NULL);
+  md_ctl_json_add_string(builder, "role_reason", known_error ? matter_error_str(err) : NULL);
   json_builder_end_object(builder);
-  print_json(builder);
+  md_ctl_print_json(builder);
 }
 
 static int
@@ -985,21 +895,22 @@ cert_show(int argc, char **argv)
                                    G_OPTION_ENTRY_NULL };
   g_autofree Loaded *loaded = NULL;
 
-  if (!parse_options(_("FILE"),
-                     _("Print the fields of a certificate in Matter TLV, X.509 DER or PEM ('-' "
-                       "for standard input)."),
-                     entries, &argc, &argv))
-    return EXIT_USAGE;
+  if (!md_ctl_parse_options(
+          _("FILE"),
+          _("Print the fields of a certificate in Matter TLV, X.509 DER or PEM ('-' "
+            "for standard input)."),
+          entries, &argc, &argv))
+    return MD_CTL_EXIT_USAGE;
   if (argc != 2)
-    return usage_error(_("cert show takes one certificate file"));
+    return md_ctl_usage_error(_("cert show takes one certificate file"));
   loaded = load_cert(argv[1]);
   if (loaded == NULL)
-    return EXIT_USAGE;
+    return MD_CTL_EXIT_USAGE;
   if (json)
     print_cert_json(loaded);
   else
     print_cert(loaded);
-  return EXIT_OK;
+  return MD_CTL_EXIT_OK;
 }
 
 /* ---- validate ------------------------------------------------------------ */
@@ -1031,16 +942,16 @@ print_validation_json(MatterError err, const MatterCertChainInfo *info, MatterCe
   json_builder_begin_object(builder);
   json_builder_set_member_name(builder, "valid");
   json_builder_add_boolean_value(builder, err == MATTER_OK);
-  add_string_member(builder, "error", err != MATTER_OK ? matter_error_name(err) : NULL);
-  add_string_member(builder, "reason", err != MATTER_OK ? matter_error_str(err) : NULL);
-  add_string_member(builder, "time", time);
-  add_string_member(builder, "time_source", time_source_names[source]);
+  md_ctl_json_add_string(builder, "error", err != MATTER_OK ? matter_error_name(err) : NULL);
+  md_ctl_json_add_string(builder, "reason", err != MATTER_OK ? matter_error_str(err) : NULL);
+  md_ctl_json_add_string(builder, "time", time);
+  md_ctl_json_add_string(builder, "time_source", time_source_names[source]);
   if (err == MATTER_OK) {
     g_autofree char *fabric = g_strdup_printf("%016" G_GINT64_MODIFIER "X", info->fabric_id);
     g_autofree char *node = g_strdup_printf("%016" G_GINT64_MODIFIER "X", info->node_id);
 
-    add_string_member(builder, "fabric_id", fabric);
-    add_string_member(builder, "node_id", node);
+    md_ctl_json_add_string(builder, "fabric_id", fabric);
+    md_ctl_json_add_string(builder, "node_id", node);
     json_builder_set_member_name(builder, "cats");
     json_builder_begin_array(builder);
     for (size_t i = 0; i < info->cat_count; i++) {
@@ -1049,12 +960,13 @@ print_validation_json(MatterError err, const MatterCertChainInfo *info, MatterCe
       json_builder_add_string_value(builder, cat);
     }
     json_builder_end_array(builder);
-    add_hex_member(builder, "root_public_key", info->root_public_key,
-                   sizeof(info->root_public_key));
-    add_hex_member(builder, "noc_public_key", info->noc_public_key, sizeof(info->noc_public_key));
+    md_ctl_json_add_hex(builder, "root_public_key", info->root_public_key,
+                        sizeof(info->root_public_key));
+    md_ctl_json_add_hex(builder, "noc_public_key", info->noc_public_key,
+                        sizeof(info->noc_public_key));
   }
   json_builder_end_object(builder);
-  print_json(builder);
+  md_ctl_print_json(builder);
 }
 
 static void
@@ -1070,18 +982,18 @@ print_validation(MatterError err, const MatterCertChainInfo *info, MatterCertTim
     return;
   }
   cats = cat_list(info);
-  root_key = hex_string(info->root_public_key, sizeof(info->root_public_key));
-  noc_key = hex_string(info->noc_public_key, sizeof(info->noc_public_key));
+  root_key = md_ctl_hex(info->root_public_key, sizeof(info->root_public_key));
+  noc_key = md_ctl_hex(info->noc_public_key, sizeof(info->noc_public_key));
   g_print("%s\n", _("valid"));
-  print_field(_("Fabric ID:"), "%016" G_GINT64_MODIFIER "X", info->fabric_id);
-  print_field(_("Node ID:"), "%016" G_GINT64_MODIFIER "X", info->node_id);
-  print_field(_("CATs:"), "%s", cats);
-  print_field(_("Root public key:"), "%s", root_key);
-  print_field(_("NOC public key:"), "%s", noc_key);
+  md_ctl_print_field(FIELD_WIDTH, _("Fabric ID:"), "%016" G_GINT64_MODIFIER "X", info->fabric_id);
+  md_ctl_print_field(FIELD_WIDTH, _("Node ID:"), "%016" G_GINT64_MODIFIER "X", info->node_id);
+  md_ctl_print_field(FIELD_WIDTH, _("CATs:"), "%s", cats);
+  md_ctl_print_field(FIELD_WIDTH, _("Root public key:"), "%s", root_key);
+  md_ctl_print_field(FIELD_WIDTH, _("NOC public key:"), "%s", noc_key);
   if (source == MATTER_CERT_TIME_LAST_KNOWN_GOOD)
-    print_field(_("Checked at:"), _("%s (last known good time)"), time);
+    md_ctl_print_field(FIELD_WIDTH, _("Checked at:"), _("%s (last known good time)"), time);
   else
-    print_field(_("Checked at:"), "%s", time);
+    md_ctl_print_field(FIELD_WIDTH, _("Checked at:"), "%s", time);
 }
 
 static int
@@ -1111,42 +1023,43 @@ cert_validate(int argc, char **argv)
   guint32 time;
   MatterError err;
 
-  if (!parse_options(NULL,
-                     _("Validate an operational certificate chain RCAC -> [ICAC ->] NOC; each "
-                       "file in Matter TLV, X.509 DER or PEM."),
-                     entries, &argc, &argv))
-    return EXIT_USAGE;
+  if (!md_ctl_parse_options(
+          NULL,
+          _("Validate an operational certificate chain RCAC -> [ICAC ->] NOC; each "
+            "file in Matter TLV, X.509 DER or PEM."),
+          entries, &argc, &argv))
+    return MD_CTL_EXIT_USAGE;
   if (argc > 1)
-    return usage_error(_("cert validate takes options only, not '%s'"), argv[1]);
+    return md_ctl_usage_error(_("cert validate takes options only, not '%s'"), argv[1]);
   if (rcac_path == NULL)
-    return usage_error(_("cert validate needs --rcac"));
+    return md_ctl_usage_error(_("cert validate needs --rcac"));
   if (noc_path == NULL)
-    return usage_error(_("cert validate needs --noc"));
+    return md_ctl_usage_error(_("cert validate needs --noc"));
   if (time_text != NULL && lkg_text != NULL)
-    return usage_error(_("--time and --last-known-good exclude each other"));
+    return md_ctl_usage_error(_("--time and --last-known-good exclude each other"));
   if (time_text != NULL) {
     if (!parse_time("--time", time_text, &time))
-      return EXIT_USAGE;
+      return MD_CTL_EXIT_USAGE;
   } else if (lkg_text != NULL) {
     if (!parse_time("--last-known-good", lkg_text, &time))
-      return EXIT_USAGE;
+      return MD_CTL_EXIT_USAGE;
     source = MATTER_CERT_TIME_LAST_KNOWN_GOOD;
   } else if (!unix_to_matter_time(g_get_real_time() / G_USEC_PER_SEC, &time)) {
-    return usage_error(_("the system clock is outside the times certificates can hold; use "
-                         "--time or --last-known-good"));
+    return md_ctl_usage_error(_("the system clock is outside the times certificates can hold; use "
+                                "--time or --last-known-good"));
   }
 
   rcac = load_cert(rcac_path);
   if (rcac == NULL)
-    return EXIT_USAGE;
+    return MD_CTL_EXIT_USAGE;
   if (icac_path != NULL) {
     icac = load_cert(icac_path);
     if (icac == NULL)
-      return EXIT_USAGE;
+      return MD_CTL_EXIT_USAGE;
   }
   noc = load_cert(noc_path);
   if (noc == NULL)
-    return EXIT_USAGE;
+    return MD_CTL_EXIT_USAGE;
 
   err = matter_cert_chain_validate(rcac->tlv, rcac->tlv_len, icac != NULL ? icac->tlv : NULL,
                                    icac != NULL ? icac->tlv_len : 0, noc->tlv, noc->tlv_len, source,
@@ -1156,16 +1069,12 @@ cert_validate(int argc, char **argv)
     print_validation_json(err, &info, source, time_string);
   else
     print_validation(err, &info, source, time_string);
-  return err == MATTER_OK ? EXIT_OK : EXIT_FAILURE_;
+  return err == MATTER_OK ? MD_CTL_EXIT_OK : MD_CTL_EXIT_FAILURE;
 }
 
 /* ---- dispatch ------------------------------------------------------------ */
 
-static const struct {
-  const char *name;
-  int (*func)(int argc, char **argv);
-  const char *summary;
-} subcommands[] = {
+static const MdCtlCommand subcommands[] = {
   { "convert", cert_convert, N_("Convert a certificate between Matter TLV, X.509 DER and PEM") },
   { "show", cert_show, N_("Print the fields of a certificate") },
   { "validate", cert_validate, N_("Validate an operational chain RCAC -> [ICAC ->] NOC") },
@@ -1174,17 +1083,6 @@ static const struct {
 int
 md_ctl_cert_run(int argc, char **argv)
 {
-  if (argc < 2)
-    return usage_error(_("cert needs a command: convert, show or validate"));
-  if (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h")) {
-    g_print("%s\n\n%s\n", _("Usage: matterctl cert COMMAND [OPTION…]"), _("Commands:"));
-    for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++)
-      g_print("  %-10s %s\n", subcommands[i].name, _(subcommands[i].summary));
-    g_print("\n%s\n", _("Run 'matterctl cert COMMAND --help' for its options."));
-    return EXIT_OK;
-  }
-  for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++)
-    if (g_str_equal(argv[1], subcommands[i].name))
-      return subcommands[i].func(argc - 1, argv + 1);
-  return usage_error(_("unknown cert command '%s' (use convert, show or validate)"), argv[1]);
+  return md_ctl_run_command("cert", _("convert, show or validate"), subcommands,
+                            G_N_ELEMENTS(subcommands), argc, argv);
 }

@@ -9,18 +9,11 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
-#include <stdarg.h>
 #include <string.h>
 
+#include "ctl-util.h"
 #include "matter/attestation.h"
 #include "matter/crypto.h"
-
-/* matterctl's exit statuses. */
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILURE_ = 1,
-  EXIT_USAGE = 2,
-};
 
 #define DEFAULT_VENDOR_ID 0xFFF1u
 #define DEFAULT_PRODUCT_ID 0x8000u
@@ -52,88 +45,6 @@ static const struct {
   { "cd-signing-key.pem", "cd_signing_key_pem" },
   { "cd.der", "cd" },
 };
-
-/* One line on stderr, "matterctl: " first; returns EXIT_USAGE. */
-static int usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
-
-static int
-usage_error(const char *format, ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start(args, format);
-  message = g_strdup_vprintf(format, args);
-  va_end(args);
-  g_printerr("matterctl: %s\n", message);
-  return EXIT_USAGE;
-}
-
-/* Decimal, or hexadecimal after "0x", 1..@max. */
-static gboolean
-parse_id(const char *option, const char *text, guint64 max, guint64 *value)
-{
-  const char *digits = text;
-  guint base = 10;
-  guint64 result = 0;
-
-  if (g_ascii_strncasecmp(text, "0x", 2) == 0) {
-    base = 16;
-    digits += 2;
-  }
-  if (*digits == '\0') {
-    usage_error(_("%s: '%s' is not a number"), option, text);
-    return FALSE;
-  }
-  for (const char *c = digits; *c != '\0'; c++) {
-    int digit = base == 16 ? g_ascii_xdigit_value(*c) : g_ascii_digit_value(*c);
-
-    if (digit < 0) {
-      usage_error(_("%s: '%s' is not a number"), option, text);
-      return FALSE;
-    }
-    if (result > (max - (guint64) digit) / base) {
-      usage_error(_("%s: %s is out of range (1 to 0x%llX)"), option, text,
-                  (unsigned long long) max);
-      return FALSE;
-    }
-    result = result * base + (guint64) digit;
-  }
-  if (result == 0) {
-    usage_error(_("%s: 0 is not allowed"), option);
-    return FALSE;
-  }
-  *value = result;
-  return TRUE;
-}
-
-static gboolean
-parse_options(const char *summary, const char *parameter, const GOptionEntry *entries, int *argc,
-              char ***argv)
-{
-  g_autoptr(GOptionContext) context = g_option_context_new(parameter);
-  g_autoptr(GError) error = NULL;
-
-  g_option_context_set_summary(context, summary);
-  g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse(context, argc, argv, &error)) {
-    usage_error("%s", error->message);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static void
-print_json(JsonBuilder *builder)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new();
-  g_autoptr(JsonNode) root = json_builder_get_root(builder);
-  g_autofree char *text = NULL;
-
-  json_generator_set_root(generator, root);
-  text = json_generator_to_data(generator, NULL);
-  g_print("%s\n", text);
-}
 
 /* ---- generate ------------------------------------------------------------ */
 
@@ -183,7 +94,7 @@ read_input(const char *path)
   gsize len = 0;
 
   if (!g_file_get_contents(path, &data, &len, &error)) {
-    usage_error(_("cannot read %s: %s"), path, error->message);
+    md_ctl_usage_error(_("cannot read %s: %s"), path, error->message);
     return NULL;
   }
   return g_bytes_new_take(data, len);
@@ -205,7 +116,7 @@ read_key(const char *path)
   err = matter_attestation_key_parse(data, len, &key);
   matter_secure_zero(data, len);
   if (err != MATTER_OK)
-    usage_error(_("%s: not a usable private key: %s"), path, matter_error_str(err));
+    md_ctl_usage_error(_("%s: not a usable private key: %s"), path, matter_error_str(err));
   return key;
 }
 
@@ -225,13 +136,13 @@ load_paa(const Request *req, Credentials *creds)
     err = matter_attestation_cert_to_der(g_bytes_get_data(cert, NULL), g_bytes_get_size(cert),
                                          creds->paa, sizeof(creds->paa), &creds->paa_len);
   if (err != MATTER_OK) {
-    usage_error(_("%s: not a usable PAA certificate: %s"), req->paa_cert_path,
-                matter_error_str(err));
+    md_ctl_usage_error(_("%s: not a usable PAA certificate: %s"), req->paa_cert_path,
+                       matter_error_str(err));
     return FALSE;
   }
   if (info.has_vendor_id && info.vendor_id != req->vendor_id) {
-    usage_error(_("%s: the PAA is for vendor id 0x%04X, not 0x%04X"), req->paa_cert_path,
-                info.vendor_id, req->vendor_id);
+    md_ctl_usage_error(_("%s: the PAA is for vendor id 0x%04X, not 0x%04X"), req->paa_cert_path,
+                       info.vendor_id, req->vendor_id);
     return FALSE;
   }
   creds->paa_key = read_key(req->paa_key_path);
@@ -239,7 +150,7 @@ load_paa(const Request *req, Credentials *creds)
     return FALSE;
   if (matter_p256_export_public(creds->paa_key, pub) != MATTER_OK ||
       memcmp(pub, info.public_key, sizeof(pub)) != 0) {
-    usage_error(_("%s is not the key of %s"), req->paa_key_path, req->paa_cert_path);
+    md_ctl_usage_error(_("%s is not the key of %s"), req->paa_key_path, req->paa_cert_path);
     return FALSE;
   }
   creds->paa_given = TRUE;
@@ -257,7 +168,8 @@ load_cd_signer(const Request *req, Credentials *creds)
   err = matter_attestation_cert_to_der(g_bytes_get_data(cert, NULL), g_bytes_get_size(cert),
                                        creds->cd_cert, sizeof(creds->cd_cert), &creds->cd_cert_len);
   if (err != MATTER_OK) {
-    usage_error(_("%s: not a usable certificate: %s"), req->cd_cert_path, matter_error_str(err));
+    md_ctl_usage_error(_("%s: not a usable certificate: %s"), req->cd_cert_path,
+                       matter_error_str(err));
     return FALSE;
   }
   creds->cd_key = read_key(req->cd_key_path);
@@ -366,13 +278,9 @@ static gboolean
 write_file(Writer *w, const char *name, const void *data, gsize len, int mode)
 {
   g_autofree char *path = g_build_filename(w->dir, name, NULL);
-  g_autoptr(GError) error = NULL;
 
-  if (!g_file_set_contents_full(path, data, (gssize) len, G_FILE_SET_CONTENTS_CONSISTENT, mode,
-                                &error)) {
-    g_printerr(_("matterctl: cannot write %s: %s\n"), path, error->message);
+  if (!md_ctl_write_file(path, data, len, mode))
     return FALSE;
-  }
   g_ptr_array_add(w->written, g_steal_pointer(&path));
   return TRUE;
 }
@@ -386,7 +294,7 @@ write_cert(Writer *w, const char *stem, const guint8 *der, size_t len)
   size_t pem_len;
 
   if (matter_attestation_cert_to_pem(der, len, pem, sizeof(pem), &pem_len) != MATTER_OK) {
-    g_printerr(_("matterctl: cannot write %s as PEM\n"), stem);
+    md_ctl_failure(_("cannot write %s as PEM"), stem);
     return FALSE;
   }
   return write_file(w, der_name, der, len, PUBLIC_MODE) &&
@@ -405,7 +313,7 @@ write_key(Writer *w, const char *name, const MatterP256Key *key, gboolean given)
     return TRUE;
   }
   if (matter_attestation_key_to_pem(key, pem, sizeof(pem), &len) != MATTER_OK) {
-    g_printerr(_("matterctl: cannot write %s\n"), name);
+    md_ctl_failure(_("cannot write %s"), name);
     return FALSE;
   }
   ok = write_file(w, name, pem, len, KEY_MODE);
@@ -433,19 +341,17 @@ static int
 prepare_dir(const Request *req)
 {
   if (g_file_test(req->dir, G_FILE_TEST_EXISTS) && !g_file_test(req->dir, G_FILE_TEST_IS_DIR))
-    return usage_error(_("%s is not a directory"), req->dir);
+    return md_ctl_usage_error(_("%s is not a directory"), req->dir);
   for (gsize i = 0; i < G_N_ELEMENTS(outputs) && !req->force; i++) {
     g_autofree char *path = g_build_filename(req->dir, outputs[i].file, NULL);
 
     if (g_file_test(path, G_FILE_TEST_EXISTS))
-      return usage_error(_("%s exists; use --force to replace the credentials in %s"), path,
-                         req->dir);
+      return md_ctl_usage_error(_("%s exists; use --force to replace the credentials in %s"), path,
+                                req->dir);
   }
-  if (g_mkdir_with_parents(req->dir, 0755) != 0) {
-    g_printerr(_("matterctl: cannot create %s: %s\n"), req->dir, g_strerror(errno));
-    return EXIT_FAILURE_;
-  }
-  return EXIT_OK;
+  if (g_mkdir_with_parents(req->dir, 0755) != 0)
+    return md_ctl_failure(_("cannot create %s: %s"), req->dir, g_strerror(errno));
+  return MD_CTL_EXIT_OK;
 }
 
 static void
@@ -455,30 +361,22 @@ print_result(const Request *req, GPtrArray *written)
     g_autoptr(JsonBuilder) builder = json_builder_new();
 
     json_builder_begin_object(builder);
-    json_builder_set_member_name(builder, "directory");
-    json_builder_add_string_value(builder, req->dir);
+    md_ctl_json_add_string(builder, "directory", req->dir);
     json_builder_set_member_name(builder, "vendor_id");
     json_builder_add_int_value(builder, req->vendor_id);
     json_builder_set_member_name(builder, "product_id");
     json_builder_add_int_value(builder, req->product_id);
     json_builder_set_member_name(builder, "files");
     json_builder_begin_object(builder);
-    for (guint i = 0; i < written->len; i++) {
-      const char *path = g_ptr_array_index(written, i);
-
-      json_builder_set_member_name(builder, outputs[i].member);
-      if (path != NULL)
-        json_builder_add_string_value(builder, path);
-      else
-        json_builder_add_null_value(builder);
-    }
+    for (guint i = 0; i < written->len; i++)
+      md_ctl_json_add_string(builder, outputs[i].member, g_ptr_array_index(written, i));
     json_builder_end_object(builder);
     json_builder_end_object(builder);
-    print_json(builder);
+    md_ctl_print_json(builder);
     return;
   }
-  g_print("%-12s 0x%04X\n", _("Vendor ID:"), req->vendor_id);
-  g_print("%-12s 0x%04X\n", _("Product ID:"), req->product_id);
+  md_ctl_print_field(12, _("Vendor ID:"), "0x%04X", req->vendor_id);
+  md_ctl_print_field(12, _("Product ID:"), "0x%04X", req->product_id);
   for (guint i = 0; i < written->len; i++) {
     const char *path = g_ptr_array_index(written, i);
 
@@ -495,25 +393,25 @@ parse_ids(Request *req, const char *vendor_text, const char *product_text,
   guint64 value;
 
   if (vendor_text != NULL) {
-    if (!parse_id("--vendor-id", vendor_text, 0xFFFE, &value))
-      return EXIT_USAGE;
+    if (!md_ctl_parse_id("--vendor-id", vendor_text, 0xFFFE, &value))
+      return MD_CTL_EXIT_USAGE;
     req->vendor_id = (guint16) value;
   }
   if (product_text != NULL) {
-    if (!parse_id("--product-id", product_text, 0xFFFF, &value))
-      return EXIT_USAGE;
+    if (!md_ctl_parse_id("--product-id", product_text, 0xFFFF, &value))
+      return MD_CTL_EXIT_USAGE;
     req->product_id = (guint16) value;
   }
   if (device_type_text != NULL) {
-    if (!parse_id("--device-type", device_type_text, G_MAXUINT32, &value))
-      return EXIT_USAGE;
+    if (!md_ctl_parse_id("--device-type", device_type_text, G_MAXUINT32, &value))
+      return MD_CTL_EXIT_USAGE;
     req->device_type = (guint32) value;
   }
   if ((req->paa_cert_path == NULL) != (req->paa_key_path == NULL))
-    return usage_error(_("--paa-cert and --paa-key go together"));
+    return md_ctl_usage_error(_("--paa-cert and --paa-key go together"));
   if ((req->cd_cert_path == NULL) != (req->cd_key_path == NULL))
-    return usage_error(_("--cd-signing-cert and --cd-signing-key go together"));
-  return EXIT_OK;
+    return md_ctl_usage_error(_("--cd-signing-cert and --cd-signing-key go together"));
+  return MD_CTL_EXIT_OK;
 }
 
 static int
@@ -523,35 +421,31 @@ run_generate(Request *req)
   g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
   Writer writer = { req->dir, written };
   MatterError err;
-  int status = EXIT_OK;
+  int status = MD_CTL_EXIT_OK;
 
   if (req->paa_cert_path != NULL && !load_paa(req, &creds))
-    status = EXIT_USAGE;
-  if (status == EXIT_OK && req->cd_cert_path != NULL && !load_cd_signer(req, &creds))
-    status = EXIT_USAGE;
-  if (status == EXIT_OK) {
+    status = MD_CTL_EXIT_USAGE;
+  if (status == MD_CTL_EXIT_OK && req->cd_cert_path != NULL && !load_cd_signer(req, &creds))
+    status = MD_CTL_EXIT_USAGE;
+  if (status == MD_CTL_EXIT_OK) {
     err = make_certificates(req, &creds);
-    if (err != MATTER_OK) {
-      g_printerr(_("matterctl: cannot make the certificates: %s\n"), matter_error_str(err));
-      status = EXIT_FAILURE_;
-    }
+    if (err != MATTER_OK)
+      status = md_ctl_failure(_("cannot make the certificates: %s"), matter_error_str(err));
   }
-  if (status == EXIT_OK) {
+  if (status == MD_CTL_EXIT_OK) {
     err = make_cd(req, &creds);
     if (err == MATTER_ERROR_INVALID_KEY || err == MATTER_ERROR_ATTESTATION_KEY_ID)
-      status = usage_error(_("%s cannot sign a Certification Declaration with %s: %s"),
-                           req->cd_cert_path, req->cd_key_path, matter_error_str(err));
-    else if (err != MATTER_OK) {
-      g_printerr(_("matterctl: cannot make the Certification Declaration: %s\n"),
-                 matter_error_str(err));
-      status = EXIT_FAILURE_;
-    }
+      status = md_ctl_usage_error(_("%s cannot sign a Certification Declaration with %s: %s"),
+                                  req->cd_cert_path, req->cd_key_path, matter_error_str(err));
+    else if (err != MATTER_OK)
+      status =
+          md_ctl_failure(_("cannot make the Certification Declaration: %s"), matter_error_str(err));
   }
-  if (status == EXIT_OK)
+  if (status == MD_CTL_EXIT_OK)
     status = prepare_dir(req);
-  if (status == EXIT_OK && !write_credentials(&writer, &creds))
-    status = EXIT_FAILURE_;
-  if (status == EXIT_OK)
+  if (status == MD_CTL_EXIT_OK && !write_credentials(&writer, &creds))
+    status = MD_CTL_EXIT_FAILURE;
+  if (status == MD_CTL_EXIT_OK)
     print_result(req, written);
   credentials_clear(&creds);
   return status;
@@ -588,17 +482,18 @@ creds_generate(int argc, char **argv)
   };
   int status;
 
-  if (!parse_options(_("Write development attestation credentials (PAA, PAI, DAC and a "
-                       "Certification Declaration) to DIR."),
-                     "DIR", entries, &argc, &argv)) {
+  if (!md_ctl_parse_options("DIR",
+                            _("Write development attestation credentials (PAA, PAI, DAC and a "
+                              "Certification Declaration) to DIR."),
+                            entries, &argc, &argv)) {
     request_clear(&req);
-    return EXIT_USAGE;
+    return MD_CTL_EXIT_USAGE;
   }
   if (argc != 2)
-    status = usage_error(_("creds generate takes one directory"));
+    status = md_ctl_usage_error(_("creds generate takes one directory"));
   else
     status = parse_ids(&req, vendor_text, product_text, device_type_text);
-  if (status == EXIT_OK) {
+  if (status == MD_CTL_EXIT_OK) {
     req.dir = g_strdup(argv[1]);
     status = run_generate(&req);
   }
@@ -608,11 +503,7 @@ creds_generate(int argc, char **argv)
 
 /* ---- dispatch ---------------------------------------------------------- */
 
-static const struct {
-  const char *name;
-  int (*func)(int argc, char **argv);
-  const char *summary;
-} subcommands[] = {
+static const MdCtlCommand subcommands[] = {
   { "generate", creds_generate,
     N_("Write development PAA, PAI, DAC and Certification Declaration files") },
 };
@@ -620,17 +511,6 @@ static const struct {
 int
 md_ctl_creds_run(int argc, char **argv)
 {
-  if (argc < 2)
-    return usage_error(_("creds needs a command: generate"));
-  if (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h")) {
-    g_print("%s\n\n%s\n", _("Usage: matterctl creds COMMAND [OPTION…]"), _("Commands:"));
-    for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++)
-      g_print("  %-10s %s\n", subcommands[i].name, _(subcommands[i].summary));
-    g_print("\n%s\n", _("Run 'matterctl creds COMMAND --help' for its options."));
-    return EXIT_OK;
-  }
-  for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++)
-    if (g_str_equal(argv[1], subcommands[i].name))
-      return subcommands[i].func(argc - 1, argv + 1);
-  return usage_error(_("unknown creds command '%s' (use generate)"), argv[1]);
+  return md_ctl_run_command("creds", _("generate"), subcommands, G_N_ELEMENTS(subcommands), argc,
+                            argv);
 }

@@ -8,19 +8,14 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
-#include <stdarg.h>
 
+#include "ctl-util.h"
 #include "matter/crypto.h"
 #include "matter/payload.h"
 
-/* matterctl's exit statuses. */
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILURE_ = 1,
-  EXIT_USAGE = 2,
-};
-
 #define DEFAULT_ITERATIONS 1000u
+/* The labels of the text output, padded to one column. */
+#define FIELD_WIDTH 16
 
 static const struct {
   const char *name;
@@ -40,67 +35,17 @@ static const char *const flow_names[] = {
   [MATTER_PAYLOAD_FLOW_CUSTOM] = "custom",
 };
 
-/* One line on stderr, "matterctl: " first; returns EXIT_USAGE. */
-static int usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
-
-static int
-usage_error(const char *format, ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start(args, format);
-  message = g_strdup_vprintf(format, args);
-  va_end(args);
-  g_printerr("matterctl: %s\n", message);
-  return EXIT_USAGE;
-}
-
-/* Decimal, or hexadecimal after "0x"; nothing else, not even spaces. */
-static gboolean
-parse_number(const char *option, const char *text, guint64 max, guint64 *value)
-{
-  const char *digits = text;
-  guint base = 10;
-  guint64 result = 0;
-
-  if (g_ascii_strncasecmp(text, "0x", 2) == 0) {
-    base = 16;
-    digits += 2;
-  }
-  if (*digits == '\0') {
-    usage_error(_("%s: '%s' is not a number"), option, text);
-    return FALSE;
-  }
-  for (const char *c = digits; *c != '\0'; c++) {
-    int digit = base == 16 ? g_ascii_xdigit_value(*c) : g_ascii_digit_value(*c);
-
-    if (digit < 0) {
-      usage_error(_("%s: '%s' is not a number"), option, text);
-      return FALSE;
-    }
-    if (result > (max - (guint64) digit) / base) {
-      usage_error(_("%s: %s is out of range (at most %llu)"), option, text,
-                  (unsigned long long) max);
-      return FALSE;
-    }
-    result = result * base + (guint64) digit;
-  }
-  *value = result;
-  return TRUE;
-}
-
 static gboolean
 parse_passcode(const char *text, guint32 *passcode)
 {
   guint64 value;
 
-  if (!parse_number("--passcode", text, G_MAXUINT32, &value))
+  if (!md_ctl_parse_number("--passcode", text, G_MAXUINT32, &value))
     return FALSE;
   if (!matter_payload_passcode_valid((guint32) value)) {
-    usage_error(_("passcode %s is not allowed: use 1..99999998, and not 11111111, 22222222, "
-                  "..., 88888888, 12345678 or 87654321"),
-                text);
+    md_ctl_usage_error(_("passcode %s is not allowed: use 1..99999998, and not 11111111, 22222222, "
+                         "..., 88888888, 12345678 or 87654321"),
+                       text);
     return FALSE;
   }
   *passcode = (guint32) value;
@@ -115,7 +60,7 @@ parse_flow(const char *text, MatterPayloadFlow *flow)
       *flow = (MatterPayloadFlow) i;
       return TRUE;
     }
-  usage_error(_("unknown flow '%s' (use standard, user-intent or custom)"), text);
+  md_ctl_usage_error(_("unknown flow '%s' (use standard, user-intent or custom)"), text);
   return FALSE;
 }
 
@@ -126,8 +71,9 @@ parse_rendezvous(const char *text, guint8 *rendezvous)
 
   *rendezvous = 0;
   if (*text == '\0') {
-    usage_error(_("--rendezvous needs at least one of soft-ap, ble, on-network, wifi-paf, nfc "
-                  "or thread"));
+    md_ctl_usage_error(
+        _("--rendezvous needs at least one of soft-ap, ble, on-network, wifi-paf, nfc "
+          "or thread"));
     return FALSE;
   }
   for (char **name = names; *name != NULL; name++) {
@@ -137,9 +83,10 @@ parse_rendezvous(const char *text, guint8 *rendezvous)
       if (g_str_equal(*name, rendezvous_names[i].name))
         break;
     if (i == G_N_ELEMENTS(rendezvous_names)) {
-      usage_error(_("unknown rendezvous '%s' (use soft-ap, ble, on-network, wifi-paf, nfc or "
-                    "thread, separated by commas)"),
-                  *name);
+      md_ctl_usage_error(
+          _("unknown rendezvous '%s' (use soft-ap, ble, on-network, wifi-paf, nfc or "
+            "thread, separated by commas)"),
+          *name);
       return FALSE;
     }
     *rendezvous |= rendezvous_names[i].bit;
@@ -153,30 +100,20 @@ parse_hex(const char *option, const char *text, guint8 *out, gsize min, gsize ma
   gsize n = strlen(text) / 2;
 
   if (strlen(text) % 2 != 0 || n < min || n > max) {
-    usage_error(_("%s needs %zu to %zu bytes in hexadecimal"), option, min, max);
+    md_ctl_usage_error(_("%s needs %zu to %zu bytes in hexadecimal"), option, min, max);
     return FALSE;
   }
   for (gsize i = 0; i < n; i++) {
     int high = g_ascii_xdigit_value(text[2 * i]), low = g_ascii_xdigit_value(text[2 * i + 1]);
 
     if (high < 0 || low < 0) {
-      usage_error(_("%s: '%s' is not hexadecimal"), option, text);
+      md_ctl_usage_error(_("%s: '%s' is not hexadecimal"), option, text);
       return FALSE;
     }
     out[i] = (guint8) (high << 4 | low);
   }
   *len = n;
   return TRUE;
-}
-
-static char *
-hex_string(const guint8 *data, gsize len)
-{
-  GString *hex = g_string_sized_new(2 * len);
-
-  for (gsize i = 0; i < len; i++)
-    g_string_append_printf(hex, "%02x", data[i]);
-  return g_string_free(hex, FALSE);
 }
 
 /* "ble,on-network"; bits without a name as "bit-N". */
@@ -220,49 +157,6 @@ add_rendezvous_list(JsonBuilder *builder, guint8 rendezvous)
   json_builder_end_array(builder);
 }
 
-static void
-print_json(JsonBuilder *builder)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new();
-  g_autoptr(JsonNode) root = json_builder_get_root(builder);
-  g_autofree char *text = NULL;
-
-  json_generator_set_root(generator, root);
-  text = json_generator_to_data(generator, NULL);
-  g_print("%s\n", text);
-}
-
-static void print_field(const char *label, const char *format, ...) G_GNUC_PRINTF(2, 3);
-
-static void
-print_field(const char *label, const char *format, ...)
-{
-  g_autofree char *value = NULL;
-  va_list args;
-
-  va_start(args, format);
-  value = g_strdup_vprintf(format, args);
-  va_end(args);
-  g_print("%-16s %s\n", label, value);
-}
-
-/* Parses the options of one subcommand; FALSE (after saying why) on a bad
- * command line. */
-static gboolean
-parse_options(const char *summary, const GOptionEntry *entries, int *argc, char ***argv)
-{
-  g_autoptr(GOptionContext) context = g_option_context_new(NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_option_context_set_summary(context, summary);
-  g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse(context, argc, argv, &error)) {
-    usage_error("%s", error->message);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* ---- encode ------------------------------------------------------------ */
 
 static int
@@ -296,44 +190,43 @@ payload_encode(int argc, char **argv)
   guint64 value;
   MatterError err;
 
-  if (!parse_options(_("Print the QR code and the manual pairing code of an onboarding payload."),
-                     entries, &argc, &argv))
-    return EXIT_USAGE;
+  if (!md_ctl_parse_options(
+          NULL, _("Print the QR code and the manual pairing code of an onboarding payload."),
+          entries, &argc, &argv))
+    return MD_CTL_EXIT_USAGE;
   if (argc > 1)
-    return usage_error(_("payload encode takes options only, not '%s'"), argv[1]);
+    return md_ctl_usage_error(_("payload encode takes options only, not '%s'"), argv[1]);
   if (passcode_text == NULL)
-    return usage_error(_("payload encode needs --passcode"));
+    return md_ctl_usage_error(_("payload encode needs --passcode"));
   if (discriminator_text == NULL)
-    return usage_error(_("payload encode needs --discriminator"));
+    return md_ctl_usage_error(_("payload encode needs --discriminator"));
   if (vendor_text == NULL)
-    return usage_error(_("payload encode needs --vendor-id"));
+    return md_ctl_usage_error(_("payload encode needs --vendor-id"));
   if (product_text == NULL)
-    return usage_error(_("payload encode needs --product-id"));
+    return md_ctl_usage_error(_("payload encode needs --product-id"));
 
   if (!parse_passcode(passcode_text, &payload.passcode))
-    return EXIT_USAGE;
-  if (!parse_number("--discriminator", discriminator_text, MATTER_PAYLOAD_DISCRIMINATOR_MAX,
-                    &value))
-    return EXIT_USAGE;
+    return MD_CTL_EXIT_USAGE;
+  if (!md_ctl_parse_number("--discriminator", discriminator_text, MATTER_PAYLOAD_DISCRIMINATOR_MAX,
+                           &value))
+    return MD_CTL_EXIT_USAGE;
   payload.discriminator = (guint16) value;
-  if (!parse_number("--vendor-id", vendor_text, G_MAXUINT16, &value))
-    return EXIT_USAGE;
+  if (!md_ctl_parse_number("--vendor-id", vendor_text, G_MAXUINT16, &value))
+    return MD_CTL_EXIT_USAGE;
   payload.vendor_id = (guint16) value;
-  if (!parse_number("--product-id", product_text, G_MAXUINT16, &value))
-    return EXIT_USAGE;
+  if (!md_ctl_parse_number("--product-id", product_text, G_MAXUINT16, &value))
+    return MD_CTL_EXIT_USAGE;
   payload.product_id = (guint16) value;
   if (flow_text != NULL && !parse_flow(flow_text, &payload.flow))
-    return EXIT_USAGE;
+    return MD_CTL_EXIT_USAGE;
   if (rendezvous_text != NULL && !parse_rendezvous(rendezvous_text, &payload.rendezvous))
-    return EXIT_USAGE;
+    return MD_CTL_EXIT_USAGE;
 
   err = matter_payload_qr_encode(&payload, qr, sizeof(qr));
   if (err == MATTER_OK)
     err = matter_payload_manual_encode(&payload, manual);
-  if (err != MATTER_OK) {
-    g_printerr(_("matterctl: cannot encode the payload: %s\n"), matter_error_str(err));
-    return EXIT_FAILURE_;
-  }
+  if (err != MATTER_OK)
+    return md_ctl_failure(_("cannot encode the payload: %s"), matter_error_str(err));
 
   if (json) {
     g_autoptr(JsonBuilder) builder = json_builder_new();
@@ -356,12 +249,12 @@ payload_encode(int argc, char **argv)
     json_builder_set_member_name(builder, "rendezvous");
     add_rendezvous_list(builder, payload.rendezvous);
     json_builder_end_object(builder);
-    print_json(builder);
+    md_ctl_print_json(builder);
   } else {
-    print_field(_("QR code:"), "%s", qr);
-    print_field(_("Manual code:"), "%s", manual);
+    md_ctl_print_field(FIELD_WIDTH, _("QR code:"), "%s", qr);
+    md_ctl_print_field(FIELD_WIDTH, _("Manual code:"), "%s", manual);
   }
-  return EXIT_OK;
+  return MD_CTL_EXIT_OK;
 }
 
 /* ---- decode ------------------------------------------------------------ */
@@ -386,11 +279,7 @@ add_payload_members(JsonBuilder *builder, const MatterSetupPayload *payload, gbo
 
   json_builder_set_member_name(builder, "format");
   json_builder_add_string_value(builder, qr ? "qr" : "manual");
-  json_builder_set_member_name(builder, "qr_code");
-  if (qr_code != NULL)
-    json_builder_add_string_value(builder, qr_code);
-  else
-    json_builder_add_null_value(builder);
+  md_ctl_json_add_string(builder, "qr_code", qr_code);
   json_builder_set_member_name(builder, "manual_code");
   json_builder_add_string_value(builder, manual_code);
   json_builder_set_member_name(builder, "version");
@@ -418,14 +307,8 @@ add_payload_members(JsonBuilder *builder, const MatterSetupPayload *payload, gbo
   json_builder_add_boolean_value(builder, payload->short_discriminator);
   json_builder_set_member_name(builder, "passcode");
   json_builder_add_int_value(builder, payload->passcode);
-  json_builder_set_member_name(builder, "extension");
-  if (payload->extension_len > 0) {
-    g_autofree char *hex = hex_string(payload->extension, payload->extension_len);
-
-    json_builder_add_string_value(builder, hex);
-  } else {
-    json_builder_add_null_value(builder);
-  }
+  md_ctl_json_add_hex(builder, "extension", payload->extension_len > 0 ? payload->extension : NULL,
+                      payload->extension_len);
 }
 
 static void
@@ -436,44 +319,47 @@ print_payload(const MatterSetupPayload *payload, gboolean qr, const char *qr_cod
   g_autofree char *rendezvous = rendezvous_string(payload->rendezvous);
 
   if (qr)
-    print_field(_("Format:"), "%s", _("QR code"));
+    md_ctl_print_field(FIELD_WIDTH, _("Format:"), "%s", _("QR code"));
   else
-    print_field(_("Format:"), _("manual pairing code (%u digits)"), long_code ? 21u : 11u);
+    md_ctl_print_field(FIELD_WIDTH, _("Format:"), _("manual pairing code (%u digits)"),
+                       long_code ? 21u : 11u);
   if (qr_code != NULL)
-    print_field(_("QR code:"), "%s", qr_code);
-  print_field(_("Manual code:"), "%s", manual_code);
-  print_field(_("Version:"), "%u", payload->version);
+    md_ctl_print_field(FIELD_WIDTH, _("QR code:"), "%s", qr_code);
+  md_ctl_print_field(FIELD_WIDTH, _("Manual code:"), "%s", manual_code);
+  md_ctl_print_field(FIELD_WIDTH, _("Version:"), "%u", payload->version);
   if (qr || long_code) {
-    print_field(_("Vendor ID:"), "0x%04X", payload->vendor_id);
-    print_field(_("Product ID:"), "0x%04X", payload->product_id);
+    md_ctl_print_field(FIELD_WIDTH, _("Vendor ID:"), "0x%04X", payload->vendor_id);
+    md_ctl_print_field(FIELD_WIDTH, _("Product ID:"), "0x%04X", payload->product_id);
   } else {
-    print_field(_("Vendor ID:"), "%s", _("(not in an 11-digit code)"));
-    print_field(_("Product ID:"), "%s", _("(not in an 11-digit code)"));
+    md_ctl_print_field(FIELD_WIDTH, _("Vendor ID:"), "%s", _("(not in an 11-digit code)"));
+    md_ctl_print_field(FIELD_WIDTH, _("Product ID:"), "%s", _("(not in an 11-digit code)"));
   }
   if (qr || !long_code)
-    print_field(_("Flow:"), "%s", flow_names[payload->flow]);
+    md_ctl_print_field(FIELD_WIDTH, _("Flow:"), "%s", flow_names[payload->flow]);
   else
-    print_field(_("Flow:"), "%s", _("custom (a 21-digit code says only: not standard)"));
+    md_ctl_print_field(FIELD_WIDTH, _("Flow:"), "%s",
+                       _("custom (a 21-digit code says only: not standard)"));
   if (qr)
-    print_field(_("Rendezvous:"), "%s", rendezvous);
+    md_ctl_print_field(FIELD_WIDTH, _("Rendezvous:"), "%s", rendezvous);
   else
-    print_field(_("Rendezvous:"), "%s", _("(not in a manual code)"));
+    md_ctl_print_field(FIELD_WIDTH, _("Rendezvous:"), "%s", _("(not in a manual code)"));
   if (payload->short_discriminator)
-    print_field(_("Discriminator:"), _("%u (short: the top 4 of 12 bits)"), payload->discriminator);
+    md_ctl_print_field(FIELD_WIDTH, _("Discriminator:"), _("%u (short: the top 4 of 12 bits)"),
+                       payload->discriminator);
   else
-    print_field(_("Discriminator:"), "%u", payload->discriminator);
-  print_field(_("Passcode:"), "%08u", payload->passcode);
+    md_ctl_print_field(FIELD_WIDTH, _("Discriminator:"), "%u", payload->discriminator);
+  md_ctl_print_field(FIELD_WIDTH, _("Passcode:"), "%08u", payload->passcode);
   if (payload->extension_len > 0) {
-    g_autofree char *hex = hex_string(payload->extension, payload->extension_len);
+    g_autofree char *hex = md_ctl_hex(payload->extension, payload->extension_len);
 
-    print_field(_("Extension data:"), "%s", hex);
+    md_ctl_print_field(FIELD_WIDTH, _("Extension data:"), "%s", hex);
   }
 }
 
 static int
 decode_error(const char *code, MatterError err)
 {
-  return usage_error(_("cannot decode '%s': %s"), code, matter_error_str(err));
+  return md_ctl_usage_error(_("cannot decode '%s': %s"), code, matter_error_str(err));
 }
 
 static int
@@ -493,11 +379,11 @@ decode_manual(const char *code, gboolean json)
     json_builder_begin_object(builder);
     add_payload_members(builder, &payload, FALSE, NULL, digits);
     json_builder_end_object(builder);
-    print_json(builder);
+    md_ctl_print_json(builder);
   } else {
     print_payload(&payload, FALSE, NULL, digits);
   }
-  return EXIT_OK;
+  return MD_CTL_EXIT_OK;
 }
 
 static int
@@ -537,10 +423,8 @@ decode_qr(const char *code, gboolean json)
 
     /* Whatever decodes as a QR code has all a manual code needs. */
     err = matter_payload_manual_encode(&payloads[i], manual);
-    if (err != MATTER_OK) {
-      g_printerr(_("matterctl: cannot make the manual code: %s\n"), matter_error_str(err));
-      return EXIT_FAILURE_;
-    }
+    if (err != MATTER_OK)
+      return md_ctl_failure(_("cannot make the manual code: %s"), matter_error_str(err));
     if (json) {
       if (count > 1)
         json_builder_begin_object(builder);
@@ -557,9 +441,9 @@ decode_qr(const char *code, gboolean json)
     if (count > 1)
       json_builder_end_array(builder);
     json_builder_end_object(builder);
-    print_json(builder);
+    md_ctl_print_json(builder);
   }
-  return EXIT_OK;
+  return MD_CTL_EXIT_OK;
 }
 
 static int
@@ -571,11 +455,12 @@ payload_decode(int argc, char **argv)
     G_OPTION_ENTRY_NULL,
   };
 
-  if (!parse_options(_("Print every field of a QR code (MT:...) or a manual pairing code."),
-                     entries, &argc, &argv))
-    return EXIT_USAGE;
+  if (!md_ctl_parse_options(NULL,
+                            _("Print every field of a QR code (MT:...) or a manual pairing code."),
+                            entries, &argc, &argv))
+    return MD_CTL_EXIT_USAGE;
   if (argc != 2)
-    return usage_error(_("payload decode takes one QR code or manual pairing code"));
+    return md_ctl_usage_error(_("payload decode takes one QR code or manual pairing code"));
   if (g_str_has_prefix(argv[1], MATTER_PAYLOAD_QR_PREFIX))
     return decode_qr(argv[1], json);
   return decode_manual(argv[1], json);
@@ -608,44 +493,41 @@ payload_verifier(int argc, char **argv)
   guint64 value;
   MatterError err;
 
-  if (!parse_options(_("Print the PASE verifier (w0 and L) of a passcode, as a node stores it."),
-                     entries, &argc, &argv))
-    return EXIT_USAGE;
+  if (!md_ctl_parse_options(
+          NULL, _("Print the PASE verifier (w0 and L) of a passcode, as a node stores it."),
+          entries, &argc, &argv))
+    return MD_CTL_EXIT_USAGE;
   if (argc > 1)
-    return usage_error(_("payload verifier takes options only, not '%s'"), argv[1]);
+    return md_ctl_usage_error(_("payload verifier takes options only, not '%s'"), argv[1]);
   if (passcode_text == NULL)
-    return usage_error(_("payload verifier needs --passcode"));
+    return md_ctl_usage_error(_("payload verifier needs --passcode"));
   if (salt_text != NULL && random_salt)
-    return usage_error(_("--salt and --random-salt exclude each other"));
+    return md_ctl_usage_error(_("--salt and --random-salt exclude each other"));
   if (!parse_passcode(passcode_text, &passcode))
-    return EXIT_USAGE;
+    return MD_CTL_EXIT_USAGE;
   if (iterations_text != NULL) {
-    if (!parse_number("--iterations", iterations_text, G_MAXUINT32, &value))
-      return EXIT_USAGE;
+    if (!md_ctl_parse_number("--iterations", iterations_text, G_MAXUINT32, &value))
+      return MD_CTL_EXIT_USAGE;
     if (value < MATTER_PAYLOAD_ITERATIONS_MIN || value > MATTER_PAYLOAD_ITERATIONS_MAX)
-      return usage_error(_("--iterations must be 1000..100000, not %s"), iterations_text);
+      return md_ctl_usage_error(_("--iterations must be 1000..100000, not %s"), iterations_text);
     iterations = (guint32) value;
   }
   if (salt_text != NULL) {
     if (!parse_hex("--salt", salt_text, salt, MATTER_PAYLOAD_SALT_MIN, MATTER_PAYLOAD_SALT_MAX,
                    &salt_len))
-      return EXIT_USAGE;
+      return MD_CTL_EXIT_USAGE;
   } else {
     err = matter_random(salt, salt_len);
-    if (err != MATTER_OK) {
-      g_printerr(_("matterctl: cannot make a random salt: %s\n"), matter_error_str(err));
-      return EXIT_FAILURE_;
-    }
+    if (err != MATTER_OK)
+      return md_ctl_failure(_("cannot make a random salt: %s"), matter_error_str(err));
   }
 
   err = matter_payload_compute_verifier(passcode, salt, salt_len, iterations, w0, L);
-  if (err != MATTER_OK) {
-    g_printerr(_("matterctl: cannot compute the verifier: %s\n"), matter_error_str(err));
-    return EXIT_FAILURE_;
-  }
-  salt_hex = hex_string(salt, salt_len);
-  w0_hex = hex_string(w0, sizeof(w0));
-  L_hex = hex_string(L, sizeof(L));
+  if (err != MATTER_OK)
+    return md_ctl_failure(_("cannot compute the verifier: %s"), matter_error_str(err));
+  salt_hex = md_ctl_hex(salt, salt_len);
+  w0_hex = md_ctl_hex(w0, sizeof(w0));
+  L_hex = md_ctl_hex(L, sizeof(L));
   /* The SDK's tools and factory data carry w0 || L in base64. */
   memcpy(verifier, w0, sizeof(w0));
   memcpy(verifier + sizeof(w0), L, sizeof(L));
@@ -668,25 +550,21 @@ payload_verifier(int argc, char **argv)
     json_builder_set_member_name(builder, "verifier");
     json_builder_add_string_value(builder, verifier_b64);
     json_builder_end_object(builder);
-    print_json(builder);
+    md_ctl_print_json(builder);
   } else {
-    print_field(_("Passcode:"), "%08u", passcode);
-    print_field(_("Salt:"), "%s", salt_hex);
-    print_field(_("Iterations:"), "%u", iterations);
-    print_field("w0:", "%s", w0_hex);
-    print_field("L:", "%s", L_hex);
-    print_field(_("Verifier:"), "%s", verifier_b64);
+    md_ctl_print_field(FIELD_WIDTH, _("Passcode:"), "%08u", passcode);
+    md_ctl_print_field(FIELD_WIDTH, _("Salt:"), "%s", salt_hex);
+    md_ctl_print_field(FIELD_WIDTH, _("Iterations:"), "%u", iterations);
+    md_ctl_print_field(FIELD_WIDTH, "w0:", "%s", w0_hex);
+    md_ctl_print_field(FIELD_WIDTH, "L:", "%s", L_hex);
+    md_ctl_print_field(FIELD_WIDTH, _("Verifier:"), "%s", verifier_b64);
   }
-  return EXIT_OK;
+  return MD_CTL_EXIT_OK;
 }
 
 /* ---- dispatch ---------------------------------------------------------- */
 
-static const struct {
-  const char *name;
-  int (*func)(int argc, char **argv);
-  const char *summary;
-} subcommands[] = {
+static const MdCtlCommand subcommands[] = {
   { "encode", payload_encode, N_("Print the QR code and manual pairing code of a payload") },
   { "decode", payload_decode, N_("Print every field of a QR code or manual pairing code") },
   { "verifier", payload_verifier, N_("Print the PASE verifier (w0, L) of a passcode") },
@@ -695,17 +573,6 @@ static const struct {
 int
 md_ctl_payload_run(int argc, char **argv)
 {
-  if (argc < 2)
-    return usage_error(_("payload needs a command: encode, decode or verifier"));
-  if (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h")) {
-    g_print("%s\n\n%s\n", _("Usage: matterctl payload COMMAND [OPTION…]"), _("Commands:"));
-    for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++)
-      g_print("  %-10s %s\n", subcommands[i].name, _(subcommands[i].summary));
-    g_print("\n%s\n", _("Run 'matterctl payload COMMAND --help' for its options."));
-    return EXIT_OK;
-  }
-  for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++)
-    if (g_str_equal(argv[1], subcommands[i].name))
-      return subcommands[i].func(argc - 1, argv + 1);
-  return usage_error(_("unknown payload command '%s' (use encode, decode or verifier)"), argv[1]);
+  return md_ctl_run_command("payload", _("encode, decode or verifier"), subcommands,
+                            G_N_ELEMENTS(subcommands), argc, argv);
 }

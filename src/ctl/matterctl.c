@@ -10,16 +10,11 @@
 #include "cmd-cert.h"
 #include "cmd-creds.h"
 #include "cmd-payload.h"
+#include "ctl-util.h"
 #include "md-dbus-generated.h"
 
 #define MD_DBUS_NAME "org.matterd"
 #define MD_DBUS_PATH "/org/matterd"
-
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILURE_ = 1,
-  EXIT_USAGE = 2,
-};
 
 typedef struct {
   GBusType bus_type;
@@ -49,13 +44,12 @@ connect_node(Context *ctx)
   node = md_dbus_node1_proxy_new_for_bus_sync(ctx->bus_type, G_DBUS_PROXY_FLAGS_NONE,
                                               MD_DBUS_NAME, MD_DBUS_PATH, NULL, &error);
   if (node == NULL) {
-    g_printerr(_("matterctl: cannot reach the %s bus: %s\n"), bus_name(ctx->bus_type),
-               error->message);
+    md_ctl_failure(_("cannot reach the %s bus: %s"), bus_name(ctx->bus_type), error->message);
     return NULL;
   }
   owner = g_dbus_proxy_get_name_owner(G_DBUS_PROXY(node));
   if (owner == NULL) {
-    g_printerr(_("matterctl: matterd is not running on the %s bus\n"), bus_name(ctx->bus_type));
+    md_ctl_failure(_("matterd is not running on the %s bus"), bus_name(ctx->bus_type));
     return NULL;
   }
   return g_steal_pointer(&node);
@@ -66,13 +60,11 @@ cmd_status(Context *ctx, int argc, char **argv)
 {
   g_autoptr(MdDBusNode1) node = NULL;
 
-  if (argc > 1) {
-    g_printerr(_("matterctl: status takes no arguments\n"));
-    return EXIT_USAGE;
-  }
+  if (argc > 1)
+    return md_ctl_usage_error(_("status takes no arguments"));
   node = connect_node(ctx);
   if (node == NULL)
-    return EXIT_FAILURE_;
+    return MD_CTL_EXIT_FAILURE;
 
   g_print("%-22s 0x%04X\n", _("Vendor ID:"), md_dbus_node1_get_vendor_id(node));
   g_print("%-22s 0x%04X\n", _("Product ID:"), md_dbus_node1_get_product_id(node));
@@ -84,7 +76,7 @@ cmd_status(Context *ctx, int argc, char **argv)
   g_print("%-22s %u of %u\n", _("Fabrics:"), md_dbus_node1_get_fabric_count(node),
           md_dbus_node1_get_supported_fabrics(node));
   g_print("%-22s %u\n", _("Sessions:"), md_dbus_node1_get_session_count(node));
-  return EXIT_OK;
+  return MD_CTL_EXIT_OK;
 }
 
 static int
@@ -146,30 +138,25 @@ main(int argc, char **argv)
   g_option_context_set_description(context, description);
   /* Options after the command belong to the command. */
   g_option_context_set_strict_posix(context, TRUE);
-  if (!g_option_context_parse(context, &argc, &argv, &error)) {
-    g_printerr("matterctl: %s\n", error->message);
-    return EXIT_USAGE;
-  }
+  if (!g_option_context_parse(context, &argc, &argv, &error))
+    return md_ctl_usage_error("%s", error->message);
   if (version) {
     g_print("matterctl %s\n", PACKAGE_VERSION);
-    return EXIT_OK;
+    return MD_CTL_EXIT_OK;
   }
-  if (system_bus && session_bus) {
-    g_printerr(_("matterctl: --system and --session exclude each other\n"));
-    return EXIT_USAGE;
-  }
+  if (system_bus && session_bus)
+    return md_ctl_usage_error(_("--system and --session exclude each other"));
   if (session_bus)
     ctx.bus_type = G_BUS_TYPE_SESSION;
   if (argc < 2) {
     g_autofree char *help = g_option_context_get_help(context, TRUE, NULL);
     g_printerr("%s", help);
-    return EXIT_USAGE;
+    return MD_CTL_EXIT_USAGE;
   }
 
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
     if (g_str_equal(argv[1], commands[i].name))
       return commands[i].func(&ctx, argc - 1, argv + 1);
 
-  g_printerr(_("matterctl: unknown command '%s' (see matterctl --help)\n"), argv[1]);
-  return EXIT_USAGE;
+  return md_ctl_usage_error(_("unknown command '%s' (see matterctl --help)"), argv[1]);
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "matter/payload.h"
 #include "md-error.h"
 
 typedef enum {
@@ -35,6 +36,9 @@ static const ConfigKey config_keys[] = {
   UINT_KEY("Node", "Discriminator", 0, 4095, FALSE, discriminator, FIELD(has_discriminator)),
   UINT_KEY("Node", "SupportedFabrics", 5, 254, FALSE, supported_fabrics, -1),
   UINT_KEY("Network", "Port", 0, 65535, FALSE, port, -1),
+  UINT_KEY("Commissioning", "Passcode", 1, 99999998, FALSE, passcode, FIELD(has_passcode)),
+  /* Core spec 5.4.2.3: a basic window lasts 3 to 15 minutes. */
+  UINT_KEY("Commissioning", "WindowTimeout", 180, 900, FALSE, window_timeout, -1),
   PATH_KEY("Attestation", "DACCertificate", dac_certificate),
   PATH_KEY("Attestation", "PAICertificate", pai_certificate),
   PATH_KEY("Attestation", "DACPrivateKey", dac_private_key),
@@ -53,6 +57,7 @@ md_config_init(MdConfig *config)
     .has_discriminator = FALSE,
     .supported_fabrics = 16,
     .port = 5540,
+    .window_timeout = 900,
   };
 }
 
@@ -205,6 +210,21 @@ check_attestation_set(const MdConfig *config, const char *origin, GError **error
   return TRUE;
 }
 
+/* Trivial passcodes (11111111, 12345678, ...) are forbidden (Core spec
+ * 5.1.7.1) even inside the range. */
+static gboolean
+check_passcode(const MdConfig *config, const char *origin, GError **error)
+{
+  if (config->has_passcode && !matter_payload_passcode_valid(config->passcode)) {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,
+                "%s: [Commissioning] Passcode=%08u is not allowed: trivial passcodes such as "
+                "11111111 or 12345678 are forbidden",
+                origin, config->passcode);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 apply_file(MdConfig *config, GKeyFile *file, const char *origin, GError **error)
 {
@@ -220,7 +240,7 @@ apply_file(MdConfig *config, GKeyFile *file, const char *origin, GError **error)
       return FALSE;
     }
   }
-  if (!check_attestation_set(&parsed, origin, error)) {
+  if (!check_attestation_set(&parsed, origin, error) || !check_passcode(&parsed, origin, error)) {
     free_replaced_paths(&parsed, config);
     return FALSE;
   }

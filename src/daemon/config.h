@@ -17,6 +17,10 @@ typedef struct {
   guint supported_fabrics;
   guint port;
 
+  guint passcode;
+  gboolean has_passcode; /* else a random one is chosen at first start and stored */
+  guint window_timeout;  /* seconds a basic commissioning window stays open */
+
   /* Device attestation credentials: all four or none (then the
    * development set is used). Absolute paths. */
   char *dac_certificate;

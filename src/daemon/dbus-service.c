@@ -7,7 +7,8 @@
 #include "md-error.h"
 
 struct _MdDBusService {
-  MdNode *node; /* not owned */
+  MdNode *node;                   /* not owned */
+  MdCommissioning *commissioning; /* not owned */
   MdDBusServiceCallbacks callbacks;
   gpointer user_data;
 
@@ -75,6 +76,14 @@ md_dbus_service_refresh(MdDBusService *service)
   md_dbus_node1_set_supported_fabrics(service->node1, md_node_get_supported_fabrics(node));
   md_dbus_node1_set_fabric_count(service->node1, (guchar) fabrics);
   md_dbus_node1_set_commissioned(service->node1, fabrics > 0);
+  md_dbus_node1_set_commissioning_window(
+    service->node1, md_window_kind_to_string(md_commissioning_get_window(service->commissioning)));
+}
+
+void
+md_dbus_service_set_session_count(MdDBusService *service, guint count)
+{
+  md_dbus_node1_set_session_count(service->node1, count);
 }
 
 static void
@@ -132,17 +141,17 @@ on_name_lost(GDBusConnection *connection, const char *name, gpointer user_data)
 }
 
 MdDBusService *
-md_dbus_service_new(MdNode *node, GBusType bus_type, const MdDBusServiceCallbacks *callbacks,
-                    gpointer user_data)
+md_dbus_service_new(MdNode *node, MdCommissioning *commissioning, GBusType bus_type,
+                    const MdDBusServiceCallbacks *callbacks, gpointer user_data)
 {
   MdDBusService *service = g_new0(MdDBusService, 1);
 
   service->node = node;
+  service->commissioning = commissioning;
   service->callbacks = *callbacks;
   service->user_data = user_data;
 
   service->node1 = md_dbus_node1_skeleton_new();
-  md_dbus_node1_set_commissioning_window(service->node1, "closed");
   md_dbus_node1_set_session_count(service->node1, 0);
   md_dbus_service_refresh(service);
   g_signal_connect(service->node1, "handle-open-commissioning-window",

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "commissioning.h"
 #include "node.h"
 
 #define MD_DBUS_NAME "org.matterd"
@@ -21,7 +22,7 @@ typedef struct {
   void (*failed)(const char *reason, gpointer user_data);
 } MdDBusServiceCallbacks;
 
-MdDBusService *md_dbus_service_new(MdNode *node, GBusType bus_type,
+MdDBusService *md_dbus_service_new(MdNode *node, MdCommissioning *commissioning, GBusType bus_type,
                                    const MdDBusServiceCallbacks *callbacks, gpointer user_data);
 void md_dbus_service_free(MdDBusService *service);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdDBusService, md_dbus_service_free)
@@ -29,3 +30,4 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdDBusService, md_dbus_service_free)
 /* Re-reads the node model into the exported properties; changed ones are
  * announced with PropertiesChanged. */
 void md_dbus_service_refresh(MdDBusService *service);
+void md_dbus_service_set_session_count(MdDBusService *service, guint count);

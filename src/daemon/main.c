@@ -10,10 +10,13 @@
 #include <sys/stat.h>
 
 #include "attestation-creds.h"
+#include "commissioning.h"
 #include "config.h"
 #include "dbus-service.h"
 #include "log.h"
+#include "messaging.h"
 #include "node.h"
+#include "pase-server.h"
 #include "notify.h"
 #include "store.h"
 
@@ -156,6 +159,22 @@ warn_if_development(MdAttestationCreds *attestation)
     g_message("Attestation credentials from %s", md_attestation_creds_origin(attestation));
 }
 
+static void
+on_commissioning_changed(MdCommissioning *commissioning, gpointer user_data)
+{
+  MdDBusService *service = user_data;
+  MdWindowKind window = md_commissioning_get_window(commissioning);
+
+  md_dbus_service_refresh(service);
+  md_notify_status(window == MD_WINDOW_CLOSED ? "Running" : "Running, commissioning window open");
+}
+
+static void
+on_sessions_changed(MdMessaging *messaging, gpointer user_data)
+{
+  md_dbus_service_set_session_count(user_data, md_messaging_count_sessions(messaging));
+}
+
 static int
 run(const Options *options, const MdConfig *config)
 {
@@ -169,6 +188,9 @@ run(const Options *options, const MdConfig *config)
   g_autoptr(MdStore) store = NULL;
   g_autoptr(MdAttestationCreds) attestation = NULL;
   g_autoptr(MdNode) node = NULL;
+  g_autoptr(MdCommissioning) commissioning = NULL;
+  g_autoptr(MdMessaging) messaging = NULL;
+  g_autoptr(MdPaseServer) pase_server = NULL;
   g_autoptr(MdDBusService) service = NULL;
   Daemon daemon = { .exit_code = EXIT_OK };
   guint sigterm_id, sigint_id, watchdog_id;
@@ -191,6 +213,21 @@ run(const Options *options, const MdConfig *config)
     g_warning("Cannot load the node's identity: %s", error->message);
     return EXIT_RUNTIME;
   }
+  commissioning = md_commissioning_new(node, store, config, &error);
+  if (commissioning == NULL) {
+    g_warning("Cannot load the commissioning parameters: %s", error->message);
+    return EXIT_RUNTIME;
+  }
+  messaging = md_messaging_new(store, (guint16) config->port, &error);
+  if (messaging == NULL) {
+    g_warning("Cannot start the message layer: %s", error->message);
+    return EXIT_RUNTIME;
+  }
+  pase_server = md_pase_server_new(messaging, commissioning, &error);
+  if (pase_server == NULL) {
+    g_warning("%s", error->message);
+    return EXIT_RUNTIME;
+  }
   g_message("matterd %s starting: vendor 0x%04X, product 0x%04X, discriminator %u, state in %s",
             PACKAGE_VERSION, md_node_get_vendor_id(node), md_node_get_product_id(node),
             md_node_get_discriminator(node), state_dir);
@@ -199,9 +236,12 @@ run(const Options *options, const MdConfig *config)
   sigterm_id = g_unix_signal_add(SIGTERM, on_signal, &daemon);
   sigint_id = g_unix_signal_add(SIGINT, on_signal, &daemon);
   watchdog_id = md_notify_watchdog_start();
-  service = md_dbus_service_new(node, options->session_bus ? G_BUS_TYPE_SESSION
-                                                           : G_BUS_TYPE_SYSTEM,
+  service = md_dbus_service_new(node, commissioning,
+                                options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
                                 &dbus_callbacks, &daemon);
+  md_commissioning_set_changed_func(commissioning, on_commissioning_changed, service);
+  md_messaging_set_sessions_changed_func(messaging, on_sessions_changed, service);
+  md_commissioning_start(commissioning);
 
   g_main_loop_run(daemon.loop);
 

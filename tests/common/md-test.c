@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 char *
@@ -76,14 +77,32 @@ md_test_wait_process(GSubprocess *process, guint timeout_ms)
   return !timed_out;
 }
 
+/* Children die with the test: a failed assertion must not leave a daemon
+ * holding the test runner's output open. */
+static void
+die_with_parent(gpointer user_data)
+{
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocessLauncher *
+launcher_new(GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
+
+  g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+  return launcher;
+}
+
 static MdTestBus *
 bus_start(const char *const *argv)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   MdTestBus *bus = g_new0(MdTestBus, 1);
 
-  bus->process = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  bus->process = g_subprocess_launcher_spawnv(launcher, argv, &error);
   g_assert_no_error(error);
   out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(bus->process));
   bus->address = g_data_input_stream_read_line(out, NULL, NULL, &error);
@@ -298,7 +317,7 @@ MdTestDaemon *
 md_test_daemon_spawn_bare(MdTestBus *bus, MdTestNotify *notify, const char *state_dir,
                           const char *const *args, const char *const *env)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_autoptr(GError) error = NULL;
   const char *binary = g_getenv("MATTERD_BINARY");
@@ -335,6 +354,11 @@ md_test_daemon_spawn_bare(MdTestBus *bus, MdTestNotify *notify, const char *stat
   if (args == NULL || !g_strv_contains(args, "--config")) {
     g_ptr_array_add(argv, "--config");
     g_ptr_array_add(argv, "/dev/null");
+  }
+  /* A free port, so that several daemons (and a host's own) coexist. */
+  if (args == NULL || !g_strv_contains(args, "--port")) {
+    g_ptr_array_add(argv, "--port");
+    g_ptr_array_add(argv, "0");
   }
   for (gsize i = 0; args != NULL && args[i] != NULL; i++)
     g_ptr_array_add(argv, (char *) args[i]);
@@ -386,4 +410,205 @@ md_test_daemon_free(MdTestDaemon *daemon)
   g_free(daemon->log_path);
   g_free(daemon->state_dir);
   g_free(daemon);
+}
+
+/* ---- Hex and files ---------------------------------------------------- */
+
+guint8 *
+md_test_unhex(const char *hex, gsize *len)
+{
+  guint8 *out = g_malloc(strlen(hex) / 2 + 1);
+  gsize n = 0;
+
+  for (const char *p = hex; *p != '\0';) {
+    int hi, lo;
+
+    if (g_ascii_isspace(*p)) {
+      p++;
+      continue;
+    }
+    hi = g_ascii_xdigit_value(p[0]);
+    lo = g_ascii_xdigit_value(p[1]);
+    g_assert_true(hi >= 0 && lo >= 0);
+    out[n++] = (guint8) (hi << 4 | lo);
+    p += 2;
+  }
+  *len = n;
+  return out;
+}
+
+void
+md_test_unhex_into(const char *hex, guint8 *out, gsize size)
+{
+  gsize len;
+  g_autofree guint8 *bytes = md_test_unhex(hex, &len);
+
+  g_assert_cmpuint(len, ==, size);
+  memcpy(out, bytes, size);
+}
+
+GBytes *
+md_test_bytes_hex(const char *hex)
+{
+  gsize len;
+  guint8 *data = md_test_unhex(hex, &len);
+
+  return g_bytes_new_take(data, len);
+}
+
+void
+md_test_assert_hex(const guint8 *got, gsize got_len, const char *hex)
+{
+  gsize len;
+  g_autofree guint8 *want = md_test_unhex(hex, &len);
+
+  g_assert_cmpmem(got, got_len, want, len);
+}
+
+void
+md_test_assert_bytes_equal(GBytes *actual, GBytes *expected)
+{
+  gsize a_len, e_len;
+  const guint8 *a = g_bytes_get_data(actual, &a_len), *e = g_bytes_get_data(expected, &e_len);
+
+  g_assert_cmpmem(a, a_len, e, e_len);
+}
+
+GBytes *
+md_test_read_file(const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+  gsize len = 0;
+
+  g_file_get_contents(path, &data, &len, &error);
+  g_assert_no_error(error);
+  return g_bytes_new_take(data, len);
+}
+
+/* ---- matterctl -------------------------------------------------------- */
+
+void
+md_test_ctl_result_clear(MdTestCtlResult *result)
+{
+  g_clear_pointer(&result->out, g_free);
+  g_clear_pointer(&result->out_bytes, g_bytes_unref);
+  g_clear_pointer(&result->err, g_free);
+}
+
+/* @bytes as a string, or NULL when they are not UTF-8 text: binary, or
+ * with a NUL inside. */
+static char *
+bytes_to_text(GBytes *bytes)
+{
+  gsize len;
+  const char *data = g_bytes_get_data(bytes, &len);
+
+  /* Empty GBytes may hold NULL. */
+  if (len == 0)
+    return g_strdup("");
+  return g_utf8_validate_len(data, len, NULL) ? g_strndup(data, len) : NULL;
+}
+
+MdTestCtlResult
+md_test_ctl_runv(GBytes *input, const char *const *args)
+{
+  const char *binary = g_getenv("MATTERCTL_BINARY");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) err = NULL, no_input = NULL;
+  MdTestCtlResult result = { 0 };
+
+  g_assert_nonnull(binary);
+  g_ptr_array_add(argv, (char *) binary);
+  for (const char *const *arg = args; *arg != NULL; arg++)
+    g_ptr_array_add(argv, (char *) *arg);
+  g_ptr_array_add(argv, NULL);
+
+  launcher =
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
+  process = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error(error);
+  /* No input: an empty standard input rather than the test's own. */
+  if (input == NULL)
+    no_input = input = g_bytes_new_static("", 0);
+  g_subprocess_communicate(process, input, NULL, &result.out_bytes, &err, &error);
+  g_assert_no_error(error);
+  g_assert_true(g_subprocess_get_if_exited(process));
+  result.status = g_subprocess_get_exit_status(process);
+  result.out = bytes_to_text(result.out_bytes);
+  result.err = bytes_to_text(err);
+  g_assert_nonnull(result.err);
+  /* Binary output (DER, TLV) stays out of the log. */
+  if (result.out != NULL)
+    g_test_message("exit %d\nstdout: %s\nstderr: %s", result.status, result.out, result.err);
+  else
+    g_test_message("exit %d\nstderr: %s", result.status, result.err);
+  return result;
+}
+
+void
+md_test_ctl_assert_error(const MdTestCtlResult *result, int status, const char *needle)
+{
+  g_assert_cmpint(result->status, ==, status);
+  g_assert_cmpuint(g_bytes_get_size(result->out_bytes), ==, 0);
+  g_assert_true(g_str_has_prefix(result->err, "matterctl: "));
+  g_assert_true(g_str_has_suffix(result->err, "\n"));
+  g_assert_true(strchr(result->err, '\n') == result->err + strlen(result->err) - 1);
+  g_assert_nonnull(strstr(result->err, needle));
+}
+
+const char *
+md_test_ctl_text(const MdTestCtlResult *result)
+{
+  g_assert_nonnull(result->out);
+  return result->out;
+}
+
+JsonObject *
+md_test_ctl_parse_object(JsonParser *parser, const MdTestCtlResult *result, int status)
+{
+  g_autoptr(GError) error = NULL;
+  const char *out = md_test_ctl_text(result);
+  JsonNode *root;
+
+  g_assert_cmpint(result->status, ==, status);
+  g_assert_cmpstr(result->err, ==, "");
+  /* One object, on one line. */
+  g_assert_true(g_str_has_suffix(out, "}\n"));
+  g_assert_true(strchr(out, '\n') == out + strlen(out) - 1);
+  json_parser_load_from_data(parser, out, -1, &error);
+  g_assert_no_error(error);
+  root = json_parser_get_root(parser);
+  g_assert_true(JSON_NODE_HOLDS_OBJECT(root));
+  return json_node_get_object(root);
+}
+
+char *
+md_test_field(const char *text, const char *label)
+{
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *prefix = g_strconcat(label, ":", NULL);
+
+  g_assert_nonnull(text);
+  lines = g_strsplit(text, "\n", -1);
+  for (char **line = lines; *line != NULL; line++)
+    if (g_str_has_prefix(*line, prefix))
+      return g_strstrip(g_strdup(*line + strlen(prefix)));
+  g_error("no '%s' line in:\n%s", label, text);
+  return NULL;
+}
+
+void
+md_test_assert_strings(JsonArray *array, const char *const *expected)
+{
+  guint n = g_strv_length((char **) expected);
+
+  g_assert_cmpuint(json_array_get_length(array), ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr(json_array_get_string_element(array, i), ==, expected[i]);
 }

@@ -2,10 +2,12 @@
 #pragma once
 
 /* Test helpers that run real components: a private dbus-daemon, a
- * NOTIFY_SOCKET listener standing in for the service manager, and the
- * built matterd. Everything lives in one temporary directory per test. */
+ * NOTIFY_SOCKET listener standing in for the service manager, the built
+ * matterd and matterctl. Everything lives in one temporary directory per
+ * test. Also the small assertions many tests share: hex, files, JSON. */
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 /* A fresh temporary directory, removed recursively by md_test_rmtree(). */
 char *md_test_mkdtemp(void);
@@ -75,3 +77,51 @@ void md_test_daemon_free(MdTestDaemon *daemon);
 /* Timeouts generous enough for sanitizer builds on a loaded machine; they
  * bound a wait, they do not assert speed. */
 #define MD_TEST_TIMEOUT_MS 30000
+
+/* ---- Hex and files ---------------------------------------------------- */
+
+/* Decodes @hex (white space ignored) into a new buffer of *@len bytes. */
+guint8 *md_test_unhex(const char *hex, gsize *len);
+/* Decodes @hex into @out, which it must fill exactly. */
+void md_test_unhex_into(const char *hex, guint8 *out, gsize size);
+GBytes *md_test_bytes_hex(const char *hex);
+/* Asserts that @got holds the bytes @hex spells. */
+void md_test_assert_hex(const guint8 *got, gsize got_len, const char *hex);
+void md_test_assert_bytes_equal(GBytes *actual, GBytes *expected);
+/* The contents of @path, which must be readable. */
+GBytes *md_test_read_file(const char *path);
+
+/* ---- matterctl -------------------------------------------------------- */
+
+/* How a run of the built matterctl (MATTERCTL_BINARY) ended. */
+typedef struct {
+  int status;        /* exit status; it must exit, not die */
+  char *out;         /* stdout when it is text (UTF-8, no NUL), else NULL */
+  GBytes *out_bytes; /* stdout as it is */
+  char *err;
+} MdTestCtlResult;
+
+void md_test_ctl_result_clear(MdTestCtlResult *result);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MdTestCtlResult, md_test_ctl_result_clear)
+
+/* Runs matterctl in the C locale with the arguments in @args
+ * (NULL-terminated, without the binary) and @input (NULL: nothing) on its
+ * standard input. */
+MdTestCtlResult md_test_ctl_runv(GBytes *input, const char *const *args);
+#define md_test_ctl_run(...) md_test_ctl_runv(NULL, (const char *const[]){ __VA_ARGS__, NULL })
+#define md_test_ctl_run_input(input, ...) \
+  md_test_ctl_runv(input, (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Exit status @status, nothing on stdout, and one line "matterctl: ..." on
+ * stderr that contains @needle. */
+void md_test_ctl_assert_error(const MdTestCtlResult *result, int status, const char *needle);
+/* Stdout, which must be text. */
+const char *md_test_ctl_text(const MdTestCtlResult *result);
+/* The single JSON object, on one line and nothing else, that a run with
+ * exit status @status printed; @parser holds it. */
+JsonObject *md_test_ctl_parse_object(JsonParser *parser, const MdTestCtlResult *result, int status);
+
+/* The value after "LABEL:" on its line of @text, e.g. "QR code". */
+char *md_test_field(const char *text, const char *label);
+/* Asserts that @array holds the strings @expected (NULL-terminated). */
+void md_test_assert_strings(JsonArray *array, const char *const *expected);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "matter/payload.h"
 #include "md-test.h"
 
 typedef struct {
@@ -98,6 +99,53 @@ run_gdbus(Fixture *f, const char *const *argv)
   return out;
 }
 
+/* The window's codes are logged, and they commission this node: decode
+ * them. @passcode 0: any valid one. Returns the passcode. */
+static guint32
+assert_logged_codes(MdTestDaemon *daemon, guint16 vendor_id, guint16 product_id,
+                    guint16 discriminator, guint32 passcode)
+{
+  g_autofree char *log = md_test_daemon_stderr(daemon);
+  g_autoptr(GRegex) regex = g_regex_new("commission with QR code (MT:[0-9A-Z.-]+) or manual "
+                                        "pairing code ([0-9]+)",
+                                        0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *qr = NULL;
+  g_autofree char *manual = NULL;
+  MatterSetupPayload from_qr, from_manual;
+
+  if (!g_regex_match(regex, log, 0, &match))
+    g_error("no commissioning codes in matterd's log:\n%s", log);
+  qr = g_match_info_fetch(match, 1);
+  manual = g_match_info_fetch(match, 2);
+  g_assert_cmpint(matter_payload_qr_decode(qr, &from_qr), ==, MATTER_OK);
+  g_assert_cmpint(matter_payload_manual_decode(manual, &from_manual), ==, MATTER_OK);
+  g_assert_cmpuint(from_qr.vendor_id, ==, vendor_id);
+  g_assert_cmpuint(from_qr.product_id, ==, product_id);
+  g_assert_cmpuint(from_qr.discriminator, ==, discriminator);
+  g_assert_cmpuint(from_qr.rendezvous, ==, MATTER_PAYLOAD_RENDEZVOUS_ON_NETWORK);
+  g_assert_true(matter_payload_passcode_valid(from_qr.passcode));
+  g_assert_cmpuint(from_manual.passcode, ==, from_qr.passcode);
+  g_assert_cmpuint(from_manual.discriminator, ==, discriminator >> 8);
+  if (passcode != 0)
+    g_assert_cmpuint(from_qr.passcode, ==, passcode);
+  return from_qr.passcode;
+}
+
+static void
+assert_exits_with(Fixture *f, const char *const *args, int code, const char *in_stderr)
+{
+  MdTestDaemon *daemon = md_test_daemon_spawn(f->bus, f->notify, f->state_dir, args, NULL);
+  g_autofree char *log = NULL;
+
+  g_assert_cmpint(md_test_daemon_stop(daemon, 0), ==, code);
+  log = md_test_daemon_stderr(daemon);
+  if (strstr(log, in_stderr) == NULL)
+    g_error("expected \"%s\" in matterd's stderr:\n%s", in_stderr, log);
+  g_assert_null(md_test_notify_wait(f->notify, "READY=1", 0));
+  md_test_daemon_free(daemon);
+}
+
 static void
 test_lifecycle(Fixture *f, gconstpointer data)
 {
@@ -140,7 +188,7 @@ test_lifecycle(Fixture *f, gconstpointer data)
   g_assert_cmpuint(get_uint16_property(props, "ProductId"), ==, 0x8001);
   g_assert_cmpuint(get_uint16_property(props, "Discriminator"), ==, 3840);
   g_assert_true(g_variant_lookup(props, "CommissioningWindow", "&s", &window));
-  g_assert_cmpstr(window, ==, "closed");
+  g_assert_cmpstr(window, ==, "basic");
   g_assert_true(g_variant_lookup(props, "Commissioned", "b", &commissioned));
   g_assert_false(commissioned);
   g_assert_true(g_variant_lookup(props, "FabricCount", "y", &fabric_count));
@@ -166,6 +214,7 @@ test_lifecycle(Fixture *f, gconstpointer data)
 
   g_assert_cmpint(md_test_daemon_stop(daemon, SIGTERM), ==, 0);
   g_assert_nonnull(md_test_notify_wait(f->notify, "STOPPING=1", MD_TEST_TIMEOUT_MS));
+  assert_logged_codes(daemon, 0xFFF2, 0x8001, 3840, 0);
   md_test_daemon_free(daemon);
 }
 
@@ -192,6 +241,37 @@ test_discriminator_persists(Fixture *f, gconstpointer data)
   g_assert_cmpuint(first, ==, second);
 }
 
+static guint32
+run_and_read_passcode(Fixture *f, const char *const *args, guint32 expected)
+{
+  MdTestDaemon *daemon = start_daemon(f, args);
+  guint32 passcode;
+
+  g_assert_cmpint(md_test_daemon_stop(daemon, SIGTERM), ==, 0);
+  passcode = assert_logged_codes(daemon, 0xFFF1, 0x8000, 1234, expected);
+  md_test_daemon_free(daemon);
+  g_ptr_array_set_size(f->notify->messages, 0);
+  return passcode;
+}
+
+/* A random passcode is chosen once and kept; a configured one wins. */
+static void
+test_passcode(Fixture *f, gconstpointer data)
+{
+  const char *const args[] = { "--config", f->config_path, NULL };
+  guint32 first, second;
+
+  write_config(f, "[Node]\nDiscriminator=1234\n");
+  first = run_and_read_passcode(f, args, 0);
+  second = run_and_read_passcode(f, args, 0);
+  g_assert_cmpuint(first, ==, second);
+
+  write_config(f, "[Node]\nDiscriminator=1234\n[Commissioning]\nPasscode=20202021\n");
+  run_and_read_passcode(f, args, 20202021);
+  write_config(f, "[Node]\nDiscriminator=1234\n[Commissioning]\nPasscode=12345678\n");
+  assert_exits_with(f, args, 2, "Passcode=12345678 is not allowed");
+}
+
 static void
 test_state_permissions(Fixture *f, gconstpointer data)
 {
@@ -204,20 +284,6 @@ test_state_permissions(Fixture *f, gconstpointer data)
   g_assert_cmpint(g_stat(db, &st), ==, 0);
   g_assert_cmpint(st.st_mode & 0777, ==, 0600);
   g_assert_cmpint(md_test_daemon_stop(daemon, SIGINT), ==, 0);
-  md_test_daemon_free(daemon);
-}
-
-static void
-assert_exits_with(Fixture *f, const char *const *args, int code, const char *in_stderr)
-{
-  MdTestDaemon *daemon = md_test_daemon_spawn(f->bus, f->notify, f->state_dir, args, NULL);
-  g_autofree char *log = NULL;
-
-  g_assert_cmpint(md_test_daemon_stop(daemon, 0), ==, code);
-  log = md_test_daemon_stderr(daemon);
-  if (strstr(log, in_stderr) == NULL)
-    g_error("expected \"%s\" in matterd's stderr:\n%s", in_stderr, log);
-  g_assert_null(md_test_notify_wait(f->notify, "READY=1", 0));
   md_test_daemon_free(daemon);
 }
 
@@ -454,6 +520,7 @@ main(int argc, char **argv)
   add_test("/daemon/lifecycle", test_lifecycle);
   add_test("/daemon/discriminator-persists", test_discriminator_persists);
   add_test("/daemon/state-permissions", test_state_permissions);
+  add_test("/daemon/passcode", test_passcode);
   add_test("/daemon/bad-config", test_bad_config);
   add_test("/daemon/unknown-key-warns", test_unknown_key_warns);
   add_test("/daemon/name-taken", test_name_taken);

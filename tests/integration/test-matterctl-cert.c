@@ -25,78 +25,6 @@
 
 static const char *const spec_certs[] = { "rcac", "icac", "noc" };
 
-typedef struct {
-  int status;
-  GBytes *out;
-  char *text; /* @out up to its first NUL, for text output */
-  char *err;
-} Result;
-
-static void
-result_clear(Result *result)
-{
-  g_clear_pointer(&result->out, g_bytes_unref);
-  g_clear_pointer(&result->text, g_free);
-  g_clear_pointer(&result->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Result, result_clear)
-
-/* Runs matterctl with @input (may be NULL) on its standard input and the
- * arguments in @argv (NULL-terminated, without the binary). */
-static Result
-runv(GBytes *input, const char *const *args)
-{
-  const char *binary = g_getenv("MATTERCTL_BINARY");
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) err = NULL, no_input = NULL;
-  Result result = { 0 };
-  gsize err_len;
-  const char *err_data;
-
-  g_assert_nonnull(binary);
-  g_ptr_array_add(argv, (char *) binary);
-  for (const char *const *arg = args; *arg != NULL; arg++)
-    g_ptr_array_add(argv, (char *) *arg);
-  g_ptr_array_add(argv, NULL);
-
-  launcher =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
-  process = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error(error);
-  /* No input: an empty standard input rather than the test's own. */
-  if (input == NULL)
-    no_input = input = g_bytes_new_static("", 0);
-  g_subprocess_communicate(process, input, NULL, &result.out, &err, &error);
-  g_assert_no_error(error);
-  g_assert_true(g_subprocess_get_if_exited(process));
-  result.status = g_subprocess_get_exit_status(process);
-  err_data = g_bytes_get_data(err, &err_len);
-  /* Empty GBytes may hold NULL. */
-  result.err = err_len > 0 ? g_strndup(err_data, err_len) : g_strdup("");
-  result.text = g_bytes_get_size(result.out) > 0
-                    ? g_strndup(g_bytes_get_data(result.out, NULL), g_bytes_get_size(result.out))
-                    : g_strdup("");
-  g_test_message("exit %d\nstderr: %s", result.status, result.err);
-  return result;
-}
-
-#define run(...) runv(NULL, (const char *const[]){ __VA_ARGS__, NULL })
-#define run_input(input, ...) runv(input, (const char *const[]){ __VA_ARGS__, NULL })
-
-/* Standard output as text: all of it, no NUL inside. */
-static const char *
-out_text(const Result *result)
-{
-  g_assert_cmpuint(strlen(result->text), ==, g_bytes_get_size(result->out));
-  return result->text;
-}
-
 static char *
 vector_path(const char *name, const char *ext)
 {
@@ -106,103 +34,19 @@ vector_path(const char *name, const char *ext)
 }
 
 static GBytes *
-read_bytes(const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *data = NULL;
-  gsize len = 0;
-
-  g_file_get_contents(path, &data, &len, &error);
-  g_assert_no_error(error);
-  return g_bytes_new_take(data, len);
-}
-
-static GBytes *
 vector(const char *name, const char *ext)
 {
   g_autofree char *path = vector_path(name, ext);
 
-  return read_bytes(path);
-}
-
-static void
-assert_bytes_equal(GBytes *actual, GBytes *expected)
-{
-  gsize a_len, e_len;
-  const guint8 *a = g_bytes_get_data(actual, &a_len), *e = g_bytes_get_data(expected, &e_len);
-
-  g_assert_cmpmem(a, a_len, e, e_len);
-}
-
-/* Exit status @status, nothing on stdout, and one line "matterctl: ..." on
- * stderr that contains @needle. */
-static void
-assert_error_line(const Result *result, int status, const char *needle)
-{
-  g_assert_cmpint(result->status, ==, status);
-  g_assert_cmpuint(g_bytes_get_size(result->out), ==, 0);
-  g_assert_true(g_str_has_prefix(result->err, "matterctl: "));
-  g_assert_true(g_str_has_suffix(result->err, "\n"));
-  g_assert_true(strchr(result->err, '\n') == result->err + strlen(result->err) - 1);
-  g_assert_nonnull(strstr(result->err, needle));
-}
-
-static void
-assert_usage_error(const Result *result, const char *needle)
-{
-  assert_error_line(result, 2, needle);
-}
-
-/* The value after "LABEL:" on its line of @text. */
-static char *
-field(const char *text, const char *label)
-{
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  g_autofree char *prefix = g_strconcat(label, ":", NULL);
-
-  for (char **line = lines; *line != NULL; line++)
-    if (g_str_has_prefix(*line, prefix))
-      return g_strstrip(g_strdup(*line + strlen(prefix)));
-  g_error("no '%s' line in:\n%s", label, text);
-  return NULL;
+  return md_test_read_file(path);
 }
 
 static void
 assert_field(const char *text, const char *label, const char *expected)
 {
-  g_autofree char *value = field(text, label);
+  g_autofree char *value = md_test_field(text, label);
 
   g_assert_cmpstr(value, ==, expected);
-}
-
-/* The single JSON object, on one line, that a run with exit status @status
- * printed. */
-static JsonObject *
-parse_object(JsonParser *parser, const Result *result, int status)
-{
-  g_autoptr(GError) error = NULL;
-  const char *out = out_text(result);
-  JsonNode *root;
-
-  g_assert_cmpint(result->status, ==, status);
-  g_assert_cmpstr(result->err, ==, "");
-  g_assert_true(g_str_has_suffix(out, "}\n"));
-  g_assert_true(strchr(out, '\n') == out + strlen(out) - 1);
-  json_parser_load_from_data(parser, out, -1, &error);
-  g_assert_no_error(error);
-  root = json_parser_get_root(parser);
-  g_assert_true(JSON_NODE_HOLDS_OBJECT(root));
-  return json_node_get_object(root);
-}
-
-static void
-assert_strings(JsonArray *array, const char *const *expected)
-{
-  guint n = g_strv_length((char **) expected);
-
-  g_assert_cmpuint(json_array_get_length(array), ==, n);
-  for (guint i = 0; i < n; i++)
-    g_assert_cmpstr(json_array_get_string_element(array, i), ==, expected[i]);
 }
 
 /* The value of the attribute @type in a DN array, which must hold it once. */
@@ -242,24 +86,24 @@ test_convert_chain(void)
     g_autoptr(GBytes) tlv_vec = vector(name, "tlv");
 
     {
-      g_auto(Result) result = run("cert", "convert", tlv_in, der);
+      g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "convert", tlv_in, der);
       g_assert_cmpint(result.status, ==, 0);
       g_assert_cmpstr(result.err, ==, "");
     }
     {
-      g_auto(Result) result = run("cert", "convert", der, pem);
+      g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "convert", der, pem);
       g_assert_cmpint(result.status, ==, 0);
     }
     {
-      g_auto(Result) result = run("cert", "convert", pem, tlv);
+      g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "convert", pem, tlv);
       g_assert_cmpint(result.status, ==, 0);
     }
-    der_out = read_bytes(der);
-    pem_out = read_bytes(pem);
-    tlv_out = read_bytes(tlv);
-    assert_bytes_equal(der_out, der_vec);
-    assert_bytes_equal(pem_out, pem_vec);
-    assert_bytes_equal(tlv_out, tlv_vec);
+    der_out = md_test_read_file(der);
+    pem_out = md_test_read_file(pem);
+    tlv_out = md_test_read_file(tlv);
+    md_test_assert_bytes_equal(der_out, der_vec);
+    md_test_assert_bytes_equal(pem_out, pem_vec);
+    md_test_assert_bytes_equal(tlv_out, tlv_vec);
   }
   md_test_rmtree(dir);
 }
@@ -279,37 +123,39 @@ test_convert_formats(void)
 
   /* The same format again re-encodes; .chip and .crt are TLV and DER. */
   {
-    g_auto(Result) result = run("cert", "convert", noc_tlv, chip);
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "convert", noc_tlv, chip);
     g_autoptr(GBytes) out = NULL;
 
     g_assert_cmpint(result.status, ==, 0);
-    out = read_bytes(chip);
-    assert_bytes_equal(out, tlv_vec);
+    out = md_test_read_file(chip);
+    md_test_assert_bytes_equal(out, tlv_vec);
   }
   {
-    g_auto(Result) result = run("cert", "convert", noc_der, crt);
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "convert", noc_der, crt);
     g_autoptr(GBytes) out = NULL;
 
     g_assert_cmpint(result.status, ==, 0);
-    out = read_bytes(crt);
-    assert_bytes_equal(out, der_vec);
+    out = md_test_read_file(crt);
+    md_test_assert_bytes_equal(out, der_vec);
   }
   /* --to wins over the extension. */
   {
-    g_auto(Result) result = run("cert", "convert", noc_pem, bin, "--to", "der");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("cert", "convert", noc_pem, bin, "--to", "der");
     g_autoptr(GBytes) out = NULL;
 
     g_assert_cmpint(result.status, ==, 0);
-    out = read_bytes(bin);
-    assert_bytes_equal(out, der_vec);
+    out = md_test_read_file(bin);
+    md_test_assert_bytes_equal(out, der_vec);
   }
   {
-    g_auto(Result) result = run("cert", "convert", "--to", "pem", noc_tlv, crt);
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("cert", "convert", "--to", "pem", noc_tlv, crt);
     g_autoptr(GBytes) out = NULL;
 
     g_assert_cmpint(result.status, ==, 0);
-    out = read_bytes(crt);
-    assert_bytes_equal(out, pem_vec);
+    out = md_test_read_file(crt);
+    md_test_assert_bytes_equal(out, pem_vec);
   }
   md_test_rmtree(dir);
 }
@@ -322,20 +168,22 @@ test_convert_stdio(void)
 
   /* Standard output without --to gets text: PEM. */
   {
-    g_auto(Result) result = run_input(tlv, "cert", "convert", "-", "-");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run_input(tlv, "cert", "convert", "-", "-");
     g_assert_cmpint(result.status, ==, 0);
     g_assert_cmpstr(result.err, ==, "");
-    assert_bytes_equal(result.out, pem);
+    md_test_assert_bytes_equal(result.out_bytes, pem);
   }
   {
-    g_auto(Result) result = run_input(pem, "cert", "convert", "-", "-", "--to", "der");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run_input(pem, "cert", "convert", "-", "-", "--to", "der");
     g_assert_cmpint(result.status, ==, 0);
-    assert_bytes_equal(result.out, der);
+    md_test_assert_bytes_equal(result.out_bytes, der);
   }
   {
-    g_auto(Result) result = run_input(der, "cert", "convert", "--to", "tlv", "-", "-");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run_input(der, "cert", "convert", "--to", "tlv", "-", "-");
     g_assert_cmpint(result.status, ==, 0);
-    assert_bytes_equal(result.out, tlv);
+    md_test_assert_bytes_equal(result.out_bytes, tlv);
   }
 }
 
@@ -346,13 +194,13 @@ test_show_text(void)
 {
   g_autofree char *noc = vector_path("noc", "tlv");
   g_autofree char *rcac = vector_path("rcac", "der");
-  g_auto(Result) result = run("cert", "show", noc);
-  g_auto(Result) root = run("cert", "show", rcac);
+  g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "show", noc);
+  g_auto(MdTestCtlResult) root = md_test_ctl_run("cert", "show", rcac);
   const char *text;
 
   g_assert_cmpint(result.status, ==, 0);
   g_assert_cmpstr(result.err, ==, "");
-  text = out_text(&result);
+  text = md_test_ctl_text(&result);
   assert_field(text, "Format", "Matter TLV");
   assert_field(text, "Serial", "3efcff1702b9a17a");
   assert_field(text, "Issuer", "matter-icac-id=CACACACA00000003");
@@ -371,7 +219,7 @@ test_show_text(void)
   assert_field(text, "Role check", "ok");
 
   g_assert_cmpint(root.status, ==, 0);
-  text = out_text(&root);
+  text = md_test_ctl_text(&root);
   assert_field(text, "Format", "X.509 DER");
   assert_field(text, "Subject", "matter-rcac-id=CACACACA00000001");
   assert_field(text, "Basic constraints", "is-ca=true");
@@ -390,9 +238,9 @@ test_show_json(void)
 
   for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
     g_autofree char *path = vector_path("noc", formats[i]);
-    g_auto(Result) result = run("cert", "show", "--json", path);
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "show", "--json", path);
     g_autoptr(JsonParser) parser = json_parser_new();
-    JsonObject *object = parse_object(parser, &result, 0), *exts, *bc;
+    JsonObject *object = md_test_ctl_parse_object(parser, &result, 0), *exts, *bc;
     JsonArray *subject;
 
     g_assert_cmpstr(json_object_get_string_member(object, "format"), ==, formats[i]);
@@ -411,8 +259,8 @@ test_show_json(void)
     bc = json_object_get_object_member(exts, "basic_constraints");
     g_assert_false(json_object_get_boolean_member(bc, "is_ca"));
     g_assert_true(json_object_get_null_member(bc, "path_len"));
-    assert_strings(json_object_get_array_member(exts, "key_usage"), usage);
-    assert_strings(json_object_get_array_member(exts, "extended_key_usage"), purposes);
+    md_test_assert_strings(json_object_get_array_member(exts, "key_usage"), usage);
+    md_test_assert_strings(json_object_get_array_member(exts, "extended_key_usage"), purposes);
     g_assert_cmpstr(json_object_get_string_member(exts, "subject_key_id"), ==,
                     "9f55a26b7e4303e60883e913bf94f4fb5e2a6161");
     g_assert_cmpstr(json_object_get_string_member(exts, "authority_key_id"), ==,
@@ -427,9 +275,9 @@ test_show_json(void)
   /* The ICAC from standard input. */
   {
     g_autoptr(GBytes) icac = vector("icac", "tlv");
-    g_auto(Result) result = run_input(icac, "cert", "show", "-", "--json");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run_input(icac, "cert", "show", "-", "--json");
     g_autoptr(JsonParser) parser = json_parser_new();
-    JsonObject *object = parse_object(parser, &result, 0), *exts;
+    JsonObject *object = md_test_ctl_parse_object(parser, &result, 0), *exts;
 
     g_assert_cmpstr(json_object_get_string_member(object, "role"), ==, "icac");
     g_assert_cmpstr(dn_value(json_object_get_array_member(object, "subject"), "matter-icac-id"), ==,
@@ -467,60 +315,60 @@ test_show_roles(void)
   /* The ICAC with a fabric id in place of its ICAC id: no role. */
   {
     g_autoptr(GBytes) cert = patched("icac", "37062713", "37062715");
-    g_auto(Result) text = run_input(cert, "cert", "show", "-");
-    g_auto(Result) json = run_input(cert, "cert", "show", "-", "--json");
+    g_auto(MdTestCtlResult) text = md_test_ctl_run_input(cert, "cert", "show", "-");
+    g_auto(MdTestCtlResult) json = md_test_ctl_run_input(cert, "cert", "show", "-", "--json");
     g_autoptr(JsonParser) parser = json_parser_new();
     JsonObject *object;
     g_autofree char *check = NULL;
 
     g_assert_cmpint(text.status, ==, 0);
-    assert_field(out_text(&text), "Subject", "matter-fabric-id=CACACACA00000003");
-    assert_field(out_text(&text), "Role", "none");
-    check = field(out_text(&text), "Role check");
+    assert_field(md_test_ctl_text(&text), "Subject", "matter-fabric-id=CACACACA00000003");
+    assert_field(md_test_ctl_text(&text), "Role", "none");
+    check = md_test_field(md_test_ctl_text(&text), "Role check");
     g_assert_true(g_str_has_prefix(check, "no role"));
-    object = parse_object(parser, &json, 0);
+    object = md_test_ctl_parse_object(parser, &json, 0);
     g_assert_cmpstr(json_object_get_string_member(object, "role"), ==, "none");
     g_assert_false(json_object_get_boolean_member(object, "role_valid"));
   }
   /* The NOC with nonRepudiation added to its key usage. */
   {
     g_autoptr(GBytes) cert = patched("noc", "280118240201360304", "280118240203360304");
-    g_auto(Result) text = run_input(cert, "cert", "show", "-");
-    g_auto(Result) json = run_input(cert, "cert", "show", "--json", "-");
+    g_auto(MdTestCtlResult) text = md_test_ctl_run_input(cert, "cert", "show", "-");
+    g_auto(MdTestCtlResult) json = md_test_ctl_run_input(cert, "cert", "show", "--json", "-");
     g_autoptr(JsonParser) parser = json_parser_new();
     JsonObject *object;
     static const char *const usage[] = { "digitalSignature", "nonRepudiation", NULL };
 
     g_assert_cmpint(text.status, ==, 0);
-    assert_field(out_text(&text), "Key usage", "digitalSignature, nonRepudiation");
-    assert_field(out_text(&text), "Role", "noc");
-    assert_field(out_text(&text), "Role check",
+    assert_field(md_test_ctl_text(&text), "Key usage", "digitalSignature, nonRepudiation");
+    assert_field(md_test_ctl_text(&text), "Role", "noc");
+    assert_field(md_test_ctl_text(&text), "Role check",
                  "fails: key usage wrong for the role (MATTER_ERROR_CERT_KEY_USAGE)");
-    object = parse_object(parser, &json, 0);
+    object = md_test_ctl_parse_object(parser, &json, 0);
     g_assert_false(json_object_get_boolean_member(object, "role_valid"));
     g_assert_cmpstr(json_object_get_string_member(object, "role_error"), ==,
                     "MATTER_ERROR_CERT_KEY_USAGE");
     g_assert_cmpstr(json_object_get_string_member(object, "role_reason"), ==,
                     "key usage wrong for the role");
-    assert_strings(json_object_get_array_member(json_object_get_object_member(object, "extensions"),
-                                                "key_usage"),
-                   usage);
+    md_test_assert_strings(json_object_get_array_member(
+                               json_object_get_object_member(object, "extensions"), "key_usage"),
+                           usage);
   }
   /* The NOC with a future extension, OID 1.2.3.4, value INTEGER 0. */
   {
     g_autoptr(GBytes) cert = patched("noc", "29f1f41d318300b40",
                                      "29f1f41d330060c300a06032a03040403020100"
                                      "18300b40");
-    g_auto(Result) text = run_input(cert, "cert", "show", "-");
-    g_auto(Result) json = run_input(cert, "cert", "show", "--json", "-");
+    g_auto(MdTestCtlResult) text = md_test_ctl_run_input(cert, "cert", "show", "-");
+    g_auto(MdTestCtlResult) json = md_test_ctl_run_input(cert, "cert", "show", "--json", "-");
     g_autoptr(JsonParser) parser = json_parser_new();
     JsonObject *object, *future;
     JsonArray *list;
 
     g_assert_cmpint(text.status, ==, 0);
-    assert_field(out_text(&text), "Extension", "1.2.3.4 020100");
-    assert_field(out_text(&text), "Role check", "ok");
-    object = parse_object(parser, &json, 0);
+    assert_field(md_test_ctl_text(&text), "Extension", "1.2.3.4 020100");
+    assert_field(md_test_ctl_text(&text), "Role check", "ok");
+    object = md_test_ctl_parse_object(parser, &json, 0);
     list =
         json_object_get_array_member(json_object_get_object_member(object, "extensions"), "future");
     g_assert_cmpuint(json_array_get_length(list), ==, 1);
@@ -540,17 +388,18 @@ test_validate_spec(void)
   g_autofree char *rcac = vector_path("rcac", "pem");
   g_autofree char *icac = vector_path("icac", "der");
   g_autofree char *noc = vector_path("noc", "tlv");
-  g_auto(Result) text =
-      run("cert", "validate", "--rcac", rcac, "--icac", icac, "--noc", noc, "--time", IN_VALIDITY);
-  g_auto(Result) json = run("cert", "validate", "--json", "--rcac", rcac, "--icac", icac, "--noc",
-                            noc, "--last-known-good", "2040-10-15");
+  g_auto(MdTestCtlResult) text = md_test_ctl_run("cert", "validate", "--rcac", rcac, "--icac", icac,
+                                                 "--noc", noc, "--time", IN_VALIDITY);
+  g_auto(MdTestCtlResult) json =
+      md_test_ctl_run("cert", "validate", "--json", "--rcac", rcac, "--icac", icac, "--noc", noc,
+                      "--last-known-good", "2040-10-15");
   g_autoptr(JsonParser) parser = json_parser_new();
   JsonObject *object;
   const char *out;
 
   g_assert_cmpint(text.status, ==, 0);
   g_assert_cmpstr(text.err, ==, "");
-  out = out_text(&text);
+  out = md_test_ctl_text(&text);
   g_assert_true(g_str_has_prefix(out, "valid\n"));
   assert_field(out, "Fabric ID", SPEC_FABRIC_ID);
   assert_field(out, "Node ID", SPEC_NODE_ID);
@@ -558,12 +407,12 @@ test_validate_spec(void)
   assert_field(out, "Root public key", SPEC_ROOT_KEY);
   assert_field(out, "Checked at", IN_VALIDITY);
 
-  object = parse_object(parser, &json, 0);
+  object = md_test_ctl_parse_object(parser, &json, 0);
   g_assert_true(json_object_get_boolean_member(object, "valid"));
   g_assert_true(json_object_get_null_member(object, "error"));
   g_assert_cmpstr(json_object_get_string_member(object, "fabric_id"), ==, SPEC_FABRIC_ID);
   g_assert_cmpstr(json_object_get_string_member(object, "node_id"), ==, SPEC_NODE_ID);
-  assert_strings(json_object_get_array_member(object, "cats"), no_cats);
+  md_test_assert_strings(json_object_get_array_member(object, "cats"), no_cats);
   g_assert_cmpstr(json_object_get_string_member(object, "root_public_key"), ==, SPEC_ROOT_KEY);
   g_assert_cmpstr(json_object_get_string_member(object, "noc_public_key"), ==, SPEC_NOC_KEY);
   g_assert_cmpstr(json_object_get_string_member(object, "time"), ==, "2040-10-15T00:00:00Z");
@@ -571,14 +420,14 @@ test_validate_spec(void)
 
   /* Without a time option, the system clock's. */
   {
-    g_auto(Result) now =
-        run("cert", "validate", "--json", "--rcac", rcac, "--icac", icac, "--noc", noc);
+    g_auto(MdTestCtlResult) now =
+        md_test_ctl_run("cert", "validate", "--json", "--rcac", rcac, "--icac", icac, "--noc", noc);
     g_autoptr(JsonParser) now_parser = json_parser_new();
     g_autoptr(GDateTime) expiry = g_date_time_new_utc(2040, 10, 15, 14, 23, 42);
     g_autoptr(GDateTime) current = g_date_time_new_now_utc();
     gboolean expired = g_date_time_compare(current, expiry) > 0;
 
-    object = parse_object(now_parser, &now, expired ? 1 : 0);
+    object = md_test_ctl_parse_object(now_parser, &now, expired ? 1 : 0);
     g_assert_cmpstr(json_object_get_string_member(object, "time_source"), ==, "current");
     g_assert_true(json_object_get_boolean_member(object, "valid") == !expired);
   }
@@ -600,9 +449,9 @@ tampered_noc(void)
 
 /* "invalid: <reason> (<name>)" and exit status 1. */
 static void
-assert_invalid(const Result *result, const char *name)
+assert_invalid(const MdTestCtlResult *result, const char *name)
 {
-  const char *out = out_text(result);
+  const char *out = md_test_ctl_text(result);
   g_autofree char *suffix = g_strdup_printf(" (%s)\n", name);
 
   g_assert_cmpint(result->status, ==, 1);
@@ -621,29 +470,31 @@ test_validate_broken(void)
 
   /* The ICAC in the RCAC's place: a CA with an ICAC id is no root. */
   {
-    g_auto(Result) result = run("cert", "validate", "--rcac", icac, "--icac", icac, "--noc", noc,
-                                "--time", IN_VALIDITY);
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "validate", "--rcac", icac, "--icac",
+                                                     icac, "--noc", noc, "--time", IN_VALIDITY);
     assert_invalid(&result, "MATTER_ERROR_CERT_DN_FORBIDDEN");
   }
   /* Without the ICAC, the NOC's issuer is not the RCAC. */
   {
-    g_auto(Result) result =
-        run("cert", "validate", "--rcac", rcac, "--noc", noc, "--time", IN_VALIDITY);
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("cert", "validate", "--rcac", rcac, "--noc", noc, "--time", IN_VALIDITY);
     assert_invalid(&result, "MATTER_ERROR_CERT_ISSUER");
   }
   /* A changed signature byte, the NOC read from standard input. */
   {
     g_autoptr(GBytes) bad = tampered_noc();
-    g_auto(Result) result = run_input(bad, "cert", "validate", "--rcac", rcac, "--icac", icac,
-                                      "--noc", "-", "--time", IN_VALIDITY);
-    g_auto(Result) json = run_input(bad, "cert", "validate", "--rcac", rcac, "--icac", icac,
-                                    "--noc", "-", "--time", IN_VALIDITY, "--json");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run_input(bad, "cert", "validate", "--rcac", rcac, "--icac", icac, "--noc", "-",
+                              "--time", IN_VALIDITY);
+    g_auto(MdTestCtlResult) json =
+        md_test_ctl_run_input(bad, "cert", "validate", "--rcac", rcac, "--icac", icac, "--noc", "-",
+                              "--time", IN_VALIDITY, "--json");
     g_autoptr(JsonParser) parser = json_parser_new();
     JsonObject *object;
 
     assert_invalid(&result, "MATTER_ERROR_INVALID_SIGNATURE");
-    g_assert_nonnull(strstr(out_text(&result), "signature does not verify"));
-    object = parse_object(parser, &json, 1);
+    g_assert_nonnull(strstr(md_test_ctl_text(&result), "signature does not verify"));
+    object = md_test_ctl_parse_object(parser, &json, 1);
     g_assert_false(json_object_get_boolean_member(object, "valid"));
     g_assert_cmpstr(json_object_get_string_member(object, "error"), ==,
                     "MATTER_ERROR_INVALID_SIGNATURE");
@@ -654,24 +505,28 @@ test_validate_broken(void)
   /* Validity: after not-after, before not-before; a last known good time
    * before not-before says nothing against it. */
   {
-    g_auto(Result) result = run("cert", "validate", "--rcac", rcac, "--icac", icac, "--noc", noc,
-                                "--time", "2041-01-01T00:00:00Z");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("cert", "validate", "--rcac", rcac, "--icac", icac, "--noc", noc, "--time",
+                        "2041-01-01T00:00:00Z");
     assert_invalid(&result, "MATTER_ERROR_CERT_EXPIRED");
   }
   {
-    g_auto(Result) result = run("cert", "validate", "--rcac", rcac, "--icac", icac, "--noc", noc,
-                                "--time", "2019-06-01T00:00:00+02:00");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("cert", "validate", "--rcac", rcac, "--icac", icac, "--noc", noc, "--time",
+                        "2019-06-01T00:00:00+02:00");
     assert_invalid(&result, "MATTER_ERROR_CERT_NOT_YET_VALID");
   }
   {
-    g_auto(Result) result = run("cert", "validate", "--rcac", rcac, "--icac", icac, "--noc", noc,
-                                "--last-known-good", "2019-06-01T00:00:00Z");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("cert", "validate", "--rcac", rcac, "--icac", icac, "--noc", noc,
+                        "--last-known-good", "2019-06-01T00:00:00Z");
     g_assert_cmpint(result.status, ==, 0);
-    g_assert_true(g_str_has_prefix(out_text(&result), "valid\n"));
+    g_assert_true(g_str_has_prefix(md_test_ctl_text(&result), "valid\n"));
   }
   {
-    g_auto(Result) result = run("cert", "validate", "--rcac", rcac, "--icac", icac, "--noc", noc,
-                                "--last-known-good", "2040-10-15T14:23:43Z");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("cert", "validate", "--rcac", rcac, "--icac", icac, "--noc", noc,
+                        "--last-known-good", "2040-10-15T14:23:43Z");
     assert_invalid(&result, "MATTER_ERROR_CERT_EXPIRED");
   }
 }
@@ -709,86 +564,89 @@ test_bad_input(void)
   g_assert_no_error(error);
 
   {
-    g_auto(Result) result = run("cert", "show", garbage);
-    assert_usage_error(&result, "garbage.tlv: not a certificate");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "show", garbage);
+    md_test_ctl_assert_error(&result, 2, "garbage.tlv: not a certificate");
   }
   {
-    g_auto(Result) result = run("cert", "convert", garbage, out);
-    assert_usage_error(&result, "garbage.tlv: not a certificate");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "convert", garbage, out);
+    md_test_ctl_assert_error(&result, 2, "garbage.tlv: not a certificate");
     g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
   }
   {
-    g_auto(Result) result = run("cert", "show", truncated, "--json");
-    assert_usage_error(&result, "truncated.tlv: not a valid Matter TLV certificate");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "show", truncated, "--json");
+    md_test_ctl_assert_error(&result, 2, "truncated.tlv: not a valid Matter TLV certificate");
   }
   {
-    g_auto(Result) result = run("cert", "show", bad_der);
-    assert_usage_error(&result, "bad.der: not a Matter certificate in X.509 DER");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "show", bad_der);
+    md_test_ctl_assert_error(&result, 2, "bad.der: not a Matter certificate in X.509 DER");
   }
   {
-    g_auto(Result) result = run("cert", "show", empty);
-    assert_usage_error(&result, "empty.pem is empty");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "show", empty);
+    md_test_ctl_assert_error(&result, 2, "empty.pem is empty");
   }
   {
-    g_auto(Result) result = run("cert", "show", bad_pem);
-    assert_usage_error(&result, "bad.pem: malformed PEM");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "show", bad_pem);
+    md_test_ctl_assert_error(&result, 2, "bad.pem: malformed PEM");
   }
   {
-    g_auto(Result) result = run("cert", "show", missing);
-    assert_usage_error(&result, "cannot read");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "show", missing);
+    md_test_ctl_assert_error(&result, 2, "cannot read");
     g_assert_nonnull(strstr(result.err, "missing.der"));
   }
   {
-    g_auto(Result) result = run("cert", "convert", noc, out, "--to", "xml");
-    assert_usage_error(&result, "'xml'");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "convert", noc, out, "--to", "xml");
+    md_test_ctl_assert_error(&result, 2, "'xml'");
   }
   {
-    g_auto(Result) result = run("cert", "convert", noc, out_bin);
-    assert_usage_error(&result, "--to");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "convert", noc, out_bin);
+    md_test_ctl_assert_error(&result, 2, "--to");
     g_assert_false(g_file_test(out_bin, G_FILE_TEST_EXISTS));
   }
   {
-    g_auto(Result) result = run("cert", "convert", noc);
-    assert_usage_error(&result, "convert");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "convert", noc);
+    md_test_ctl_assert_error(&result, 2, "convert");
   }
   {
-    g_auto(Result) result = run("cert", "validate", "--rcac", rcac, "--noc", garbage);
-    assert_usage_error(&result, "garbage.tlv: not a certificate");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("cert", "validate", "--rcac", rcac, "--noc", garbage);
+    md_test_ctl_assert_error(&result, 2, "garbage.tlv: not a certificate");
   }
   {
-    g_auto(Result) result = run("cert", "validate", "--rcac", missing, "--noc", noc, "--json");
-    assert_usage_error(&result, "missing.der");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("cert", "validate", "--rcac", missing, "--noc", noc, "--json");
+    md_test_ctl_assert_error(&result, 2, "missing.der");
   }
   {
-    g_auto(Result) result = run("cert", "validate", "--rcac", rcac);
-    assert_usage_error(&result, "--noc");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "validate", "--rcac", rcac);
+    md_test_ctl_assert_error(&result, 2, "--noc");
   }
   {
-    g_auto(Result) result =
-        run("cert", "validate", "--rcac", rcac, "--noc", noc, "--time", "yesterday");
-    assert_usage_error(&result, "yesterday");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("cert", "validate", "--rcac", rcac, "--noc", noc, "--time", "yesterday");
+    md_test_ctl_assert_error(&result, 2, "yesterday");
   }
   {
-    g_auto(Result) result =
-        run("cert", "validate", "--rcac", rcac, "--noc", noc, "--time", "1999-12-31T23:59:59Z");
-    assert_usage_error(&result, "--time");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "validate", "--rcac", rcac, "--noc",
+                                                     noc, "--time", "1999-12-31T23:59:59Z");
+    md_test_ctl_assert_error(&result, 2, "--time");
   }
   {
-    g_auto(Result) result = run("cert", "validate", "--rcac", rcac, "--noc", noc, "--time",
-                                IN_VALIDITY, "--last-known-good", IN_VALIDITY);
-    assert_usage_error(&result, "exclude");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("cert", "validate", "--rcac", rcac, "--noc", noc, "--time", IN_VALIDITY,
+                        "--last-known-good", IN_VALIDITY);
+    md_test_ctl_assert_error(&result, 2, "exclude");
   }
   {
-    g_auto(Result) result = run("cert", "show", noc, "--bogus");
-    assert_usage_error(&result, "--bogus");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "show", noc, "--bogus");
+    md_test_ctl_assert_error(&result, 2, "--bogus");
   }
   {
-    g_auto(Result) result = run("cert", "frobnicate");
-    assert_usage_error(&result, "frobnicate");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert", "frobnicate");
+    md_test_ctl_assert_error(&result, 2, "frobnicate");
   }
   {
-    g_auto(Result) result = run("cert");
-    assert_usage_error(&result, "convert");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("cert");
+    md_test_ctl_assert_error(&result, 2, "convert");
   }
   md_test_rmtree(dir);
 }

@@ -9,79 +9,15 @@
 #include <sys/stat.h>
 
 #include "matter/attestation.h"
+#include "md-test-core.h"
 #include "md-test.h"
-
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear(Result *result)
-{
-  g_clear_pointer(&result->out, g_free);
-  g_clear_pointer(&result->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Result, result_clear)
-
-/* Runs matterctl with the arguments in @args (NULL-terminated). */
-static Result
-runv(const char *const *args)
-{
-  const char *binary = g_getenv("MATTERCTL_BINARY");
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_autoptr(GError) error = NULL;
-  Result result = { 0 };
-
-  g_assert_nonnull(binary);
-  g_ptr_array_add(argv, (char *) binary);
-  for (const char *const *arg = args; *arg != NULL; arg++)
-    g_ptr_array_add(argv, (char *) *arg);
-  g_ptr_array_add(argv, NULL);
-
-  launcher =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
-  process = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error(error);
-  g_subprocess_communicate_utf8(process, NULL, NULL, &result.out, &result.err, &error);
-  g_assert_no_error(error);
-  g_assert_true(g_subprocess_get_if_exited(process));
-  result.status = g_subprocess_get_exit_status(process);
-  g_test_message("exit %d\nstdout: %s\nstderr: %s", result.status, result.out, result.err);
-  return result;
-}
-
-#define run(...) runv((const char *const[]){ __VA_ARGS__, NULL })
-
-/* Exit status 2, nothing on stdout, and one line "matterctl: ..." on stderr
- * that contains @needle. */
-static void
-assert_usage_error(const Result *result, const char *needle)
-{
-  g_assert_cmpint(result->status, ==, 2);
-  g_assert_cmpstr(result->out, ==, "");
-  g_assert_true(g_str_has_prefix(result->err, "matterctl: "));
-  g_assert_true(g_str_has_suffix(result->err, "\n"));
-  g_assert_true(strchr(result->err, '\n') == result->err + strlen(result->err) - 1);
-  g_assert_nonnull(strstr(result->err, needle));
-}
 
 static GBytes *
 read_file(const char *dir, const char *name)
 {
   g_autofree char *path = g_build_filename(dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-  char *data = NULL;
-  gsize len = 0;
 
-  g_file_get_contents(path, &data, &len, &error);
-  g_assert_no_error(error);
-  return g_bytes_new_take(data, len);
+  return md_test_read_file(path);
 }
 
 static int
@@ -133,13 +69,6 @@ verify_chain(GBytes *dac, GBytes *pai, GBytes *paa, MatterAttestationChain *chai
   return matter_attestation_chain_verify(DATA(dac), DATA(pai), DATA(paa), chain, failed);
 }
 
-static void
-assert_error(MatterError got, MatterError want)
-{
-  if (got != want)
-    g_error("got %s, want %s", matter_error_name(got), matter_error_name(want));
-}
-
 /* Everything a node and a commissioner would check, on files as written. */
 static void
 assert_set_valid(const Set *set, guint16 vendor_id, guint16 product_id)
@@ -155,29 +84,30 @@ assert_set_valid(const Set *set, guint16 vendor_id, guint16 product_id)
   MatterCd cd;
   MatterAttestationElements attestation = { DATA(set->cd), nonce, 0 };
 
-  assert_error(verify_chain(set->dac, set->pai, set->paa, &chain, NULL), MATTER_OK);
+  md_test_assert_error(verify_chain(set->dac, set->pai, set->paa, &chain, NULL), MATTER_OK);
   g_assert_cmpuint(chain.dac.vendor_id, ==, vendor_id);
   g_assert_cmpuint(chain.dac.product_id, ==, product_id);
   g_assert_cmpuint(chain.pai.vendor_id, ==, vendor_id);
 
   /* The DAC key is the DAC's. */
-  assert_error(matter_attestation_key_parse(DATA(set->dac_key), &key), MATTER_OK);
-  assert_error(matter_p256_export_public(key, pub), MATTER_OK);
+  md_test_assert_error(matter_attestation_key_parse(DATA(set->dac_key), &key), MATTER_OK);
+  md_test_assert_error(matter_p256_export_public(key, pub), MATTER_OK);
   g_assert_cmpmem(pub, sizeof(pub), chain.dac.public_key, sizeof(chain.dac.public_key));
 
   /* The declaration, signed by the signer written next to it. */
-  assert_error(matter_cd_verify(DATA(set->cd), &signer, 1, &cd), MATTER_OK);
-  assert_error(matter_cd_check_device(&cd, vendor_id, product_id), MATTER_OK);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_OK);
+  md_test_assert_error(matter_cd_verify(DATA(set->cd), &signer, 1, &cd), MATTER_OK);
+  md_test_assert_error(matter_cd_check_device(&cd, vendor_id, product_id), MATTER_OK);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_OK);
   g_assert_cmpuint(cd.certification_type, ==, MATTER_CD_CERTIFICATION_DEVELOPMENT);
 
   /* An AttestationResponse made with them verifies. */
-  assert_error(matter_attestation_elements_encode(&attestation, elements, sizeof(elements), &len),
-               MATTER_OK);
-  assert_error(matter_attestation_sign(key, elements, len, challenge, sig), MATTER_OK);
-  assert_error(matter_attestation_response_verify(chain.dac.public_key, elements, len, challenge,
-                                                  sig, nonce, NULL),
-               MATTER_OK);
+  md_test_assert_error(
+      matter_attestation_elements_encode(&attestation, elements, sizeof(elements), &len),
+      MATTER_OK);
+  md_test_assert_error(matter_attestation_sign(key, elements, len, challenge, sig), MATTER_OK);
+  md_test_assert_error(matter_attestation_response_verify(chain.dac.public_key, elements, len,
+                                                          challenge, sig, nonce, NULL),
+                       MATTER_OK);
   matter_p256_free(key);
 }
 
@@ -193,7 +123,8 @@ assert_pem_matches(const char *dir, const char *stem)
   size_t len;
 
   g_assert_true(g_str_has_prefix(g_bytes_get_data(pem, NULL), "-----BEGIN CERTIFICATE-----\n"));
-  assert_error(matter_attestation_cert_to_der(DATA(pem), out, sizeof(out), &len), MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_to_der(DATA(pem), out, sizeof(out), &len),
+                       MATTER_OK);
   g_assert_cmpmem(out, len, g_bytes_get_data(der, NULL), g_bytes_get_size(der));
 }
 
@@ -206,15 +137,16 @@ test_generate(void)
 {
   g_autofree char *tmp = md_test_mkdtemp();
   g_autofree char *dir = g_build_filename(tmp, "creds", NULL);
-  g_auto(Result) result = run("creds", "generate", dir);
+  g_auto(MdTestCtlResult) result = md_test_ctl_run("creds", "generate", dir);
   g_autofree char *dac_line = NULL;
   Set set = { 0 };
 
   g_assert_cmpint(result.status, ==, 0);
   g_assert_cmpstr(result.err, ==, "");
-  g_assert_true(g_str_has_prefix(result.out, "Vendor ID:   0xFFF1\nProduct ID:  0x8000\n"));
+  g_assert_true(
+      g_str_has_prefix(md_test_ctl_text(&result), "Vendor ID:   0xFFF1\nProduct ID:  0x8000\n"));
   dac_line = g_strdup_printf("Wrote %s/dac-key.pem\n", dir);
-  g_assert_nonnull(strstr(result.out, dac_line));
+  g_assert_nonnull(strstr(md_test_ctl_text(&result), dac_line));
 
   set_load(&set, dir);
   assert_set_valid(&set, 0xFFF1, 0x8000);
@@ -233,7 +165,7 @@ test_generate(void)
   {
     MatterAttestationChain chain;
 
-    assert_error(verify_chain(set.dac, set.pai, set.paa, &chain, NULL), MATTER_OK);
+    md_test_assert_error(verify_chain(set.dac, set.pai, set.paa, &chain, NULL), MATTER_OK);
     g_assert_true(chain.paa.has_vendor_id);
     g_assert_cmpuint(chain.paa.vendor_id, ==, 0xFFF1);
     g_assert_false(chain.pai.has_product_id);
@@ -247,20 +179,15 @@ static void
 test_json(void)
 {
   g_autofree char *tmp = md_test_mkdtemp();
-  g_auto(Result) result = run("creds", "generate", tmp, "--vendor-id", "0xFFF2", "--product-id",
-                              "32769", "--pai-product-id", "--json");
+  g_auto(MdTestCtlResult) result =
+      md_test_ctl_run("creds", "generate", tmp, "--vendor-id", "0xFFF2", "--product-id", "32769",
+                      "--pai-product-id", "--json");
   g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
   JsonObject *object, *files;
   g_autoptr(GList) members = NULL;
   Set set = { 0 };
 
-  g_assert_cmpint(result.status, ==, 0);
-  g_assert_cmpstr(result.err, ==, "");
-  g_assert_true(strchr(result.out, '\n') == result.out + strlen(result.out) - 1);
-  json_parser_load_from_data(parser, result.out, -1, &error);
-  g_assert_no_error(error);
-  object = json_node_get_object(json_parser_get_root(parser));
+  object = md_test_ctl_parse_object(parser, &result, 0);
   g_assert_cmpstr(json_object_get_string_member(object, "directory"), ==, tmp);
   g_assert_cmpint(json_object_get_int_member(object, "vendor_id"), ==, 0xFFF2);
   g_assert_cmpint(json_object_get_int_member(object, "product_id"), ==, 0x8001);
@@ -284,7 +211,7 @@ test_json(void)
   {
     MatterAttestationChain chain;
 
-    assert_error(verify_chain(set.dac, set.pai, set.paa, &chain, NULL), MATTER_OK);
+    md_test_assert_error(verify_chain(set.dac, set.pai, set.paa, &chain, NULL), MATTER_OK);
     g_assert_true(chain.pai.has_product_id);
     g_assert_cmpuint(chain.pai.product_id, ==, 0x8001);
   }
@@ -297,8 +224,8 @@ static void
 test_sets_do_not_mix(void)
 {
   g_autofree char *a_dir = md_test_mkdtemp(), *b_dir = md_test_mkdtemp();
-  g_auto(Result) a_result = run("creds", "generate", a_dir);
-  g_auto(Result) b_result = run("creds", "generate", b_dir);
+  g_auto(MdTestCtlResult) a_result = md_test_ctl_run("creds", "generate", a_dir);
+  g_auto(MdTestCtlResult) b_result = md_test_ctl_run("creds", "generate", b_dir);
   Set a = { 0 }, b = { 0 };
   MatterAttestationChain chain;
   MatterAttestationRole failed;
@@ -313,25 +240,29 @@ test_sets_do_not_mix(void)
   assert_set_valid(&a, 0xFFF1, 0x8000);
   assert_set_valid(&b, 0xFFF1, 0x8000);
 
-  assert_error(verify_chain(a.dac, b.pai, a.paa, NULL, &failed), MATTER_ERROR_ATTESTATION_ISSUER);
+  md_test_assert_error(verify_chain(a.dac, b.pai, a.paa, NULL, &failed),
+                       MATTER_ERROR_ATTESTATION_ISSUER);
   g_assert_cmpint(failed, ==, MATTER_ATTESTATION_PAI);
-  assert_error(verify_chain(a.dac, a.pai, b.paa, NULL, &failed), MATTER_ERROR_ATTESTATION_ISSUER);
+  md_test_assert_error(verify_chain(a.dac, a.pai, b.paa, NULL, &failed),
+                       MATTER_ERROR_ATTESTATION_ISSUER);
   g_assert_cmpint(failed, ==, MATTER_ATTESTATION_PAI);
-  assert_error(verify_chain(b.dac, a.pai, a.paa, NULL, &failed), MATTER_ERROR_ATTESTATION_ISSUER);
+  md_test_assert_error(verify_chain(b.dac, a.pai, a.paa, NULL, &failed),
+                       MATTER_ERROR_ATTESTATION_ISSUER);
   g_assert_cmpint(failed, ==, MATTER_ATTESTATION_DAC);
-  assert_error(verify_chain(a.pai, a.dac, a.paa, NULL, &failed),
-               MATTER_ERROR_ATTESTATION_BASIC_CONSTRAINTS);
+  md_test_assert_error(verify_chain(a.pai, a.dac, a.paa, NULL, &failed),
+                       MATTER_ERROR_ATTESTATION_BASIC_CONSTRAINTS);
 
   /* The other set's DAC key is not this DAC's. */
-  assert_error(verify_chain(a.dac, a.pai, a.paa, &chain, NULL), MATTER_OK);
-  assert_error(matter_attestation_key_parse(DATA(b.dac_key), &key), MATTER_OK);
-  assert_error(matter_p256_export_public(key, pub), MATTER_OK);
+  md_test_assert_error(verify_chain(a.dac, a.pai, a.paa, &chain, NULL), MATTER_OK);
+  md_test_assert_error(matter_attestation_key_parse(DATA(b.dac_key), &key), MATTER_OK);
+  md_test_assert_error(matter_p256_export_public(key, pub), MATTER_OK);
   g_assert_cmpint(memcmp(pub, chain.dac.public_key, sizeof(pub)), !=, 0);
   matter_p256_free(key);
 
   /* The other set's declaration has another signer. */
   a_signer = (MatterCdSigner){ g_bytes_get_data(a.cd_signer, NULL), g_bytes_get_size(a.cd_signer) };
-  assert_error(matter_cd_verify(DATA(b.cd), &a_signer, 1, NULL), MATTER_ERROR_CD_UNKNOWN_SIGNER);
+  md_test_assert_error(matter_cd_verify(DATA(b.cd), &a_signer, 1, NULL),
+                       MATTER_ERROR_CD_UNKNOWN_SIGNER);
 
   set_clear(&a);
   set_clear(&b);
@@ -348,21 +279,16 @@ test_given_paa_and_signer(void)
   g_autofree char *paa_key = g_build_filename(a_dir, "paa-key.pem", NULL);
   g_autofree char *cd_cert = g_build_filename(a_dir, "cd-signing-cert.der", NULL);
   g_autofree char *cd_key = g_build_filename(a_dir, "cd-signing-key.pem", NULL);
-  g_auto(Result) a_result = run("creds", "generate", a_dir);
-  g_auto(Result) b_result = run("creds", "generate", b_dir, "--paa-cert", paa_cert, "--paa-key",
-                                paa_key, "--cd-signing-cert", cd_cert, "--cd-signing-key", cd_key,
-                                "--product-id", "0x8005", "--json");
+  g_auto(MdTestCtlResult) a_result = md_test_ctl_run("creds", "generate", a_dir);
+  g_auto(MdTestCtlResult) b_result = md_test_ctl_run(
+      "creds", "generate", b_dir, "--paa-cert", paa_cert, "--paa-key", paa_key, "--cd-signing-cert",
+      cd_cert, "--cd-signing-key", cd_key, "--product-id", "0x8005", "--json");
   g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
   JsonObject *files;
   Set a = { 0 }, b = { 0 };
 
   g_assert_cmpint(a_result.status, ==, 0);
-  g_assert_cmpint(b_result.status, ==, 0);
-  json_parser_load_from_data(parser, b_result.out, -1, &error);
-  g_assert_no_error(error);
-  files =
-      json_object_get_object_member(json_node_get_object(json_parser_get_root(parser)), "files");
+  files = json_object_get_object_member(md_test_ctl_parse_object(parser, &b_result, 0), "files");
   g_assert_true(json_object_get_null_member(files, "paa_key_pem"));
   g_assert_true(json_object_get_null_member(files, "cd_signing_key_pem"));
   for (gsize i = 0; i < 2; i++) {
@@ -378,12 +304,12 @@ test_given_paa_and_signer(void)
   g_assert_true(g_bytes_equal(a.paa, b.paa));
   g_assert_true(g_bytes_equal(a.cd_signer, b.cd_signer));
   /* B's PAI chains to A's PAA; A's declaration signer signed B's. */
-  assert_error(verify_chain(b.dac, b.pai, a.paa, NULL, NULL), MATTER_OK);
+  md_test_assert_error(verify_chain(b.dac, b.pai, a.paa, NULL, NULL), MATTER_OK);
   {
     MatterCdSigner signer = { g_bytes_get_data(a.cd_signer, NULL), g_bytes_get_size(a.cd_signer) };
     MatterCd cd;
 
-    assert_error(matter_cd_verify(DATA(b.cd), &signer, 1, &cd), MATTER_OK);
+    md_test_assert_error(matter_cd_verify(DATA(b.cd), &signer, 1, &cd), MATTER_OK);
     g_assert_cmpuint(cd.product_ids[0], ==, 0x8005);
   }
   set_clear(&a);
@@ -396,16 +322,16 @@ static void
 test_force(void)
 {
   g_autofree char *tmp = md_test_mkdtemp();
-  g_auto(Result) first = run("creds", "generate", tmp);
+  g_auto(MdTestCtlResult) first = md_test_ctl_run("creds", "generate", tmp);
   g_autoptr(GBytes) before = read_file(tmp, "dac-cert.der");
-  g_auto(Result) again = run("creds", "generate", tmp);
+  g_auto(MdTestCtlResult) again = md_test_ctl_run("creds", "generate", tmp);
   g_autoptr(GBytes) unchanged = read_file(tmp, "dac-cert.der");
-  g_auto(Result) forced = run("creds", "generate", tmp, "--force");
+  g_auto(MdTestCtlResult) forced = md_test_ctl_run("creds", "generate", tmp, "--force");
   g_autoptr(GBytes) after = read_file(tmp, "dac-cert.der");
   Set set = { 0 };
 
   g_assert_cmpint(first.status, ==, 0);
-  assert_usage_error(&again, "--force");
+  md_test_ctl_assert_error(&again, 2, "--force");
   g_assert_true(g_bytes_equal(before, unchanged));
   g_assert_cmpint(forced.status, ==, 0);
   g_assert_false(g_bytes_equal(before, after));
@@ -427,7 +353,7 @@ test_usage_errors(void)
   g_autofree char *dac_key = g_build_filename(a_dir, "dac-key.pem", NULL);
   g_autofree char *cd_cert = g_build_filename(a_dir, "cd-signing-cert.pem", NULL);
   g_autofree char *missing = g_build_filename(tmp, "missing.pem", NULL);
-  g_auto(Result) made = run("creds", "generate", a_dir);
+  g_auto(MdTestCtlResult) made = md_test_ctl_run("creds", "generate", a_dir);
   const struct {
     const char *args[12];
     const char *needle;
@@ -458,9 +384,9 @@ test_usage_errors(void)
 
   g_assert_cmpint(made.status, ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-    g_auto(Result) result = runv(cases[i].args);
+    g_auto(MdTestCtlResult) result = md_test_ctl_runv(NULL, cases[i].args);
 
-    assert_usage_error(&result, cases[i].needle);
+    md_test_ctl_assert_error(&result, 2, cases[i].needle);
   }
   /* Nothing was written by a refused command. */
   g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));

@@ -7,112 +7,6 @@
 
 #include "md-test.h"
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear(Result *result)
-{
-  g_clear_pointer(&result->out, g_free);
-  g_clear_pointer(&result->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Result, result_clear)
-
-/* Runs matterctl with the NULL-terminated arguments that follow. */
-static Result
-run(const char *first, ...)
-{
-  const char *binary = g_getenv("MATTERCTL_BINARY");
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_autoptr(GError) error = NULL;
-  Result result = { 0 };
-  va_list args;
-
-  g_assert_nonnull(binary);
-  g_ptr_array_add(argv, (char *) binary);
-  va_start(args, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg(args, const char *))
-    g_ptr_array_add(argv, (char *) arg);
-  va_end(args);
-  g_ptr_array_add(argv, NULL);
-
-  launcher =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
-  process = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error(error);
-  g_subprocess_communicate_utf8(process, NULL, NULL, &result.out, &result.err, &error);
-  g_assert_no_error(error);
-  g_assert_true(g_subprocess_get_if_exited(process));
-  result.status = g_subprocess_get_exit_status(process);
-  g_test_message("exit %d\nstdout: %s\nstderr: %s", result.status, result.out, result.err);
-  return result;
-}
-
-/* The value after "LABEL:" on its line of @text, e.g. field(out, "QR code"). */
-static char *
-field(const char *text, const char *label)
-{
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  g_autofree char *prefix = g_strconcat(label, ":", NULL);
-
-  for (char **line = lines; *line != NULL; line++)
-    if (g_str_has_prefix(*line, prefix))
-      return g_strstrip(g_strdup(*line + strlen(prefix)));
-  g_error("no '%s' line in:\n%s", label, text);
-  return NULL;
-}
-
-/* The single JSON object on stdout. */
-static JsonObject *
-parse_object(JsonParser *parser, const Result *result)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *root;
-
-  g_assert_cmpint(result->status, ==, 0);
-  g_assert_cmpstr(result->err, ==, "");
-  /* One object, on one line. */
-  g_assert_true(g_str_has_suffix(result->out, "}\n"));
-  g_assert_true(strchr(result->out, '\n') == result->out + strlen(result->out) - 1);
-  json_parser_load_from_data(parser, result->out, -1, &error);
-  g_assert_no_error(error);
-  root = json_parser_get_root(parser);
-  g_assert_true(JSON_NODE_HOLDS_OBJECT(root));
-  return json_node_get_object(root);
-}
-
-static void
-assert_strings(JsonArray *array, const char *const *expected)
-{
-  guint n = 0;
-
-  while (expected[n] != NULL)
-    n++;
-  g_assert_cmpuint(json_array_get_length(array), ==, n);
-  for (guint i = 0; i < n; i++)
-    g_assert_cmpstr(json_array_get_string_element(array, i), ==, expected[i]);
-}
-
-/* Exit status 2, nothing on stdout, and one line "matterctl: ..." on stderr
- * that contains @needle. */
-static void
-assert_usage_error(const Result *result, const char *needle)
-{
-  g_assert_cmpint(result->status, ==, 2);
-  g_assert_cmpstr(result->out, ==, "");
-  g_assert_true(g_str_has_prefix(result->err, "matterctl: "));
-  g_assert_true(g_str_has_suffix(result->err, "\n"));
-  g_assert_true(strchr(result->err, '\n') == result->err + strlen(result->err) - 1);
-  g_assert_nonnull(strstr(result->err, needle));
-}
-
 #define DEFAULT_ARGS                                                                       \
   "payload", "encode", "--passcode", "20202021", "--discriminator", "3840", "--vendor-id", \
       "0xFFF1", "--product-id", "0x8001"
@@ -120,13 +14,13 @@ assert_usage_error(const Result *result, const char *needle)
 static void
 test_encode_text(void)
 {
-  g_auto(Result) result = run(DEFAULT_ARGS, NULL);
+  g_auto(MdTestCtlResult) result = md_test_ctl_run(DEFAULT_ARGS);
   g_autofree char *qr = NULL, *manual = NULL;
 
   g_assert_cmpint(result.status, ==, 0);
   g_assert_cmpstr(result.err, ==, "");
-  qr = field(result.out, "QR code");
-  manual = field(result.out, "Manual code");
+  qr = md_test_field(result.out, "QR code");
+  manual = md_test_field(result.out, "Manual code");
   g_assert_cmpstr(qr, ==, "MT:-24J0AFN00KA0648G00");
   g_assert_cmpstr(manual, ==, "34970112332");
 }
@@ -136,10 +30,10 @@ test_encode_json(void)
 {
   static const char *const on_network[] = { "on-network", NULL };
   static const char *const ble[] = { "ble", NULL };
-  g_auto(Result) result = run(DEFAULT_ARGS, "--json", NULL);
-  g_auto(Result) with_ble = run(DEFAULT_ARGS, "--rendezvous", "ble", "--json", NULL);
+  g_auto(MdTestCtlResult) result = md_test_ctl_run(DEFAULT_ARGS, "--json");
+  g_auto(MdTestCtlResult) with_ble = md_test_ctl_run(DEFAULT_ARGS, "--rendezvous", "ble", "--json");
   g_autoptr(JsonParser) parser = json_parser_new();
-  JsonObject *object = parse_object(parser, &result);
+  JsonObject *object = md_test_ctl_parse_object(parser, &result, 0);
 
   g_assert_cmpstr(json_object_get_string_member(object, "qr_code"), ==, "MT:-24J0AFN00KA0648G00");
   g_assert_cmpstr(json_object_get_string_member(object, "manual_code"), ==, "34970112332");
@@ -148,37 +42,39 @@ test_encode_json(void)
   g_assert_cmpint(json_object_get_int_member(object, "vendor_id"), ==, 0xFFF1);
   g_assert_cmpint(json_object_get_int_member(object, "product_id"), ==, 0x8001);
   g_assert_cmpstr(json_object_get_string_member(object, "flow"), ==, "standard");
-  assert_strings(json_object_get_array_member(object, "rendezvous"), on_network);
+  md_test_assert_strings(json_object_get_array_member(object, "rendezvous"), on_network);
 
-  object = parse_object(parser, &with_ble);
+  object = md_test_ctl_parse_object(parser, &with_ble, 0);
   g_assert_cmpstr(json_object_get_string_member(object, "qr_code"), ==, "MT:-24J042C00KA0648G00");
-  assert_strings(json_object_get_array_member(object, "rendezvous"), ble);
+  md_test_assert_strings(json_object_get_array_member(object, "rendezvous"), ble);
 }
 
 static void
 test_encode_custom_flow(void)
 {
   static const char *const both[] = { "ble", "on-network", NULL };
-  g_auto(Result) result = run("payload", "encode", "--passcode", "20202021", "--discriminator",
-                              "3840", "--vendor-id", "65521", "--product-id", "32769", "--flow",
-                              "custom", "--rendezvous", "on-network,ble", "--json", NULL);
+  g_auto(MdTestCtlResult) result =
+      md_test_ctl_run("payload", "encode", "--passcode", "20202021", "--discriminator", "3840",
+                      "--vendor-id", "65521", "--product-id", "32769", "--flow", "custom",
+                      "--rendezvous", "on-network,ble", "--json");
   g_autoptr(JsonParser) parser = json_parser_new();
-  JsonObject *object = parse_object(parser, &result);
+  JsonObject *object = md_test_ctl_parse_object(parser, &result, 0);
 
   /* A flow other than the standard one gives the 21-digit code. */
   g_assert_cmpstr(json_object_get_string_member(object, "manual_code"), ==,
                   "749701123365521327694");
   g_assert_cmpstr(json_object_get_string_member(object, "qr_code"), ==, "MT:-24J08M.00KA0648G00");
   g_assert_cmpstr(json_object_get_string_member(object, "flow"), ==, "custom");
-  assert_strings(json_object_get_array_member(object, "rendezvous"), both);
+  md_test_assert_strings(json_object_get_array_member(object, "rendezvous"), both);
 }
 
 static void
 test_decode_qr(void)
 {
   static const char *const on_network[] = { "on-network", NULL };
-  g_auto(Result) text = run("payload", "decode", "MT:-24J0AFN00KA0648G00", NULL);
-  g_auto(Result) json = run("payload", "decode", "--json", "MT:-24J0AFN00KA0648G00", NULL);
+  g_auto(MdTestCtlResult) text = md_test_ctl_run("payload", "decode", "MT:-24J0AFN00KA0648G00");
+  g_auto(MdTestCtlResult) json =
+      md_test_ctl_run("payload", "decode", "--json", "MT:-24J0AFN00KA0648G00");
   g_autoptr(JsonParser) parser = json_parser_new();
   const struct {
     const char *label, *value;
@@ -191,12 +87,12 @@ test_decode_qr(void)
 
   g_assert_cmpint(text.status, ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
-    g_autofree char *value = field(text.out, fields[i].label);
+    g_autofree char *value = md_test_field(text.out, fields[i].label);
 
     g_assert_cmpstr(value, ==, fields[i].value);
   }
 
-  object = parse_object(parser, &json);
+  object = md_test_ctl_parse_object(parser, &json, 0);
   g_assert_cmpstr(json_object_get_string_member(object, "format"), ==, "qr");
   g_assert_cmpstr(json_object_get_string_member(object, "qr_code"), ==, "MT:-24J0AFN00KA0648G00");
   g_assert_cmpstr(json_object_get_string_member(object, "manual_code"), ==, "34970112332");
@@ -204,7 +100,7 @@ test_decode_qr(void)
   g_assert_cmpint(json_object_get_int_member(object, "vendor_id"), ==, 0xFFF1);
   g_assert_cmpint(json_object_get_int_member(object, "product_id"), ==, 0x8001);
   g_assert_cmpstr(json_object_get_string_member(object, "flow"), ==, "standard");
-  assert_strings(json_object_get_array_member(object, "rendezvous"), on_network);
+  md_test_assert_strings(json_object_get_array_member(object, "rendezvous"), on_network);
   g_assert_cmpint(json_object_get_int_member(object, "discriminator"), ==, 3840);
   g_assert_false(json_object_get_boolean_member(object, "short_discriminator"));
   g_assert_cmpint(json_object_get_int_member(object, "passcode"), ==, 20202021);
@@ -214,21 +110,22 @@ test_decode_qr(void)
 static void
 test_decode_manual(void)
 {
-  g_auto(Result) text = run("payload", "decode", "3497-011-2332", NULL);
-  g_auto(Result) json = run("payload", "decode", "3497-011-2332", "--json", NULL);
-  g_auto(Result) long_code = run("payload", "decode", "--json", "749701123365521327694", NULL);
+  g_auto(MdTestCtlResult) text = md_test_ctl_run("payload", "decode", "3497-011-2332");
+  g_auto(MdTestCtlResult) json = md_test_ctl_run("payload", "decode", "3497-011-2332", "--json");
+  g_auto(MdTestCtlResult) long_code =
+      md_test_ctl_run("payload", "decode", "--json", "749701123365521327694");
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autofree char *discriminator = NULL, *passcode = NULL;
   JsonObject *object;
 
   g_assert_cmpint(text.status, ==, 0);
-  discriminator = field(text.out, "Discriminator");
-  passcode = field(text.out, "Passcode");
+  discriminator = md_test_field(text.out, "Discriminator");
+  passcode = md_test_field(text.out, "Passcode");
   g_assert_true(g_str_has_prefix(discriminator, "15 "));
   g_assert_cmpstr(passcode, ==, "20202021");
 
   /* An 11-digit code has neither vendor and product id nor rendezvous. */
-  object = parse_object(parser, &json);
+  object = md_test_ctl_parse_object(parser, &json, 0);
   g_assert_cmpstr(json_object_get_string_member(object, "format"), ==, "manual");
   g_assert_cmpstr(json_object_get_string_member(object, "manual_code"), ==, "34970112332");
   g_assert_true(json_object_get_null_member(object, "qr_code"));
@@ -241,7 +138,7 @@ test_decode_manual(void)
   g_assert_cmpint(json_object_get_int_member(object, "passcode"), ==, 20202021);
   g_assert_cmpint(json_object_get_int_member(object, "version"), ==, 0);
 
-  object = parse_object(parser, &long_code);
+  object = md_test_ctl_parse_object(parser, &long_code, 0);
   g_assert_cmpint(json_object_get_int_member(object, "vendor_id"), ==, 0xFFF1);
   g_assert_cmpint(json_object_get_int_member(object, "product_id"), ==, 0x8001);
   g_assert_cmpstr(json_object_get_string_member(object, "flow"), ==, "custom");
@@ -252,10 +149,10 @@ static void
 test_decode_concatenated(void)
 {
   const char *code = "MT:M5L90MP500K64J00000*M5L90U.D010K4J00000";
-  g_auto(Result) json = run("payload", "decode", "--json", code, NULL);
-  g_auto(Result) text = run("payload", "decode", code, NULL);
+  g_auto(MdTestCtlResult) json = md_test_ctl_run("payload", "decode", "--json", code);
+  g_auto(MdTestCtlResult) text = md_test_ctl_run("payload", "decode", code);
   g_autoptr(JsonParser) parser = json_parser_new();
-  JsonObject *object = parse_object(parser, &json);
+  JsonObject *object = md_test_ctl_parse_object(parser, &json, 0);
   JsonArray *payloads;
 
   g_assert_cmpstr(json_object_get_string_member(object, "qr_code"), ==, code);
@@ -273,7 +170,7 @@ test_decode_concatenated(void)
       "MT:M5L90U.D010K4J00000");
 
   g_assert_cmpint(text.status, ==, 0);
-  g_assert_nonnull(strstr(text.out, "Payload 2 of 2:"));
+  g_assert_nonnull(strstr(md_test_ctl_text(&text), "Payload 2 of 2:"));
 }
 
 static void
@@ -284,24 +181,25 @@ test_verifier(void)
   const char *w0 = "b96170aae803346884724fe9a3b287c30330c2a660375d17bb205a8cf1aecb35";
   const char *L = "0457f8ab79ee253ab6a8e46bb09e543ae422736de501e3db37d441fe344920d095"
                   "48e4c18240630c4ff4913c53513839b7c07fcc0627a1b8573a149fcd1fa466cf";
-  g_auto(Result) text = run("payload", "verifier", "--passcode", "20202021", "--salt", salt, NULL);
-  g_auto(Result) json = run("payload", "verifier", "--passcode", "20202021", "--salt", salt,
-                            "--iterations", "1000", "--json", NULL);
+  g_auto(MdTestCtlResult) text =
+      md_test_ctl_run("payload", "verifier", "--passcode", "20202021", "--salt", salt);
+  g_auto(MdTestCtlResult) json = md_test_ctl_run("payload", "verifier", "--passcode", "20202021",
+                                                 "--salt", salt, "--iterations", "1000", "--json");
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autofree char *text_w0 = NULL, *text_L = NULL, *text_salt = NULL, *text_iterations = NULL;
   JsonObject *object;
 
   g_assert_cmpint(text.status, ==, 0);
-  text_w0 = field(text.out, "w0");
-  text_L = field(text.out, "L");
-  text_salt = field(text.out, "Salt");
-  text_iterations = field(text.out, "Iterations");
+  text_w0 = md_test_field(text.out, "w0");
+  text_L = md_test_field(text.out, "L");
+  text_salt = md_test_field(text.out, "Salt");
+  text_iterations = md_test_field(text.out, "Iterations");
   g_assert_cmpstr(text_w0, ==, w0);
   g_assert_cmpstr(text_L, ==, L);
   g_assert_cmpstr(text_salt, ==, salt);
   g_assert_cmpstr(text_iterations, ==, "1000");
 
-  object = parse_object(parser, &json);
+  object = md_test_ctl_parse_object(parser, &json, 0);
   g_assert_cmpstr(json_object_get_string_member(object, "salt"), ==, salt);
   g_assert_cmpint(json_object_get_int_member(object, "iterations"), ==, 1000);
   g_assert_cmpstr(json_object_get_string_member(object, "w0"), ==, w0);
@@ -311,11 +209,14 @@ test_verifier(void)
 static void
 test_verifier_defaults(void)
 {
-  g_auto(Result) first = run("payload", "verifier", "--passcode", "0x1344225", "--json", NULL);
-  g_auto(Result) second = run("payload", "verifier", "--passcode", "20202021", "--json",
-                              "--random-salt", "--iterations", "0x3E8", NULL);
+  g_auto(MdTestCtlResult) first =
+      md_test_ctl_run("payload", "verifier", "--passcode", "0x1344225", "--json");
+  g_auto(MdTestCtlResult) second =
+      md_test_ctl_run("payload", "verifier", "--passcode", "20202021", "--json", "--random-salt",
+                      "--iterations", "0x3E8");
   g_autoptr(JsonParser) parser1 = json_parser_new(), parser2 = json_parser_new();
-  JsonObject *a = parse_object(parser1, &first), *b = parse_object(parser2, &second);
+  JsonObject *a = md_test_ctl_parse_object(parser1, &first, 0),
+             *b = md_test_ctl_parse_object(parser2, &second, 0);
 
   /* A random 32-byte salt each time, 1000 iterations by default. */
   g_assert_cmpint(json_object_get_int_member(a, "passcode"), ==, 20202021);
@@ -338,76 +239,82 @@ test_bad_input(void)
   };
 
   {
-    g_auto(Result) result = run("payload", "decode", "34970112333", NULL);
-    assert_usage_error(&result, "check digit");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("payload", "decode", "34970112333");
+    md_test_ctl_assert_error(&result, 2, "check digit");
   }
   {
-    g_auto(Result) result = run("payload", "decode", "3497-011-2333", "--json", NULL);
-    assert_usage_error(&result, "check digit");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("payload", "decode", "3497-011-2333", "--json");
+    md_test_ctl_assert_error(&result, 2, "check digit");
   }
   {
-    g_auto(Result) result = run("payload", "decode", "MT:-24J0AFN00KA0648G0", NULL);
-    assert_usage_error(&result, "malformed");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("payload", "decode", "MT:-24J0AFN00KA0648G0");
+    md_test_ctl_assert_error(&result, 2, "malformed");
   }
   {
-    g_auto(Result) result = run("payload", "decode", "84970112331", NULL);
-    assert_usage_error(&result, "version");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("payload", "decode", "84970112331");
+    md_test_ctl_assert_error(&result, 2, "version");
   }
   for (gsize i = 0; i < G_N_ELEMENTS(forbidden); i++) {
-    g_auto(Result) encode = run("payload", "encode", "--passcode", forbidden[i], "--discriminator",
-                                "1", "--vendor-id", "1", "--product-id", "1", NULL);
-    g_auto(Result) verifier = run("payload", "verifier", "--passcode", forbidden[i], NULL);
+    g_auto(MdTestCtlResult) encode =
+        md_test_ctl_run("payload", "encode", "--passcode", forbidden[i], "--discriminator", "1",
+                        "--vendor-id", "1", "--product-id", "1");
+    g_auto(MdTestCtlResult) verifier =
+        md_test_ctl_run("payload", "verifier", "--passcode", forbidden[i]);
 
-    assert_usage_error(&encode, "passcode");
-    assert_usage_error(&verifier, "passcode");
+    md_test_ctl_assert_error(&encode, 2, "passcode");
+    md_test_ctl_assert_error(&verifier, 2, "passcode");
   }
   {
-    g_auto(Result) result = run("payload", "encode", "--passcode", "20202021", "--discriminator",
-                                "4096", "--vendor-id", "1", "--product-id", "1", NULL);
-    assert_usage_error(&result, "--discriminator");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("payload", "encode", "--passcode", "20202021", "--discriminator", "4096",
+                        "--vendor-id", "1", "--product-id", "1");
+    md_test_ctl_assert_error(&result, 2, "--discriminator");
   }
   {
-    g_auto(Result) result = run(DEFAULT_ARGS, "--bogus", NULL);
-    assert_usage_error(&result, "--bogus");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run(DEFAULT_ARGS, "--bogus");
+    md_test_ctl_assert_error(&result, 2, "--bogus");
   }
   {
-    g_auto(Result) result = run("payload", "frobnicate", NULL);
-    assert_usage_error(&result, "frobnicate");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("payload", "frobnicate");
+    md_test_ctl_assert_error(&result, 2, "frobnicate");
   }
   {
-    g_auto(Result) result = run("payload", NULL);
-    assert_usage_error(&result, "encode");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("payload");
+    md_test_ctl_assert_error(&result, 2, "encode");
   }
   {
-    g_auto(Result) result = run("payload", "encode", "--passcode", "20202021", NULL);
-    assert_usage_error(&result, "--discriminator");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("payload", "encode", "--passcode", "20202021");
+    md_test_ctl_assert_error(&result, 2, "--discriminator");
   }
   {
-    g_auto(Result) result = run("payload", "encode", "--passcode", "20202021", "--discriminator",
-                                "1", "--vendor-id", "0x10000", "--product-id", "1", NULL);
-    assert_usage_error(&result, "--vendor-id");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("payload", "encode", "--passcode", "20202021", "--discriminator", "1",
+                        "--vendor-id", "0x10000", "--product-id", "1");
+    md_test_ctl_assert_error(&result, 2, "--vendor-id");
   }
   {
-    g_auto(Result) result = run(DEFAULT_ARGS, "--rendezvous", "ble,carrier-pigeon", NULL);
-    assert_usage_error(&result, "carrier-pigeon");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run(DEFAULT_ARGS, "--rendezvous", "ble,carrier-pigeon");
+    md_test_ctl_assert_error(&result, 2, "carrier-pigeon");
   }
   {
-    g_auto(Result) result = run(DEFAULT_ARGS, "--flow", "sideways", NULL);
-    assert_usage_error(&result, "sideways");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run(DEFAULT_ARGS, "--flow", "sideways");
+    md_test_ctl_assert_error(&result, 2, "sideways");
   }
   {
-    g_auto(Result) result =
-        run("payload", "verifier", "--passcode", "20202021", "--salt", "00112233", NULL);
-    assert_usage_error(&result, "--salt");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("payload", "verifier", "--passcode", "20202021", "--salt", "00112233");
+    md_test_ctl_assert_error(&result, 2, "--salt");
   }
   {
-    g_auto(Result) result =
-        run("payload", "verifier", "--passcode", "20202021", "--iterations", "100001", NULL);
-    assert_usage_error(&result, "--iterations");
+    g_auto(MdTestCtlResult) result =
+        md_test_ctl_run("payload", "verifier", "--passcode", "20202021", "--iterations", "100001");
+    md_test_ctl_assert_error(&result, 2, "--iterations");
   }
   {
-    g_auto(Result) result = run("payload", "decode", NULL);
-    assert_usage_error(&result, "decode");
+    g_auto(MdTestCtlResult) result = md_test_ctl_run("payload", "decode");
+    md_test_ctl_assert_error(&result, 2, "decode");
   }
 }
 

@@ -16,12 +16,13 @@
 #include <string.h>
 
 #include <glib.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "matter/attestation.h"
+#include "md-test-core.h"
+#include "md-test.h"
 
 /* ---- Vectors ------------------------------------------------------------ */
 
@@ -154,44 +155,6 @@ static const char sdk_firmware_hex[] =
 #define SDK_VENDOR_OFFSET (SDK_NONCE_OFFSET + 32 + 6)
 
 /* ---- Helpers ------------------------------------------------------------ */
-
-static guint8 *
-unhex(const char *hex, gsize *len)
-{
-  gsize n = strlen(hex) / 2;
-  guint8 *out = g_malloc(n + 1);
-
-  for (gsize i = 0; i < n; i++) {
-    int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
-
-    g_assert_true(hi >= 0 && lo >= 0);
-    out[i] = (guint8) (hi << 4 | lo);
-  }
-  *len = n;
-  return out;
-}
-
-static void
-assert_hex(const guint8 *got, gsize got_len, const char *hex)
-{
-  gsize len;
-  g_autofree guint8 *want = unhex(hex, &len);
-
-  g_assert_cmpmem(got, got_len, want, len);
-}
-
-static void
-assert_no_openssl_error(void)
-{
-  g_assert_cmpuint(ERR_peek_error(), ==, 0);
-}
-
-#define assert_error(expr, want)                                                               \
-  do {                                                                                         \
-    MatterError err_ = (expr);                                                                 \
-    if (err_ != (want))                                                                        \
-      g_error("%s: got %s, want %s", #expr, matter_error_name(err_), matter_error_name(want)); \
-  } while (0)
 
 static const guint8 *
 pem(const char *text, gsize *len)
@@ -845,11 +808,11 @@ test_rule(gconstpointer data)
     };
     GBytes *der = ders[index[rule->role]];
 
-    assert_error(matter_attestation_cert_check(g_bytes_get_data(der, NULL), g_bytes_get_size(der),
-                                               rule->role, NULL),
-                 rule->error);
+    md_test_assert_error(matter_attestation_cert_check(g_bytes_get_data(der, NULL),
+                                                       g_bytes_get_size(der), rule->role, NULL),
+                         rule->error);
   }
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
   for (int i = 0; i < 3; i++)
     g_bytes_unref(ders[i]);
   fixture_clear(&f);
@@ -887,7 +850,7 @@ test_rules_pass(void)
       f.paa.vid = NULL;
       break;
     }
-    assert_error(verify_fixture(&f, &chain, NULL, ders), MATTER_OK);
+    md_test_assert_error(verify_fixture(&f, &chain, NULL, ders), MATTER_OK);
     g_assert_true(chain.dac.has_vendor_id && chain.dac.has_product_id);
     g_assert_cmpuint(chain.dac.vendor_id, ==, 0xFFF1);
     g_assert_cmpuint(chain.dac.product_id, ==, 0x8000);
@@ -907,7 +870,7 @@ test_rules_pass(void)
       g_bytes_unref(ders[j]);
     fixture_clear(&f);
   }
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* ---- Vectors ------------------------------------------------------------- */
@@ -923,7 +886,7 @@ test_spec_chain(void)
   MatterAttestationChain chain;
   MatterAttestationCertInfo info;
 
-  assert_error(
+  md_test_assert_error(
       matter_attestation_chain_verify(dac, dac_len, pai, pai_len, paa, paa_len, &chain, NULL),
       MATTER_OK);
   g_assert_cmpuint(chain.dac.vendor_id, ==, 0xFFF1);
@@ -932,42 +895,43 @@ test_spec_chain(void)
   g_assert_cmpuint(chain.pai.product_id, ==, 0x8000);
   g_assert_true(chain.paa.has_vendor_id);
   g_assert_cmpuint(chain.paa.vendor_id, ==, 0xFFF1);
-  assert_hex(chain.dac.public_key, sizeof(chain.dac.public_key), spec_dac_public_hex);
-  assert_hex(chain.paa.subject_key_id, MATTER_KEY_ID_LEN, spec_paa_skid_hex);
-  assert_hex(chain.pai.subject_key_id, MATTER_KEY_ID_LEN, spec_pai_skid_hex);
-  assert_hex(chain.dac.authority_key_id, MATTER_KEY_ID_LEN, spec_pai_skid_hex);
+  md_test_assert_hex(chain.dac.public_key, sizeof(chain.dac.public_key), spec_dac_public_hex);
+  md_test_assert_hex(chain.paa.subject_key_id, MATTER_KEY_ID_LEN, spec_paa_skid_hex);
+  md_test_assert_hex(chain.pai.subject_key_id, MATTER_KEY_ID_LEN, spec_pai_skid_hex);
+  md_test_assert_hex(chain.dac.authority_key_id, MATTER_KEY_ID_LEN, spec_pai_skid_hex);
 
   /* "Matter Test DAC 0001 Mvid:FFF1 Mpid:8000" */
-  assert_error(matter_attestation_cert_check(fallback, fallback_len, MATTER_ATTESTATION_DAC, &info),
-               MATTER_OK);
+  md_test_assert_error(
+      matter_attestation_cert_check(fallback, fallback_len, MATTER_ATTESTATION_DAC, &info),
+      MATTER_OK);
   g_assert_true(info.has_vendor_id && info.has_product_id);
   g_assert_cmpuint(info.vendor_id, ==, 0xFFF1);
   g_assert_cmpuint(info.product_id, ==, 0x8000);
-  assert_error(matter_attestation_chain_verify(fallback, fallback_len, pai, pai_len, paa, paa_len,
-                                               NULL, NULL),
-               MATTER_OK);
-  assert_error(
+  md_test_assert_error(matter_attestation_chain_verify(fallback, fallback_len, pai, pai_len, paa,
+                                                       paa_len, NULL, NULL),
+                       MATTER_OK);
+  md_test_assert_error(
       matter_attestation_chain_verify(sdk, sdk_len, pai, pai_len, paa, paa_len, &chain, NULL),
       MATTER_OK);
   g_assert_cmpuint(chain.dac.product_id, ==, 0x8000);
 
   /* Roles are not interchangeable. */
-  assert_error(matter_attestation_cert_check(pai, pai_len, MATTER_ATTESTATION_DAC, NULL),
-               MATTER_ERROR_ATTESTATION_BASIC_CONSTRAINTS);
-  assert_error(matter_attestation_cert_check(dac, dac_len, MATTER_ATTESTATION_PAI, NULL),
-               MATTER_ERROR_ATTESTATION_BASIC_CONSTRAINTS);
-  assert_error(matter_attestation_cert_check(pai, pai_len, MATTER_ATTESTATION_PAA, NULL),
-               MATTER_ERROR_ATTESTATION_BASIC_CONSTRAINTS);
+  md_test_assert_error(matter_attestation_cert_check(pai, pai_len, MATTER_ATTESTATION_DAC, NULL),
+                       MATTER_ERROR_ATTESTATION_BASIC_CONSTRAINTS);
+  md_test_assert_error(matter_attestation_cert_check(dac, dac_len, MATTER_ATTESTATION_PAI, NULL),
+                       MATTER_ERROR_ATTESTATION_BASIC_CONSTRAINTS);
+  md_test_assert_error(matter_attestation_cert_check(pai, pai_len, MATTER_ATTESTATION_PAA, NULL),
+                       MATTER_ERROR_ATTESTATION_BASIC_CONSTRAINTS);
   /* Swapped places. */
   {
     MatterAttestationRole failed;
 
-    assert_error(
+    md_test_assert_error(
         matter_attestation_chain_verify(pai, pai_len, dac, dac_len, paa, paa_len, NULL, &failed),
         MATTER_ERROR_ATTESTATION_BASIC_CONSTRAINTS);
     g_assert_cmpint(failed, ==, MATTER_ATTESTATION_PAI);
   }
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 static void
@@ -979,7 +943,8 @@ test_sdk_paa(void)
 
   /* CN "Matter Test PAA FFF1" has no "Mvid:", and the path length is
    * absent. */
-  assert_error(matter_attestation_cert_check(paa, len, MATTER_ATTESTATION_PAA, &info), MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_check(paa, len, MATTER_ATTESTATION_PAA, &info),
+                       MATTER_OK);
   g_assert_false(info.has_vendor_id);
   g_assert_false(info.has_product_id);
   g_assert_true(info.has_authority_key_id);
@@ -994,31 +959,35 @@ test_malformed(void)
   size_t der_len;
   static const guint8 garbage[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
 
-  assert_error(matter_attestation_cert_to_der(dac, len, der, sizeof(der), &der_len), MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_to_der(dac, len, der, sizeof(der), &der_len),
+                       MATTER_OK);
   der[der_len] = 0x00; /* a byte after the certificate */
-  assert_error(matter_attestation_cert_check(der, der_len + 1, MATTER_ATTESTATION_DAC, NULL),
-               MATTER_ERROR_ATTESTATION_FORMAT);
-  assert_error(matter_attestation_cert_check(der, der_len - 1, MATTER_ATTESTATION_DAC, NULL),
-               MATTER_ERROR_ATTESTATION_FORMAT);
-  assert_error(
+  md_test_assert_error(
+      matter_attestation_cert_check(der, der_len + 1, MATTER_ATTESTATION_DAC, NULL),
+      MATTER_ERROR_ATTESTATION_FORMAT);
+  md_test_assert_error(
+      matter_attestation_cert_check(der, der_len - 1, MATTER_ATTESTATION_DAC, NULL),
+      MATTER_ERROR_ATTESTATION_FORMAT);
+  md_test_assert_error(
       matter_attestation_cert_check(garbage, sizeof(garbage), MATTER_ATTESTATION_DAC, NULL),
       MATTER_ERROR_ATTESTATION_FORMAT);
-  assert_error(matter_attestation_cert_check((const guint8 *) "-----BEGIN CERTIFICATE-----\n", 28,
-                                             MATTER_ATTESTATION_DAC, NULL),
-               MATTER_ERROR_ATTESTATION_FORMAT);
-  assert_error(matter_attestation_cert_check(der, 0, MATTER_ATTESTATION_DAC, NULL),
-               MATTER_ERROR_ATTESTATION_FORMAT);
-  assert_error(matter_attestation_cert_check(der, der_len, (MatterAttestationRole) 7, NULL),
-               MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(
+      matter_attestation_cert_check((const guint8 *) "-----BEGIN CERTIFICATE-----\n", 28,
+                                    MATTER_ATTESTATION_DAC, NULL),
+      MATTER_ERROR_ATTESTATION_FORMAT);
+  md_test_assert_error(matter_attestation_cert_check(der, 0, MATTER_ATTESTATION_DAC, NULL),
+                       MATTER_ERROR_ATTESTATION_FORMAT);
+  md_test_assert_error(matter_attestation_cert_check(der, der_len, (MatterAttestationRole) 7, NULL),
+                       MATTER_ERROR_INVALID_ARGUMENT);
   {
     MatterAttestationRole failed;
 
-    assert_error(matter_attestation_chain_verify(der, der_len, garbage, sizeof(garbage), der,
-                                                 der_len, NULL, &failed),
-                 MATTER_ERROR_ATTESTATION_FORMAT);
+    md_test_assert_error(matter_attestation_chain_verify(der, der_len, garbage, sizeof(garbage),
+                                                         der, der_len, NULL, &failed),
+                         MATTER_ERROR_ATTESTATION_FORMAT);
     g_assert_cmpint(failed, ==, MATTER_ATTESTATION_PAI);
   }
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* ---- Conversions and keys -------------------------------------------------- */
@@ -1032,24 +1001,25 @@ test_conversions(void)
   char text[MATTER_ATTESTATION_CERT_PEM_MAX];
   size_t der_len, der2_len, text_len;
 
-  assert_error(matter_attestation_cert_to_der(dac, len, der, sizeof(der), &der_len), MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_to_der(dac, len, der, sizeof(der), &der_len),
+                       MATTER_OK);
   g_assert_cmpuint(der_len, ==, 493);
   g_assert_cmpuint(der[0], ==, 0x30);
   /* DER in, DER out. */
-  assert_error(matter_attestation_cert_to_der(der, der_len, der2, sizeof(der2), &der2_len),
-               MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_to_der(der, der_len, der2, sizeof(der2), &der2_len),
+                       MATTER_OK);
   g_assert_cmpmem(der, der_len, der2, der2_len);
-  assert_error(matter_attestation_cert_to_pem(der, der_len, text, sizeof(text), &text_len),
-               MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_to_pem(der, der_len, text, sizeof(text), &text_len),
+                       MATTER_OK);
   g_assert_cmpuint(text_len, ==, strlen(text));
   g_assert_cmpstr(text, ==, spec_dac_pem);
-  assert_error(matter_attestation_cert_to_der(dac, len, der2, der_len - 1, &der2_len),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
-  assert_error(matter_attestation_cert_to_pem(der, der_len, text, text_len, &text_len),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
-  assert_error(matter_attestation_cert_to_pem(der, 10, text, sizeof(text), &text_len),
-               MATTER_ERROR_ATTESTATION_FORMAT);
-  assert_no_openssl_error();
+  md_test_assert_error(matter_attestation_cert_to_der(dac, len, der2, der_len - 1, &der2_len),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_attestation_cert_to_pem(der, der_len, text, text_len, &text_len),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_attestation_cert_to_pem(der, 10, text, sizeof(text), &text_len),
+                       MATTER_ERROR_ATTESTATION_FORMAT);
+  md_test_assert_no_openssl_error();
 }
 
 static void
@@ -1066,14 +1036,15 @@ test_keys(void)
   unsigned char *der = NULL;
   int der_len;
 
-  assert_error(matter_attestation_key_parse(key_pem, len, &key), MATTER_OK);
-  assert_error(matter_p256_export_public(key, pub), MATTER_OK);
-  assert_hex(pub, sizeof(pub), spec_dac_public_hex);
+  md_test_assert_error(matter_attestation_key_parse(key_pem, len, &key), MATTER_OK);
+  md_test_assert_error(matter_p256_export_public(key, pub), MATTER_OK);
+  md_test_assert_hex(pub, sizeof(pub), spec_dac_public_hex);
   /* Written back as SEC 1, byte for byte the spec's. */
-  assert_error(matter_attestation_key_to_pem(key, text, sizeof(text), &text_len), MATTER_OK);
+  md_test_assert_error(matter_attestation_key_to_pem(key, text, sizeof(text), &text_len),
+                       MATTER_OK);
   g_assert_cmpstr(text, ==, spec_dac_key_pem);
-  assert_error(matter_attestation_key_to_pem(key, text, text_len, &text_len),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_attestation_key_to_pem(key, text, text_len, &text_len),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
 
   /* PKCS #8, in DER. */
   bio = BIO_new_mem_buf(spec_dac_key_pem, -1);
@@ -1082,13 +1053,13 @@ test_keys(void)
   g_assert_nonnull(pkey);
   der_len = i2d_PrivateKey(pkey, &der);
   g_assert_cmpint(der_len, >, 0);
-  assert_error(matter_attestation_key_parse(der, (size_t) der_len, &again), MATTER_OK);
-  assert_error(matter_p256_export_public(again, pub2), MATTER_OK);
+  md_test_assert_error(matter_attestation_key_parse(der, (size_t) der_len, &again), MATTER_OK);
+  md_test_assert_error(matter_p256_export_public(again, pub2), MATTER_OK);
   g_assert_cmpmem(pub, sizeof(pub), pub2, sizeof(pub2));
   matter_p256_free(again);
   again = NULL;
-  assert_error(matter_attestation_key_parse(der, (size_t) der_len - 1, &again),
-               MATTER_ERROR_ATTESTATION_FORMAT);
+  md_test_assert_error(matter_attestation_key_parse(der, (size_t) der_len - 1, &again),
+                       MATTER_ERROR_ATTESTATION_FORMAT);
   OPENSSL_free(der);
 
   /* Encrypted: refused, never asked for on a terminal. */
@@ -1100,8 +1071,8 @@ test_keys(void)
     char *data;
     long n = BIO_get_mem_data(bio, &data);
 
-    assert_error(matter_attestation_key_parse((const guint8 *) data, (size_t) n, &again),
-                 MATTER_ERROR_ATTESTATION_FORMAT);
+    md_test_assert_error(matter_attestation_key_parse((const guint8 *) data, (size_t) n, &again),
+                         MATTER_ERROR_ATTESTATION_FORMAT);
   }
   BIO_free(bio);
   EVP_PKEY_free(pkey);
@@ -1114,23 +1085,23 @@ test_keys(void)
     char *data;
     long n = BIO_get_mem_data(bio, &data);
 
-    assert_error(matter_attestation_key_parse((const guint8 *) data, (size_t) n, &again),
-                 MATTER_ERROR_INVALID_KEY);
+    md_test_assert_error(matter_attestation_key_parse((const guint8 *) data, (size_t) n, &again),
+                         MATTER_ERROR_INVALID_KEY);
   }
   BIO_free(bio);
   EVP_PKEY_free(pkey);
   g_assert_null(again);
 
   /* A certificate is not a key; a public key cannot be written. */
-  assert_error(
+  md_test_assert_error(
       matter_attestation_key_parse((const guint8 *) spec_dac_pem, strlen(spec_dac_pem), &again),
       MATTER_ERROR_ATTESTATION_FORMAT);
-  assert_error(matter_p256_import_public(pub, &again), MATTER_OK);
-  assert_error(matter_attestation_key_to_pem(again, text, sizeof(text), &text_len),
-               MATTER_ERROR_INVALID_KEY);
+  md_test_assert_error(matter_p256_import_public(pub, &again), MATTER_OK);
+  md_test_assert_error(matter_attestation_key_to_pem(again, text, sizeof(text), &text_len),
+                       MATTER_ERROR_INVALID_KEY);
   matter_p256_free(again);
   matter_p256_free(key);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* ---- Development credentials ----------------------------------------------- */
@@ -1160,18 +1131,20 @@ dev_chain_make(DevChain *c, gboolean pai_pid)
     MATTER_ATTESTATION_NO_EXPIRY
   };
 
-  assert_error(matter_p256_generate(&c->paa_key), MATTER_OK);
-  assert_error(matter_p256_generate(&c->pai_key), MATTER_OK);
-  assert_error(matter_p256_generate(&c->dac_key), MATTER_OK);
-  assert_error(matter_attestation_cert_create(&paa, c->paa_key, NULL, 0, c->paa_key, c->paa,
-                                              sizeof(c->paa), &c->paa_len),
-               MATTER_OK);
-  assert_error(matter_attestation_cert_create(&pai, c->pai_key, c->paa, c->paa_len, c->paa_key,
-                                              c->pai, sizeof(c->pai), &c->pai_len),
-               MATTER_OK);
-  assert_error(matter_attestation_cert_create(&dac, c->dac_key, c->pai, c->pai_len, c->pai_key,
-                                              c->dac, sizeof(c->dac), &c->dac_len),
-               MATTER_OK);
+  md_test_assert_error(matter_p256_generate(&c->paa_key), MATTER_OK);
+  md_test_assert_error(matter_p256_generate(&c->pai_key), MATTER_OK);
+  md_test_assert_error(matter_p256_generate(&c->dac_key), MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_create(&paa, c->paa_key, NULL, 0, c->paa_key, c->paa,
+                                                      sizeof(c->paa), &c->paa_len),
+                       MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_create(&pai, c->pai_key, c->paa, c->paa_len,
+                                                      c->paa_key, c->pai, sizeof(c->pai),
+                                                      &c->pai_len),
+                       MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_create(&dac, c->dac_key, c->pai, c->pai_len,
+                                                      c->pai_key, c->dac, sizeof(c->dac),
+                                                      &c->dac_len),
+                       MATTER_OK);
 }
 
 static void
@@ -1193,14 +1166,14 @@ test_create(void)
   MatterAttestationRole failed;
 
   dev_chain_make(&c, FALSE);
-  assert_error(matter_attestation_chain_verify(c.dac, c.dac_len, c.pai, c.pai_len, c.paa, c.paa_len,
-                                               &chain, NULL),
-               MATTER_OK);
+  md_test_assert_error(matter_attestation_chain_verify(c.dac, c.dac_len, c.pai, c.pai_len, c.paa,
+                                                       c.paa_len, &chain, NULL),
+                       MATTER_OK);
   g_assert_cmpuint(chain.dac.vendor_id, ==, 0xFFF1);
   g_assert_cmpuint(chain.dac.product_id, ==, 0x8000);
   g_assert_false(chain.pai.has_product_id);
   g_assert_true(chain.paa.has_vendor_id);
-  assert_error(matter_p256_export_public(c.dac_key, pub), MATTER_OK);
+  md_test_assert_error(matter_p256_export_public(c.dac_key, pub), MATTER_OK);
   g_assert_cmpmem(chain.dac.public_key, sizeof(pub), pub, sizeof(pub));
 
   /* The fields asked for. */
@@ -1216,17 +1189,17 @@ test_create(void)
 
   /* Another set: its PAI does not chain to the first PAA. */
   dev_chain_make(&d, TRUE);
-  assert_error(matter_attestation_chain_verify(d.dac, d.dac_len, d.pai, d.pai_len, d.paa, d.paa_len,
-                                               &chain, NULL),
-               MATTER_OK);
+  md_test_assert_error(matter_attestation_chain_verify(d.dac, d.dac_len, d.pai, d.pai_len, d.paa,
+                                                       d.paa_len, &chain, NULL),
+                       MATTER_OK);
   g_assert_true(chain.pai.has_product_id);
-  assert_error(matter_attestation_chain_verify(c.dac, c.dac_len, d.pai, d.pai_len, c.paa, c.paa_len,
-                                               NULL, &failed),
-               MATTER_ERROR_ATTESTATION_ISSUER);
+  md_test_assert_error(matter_attestation_chain_verify(c.dac, c.dac_len, d.pai, d.pai_len, c.paa,
+                                                       c.paa_len, NULL, &failed),
+                       MATTER_ERROR_ATTESTATION_ISSUER);
   g_assert_cmpint(failed, ==, MATTER_ATTESTATION_PAI);
-  assert_error(matter_attestation_chain_verify(c.dac, c.dac_len, d.pai, d.pai_len, d.paa, d.paa_len,
-                                               NULL, &failed),
-               MATTER_ERROR_ATTESTATION_ISSUER);
+  md_test_assert_error(matter_attestation_chain_verify(c.dac, c.dac_len, d.pai, d.pai_len, d.paa,
+                                                       d.paa_len, NULL, &failed),
+                       MATTER_ERROR_ATTESTATION_ISSUER);
   g_assert_cmpint(failed, ==, MATTER_ATTESTATION_DAC);
 
   /* Refusals: an issuer key that is not the issuer's, a missing issuer. */
@@ -1238,23 +1211,23 @@ test_create(void)
     guint8 der[MATTER_ATTESTATION_CERT_MAX];
     size_t len;
 
-    assert_error(matter_attestation_cert_create(&dac, c.dac_key, c.pai, c.pai_len, d.pai_key, der,
-                                                sizeof(der), &len),
-                 MATTER_ERROR_INVALID_KEY);
-    assert_error(
+    md_test_assert_error(matter_attestation_cert_create(&dac, c.dac_key, c.pai, c.pai_len,
+                                                        d.pai_key, der, sizeof(der), &len),
+                         MATTER_ERROR_INVALID_KEY);
+    md_test_assert_error(
         matter_attestation_cert_create(&dac, c.dac_key, NULL, 0, c.pai_key, der, sizeof(der), &len),
         MATTER_ERROR_INVALID_ARGUMENT);
-    assert_error(matter_attestation_cert_create(&dac, c.dac_key, c.pai, c.pai_len, c.pai_key, der,
-                                                100, &len),
-                 MATTER_ERROR_BUFFER_TOO_SMALL);
+    md_test_assert_error(matter_attestation_cert_create(&dac, c.dac_key, c.pai, c.pai_len,
+                                                        c.pai_key, der, 100, &len),
+                         MATTER_ERROR_BUFFER_TOO_SMALL);
     dac.not_after = JAN_2024 - 1;
-    assert_error(matter_attestation_cert_create(&dac, c.dac_key, c.pai, c.pai_len, c.pai_key, der,
-                                                sizeof(der), &len),
-                 MATTER_ERROR_INVALID_ARGUMENT);
+    md_test_assert_error(matter_attestation_cert_create(&dac, c.dac_key, c.pai, c.pai_len,
+                                                        c.pai_key, der, sizeof(der), &len),
+                         MATTER_ERROR_INVALID_ARGUMENT);
   }
   dev_chain_clear(&c);
   dev_chain_clear(&d);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* A DAC of our own under the spec's example PAI, with its key. */
@@ -1274,27 +1247,27 @@ test_create_under_spec_pai(void)
   MatterAttestationChain chain;
   MatterAttestationRole failed;
 
-  assert_error(matter_attestation_key_parse(pai_key_pem, key_len, &pai_key), MATTER_OK);
-  assert_error(matter_p256_generate(&dac_key), MATTER_OK);
-  assert_error(matter_attestation_cert_create(&params, dac_key, pai, pai_len, pai_key, dac,
-                                              sizeof(dac), &dac_len),
-               MATTER_OK);
-  assert_error(
+  md_test_assert_error(matter_attestation_key_parse(pai_key_pem, key_len, &pai_key), MATTER_OK);
+  md_test_assert_error(matter_p256_generate(&dac_key), MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_create(&params, dac_key, pai, pai_len, pai_key, dac,
+                                                      sizeof(dac), &dac_len),
+                       MATTER_OK);
+  md_test_assert_error(
       matter_attestation_chain_verify(dac, dac_len, pai, pai_len, paa, paa_len, &chain, NULL),
       MATTER_OK);
-  assert_hex(chain.dac.authority_key_id, MATTER_KEY_ID_LEN, spec_pai_skid_hex);
+  md_test_assert_hex(chain.dac.authority_key_id, MATTER_KEY_ID_LEN, spec_pai_skid_hex);
   /* A product the PAI is not scoped to. */
   params.product_id = 0x8001;
-  assert_error(matter_attestation_cert_create(&params, dac_key, pai, pai_len, pai_key, dac,
-                                              sizeof(dac), &dac_len),
-               MATTER_OK);
-  assert_error(
+  md_test_assert_error(matter_attestation_cert_create(&params, dac_key, pai, pai_len, pai_key, dac,
+                                                      sizeof(dac), &dac_len),
+                       MATTER_OK);
+  md_test_assert_error(
       matter_attestation_chain_verify(dac, dac_len, pai, pai_len, paa, paa_len, NULL, &failed),
       MATTER_ERROR_ATTESTATION_PRODUCT_ID);
   g_assert_cmpint(failed, ==, MATTER_ATTESTATION_DAC);
   matter_p256_free(pai_key);
   matter_p256_free(dac_key);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* ---- Attestation elements -------------------------------------------------- */
@@ -1303,8 +1276,8 @@ static void
 test_elements_vector(void)
 {
   gsize len, fw_len;
-  g_autofree guint8 *vector = unhex(sdk_elements_hex, &len);
-  g_autofree guint8 *firmware = unhex(sdk_firmware_hex, &fw_len);
+  g_autofree guint8 *vector = md_test_unhex(sdk_elements_hex, &len);
+  g_autofree guint8 *firmware = md_test_unhex(sdk_firmware_hex, &fw_len);
   MatterVendorReserved reserved[2] = {
     { 0xFFF1, 0x003E, 1, (const guint8 *) "sample_vendor_reserved1", 23 },
     { 0xFFF1, 0x003E, 3, (const guint8 *) "vendor_reserved3_example", 24 },
@@ -1324,11 +1297,12 @@ test_elements_vector(void)
   guint8 out[MATTER_ATTESTATION_ELEMENTS_MAX];
   size_t out_len;
 
-  assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &out_len),
-               MATTER_OK);
+  md_test_assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &out_len),
+                       MATTER_OK);
   g_assert_cmpmem(out, out_len, vector, len);
 
-  assert_error(matter_attestation_elements_decode(vector, len, &decoded, got, 2), MATTER_OK);
+  md_test_assert_error(matter_attestation_elements_decode(vector, len, &decoded, got, 2),
+                       MATTER_OK);
   g_assert_true(decoded.certification_declaration == vector + SDK_CD_OFFSET);
   g_assert_cmpuint(decoded.certification_declaration_len, ==, SDK_CD_LEN);
   g_assert_true(decoded.attestation_nonce == vector + SDK_NONCE_OFFSET);
@@ -1343,19 +1317,21 @@ test_elements_vector(void)
     g_assert_cmpmem(got[i].data, got[i].len, reserved[i].data, reserved[i].len);
   }
   /* Not enough room for them; not asked for them. */
-  assert_error(matter_attestation_elements_decode(vector, len, &decoded, got, 1),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
-  assert_error(matter_attestation_elements_decode(vector, len, &decoded, NULL, 0), MATTER_OK);
+  md_test_assert_error(matter_attestation_elements_decode(vector, len, &decoded, got, 1),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_attestation_elements_decode(vector, len, &decoded, NULL, 0),
+                       MATTER_OK);
   g_assert_cmpuint(decoded.vendor_reserved_count, ==, 2);
   g_assert_null(decoded.vendor_reserved);
 
   /* With firmware information, as the SDK's vector. */
   elements.firmware_information = firmware;
   elements.firmware_information_len = fw_len;
-  assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &out_len),
-               MATTER_OK);
+  md_test_assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &out_len),
+                       MATTER_OK);
   g_assert_cmpuint(out_len, ==, len + 3 + fw_len);
-  assert_error(matter_attestation_elements_decode(out, out_len, &decoded, NULL, 0), MATTER_OK);
+  md_test_assert_error(matter_attestation_elements_decode(out, out_len, &decoded, NULL, 0),
+                       MATTER_OK);
   g_assert_cmpmem(decoded.firmware_information, decoded.firmware_information_len, firmware, fw_len);
 }
 
@@ -1364,7 +1340,7 @@ static void
 test_elements_decode_errors(void)
 {
   gsize len;
-  g_autofree guint8 *vector = unhex(sdk_elements_hex, &len);
+  g_autofree guint8 *vector = md_test_unhex(sdk_elements_hex, &len);
   g_autofree guint8 *buf = g_malloc(len + 16);
   MatterAttestationElements decoded;
   gsize n;
@@ -1374,7 +1350,8 @@ test_elements_decode_errors(void)
   memcpy(buf, vector, SDK_VENDOR_OFFSET);
   memcpy(buf + SDK_VENDOR_OFFSET, "\x26\xfe\xef\xbe\xad\xde", 6);
   memcpy(buf + SDK_VENDOR_OFFSET + 6, vector + SDK_VENDOR_OFFSET, len - SDK_VENDOR_OFFSET);
-  assert_error(matter_attestation_elements_decode(buf, len + 6, &decoded, NULL, 0), MATTER_OK);
+  md_test_assert_error(matter_attestation_elements_decode(buf, len + 6, &decoded, NULL, 0),
+                       MATTER_OK);
   g_assert_cmpuint(decoded.timestamp, ==, SDK_TIMESTAMP);
 
   /* Nonce before declaration. */
@@ -1387,38 +1364,39 @@ test_elements_decode_errors(void)
   memcpy(buf + n, vector + SDK_NONCE_OFFSET + 32, len - SDK_NONCE_OFFSET - 32);
   n += len - SDK_NONCE_OFFSET - 32;
   g_assert_cmpuint(n, ==, len);
-  assert_error(matter_attestation_elements_decode(buf, n, &decoded, NULL, 0),
-               MATTER_ERROR_ATTESTATION_ELEMENTS);
+  md_test_assert_error(matter_attestation_elements_decode(buf, n, &decoded, NULL, 0),
+                       MATTER_ERROR_ATTESTATION_ELEMENTS);
 
   /* A 31-byte nonce: length byte and one byte less. */
   memcpy(buf, vector, len);
   buf[SDK_NONCE_OFFSET - 1] = 31;
   memmove(buf + SDK_NONCE_OFFSET + 31, buf + SDK_NONCE_OFFSET + 32, len - SDK_NONCE_OFFSET - 32);
-  assert_error(matter_attestation_elements_decode(buf, len - 1, &decoded, NULL, 0),
-               MATTER_ERROR_ATTESTATION_ELEMENTS);
+  md_test_assert_error(matter_attestation_elements_decode(buf, len - 1, &decoded, NULL, 0),
+                       MATTER_ERROR_ATTESTATION_ELEMENTS);
 
   /* No timestamp: the declaration and nonce, then the end. */
   memcpy(buf, vector, SDK_NONCE_OFFSET + 32);
   buf[SDK_NONCE_OFFSET + 32] = 0x18;
-  assert_error(matter_attestation_elements_decode(buf, SDK_NONCE_OFFSET + 33, &decoded, NULL, 0),
-               MATTER_ERROR_ATTESTATION_ELEMENTS);
+  md_test_assert_error(
+      matter_attestation_elements_decode(buf, SDK_NONCE_OFFSET + 33, &decoded, NULL, 0),
+      MATTER_ERROR_ATTESTATION_ELEMENTS);
 
   /* A context tag after the vendor-reserved elements. */
   memcpy(buf, vector, len - 1);
   memcpy(buf + len - 1, "\x24\x05\x00\x18", 4);
-  assert_error(matter_attestation_elements_decode(buf, len + 3, &decoded, NULL, 0),
-               MATTER_ERROR_ATTESTATION_ELEMENTS);
+  md_test_assert_error(matter_attestation_elements_decode(buf, len + 3, &decoded, NULL, 0),
+                       MATTER_ERROR_ATTESTATION_ELEMENTS);
 
   /* Not a structure; trailing bytes; truncated. */
-  assert_error(
+  md_test_assert_error(
       matter_attestation_elements_decode((const guint8 *) "\x17\x18", 2, &decoded, NULL, 0),
       MATTER_ERROR_ATTESTATION_ELEMENTS);
   memcpy(buf, vector, len);
   buf[len] = 0x18;
-  assert_error(matter_attestation_elements_decode(buf, len + 1, &decoded, NULL, 0),
-               MATTER_ERROR_TLV_TRAILING);
-  assert_error(matter_attestation_elements_decode(vector, len - 1, &decoded, NULL, 0),
-               MATTER_ERROR_TRUNCATED);
+  md_test_assert_error(matter_attestation_elements_decode(buf, len + 1, &decoded, NULL, 0),
+                       MATTER_ERROR_TLV_TRAILING);
+  md_test_assert_error(matter_attestation_elements_decode(vector, len - 1, &decoded, NULL, 0),
+                       MATTER_ERROR_TRUNCATED);
 }
 
 static void
@@ -1430,26 +1408,27 @@ test_elements_encode_errors(void)
   guint8 out[MATTER_ATTESTATION_ELEMENTS_MAX + 64];
   size_t len;
 
-  assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &len), MATTER_OK);
-  assert_error(matter_attestation_elements_encode(&elements, out, 50, &len),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &len),
+                       MATTER_OK);
+  md_test_assert_error(matter_attestation_elements_encode(&elements, out, 50, &len),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
   elements.certification_declaration_len = MATTER_ATTESTATION_ELEMENTS_MAX - 40;
-  assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &len),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &len),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
   elements.certification_declaration = NULL;
-  assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &len),
-               MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &len),
+                       MATTER_ERROR_INVALID_ARGUMENT);
   elements.certification_declaration = big;
   elements.attestation_nonce = NULL;
-  assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &len),
-               MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_attestation_elements_encode(&elements, out, sizeof(out), &len),
+                       MATTER_ERROR_INVALID_ARGUMENT);
 }
 
 static void
 test_signature(void)
 {
   gsize len, dac_len, key_len;
-  g_autofree guint8 *vector = unhex(sdk_elements_hex, &len);
+  g_autofree guint8 *vector = md_test_unhex(sdk_elements_hex, &len);
   const guint8 *dac = pem(spec_dac_pem, &dac_len);
   const guint8 *key_pem = pem(spec_dac_key_pem, &key_len);
   guint8 challenge[MATTER_ATTESTATION_CHALLENGE_LEN], sig[MATTER_P256_SIGNATURE_LEN];
@@ -1461,44 +1440,45 @@ test_signature(void)
   for (gsize i = 0; i < sizeof(challenge); i++)
     challenge[i] = (guint8) (0xA0 + i);
   memcpy(nonce, vector + SDK_NONCE_OFFSET, sizeof(nonce));
-  assert_error(matter_attestation_cert_check(dac, dac_len, MATTER_ATTESTATION_DAC, &info),
-               MATTER_OK);
-  assert_error(matter_attestation_key_parse(key_pem, key_len, &key), MATTER_OK);
-  assert_error(matter_attestation_sign(key, vector, len, challenge, sig), MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_check(dac, dac_len, MATTER_ATTESTATION_DAC, &info),
+                       MATTER_OK);
+  md_test_assert_error(matter_attestation_key_parse(key_pem, key_len, &key), MATTER_OK);
+  md_test_assert_error(matter_attestation_sign(key, vector, len, challenge, sig), MATTER_OK);
 
   /* The signature is plain ECDSA over elements || challenge. */
   memcpy(tbs, vector, len);
   memcpy(tbs + len, challenge, sizeof(challenge));
-  assert_error(matter_ecdsa_verify_raw(info.public_key, tbs, len + sizeof(challenge), sig),
-               MATTER_OK);
-  assert_error(matter_attestation_signature_verify(info.public_key, vector, len, challenge, sig),
-               MATTER_OK);
-  assert_error(matter_attestation_response_verify(info.public_key, vector, len, challenge, sig,
-                                                  nonce, &decoded),
-               MATTER_OK);
+  md_test_assert_error(matter_ecdsa_verify_raw(info.public_key, tbs, len + sizeof(challenge), sig),
+                       MATTER_OK);
+  md_test_assert_error(
+      matter_attestation_signature_verify(info.public_key, vector, len, challenge, sig), MATTER_OK);
+  md_test_assert_error(matter_attestation_response_verify(info.public_key, vector, len, challenge,
+                                                          sig, nonce, &decoded),
+                       MATTER_OK);
   g_assert_cmpuint(decoded.timestamp, ==, SDK_TIMESTAMP);
 
   /* Another nonce, another challenge, a changed byte. */
   nonce[0] ^= 1;
-  assert_error(
+  md_test_assert_error(
       matter_attestation_response_verify(info.public_key, vector, len, challenge, sig, nonce, NULL),
       MATTER_ERROR_ATTESTATION_NONCE);
   nonce[0] ^= 1;
   challenge[15] ^= 1;
-  assert_error(
+  md_test_assert_error(
       matter_attestation_response_verify(info.public_key, vector, len, challenge, sig, nonce, NULL),
       MATTER_ERROR_INVALID_SIGNATURE);
   challenge[15] ^= 1;
   vector[10] ^= 1;
-  assert_error(matter_attestation_signature_verify(info.public_key, vector, len, challenge, sig),
-               MATTER_ERROR_INVALID_SIGNATURE);
+  md_test_assert_error(
+      matter_attestation_signature_verify(info.public_key, vector, len, challenge, sig),
+      MATTER_ERROR_INVALID_SIGNATURE);
   vector[10] ^= 1;
   /* Too long to be elements. */
-  assert_error(
+  md_test_assert_error(
       matter_attestation_sign(key, vector, MATTER_ATTESTATION_ELEMENTS_MAX + 1, challenge, sig),
       MATTER_ERROR_BUFFER_TOO_SMALL);
   matter_p256_free(key);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 int

@@ -14,12 +14,13 @@
 
 #include <glib.h>
 #include <openssl/cms.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "matter/attestation.h"
+#include "md-test-core.h"
+#include "md-test.h"
 
 static const char signer_cert_hex[] =
     "308201b33082015aa003020102020845daf39de47aa08f300a06082a8648ce3d040302302b312930270603550403"
@@ -82,43 +83,14 @@ static const char cd_fff1_hex[] =
 
 /* ---- Helpers ------------------------------------------------------------ */
 
-static guint8 *
-unhex(const char *hex, gsize *len)
-{
-  gsize n = strlen(hex) / 2;
-  guint8 *out = g_malloc(n + 1);
-
-  for (gsize i = 0; i < n; i++) {
-    int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
-
-    g_assert_true(hi >= 0 && lo >= 0);
-    out[i] = (guint8) (hi << 4 | lo);
-  }
-  *len = n;
-  return out;
-}
-
-#define assert_error(expr, want)                                                               \
-  do {                                                                                         \
-    MatterError err_ = (expr);                                                                 \
-    if (err_ != (want))                                                                        \
-      g_error("%s: got %s, want %s", #expr, matter_error_name(err_), matter_error_name(want)); \
-  } while (0)
-
-static void
-assert_no_openssl_error(void)
-{
-  g_assert_cmpuint(ERR_peek_error(), ==, 0);
-}
-
 static MatterP256Key *
 signer_key(void)
 {
   gsize len;
-  g_autofree guint8 *priv = unhex(signer_key_hex, &len);
+  g_autofree guint8 *priv = md_test_unhex(signer_key_hex, &len);
   MatterP256Key *key = NULL;
 
-  assert_error(matter_p256_import_private(priv, &key), MATTER_OK);
+  md_test_assert_error(matter_p256_import_private(priv, &key), MATTER_OK);
   return key;
 }
 
@@ -183,16 +155,17 @@ test_content_vectors(void)
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     MatterCd cd, decoded;
     gsize len;
-    g_autofree guint8 *want = unhex(cases[i].hex, &len);
+    g_autofree guint8 *want = md_test_unhex(cases[i].hex, &len);
     guint8 out[MATTER_CD_CONTENT_MAX];
     size_t out_len;
 
     cases[i].fill(&cd);
-    assert_error(matter_cd_encode(&cd, out, sizeof(out), &out_len), MATTER_OK);
+    md_test_assert_error(matter_cd_encode(&cd, out, sizeof(out), &out_len), MATTER_OK);
     g_assert_cmpmem(out, out_len, want, len);
-    assert_error(matter_cd_decode(want, len, &decoded), MATTER_OK);
+    md_test_assert_error(matter_cd_decode(want, len, &decoded), MATTER_OK);
     assert_cd_equal(&decoded, &cd);
-    assert_error(matter_cd_encode(&cd, out, len - 1, &out_len), MATTER_ERROR_BUFFER_TOO_SMALL);
+    md_test_assert_error(matter_cd_encode(&cd, out, len - 1, &out_len),
+                         MATTER_ERROR_BUFFER_TOO_SMALL);
   }
 }
 
@@ -215,8 +188,8 @@ test_content_round_trip(void)
   cd.authorized_paa_count = MATTER_CD_AUTHORIZED_PAAS_MAX;
   for (guint i = 0; i < MATTER_CD_AUTHORIZED_PAAS_MAX; i++)
     memset(cd.authorized_paas[i], (int) i + 1, MATTER_KEY_ID_LEN);
-  assert_error(matter_cd_encode(&cd, out, sizeof(out), &len), MATTER_OK);
-  assert_error(matter_cd_decode(out, len, &decoded), MATTER_OK);
+  md_test_assert_error(matter_cd_encode(&cd, out, sizeof(out), &len), MATTER_OK);
+  md_test_assert_error(matter_cd_decode(out, len, &decoded), MATTER_OK);
   assert_cd_equal(&decoded, &cd);
   /* Signed, it still fits. */
   {
@@ -229,42 +202,47 @@ test_content_round_trip(void)
     size_t cert_len, cms_len;
     MatterCdSigner signer;
 
-    assert_error(matter_p256_generate(&key), MATTER_OK);
-    assert_error(
+    md_test_assert_error(matter_p256_generate(&key), MATTER_OK);
+    md_test_assert_error(
         matter_attestation_cert_create(&params, key, NULL, 0, key, cert, sizeof(cert), &cert_len),
         MATTER_OK);
-    assert_error(matter_cd_sign(out, len, cert, cert_len, key, cms, sizeof(cms), &cms_len),
-                 MATTER_OK);
+    md_test_assert_error(matter_cd_sign(out, len, cert, cert_len, key, cms, sizeof(cms), &cms_len),
+                         MATTER_OK);
     signer = (MatterCdSigner){ cert, cert_len };
-    assert_error(matter_cd_verify(cms, cms_len, &signer, 1, &decoded), MATTER_OK);
+    md_test_assert_error(matter_cd_verify(cms, cms_len, &signer, 1, &decoded), MATTER_OK);
     assert_cd_equal(&decoded, &cd);
     matter_p256_free(key);
   }
 
   /* What the decoder would refuse, the encoder refuses. */
   cd.product_id_count = MATTER_CD_PRODUCT_IDS_MAX + 1;
-  assert_error(matter_cd_encode(&cd, out, sizeof(out), &len), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_cd_encode(&cd, out, sizeof(out), &len),
+                       MATTER_ERROR_INVALID_ARGUMENT);
   cd.product_id_count = 0;
-  assert_error(matter_cd_encode(&cd, out, sizeof(out), &len), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_cd_encode(&cd, out, sizeof(out), &len),
+                       MATTER_ERROR_INVALID_ARGUMENT);
   cd02(&cd);
   strcpy(cd.certificate_id, "ZIG20142ZB330002-2");
-  assert_error(matter_cd_encode(&cd, out, sizeof(out), &len), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_cd_encode(&cd, out, sizeof(out), &len),
+                       MATTER_ERROR_INVALID_ARGUMENT);
   cd02(&cd);
   cd.format_version = 2;
-  assert_error(matter_cd_encode(&cd, out, sizeof(out), &len), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_cd_encode(&cd, out, sizeof(out), &len),
+                       MATTER_ERROR_INVALID_ARGUMENT);
   cd02(&cd);
   cd.authorized_paa_count = MATTER_CD_AUTHORIZED_PAAS_MAX + 1;
-  assert_error(matter_cd_encode(&cd, out, sizeof(out), &len), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_cd_encode(&cd, out, sizeof(out), &len),
+                       MATTER_ERROR_INVALID_ARGUMENT);
 }
 
 static void
 assert_decode_fails(const char *hex)
 {
   gsize len;
-  g_autofree guint8 *buf = unhex(hex, &len);
+  g_autofree guint8 *buf = md_test_unhex(hex, &len);
   MatterCd cd;
 
-  assert_error(matter_cd_decode(buf, len, &cd), MATTER_ERROR_CD_CONTENT);
+  md_test_assert_error(matter_cd_decode(buf, len, &cd), MATTER_ERROR_CD_CONTENT);
   g_assert_cmpuint(cd.vendor_id, ==, 0);
 }
 
@@ -320,12 +298,13 @@ test_content_errors(void)
     assert_decode_fails(broken[i]);
 
   /* Context tag 12, unknown, is skipped. */
-  buf = unhex("152400012501f1ff360205008018250334122c04135a494732303134315a423333303030312d3234"
-              "24050024060025079426240800"
-              "240c07"
-              "18",
-              &len);
-  assert_error(matter_cd_decode(buf, len, &cd), MATTER_OK);
+  buf = md_test_unhex(
+      "152400012501f1ff360205008018250334122c04135a494732303134315a423333303030312d3234"
+      "24050024060025079426240800"
+      "240c07"
+      "18",
+      &len);
+  md_test_assert_error(matter_cd_decode(buf, len, &cd), MATTER_OK);
   g_assert_cmpuint(cd.vendor_id, ==, 0xFFF1);
 }
 
@@ -335,7 +314,7 @@ static void
 test_verify_vectors(void)
 {
   gsize cert_len, len;
-  g_autofree guint8 *cert = unhex(signer_cert_hex, &cert_len);
+  g_autofree guint8 *cert = md_test_unhex(signer_cert_hex, &cert_len);
   MatterCdSigner signer = { cert, cert_len };
   const struct {
     void (*fill)(MatterCd *cd);
@@ -343,36 +322,36 @@ test_verify_vectors(void)
   } cases[] = { { cd01, signed01_hex }, { cd02, signed02_hex } };
   guint8 key_id[MATTER_KEY_ID_LEN];
   gsize key_id_len;
-  g_autofree guint8 *want_key_id = unhex(signer_key_id_hex, &key_id_len);
+  g_autofree guint8 *want_key_id = md_test_unhex(signer_key_id_hex, &key_id_len);
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-    g_autofree guint8 *cms = unhex(cases[i].hex, &len);
+    g_autofree guint8 *cms = md_test_unhex(cases[i].hex, &len);
     MatterCd want, got;
 
     cases[i].fill(&want);
-    assert_error(matter_cd_verify(cms, len, &signer, 1, &got), MATTER_OK);
+    md_test_assert_error(matter_cd_verify(cms, len, &signer, 1, &got), MATTER_OK);
     assert_cd_equal(&got, &want);
     /* The node's own reading, without the signer, sees the same content. */
     memset(&got, 0, sizeof(got));
-    assert_error(matter_cd_read_unverified(cms, len, &got), MATTER_OK);
+    md_test_assert_error(matter_cd_read_unverified(cms, len, &got), MATTER_OK);
     assert_cd_equal(&got, &want);
-    assert_error(matter_cd_read_unverified(cms, len - 1, &got), MATTER_ERROR_CD_FORMAT);
-    assert_error(matter_cd_signer_key_id(cms, len, key_id), MATTER_OK);
+    md_test_assert_error(matter_cd_read_unverified(cms, len - 1, &got), MATTER_ERROR_CD_FORMAT);
+    md_test_assert_error(matter_cd_signer_key_id(cms, len, key_id), MATTER_OK);
     g_assert_cmpmem(key_id, sizeof(key_id), want_key_id, key_id_len);
   }
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 static void
 test_verify_fff1(void)
 {
   gsize cert_len, len;
-  g_autofree guint8 *cert = unhex(signer_cert_hex, &cert_len);
-  g_autofree guint8 *cms = unhex(cd_fff1_hex, &len);
+  g_autofree guint8 *cert = md_test_unhex(signer_cert_hex, &cert_len);
+  g_autofree guint8 *cms = md_test_unhex(cd_fff1_hex, &len);
   MatterCdSigner signer = { cert, cert_len };
   MatterCd cd;
 
-  assert_error(matter_cd_verify(cms, len, &signer, 1, &cd), MATTER_OK);
+  md_test_assert_error(matter_cd_verify(cms, len, &signer, 1, &cd), MATTER_OK);
   g_assert_cmpuint(cd.vendor_id, ==, 0xFFF1);
   g_assert_cmpuint(cd.product_id_count, ==, 100);
   g_assert_cmpuint(cd.product_ids[0], ==, 0x8000);
@@ -381,11 +360,11 @@ test_verify_fff1(void)
   g_assert_cmpstr(cd.certificate_id, ==, "ZIG20142ZB330003-24");
   g_assert_false(cd.has_dac_origin);
   g_assert_cmpuint(cd.authorized_paa_count, ==, 0);
-  assert_error(matter_cd_check_device(&cd, 0xFFF1, 0x8000), MATTER_OK);
-  assert_error(matter_cd_check_device(&cd, 0xFFF1, 0x8063), MATTER_OK);
-  assert_error(matter_cd_check_device(&cd, 0xFFF1, 0x8064), MATTER_ERROR_CD_PRODUCT_ID);
-  assert_error(matter_cd_check_device(&cd, 0xFFF2, 0x8000), MATTER_ERROR_CD_VENDOR_ID);
-  assert_no_openssl_error();
+  md_test_assert_error(matter_cd_check_device(&cd, 0xFFF1, 0x8000), MATTER_OK);
+  md_test_assert_error(matter_cd_check_device(&cd, 0xFFF1, 0x8063), MATTER_OK);
+  md_test_assert_error(matter_cd_check_device(&cd, 0xFFF1, 0x8064), MATTER_ERROR_CD_PRODUCT_ID);
+  md_test_assert_error(matter_cd_check_device(&cd, 0xFFF2, 0x8000), MATTER_ERROR_CD_VENDOR_ID);
+  md_test_assert_no_openssl_error();
 }
 
 /* Our CMS is the SDK's byte for byte, but for the (random) signature. */
@@ -393,9 +372,9 @@ static void
 test_sign_matches_vector(void)
 {
   gsize cert_len, content_len, want_len;
-  g_autofree guint8 *cert = unhex(signer_cert_hex, &cert_len);
-  g_autofree guint8 *content = unhex(content01_hex, &content_len);
-  g_autofree guint8 *want = unhex(signed01_hex, &want_len);
+  g_autofree guint8 *cert = md_test_unhex(signer_cert_hex, &cert_len);
+  g_autofree guint8 *content = md_test_unhex(content01_hex, &content_len);
+  g_autofree guint8 *want = md_test_unhex(signed01_hex, &want_len);
   MatterCdSigner signer = { cert, cert_len };
   MatterP256Key *key = signer_key();
   guint8 out[MATTER_CD_MAX];
@@ -405,18 +384,19 @@ test_sign_matches_vector(void)
 
   /* DER signatures vary in length; wait for one as long as the vector's. */
   do {
-    assert_error(matter_cd_sign(content, content_len, cert, cert_len, key, out, sizeof(out), &len),
-                 MATTER_OK);
-    assert_error(matter_cd_verify(out, len, &signer, 1, &cd), MATTER_OK);
+    md_test_assert_error(
+        matter_cd_sign(content, content_len, cert, cert_len, key, out, sizeof(out), &len),
+        MATTER_OK);
+    md_test_assert_error(matter_cd_verify(out, len, &signer, 1, &cd), MATTER_OK);
     g_assert_cmpint(++tries, <, 200);
   } while (len != want_len);
   g_assert_cmpmem(out, len - SIGNED01_SIGNATURE_LEN, want, want_len - SIGNED01_SIGNATURE_LEN);
   g_assert_cmpuint(cd.vendor_id, ==, 0xFFF1);
 
-  assert_error(matter_cd_sign(content, content_len, cert, cert_len, key, out, 100, &len),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_cd_sign(content, content_len, cert, cert_len, key, out, 100, &len),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
   matter_p256_free(key);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* ---- A signer of our own ---------------------------------------------------- */
@@ -435,17 +415,17 @@ signer_make(Signer *s)
     MATTER_ATTESTATION_NO_EXPIRY
   };
 
-  assert_error(matter_p256_generate(&s->key), MATTER_OK);
-  assert_error(matter_attestation_cert_create(&params, s->key, NULL, 0, s->key, s->cert,
-                                              sizeof(s->cert), &s->cert_len),
-               MATTER_OK);
+  md_test_assert_error(matter_p256_generate(&s->key), MATTER_OK);
+  md_test_assert_error(matter_attestation_cert_create(&params, s->key, NULL, 0, s->key, s->cert,
+                                                      sizeof(s->cert), &s->cert_len),
+                       MATTER_OK);
 }
 
 static void
 test_sign_verify(void)
 {
   gsize vector_cert_len;
-  g_autofree guint8 *vector_cert = unhex(signer_cert_hex, &vector_cert_len);
+  g_autofree guint8 *vector_cert = md_test_unhex(signer_cert_hex, &vector_cert_len);
   Signer s, t;
   MatterCd cd, got;
   guint8 content[MATTER_CD_CONTENT_MAX], cms[MATTER_CD_MAX];
@@ -457,25 +437,27 @@ test_sign_verify(void)
   cd02(&cd);
   cd.authorized_paa_count = 1;
   memset(cd.authorized_paas[0], 0xAB, MATTER_KEY_ID_LEN);
-  assert_error(matter_cd_encode(&cd, content, sizeof(content), &content_len), MATTER_OK);
-  assert_error(
+  md_test_assert_error(matter_cd_encode(&cd, content, sizeof(content), &content_len), MATTER_OK);
+  md_test_assert_error(
       matter_cd_sign(content, content_len, s.cert, s.cert_len, s.key, cms, sizeof(cms), &cms_len),
       MATTER_OK);
 
   /* Found among several trusted signers. */
   signers[0] = (MatterCdSigner){ vector_cert, vector_cert_len };
   signers[1] = (MatterCdSigner){ s.cert, s.cert_len };
-  assert_error(matter_cd_verify(cms, cms_len, signers, 2, &got), MATTER_OK);
+  md_test_assert_error(matter_cd_verify(cms, cms_len, signers, 2, &got), MATTER_OK);
   assert_cd_equal(&got, &cd);
-  assert_error(matter_cd_verify(cms, cms_len, &signers[1], 1, NULL), MATTER_OK);
+  md_test_assert_error(matter_cd_verify(cms, cms_len, &signers[1], 1, NULL), MATTER_OK);
 
   /* A wrong signer: not trusted, or none at all. */
   signers[1] = (MatterCdSigner){ t.cert, t.cert_len };
-  assert_error(matter_cd_verify(cms, cms_len, signers, 2, &got), MATTER_ERROR_CD_UNKNOWN_SIGNER);
-  assert_error(matter_cd_verify(cms, cms_len, NULL, 0, &got), MATTER_ERROR_CD_UNKNOWN_SIGNER);
+  md_test_assert_error(matter_cd_verify(cms, cms_len, signers, 2, &got),
+                       MATTER_ERROR_CD_UNKNOWN_SIGNER);
+  md_test_assert_error(matter_cd_verify(cms, cms_len, NULL, 0, &got),
+                       MATTER_ERROR_CD_UNKNOWN_SIGNER);
   signers[1] = (MatterCdSigner){ (const guint8 *) "junk", 4 };
-  assert_error(matter_cd_verify(cms, cms_len, &signers[1], 1, &got),
-               MATTER_ERROR_ATTESTATION_FORMAT);
+  md_test_assert_error(matter_cd_verify(cms, cms_len, &signers[1], 1, &got),
+                       MATTER_ERROR_ATTESTATION_FORMAT);
 
   /* A changed byte of the content: the signature fails. */
   {
@@ -486,17 +468,17 @@ test_sign_verify(void)
     g_assert_cmpuint(at + 8, <=, cms_len);
     cms[at] = 'X';
     signers[1] = (MatterCdSigner){ s.cert, s.cert_len };
-    assert_error(matter_cd_verify(cms, cms_len, &signers[1], 1, &got),
-                 MATTER_ERROR_INVALID_SIGNATURE);
+    md_test_assert_error(matter_cd_verify(cms, cms_len, &signers[1], 1, &got),
+                         MATTER_ERROR_INVALID_SIGNATURE);
   }
 
   /* Signing refuses a key that is not the certificate's. */
-  assert_error(
+  md_test_assert_error(
       matter_cd_sign(content, content_len, s.cert, s.cert_len, t.key, cms, sizeof(cms), &cms_len),
       MATTER_ERROR_INVALID_KEY);
   matter_p256_free(s.key);
   matter_p256_free(t.key);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* A certificate with the vector signer's key id but another key. */
@@ -504,7 +486,7 @@ static void
 test_impostor(void)
 {
   gsize len;
-  g_autofree guint8 *cms = unhex(signed01_hex, &len);
+  g_autofree guint8 *cms = md_test_unhex(signed01_hex, &len);
   EVP_PKEY *key = EVP_EC_gen("P-256");
   X509 *x509 = X509_new();
   X509V3_CTX ctx;
@@ -527,11 +509,12 @@ test_impostor(void)
   der_len = i2d_X509(x509, &der);
   g_assert_cmpint(der_len, >, 0);
   signer = (MatterCdSigner){ der, (size_t) der_len };
-  assert_error(matter_cd_verify(cms, len, &signer, 1, NULL), MATTER_ERROR_INVALID_SIGNATURE);
+  md_test_assert_error(matter_cd_verify(cms, len, &signer, 1, NULL),
+                       MATTER_ERROR_INVALID_SIGNATURE);
   OPENSSL_free(der);
   X509_free(x509);
   EVP_PKEY_free(key);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* ---- The CMS rules, broken one at a time ---------------------------------- */
@@ -571,7 +554,7 @@ signer_pkey(void)
   BIO *bio;
   EVP_PKEY *pkey;
 
-  assert_error(matter_attestation_key_to_pem(key, pem, sizeof(pem), &len), MATTER_OK);
+  md_test_assert_error(matter_attestation_key_to_pem(key, pem, sizeof(pem), &len), MATTER_OK);
   bio = BIO_new_mem_buf(pem, (int) len);
   pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
   g_assert_nonnull(pkey);
@@ -588,8 +571,8 @@ test_cms_rule(gconstpointer data)
 {
   const CmsCase *c = data;
   gsize cert_len, content_len;
-  g_autofree guint8 *cert_der = unhex(signer_cert_hex, &cert_len);
-  g_autofree guint8 *content = unhex(content01_hex, &content_len);
+  g_autofree guint8 *cert_der = md_test_unhex(signer_cert_hex, &cert_len);
+  g_autofree guint8 *content = md_test_unhex(content01_hex, &content_len);
   const unsigned char *p = cert_der;
   X509 *cert = d2i_X509(NULL, &p, (long) cert_len);
   EVP_PKEY *pkey = signer_pkey();
@@ -616,32 +599,32 @@ test_cms_rule(gconstpointer data)
   der_len = i2d_CMS_ContentInfo(cms, &der);
   g_assert_cmpint(der_len, >, 0);
 
-  assert_error(matter_cd_verify(der, (size_t) der_len, &signer, 1, NULL), c->error);
-  assert_error(matter_cd_signer_key_id(der, (size_t) der_len, key_id), c->error);
+  md_test_assert_error(matter_cd_verify(der, (size_t) der_len, &signer, 1, NULL), c->error);
+  md_test_assert_error(matter_cd_signer_key_id(der, (size_t) der_len, key_id), c->error);
   OPENSSL_free(der);
   CMS_ContentInfo_free(cms);
   BIO_free(in);
   EVP_PKEY_free(pkey);
   X509_free(cert);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 static void
 test_cms_malformed(void)
 {
   gsize cert_len, len;
-  g_autofree guint8 *cert = unhex(signer_cert_hex, &cert_len);
-  g_autofree guint8 *cms = unhex(signed01_hex, &len);
+  g_autofree guint8 *cert = md_test_unhex(signer_cert_hex, &cert_len);
+  g_autofree guint8 *cms = md_test_unhex(signed01_hex, &len);
   g_autofree guint8 *longer = g_malloc(len + 1);
   MatterCdSigner signer = { cert, cert_len };
 
-  assert_error(matter_cd_verify(cms, len - 1, &signer, 1, NULL), MATTER_ERROR_CD_FORMAT);
+  md_test_assert_error(matter_cd_verify(cms, len - 1, &signer, 1, NULL), MATTER_ERROR_CD_FORMAT);
   memcpy(longer, cms, len);
   longer[len] = 0;
-  assert_error(matter_cd_verify(longer, len + 1, &signer, 1, NULL), MATTER_ERROR_CD_FORMAT);
-  assert_error(matter_cd_verify(cert, cert_len, &signer, 1, NULL), MATTER_ERROR_CD_FORMAT);
-  assert_error(matter_cd_verify(cms, 0, &signer, 1, NULL), MATTER_ERROR_CD_FORMAT);
-  assert_no_openssl_error();
+  md_test_assert_error(matter_cd_verify(longer, len + 1, &signer, 1, NULL), MATTER_ERROR_CD_FORMAT);
+  md_test_assert_error(matter_cd_verify(cert, cert_len, &signer, 1, NULL), MATTER_ERROR_CD_FORMAT);
+  md_test_assert_error(matter_cd_verify(cms, 0, &signer, 1, NULL), MATTER_ERROR_CD_FORMAT);
+  md_test_assert_no_openssl_error();
 }
 
 /* ---- Against a device and a chain ------------------------------------------- */
@@ -670,30 +653,30 @@ test_check_chain(void)
   /* Without DAC origin: the CD's vendor and products. */
   cd01(&cd);
   chain_of(&chain, 0xFFF1, 0x8000, 0xFFF1, TRUE, 1);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_OK);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_OK);
   chain_of(&chain, 0xFFF1, 0x8000, 0xFFF1, FALSE, 1);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_OK);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_OK);
   chain_of(&chain, 0xFFF1, 0x8001, 0xFFF1, FALSE, 1);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_PRODUCT_ID);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_PRODUCT_ID);
   chain_of(&chain, 0xFFF1, 0x8000, 0xFFF1, TRUE, 1);
   chain.pai.product_id = 0x8001;
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_PRODUCT_ID);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_PRODUCT_ID);
   chain_of(&chain, 0xFFF2, 0x8000, 0xFFF2, TRUE, 1);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_VENDOR_ID);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_VENDOR_ID);
   chain_of(&chain, 0xFFF1, 0x8000, 0xFFF2, TRUE, 1);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_VENDOR_ID);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_VENDOR_ID);
 
   /* With DAC origin 0xFFF1/0x8000 (CD for 0xFFF2): the origin counts. */
   cd02(&cd);
   chain_of(&chain, 0xFFF1, 0x8000, 0xFFF1, TRUE, 1);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_OK);
-  assert_error(matter_cd_check_device(&cd, 0xFFF2, 0x8001), MATTER_OK);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_OK);
+  md_test_assert_error(matter_cd_check_device(&cd, 0xFFF2, 0x8001), MATTER_OK);
   chain_of(&chain, 0xFFF2, 0x8001, 0xFFF2, FALSE, 1);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_DAC_ORIGIN);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_DAC_ORIGIN);
   chain_of(&chain, 0xFFF1, 0x8001, 0xFFF1, FALSE, 1);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_DAC_ORIGIN);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_DAC_ORIGIN);
   chain_of(&chain, 0xFFF1, 0x8000, 0xFFF3, FALSE, 1);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_DAC_ORIGIN);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_DAC_ORIGIN);
 
   /* The authorized PAA list. */
   cd01(&cd);
@@ -701,9 +684,9 @@ test_check_chain(void)
   memset(cd.authorized_paas[0], 7, MATTER_KEY_ID_LEN);
   memset(cd.authorized_paas[1], 1, MATTER_KEY_ID_LEN);
   chain_of(&chain, 0xFFF1, 0x8000, 0xFFF1, TRUE, 1);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_OK);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_OK);
   chain_of(&chain, 0xFFF1, 0x8000, 0xFFF1, TRUE, 2);
-  assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_PAA_NOT_AUTHORIZED);
+  md_test_assert_error(matter_cd_check_chain(&cd, &chain), MATTER_ERROR_CD_PAA_NOT_AUTHORIZED);
 }
 
 int

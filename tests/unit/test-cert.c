@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include <glib.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "matter/cert.h"
 #include "matter/crypto.h"
+#include "md-test-core.h"
+#include "md-test.h"
 
 /* ---- Spec 6.5.15 ----------------------------------------------------- */
 
@@ -106,48 +107,6 @@ static const char noc_key_hex[] =
 
 /* ---- Helpers --------------------------------------------------------- */
 
-/* Decodes @hex (whitespace ignored) into a new buffer. */
-static guint8 *
-unhex(const char *hex, gsize *len)
-{
-  guint8 *out = g_malloc(strlen(hex) / 2 + 1);
-  gsize n = 0;
-
-  for (const char *p = hex; *p != '\0';) {
-    int hi, lo;
-
-    if (g_ascii_isspace(*p)) {
-      p++;
-      continue;
-    }
-    hi = g_ascii_xdigit_value(p[0]);
-    lo = g_ascii_xdigit_value(p[1]);
-    g_assert_true(hi >= 0 && lo >= 0);
-    out[n++] = (guint8) (hi << 4 | lo);
-    p += 2;
-  }
-  *len = n;
-  return out;
-}
-
-static GBytes *
-bytes_hex(const char *hex)
-{
-  gsize len;
-  guint8 *data = unhex(hex, &len);
-
-  return g_bytes_new_take(data, len);
-}
-
-static void
-assert_hex(const guint8 *got, gsize got_len, const char *hex)
-{
-  gsize len;
-  g_autofree guint8 *want = unhex(hex, &len);
-
-  g_assert_cmpmem(got, got_len, want, len);
-}
-
 /* Where @needle first occurs in @hay, or NULL. */
 static const guint8 *
 find_bytes(const void *hay, gsize hay_len, const void *needle, gsize needle_len)
@@ -159,12 +118,6 @@ find_bytes(const void *hay, gsize hay_len, const void *needle, gsize needle_len)
       return h + i;
   }
   return NULL;
-}
-
-static void
-assert_no_openssl_error(void)
-{
-  g_assert_cmpuint(ERR_peek_error(), ==, 0);
 }
 
 /* @hex with the single occurrence of @old replaced by @new. */
@@ -182,7 +135,7 @@ patch(const char *hex, const char *old, const char *new)
 static MatterError
 decode_hex(const char *hex, MatterCert *cert, GBytes **keep)
 {
-  *keep = bytes_hex(hex);
+  *keep = md_test_bytes_hex(hex);
   return matter_cert_decode(g_bytes_get_data(*keep, NULL), g_bytes_get_size(*keep), cert);
 }
 
@@ -191,7 +144,7 @@ static MatterP256Key *
 spec_key(const char *sec1_hex)
 {
   gsize len;
-  g_autofree guint8 *sec1 = unhex(sec1_hex, &len);
+  g_autofree guint8 *sec1 = md_test_unhex(sec1_hex, &len);
   MatterP256Key *key = NULL;
 
   g_assert_cmpuint(len, >, SEC1_SCALAR_OFFSET + MATTER_P256_PRIVATE_KEY_LEN);
@@ -368,8 +321,8 @@ test_spec_conversions(void)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(spec_vectors); i++) {
     const SpecVector *v = &spec_vectors[i];
-    g_autoptr(GBytes) tlv = bytes_hex(v->tlv);
-    g_autoptr(GBytes) der = bytes_hex(v->der);
+    g_autoptr(GBytes) tlv = md_test_bytes_hex(v->tlv);
+    g_autoptr(GBytes) der = md_test_bytes_hex(v->der);
     guint8 out[MATTER_CERT_MAX_DER_LEN], back[MATTER_CERT_MAX_TLV_LEN];
     guint8 der_again[MATTER_CERT_MAX_DER_LEN];
     gsize out_len, back_len, der_again_len;
@@ -380,26 +333,26 @@ test_spec_conversions(void)
     g_assert_cmpint(matter_cert_tlv_to_der(g_bytes_get_data(tlv, NULL), g_bytes_get_size(tlv), out,
                                            sizeof(out), &out_len),
                     ==, MATTER_OK);
-    assert_hex(out, out_len, v->der);
+    md_test_assert_hex(out, out_len, v->der);
     g_assert_cmpint(matter_cert_der_to_tlv(out, out_len, back, sizeof(back), &back_len), ==,
                     MATTER_OK);
-    assert_hex(back, back_len, v->tlv);
+    md_test_assert_hex(back, back_len, v->tlv);
     /* DER -> TLV -> DER */
     g_assert_cmpint(matter_cert_der_to_tlv(g_bytes_get_data(der, NULL), g_bytes_get_size(der), out,
                                            sizeof(out), &out_len),
                     ==, MATTER_OK);
-    assert_hex(out, out_len, v->tlv);
+    md_test_assert_hex(out, out_len, v->tlv);
     g_assert_cmpint(matter_cert_decode(out, out_len, &cert), ==, MATTER_OK);
     g_assert_cmpint(matter_cert_encode_der(&cert, der_again, sizeof(der_again), &der_again_len), ==,
                     MATTER_OK);
-    assert_hex(der_again, der_again_len, v->der);
+    md_test_assert_hex(der_again, der_again_len, v->der);
     /* TLV -> fields -> TLV */
     g_assert_cmpint(matter_cert_decode(g_bytes_get_data(tlv, NULL), g_bytes_get_size(tlv), &cert),
                     ==, MATTER_OK);
     g_assert_cmpint(matter_cert_encode(&cert, out, sizeof(out), &out_len), ==, MATTER_OK);
-    assert_hex(out, out_len, v->tlv);
+    md_test_assert_hex(out, out_len, v->tlv);
   }
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 static void
@@ -416,9 +369,9 @@ test_spec_keys(void)
     g_assert_cmpint(matter_p256_export_public(key, pub), ==, MATTER_OK);
     g_assert_cmpmem(cert.public_key, MATTER_P256_PUBLIC_KEY_LEN, pub, sizeof(pub));
     g_assert_cmpint(matter_cert_key_id(cert.public_key, id), ==, MATTER_OK);
-    assert_hex(id, sizeof(id), v->skid);
-    assert_hex(cert.subject_key_id, MATTER_CERT_KEY_ID_LEN, v->skid);
-    assert_hex(cert.authority_key_id, MATTER_CERT_KEY_ID_LEN, v->akid);
+    md_test_assert_hex(id, sizeof(id), v->skid);
+    md_test_assert_hex(cert.subject_key_id, MATTER_CERT_KEY_ID_LEN, v->skid);
+    md_test_assert_hex(cert.authority_key_id, MATTER_CERT_KEY_ID_LEN, v->akid);
   }
 }
 
@@ -443,7 +396,7 @@ test_spec_signatures(void)
   cert_sign(chain.noc, chain.icac_key);
   g_assert_cmpint(matter_cert_verify(&chain.noc->cert, icac.public_key), ==, MATTER_OK);
   chain_clear(&chain);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 static void
@@ -454,7 +407,7 @@ test_spec_fields(void)
   const MatterCertDnAttr *attr;
 
   g_assert_cmpint(decode_hex(rcac_tlv_hex, &rcac, &k1), ==, MATTER_OK);
-  assert_hex(rcac.serial, rcac.serial_len, "59eaa632947f541c");
+  md_test_assert_hex(rcac.serial, rcac.serial_len, "59eaa632947f541c");
   g_assert_cmpuint(rcac.issuer.count, ==, 1);
   g_assert_cmpint(rcac.issuer.attrs[0].type, ==, MATTER_CERT_DN_RCAC_ID);
   g_assert_cmpuint(rcac.issuer.attrs[0].value, ==, G_GUINT64_CONSTANT(0xCACACACA00000001));
@@ -486,9 +439,9 @@ test_spec_fields(void)
   g_assert_cmpuint(noc.key_purpose_count, ==, 2);
   g_assert_cmpuint(noc.key_purposes[0], ==, MATTER_CERT_KEY_PURPOSE_CLIENT_AUTH);
   g_assert_cmpuint(noc.key_purposes[1], ==, MATTER_CERT_KEY_PURPOSE_SERVER_AUTH);
-  assert_hex(noc.signature, MATTER_P256_SIGNATURE_LEN,
-             "7955c202630b4ba4d5912526322fdf28f89edfe5af9c0e572bd8a14aaabb4d12"
-             "b83ca17c7b05fb164b77d79c529613316bcfd17895e4b2a4f2404b9817327159");
+  md_test_assert_hex(noc.signature, MATTER_P256_SIGNATURE_LEN,
+                     "7955c202630b4ba4d5912526322fdf28f89edfe5af9c0e572bd8a14aaabb4d12"
+                     "b83ca17c7b05fb164b77d79c529613316bcfd17895e4b2a4f2404b9817327159");
   g_assert_cmpint(matter_cert_get_role(&noc), ==, MATTER_CERT_ROLE_NOC);
   g_assert_cmpint(matter_cert_check_role(&noc, MATTER_CERT_ROLE_NOC), ==, MATTER_OK);
   g_assert_cmpint(matter_cert_check_role(&rcac, MATTER_CERT_ROLE_RCAC), ==, MATTER_OK);
@@ -521,7 +474,7 @@ test_chain_spec(void)
                                              SPEC_NOT_AFTER + 1, &info),
                   ==, MATTER_ERROR_CERT_EXPIRED);
   chain_clear(&chain);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* ---- Malformed Matter TLV -------------------------------------------- */
@@ -609,7 +562,7 @@ test_tlv_malformed(void)
 static void
 test_tlv_framing(void)
 {
-  g_autoptr(GBytes) noc = bytes_hex(noc_tlv_hex);
+  g_autoptr(GBytes) noc = md_test_bytes_hex(noc_tlv_hex);
   const guint8 *data = g_bytes_get_data(noc, NULL);
   gsize len = g_bytes_get_size(noc);
   g_autofree guint8 *longer = g_malloc(len + 1);
@@ -648,7 +601,7 @@ test_tlv_framing(void)
   hex = patch(noc_tlv_hex, "2604ef171b27", "2704ef171b2700000000");
   g_assert_cmpint(decode_hex(hex, &cert, &keep), ==, MATTER_OK);
   g_assert_cmpint(matter_cert_encode(&cert, out, sizeof(out), &out_len), ==, MATTER_OK);
-  assert_hex(out, out_len, noc_tlv_hex);
+  md_test_assert_hex(out, out_len, noc_tlv_hex);
   g_assert_cmpint(matter_cert_encode(&cert, out, out_len - 1, &out_len), ==,
                   MATTER_ERROR_BUFFER_TOO_SMALL);
 }
@@ -960,7 +913,7 @@ test_chain_breakages(void)
     g_assert_cmpint(chain_validate(&chain, &info), ==, b->err);
     chain_clear(&chain);
   }
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 static void
@@ -1080,7 +1033,7 @@ test_chain_links(void)
   cert_sign(chain.rcac, chain.rcac_key);
   g_assert_cmpint(chain_validate(&chain, &info), ==, MATTER_OK);
   chain_clear(&chain);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 static void
@@ -1174,7 +1127,7 @@ test_issue_and_times(void)
   for (gsize i = 0; i < G_N_ELEMENTS(time_cases); i++) {
     const TimeCase *t = &time_cases[i];
     gsize len;
-    g_autofree guint8 *before = unhex(t->before_der, &len);
+    g_autofree guint8 *before = md_test_unhex(t->before_der, &len);
     g_autofree guint8 *after = NULL;
     g_autofree guint8 *both = NULL;
     gsize after_len;
@@ -1189,7 +1142,7 @@ test_issue_and_times(void)
     g_assert_cmpint(matter_cert_tlv_to_der(tlv, tlv_len, der, sizeof(der), &der_len), ==,
                     MATTER_OK);
     /* Validity ::= SEQUENCE { notBefore, notAfter } */
-    after = unhex(t->after_der, &after_len);
+    after = md_test_unhex(t->after_der, &after_len);
     both = g_malloc(2 + len + after_len);
     both[0] = 0x30;
     both[1] = (guint8) (len + after_len);
@@ -1240,7 +1193,7 @@ test_issue_and_times(void)
     g_assert_cmpint(matter_cert_encode_tbs(&cert, tbs, sizeof(tbs), &tbs_len), ==,
                     MATTER_ERROR_CERT_EXTENSION);
   }
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* ---- X.509 built by OpenSSL ------------------------------------------ */
@@ -1267,7 +1220,7 @@ static EVP_PKEY *
 evp_key(const char *sec1_hex)
 {
   gsize len;
-  g_autofree guint8 *sec1 = unhex(sec1_hex, &len);
+  g_autofree guint8 *sec1 = md_test_unhex(sec1_hex, &len);
   const unsigned char *p = sec1;
   EVP_PKEY *pkey = d2i_AutoPrivateKey(NULL, &p, (long) len);
 
@@ -1303,7 +1256,7 @@ add_authority_key_id(X509 *x, const X509_NAME *issuer)
   AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
   X509_EXTENSION *ext;
   gsize id_len;
-  g_autofree guint8 *id = unhex(ICAC_SKID, &id_len);
+  g_autofree guint8 *id = md_test_unhex(ICAC_SKID, &id_len);
 
   akid->keyid = ASN1_OCTET_STRING_new();
   g_assert_cmpint(ASN1_OCTET_STRING_set(akid->keyid, id, (int) id_len), ==, 1);
@@ -1333,7 +1286,7 @@ build_x509(const X509Opts *o)
   EVP_PKEY *subject_key = NULL;
   gsize serial_len;
   g_autofree guint8 *serial =
-      unhex(o->serial_hex ? o->serial_hex : "3efcff1702b9a17a", &serial_len);
+      md_test_unhex(o->serial_hex ? o->serial_hex : "3efcff1702b9a17a", &serial_len);
   ASN1_INTEGER *sn;
   const unsigned char *p;
   unsigned char *der = NULL;
@@ -1481,14 +1434,14 @@ test_x509_openssl(void)
     x = build_x509(&c->opts);
     data = g_bytes_get_data(x, &len);
     g_assert_cmpint(matter_cert_der_to_tlv(data, len, tlv, sizeof(tlv), &tlv_len), ==, c->err);
-    assert_no_openssl_error();
+    md_test_assert_no_openssl_error();
   }
 }
 
 static void
 test_x509_malformed(void)
 {
-  g_autoptr(GBytes) noc = bytes_hex(noc_der_hex);
+  g_autoptr(GBytes) noc = md_test_bytes_hex(noc_der_hex);
   gsize len;
   const guint8 *data = g_bytes_get_data(noc, &len);
   g_autofree guint8 *copy = g_memdup2(data, len);
@@ -1510,7 +1463,7 @@ test_x509_malformed(void)
   copy[len - 0x48] = 0x01;
   g_assert_cmpint(matter_cert_der_to_tlv(copy, len, tlv, sizeof(tlv), &tlv_len), ==,
                   MATTER_ERROR_CERT_UNSUPPORTED);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* ---- DN in X.509 ------------------------------------------------------ */
@@ -1555,7 +1508,7 @@ test_dn_der(void)
   dn.attrs[1].value = 0x10000;
   g_assert_cmpint(matter_cert_dn_encode_der(&dn, der, sizeof(der), &der_len), ==,
                   MATTER_ERROR_CERT_DN_ATTRIBUTE);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 int

@@ -23,6 +23,8 @@ test_defaults(void)
   g_assert_false(config.has_discriminator);
   g_assert_cmpuint(config.supported_fabrics, ==, 16);
   g_assert_cmpuint(config.port, ==, 5540);
+  g_assert_false(config.has_passcode);
+  g_assert_cmpuint(config.window_timeout, ==, 900);
 }
 
 static void
@@ -83,6 +85,16 @@ test_bounds(void)
     { "[Network]\nPort=0x\n", FALSE },
     { "[Network]\nPort=99999999999999999999999\n", FALSE },
     { "[Node]\nVendorId=0xG\n", FALSE },
+    { "[Commissioning]\nPasscode=20202021\n", TRUE },
+    { "[Commissioning]\nPasscode=0\n", FALSE },
+    { "[Commissioning]\nPasscode=99999998\n", TRUE },
+    { "[Commissioning]\nPasscode=99999999\n", FALSE },
+    { "[Commissioning]\nPasscode=12345678\n", FALSE },
+    { "[Commissioning]\nPasscode=11111111\n", FALSE },
+    { "[Commissioning]\nWindowTimeout=179\n", FALSE },
+    { "[Commissioning]\nWindowTimeout=180\n", TRUE },
+    { "[Commissioning]\nWindowTimeout=900\n", TRUE },
+    { "[Commissioning]\nWindowTimeout=901\n", FALSE },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

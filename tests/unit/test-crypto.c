@@ -2,60 +2,10 @@
 #include <string.h>
 
 #include <glib.h>
-#include <openssl/err.h>
 
 #include "matter/crypto.h"
-
-/* Decodes @hex (whitespace ignored) into a new buffer. */
-static guint8 *
-unhex(const char *hex, gsize *len)
-{
-  guint8 *out = g_malloc(strlen(hex) / 2 + 1);
-  gsize n = 0;
-
-  for (const char *p = hex; *p != '\0';) {
-    int hi, lo;
-
-    if (g_ascii_isspace(*p)) {
-      p++;
-      continue;
-    }
-    hi = g_ascii_xdigit_value(p[0]);
-    lo = g_ascii_xdigit_value(p[1]);
-    g_assert_true(hi >= 0 && lo >= 0);
-    out[n++] = (guint8) (hi << 4 | lo);
-    p += 2;
-  }
-  *len = n;
-  return out;
-}
-
-/* Decodes @hex into @out, which it must fill exactly. */
-static void
-unhex_into(const char *hex, guint8 *out, gsize size)
-{
-  gsize len;
-  g_autofree guint8 *bytes = unhex(hex, &len);
-
-  g_assert_cmpuint(len, ==, size);
-  memcpy(out, bytes, size);
-}
-
-static void
-assert_hex(const guint8 *got, gsize got_len, const char *hex)
-{
-  gsize len;
-  g_autofree guint8 *want = unhex(hex, &len);
-
-  g_assert_cmpmem(got, got_len, want, len);
-}
-
-/* Failures must not leave reasons on OpenSSL's error queue. */
-static void
-assert_no_openssl_error(void)
-{
-  g_assert_cmpuint(ERR_peek_error(), ==, 0);
-}
+#include "md-test-core.h"
+#include "md-test.h"
 
 static void
 fill_sequence(guint8 *buf, gsize len, guint8 first)
@@ -78,13 +28,14 @@ test_sha256_fips180(void)
   guint8 out[MATTER_SHA256_LEN];
 
   g_assert_cmpint(matter_sha256((const guint8 *) SHA256_ABC, 3, out), ==, MATTER_OK);
-  assert_hex(out, sizeof(out), SHA256_ABC_DIGEST);
+  md_test_assert_hex(out, sizeof(out), SHA256_ABC_DIGEST);
   g_assert_cmpint(matter_sha256((const guint8 *) SHA256_448, 56, out), ==, MATTER_OK);
-  assert_hex(out, sizeof(out), SHA256_448_DIGEST);
+  md_test_assert_hex(out, sizeof(out), SHA256_448_DIGEST);
 
   /* NIST CAVS SHA256ShortMsg.rsp, Len = 0. */
   g_assert_cmpint(matter_sha256(NULL, 0, out), ==, MATTER_OK);
-  assert_hex(out, sizeof(out), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  md_test_assert_hex(out, sizeof(out),
+                     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 
   g_assert_cmpint(matter_sha256(NULL, 1, out), ==, MATTER_ERROR_INVALID_ARGUMENT);
 }
@@ -133,14 +84,14 @@ test_sha256_peek_continue(void)
   /* The 448-bit message starts with "abc": peek at that prefix, then go on. */
   g_assert_cmpint(matter_sha256_update(hash, (const guint8 *) SHA256_448, 3), ==, MATTER_OK);
   g_assert_cmpint(matter_sha256_peek(hash, out), ==, MATTER_OK);
-  assert_hex(out, sizeof(out), SHA256_ABC_DIGEST);
+  md_test_assert_hex(out, sizeof(out), SHA256_ABC_DIGEST);
   /* Peeking twice gives the same digest: the state is untouched. */
   g_assert_cmpint(matter_sha256_peek(hash, out), ==, MATTER_OK);
-  assert_hex(out, sizeof(out), SHA256_ABC_DIGEST);
+  md_test_assert_hex(out, sizeof(out), SHA256_ABC_DIGEST);
 
   g_assert_cmpint(matter_sha256_update(hash, (const guint8 *) SHA256_448 + 3, 53), ==, MATTER_OK);
   g_assert_cmpint(matter_sha256_peek(hash, out), ==, MATTER_OK);
-  assert_hex(out, sizeof(out), SHA256_448_DIGEST);
+  md_test_assert_hex(out, sizeof(out), SHA256_448_DIGEST);
   matter_sha256_free(hash);
 }
 
@@ -152,7 +103,7 @@ check_hmac(const guint8 *key, gsize key_len, const guint8 *data, gsize data_len,
   guint8 out[MATTER_SHA256_LEN];
 
   g_assert_cmpint(matter_hmac_sha256(key, key_len, data, data_len, out), ==, MATTER_OK);
-  assert_hex(out, sizeof(out), mac);
+  md_test_assert_hex(out, sizeof(out), mac);
 }
 
 static void
@@ -230,32 +181,32 @@ test_hkdf_rfc5869(void)
   fill_sequence(salt, 13, 0x00);
   fill_sequence(info, 10, 0xf0);
   g_assert_cmpint(matter_hkdf_sha256(ikm, 22, salt, 13, info, 10, okm, 42), ==, MATTER_OK);
-  assert_hex(okm, 42,
-             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
-             "34007208d5b887185865");
+  md_test_assert_hex(okm, 42,
+                     "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+                     "34007208d5b887185865");
 
   /* RFC 5869, A.2: longer inputs and outputs. */
   fill_sequence(ikm, 80, 0x00);
   fill_sequence(salt, 80, 0x60);
   fill_sequence(info, 80, 0xb0);
   g_assert_cmpint(matter_hkdf_sha256(ikm, 80, salt, 80, info, 80, okm, 82), ==, MATTER_OK);
-  assert_hex(okm, 82,
-             "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
-             "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
-             "cc30c58179ec3e87c14c01d5c1f3434f1d87");
+  md_test_assert_hex(okm, 82,
+                     "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
+                     "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
+                     "cc30c58179ec3e87c14c01d5c1f3434f1d87");
 
   /* RFC 5869, A.3: zero-length salt and info. */
   memset(ikm, 0x0b, 22);
   g_assert_cmpint(matter_hkdf_sha256(ikm, 22, NULL, 0, NULL, 0, okm, 42), ==, MATTER_OK);
-  assert_hex(okm, 42,
-             "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
-             "9d201395faa4b61a96c8");
+  md_test_assert_hex(okm, 42,
+                     "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+                     "9d201395faa4b61a96c8");
   /* An empty but non-NULL salt is the same thing. */
   memset(okm, 0, sizeof(okm));
   g_assert_cmpint(matter_hkdf_sha256(ikm, 22, salt, 0, info, 0, okm, 42), ==, MATTER_OK);
-  assert_hex(okm, 42,
-             "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
-             "9d201395faa4b61a96c8");
+  md_test_assert_hex(okm, 42,
+                     "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+                     "9d201395faa4b61a96c8");
 }
 
 static void
@@ -285,7 +236,7 @@ static void
 check_pbkdf2(const char *password, const char *salt, guint32 iterations, const char *dk)
 {
   gsize len;
-  g_autofree guint8 *want = unhex(dk, &len);
+  g_autofree guint8 *want = md_test_unhex(dk, &len);
   g_autofree guint8 *got = g_malloc(len);
 
   g_assert_cmpint(matter_pbkdf2_sha256((const guint8 *) password, strlen(password),
@@ -411,12 +362,12 @@ test_ccm_vectors(void)
   for (gsize i = 0; i < G_N_ELEMENTS(ccm_vectors); i++) {
     const CcmVector *v = &ccm_vectors[i];
     gsize key_len, nonce_len, aad_len, pt_len, ct_len, tag_len;
-    g_autofree guint8 *key = unhex(v->key, &key_len);
-    g_autofree guint8 *nonce = unhex(v->nonce, &nonce_len);
-    g_autofree guint8 *aad = unhex(v->aad, &aad_len);
-    g_autofree guint8 *pt = unhex(v->pt, &pt_len);
-    g_autofree guint8 *ct = unhex(v->ct, &ct_len);
-    g_autofree guint8 *tag = unhex(v->tag, &tag_len);
+    g_autofree guint8 *key = md_test_unhex(v->key, &key_len);
+    g_autofree guint8 *nonce = md_test_unhex(v->nonce, &nonce_len);
+    g_autofree guint8 *aad = md_test_unhex(v->aad, &aad_len);
+    g_autofree guint8 *pt = md_test_unhex(v->pt, &pt_len);
+    g_autofree guint8 *ct = md_test_unhex(v->ct, &ct_len);
+    g_autofree guint8 *tag = md_test_unhex(v->tag, &tag_len);
 
     g_test_message("%s", v->name);
     g_assert_cmpuint(key_len, ==, MATTER_AES128_KEY_LEN);
@@ -439,8 +390,9 @@ test_ccm_long_aad(void)
   fill_sequence(key, sizeof(key), 0x40);
   fill_sequence(nonce, sizeof(nonce), 0x10);
   fill_sequence(pt, sizeof(pt), 0x20);
-  unhex_into("69915dad1e84c6376a68c2967e4dab615ae0fd1faec44cc484828529463ccf72", ct, sizeof(ct));
-  unhex_into("b4ac6bec93e8598e7f0dadbcea5b", tag, sizeof(tag));
+  md_test_unhex_into("69915dad1e84c6376a68c2967e4dab615ae0fd1faec44cc484828529463ccf72", ct,
+                     sizeof(ct));
+  md_test_unhex_into("b4ac6bec93e8598e7f0dadbcea5b", tag, sizeof(tag));
   check_ccm(key, nonce, sizeof(nonce), aad, aad_len, pt, ct, sizeof(pt), tag, sizeof(tag));
 }
 
@@ -457,8 +409,8 @@ typedef struct {
 static void
 ccm_message_init(CcmMessage *m)
 {
-  unhex_into("5a33980e71e7d67fd6cf171454dc96e5", m->key, sizeof(m->key));
-  unhex_into("33ae68ebb8010c6b3da6b9cb29", m->nonce, sizeof(m->nonce));
+  md_test_unhex_into("5a33980e71e7d67fd6cf171454dc96e5", m->key, sizeof(m->key));
+  md_test_unhex_into("33ae68ebb8010c6b3da6b9cb29", m->nonce, sizeof(m->nonce));
   fill_sequence(m->aad, sizeof(m->aad), 0x80);
   fill_sequence(m->pt, sizeof(m->pt), 0x00);
   g_assert_cmpint(matter_aes_ccm_encrypt(m->key, m->nonce, sizeof(m->nonce), m->aad, sizeof(m->aad),
@@ -500,7 +452,7 @@ test_ccm_tamper(void)
       memset(out, 0xa5, sizeof(out));
       g_assert_cmpint(ccm_open(&m, out), ==, MATTER_ERROR_AUTH_FAILED);
       assert_zero(out, sizeof(out));
-      assert_no_openssl_error();
+      md_test_assert_no_openssl_error();
       fields[f][byte] ^= 0x01;
     }
   }
@@ -611,7 +563,7 @@ test_ccm_arguments(void)
                   MATTER_ERROR_INVALID_ARGUMENT);
   g_assert_cmpint(matter_aes_ccm_decrypt(key, nonce, 13, NULL, 0, big, 16, NULL, 16, big), ==,
                   MATTER_ERROR_INVALID_ARGUMENT);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* AES-CTR */
@@ -631,10 +583,10 @@ test_ctr_sp800_38a(void)
 {
   guint8 key[16], iv[16], pt[64], ct[64], out[64];
 
-  unhex_into(CTR_KEY, key, sizeof(key));
-  unhex_into(CTR_IV, iv, sizeof(iv));
-  unhex_into(CTR_PT, pt, sizeof(pt));
-  unhex_into(CTR_CT, ct, sizeof(ct));
+  md_test_unhex_into(CTR_KEY, key, sizeof(key));
+  md_test_unhex_into(CTR_IV, iv, sizeof(iv));
+  md_test_unhex_into(CTR_PT, pt, sizeof(pt));
+  md_test_unhex_into(CTR_CT, ct, sizeof(ct));
 
   g_assert_cmpint(matter_aes_ctr(key, iv, pt, sizeof(pt), out), ==, MATTER_OK);
   g_assert_cmpmem(out, sizeof(out), ct, sizeof(ct));
@@ -674,7 +626,7 @@ import_public_hex(const char *hex)
   guint8 pub[MATTER_P256_PUBLIC_KEY_LEN];
   MatterP256Key *key = NULL;
 
-  unhex_into(hex, pub, sizeof(pub));
+  md_test_unhex_into(hex, pub, sizeof(pub));
   g_assert_cmpint(matter_p256_import_public(pub, &key), ==, MATTER_OK);
   g_assert_nonnull(key);
   return key;
@@ -686,7 +638,7 @@ import_private_hex(const char *hex)
   guint8 priv[MATTER_P256_PRIVATE_KEY_LEN];
   MatterP256Key *key = NULL;
 
-  unhex_into(hex, priv, sizeof(priv));
+  md_test_unhex_into(hex, priv, sizeof(priv));
   g_assert_cmpint(matter_p256_import_private(priv, &key), ==, MATTER_OK);
   g_assert_nonnull(key);
   return key;
@@ -712,13 +664,13 @@ test_ecdsa_rfc6979(void)
 
   /* The private key x gives the public key U. */
   g_assert_cmpint(matter_p256_export_public(pair, pub), ==, MATTER_OK);
-  assert_hex(pub, sizeof(pub), RFC6979_U);
+  md_test_assert_hex(pub, sizeof(pub), RFC6979_U);
 
   for (gsize i = 0; i < G_N_ELEMENTS(sigs); i++) {
     const guint8 *msg = (const guint8 *) sigs[i].msg;
     gsize len = strlen(sigs[i].msg);
 
-    unhex_into(sigs[i].sig, sig, sizeof(sig));
+    md_test_unhex_into(sigs[i].sig, sig, sizeof(sig));
     g_assert_cmpint(matter_ecdsa_verify(pub_key, msg, len, sig), ==, MATTER_OK);
     g_assert_cmpint(matter_ecdsa_verify(pair, msg, len, sig), ==, MATTER_OK);
     g_assert_cmpint(matter_ecdsa_verify_raw(pub, msg, len, sig), ==, MATTER_OK);
@@ -726,7 +678,7 @@ test_ecdsa_rfc6979(void)
     g_assert_cmpint(matter_ecdsa_verify(pub_key, (const guint8 *) sigs[1 - i].msg,
                                         strlen(sigs[1 - i].msg), sig),
                     ==, MATTER_ERROR_INVALID_SIGNATURE);
-    assert_no_openssl_error();
+    md_test_assert_no_openssl_error();
   }
   matter_p256_free(pub_key);
   matter_p256_free(pair);
@@ -766,10 +718,10 @@ test_ecdsa_round_trip(void)
   g_assert_cmpint(matter_ecdsa_verify(key, msg, sizeof(msg), bad), ==,
                   MATTER_ERROR_INVALID_SIGNATURE);
   memcpy(bad, sig, sizeof(bad));
-  unhex_into(P256_N, bad, 32);
+  md_test_unhex_into(P256_N, bad, 32);
   g_assert_cmpint(matter_ecdsa_verify(key, msg, sizeof(msg), bad), ==,
                   MATTER_ERROR_INVALID_SIGNATURE);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 
   /* A public key verifies but does not sign. */
   g_assert_cmpint(matter_p256_import_public(pub, &pub_key), ==, MATTER_OK);
@@ -825,9 +777,9 @@ test_ecdsa_der(void)
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     gsize want_len;
-    g_autofree guint8 *want = unhex(cases[i].der, &want_len);
+    g_autofree guint8 *want = md_test_unhex(cases[i].der, &want_len);
 
-    unhex_into(cases[i].raw, raw, sizeof(raw));
+    md_test_unhex_into(cases[i].raw, raw, sizeof(raw));
     g_assert_cmpint(matter_ecdsa_raw_to_der(raw, der, sizeof(der), &der_len), ==, MATTER_OK);
     g_assert_cmpmem(der, der_len, want, want_len);
     g_assert_cmpint(matter_ecdsa_der_to_raw(want, want_len, back), ==, MATTER_OK);
@@ -840,8 +792,8 @@ test_ecdsa_der(void)
   /* r = s = 0 encode as one-byte integers. */
   memset(raw, 0, sizeof(raw));
   g_assert_cmpint(matter_ecdsa_raw_to_der(raw, der, sizeof(der), &der_len), ==, MATTER_OK);
-  assert_hex(der, der_len, "3006020100020100");
-  assert_no_openssl_error();
+  md_test_assert_hex(der, der_len, "3006020100020100");
+  md_test_assert_no_openssl_error();
 }
 
 static void
@@ -875,11 +827,11 @@ test_ecdsa_der_malformed(void)
 
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     gsize len;
-    g_autofree guint8 *der = unhex(bad[i], &len);
+    g_autofree guint8 *der = md_test_unhex(bad[i], &len);
 
     g_test_message("malformed DER #%zu", i);
     g_assert_cmpint(matter_ecdsa_der_to_raw(der, len, sig), ==, MATTER_ERROR_INVALID_SIGNATURE);
-    assert_no_openssl_error();
+    md_test_assert_no_openssl_error();
   }
   g_assert_cmpint(matter_ecdsa_der_to_raw(long_der, MATTER_P256_DER_SIGNATURE_MAX + 1, sig), ==,
                   MATTER_ERROR_INVALID_SIGNATURE);
@@ -928,15 +880,15 @@ test_ecdh_rfc5903(void)
   guint8 secret[MATTER_P256_SHARED_SECRET_LEN];
 
   g_assert_cmpint(matter_p256_export_public(initiator, pub_i), ==, MATTER_OK);
-  assert_hex(pub_i, sizeof(pub_i), gi);
+  md_test_assert_hex(pub_i, sizeof(pub_i), gi);
   g_assert_cmpint(matter_p256_export_public(responder, pub_r), ==, MATTER_OK);
-  assert_hex(pub_r, sizeof(pub_r), gr);
+  md_test_assert_hex(pub_r, sizeof(pub_r), gr);
 
   g_assert_cmpint(matter_ecdh(initiator, pub_r, secret), ==, MATTER_OK);
-  assert_hex(secret, sizeof(secret), girx);
+  md_test_assert_hex(secret, sizeof(secret), girx);
   memset(secret, 0, sizeof(secret));
   g_assert_cmpint(matter_ecdh(responder, pub_i, secret), ==, MATTER_OK);
-  assert_hex(secret, sizeof(secret), girx);
+  md_test_assert_hex(secret, sizeof(secret), girx);
 
   matter_p256_free(initiator);
   matter_p256_free(responder);
@@ -966,7 +918,7 @@ test_ecdh_generated(void)
   pub_b[64] ^= 0x01;
   pub_b[0] = 0x02;
   g_assert_cmpint(matter_ecdh(a, pub_b, s1), ==, MATTER_ERROR_INVALID_KEY);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 
   matter_p256_free(a_pub);
   matter_p256_free(a);
@@ -1002,7 +954,7 @@ test_keys_round_trip(void)
   matter_p256_free(again);
   again = import_private_hex(RFC6979_X);
   g_assert_cmpint(matter_p256_export_private(again, priv2), ==, MATTER_OK);
-  assert_hex(priv2, sizeof(priv2), RFC6979_X);
+  md_test_assert_hex(priv2, sizeof(priv2), RFC6979_X);
 
   matter_p256_free(pub_key);
   matter_p256_free(again);
@@ -1020,7 +972,7 @@ check_bad_public(const guint8 pub[MATTER_P256_PUBLIC_KEY_LEN])
   g_assert_cmpint(matter_p256_import_public(pub, &key), ==, MATTER_ERROR_INVALID_KEY);
   g_assert_null(key);
   g_assert_cmpint(matter_ecdsa_verify_raw(pub, NULL, 0, sig), ==, MATTER_ERROR_INVALID_KEY);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 static void
@@ -1030,7 +982,7 @@ test_keys_bad_public(void)
   guint8 pub[MATTER_P256_PUBLIC_KEY_LEN];
   static const guint8 prefixes[] = { 0x00, 0x02, 0x03, 0x05, 0x06, 0x07, 0xff };
 
-  unhex_into(RFC6979_U, good, sizeof(good));
+  md_test_unhex_into(RFC6979_U, good, sizeof(good));
 
   /* Compressed, hybrid and unknown forms: only 0x04 is accepted. */
   for (gsize i = 0; i < G_N_ELEMENTS(prefixes); i++) {
@@ -1055,10 +1007,10 @@ test_keys_bad_public(void)
 
   /* A coordinate equal to the field prime p. */
   memcpy(pub, good, sizeof(pub));
-  unhex_into(P256_P, pub + 1, 32);
+  md_test_unhex_into(P256_P, pub + 1, 32);
   check_bad_public(pub);
   memcpy(pub, good, sizeof(pub));
-  unhex_into(P256_P, pub + 33, 32);
+  md_test_unhex_into(P256_P, pub + 33, 32);
   check_bad_public(pub);
 
   /* The generator itself is fine. */
@@ -1071,10 +1023,10 @@ check_bad_private(const char *hex)
   guint8 priv[MATTER_P256_PRIVATE_KEY_LEN];
   MatterP256Key *key = GINT_TO_POINTER(1); /* must be reset */
 
-  unhex_into(hex, priv, sizeof(priv));
+  md_test_unhex_into(hex, priv, sizeof(priv));
   g_assert_cmpint(matter_p256_import_private(priv, &key), ==, MATTER_ERROR_INVALID_KEY);
   g_assert_null(key);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 static void
@@ -1092,14 +1044,14 @@ test_keys_bad_private(void)
   /* 1 gives G, n - 1 gives -G = (Gx, p - Gy). */
   key = import_private_hex("0000000000000000000000000000000000000000000000000000000000000001");
   g_assert_cmpint(matter_p256_export_public(key, pub), ==, MATTER_OK);
-  assert_hex(pub, sizeof(pub), P256_G);
+  md_test_assert_hex(pub, sizeof(pub), P256_G);
   matter_p256_free(key);
   key = import_private_hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550");
   g_assert_cmpint(matter_p256_export_public(key, pub), ==, MATTER_OK);
-  assert_hex(pub, sizeof(pub),
-             "04"
-             "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
-             "b01cbd1c01e58065711814b583f061e9d431cca994cea1313449bf97c840ae0a");
+  md_test_assert_hex(pub, sizeof(pub),
+                     "04"
+                     "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+                     "b01cbd1c01e58065711814b583f061e9d431cca994cea1313449bf97c840ae0a");
   matter_p256_free(key);
 }
 

@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include <glib.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "matter/attestation.h"
+#include "md-test-core.h"
+#include "md-test.h"
 
 /* Subject O=CSA, an empty extension request; csr [1], CSRNonce [2],
  * vendor_reserved1 [3] "sample_vendor_reserved1", vendor_reserved3 [5]
@@ -40,43 +41,6 @@ static const char spec_dac_key_pem[] =
     "/nAJ7/yuy+rR8sPRJDXewurT2ZKVv87Www==\n"
     "-----END EC PRIVATE KEY-----\n";
 
-/* Decodes @hex, white space ignored. */
-static guint8 *
-unhex(const char *hex, gsize *len)
-{
-  guint8 *out = g_malloc(strlen(hex) / 2 + 1);
-  gsize n = 0;
-
-  for (const char *p = hex; *p != '\0';) {
-    int hi, lo;
-
-    if (g_ascii_isspace(*p)) {
-      p++;
-      continue;
-    }
-    hi = g_ascii_xdigit_value(p[0]);
-    lo = g_ascii_xdigit_value(p[1]);
-    g_assert_true(hi >= 0 && lo >= 0);
-    out[n++] = (guint8) (hi << 4 | lo);
-    p += 2;
-  }
-  *len = n;
-  return out;
-}
-
-#define assert_error(expr, want)                                                               \
-  do {                                                                                         \
-    MatterError err_ = (expr);                                                                 \
-    if (err_ != (want))                                                                        \
-      g_error("%s: got %s, want %s", #expr, matter_error_name(err_), matter_error_name(want)); \
-  } while (0)
-
-static void
-assert_no_openssl_error(void)
-{
-  g_assert_cmpuint(ERR_peek_error(), ==, 0);
-}
-
 /* ---- PKCS #10 --------------------------------------------------------------- */
 
 static void
@@ -89,10 +53,10 @@ test_create_verify(void)
   X509_REQ *req;
   char subject[64];
 
-  assert_error(matter_p256_generate(&key), MATTER_OK);
-  assert_error(matter_p256_export_public(key, pub), MATTER_OK);
-  assert_error(matter_csr_create(key, csr, sizeof(csr), &len), MATTER_OK);
-  assert_error(matter_csr_verify(csr, len, got), MATTER_OK);
+  md_test_assert_error(matter_p256_generate(&key), MATTER_OK);
+  md_test_assert_error(matter_p256_export_public(key, pub), MATTER_OK);
+  md_test_assert_error(matter_csr_create(key, csr, sizeof(csr), &len), MATTER_OK);
+  md_test_assert_error(matter_csr_verify(csr, len, got), MATTER_OK);
   g_assert_cmpmem(got, sizeof(got), pub, sizeof(pub));
 
   /* What OpenSSL makes of it: v1, O=CSA, an empty extension request. */
@@ -107,50 +71,54 @@ test_create_verify(void)
   g_assert_cmpint(X509_REQ_verify(req, X509_REQ_get0_pubkey(req)), ==, 1);
   X509_REQ_free(req);
 
-  assert_error(matter_csr_create(key, csr, 50, &len), MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_csr_create(key, csr, 50, &len), MATTER_ERROR_BUFFER_TOO_SMALL);
   /* Nothing to sign with. */
   {
     MatterP256Key *public_only = NULL;
 
-    assert_error(matter_p256_import_public(pub, &public_only), MATTER_OK);
-    assert_error(matter_csr_create(public_only, csr, sizeof(csr), &len), MATTER_ERROR_INVALID_KEY);
+    md_test_assert_error(matter_p256_import_public(pub, &public_only), MATTER_OK);
+    md_test_assert_error(matter_csr_create(public_only, csr, sizeof(csr), &len),
+                         MATTER_ERROR_INVALID_KEY);
     matter_p256_free(public_only);
   }
   matter_p256_free(key);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 static void
 test_sdk_csr(void)
 {
   gsize len;
-  g_autofree guint8 *nocsr = unhex(sdk_nocsr_hex, &len);
+  g_autofree guint8 *nocsr = md_test_unhex(sdk_nocsr_hex, &len);
   const guint8 *csr = nocsr + SDK_CSR_OFFSET;
   guint8 got[MATTER_P256_PUBLIC_KEY_LEN], tampered[SDK_CSR_LEN];
   gsize pub_len;
-  g_autofree guint8 *pub = unhex(sdk_csr_public_hex, &pub_len);
+  g_autofree guint8 *pub = md_test_unhex(sdk_csr_public_hex, &pub_len);
 
-  assert_error(matter_csr_verify(csr, SDK_CSR_LEN, got), MATTER_OK);
+  md_test_assert_error(matter_csr_verify(csr, SDK_CSR_LEN, got), MATTER_OK);
   g_assert_cmpmem(got, sizeof(got), pub, pub_len);
 
   /* "O=CSA" -> "O=CSB": the self-signature no longer verifies. */
   memcpy(tampered, csr, sizeof(tampered));
   g_assert_cmpmem(tampered + 22, 3, "CSA", 3);
   tampered[24] = 'B';
-  assert_error(matter_csr_verify(tampered, sizeof(tampered), got), MATTER_ERROR_INVALID_SIGNATURE);
+  md_test_assert_error(matter_csr_verify(tampered, sizeof(tampered), got),
+                       MATTER_ERROR_INVALID_SIGNATURE);
   /* A bit of the signature. */
   memcpy(tampered, csr, sizeof(tampered));
   tampered[sizeof(tampered) - 1] ^= 1;
-  assert_error(matter_csr_verify(tampered, sizeof(tampered), NULL), MATTER_ERROR_INVALID_SIGNATURE);
+  md_test_assert_error(matter_csr_verify(tampered, sizeof(tampered), NULL),
+                       MATTER_ERROR_INVALID_SIGNATURE);
   /* A point of the key. */
   memcpy(tampered, csr, sizeof(tampered));
   tampered[60] ^= 1;
-  assert_error(matter_csr_verify(tampered, sizeof(tampered), NULL), MATTER_ERROR_INVALID_KEY);
+  md_test_assert_error(matter_csr_verify(tampered, sizeof(tampered), NULL),
+                       MATTER_ERROR_INVALID_KEY);
   /* Cut short, or with a byte after it. */
-  assert_error(matter_csr_verify(csr, SDK_CSR_LEN - 1, NULL), MATTER_ERROR_CSR_FORMAT);
-  assert_error(matter_csr_verify(nocsr, SDK_CSR_LEN + 4, NULL), MATTER_ERROR_CSR_FORMAT);
-  assert_error(matter_csr_verify(csr, 0, NULL), MATTER_ERROR_CSR_FORMAT);
-  assert_no_openssl_error();
+  md_test_assert_error(matter_csr_verify(csr, SDK_CSR_LEN - 1, NULL), MATTER_ERROR_CSR_FORMAT);
+  md_test_assert_error(matter_csr_verify(nocsr, SDK_CSR_LEN + 4, NULL), MATTER_ERROR_CSR_FORMAT);
+  md_test_assert_error(matter_csr_verify(csr, 0, NULL), MATTER_ERROR_CSR_FORMAT);
+  md_test_assert_no_openssl_error();
 }
 
 /* PEM in; other curves and hashes out. */
@@ -181,15 +149,16 @@ test_openssl_csrs(void)
     g_assert_cmpint(X509_REQ_sign(req, pkey, cases[i].sha384 ? EVP_sha384() : EVP_sha256()), >, 0);
     g_assert_cmpint(PEM_write_bio_X509_REQ(bio, req), ==, 1);
     pem_len = BIO_get_mem_data(bio, &pem);
-    assert_error(matter_csr_verify((const guint8 *) pem, (size_t) pem_len, NULL), cases[i].error);
+    md_test_assert_error(matter_csr_verify((const guint8 *) pem, (size_t) pem_len, NULL),
+                         cases[i].error);
     der_len = i2d_X509_REQ(req, &der);
-    assert_error(matter_csr_verify(der, (size_t) der_len, NULL), cases[i].error);
+    md_test_assert_error(matter_csr_verify(der, (size_t) der_len, NULL), cases[i].error);
     OPENSSL_free(der);
     BIO_free(bio);
     X509_REQ_free(req);
     EVP_PKEY_free(pkey);
   }
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 /* ---- NOCSR elements ------------------------------------------------------------ */
@@ -198,7 +167,7 @@ static void
 test_nocsr_vector(void)
 {
   gsize len;
-  g_autofree guint8 *vector = unhex(sdk_nocsr_hex, &len);
+  g_autofree guint8 *vector = md_test_unhex(sdk_nocsr_hex, &len);
   MatterNocsrElements elements = {
     vector + SDK_CSR_OFFSET,
     SDK_CSR_LEN,
@@ -212,9 +181,10 @@ test_nocsr_vector(void)
   size_t out_len;
 
   g_assert_cmpuint(len, ==, 314);
-  assert_error(matter_nocsr_elements_encode(&elements, out, sizeof(out), &out_len), MATTER_OK);
+  md_test_assert_error(matter_nocsr_elements_encode(&elements, out, sizeof(out), &out_len),
+                       MATTER_OK);
   g_assert_cmpmem(out, out_len, vector, len);
-  assert_error(matter_nocsr_elements_decode(vector, len, &decoded), MATTER_OK);
+  md_test_assert_error(matter_nocsr_elements_decode(vector, len, &decoded), MATTER_OK);
   g_assert_true(decoded.csr == vector + SDK_CSR_OFFSET);
   g_assert_cmpuint(decoded.csr_len, ==, SDK_CSR_LEN);
   g_assert_true(decoded.csr_nonce == vector + SDK_NONCE_OFFSET);
@@ -224,18 +194,18 @@ test_nocsr_vector(void)
   g_assert_cmpmem(decoded.vendor_reserved[2], decoded.vendor_reserved_len[2],
                   "vendor_reserved3_example", 24);
 
-  assert_error(matter_nocsr_elements_encode(&elements, out, 100, &out_len),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_nocsr_elements_encode(&elements, out, 100, &out_len),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
   elements.csr_nonce = NULL;
-  assert_error(matter_nocsr_elements_encode(&elements, out, sizeof(out), &out_len),
-               MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_nocsr_elements_encode(&elements, out, sizeof(out), &out_len),
+                       MATTER_ERROR_INVALID_ARGUMENT);
 }
 
 static void
 test_nocsr_decode_errors(void)
 {
   gsize len;
-  g_autofree guint8 *vector = unhex(sdk_nocsr_hex, &len);
+  g_autofree guint8 *vector = md_test_unhex(sdk_nocsr_hex, &len);
   g_autofree guint8 *buf = g_malloc(len + 8);
   MatterNocsrElements decoded;
 
@@ -243,28 +213,29 @@ test_nocsr_decode_errors(void)
   memcpy(buf, vector, len);
   buf[SDK_NONCE_OFFSET - 1] = 31;
   memmove(buf + SDK_NONCE_OFFSET + 31, buf + SDK_NONCE_OFFSET + 32, len - SDK_NONCE_OFFSET - 32);
-  assert_error(matter_nocsr_elements_decode(buf, len - 1, &decoded),
-               MATTER_ERROR_ATTESTATION_ELEMENTS);
+  md_test_assert_error(matter_nocsr_elements_decode(buf, len - 1, &decoded),
+                       MATTER_ERROR_ATTESTATION_ELEMENTS);
   /* No nonce: the CSR, then the end. */
   memcpy(buf, vector, SDK_NONCE_OFFSET - 3);
   buf[SDK_NONCE_OFFSET - 3] = 0x18;
-  assert_error(matter_nocsr_elements_decode(buf, SDK_NONCE_OFFSET - 2, &decoded),
-               MATTER_ERROR_ATTESTATION_ELEMENTS);
+  md_test_assert_error(matter_nocsr_elements_decode(buf, SDK_NONCE_OFFSET - 2, &decoded),
+                       MATTER_ERROR_ATTESTATION_ELEMENTS);
   /* Nonce before CSR. */
   buf[0] = 0x15;
   memcpy(buf + 1, vector + SDK_NONCE_OFFSET - 3, 35);
   memcpy(buf + 36, vector + 1, SDK_NONCE_OFFSET - 4);
   buf[SDK_NONCE_OFFSET + 32] = 0x18;
-  assert_error(matter_nocsr_elements_decode(buf, SDK_NONCE_OFFSET + 33, &decoded),
-               MATTER_ERROR_ATTESTATION_ELEMENTS);
+  md_test_assert_error(matter_nocsr_elements_decode(buf, SDK_NONCE_OFFSET + 33, &decoded),
+                       MATTER_ERROR_ATTESTATION_ELEMENTS);
   /* An unknown tag (9) is skipped; a fully-qualified one is not allowed. */
   memcpy(buf, vector, len - 1);
   memcpy(buf + len - 1, "\x24\x09\x01\x18", 4);
-  assert_error(matter_nocsr_elements_decode(buf, len + 3, &decoded), MATTER_OK);
+  md_test_assert_error(matter_nocsr_elements_decode(buf, len + 3, &decoded), MATTER_OK);
   memcpy(buf + len - 1, "\xc4\xf1\xff\x3e\x00\x01\x00\x01\x18", 9);
-  assert_error(matter_nocsr_elements_decode(buf, len + 8, &decoded),
-               MATTER_ERROR_ATTESTATION_ELEMENTS);
-  assert_error(matter_nocsr_elements_decode(vector, len - 1, &decoded), MATTER_ERROR_TRUNCATED);
+  md_test_assert_error(matter_nocsr_elements_decode(buf, len + 8, &decoded),
+                       MATTER_ERROR_ATTESTATION_ELEMENTS);
+  md_test_assert_error(matter_nocsr_elements_decode(vector, len - 1, &decoded),
+                       MATTER_ERROR_TRUNCATED);
 }
 
 static void
@@ -280,49 +251,51 @@ test_nocsr_response(void)
   size_t csr_len, len;
   MatterNocsrElements nocsr = { 0 }, decoded;
 
-  assert_error(matter_attestation_key_parse((const guint8 *) spec_dac_key_pem, key_len, &dac),
-               MATTER_OK);
-  assert_error(matter_p256_export_public(dac, dac_pub), MATTER_OK);
-  assert_error(matter_p256_generate(&op), MATTER_OK);
-  assert_error(matter_p256_export_public(op, op_pub), MATTER_OK);
-  assert_error(matter_random(nonce, sizeof(nonce)), MATTER_OK);
-  assert_error(matter_random(challenge, sizeof(challenge)), MATTER_OK);
+  md_test_assert_error(
+      matter_attestation_key_parse((const guint8 *) spec_dac_key_pem, key_len, &dac), MATTER_OK);
+  md_test_assert_error(matter_p256_export_public(dac, dac_pub), MATTER_OK);
+  md_test_assert_error(matter_p256_generate(&op), MATTER_OK);
+  md_test_assert_error(matter_p256_export_public(op, op_pub), MATTER_OK);
+  md_test_assert_error(matter_random(nonce, sizeof(nonce)), MATTER_OK);
+  md_test_assert_error(matter_random(challenge, sizeof(challenge)), MATTER_OK);
 
   /* What a node does for CSRRequest. */
-  assert_error(matter_csr_create(op, csr, sizeof(csr), &csr_len), MATTER_OK);
+  md_test_assert_error(matter_csr_create(op, csr, sizeof(csr), &csr_len), MATTER_OK);
   nocsr.csr = csr;
   nocsr.csr_len = csr_len;
   nocsr.csr_nonce = nonce;
-  assert_error(matter_nocsr_elements_encode(&nocsr, elements, sizeof(elements), &len), MATTER_OK);
-  assert_error(matter_attestation_sign(dac, elements, len, challenge, sig), MATTER_OK);
+  md_test_assert_error(matter_nocsr_elements_encode(&nocsr, elements, sizeof(elements), &len),
+                       MATTER_OK);
+  md_test_assert_error(matter_attestation_sign(dac, elements, len, challenge, sig), MATTER_OK);
 
   /* What a commissioner checks. */
-  assert_error(matter_nocsr_response_verify(dac_pub, elements, len, challenge, sig, nonce, &decoded,
-                                            csr_pub),
-               MATTER_OK);
+  md_test_assert_error(matter_nocsr_response_verify(dac_pub, elements, len, challenge, sig, nonce,
+                                                    &decoded, csr_pub),
+                       MATTER_OK);
   g_assert_cmpmem(csr_pub, sizeof(csr_pub), op_pub, sizeof(op_pub));
   g_assert_cmpmem(decoded.csr, decoded.csr_len, csr, csr_len);
   nonce[3] ^= 1;
-  assert_error(
+  md_test_assert_error(
       matter_nocsr_response_verify(dac_pub, elements, len, challenge, sig, nonce, NULL, NULL),
       MATTER_ERROR_ATTESTATION_NONCE);
   nonce[3] ^= 1;
   challenge[0] ^= 1;
-  assert_error(
+  md_test_assert_error(
       matter_nocsr_response_verify(dac_pub, elements, len, challenge, sig, nonce, NULL, NULL),
       MATTER_ERROR_INVALID_SIGNATURE);
   challenge[0] ^= 1;
   /* The operational key's signature: a CSR tampered before the DAC signed
    * the elements. */
   csr[csr_len - 1] ^= 1;
-  assert_error(matter_nocsr_elements_encode(&nocsr, elements, sizeof(elements), &len), MATTER_OK);
-  assert_error(matter_attestation_sign(dac, elements, len, challenge, sig), MATTER_OK);
-  assert_error(
+  md_test_assert_error(matter_nocsr_elements_encode(&nocsr, elements, sizeof(elements), &len),
+                       MATTER_OK);
+  md_test_assert_error(matter_attestation_sign(dac, elements, len, challenge, sig), MATTER_OK);
+  md_test_assert_error(
       matter_nocsr_response_verify(dac_pub, elements, len, challenge, sig, nonce, NULL, csr_pub),
       MATTER_ERROR_INVALID_SIGNATURE);
   matter_p256_free(dac);
   matter_p256_free(op);
-  assert_no_openssl_error();
+  md_test_assert_no_openssl_error();
 }
 
 int

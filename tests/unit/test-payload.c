@@ -22,9 +22,7 @@
 #include <string.h>
 
 #include "matter/payload.h"
-
-#define assert_error(expr, expected) \
-  g_assert_cmpstr(matter_error_name(expr), ==, matter_error_name(expected))
+#include "md-test-core.h"
 
 static MatterSetupPayload
 payload_new(uint16_t vendor_id, uint16_t product_id, MatterPayloadFlow flow, uint8_t rendezvous,
@@ -89,9 +87,9 @@ raw_qr_ext(unsigned version, unsigned vendor_id, unsigned product_id, unsigned f
   g_assert_cmpuint(extension_len, <=, MATTER_PAYLOAD_EXTENSION_MAX);
   if (extension_len > 0)
     memcpy(packed + MATTER_PAYLOAD_PACKED_LEN, extension, extension_len);
-  assert_error(matter_payload_base38_encode(packed, MATTER_PAYLOAD_PACKED_LEN + extension_len, text,
-                                            sizeof(text)),
-               MATTER_OK);
+  md_test_assert_error(matter_payload_base38_encode(
+                           packed, MATTER_PAYLOAD_PACKED_LEN + extension_len, text, sizeof(text)),
+                       MATTER_OK);
   return g_strconcat("MT:", text, NULL);
 }
 
@@ -125,7 +123,7 @@ with_check(const char *digits)
 {
   char check;
 
-  assert_error(matter_payload_verhoeff_digit(digits, strlen(digits), &check), MATTER_OK);
+  md_test_assert_error(matter_payload_verhoeff_digit(digits, strlen(digits), &check), MATTER_OK);
   return g_strdup_printf("%s%c", digits, check);
 }
 
@@ -150,9 +148,9 @@ test_qr_vectors(void)
 
     payload.product_id = vectors[i].product_id;
     payload.rendezvous = vectors[i].rendezvous;
-    assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_OK);
+    md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_OK);
     g_assert_cmpstr(qr, ==, vectors[i].qr);
-    assert_error(matter_payload_qr_decode(vectors[i].qr, &decoded), MATTER_OK);
+    md_test_assert_error(matter_payload_qr_decode(vectors[i].qr, &decoded), MATTER_OK);
     assert_payload_equal(&decoded, &payload);
   }
 }
@@ -165,9 +163,9 @@ test_qr_sdk_vector(void)
   MatterSetupPayload decoded;
   char qr[MATTER_PAYLOAD_QR_SIZE];
 
-  assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_OK);
   g_assert_cmpstr(qr, ==, "MT:M5L90MP500K64J00000");
-  assert_error(matter_payload_qr_decode(qr, &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_decode(qr, &decoded), MATTER_OK);
   assert_payload_equal(&decoded, &payload);
 }
 
@@ -177,21 +175,21 @@ test_manual_vectors(void)
   MatterSetupPayload payload = payload_default(), decoded, expected;
   char code[MATTER_PAYLOAD_MANUAL_SIZE];
 
-  assert_error(matter_payload_manual_encode(&payload, code), MATTER_OK);
+  md_test_assert_error(matter_payload_manual_encode(&payload, code), MATTER_OK);
   g_assert_cmpstr(code, ==, "34970112332");
 
   expected = payload_new(0, 0, MATTER_PAYLOAD_FLOW_STANDARD, 0, 15, 20202021);
   expected.short_discriminator = true;
-  assert_error(matter_payload_manual_decode("34970112332", &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_manual_decode("34970112332", &decoded), MATTER_OK);
   assert_payload_equal(&decoded, &expected);
   /* As printed on devices. */
-  assert_error(matter_payload_manual_decode("3497-011-2332", &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_manual_decode("3497-011-2332", &decoded), MATTER_OK);
   assert_payload_equal(&decoded, &expected);
-  assert_error(matter_payload_manual_decode(" 3497 011 2332 ", &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_manual_decode(" 3497 011 2332 ", &decoded), MATTER_OK);
   assert_payload_equal(&decoded, &expected);
 
   /* The short discriminator encodes the same way. */
-  assert_error(matter_payload_manual_encode(&expected, code), MATTER_OK);
+  md_test_assert_error(matter_payload_manual_encode(&expected, code), MATTER_OK);
   g_assert_cmpstr(code, ==, "34970112332");
 }
 
@@ -203,15 +201,16 @@ test_manual_long_code(void)
 
   /* A flow other than the standard one needs vendor and product id. */
   payload.flow = MATTER_PAYLOAD_FLOW_CUSTOM;
-  assert_error(matter_payload_manual_encode(&payload, code), MATTER_OK);
+  md_test_assert_error(matter_payload_manual_encode(&payload, code), MATTER_OK);
   g_assert_cmpstr(code, ==, "749701123365521327694");
   payload.flow = MATTER_PAYLOAD_FLOW_USER_INTENT;
-  assert_error(matter_payload_manual_encode(&payload, code), MATTER_OK);
+  md_test_assert_error(matter_payload_manual_encode(&payload, code), MATTER_OK);
   g_assert_cmpstr(code, ==, "749701123365521327694");
 
   expected = payload_new(0xFFF1, 0x8001, MATTER_PAYLOAD_FLOW_CUSTOM, 0, 15, 20202021);
   expected.short_discriminator = true;
-  assert_error(matter_payload_manual_decode("7497-0112-3365-5213-27694", &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_manual_decode("7497-0112-3365-5213-27694", &decoded),
+                       MATTER_OK);
   assert_payload_equal(&decoded, &expected);
 }
 
@@ -234,13 +233,13 @@ test_manual_sdk_vectors(void)
     MatterSetupPayload decoded;
     char encoded[MATTER_PAYLOAD_MANUAL_SIZE];
 
-    assert_error(matter_payload_manual_decode(code, &decoded), MATTER_OK);
+    md_test_assert_error(matter_payload_manual_decode(code, &decoded), MATTER_OK);
     g_assert_cmpuint(decoded.passcode, ==, vectors[i].passcode);
     g_assert_cmpuint(decoded.discriminator, ==, vectors[i].short_discriminator);
     g_assert_true(decoded.short_discriminator);
     g_assert_cmpuint(decoded.vendor_id, ==, vectors[i].vendor_id);
     g_assert_cmpuint(decoded.product_id, ==, vectors[i].product_id);
-    assert_error(matter_payload_manual_encode(&decoded, encoded), MATTER_OK);
+    md_test_assert_error(matter_payload_manual_encode(&decoded, encoded), MATTER_OK);
     g_assert_cmpstr(encoded, ==, code);
   }
   checked = with_check("52927623630456200032");
@@ -260,31 +259,34 @@ test_concatenated(void)
     payloads[i] = payload_new(12, 1, MATTER_PAYLOAD_FLOW_STANDARD,
                               MATTER_PAYLOAD_RENDEZVOUS_SOFT_AP, (uint16_t) (128 + i), 2048 + i);
 
-  assert_error(matter_payload_qr_decode_all(qr, decoded, G_N_ELEMENTS(decoded), &count), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_decode_all(qr, decoded, G_N_ELEMENTS(decoded), &count),
+                       MATTER_OK);
   g_assert_cmpuint(count, ==, 4);
   for (unsigned i = 0; i < 4; i++)
     assert_payload_equal(&decoded[i], &payloads[i]);
-  assert_error(matter_payload_qr_encode_all(payloads, 4, encoded, sizeof(encoded)), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_encode_all(payloads, 4, encoded, sizeof(encoded)),
+                       MATTER_OK);
   g_assert_cmpstr(encoded, ==, qr);
   /* Short of room, the output is left empty rather than cut. */
-  assert_error(matter_payload_qr_encode_all(payloads, 4, encoded, 40),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_payload_qr_encode_all(payloads, 4, encoded, 40),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
   g_assert_cmpstr(encoded, ==, "");
-  assert_error(matter_payload_qr_encode_all(payloads, 4, encoded, strlen(qr)),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_payload_qr_encode_all(payloads, 4, encoded, strlen(qr)),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
   g_assert_cmpstr(encoded, ==, "");
 
   /* Too little room: the count still says how many there are. */
-  assert_error(matter_payload_qr_decode_all(qr, decoded, 2, &count), MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_payload_qr_decode_all(qr, decoded, 2, &count),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
   g_assert_cmpuint(count, ==, 4);
-  assert_error(matter_payload_qr_decode(qr, &one), MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_payload_qr_decode(qr, &one), MATTER_ERROR_BUFFER_TOO_SMALL);
   /* A bad payload anywhere fails the code, whatever the room. */
-  assert_error(matter_payload_qr_decode("MT:M5L90MP500K64J00000*M5L90MP500W-GT68D20", &one),
-               MATTER_ERROR_INVALID_PASSCODE);
-  assert_error(matter_payload_qr_decode("MT:M5L90MP500K64J00000*", &one),
-               MATTER_ERROR_PAYLOAD_FORMAT);
-  assert_error(matter_payload_qr_decode("MT:*M5L90MP500K64J00000", &one),
-               MATTER_ERROR_PAYLOAD_FORMAT);
+  md_test_assert_error(matter_payload_qr_decode("MT:M5L90MP500K64J00000*M5L90MP500W-GT68D20", &one),
+                       MATTER_ERROR_INVALID_PASSCODE);
+  md_test_assert_error(matter_payload_qr_decode("MT:M5L90MP500K64J00000*", &one),
+                       MATTER_ERROR_PAYLOAD_FORMAT);
+  md_test_assert_error(matter_payload_qr_decode("MT:*M5L90MP500K64J00000", &one),
+                       MATTER_ERROR_PAYLOAD_FORMAT);
 
   /* No more than 4296 characters in all: 214 payloads of 19 and their
    * separators make 4282 with the prefix, 215 make 4302. */
@@ -294,13 +296,13 @@ test_concatenated(void)
 
     for (size_t i = 0; i < G_N_ELEMENTS(many); i++)
       many[i] = payloads[0];
-    assert_error(matter_payload_qr_encode_all(many, 214, text, 8192), MATTER_OK);
+    md_test_assert_error(matter_payload_qr_encode_all(many, 214, text, 8192), MATTER_OK);
     g_assert_cmpuint(strlen(text), ==, 4282);
-    assert_error(matter_payload_qr_decode_all(text, NULL, 0, &count),
-                 MATTER_ERROR_BUFFER_TOO_SMALL);
+    md_test_assert_error(matter_payload_qr_decode_all(text, NULL, 0, &count),
+                         MATTER_ERROR_BUFFER_TOO_SMALL);
     g_assert_cmpuint(count, ==, 214);
-    assert_error(matter_payload_qr_encode_all(many, 215, text, 8192),
-                 MATTER_ERROR_INVALID_ARGUMENT);
+    md_test_assert_error(matter_payload_qr_encode_all(many, 215, text, 8192),
+                         MATTER_ERROR_INVALID_ARGUMENT);
     g_assert_cmpstr(text, ==, "");
   }
 }
@@ -310,13 +312,13 @@ test_decode_either(void)
 {
   MatterSetupPayload decoded;
 
-  assert_error(matter_payload_decode("MT:-24J0AFN00KA0648G00", &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_decode("MT:-24J0AFN00KA0648G00", &decoded), MATTER_OK);
   g_assert_false(decoded.short_discriminator);
   g_assert_cmpuint(decoded.discriminator, ==, 3840);
-  assert_error(matter_payload_decode("3497-011-2332", &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_decode("3497-011-2332", &decoded), MATTER_OK);
   g_assert_true(decoded.short_discriminator);
   g_assert_cmpuint(decoded.discriminator, ==, 15);
-  assert_error(matter_payload_decode("", &decoded), MATTER_ERROR_PAYLOAD_FORMAT);
+  md_test_assert_error(matter_payload_decode("", &decoded), MATTER_ERROR_PAYLOAD_FORMAT);
 }
 
 /* ---- Round trips ------------------------------------------------------ */
@@ -337,14 +339,14 @@ test_round_trips(void)
         payload = payload_new((uint16_t) (p * 9001), (uint16_t) (0xFFFF - d), flow,
                               rendezvous[(p + d + flow) % G_N_ELEMENTS(rendezvous)],
                               discriminators[d], passcodes[p]);
-        assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_OK);
+        md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_OK);
         g_assert_cmpuint(strlen(qr), ==, 22);
-        assert_error(matter_payload_qr_decode(qr, &decoded), MATTER_OK);
+        md_test_assert_error(matter_payload_qr_decode(qr, &decoded), MATTER_OK);
         assert_payload_equal(&decoded, &payload);
 
-        assert_error(matter_payload_manual_encode(&payload, code), MATTER_OK);
+        md_test_assert_error(matter_payload_manual_encode(&payload, code), MATTER_OK);
         g_assert_cmpuint(strlen(code), ==, flow == MATTER_PAYLOAD_FLOW_STANDARD ? 11 : 21);
-        assert_error(matter_payload_manual_decode(code, &decoded), MATTER_OK);
+        md_test_assert_error(matter_payload_manual_decode(code, &decoded), MATTER_OK);
         g_assert_cmpuint(decoded.passcode, ==, payload.passcode);
         g_assert_cmpuint(decoded.discriminator, ==, discriminators[d] >> 8);
         g_assert_cmpuint(decoded.discriminator, ==,
@@ -370,22 +372,23 @@ test_extension_data(void)
 
   memcpy(payload.extension, tlv, sizeof(tlv));
   payload.extension_len = sizeof(tlv);
-  assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_OK);
   /* 25 bytes: 8 chunks of 3 and one byte. */
   g_assert_cmpuint(strlen(qr), ==, 3 + 8 * 5 + 2);
-  assert_error(matter_payload_qr_decode(qr, &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_decode(qr, &decoded), MATTER_OK);
   assert_payload_equal(&decoded, &payload);
-  assert_error(matter_payload_qr_encode(&payload, small, sizeof(small)),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_payload_qr_encode(&payload, small, sizeof(small)),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
 
   /* The largest extension fits the longest payload the spec allows. */
   payload.extension_len = largest_extension(payload.extension);
-  assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_OK);
   g_assert_cmpuint(strlen(qr), ==, MATTER_PAYLOAD_QR_MAX_LEN);
-  assert_error(matter_payload_qr_decode(qr, &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_decode(qr, &decoded), MATTER_OK);
   assert_payload_equal(&decoded, &payload);
   payload.extension_len = MATTER_PAYLOAD_EXTENSION_MAX + 1;
-  assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)),
+                       MATTER_ERROR_INVALID_ARGUMENT);
 }
 
 static void
@@ -421,14 +424,15 @@ test_extension_malformed(void)
     g_test_message("extension: %s", cases[i].name);
     memcpy(payload.extension, cases[i].tlv, cases[i].len);
     payload.extension_len = cases[i].len;
-    assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_ERROR_INVALID_ARGUMENT);
-    assert_error(matter_payload_qr_decode(raw, &decoded), MATTER_ERROR_PAYLOAD_FORMAT);
+    md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)),
+                         MATTER_ERROR_INVALID_ARGUMENT);
+    md_test_assert_error(matter_payload_qr_decode(raw, &decoded), MATTER_ERROR_PAYLOAD_FORMAT);
   }
 
   /* An empty structure is well-formed. */
   empty = raw_qr_ext(0, 0xFFF1, 0x8001, 0, 4, 3840, 20202021, 0, empty_structure,
                      sizeof(empty_structure));
-  assert_error(matter_payload_qr_decode(empty, &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_decode(empty, &decoded), MATTER_OK);
   g_assert_cmpmem(decoded.extension, decoded.extension_len, empty_structure,
                   sizeof(empty_structure));
 }
@@ -452,19 +456,22 @@ test_passcode_rules(void)
 
     g_assert_false(matter_payload_passcode_valid(forbidden[i]));
     payload.passcode = forbidden[i];
-    assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_ERROR_INVALID_PASSCODE);
-    assert_error(matter_payload_manual_encode(&payload, code), MATTER_ERROR_INVALID_PASSCODE);
-    assert_error(matter_payload_compute_verifier(forbidden[i], (const uint8_t *) "SPAKE2P Key Salt",
-                                                 16, 1000, w0, L),
-                 MATTER_ERROR_INVALID_PASSCODE);
+    md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)),
+                         MATTER_ERROR_INVALID_PASSCODE);
+    md_test_assert_error(matter_payload_manual_encode(&payload, code),
+                         MATTER_ERROR_INVALID_PASSCODE);
+    md_test_assert_error(matter_payload_compute_verifier(
+                             forbidden[i], (const uint8_t *) "SPAKE2P Key Salt", 16, 1000, w0, L),
+                         MATTER_ERROR_INVALID_PASSCODE);
 
     /* Decoders refuse them too, when the code can carry them at all. */
     if (forbidden[i] < (1u << 27)) {
       raw = raw_qr(0, 0xFFF1, 0x8001, 0, 4, 3840, forbidden[i], 0);
-      assert_error(matter_payload_qr_decode(raw, &decoded), MATTER_ERROR_INVALID_PASSCODE);
+      md_test_assert_error(matter_payload_qr_decode(raw, &decoded), MATTER_ERROR_INVALID_PASSCODE);
       digits = g_strdup_printf("3%05u%04u", 3u << 14 | (forbidden[i] & 0x3FFF), forbidden[i] >> 14);
       manual = with_check(digits);
-      assert_error(matter_payload_manual_decode(manual, &decoded), MATTER_ERROR_INVALID_PASSCODE);
+      md_test_assert_error(matter_payload_manual_decode(manual, &decoded),
+                           MATTER_ERROR_INVALID_PASSCODE);
     }
   }
   for (size_t i = 0; i < G_N_ELEMENTS(allowed); i++)
@@ -478,18 +485,20 @@ test_discriminator_range(void)
   char qr[MATTER_PAYLOAD_QR_SIZE], code[MATTER_PAYLOAD_MANUAL_SIZE];
 
   payload.discriminator = 4096;
-  assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)),
-               MATTER_ERROR_INVALID_DISCRIMINATOR);
-  assert_error(matter_payload_manual_encode(&payload, code), MATTER_ERROR_INVALID_DISCRIMINATOR);
+  md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)),
+                       MATTER_ERROR_INVALID_DISCRIMINATOR);
+  md_test_assert_error(matter_payload_manual_encode(&payload, code),
+                       MATTER_ERROR_INVALID_DISCRIMINATOR);
 
   /* A short discriminator is 4 bits, and a QR code needs the long one. */
   payload.short_discriminator = true;
   payload.discriminator = 16;
-  assert_error(matter_payload_manual_encode(&payload, code), MATTER_ERROR_INVALID_DISCRIMINATOR);
+  md_test_assert_error(matter_payload_manual_encode(&payload, code),
+                       MATTER_ERROR_INVALID_DISCRIMINATOR);
   payload.discriminator = 15;
-  assert_error(matter_payload_manual_encode(&payload, code), MATTER_OK);
-  assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)),
-               MATTER_ERROR_INVALID_DISCRIMINATOR);
+  md_test_assert_error(matter_payload_manual_encode(&payload, code), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)),
+                       MATTER_ERROR_INVALID_DISCRIMINATOR);
 
   g_assert_cmpuint(matter_payload_short_discriminator(3840), ==, 15);
   g_assert_cmpuint(matter_payload_short_discriminator(0x0FF), ==, 0);
@@ -503,24 +512,28 @@ test_encode_refuses(void)
   char qr[MATTER_PAYLOAD_QR_SIZE], code[MATTER_PAYLOAD_MANUAL_SIZE];
 
   payload.version = 1;
-  assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_ERROR_PAYLOAD_VERSION);
-  assert_error(matter_payload_manual_encode(&payload, code), MATTER_ERROR_PAYLOAD_VERSION);
+  md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)),
+                       MATTER_ERROR_PAYLOAD_VERSION);
+  md_test_assert_error(matter_payload_manual_encode(&payload, code), MATTER_ERROR_PAYLOAD_VERSION);
 
   payload = payload_default();
   payload.flow = (MatterPayloadFlow) 3;
-  assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_ERROR_INVALID_ARGUMENT);
-  assert_error(matter_payload_manual_encode(&payload, code), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)),
+                       MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_manual_encode(&payload, code), MATTER_ERROR_INVALID_ARGUMENT);
 
   payload = payload_default();
   payload.rendezvous = 0x40;
-  assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_qr_encode(&payload, qr, sizeof(qr)),
+                       MATTER_ERROR_INVALID_ARGUMENT);
 
   payload = payload_default();
-  assert_error(matter_payload_qr_encode(&payload, qr, 22), MATTER_ERROR_BUFFER_TOO_SMALL);
-  assert_error(matter_payload_qr_encode(&payload, qr, 23), MATTER_OK);
-  assert_error(matter_payload_qr_encode(NULL, qr, sizeof(qr)), MATTER_ERROR_INVALID_ARGUMENT);
-  assert_error(matter_payload_qr_encode_all(&payload, 0, qr, sizeof(qr)),
-               MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_qr_encode(&payload, qr, 22), MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_payload_qr_encode(&payload, qr, 23), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_encode(NULL, qr, sizeof(qr)),
+                       MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_qr_encode_all(&payload, 0, qr, sizeof(qr)),
+                       MATTER_ERROR_INVALID_ARGUMENT);
 }
 
 static void
@@ -536,12 +549,13 @@ test_verhoeff(void)
   char check;
 
   for (size_t i = 0; i < G_N_ELEMENTS(vectors); i++) {
-    assert_error(
+    md_test_assert_error(
         matter_payload_verhoeff_digit(vectors[i].digits, strlen(vectors[i].digits), &check),
         MATTER_OK);
     g_assert_cmpint(check, ==, vectors[i].check);
   }
-  assert_error(matter_payload_verhoeff_digit("12a4", 4, &check), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_verhoeff_digit("12a4", 4, &check),
+                       MATTER_ERROR_INVALID_ARGUMENT);
 
   /* Every single-digit error and every adjacent transposition of the
    * default code is caught. */
@@ -552,7 +566,7 @@ test_verhoeff(void)
       if (code[pos] == c)
         continue;
       code[pos] = c;
-      assert_error(matter_payload_verhoeff_digit(code, 10, &check), MATTER_OK);
+      md_test_assert_error(matter_payload_verhoeff_digit(code, 10, &check), MATTER_OK);
       g_assert_cmpint(check, !=, code[10]);
     }
     if (pos < 10) {
@@ -562,7 +576,7 @@ test_verhoeff(void)
         continue;
       code[pos] = code[pos + 1];
       code[pos + 1] = t;
-      assert_error(matter_payload_verhoeff_digit(code, 10, &check), MATTER_OK);
+      md_test_assert_error(matter_payload_verhoeff_digit(code, 10, &check), MATTER_OK);
       g_assert_cmpint(check, !=, code[10]);
     }
   }
@@ -605,26 +619,29 @@ test_base38(void)
   size_t len;
 
   for (size_t i = 0; i < G_N_ELEMENTS(vectors); i++) {
-    assert_error(matter_payload_base38_encode((const uint8_t *) vectors[i].bytes, vectors[i].len,
-                                              text, sizeof(text)),
-                 MATTER_OK);
+    md_test_assert_error(matter_payload_base38_encode((const uint8_t *) vectors[i].bytes,
+                                                      vectors[i].len, text, sizeof(text)),
+                         MATTER_OK);
     g_assert_cmpstr(text, ==, vectors[i].text);
-    assert_error(matter_payload_base38_decode(vectors[i].text, strlen(vectors[i].text), out,
-                                              sizeof(out), &len),
-                 MATTER_OK);
+    md_test_assert_error(matter_payload_base38_decode(vectors[i].text, strlen(vectors[i].text), out,
+                                                      sizeof(out), &len),
+                         MATTER_OK);
     g_assert_cmpmem(out, len, vectors[i].bytes, vectors[i].len);
   }
   for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
-    assert_error(matter_payload_base38_decode(bad[i], strlen(bad[i]), out, sizeof(out), &len),
-                 MATTER_ERROR_PAYLOAD_FORMAT);
+    md_test_assert_error(
+        matter_payload_base38_decode(bad[i], strlen(bad[i]), out, sizeof(out), &len),
+        MATTER_ERROR_PAYLOAD_FORMAT);
 
   /* Output room, NUL included. */
-  assert_error(matter_payload_base38_encode((const uint8_t *) "\x0a", 1, text, 2),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
-  assert_error(matter_payload_base38_encode((const uint8_t *) "\x0a", 1, text, 3), MATTER_OK);
-  assert_error(matter_payload_base38_encode(NULL, 0, text, 0), MATTER_ERROR_BUFFER_TOO_SMALL);
-  assert_error(matter_payload_base38_decode("-N.B0", 5, out, 2, &len),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_payload_base38_encode((const uint8_t *) "\x0a", 1, text, 2),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_payload_base38_encode((const uint8_t *) "\x0a", 1, text, 3),
+                       MATTER_OK);
+  md_test_assert_error(matter_payload_base38_encode(NULL, 0, text, 0),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_payload_base38_decode("-N.B0", 5, out, 2, &len),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
 }
 
 /* ---- Malformed input, one class at a time ----------------------------- */
@@ -669,27 +686,28 @@ test_qr_malformed(void)
 
   for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_test_message("QR case %zu: \"%s\"", i, cases[i].text);
-    assert_error(matter_payload_qr_decode(cases[i].text, &decoded), cases[i].error);
+    md_test_assert_error(matter_payload_qr_decode(cases[i].text, &decoded), cases[i].error);
   }
 
   /* Rendezvous bits the decoder does not know pass through. */
-  assert_error(matter_payload_qr_decode(reserved_bits, &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_decode(reserved_bits, &decoded), MATTER_OK);
   g_assert_cmpuint(decoded.rendezvous, ==, 0xC4);
 
   /* Lengths: 255 characters in all is the most one payload may have. */
   exactly_max = raw_qr_ext(0, 0xFFF1, 0x8001, 0, 4, 3840, 20202021, 0, extension,
                            largest_extension(extension));
   g_assert_cmpuint(strlen(exactly_max), ==, MATTER_PAYLOAD_QR_MAX_LEN);
-  assert_error(matter_payload_qr_decode(exactly_max, &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_qr_decode(exactly_max, &decoded), MATTER_OK);
   g_assert_cmpuint(decoded.extension_len, ==, MATTER_PAYLOAD_EXTENSION_MAX);
   too_long = g_strconcat(exactly_max, "00000", NULL);
-  assert_error(matter_payload_qr_decode(too_long, &decoded), MATTER_ERROR_PAYLOAD_FORMAT);
+  md_test_assert_error(matter_payload_qr_decode(too_long, &decoded), MATTER_ERROR_PAYLOAD_FORMAT);
   /* And 4296 for the whole code. */
   text = g_string_new("MT:-24J0AFN00KA0648G00");
   while (text->len <= MATTER_PAYLOAD_QR_ALL_MAX_LEN)
     g_string_append(text, "*-24J0AFN00KA0648G00");
   way_too_long = g_string_free(text, FALSE);
-  assert_error(matter_payload_qr_decode(way_too_long, &decoded), MATTER_ERROR_PAYLOAD_FORMAT);
+  md_test_assert_error(matter_payload_qr_decode(way_too_long, &decoded),
+                       MATTER_ERROR_PAYLOAD_FORMAT);
 }
 
 static void
@@ -737,11 +755,11 @@ test_manual_malformed(void)
 
   for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_test_message("manual case %zu: \"%s\"", i, cases[i].text);
-    assert_error(matter_payload_manual_decode(cases[i].text, &decoded), cases[i].error);
+    md_test_assert_error(matter_payload_manual_decode(cases[i].text, &decoded), cases[i].error);
   }
   /* 65535 is the largest second chunk (short discriminator bits 3, passcode
    * low bits all ones). */
-  assert_error(matter_payload_manual_decode(chunk2_max, &decoded), MATTER_OK);
+  md_test_assert_error(matter_payload_manual_decode(chunk2_max, &decoded), MATTER_OK);
   g_assert_cmpuint(decoded.passcode, ==, 16383 + (1000u << 14));
   g_assert_cmpuint(decoded.discriminator, ==, 3 << 2 | 3);
 }
@@ -753,15 +771,15 @@ test_null_arguments(void)
   char code[MATTER_PAYLOAD_MANUAL_SIZE];
   size_t count;
 
-  assert_error(matter_payload_qr_decode(NULL, &payload), MATTER_ERROR_INVALID_ARGUMENT);
-  assert_error(matter_payload_qr_decode("MT:-24J0AFN00KA0648G00", NULL),
-               MATTER_ERROR_INVALID_ARGUMENT);
-  assert_error(matter_payload_qr_decode_all("MT:-24J0AFN00KA0648G00", NULL, 0, &count),
-               MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_payload_qr_decode(NULL, &payload), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_qr_decode("MT:-24J0AFN00KA0648G00", NULL),
+                       MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_qr_decode_all("MT:-24J0AFN00KA0648G00", NULL, 0, &count),
+                       MATTER_ERROR_BUFFER_TOO_SMALL);
   g_assert_cmpuint(count, ==, 1);
-  assert_error(matter_payload_manual_decode(NULL, &payload), MATTER_ERROR_INVALID_ARGUMENT);
-  assert_error(matter_payload_manual_encode(NULL, code), MATTER_ERROR_INVALID_ARGUMENT);
-  assert_error(matter_payload_decode(NULL, &payload), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_manual_decode(NULL, &payload), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_manual_encode(NULL, code), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_decode(NULL, &payload), MATTER_ERROR_INVALID_ARGUMENT);
 }
 
 /* ---- Verifier --------------------------------------------------------- */
@@ -788,7 +806,7 @@ test_verifier(void)
   uint8_t ws[2 * MATTER_SPAKE2P_WS_LEN], long_salt[MATTER_PAYLOAD_SALT_MAX + 1] = { 0 };
   g_autofree char *base64 = NULL;
 
-  assert_error(matter_payload_compute_verifier(20202021, salt, 16, 1000, w0, L), MATTER_OK);
+  md_test_assert_error(matter_payload_compute_verifier(20202021, salt, 16, 1000, w0, L), MATTER_OK);
   g_assert_cmpmem(w0, sizeof(w0), expected_w0, sizeof(expected_w0));
   g_assert_cmpmem(L, sizeof(L), expected_L, sizeof(expected_L));
   /* The form the SDK's tools print: base64 of w0 || L. */
@@ -797,20 +815,21 @@ test_verifier(void)
   base64 = g_base64_encode(both, sizeof(both));
   g_assert_cmpstr(base64, ==, expected_verifier);
 
-  assert_error(matter_payload_compute_ws(20202021, salt, 16, 1000, ws), MATTER_OK);
+  md_test_assert_error(matter_payload_compute_ws(20202021, salt, 16, 1000, ws), MATTER_OK);
 
   /* The bounds PASE sets. */
-  assert_error(matter_payload_compute_verifier(20202021, long_salt, 15, 1000, w0, L),
-               MATTER_ERROR_INVALID_ARGUMENT);
-  assert_error(matter_payload_compute_verifier(20202021, long_salt, 33, 1000, w0, L),
-               MATTER_ERROR_INVALID_ARGUMENT);
-  assert_error(matter_payload_compute_verifier(20202021, salt, 16, 999, w0, L),
-               MATTER_ERROR_INVALID_ARGUMENT);
-  assert_error(matter_payload_compute_verifier(20202021, salt, 16, 100001, w0, L),
-               MATTER_ERROR_INVALID_ARGUMENT);
-  assert_error(matter_payload_compute_verifier(20202021, NULL, 16, 1000, w0, L),
-               MATTER_ERROR_INVALID_ARGUMENT);
-  assert_error(matter_payload_compute_verifier(20202021, long_salt, 32, 1000, w0, L), MATTER_OK);
+  md_test_assert_error(matter_payload_compute_verifier(20202021, long_salt, 15, 1000, w0, L),
+                       MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_compute_verifier(20202021, long_salt, 33, 1000, w0, L),
+                       MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_compute_verifier(20202021, salt, 16, 999, w0, L),
+                       MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_compute_verifier(20202021, salt, 16, 100001, w0, L),
+                       MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_compute_verifier(20202021, NULL, 16, 1000, w0, L),
+                       MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_payload_compute_verifier(20202021, long_salt, 32, 1000, w0, L),
+                       MATTER_OK);
 }
 
 int

@@ -9,35 +9,13 @@
 #include <openssl/rand.h>
 
 #include "matter/spake2p.h"
+#include "md-test-core.h"
+#include "md-test.h"
 
 #define POINT_LEN MATTER_SPAKE2P_POINT_LEN
 #define W_LEN MATTER_SPAKE2P_W_LEN
 #define CONFIRM_LEN MATTER_SPAKE2P_CONFIRM_LEN
 #define KE_LEN MATTER_SPAKE2P_KE_LEN
-
-#define assert_err(expr, want) g_assert_cmpstr(matter_error_name(expr), ==, matter_error_name(want))
-
-static void
-unhex(const char *hex, uint8_t *out, size_t len)
-{
-  g_assert_cmpuint(strlen(hex), ==, 2 * len);
-  for (size_t i = 0; i < len; i++) {
-    int hi = g_ascii_xdigit_value(hex[2 * i]);
-    int lo = g_ascii_xdigit_value(hex[2 * i + 1]);
-
-    g_assert_true(hi >= 0 && lo >= 0);
-    out[i] = (uint8_t) (hi << 4 | lo);
-  }
-}
-
-static void
-assert_bytes(const uint8_t *got, size_t len, const char *want_hex)
-{
-  g_autofree uint8_t *want = g_malloc(len);
-
-  unhex(want_hex, want, len);
-  g_assert_cmpmem(got, len, want, len);
-}
 
 /* RFC 9383, section 4: M and N for P-256, compressed. */
 static const char rfc_M[] = "02886e2f97ace46e55ba9dd7242579f2993b64e16ef3dcab95afd497333d8fa12f";
@@ -279,24 +257,25 @@ pair_new_fixed(Pair *pair, const char *context, const char *id_prover, const cha
 {
   uint8_t w0[W_LEN], w1[W_LEN], L[POINT_LEN], x[W_LEN], y[W_LEN];
 
-  unhex(w0_hex, w0, sizeof(w0));
-  unhex(w1_hex, w1, sizeof(w1));
-  unhex(L_hex, L, sizeof(L));
-  unhex(x_hex, x, sizeof(x));
-  unhex(y_hex, y, sizeof(y));
+  md_test_unhex_into(w0_hex, w0, sizeof(w0));
+  md_test_unhex_into(w1_hex, w1, sizeof(w1));
+  md_test_unhex_into(L_hex, L, sizeof(L));
+  md_test_unhex_into(x_hex, x, sizeof(x));
+  md_test_unhex_into(y_hex, y, sizeof(y));
   pair_new(pair, context, id_prover, id_verifier, w0, w1, L);
-  assert_err(matter_spake2p_set_scalar(pair->prover, x), MATTER_OK);
-  assert_err(matter_spake2p_set_scalar(pair->verifier, y), MATTER_OK);
+  md_test_assert_error(matter_spake2p_set_scalar(pair->prover, x), MATTER_OK);
+  md_test_assert_error(matter_spake2p_set_scalar(pair->verifier, y), MATTER_OK);
 }
 
 /* Pake1, Pake2, Pake3 in memory. */
 static void
 pair_run(Pair *pair)
 {
-  assert_err(matter_spake2p_start(pair->prover, pair->X), MATTER_OK);
-  assert_err(matter_spake2p_respond(pair->verifier, pair->X, pair->Y, pair->cB), MATTER_OK);
-  assert_err(matter_spake2p_finish(pair->prover, pair->Y, pair->cB, pair->cA), MATTER_OK);
-  assert_err(matter_spake2p_confirm(pair->verifier, pair->cA), MATTER_OK);
+  md_test_assert_error(matter_spake2p_start(pair->prover, pair->X), MATTER_OK);
+  md_test_assert_error(matter_spake2p_respond(pair->verifier, pair->X, pair->Y, pair->cB),
+                       MATTER_OK);
+  md_test_assert_error(matter_spake2p_finish(pair->prover, pair->Y, pair->cB, pair->cA), MATTER_OK);
+  md_test_assert_error(matter_spake2p_confirm(pair->verifier, pair->cA), MATTER_OK);
 }
 
 static EC_GROUP *
@@ -316,7 +295,7 @@ decompress(const char *hex, uint8_t out[POINT_LEN])
   EC_POINT *p = EC_POINT_new(group);
   uint8_t in[33];
 
-  unhex(hex, in, sizeof(in));
+  md_test_unhex_into(hex, in, sizeof(in));
   g_assert_cmpint(EC_POINT_oct2point(group, p, in, sizeof(in), NULL), ==, 1);
   g_assert_cmpuint(
       EC_POINT_point2oct(group, p, POINT_CONVERSION_UNCOMPRESSED, out, POINT_LEN, NULL), ==,
@@ -355,27 +334,27 @@ test_rfc9383_vectors(void)
   size_t m_at;
 
   pair_new_fixed(&pair, rfc_context, "client", "server", rfc_w0, rfc_w1, rfc_L, rfc_x, rfc_y);
-  assert_err(matter_spake2p_set_rfc9383_schedule(pair.prover), MATTER_OK);
-  assert_err(matter_spake2p_set_rfc9383_schedule(pair.verifier), MATTER_OK);
+  md_test_assert_error(matter_spake2p_set_rfc9383_schedule(pair.prover), MATTER_OK);
+  md_test_assert_error(matter_spake2p_set_rfc9383_schedule(pair.verifier), MATTER_OK);
   pair_run(&pair);
 
-  assert_bytes(pair.X, POINT_LEN, rfc_X);
-  assert_bytes(pair.Y, POINT_LEN, rfc_Y);
-  assert_bytes(pair.cB, CONFIRM_LEN, rfc_confirmV);
-  assert_bytes(pair.cA, CONFIRM_LEN, rfc_confirmP);
+  md_test_assert_hex(pair.X, POINT_LEN, rfc_X);
+  md_test_assert_hex(pair.Y, POINT_LEN, rfc_Y);
+  md_test_assert_hex(pair.cB, CONFIRM_LEN, rfc_confirmV);
+  md_test_assert_hex(pair.cA, CONFIRM_LEN, rfc_confirmP);
 
-  assert_err(matter_spake2p_get_trace(pair.prover, &trace[0]), MATTER_OK);
-  assert_err(matter_spake2p_get_trace(pair.verifier, &trace[1]), MATTER_OK);
+  md_test_assert_error(matter_spake2p_get_trace(pair.prover, &trace[0]), MATTER_OK);
+  md_test_assert_error(matter_spake2p_get_trace(pair.verifier, &trace[1]), MATTER_OK);
   for (size_t i = 0; i < G_N_ELEMENTS(trace); i++) {
     g_assert_cmpuint(trace[i].tt_len, ==, strlen(rfc_TT) / 2);
-    assert_bytes(trace[i].tt, trace[i].tt_len, rfc_TT);
-    assert_bytes(trace[i].Z, POINT_LEN, rfc_Z);
-    assert_bytes(trace[i].V, POINT_LEN, rfc_V);
-    assert_bytes(trace[i].hash_tt, sizeof(trace[i].hash_tt), rfc_K_main);
+    md_test_assert_hex(trace[i].tt, trace[i].tt_len, rfc_TT);
+    md_test_assert_hex(trace[i].Z, POINT_LEN, rfc_Z);
+    md_test_assert_hex(trace[i].V, POINT_LEN, rfc_V);
+    md_test_assert_hex(trace[i].hash_tt, sizeof(trace[i].hash_tt), rfc_K_main);
     g_assert_cmpuint(trace[i].kc_len, ==, 64);
-    assert_bytes(trace[i].kc, trace[i].kc_len, rfc_K_confirm);
+    md_test_assert_hex(trace[i].kc, trace[i].kc_len, rfc_K_confirm);
     g_assert_cmpuint(trace[i].shared_len, ==, 32);
-    assert_bytes(trace[i].shared, trace[i].shared_len, rfc_K_shared);
+    md_test_assert_hex(trace[i].shared, trace[i].shared_len, rfc_K_shared);
   }
 
   /* The transcript carries M and N uncompressed: they are section 4's points. */
@@ -386,7 +365,7 @@ test_rfc9383_vectors(void)
   g_assert_cmpmem(trace[0].tt + m_at + POINT_LEN + 8, POINT_LEN, N, POINT_LEN);
 
   /* K_shared is not Matter's Ke: it is only read through the trace. */
-  assert_err(matter_spake2p_shared_key(pair.prover, Ke), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_shared_key(pair.prover, Ke), MATTER_ERROR_BAD_STATE);
   pair_clear(&pair);
 }
 
@@ -405,25 +384,25 @@ test_matter_vectors(void)
                    v->y);
     pair_run(&pair);
 
-    assert_bytes(pair.X, POINT_LEN, v->X);
-    assert_bytes(pair.Y, POINT_LEN, v->Y);
-    assert_bytes(pair.cA, CONFIRM_LEN, v->cA);
-    assert_bytes(pair.cB, CONFIRM_LEN, v->cB);
-    assert_err(matter_spake2p_shared_key(pair.prover, Ke[0]), MATTER_OK);
-    assert_err(matter_spake2p_shared_key(pair.verifier, Ke[1]), MATTER_OK);
-    assert_bytes(Ke[0], KE_LEN, v->Ke);
-    assert_bytes(Ke[1], KE_LEN, v->Ke);
+    md_test_assert_hex(pair.X, POINT_LEN, v->X);
+    md_test_assert_hex(pair.Y, POINT_LEN, v->Y);
+    md_test_assert_hex(pair.cA, CONFIRM_LEN, v->cA);
+    md_test_assert_hex(pair.cB, CONFIRM_LEN, v->cB);
+    md_test_assert_error(matter_spake2p_shared_key(pair.prover, Ke[0]), MATTER_OK);
+    md_test_assert_error(matter_spake2p_shared_key(pair.verifier, Ke[1]), MATTER_OK);
+    md_test_assert_hex(Ke[0], KE_LEN, v->Ke);
+    md_test_assert_hex(Ke[1], KE_LEN, v->Ke);
 
-    assert_err(matter_spake2p_get_trace(pair.prover, &trace[0]), MATTER_OK);
-    assert_err(matter_spake2p_get_trace(pair.verifier, &trace[1]), MATTER_OK);
+    md_test_assert_error(matter_spake2p_get_trace(pair.prover, &trace[0]), MATTER_OK);
+    md_test_assert_error(matter_spake2p_get_trace(pair.verifier, &trace[1]), MATTER_OK);
     for (size_t j = 0; j < G_N_ELEMENTS(trace); j++) {
-      assert_bytes(trace[j].Z, POINT_LEN, v->Z);
-      assert_bytes(trace[j].V, POINT_LEN, v->V);
-      assert_bytes(trace[j].hash_tt, 16, v->Ka);
-      assert_bytes(trace[j].hash_tt + 16, 16, v->Ke);
+      md_test_assert_hex(trace[j].Z, POINT_LEN, v->Z);
+      md_test_assert_hex(trace[j].V, POINT_LEN, v->V);
+      md_test_assert_hex(trace[j].hash_tt, 16, v->Ka);
+      md_test_assert_hex(trace[j].hash_tt + 16, 16, v->Ke);
       g_assert_cmpuint(trace[j].kc_len, ==, 32);
-      assert_bytes(trace[j].kc, 16, v->KcA);
-      assert_bytes(trace[j].kc + 16, 16, v->KcB);
+      md_test_assert_hex(trace[j].kc, 16, v->KcA);
+      md_test_assert_hex(trace[j].kc + 16, 16, v->KcB);
       g_assert_cmpuint(trace[j].shared_len, ==, KE_LEN);
     }
     g_assert_cmpmem(trace[0].tt, trace[0].tt_len, trace[1].tt, trace[1].tt_len);
@@ -445,24 +424,24 @@ test_compute_w0w1(void)
                                     (const uint8_t *) pase_salt, strlen(pase_salt), 1000,
                                     EVP_sha256(), sizeof(derived), derived),
                   ==, 1);
-  unhex(pase_ws, ws, sizeof(ws));
+  md_test_unhex_into(pase_ws, ws, sizeof(ws));
   g_assert_cmpmem(derived, sizeof(derived), ws, sizeof(ws));
 
-  assert_err(matter_spake2p_compute_w0w1(ws, w0, w1), MATTER_OK);
-  assert_bytes(w0, W_LEN, pase_w0);
-  assert_err(matter_spake2p_compute_L(w1, L), MATTER_OK);
-  assert_bytes(L, POINT_LEN, pase_L);
+  md_test_assert_error(matter_spake2p_compute_w0w1(ws, w0, w1), MATTER_OK);
+  md_test_assert_hex(w0, W_LEN, pase_w0);
+  md_test_assert_error(matter_spake2p_compute_L(w1, L), MATTER_OK);
+  md_test_assert_hex(L, POINT_LEN, pase_L);
 
   /* 2^320 - 1 reduced mod n (computed independently). */
   memset(ws, 0xff, sizeof(ws));
-  assert_err(matter_spake2p_compute_w0w1(ws, w0, w1), MATTER_OK);
-  assert_bytes(w0, W_LEN, "fffffffe00000001431905529c0166cd22159165b6faae70f756a571fc632550");
+  md_test_assert_error(matter_spake2p_compute_w0w1(ws, w0, w1), MATTER_OK);
+  md_test_assert_hex(w0, W_LEN, "fffffffe00000001431905529c0166cd22159165b6faae70f756a571fc632550");
   g_assert_cmpmem(w0, W_LEN, w1, W_LEN);
 
   /* n itself reduces to zero. */
   memset(ws, 0, sizeof(ws));
-  unhex(p256_n, ws + 8, W_LEN);
-  assert_err(matter_spake2p_compute_w0w1(ws, w0, w1), MATTER_OK);
+  md_test_unhex_into(p256_n, ws + 8, W_LEN);
+  md_test_assert_error(matter_spake2p_compute_w0w1(ws, w0, w1), MATTER_OK);
   for (size_t i = 0; i < W_LEN; i++)
     g_assert_cmpuint(w0[i], ==, 0);
 }
@@ -472,18 +451,18 @@ test_compute_L(void)
 {
   uint8_t w1[W_LEN], L[POINT_LEN];
 
-  unhex(rfc_w1, w1, sizeof(w1));
-  assert_err(matter_spake2p_compute_L(w1, L), MATTER_OK);
-  assert_bytes(L, POINT_LEN, rfc_L);
-  unhex(d01_w1, w1, sizeof(w1));
-  assert_err(matter_spake2p_compute_L(w1, L), MATTER_OK);
-  assert_bytes(L, POINT_LEN, d01_L);
+  md_test_unhex_into(rfc_w1, w1, sizeof(w1));
+  md_test_assert_error(matter_spake2p_compute_L(w1, L), MATTER_OK);
+  md_test_assert_hex(L, POINT_LEN, rfc_L);
+  md_test_unhex_into(d01_w1, w1, sizeof(w1));
+  md_test_assert_error(matter_spake2p_compute_L(w1, L), MATTER_OK);
+  md_test_assert_hex(L, POINT_LEN, d01_L);
 
   /* L would be the identity, or w1 is not reduced. */
   memset(w1, 0, sizeof(w1));
-  assert_err(matter_spake2p_compute_L(w1, L), MATTER_ERROR_INVALID_KEY);
-  unhex(p256_n, w1, sizeof(w1));
-  assert_err(matter_spake2p_compute_L(w1, L), MATTER_ERROR_INVALID_KEY);
+  md_test_assert_error(matter_spake2p_compute_L(w1, L), MATTER_ERROR_INVALID_KEY);
+  md_test_unhex_into(p256_n, w1, sizeof(w1));
+  md_test_assert_error(matter_spake2p_compute_L(w1, L), MATTER_ERROR_INVALID_KEY);
 }
 
 /* A random passcode verifier: w0, w1 and L from random PBKDF2 output. */
@@ -493,8 +472,8 @@ random_verifier(uint8_t w0[W_LEN], uint8_t w1[W_LEN], uint8_t L[POINT_LEN])
   uint8_t ws[2 * MATTER_SPAKE2P_WS_LEN];
 
   g_assert_cmpint(RAND_bytes(ws, sizeof(ws)), ==, 1);
-  assert_err(matter_spake2p_compute_w0w1(ws, w0, w1), MATTER_OK);
-  assert_err(matter_spake2p_compute_L(w1, L), MATTER_OK);
+  md_test_assert_error(matter_spake2p_compute_w0w1(ws, w0, w1), MATTER_OK);
+  md_test_assert_error(matter_spake2p_compute_L(w1, L), MATTER_OK);
 }
 
 static void
@@ -517,13 +496,13 @@ test_agree(void)
     g_assert_nonnull(pair.prover);
     g_assert_nonnull(pair.verifier);
     pair_run(&pair);
-    assert_err(matter_spake2p_shared_key(pair.prover, Ke[0]), MATTER_OK);
-    assert_err(matter_spake2p_shared_key(pair.verifier, Ke[1]), MATTER_OK);
+    md_test_assert_error(matter_spake2p_shared_key(pair.prover, Ke[0]), MATTER_OK);
+    md_test_assert_error(matter_spake2p_shared_key(pair.verifier, Ke[1]), MATTER_OK);
     g_assert_cmpmem(Ke[0], KE_LEN, Ke[1], KE_LEN);
     g_assert_true(memcmp(Ke[0], previous, KE_LEN) != 0);
     memcpy(previous, Ke[0], KE_LEN);
     /* Random runs keep no trace: their secrets are gone already. */
-    assert_err(matter_spake2p_get_trace(pair.verifier, &trace), MATTER_ERROR_BAD_STATE);
+    md_test_assert_error(matter_spake2p_get_trace(pair.verifier, &trace), MATTER_ERROR_BAD_STATE);
     pair_clear(&pair);
   }
 
@@ -533,8 +512,8 @@ test_agree(void)
 
     pair_new(&pair, "context", "commissioner", "node", w0, w1, L);
     pair_run(&pair);
-    assert_err(matter_spake2p_shared_key(pair.prover, Ke[0]), MATTER_OK);
-    assert_err(matter_spake2p_shared_key(pair.verifier, Ke[1]), MATTER_OK);
+    md_test_assert_error(matter_spake2p_shared_key(pair.prover, Ke[0]), MATTER_OK);
+    md_test_assert_error(matter_spake2p_shared_key(pair.verifier, Ke[1]), MATTER_OK);
     g_assert_cmpmem(Ke[0], KE_LEN, Ke[1], KE_LEN);
     pair_clear(&pair);
   }
@@ -552,15 +531,15 @@ check_wrong_passcode(const uint8_t w0[W_LEN], const uint8_t L[POINT_LEN],
   verifier = matter_spake2p_new_verifier(NULL, 0, NULL, 0, NULL, 0, w0, L);
   g_assert_nonnull(prover);
   g_assert_nonnull(verifier);
-  assert_err(matter_spake2p_start(prover, X), MATTER_OK);
-  assert_err(matter_spake2p_respond(verifier, X, Y, cB), MATTER_OK);
-  assert_err(matter_spake2p_finish(prover, Y, cB, cA), MATTER_ERROR_AUTH_FAILED);
-  assert_err(matter_spake2p_shared_key(prover, Ke), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_finish(prover, Y, cB, cA), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_start(prover, X), MATTER_OK);
+  md_test_assert_error(matter_spake2p_respond(verifier, X, Y, cB), MATTER_OK);
+  md_test_assert_error(matter_spake2p_finish(prover, Y, cB, cA), MATTER_ERROR_AUTH_FAILED);
+  md_test_assert_error(matter_spake2p_shared_key(prover, Ke), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_finish(prover, Y, cB, cA), MATTER_ERROR_BAD_STATE);
   /* Nothing the prover could send makes the verifier accept. */
   memset(cA, 0, sizeof(cA));
-  assert_err(matter_spake2p_confirm(verifier, cA), MATTER_ERROR_AUTH_FAILED);
-  assert_err(matter_spake2p_shared_key(verifier, Ke), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_confirm(verifier, cA), MATTER_ERROR_AUTH_FAILED);
+  md_test_assert_error(matter_spake2p_shared_key(verifier, Ke), MATTER_ERROR_BAD_STATE);
   matter_spake2p_free(prover);
   matter_spake2p_free(verifier);
 }
@@ -588,24 +567,24 @@ test_tampered_confirmation(void)
     Pair pair;
 
     pair_new(&pair, "", "", "", w0, w1, L);
-    assert_err(matter_spake2p_start(pair.prover, pair.X), MATTER_OK);
-    assert_err(matter_spake2p_respond(pair.verifier, pair.X, pair.Y, pair.cB), MATTER_OK);
-    assert_err(matter_spake2p_finish(pair.prover, pair.Y, pair.cB, pair.cA), MATTER_OK);
+    md_test_assert_error(matter_spake2p_start(pair.prover, pair.X), MATTER_OK);
+    md_test_assert_error(matter_spake2p_respond(pair.verifier, pair.X, pair.Y, pair.cB), MATTER_OK);
+    md_test_assert_error(matter_spake2p_finish(pair.prover, pair.Y, pair.cB, pair.cA), MATTER_OK);
     pair.cA[bit / 8] ^= (uint8_t) (1u << (bit % 8));
-    assert_err(matter_spake2p_confirm(pair.verifier, pair.cA), MATTER_ERROR_AUTH_FAILED);
-    assert_err(matter_spake2p_shared_key(pair.verifier, Ke), MATTER_ERROR_BAD_STATE);
+    md_test_assert_error(matter_spake2p_confirm(pair.verifier, pair.cA), MATTER_ERROR_AUTH_FAILED);
+    md_test_assert_error(matter_spake2p_shared_key(pair.verifier, Ke), MATTER_ERROR_BAD_STATE);
     /* The right cA comes too late: the run is over. */
     pair.cA[bit / 8] ^= (uint8_t) (1u << (bit % 8));
-    assert_err(matter_spake2p_confirm(pair.verifier, pair.cA), MATTER_ERROR_BAD_STATE);
+    md_test_assert_error(matter_spake2p_confirm(pair.verifier, pair.cA), MATTER_ERROR_BAD_STATE);
     pair_clear(&pair);
 
     pair_new(&pair, "", "", "", w0, w1, L);
-    assert_err(matter_spake2p_start(pair.prover, pair.X), MATTER_OK);
-    assert_err(matter_spake2p_respond(pair.verifier, pair.X, pair.Y, pair.cB), MATTER_OK);
+    md_test_assert_error(matter_spake2p_start(pair.prover, pair.X), MATTER_OK);
+    md_test_assert_error(matter_spake2p_respond(pair.verifier, pair.X, pair.Y, pair.cB), MATTER_OK);
     pair.cB[bit / 8] ^= (uint8_t) (1u << (bit % 8));
-    assert_err(matter_spake2p_finish(pair.prover, pair.Y, pair.cB, pair.cA),
-               MATTER_ERROR_AUTH_FAILED);
-    assert_err(matter_spake2p_shared_key(pair.prover, Ke), MATTER_ERROR_BAD_STATE);
+    md_test_assert_error(matter_spake2p_finish(pair.prover, pair.Y, pair.cB, pair.cA),
+                         MATTER_ERROR_AUTH_FAILED);
+    md_test_assert_error(matter_spake2p_shared_key(pair.prover, Ke), MATTER_ERROR_BAD_STATE);
     pair_clear(&pair);
   }
 }
@@ -629,7 +608,7 @@ bad_points(const uint8_t valid[POINT_LEN], const uint8_t w0[W_LEN], const char *
   memcpy(bad[n], valid, POINT_LEN); /* hybrid form */
   bad[n++][0] = 0x06 | (valid[POINT_LEN - 1] & 1);
   memcpy(bad[n], valid, POINT_LEN); /* x = p, out of the field */
-  unhex(p256_p, bad[n++] + 1, W_LEN);
+  md_test_unhex_into(p256_p, bad[n++] + 1, W_LEN);
   /* w0*M (w0*N): the share minus w0*M is the identity. */
   mul_point(w0, cancel_point, bad[n++]);
   return n;
@@ -645,15 +624,17 @@ test_invalid_points_verifier(void)
 
   random_verifier(w0, w1, L);
   pair_new(&pair, "", "", "", w0, w1, L);
-  assert_err(matter_spake2p_start(pair.prover, pair.X), MATTER_OK);
+  md_test_assert_error(matter_spake2p_start(pair.prover, pair.X), MATTER_OK);
   n = bad_points(pair.X, w0, rfc_M, bad);
   g_assert_cmpuint(n, ==, G_N_ELEMENTS(bad));
   for (size_t i = 0; i < n; i++) {
     MatterSpake2p *verifier = matter_spake2p_new_verifier(NULL, 0, NULL, 0, NULL, 0, w0, L);
 
     g_test_message("bad X %zu", i);
-    assert_err(matter_spake2p_respond(verifier, bad[i], pair.Y, pair.cB), MATTER_ERROR_INVALID_KEY);
-    assert_err(matter_spake2p_respond(verifier, pair.X, pair.Y, pair.cB), MATTER_ERROR_BAD_STATE);
+    md_test_assert_error(matter_spake2p_respond(verifier, bad[i], pair.Y, pair.cB),
+                         MATTER_ERROR_INVALID_KEY);
+    md_test_assert_error(matter_spake2p_respond(verifier, pair.X, pair.Y, pair.cB),
+                         MATTER_ERROR_BAD_STATE);
     matter_spake2p_free(verifier);
   }
   pair_clear(&pair);
@@ -669,17 +650,19 @@ test_invalid_points_prover(void)
 
   random_verifier(w0, w1, L);
   pair_new(&pair, "", "", "", w0, w1, L);
-  assert_err(matter_spake2p_start(pair.prover, pair.X), MATTER_OK);
-  assert_err(matter_spake2p_respond(pair.verifier, pair.X, pair.Y, pair.cB), MATTER_OK);
+  md_test_assert_error(matter_spake2p_start(pair.prover, pair.X), MATTER_OK);
+  md_test_assert_error(matter_spake2p_respond(pair.verifier, pair.X, pair.Y, pair.cB), MATTER_OK);
   n = bad_points(pair.Y, w0, rfc_N, bad);
   for (size_t i = 0; i < n; i++) {
     MatterSpake2p *prover = matter_spake2p_new_prover(NULL, 0, NULL, 0, NULL, 0, w0, w1);
     uint8_t X[POINT_LEN];
 
     g_test_message("bad Y %zu", i);
-    assert_err(matter_spake2p_start(prover, X), MATTER_OK);
-    assert_err(matter_spake2p_finish(prover, bad[i], pair.cB, pair.cA), MATTER_ERROR_INVALID_KEY);
-    assert_err(matter_spake2p_finish(prover, pair.Y, pair.cB, pair.cA), MATTER_ERROR_BAD_STATE);
+    md_test_assert_error(matter_spake2p_start(prover, X), MATTER_OK);
+    md_test_assert_error(matter_spake2p_finish(prover, bad[i], pair.cB, pair.cA),
+                         MATTER_ERROR_INVALID_KEY);
+    md_test_assert_error(matter_spake2p_finish(prover, pair.Y, pair.cB, pair.cA),
+                         MATTER_ERROR_BAD_STATE);
     matter_spake2p_free(prover);
   }
   pair_clear(&pair);
@@ -692,7 +675,7 @@ test_invalid_construction(void)
   MatterSpake2p *ctx;
 
   random_verifier(w0, w1, L);
-  unhex(p256_n, n, sizeof(n));
+  md_test_unhex_into(p256_n, n, sizeof(n));
 
   g_assert_null(matter_spake2p_new_prover(NULL, 0, NULL, 0, NULL, 0, n, w1));
   g_assert_null(matter_spake2p_new_prover(NULL, 0, NULL, 0, NULL, 0, w0, n));
@@ -706,9 +689,9 @@ test_invalid_construction(void)
 
   ctx = matter_spake2p_new_prover(NULL, 0, NULL, 0, NULL, 0, w0, w1);
   g_assert_nonnull(ctx);
-  assert_err(matter_spake2p_set_scalar(ctx, zero), MATTER_ERROR_INVALID_KEY);
-  assert_err(matter_spake2p_set_scalar(ctx, n), MATTER_ERROR_INVALID_KEY);
-  assert_err(matter_spake2p_set_scalar(NULL, w0), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_spake2p_set_scalar(ctx, zero), MATTER_ERROR_INVALID_KEY);
+  md_test_assert_error(matter_spake2p_set_scalar(ctx, n), MATTER_ERROR_INVALID_KEY);
+  md_test_assert_error(matter_spake2p_set_scalar(NULL, w0), MATTER_ERROR_INVALID_ARGUMENT);
   matter_spake2p_free(ctx);
   matter_spake2p_free(NULL);
 }
@@ -725,36 +708,38 @@ test_state_machine(void)
   pair_new(&pair, "", "", "", w0, w1, L);
 
   /* Nothing but start (prover) or respond (verifier) comes first. */
-  assert_err(matter_spake2p_finish(pair.prover, Y, cB, cA), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_confirm(pair.prover, cA), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_respond(pair.prover, X, Y, cB), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_shared_key(pair.prover, Ke), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_start(pair.verifier, X), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_finish(pair.verifier, Y, cB, cA), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_confirm(pair.verifier, cA), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_shared_key(pair.verifier, Ke), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_get_trace(pair.verifier, &trace), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_finish(pair.prover, Y, cB, cA), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_confirm(pair.prover, cA), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_respond(pair.prover, X, Y, cB), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_shared_key(pair.prover, Ke), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_start(pair.verifier, X), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_finish(pair.verifier, Y, cB, cA), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_confirm(pair.verifier, cA), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_shared_key(pair.verifier, Ke), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_get_trace(pair.verifier, &trace), MATTER_ERROR_BAD_STATE);
 
   /* Each step once, in order; refusals leave the run intact. */
-  assert_err(matter_spake2p_start(pair.prover, pair.X), MATTER_OK);
-  assert_err(matter_spake2p_start(pair.prover, X), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_set_scalar(pair.prover, w0), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_set_rfc9383_schedule(pair.prover), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_shared_key(pair.prover, Ke), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_respond(pair.verifier, pair.X, pair.Y, pair.cB), MATTER_OK);
-  assert_err(matter_spake2p_respond(pair.verifier, pair.X, Y, cB), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_set_scalar(pair.verifier, w0), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_shared_key(pair.verifier, Ke), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_confirm(pair.prover, cA), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_finish(pair.prover, pair.Y, pair.cB, pair.cA), MATTER_OK);
-  assert_err(matter_spake2p_finish(pair.prover, pair.Y, pair.cB, cA), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_confirm(pair.verifier, pair.cA), MATTER_OK);
-  assert_err(matter_spake2p_confirm(pair.verifier, pair.cA), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_spake2p_shared_key(pair.prover, Ke), MATTER_OK);
-  assert_err(matter_spake2p_shared_key(pair.verifier, Ke), MATTER_OK);
+  md_test_assert_error(matter_spake2p_start(pair.prover, pair.X), MATTER_OK);
+  md_test_assert_error(matter_spake2p_start(pair.prover, X), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_set_scalar(pair.prover, w0), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_set_rfc9383_schedule(pair.prover), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_shared_key(pair.prover, Ke), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_respond(pair.verifier, pair.X, pair.Y, pair.cB), MATTER_OK);
+  md_test_assert_error(matter_spake2p_respond(pair.verifier, pair.X, Y, cB),
+                       MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_set_scalar(pair.verifier, w0), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_shared_key(pair.verifier, Ke), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_confirm(pair.prover, cA), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_finish(pair.prover, pair.Y, pair.cB, pair.cA), MATTER_OK);
+  md_test_assert_error(matter_spake2p_finish(pair.prover, pair.Y, pair.cB, cA),
+                       MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_confirm(pair.verifier, pair.cA), MATTER_OK);
+  md_test_assert_error(matter_spake2p_confirm(pair.verifier, pair.cA), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_spake2p_shared_key(pair.prover, Ke), MATTER_OK);
+  md_test_assert_error(matter_spake2p_shared_key(pair.verifier, Ke), MATTER_OK);
 
-  assert_err(matter_spake2p_start(NULL, X), MATTER_ERROR_INVALID_ARGUMENT);
-  assert_err(matter_spake2p_shared_key(pair.prover, NULL), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_spake2p_start(NULL, X), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_spake2p_shared_key(pair.prover, NULL), MATTER_ERROR_INVALID_ARGUMENT);
   pair_clear(&pair);
 }
 

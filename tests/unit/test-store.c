@@ -69,18 +69,6 @@ write_file(const char *path, GBytes *contents)
 }
 
 static GBytes *
-read_file(const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-  gsize size = 0;
-
-  g_file_get_contents(path, &contents, &size, &error);
-  g_assert_no_error(error);
-  return g_bytes_new_take(contents, size);
-}
-
-static GBytes *
 random_bytes(gsize size)
 {
   guint8 *data = g_malloc(size);
@@ -95,12 +83,9 @@ random_bytes(gsize size)
 static void
 assert_file_is(const char *path, GBytes *expected)
 {
-  g_autoptr(GBytes) actual = read_file(path);
-  gsize expected_size, actual_size;
-  const void *expected_data = g_bytes_get_data(expected, &expected_size);
-  const void *actual_data = g_bytes_get_data(actual, &actual_size);
+  g_autoptr(GBytes) actual = md_test_read_file(path);
 
-  g_assert_cmpmem(actual_data, actual_size, expected_data, expected_size);
+  md_test_assert_bytes_equal(actual, expected);
 }
 
 static void
@@ -593,7 +578,7 @@ test_version_too_new(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   raw_exec(db, sql);
   sqlite3_close(db);
   g_assert_cmpint(g_chmod(f->db_path, 0600), ==, 0);
-  before = read_file(f->db_path);
+  before = md_test_read_file(f->db_path);
 
   store = md_store_open(f->state_dir, MD_STORE_OPEN_RESET_CORRUPT, &error);
   g_assert_error(error, MD_ERROR, MD_ERROR_STORE_VERSION);
@@ -644,7 +629,7 @@ make_page_corrupt_db(Fixture *f)
   }
   g_clear_pointer(&store, md_store_close);
 
-  original = read_file(f->db_path);
+  original = md_test_read_file(f->db_path);
   contents = g_bytes_unref_to_data(g_steal_pointer(&original), &size);
   page_size = (gsize) contents[16] << 8 | contents[17];
   g_assert_cmpuint(page_size, >=, 512);

@@ -4,9 +4,7 @@
 #include <string.h>
 
 #include "matter/tlv.h"
-
-#define assert_ok(expr) g_assert_cmpstr(matter_error_name(expr), ==, "MATTER_OK")
-#define assert_err(expr, err) g_assert_cmpstr(matter_error_name(expr), ==, #err)
+#include "md-test-core.h"
 
 /* ---- A tiny script of writer calls, so vectors can be tables ---------- */
 
@@ -148,8 +146,8 @@ write_ops(const Op *ops, uint8_t *buf, size_t size)
 
   matter_tlv_writer_init(&w, buf, size);
   for (; ops->kind != OP_NONE; ops++)
-    assert_ok(write_op(&w, ops));
-  assert_ok(matter_tlv_writer_finish(&w, &len));
+    md_test_assert_error(write_op(&w, ops), MATTER_OK);
+  md_test_assert_error(matter_tlv_writer_finish(&w, &len), MATTER_OK);
   return len;
 }
 
@@ -166,53 +164,53 @@ read_op(MatterTlvReader *r, const Op *op)
   size_t len;
 
   if (op->kind == OP_END) {
-    assert_err(matter_tlv_next(r), MATTER_ERROR_TLV_END);
-    assert_ok(matter_tlv_exit(r));
+    md_test_assert_error(matter_tlv_next(r), MATTER_ERROR_TLV_END);
+    md_test_assert_error(matter_tlv_exit(r), MATTER_OK);
     return;
   }
-  assert_ok(matter_tlv_next(r));
+  md_test_assert_error(matter_tlv_next(r), MATTER_OK);
   g_assert_true(matter_tlv_tag_equal(matter_tlv_get_tag(r), op->tag));
   switch (op->kind) {
   case OP_INT:
     g_assert_cmpint(matter_tlv_get_type(r), ==, MATTER_TLV_TYPE_SIGNED);
-    assert_ok(matter_tlv_get_i64(r, &i));
+    md_test_assert_error(matter_tlv_get_i64(r, &i), MATTER_OK);
     g_assert_cmpint(i, ==, op->i);
     break;
   case OP_UINT:
     g_assert_cmpint(matter_tlv_get_type(r), ==, MATTER_TLV_TYPE_UNSIGNED);
-    assert_ok(matter_tlv_get_u64(r, &u));
+    md_test_assert_error(matter_tlv_get_u64(r, &u), MATTER_OK);
     g_assert_cmpuint(u, ==, op->u);
     break;
   case OP_BOOL:
     g_assert_cmpint(matter_tlv_get_type(r), ==, MATTER_TLV_TYPE_BOOL);
-    assert_ok(matter_tlv_get_bool(r, &b));
+    md_test_assert_error(matter_tlv_get_bool(r, &b), MATTER_OK);
     g_assert_cmpint(b, ==, op->u != 0);
     break;
   case OP_FLOAT:
     g_assert_cmpint(matter_tlv_get_type(r), ==, MATTER_TLV_TYPE_FLOAT);
-    assert_ok(matter_tlv_get_float(r, &f));
+    md_test_assert_error(matter_tlv_get_float(r, &f), MATTER_OK);
     g_assert_true(f == (float) op->d);
     break;
   case OP_DOUBLE:
     g_assert_cmpint(matter_tlv_get_type(r), ==, MATTER_TLV_TYPE_DOUBLE);
-    assert_ok(matter_tlv_get_double(r, &d));
+    md_test_assert_error(matter_tlv_get_double(r, &d), MATTER_OK);
     g_assert_true(d == op->d);
     break;
   case OP_UTF8:
     g_assert_cmpint(matter_tlv_get_type(r), ==, MATTER_TLV_TYPE_UTF8);
-    assert_ok(matter_tlv_get_utf8(r, &str, &len));
+    md_test_assert_error(matter_tlv_get_utf8(r, &str, &len), MATTER_OK);
     g_assert_cmpmem(str, len, op->s, op->len);
     g_assert_cmpuint(matter_tlv_get_length(r), ==, op->len);
     break;
   case OP_BYTES:
     g_assert_cmpint(matter_tlv_get_type(r), ==, MATTER_TLV_TYPE_BYTES);
-    assert_ok(matter_tlv_get_bytes(r, &data, &len));
+    md_test_assert_error(matter_tlv_get_bytes(r, &data, &len), MATTER_OK);
     g_assert_cmpmem(data, len, op->s, op->len);
     g_assert_cmpuint(matter_tlv_get_length(r), ==, op->len);
     break;
   case OP_NULL:
     g_assert_cmpint(matter_tlv_get_type(r), ==, MATTER_TLV_TYPE_NULL);
-    assert_ok(matter_tlv_get_null(r));
+    md_test_assert_error(matter_tlv_get_null(r), MATTER_OK);
     break;
   case OP_STRUCT:
   case OP_ARRAY:
@@ -221,7 +219,7 @@ read_op(MatterTlvReader *r, const Op *op)
                     op->kind == OP_STRUCT  ? MATTER_TLV_TYPE_STRUCTURE
                     : op->kind == OP_ARRAY ? MATTER_TLV_TYPE_ARRAY
                                            : MATTER_TLV_TYPE_LIST);
-    assert_ok(matter_tlv_enter(r));
+    md_test_assert_error(matter_tlv_enter(r), MATTER_OK);
     break;
   case OP_END:
   case OP_NONE:
@@ -238,7 +236,7 @@ read_ops(const uint8_t *bytes, size_t len, const Op *ops)
   matter_tlv_reader_init(&r, bytes, len);
   for (; ops->kind != OP_NONE; ops++)
     read_op(&r, ops);
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
   g_assert_cmpuint(matter_tlv_get_depth(&r), ==, 0);
 }
 
@@ -357,7 +355,7 @@ test_spec_vectors(void)
     size_t len;
 
     g_test_message("%s", v->name);
-    assert_ok(matter_tlv_check((const uint8_t *) v->bytes, v->len));
+    md_test_assert_error(matter_tlv_check((const uint8_t *) v->bytes, v->len), MATTER_OK);
     read_ops((const uint8_t *) v->bytes, v->len, v->ops);
     len = write_ops(v->ops, buf, sizeof buf);
     if (v->non_minimal)
@@ -518,7 +516,7 @@ test_wide_tag_read(void)
   MatterTlvReader r;
 
   matter_tlv_reader_init(&r, wide, sizeof wide);
-  assert_ok(matter_tlv_next(&r));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
   g_assert_true(matter_tlv_tag_equal(matter_tlv_get_tag(&r), matter_tlv_tag_common(1)));
 }
 
@@ -539,24 +537,24 @@ test_float_bits(void)
   g_assert_cmpmem(buf, len, "\x0a\x00\x00\x00\x80\x0b\x00\x00\x00\x00\x00\x00\x00\x80", 14);
 
   matter_tlv_reader_init(&r, nan32, sizeof nan32);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_get_float(&r, &f));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_float(&r, &f), MATTER_OK);
   g_assert_true(isnan(f));
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_ok(matter_tlv_put_float(&w, matter_tlv_tag_anonymous(), f));
-  assert_ok(matter_tlv_writer_finish(&w, &len));
+  md_test_assert_error(matter_tlv_put_float(&w, matter_tlv_tag_anonymous(), f), MATTER_OK);
+  md_test_assert_error(matter_tlv_writer_finish(&w, &len), MATTER_OK);
   g_assert_cmpmem(buf, len, nan32, sizeof nan32);
   /* A float widens to a double exactly; a double never narrows. */
-  assert_ok(matter_tlv_get_double(&r, &d));
+  md_test_assert_error(matter_tlv_get_double(&r, &d), MATTER_OK);
   g_assert_true(isnan(d));
 
   matter_tlv_reader_init(&r, nan64, sizeof nan64);
-  assert_ok(matter_tlv_next(&r));
-  assert_err(matter_tlv_get_float(&r, &f), MATTER_ERROR_TLV_WRONG_TYPE);
-  assert_ok(matter_tlv_get_double(&r, &d));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_float(&r, &f), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_double(&r, &d), MATTER_OK);
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_ok(matter_tlv_put_double(&w, matter_tlv_tag_anonymous(), d));
-  assert_ok(matter_tlv_writer_finish(&w, &len));
+  md_test_assert_error(matter_tlv_put_double(&w, matter_tlv_tag_anonymous(), d), MATTER_OK);
+  md_test_assert_error(matter_tlv_writer_finish(&w, &len), MATTER_OK);
   g_assert_cmpmem(buf, len, nan64, sizeof nan64);
 }
 
@@ -594,7 +592,7 @@ test_everything(void)
   uint8_t buf[256];
   size_t len = write_ops(everything, buf, sizeof buf);
 
-  assert_ok(matter_tlv_check(buf, len));
+  md_test_assert_error(matter_tlv_check(buf, len), MATTER_OK);
   read_ops(buf, len, everything);
 }
 
@@ -604,7 +602,7 @@ static void
 load(MatterTlvReader *r, const uint8_t *bytes, size_t len)
 {
   matter_tlv_reader_init(r, bytes, len);
-  assert_ok(matter_tlv_next(r));
+  md_test_assert_error(matter_tlv_next(r), MATTER_OK);
 }
 
 static void
@@ -630,50 +628,50 @@ test_integer_conversions(void)
 
   /* Unsigned elements read as signed when they fit, and back. */
   load(&r, u_small, sizeof u_small);
-  assert_ok(matter_tlv_get_i8(&r, &i8));
+  md_test_assert_error(matter_tlv_get_i8(&r, &i8), MATTER_OK);
   g_assert_cmpint(i8, ==, 127);
-  assert_ok(matter_tlv_get_u8(&r, &u8));
+  md_test_assert_error(matter_tlv_get_u8(&r, &u8), MATTER_OK);
   g_assert_cmpuint(u8, ==, 127);
 
   load(&r, u_300, sizeof u_300);
-  assert_err(matter_tlv_get_u8(&r, &u8), MATTER_ERROR_TLV_OUT_OF_RANGE);
-  assert_err(matter_tlv_get_i8(&r, &i8), MATTER_ERROR_TLV_OUT_OF_RANGE);
-  assert_ok(matter_tlv_get_u16(&r, &u16));
+  md_test_assert_error(matter_tlv_get_u8(&r, &u8), MATTER_ERROR_TLV_OUT_OF_RANGE);
+  md_test_assert_error(matter_tlv_get_i8(&r, &i8), MATTER_ERROR_TLV_OUT_OF_RANGE);
+  md_test_assert_error(matter_tlv_get_u16(&r, &u16), MATTER_OK);
   g_assert_cmpuint(u16, ==, 300);
-  assert_ok(matter_tlv_get_i16(&r, &i16));
+  md_test_assert_error(matter_tlv_get_i16(&r, &i16), MATTER_OK);
   g_assert_cmpint(i16, ==, 300);
 
   load(&r, u_max, sizeof u_max);
-  assert_err(matter_tlv_get_i64(&r, &i64), MATTER_ERROR_TLV_OUT_OF_RANGE);
-  assert_err(matter_tlv_get_u32(&r, &u32), MATTER_ERROR_TLV_OUT_OF_RANGE);
-  assert_ok(matter_tlv_get_u64(&r, &u64));
+  md_test_assert_error(matter_tlv_get_i64(&r, &i64), MATTER_ERROR_TLV_OUT_OF_RANGE);
+  md_test_assert_error(matter_tlv_get_u32(&r, &u32), MATTER_ERROR_TLV_OUT_OF_RANGE);
+  md_test_assert_error(matter_tlv_get_u64(&r, &u64), MATTER_OK);
   g_assert_cmpuint(u64, ==, UINT64_MAX);
 
   load(&r, u_i64max, sizeof u_i64max);
-  assert_ok(matter_tlv_get_i64(&r, &i64));
+  md_test_assert_error(matter_tlv_get_i64(&r, &i64), MATTER_OK);
   g_assert_cmpint(i64, ==, INT64_MAX);
 
   load(&r, s_minus1, sizeof s_minus1);
-  assert_err(matter_tlv_get_u8(&r, &u8), MATTER_ERROR_TLV_OUT_OF_RANGE);
-  assert_err(matter_tlv_get_u64(&r, &u64), MATTER_ERROR_TLV_OUT_OF_RANGE);
-  assert_ok(matter_tlv_get_i8(&r, &i8));
+  md_test_assert_error(matter_tlv_get_u8(&r, &u8), MATTER_ERROR_TLV_OUT_OF_RANGE);
+  md_test_assert_error(matter_tlv_get_u64(&r, &u64), MATTER_ERROR_TLV_OUT_OF_RANGE);
+  md_test_assert_error(matter_tlv_get_i8(&r, &i8), MATTER_OK);
   g_assert_cmpint(i8, ==, -1);
-  assert_ok(matter_tlv_get_i32(&r, &i32));
+  md_test_assert_error(matter_tlv_get_i32(&r, &i32), MATTER_OK);
   g_assert_cmpint(i32, ==, -1);
 
   load(&r, s_min, sizeof s_min);
-  assert_ok(matter_tlv_get_i64(&r, &i64));
+  md_test_assert_error(matter_tlv_get_i64(&r, &i64), MATTER_OK);
   g_assert_cmpint(i64, ==, INT64_MIN);
-  assert_err(matter_tlv_get_i32(&r, &i32), MATTER_ERROR_TLV_OUT_OF_RANGE);
+  md_test_assert_error(matter_tlv_get_i32(&r, &i32), MATTER_ERROR_TLV_OUT_OF_RANGE);
 
   load(&r, s_200, sizeof s_200);
-  assert_err(matter_tlv_get_i8(&r, &i8), MATTER_ERROR_TLV_OUT_OF_RANGE);
-  assert_ok(matter_tlv_get_u8(&r, &u8));
+  md_test_assert_error(matter_tlv_get_i8(&r, &i8), MATTER_ERROR_TLV_OUT_OF_RANGE);
+  md_test_assert_error(matter_tlv_get_u8(&r, &u8), MATTER_OK);
   g_assert_cmpuint(u8, ==, 200);
 
   /* A value in a wider encoding than needed is still in range. */
   load(&r, s_wide_small, sizeof s_wide_small);
-  assert_ok(matter_tlv_get_u8(&r, &u8));
+  md_test_assert_error(matter_tlv_get_u8(&r, &u8), MATTER_OK);
   g_assert_cmpuint(u8, ==, 5);
 }
 
@@ -697,37 +695,37 @@ test_wrong_type(void)
   size_t len;
 
   load(&r, t_bool, sizeof t_bool);
-  assert_err(matter_tlv_get_u16(&r, &u16), MATTER_ERROR_TLV_WRONG_TYPE);
-  assert_err(matter_tlv_get_i64(&r, &i64), MATTER_ERROR_TLV_WRONG_TYPE);
-  assert_err(matter_tlv_get_null(&r), MATTER_ERROR_TLV_WRONG_TYPE);
-  assert_err(matter_tlv_enter(&r), MATTER_ERROR_TLV_WRONG_TYPE);
-  assert_ok(matter_tlv_get_bool(&r, &b));
+  md_test_assert_error(matter_tlv_get_u16(&r, &u16), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_i64(&r, &i64), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_null(&r), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_bool(&r, &b), MATTER_OK);
   g_assert_true(b);
 
   load(&r, t_utf8, sizeof t_utf8);
-  assert_err(matter_tlv_get_bytes(&r, &data, &len), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_bytes(&r, &data, &len), MATTER_ERROR_TLV_WRONG_TYPE);
   load(&r, t_bytes, sizeof t_bytes);
-  assert_err(matter_tlv_get_utf8(&r, &str, &len), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_utf8(&r, &str, &len), MATTER_ERROR_TLV_WRONG_TYPE);
   load(&r, t_null, sizeof t_null);
-  assert_err(matter_tlv_get_bool(&r, &b), MATTER_ERROR_TLV_WRONG_TYPE);
-  assert_ok(matter_tlv_get_null(&r));
+  md_test_assert_error(matter_tlv_get_bool(&r, &b), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_null(&r), MATTER_OK);
   g_assert_cmpuint(matter_tlv_get_length(&r), ==, 0);
   load(&r, t_uint, sizeof t_uint);
-  assert_err(matter_tlv_get_float(&r, &f), MATTER_ERROR_TLV_WRONG_TYPE);
-  assert_err(matter_tlv_get_double(&r, &d), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_float(&r, &f), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_double(&r, &d), MATTER_ERROR_TLV_WRONG_TYPE);
   load(&r, t_struct, sizeof t_struct);
-  assert_err(matter_tlv_get_u16(&r, &u16), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_u16(&r, &u16), MATTER_ERROR_TLV_WRONG_TYPE);
 
   /* No current element: before the first, and at the end. */
   matter_tlv_reader_init(&r, t_bool, sizeof t_bool);
   g_assert_cmpint(matter_tlv_get_type(&r), ==, MATTER_TLV_TYPE_NONE);
-  assert_err(matter_tlv_get_bool(&r, &b), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_tlv_enter(&r), MATTER_ERROR_BAD_STATE);
-  assert_ok(matter_tlv_next(&r));
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
+  md_test_assert_error(matter_tlv_get_bool(&r, &b), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
   g_assert_cmpint(matter_tlv_get_type(&r), ==, MATTER_TLV_TYPE_NONE);
-  assert_err(matter_tlv_get_bool(&r, &b), MATTER_ERROR_BAD_STATE);
-  assert_err(matter_tlv_get_element(&r, &data, &len), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_tlv_get_bool(&r, &b), MATTER_ERROR_BAD_STATE);
+  md_test_assert_error(matter_tlv_get_element(&r, &data, &len), MATTER_ERROR_BAD_STATE);
 }
 
 static void
@@ -738,8 +736,8 @@ test_get_string(void)
   char out[6];
 
   load(&r, hello, sizeof hello);
-  assert_err(matter_tlv_get_string(&r, out, 5), MATTER_ERROR_BUFFER_TOO_SMALL);
-  assert_ok(matter_tlv_get_string(&r, out, sizeof out));
+  md_test_assert_error(matter_tlv_get_string(&r, out, 5), MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(matter_tlv_get_string(&r, out, sizeof out), MATTER_OK);
   g_assert_cmpstr(out, ==, "hello");
 }
 
@@ -846,13 +844,13 @@ test_errors_stick(void)
   MatterTlvReader r;
 
   matter_tlv_reader_init(&r, bad, sizeof bad);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_enter(&r));
-  assert_ok(matter_tlv_next(&r));
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
-  assert_err(matter_tlv_exit(&r), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
-  assert_err(matter_tlv_find_context(&r, 1), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
+  md_test_assert_error(matter_tlv_exit(&r), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
+  md_test_assert_error(matter_tlv_find_context(&r, 1), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
 }
 
 /* Every prefix of a valid encoding fails, and no byte flip crashes. */
@@ -877,7 +875,7 @@ test_truncations_and_flips(void)
       copy[i] ^= (uint8_t) (1u << bit);
       /* A structurally sound mutation walks cleanly too. */
       if (matter_tlv_check(copy, len) == MATTER_OK)
-        assert_ok(walk(copy, len));
+        md_test_assert_error(walk(copy, len), MATTER_OK);
     }
   }
 }
@@ -892,17 +890,17 @@ test_top_level_sequence(void)
   uint8_t v;
 
   matter_tlv_reader_init(&r, seq, sizeof seq);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_get_u8(&r, &v));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_u8(&r, &v), MATTER_OK);
   g_assert_cmpuint(v, ==, 1);
-  assert_ok(matter_tlv_next(&r)); /* the structure, not entered */
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_get_u8(&r, &v));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK); /* the structure, not entered */
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_u8(&r, &v), MATTER_OK);
   g_assert_cmpuint(v, ==, 3);
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
-  assert_err(matter_tlv_exit(&r), MATTER_ERROR_TLV_UNBALANCED);
-  assert_err(matter_tlv_check(seq, sizeof seq), MATTER_ERROR_TLV_TRAILING);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
+  md_test_assert_error(matter_tlv_exit(&r), MATTER_ERROR_TLV_UNBALANCED);
+  md_test_assert_error(matter_tlv_check(seq, sizeof seq), MATTER_ERROR_TLV_TRAILING);
 }
 
 static void
@@ -917,26 +915,26 @@ test_exit_skips(void)
   uint8_t v;
 
   matter_tlv_reader_init(&r, data, sizeof data);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_enter(&r));
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_enter(&r));
-  assert_ok(matter_tlv_next(&r));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
   g_assert_cmpuint(matter_tlv_get_depth(&r), ==, 2);
-  assert_ok(matter_tlv_exit(&r)); /* skips the rest of the structure */
+  md_test_assert_error(matter_tlv_exit(&r), MATTER_OK); /* skips the rest of the structure */
   g_assert_cmpuint(matter_tlv_get_depth(&r), ==, 1);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_get_u8(&r, &v));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_u8(&r, &v), MATTER_OK);
   g_assert_cmpuint(v, ==, 7);
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
-  assert_ok(matter_tlv_exit(&r));
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
+  md_test_assert_error(matter_tlv_exit(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
 
   matter_tlv_reader_init(&r, bad, sizeof bad);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_enter(&r));
-  assert_ok(matter_tlv_next(&r));
-  assert_err(matter_tlv_exit(&r), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_exit(&r), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
 }
 
 static void
@@ -954,42 +952,47 @@ test_copy_element(void)
   uint8_t buf[64];
 
   matter_tlv_reader_init(&r, source, sizeof source);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_enter(&r));
-  assert_ok(matter_tlv_find_context(&r, 5));
-  assert_ok(matter_tlv_get_element(&r, &elem, &elem_len));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_find_context(&r, 5), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_element(&r, &elem, &elem_len), MATTER_OK);
   g_assert_cmpuint(elem_len, ==, 10);
 
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_ok(matter_tlv_start_structure(&w, matter_tlv_tag_anonymous()));
-  assert_ok(matter_tlv_put_element(&w, matter_tlv_tag_context(9), elem, elem_len));
-  assert_ok(matter_tlv_find_context(&r, 6));
-  assert_ok(matter_tlv_get_element(&r, &elem, &elem_len));
-  assert_ok(matter_tlv_put_element(&w, matter_tlv_tag_context(10), elem, elem_len));
-  assert_ok(matter_tlv_end_container(&w));
-  assert_ok(matter_tlv_writer_finish(&w, &len));
+  md_test_assert_error(matter_tlv_start_structure(&w, matter_tlv_tag_anonymous()), MATTER_OK);
+  md_test_assert_error(matter_tlv_put_element(&w, matter_tlv_tag_context(9), elem, elem_len),
+                       MATTER_OK);
+  md_test_assert_error(matter_tlv_find_context(&r, 6), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_element(&r, &elem, &elem_len), MATTER_OK);
+  md_test_assert_error(matter_tlv_put_element(&w, matter_tlv_tag_context(10), elem, elem_len),
+                       MATTER_OK);
+  md_test_assert_error(matter_tlv_end_container(&w), MATTER_OK);
+  md_test_assert_error(matter_tlv_writer_finish(&w, &len), MATTER_OK);
   g_assert_cmpmem(buf, len, expected, sizeof expected);
 
   /* What put_element refuses, and that the refusal sticks. */
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_err(matter_tlv_put_element(&w, matter_tlv_tag_anonymous(), source, sizeof source - 1),
-             MATTER_ERROR_TRUNCATED);
-  assert_err(matter_tlv_put_null(&w, matter_tlv_tag_anonymous()), MATTER_ERROR_TRUNCATED);
+  md_test_assert_error(
+      matter_tlv_put_element(&w, matter_tlv_tag_anonymous(), source, sizeof source - 1),
+      MATTER_ERROR_TRUNCATED);
+  md_test_assert_error(matter_tlv_put_null(&w, matter_tlv_tag_anonymous()), MATTER_ERROR_TRUNCATED);
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_err(
+  md_test_assert_error(
       matter_tlv_put_element(&w, matter_tlv_tag_anonymous(), (const uint8_t *) "\x14\x14", 2),
       MATTER_ERROR_TLV_TRAILING);
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_err(
+  md_test_assert_error(
       matter_tlv_put_element(&w, matter_tlv_tag_anonymous(), (const uint8_t *) "\x0c\x01\xff", 3),
       MATTER_ERROR_TLV_BAD_UTF8);
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_ok(matter_tlv_start_array(&w, matter_tlv_tag_anonymous()));
-  assert_err(matter_tlv_put_element(&w, matter_tlv_tag_context(1), (const uint8_t *) "\x14", 1),
-             MATTER_ERROR_TLV_BAD_TAG);
+  md_test_assert_error(matter_tlv_start_array(&w, matter_tlv_tag_anonymous()), MATTER_OK);
+  md_test_assert_error(
+      matter_tlv_put_element(&w, matter_tlv_tag_context(1), (const uint8_t *) "\x14", 1),
+      MATTER_ERROR_TLV_BAD_TAG);
   matter_tlv_writer_init(&w, buf, 2);
-  assert_err(matter_tlv_put_element(&w, matter_tlv_tag_context(1), (const uint8_t *) "\x04\x01", 2),
-             MATTER_ERROR_BUFFER_TOO_SMALL);
+  md_test_assert_error(
+      matter_tlv_put_element(&w, matter_tlv_tag_context(1), (const uint8_t *) "\x04\x01", 2),
+      MATTER_ERROR_BUFFER_TOO_SMALL);
 }
 
 /* ---- Writer checks --------------------------------------------------- */
@@ -1002,19 +1005,19 @@ test_writer_balance(void)
   size_t len = 99;
 
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_err(matter_tlv_end_container(&w), MATTER_ERROR_TLV_UNBALANCED);
-  assert_err(matter_tlv_writer_finish(&w, &len), MATTER_ERROR_TLV_UNBALANCED);
+  md_test_assert_error(matter_tlv_end_container(&w), MATTER_ERROR_TLV_UNBALANCED);
+  md_test_assert_error(matter_tlv_writer_finish(&w, &len), MATTER_ERROR_TLV_UNBALANCED);
 
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_ok(matter_tlv_start_list(&w, matter_tlv_tag_anonymous()));
-  assert_ok(matter_tlv_start_array(&w, matter_tlv_tag_context(1)));
-  assert_ok(matter_tlv_end_container(&w));
-  assert_err(matter_tlv_writer_finish(&w, &len), MATTER_ERROR_TLV_UNBALANCED);
+  md_test_assert_error(matter_tlv_start_list(&w, matter_tlv_tag_anonymous()), MATTER_OK);
+  md_test_assert_error(matter_tlv_start_array(&w, matter_tlv_tag_context(1)), MATTER_OK);
+  md_test_assert_error(matter_tlv_end_container(&w), MATTER_OK);
+  md_test_assert_error(matter_tlv_writer_finish(&w, &len), MATTER_ERROR_TLV_UNBALANCED);
   g_assert_cmpuint(len, ==, 99);
-  assert_ok(matter_tlv_end_container(&w));
-  assert_ok(matter_tlv_writer_finish(&w, &len));
+  md_test_assert_error(matter_tlv_end_container(&w), MATTER_OK);
+  md_test_assert_error(matter_tlv_writer_finish(&w, &len), MATTER_OK);
   g_assert_cmpmem(buf, len, "\x17\x36\x01\x18\x18", 5);
-  assert_err(matter_tlv_end_container(&w), MATTER_ERROR_TLV_UNBALANCED);
+  md_test_assert_error(matter_tlv_end_container(&w), MATTER_ERROR_TLV_UNBALANCED);
 }
 
 static void
@@ -1025,23 +1028,25 @@ test_writer_tag_position(void)
   MatterTlvTag bad_context = { MATTER_TLV_TAG_CONTEXT, 0, 0, 256 };
 
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_ok(matter_tlv_start_array(&w, matter_tlv_tag_anonymous()));
-  assert_err(matter_tlv_put_bool(&w, matter_tlv_tag_context(0), true), MATTER_ERROR_TLV_BAD_TAG);
+  md_test_assert_error(matter_tlv_start_array(&w, matter_tlv_tag_anonymous()), MATTER_OK);
+  md_test_assert_error(matter_tlv_put_bool(&w, matter_tlv_tag_context(0), true),
+                       MATTER_ERROR_TLV_BAD_TAG);
 
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_ok(matter_tlv_start_structure(&w, matter_tlv_tag_anonymous()));
-  assert_err(matter_tlv_start_list(&w, matter_tlv_tag_anonymous()), MATTER_ERROR_TLV_BAD_TAG);
+  md_test_assert_error(matter_tlv_start_structure(&w, matter_tlv_tag_anonymous()), MATTER_OK);
+  md_test_assert_error(matter_tlv_start_list(&w, matter_tlv_tag_anonymous()),
+                       MATTER_ERROR_TLV_BAD_TAG);
 
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_err(matter_tlv_put_null(&w, bad_context), MATTER_ERROR_INVALID_ARGUMENT);
+  md_test_assert_error(matter_tlv_put_null(&w, bad_context), MATTER_ERROR_INVALID_ARGUMENT);
 
   /* A list takes any tag, the top level too. */
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_ok(matter_tlv_put_null(&w, matter_tlv_tag_context(3)));
-  assert_ok(matter_tlv_start_list(&w, matter_tlv_tag_anonymous()));
-  assert_ok(matter_tlv_put_null(&w, matter_tlv_tag_anonymous()));
-  assert_ok(matter_tlv_put_null(&w, matter_tlv_tag_implicit(1)));
-  assert_ok(matter_tlv_end_container(&w));
+  md_test_assert_error(matter_tlv_put_null(&w, matter_tlv_tag_context(3)), MATTER_OK);
+  md_test_assert_error(matter_tlv_start_list(&w, matter_tlv_tag_anonymous()), MATTER_OK);
+  md_test_assert_error(matter_tlv_put_null(&w, matter_tlv_tag_anonymous()), MATTER_OK);
+  md_test_assert_error(matter_tlv_put_null(&w, matter_tlv_tag_implicit(1)), MATTER_OK);
+  md_test_assert_error(matter_tlv_end_container(&w), MATTER_OK);
 }
 
 static void
@@ -1059,8 +1064,9 @@ test_writer_too_small(void)
     matter_tlv_writer_init(&w, size > 0 ? buf : NULL, size);
     for (const Op *op = everything; op->kind != OP_NONE; op++)
       write_op(&w, op);
-    assert_err(matter_tlv_writer_finish(&w, &len), MATTER_ERROR_BUFFER_TOO_SMALL);
-    assert_err(matter_tlv_put_null(&w, matter_tlv_tag_anonymous()), MATTER_ERROR_BUFFER_TOO_SMALL);
+    md_test_assert_error(matter_tlv_writer_finish(&w, &len), MATTER_ERROR_BUFFER_TOO_SMALL);
+    md_test_assert_error(matter_tlv_put_null(&w, matter_tlv_tag_anonymous()),
+                         MATTER_ERROR_BUFFER_TOO_SMALL);
   }
 }
 
@@ -1072,15 +1078,15 @@ test_writer_rejects_bad_utf8(void)
   size_t len;
 
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_err(matter_tlv_put_utf8(&w, matter_tlv_tag_anonymous(), "a\0b", 3),
-             MATTER_ERROR_TLV_BAD_UTF8);
-  assert_err(matter_tlv_writer_finish(&w, &len), MATTER_ERROR_TLV_BAD_UTF8);
+  md_test_assert_error(matter_tlv_put_utf8(&w, matter_tlv_tag_anonymous(), "a\0b", 3),
+                       MATTER_ERROR_TLV_BAD_UTF8);
+  md_test_assert_error(matter_tlv_writer_finish(&w, &len), MATTER_ERROR_TLV_BAD_UTF8);
 
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_ok(matter_tlv_put_string(&w, matter_tlv_tag_anonymous(), "ok"));
-  assert_ok(matter_tlv_put_utf8(&w, matter_tlv_tag_anonymous(), NULL, 0));
-  assert_ok(matter_tlv_put_bytes(&w, matter_tlv_tag_anonymous(), NULL, 0));
-  assert_ok(matter_tlv_writer_finish(&w, &len));
+  md_test_assert_error(matter_tlv_put_string(&w, matter_tlv_tag_anonymous(), "ok"), MATTER_OK);
+  md_test_assert_error(matter_tlv_put_utf8(&w, matter_tlv_tag_anonymous(), NULL, 0), MATTER_OK);
+  md_test_assert_error(matter_tlv_put_bytes(&w, matter_tlv_tag_anonymous(), NULL, 0), MATTER_OK);
+  md_test_assert_error(matter_tlv_writer_finish(&w, &len), MATTER_OK);
   g_assert_cmpmem(buf, len, "\x0c\x02ok\x0c\x00\x10\x00", 8);
 }
 
@@ -1104,42 +1110,43 @@ test_depth_limit(void)
   size_t len;
 
   len = nested_arrays(buf, MATTER_TLV_MAX_DEPTH);
-  assert_ok(matter_tlv_check(buf, len));
-  assert_ok(walk(buf, len));
+  md_test_assert_error(matter_tlv_check(buf, len), MATTER_OK);
+  md_test_assert_error(walk(buf, len), MATTER_OK);
   matter_tlv_reader_init(&r, buf, len);
-  assert_ok(matter_tlv_next(&r));
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
 
   len = nested_arrays(buf, MATTER_TLV_MAX_DEPTH + 1);
-  assert_err(matter_tlv_check(buf, len), MATTER_ERROR_TLV_TOO_DEEP);
-  assert_err(walk(buf, len), MATTER_ERROR_TLV_TOO_DEEP);
+  md_test_assert_error(matter_tlv_check(buf, len), MATTER_ERROR_TLV_TOO_DEEP);
+  md_test_assert_error(walk(buf, len), MATTER_ERROR_TLV_TOO_DEEP);
   /* Skipping without entering hits the same limit. */
   matter_tlv_reader_init(&r, buf, len);
-  assert_ok(matter_tlv_next(&r));
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_TOO_DEEP);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_TOO_DEEP);
   /* Entering all the way fails at the last one. */
   matter_tlv_reader_init(&r, buf, len);
   for (unsigned i = 0; i < MATTER_TLV_MAX_DEPTH; i++) {
-    assert_ok(matter_tlv_next(&r));
-    assert_ok(matter_tlv_enter(&r));
+    md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+    md_test_assert_error(matter_tlv_enter(&r), MATTER_OK);
   }
-  assert_ok(matter_tlv_next(&r));
-  assert_err(matter_tlv_enter(&r), MATTER_ERROR_TLV_TOO_DEEP);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_ERROR_TLV_TOO_DEEP);
 
   /* The writer has the same limit, for its own containers and copies. */
   matter_tlv_writer_init(&w, buf, sizeof buf);
   for (unsigned i = 0; i < MATTER_TLV_MAX_DEPTH; i++)
-    assert_ok(matter_tlv_start_array(&w, matter_tlv_tag_anonymous()));
-  assert_err(matter_tlv_start_array(&w, matter_tlv_tag_anonymous()), MATTER_ERROR_TLV_TOO_DEEP);
+    md_test_assert_error(matter_tlv_start_array(&w, matter_tlv_tag_anonymous()), MATTER_OK);
+  md_test_assert_error(matter_tlv_start_array(&w, matter_tlv_tag_anonymous()),
+                       MATTER_ERROR_TLV_TOO_DEEP);
 
   matter_tlv_writer_init(&w, buf, sizeof buf);
-  assert_ok(matter_tlv_start_array(&w, matter_tlv_tag_anonymous()));
+  md_test_assert_error(matter_tlv_start_array(&w, matter_tlv_tag_anonymous()), MATTER_OK);
   {
     uint8_t inner[2 * MATTER_TLV_MAX_DEPTH];
     size_t inner_len = nested_arrays(inner, MATTER_TLV_MAX_DEPTH);
 
-    assert_err(matter_tlv_put_element(&w, matter_tlv_tag_anonymous(), inner, inner_len),
-               MATTER_ERROR_TLV_TOO_DEEP);
+    md_test_assert_error(matter_tlv_put_element(&w, matter_tlv_tag_anonymous(), inner, inner_len),
+                         MATTER_ERROR_TLV_TOO_DEEP);
   }
 }
 
@@ -1156,8 +1163,8 @@ test_deep_skip_is_bounded(void)
     buf[2 + 2 * i] = 0x18;
   }
   buf[2 * n + 1] = 0x18;
-  assert_ok(matter_tlv_check(buf, 2 * n + 2));
-  assert_ok(walk(buf, 2 * n + 2));
+  md_test_assert_error(matter_tlv_check(buf, 2 * n + 2), MATTER_OK);
+  md_test_assert_error(walk(buf, 2 * n + 2), MATTER_OK);
 }
 
 /* ---- UTF-8 ----------------------------------------------------------- */
@@ -1221,9 +1228,9 @@ test_utf8(void)
     memcpy(buf + 2, cases[i].bytes, cases[i].len);
     load(&r, buf, cases[i].len + 2);
     if (cases[i].valid)
-      assert_ok(matter_tlv_get_utf8(&r, &str, &len));
+      md_test_assert_error(matter_tlv_get_utf8(&r, &str, &len), MATTER_OK);
     else
-      assert_err(matter_tlv_get_utf8(&r, &str, &len), MATTER_ERROR_TLV_BAD_UTF8);
+      md_test_assert_error(matter_tlv_get_utf8(&r, &str, &len), MATTER_ERROR_TLV_BAD_UTF8);
   }
 }
 
@@ -1270,61 +1277,61 @@ test_context_helpers(void)
   size_t n;
 
   matter_tlv_reader_init(&r, buf, len);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_enter(&r));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_OK);
 
   /* Any order. */
-  assert_ok(matter_tlv_get_context_u32(&r, 9, &u32));
+  md_test_assert_error(matter_tlv_get_context_u32(&r, 9, &u32), MATTER_OK);
   g_assert_cmpuint(u32, ==, 4000000000u);
-  assert_ok(matter_tlv_get_context_u16(&r, 1, &u16));
+  md_test_assert_error(matter_tlv_get_context_u16(&r, 1, &u16), MATTER_OK);
   g_assert_cmphex(u16, ==, 0x1234);
-  assert_ok(matter_tlv_get_context_u8(&r, 0, &u8));
+  md_test_assert_error(matter_tlv_get_context_u8(&r, 0, &u8), MATTER_OK);
   g_assert_cmpuint(u8, ==, 5);
-  assert_ok(matter_tlv_get_context_u64(&r, 0, &u64));
+  md_test_assert_error(matter_tlv_get_context_u64(&r, 0, &u64), MATTER_OK);
   g_assert_cmpuint(u64, ==, 5);
-  assert_ok(matter_tlv_get_context_i8(&r, 6, &i8));
+  md_test_assert_error(matter_tlv_get_context_i8(&r, 6, &i8), MATTER_OK);
   g_assert_cmpint(i8, ==, -1);
-  assert_ok(matter_tlv_get_context_i16(&r, 6, &i16));
-  assert_ok(matter_tlv_get_context_i32(&r, 1, &i32));
+  md_test_assert_error(matter_tlv_get_context_i16(&r, 6, &i16), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_context_i32(&r, 1, &i32), MATTER_OK);
   g_assert_cmpint(i32, ==, 0x1234);
-  assert_ok(matter_tlv_get_context_i64(&r, 9, &i64));
+  md_test_assert_error(matter_tlv_get_context_i64(&r, 9, &i64), MATTER_OK);
   g_assert_cmpint(i64, ==, 4000000000);
-  assert_ok(matter_tlv_get_context_bool(&r, 4, &b));
+  md_test_assert_error(matter_tlv_get_context_bool(&r, 4, &b), MATTER_OK);
   g_assert_true(b);
-  assert_ok(matter_tlv_get_context_bytes(&r, 3, &data, &n));
+  md_test_assert_error(matter_tlv_get_context_bytes(&r, 3, &data, &n), MATTER_OK);
   g_assert_cmpmem(data, n, "\x01\x02", 2);
-  assert_ok(matter_tlv_get_context_utf8(&r, 2, &str, &n));
+  md_test_assert_error(matter_tlv_get_context_utf8(&r, 2, &str, &n), MATTER_OK);
   g_assert_cmpmem(str, n, "label", 5);
-  assert_ok(matter_tlv_find_context(&r, 7));
-  assert_ok(matter_tlv_get_null(&r));
+  md_test_assert_error(matter_tlv_find_context(&r, 7), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_null(&r), MATTER_OK);
 
   /* Errors: missing, wrong type, out of range. */
-  assert_err(matter_tlv_get_context_u8(&r, 10, &u8), MATTER_ERROR_TLV_NOT_FOUND);
-  assert_err(matter_tlv_get_context_u8(&r, 2, &u8), MATTER_ERROR_TLV_WRONG_TYPE);
-  assert_err(matter_tlv_get_context_u8(&r, 1, &u8), MATTER_ERROR_TLV_OUT_OF_RANGE);
-  assert_err(matter_tlv_get_context_u32(&r, 6, &u32), MATTER_ERROR_TLV_OUT_OF_RANGE);
-  assert_err(matter_tlv_get_context_i16(&r, 9, &i16), MATTER_ERROR_TLV_OUT_OF_RANGE);
-  assert_err(matter_tlv_get_context_bool(&r, 7, &b), MATTER_ERROR_TLV_WRONG_TYPE);
-  assert_err(matter_tlv_enter_context(&r, 8, MATTER_TLV_TYPE_STRUCTURE),
-             MATTER_ERROR_TLV_WRONG_TYPE);
-  assert_err(matter_tlv_enter_context(&r, 0, MATTER_TLV_TYPE_UNSIGNED),
-             MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_context_u8(&r, 10, &u8), MATTER_ERROR_TLV_NOT_FOUND);
+  md_test_assert_error(matter_tlv_get_context_u8(&r, 2, &u8), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_get_context_u8(&r, 1, &u8), MATTER_ERROR_TLV_OUT_OF_RANGE);
+  md_test_assert_error(matter_tlv_get_context_u32(&r, 6, &u32), MATTER_ERROR_TLV_OUT_OF_RANGE);
+  md_test_assert_error(matter_tlv_get_context_i16(&r, 9, &i16), MATTER_ERROR_TLV_OUT_OF_RANGE);
+  md_test_assert_error(matter_tlv_get_context_bool(&r, 7, &b), MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_enter_context(&r, 8, MATTER_TLV_TYPE_STRUCTURE),
+                       MATTER_ERROR_TLV_WRONG_TYPE);
+  md_test_assert_error(matter_tlv_enter_context(&r, 0, MATTER_TLV_TYPE_UNSIGNED),
+                       MATTER_ERROR_TLV_WRONG_TYPE);
 
   /* The nested structure: its own tag 0 is not the outer one. */
-  assert_ok(matter_tlv_enter_context(&r, 5, MATTER_TLV_TYPE_STRUCTURE));
-  assert_ok(matter_tlv_get_context_u8(&r, 0, &u8));
+  md_test_assert_error(matter_tlv_enter_context(&r, 5, MATTER_TLV_TYPE_STRUCTURE), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_context_u8(&r, 0, &u8), MATTER_OK);
   g_assert_cmpuint(u8, ==, 1);
-  assert_err(matter_tlv_find_context(&r, 1), MATTER_ERROR_TLV_NOT_FOUND);
-  assert_ok(matter_tlv_exit(&r));
+  md_test_assert_error(matter_tlv_find_context(&r, 1), MATTER_ERROR_TLV_NOT_FOUND);
+  md_test_assert_error(matter_tlv_exit(&r), MATTER_OK);
   /* Reading goes on after the nested structure. */
-  assert_ok(matter_tlv_next(&r));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
   g_assert_true(matter_tlv_tag_is_context(matter_tlv_get_tag(&r), 6));
 
-  assert_ok(matter_tlv_enter_context(&r, 8, MATTER_TLV_TYPE_ARRAY));
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
-  assert_ok(matter_tlv_exit(&r));
-  assert_ok(matter_tlv_exit(&r));
-  assert_err(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
+  md_test_assert_error(matter_tlv_enter_context(&r, 8, MATTER_TLV_TYPE_ARRAY), MATTER_OK);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
+  md_test_assert_error(matter_tlv_exit(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_exit(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_ERROR_TLV_END);
 }
 
 static void
@@ -1338,21 +1345,21 @@ test_context_duplicates(void)
   uint8_t v;
 
   matter_tlv_reader_init(&r, dup, sizeof dup);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_enter(&r));
-  assert_err(matter_tlv_get_context_u8(&r, 1, &v), MATTER_ERROR_TLV_BAD_TAG);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_context_u8(&r, 1, &v), MATTER_ERROR_TLV_BAD_TAG);
   matter_tlv_reader_init(&r, dup, sizeof dup);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_enter(&r));
-  assert_err(matter_tlv_get_context_u8(&r, 2, &v), MATTER_ERROR_TLV_BAD_TAG);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_context_u8(&r, 2, &v), MATTER_ERROR_TLV_BAD_TAG);
 
   matter_tlv_reader_init(&r, list, sizeof list);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_enter(&r));
-  assert_ok(matter_tlv_get_context_u8(&r, 1, &v));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_context_u8(&r, 1, &v), MATTER_OK);
   g_assert_cmpuint(v, ==, 1);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_get_u8(&r, &v));
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_u8(&r, &v), MATTER_OK);
   g_assert_cmpuint(v, ==, 9);
 }
 
@@ -1365,9 +1372,9 @@ test_context_malformed(void)
   uint8_t v;
 
   matter_tlv_reader_init(&r, bad, sizeof bad);
-  assert_ok(matter_tlv_next(&r));
-  assert_ok(matter_tlv_enter(&r));
-  assert_err(matter_tlv_get_context_u8(&r, 2, &v), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
+  md_test_assert_error(matter_tlv_next(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_enter(&r), MATTER_OK);
+  md_test_assert_error(matter_tlv_get_context_u8(&r, 2, &v), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
 }
 
 int

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* The message layer in the daemon: the UDP transport, the session table
+ * and the exchange manager of the protocol core, driven from the GLib main
+ * loop. Datagrams go to the exchange manager (decrypt, dedupe, MRP,
+ * dispatch), its deadlines become one timeout source, its outgoing
+ * messages go back out of the socket, and the global unencrypted counter's
+ * reservations go to the store. Protocol handlers (secure channel, later
+ * the Interaction Model) register with the exchange manager. */
+
+#include <glib.h>
+
+#include "matter/exchange.h"
+#include "store.h"
+
+#define MD_MESSAGING_SECURE_SESSIONS 64
+#define MD_MESSAGING_UNSECURED_SESSIONS 8
+#define MD_MESSAGING_EXCHANGES 64
+
+typedef struct _MdMessaging MdMessaging;
+
+typedef void (*MdMessagingSessionsChangedFunc)(MdMessaging *messaging, gpointer user_data);
+
+MdMessaging *md_messaging_new(MdStore *store, guint16 port, GError **error);
+void md_messaging_free(MdMessaging *messaging);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdMessaging, md_messaging_free)
+
+guint16 md_messaging_get_port(MdMessaging *messaging);
+MatterExchangeManager *md_messaging_get_exchanges(MdMessaging *messaging);
+MatterSessionTable *md_messaging_get_sessions(MdMessaging *messaging);
+
+/* Active secure sessions. */
+guint md_messaging_count_sessions(MdMessaging *messaging);
+void md_messaging_set_sessions_changed_func(MdMessaging *messaging,
+                                            MdMessagingSessionsChangedFunc func, gpointer user_data);
+/* Handlers call this after they added or removed a session. */
+void md_messaging_sessions_changed(MdMessaging *messaging);
+
+/* The clock the core runs on: monotonic milliseconds. */
+guint64 md_messaging_now_ms(void);
+/* Re-arms the timer after a handler called into the exchange manager
+ * outside of a receive (a receive re-arms it itself). */
+void md_messaging_reschedule(MdMessaging *messaging);
+
+/* "[addr]:port" of a session's peer, for logs and D-Bus. */
+char *md_messaging_peer_to_string(const MatterPeerAddress *peer);

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define G_LOG_DOMAIN "matterd"
+
+#include "commissioning.h"
+
+#include <string.h>
+
+#include "matter/crypto.h"
+#include "md-error.h"
+
+#define KEY_PASSCODE "commissioning/passcode"
+#define KEY_SALT "commissioning/salt"
+#define KEY_ITERATIONS "commissioning/iterations"
+#define KEY_W0 "commissioning/w0"
+#define KEY_L "commissioning/L"
+#define KEY_FAILED_ATTEMPTS "commissioning/failed-attempts"
+
+struct _MdCommissioning {
+  MdNode *node;   /* not owned */
+  MdStore *store; /* not owned */
+  guint default_timeout;
+
+  guint32 passcode;
+  MdPaseVerifier verifier;
+  guint failed_attempts;
+
+  MdWindowKind window;
+  guint timeout_id;
+
+  MdCommissioningChangedFunc changed_func;
+  gpointer changed_data;
+};
+
+const char *
+md_window_kind_to_string(MdWindowKind kind)
+{
+  switch (kind) {
+  case MD_WINDOW_BASIC:
+    return "basic";
+  case MD_WINDOW_ENHANCED:
+    return "enhanced";
+  case MD_WINDOW_CLOSED:
+  default:
+    return "closed";
+  }
+}
+
+/* A uniformly random passcode that the rules allow. */
+static guint32
+random_passcode(void)
+{
+  guint32 passcode;
+
+  do
+    passcode = (guint32) g_random_int_range(1, MATTER_PAYLOAD_PASSCODE_MAX + 1);
+  while (!matter_payload_passcode_valid(passcode));
+  return passcode;
+}
+
+static gboolean
+get_blob(MdStore *store, const char *key, guint8 *out, gsize len, GError **error)
+{
+  g_autoptr(GBytes) bytes = md_store_get_bytes(store, key, error);
+
+  if (bytes == NULL)
+    return FALSE;
+  if (g_bytes_get_size(bytes) != len) {
+    g_set_error(error, MD_ERROR, MD_ERROR_STORE_CORRUPT, "Stored %s has %zu bytes, not %zu", key,
+                g_bytes_get_size(bytes), len);
+    return FALSE;
+  }
+  memcpy(out, g_bytes_get_data(bytes, NULL), len);
+  return TRUE;
+}
+
+static gboolean
+put_blob(MdStore *store, const char *key, const guint8 *data, gsize len, GError **error)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new(data, len);
+
+  return md_store_put_bytes(store, key, bytes, error);
+}
+
+/* Reads passcode and verifier; FALSE with MD_ERROR_NOT_FOUND on first start. */
+static gboolean
+load_verifier(MdCommissioning *self, GError **error)
+{
+  guint64 passcode, iterations;
+
+  if (!md_store_get_uint64(self->store, KEY_PASSCODE, &passcode, error) ||
+      !md_store_get_uint64(self->store, KEY_ITERATIONS, &iterations, error) ||
+      !get_blob(self->store, KEY_SALT, self->verifier.salt, MD_PASE_SALT_LEN, error) ||
+      !get_blob(self->store, KEY_W0, self->verifier.w0, MATTER_SPAKE2P_W_LEN, error) ||
+      !get_blob(self->store, KEY_L, self->verifier.L, MATTER_SPAKE2P_POINT_LEN, error))
+    return FALSE;
+  if (!matter_payload_passcode_valid((guint32) passcode) ||
+      iterations < MATTER_PAYLOAD_ITERATIONS_MIN || iterations > MATTER_PAYLOAD_ITERATIONS_MAX) {
+    g_set_error(error, MD_ERROR, MD_ERROR_STORE_CORRUPT, "Stored passcode parameters are invalid");
+    return FALSE;
+  }
+  self->passcode = (guint32) passcode;
+  self->verifier.iterations = (guint32) iterations;
+  return TRUE;
+}
+
+/* A new salt and verifier for @passcode, stored in one transaction. */
+static gboolean
+create_verifier(MdCommissioning *self, guint32 passcode, GError **error)
+{
+  MdPaseVerifier *v = &self->verifier;
+  MatterError err;
+
+  err = matter_random(v->salt, sizeof(v->salt));
+  if (err == MATTER_OK)
+    err = matter_payload_compute_verifier(passcode, v->salt, sizeof(v->salt), MD_PASE_ITERATIONS,
+                                          v->w0, v->L);
+  if (err != MATTER_OK) {
+    md_error_set_core(error, err, "Cannot compute the passcode verifier");
+    return FALSE;
+  }
+  v->iterations = MD_PASE_ITERATIONS;
+  self->passcode = passcode;
+
+  if (!md_store_begin(self->store, error))
+    return FALSE;
+  if (!md_store_put_uint64(self->store, KEY_PASSCODE, passcode, error) ||
+      !md_store_put_uint64(self->store, KEY_ITERATIONS, v->iterations, error) ||
+      !put_blob(self->store, KEY_SALT, v->salt, sizeof(v->salt), error) ||
+      !put_blob(self->store, KEY_W0, v->w0, sizeof(v->w0), error) ||
+      !put_blob(self->store, KEY_L, v->L, sizeof(v->L), error) ||
+      !md_store_put_uint64(self->store, KEY_FAILED_ATTEMPTS, 0, error)) {
+    md_store_rollback(self->store);
+    return FALSE;
+  }
+  return md_store_commit(self->store, error);
+}
+
+static gboolean
+load_failed_attempts(MdCommissioning *self, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  guint64 count = 0;
+
+  if (!md_store_get_uint64(self->store, KEY_FAILED_ATTEMPTS, &count, &local_error) &&
+      !g_error_matches(local_error, MD_ERROR, MD_ERROR_NOT_FOUND)) {
+    g_propagate_error(error, g_steal_pointer(&local_error));
+    return FALSE;
+  }
+  self->failed_attempts = (guint) MIN(count, G_MAXUINT);
+  return TRUE;
+}
+
+MdCommissioning *
+md_commissioning_new(MdNode *node, MdStore *store, const MdConfig *config, GError **error)
+{
+  g_autoptr(MdCommissioning) self = g_new0(MdCommissioning, 1);
+  g_autoptr(GError) local_error = NULL;
+
+  self->node = node;
+  self->store = store;
+  self->default_timeout = config->window_timeout;
+
+  if (!load_verifier(self, &local_error)) {
+    if (!g_error_matches(local_error, MD_ERROR, MD_ERROR_NOT_FOUND)) {
+      g_propagate_error(error, g_steal_pointer(&local_error));
+      return NULL;
+    }
+    if (!create_verifier(self, config->has_passcode ? config->passcode : random_passcode(), error))
+      return NULL;
+    g_message("Chose the passcode for this node and stored its verifier");
+  } else if (config->has_passcode && config->passcode != self->passcode) {
+    if (!create_verifier(self, config->passcode, error))
+      return NULL;
+    g_message("The configured passcode changed: stored a new verifier");
+  }
+  if (!load_failed_attempts(self, error))
+    return NULL;
+  return g_steal_pointer(&self);
+}
+
+void
+md_commissioning_free(MdCommissioning *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_handle_id(&self->timeout_id, g_source_remove);
+  matter_secure_zero(&self->verifier, sizeof(self->verifier));
+  self->passcode = 0;
+  g_free(self);
+}
+
+void
+md_commissioning_set_changed_func(MdCommissioning *self, MdCommissioningChangedFunc func,
+                                  gpointer user_data)
+{
+  self->changed_func = func;
+  self->changed_data = user_data;
+}
+
+static void
+set_window(MdCommissioning *self, MdWindowKind kind)
+{
+  if (self->window == kind)
+    return;
+  self->window = kind;
+  if (self->changed_func != NULL)
+    self->changed_func(self, self->changed_data);
+}
+
+gboolean
+md_commissioning_get_codes(MdCommissioning *self, char qr_code[MATTER_PAYLOAD_QR_SIZE],
+                           char manual_code[MATTER_PAYLOAD_MANUAL_SIZE], GError **error)
+{
+  MatterSetupPayload payload = {
+    .version = 0,
+    .vendor_id = md_node_get_vendor_id(self->node),
+    .product_id = md_node_get_product_id(self->node),
+    .flow = MATTER_PAYLOAD_FLOW_STANDARD,
+    .rendezvous = MATTER_PAYLOAD_RENDEZVOUS_ON_NETWORK,
+    .discriminator = md_node_get_discriminator(self->node),
+    .passcode = self->passcode,
+  };
+  MatterError err = matter_payload_qr_encode(&payload, qr_code, MATTER_PAYLOAD_QR_SIZE);
+
+  if (err == MATTER_OK)
+    err = matter_payload_manual_encode(&payload, manual_code);
+  matter_secure_zero(&payload.passcode, sizeof(payload.passcode));
+  if (err != MATTER_OK) {
+    md_error_set_core(error, err, "Cannot encode the onboarding payload");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+on_window_timeout(gpointer user_data)
+{
+  MdCommissioning *self = user_data;
+
+  self->timeout_id = 0;
+  md_commissioning_close(self, "its time ran out");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+persist_failed_attempts(MdCommissioning *self, GError **error)
+{
+  return md_store_put_uint64(self->store, KEY_FAILED_ATTEMPTS, self->failed_attempts, error);
+}
+
+static gboolean
+open_basic(MdCommissioning *self, guint timeout, GError **error)
+{
+  char qr_code[MATTER_PAYLOAD_QR_SIZE], manual_code[MATTER_PAYLOAD_MANUAL_SIZE];
+
+  if (!md_commissioning_get_codes(self, qr_code, manual_code, error))
+    return FALSE;
+
+  g_clear_handle_id(&self->timeout_id, g_source_remove);
+  self->timeout_id = g_timeout_add_seconds(timeout, on_window_timeout, self);
+  set_window(self, MD_WINDOW_BASIC);
+  /* The operator needs these to commission the node: on the journal (or
+   * stderr) at message level, never only at debug. */
+  g_message("Commissioning window open for %u s; commission with QR code %s or manual "
+            "pairing code %s",
+            timeout, qr_code, manual_code);
+  return TRUE;
+}
+
+gboolean
+md_commissioning_open_basic(MdCommissioning *self, guint timeout, GError **error)
+{
+  if (timeout < 180 || timeout > 900) {
+    g_set_error(error, MD_ERROR, MD_ERROR_FAILED,
+                "A basic commissioning window lasts 180 to 900 s, not %u", timeout);
+    return FALSE;
+  }
+  self->failed_attempts = 0;
+  if (!persist_failed_attempts(self, error))
+    return FALSE;
+  return open_basic(self, timeout, error);
+}
+
+void
+md_commissioning_close(MdCommissioning *self, const char *reason)
+{
+  if (self->window == MD_WINDOW_CLOSED)
+    return;
+  g_clear_handle_id(&self->timeout_id, g_source_remove);
+  set_window(self, MD_WINDOW_CLOSED);
+  g_message("Commissioning window closed: %s", reason);
+}
+
+void
+md_commissioning_start(MdCommissioning *self)
+{
+  g_autoptr(GError) error = NULL;
+  int fabrics = md_node_count_fabrics(self->node, &error);
+
+  if (fabrics != 0) {
+    if (fabrics < 0)
+      g_warning("Not opening a commissioning window: %s", error->message);
+    return;
+  }
+  if (self->failed_attempts >= MD_PASE_MAX_FAILED_ATTEMPTS) {
+    g_warning("Not opening a commissioning window: %u failed PASE attempts closed the last one; "
+              "open one explicitly",
+              self->failed_attempts);
+    return;
+  }
+  /* A window reopened after a restart keeps counting the attempts made. */
+  if (!open_basic(self, self->default_timeout, &error))
+    g_warning("Cannot open a commissioning window: %s", error->message);
+}
+
+MdWindowKind
+md_commissioning_get_window(MdCommissioning *self)
+{
+  return self->window;
+}
+
+const MdPaseVerifier *
+md_commissioning_get_verifier(MdCommissioning *self)
+{
+  return self->window != MD_WINDOW_CLOSED ? &self->verifier : NULL;
+}
+
+guint
+md_commissioning_get_failed_attempts(MdCommissioning *self)
+{
+  return self->failed_attempts;
+}
+
+void
+md_commissioning_pase_failed(MdCommissioning *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->failed_attempts++;
+  /* Persist before anything else: a crash now must not forget the attempt. */
+  if (!persist_failed_attempts(self, &error))
+    g_warning("Cannot record a failed PASE attempt: %s", error->message);
+  g_message("PASE attempt failed (%u of %u allowed)", self->failed_attempts,
+            MD_PASE_MAX_FAILED_ATTEMPTS);
+  if (self->failed_attempts >= MD_PASE_MAX_FAILED_ATTEMPTS)
+    md_commissioning_close(self, "too many failed PASE attempts");
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Assertions for tests of the protocol core. */
+
+#include <glib.h>
+
+#include "matter/error.h"
+
+/* Fails the test, naming @expr and both errors by name, unless @expr
+ * returns @want. */
+#define md_test_assert_error(expr, want) \
+  md_test_assert_error_at(__FILE__, __LINE__, #expr, (expr), (want))
+void md_test_assert_error_at(const char *file, int line, const char *expr, MatterError got,
+                             MatterError want);
+
+/* Fails the test when a reason is left on OpenSSL's error queue: the core
+ * must clear what its failures leave there. */
+void md_test_assert_no_openssl_error(void);
