@@ -263,6 +263,15 @@ pair_secure(Test *t, MatterSession **a, MatterSession **b)
 
 /* Hands every datagram @from sent to @to; returns the last receive
  * result. */
+/* A writable copy of @bytes (the core decrypts in place). */
+static uint8_t *
+bytes_dup(GBytes *bytes, gsize *len)
+{
+  const void *data = g_bytes_get_data(bytes, len);
+
+  return g_memdup2(data, *len);
+}
+
 static MatterError
 pump(Test *t, Node *from, Node *to)
 {
@@ -271,7 +280,7 @@ pump(Test *t, Node *from, Node *to)
   while (from->outbox->len > 0) {
     Datagram *datagram = g_ptr_array_steal_index(from->outbox, 0);
     gsize len;
-    uint8_t *copy = g_memdup2(g_bytes_get_data(datagram->bytes, &len), len);
+    uint8_t *copy = bytes_dup(datagram->bytes, &len);
 
     err = matter_exchange_manager_receive_raw(&to->manager, &from->address, copy, len, t->now);
     g_free(copy);
@@ -294,7 +303,8 @@ parse_sent(const Node *node, guint index, MatterMessageHeader *header,
   const Datagram *datagram = g_ptr_array_index(node->outbox, index);
   const MatterSession *session = datagram->session;
   gsize len;
-  g_autofree uint8_t *msg = g_memdup2(g_bytes_get_data(datagram->bytes, &len), len);
+  const void *data = g_bytes_get_data(datagram->bytes, &len);
+  g_autofree uint8_t *msg = g_memdup2(data, len);
   size_t header_len, payload_len, protocol_len;
 
   assert_error(matter_message_header_decode(msg, len, header, &header_len), MATTER_OK);
@@ -783,7 +793,7 @@ test_receive_rejects(void)
   ea = start_exchange(&t->a, sa);
   send_request(t, ea, 0);
   datagram = g_ptr_array_index(t->a.outbox, 0);
-  copy = g_memdup2(g_bytes_get_data(datagram->bytes, &len), len);
+  copy = bytes_dup(datagram->bytes, &len);
   /* A flipped ciphertext bit fails authentication... */
   copy[len - 1] ^= 1;
   assert_error(matter_exchange_manager_receive_raw(&t->b.manager, &moved, copy, len, 0),
@@ -791,18 +801,18 @@ test_receive_rejects(void)
   g_assert_cmpmem(sb->peer_address.bytes, 1, t->a.address.bytes, 1);
   /* ...an unknown session id is not found... */
   g_free(copy);
-  copy = g_memdup2(g_bytes_get_data(datagram->bytes, &len), len);
+  copy = bytes_dup(datagram->bytes, &len);
   copy[1] ^= 0x40;
   assert_error(matter_exchange_manager_receive_raw(&t->b.manager, &moved, copy, len, 0),
                MATTER_ERROR_SESSION_NOT_FOUND);
   /* ...and the genuine message moves the peer to its new address. */
   g_free(copy);
-  copy = g_memdup2(g_bytes_get_data(datagram->bytes, &len), len);
+  copy = bytes_dup(datagram->bytes, &len);
   assert_error(matter_exchange_manager_receive_raw(&t->b.manager, &moved, copy, len, 0), MATTER_OK);
   g_assert_cmpmem(sb->peer_address.bytes, 1, moved.bytes, 1);
   /* Replayed: a duplicate, not delivered again. */
   g_free(copy);
-  copy = g_memdup2(g_bytes_get_data(datagram->bytes, &len), len);
+  copy = bytes_dup(datagram->bytes, &len);
   assert_error(matter_exchange_manager_receive_raw(&t->b.manager, &moved, copy, len, 0),
                MATTER_ERROR_DUPLICATE_MESSAGE);
   g_assert_cmpuint(t->b.deliveries->len, ==, 1);
