@@ -147,7 +147,9 @@ put_header(DerBuf *b, bool constructed, size_t len, int tag, int cls)
   put_bytes(b, header, (size_t) (p - header));
 }
 
-/* Appends (and frees) what an i2d function returned. */
+/* Appends (and frees) what an i2d function returned. Call the i2d function
+ * in a statement of its own: as a sibling argument it could run after @der
+ * was read, since the order of argument evaluation is unspecified. */
 static MatterError
 put_i2d(DerBuf *b, int len, unsigned char *der)
 {
@@ -468,6 +470,7 @@ put_validity(DerBuf *b, const MatterCert *cert)
   X509_VAL *val = X509_VAL_new();
   unsigned char *der = NULL;
   MatterError err = MATTER_ERROR_NO_MEMORY;
+  int len;
 
   if (val == NULL)
     return fail(err);
@@ -475,8 +478,10 @@ put_validity(DerBuf *b, const MatterCert *cert)
   ASN1_TIME_free(val->notAfter);
   val->notBefore = time_encode(cert->not_before, false);
   val->notAfter = time_encode(cert->not_after, true);
-  if (val->notBefore != NULL && val->notAfter != NULL)
-    err = put_i2d(b, i2d_X509_VAL(val, &der), der);
+  if (val->notBefore != NULL && val->notAfter != NULL) {
+    len = i2d_X509_VAL(val, &der);
+    err = put_i2d(b, len, der);
+  }
   X509_VAL_free(val);
   return err == MATTER_OK ? MATTER_OK : fail(err);
 }
@@ -489,10 +494,13 @@ put_signature_algorithm(DerBuf *b)
   X509_ALGOR *alg = X509_ALGOR_new();
   unsigned char *der = NULL;
   MatterError err = MATTER_ERROR_NO_MEMORY;
+  int len;
 
   /* ecdsa-with-SHA256 has no parameters (RFC 5758 3.2). */
-  if (alg != NULL && X509_ALGOR_set0(alg, OBJ_nid2obj(NID_ecdsa_with_SHA256), V_ASN1_UNDEF, NULL))
-    err = put_i2d(b, i2d_X509_ALGOR(alg, &der), der);
+  if (alg != NULL && X509_ALGOR_set0(alg, OBJ_nid2obj(NID_ecdsa_with_SHA256), V_ASN1_UNDEF, NULL)) {
+    len = i2d_X509_ALGOR(alg, &der);
+    err = put_i2d(b, len, der);
+  }
   X509_ALGOR_free(alg);
   return err == MATTER_OK ? MATTER_OK : fail(err);
 }
@@ -514,6 +522,7 @@ put_public_key(DerBuf *b, const uint8_t *key)
   unsigned char *point = OPENSSL_memdup(key, MATTER_P256_PUBLIC_KEY_LEN);
   unsigned char *der = NULL;
   MatterError err = MATTER_ERROR_NO_MEMORY;
+  int len;
 
   /* id-ecPublicKey with the prime256v1 named curve (RFC 5480), the point
    * as it is: the bytes go into the BIT STRING unchanged. */
@@ -522,7 +531,8 @@ put_public_key(DerBuf *b, const uint8_t *key)
                              OBJ_nid2obj(NID_X9_62_prime256v1), point,
                              MATTER_P256_PUBLIC_KEY_LEN)) {
     point = NULL;
-    err = put_i2d(b, i2d_X509_PUBKEY(pub, &der), der);
+    len = i2d_X509_PUBKEY(pub, &der);
+    err = put_i2d(b, len, der);
   }
   OPENSSL_free(point);
   X509_PUBKEY_free(pub);

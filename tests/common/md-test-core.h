@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "matter/error.h"
+#include "matter/securechannel.h"
 
 /* Fails the test, naming @expr and both errors by name, unless @expr
  * returns @want. */
@@ -17,3 +18,8 @@ void md_test_assert_error_at(const char *file, int line, const char *expr, Matte
 /* Fails the test when a reason is left on OpenSSL's error queue: the core
  * must clear what its failures leave there. */
 void md_test_assert_no_openssl_error(void);
+
+/* Session parameters compared field by field: the struct's padding bytes
+ * are unspecified, so comparing its memory can fail on equal values. */
+void md_test_assert_session_params_equal(const MatterSessionParams *a,
+                                         const MatterSessionParams *b);
