@@ -239,6 +239,13 @@ MatterError matter_tlv_get_element(MatterTlvReader *reader, const uint8_t **data
  * the element (MATTER_ERROR_TRUNCATED for empty input). */
 MatterError matter_tlv_check(const uint8_t *buf, size_t len);
 
+/* Starts @reader on @buf, which must be one element as for
+ * matter_tlv_check() (whose errors it returns), an anonymous structure, and
+ * enters it. A top-level element that is not a structure is @not_structure,
+ * a tagged structure @tagged: each message format has its own codes. */
+MatterError matter_tlv_enter_top_structure(MatterTlvReader *reader, const uint8_t *buf, size_t len,
+                                           MatterError not_structure, MatterError tagged);
+
 /* ---- Reading a structure's fields by context tag -------------------- */
 
 /* Scans the container the reader is in (from its first element, so fields

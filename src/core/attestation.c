@@ -1012,18 +1012,8 @@ matter_attestation_elements_encode(const MatterAttestationElements *elements, ui
 static MatterError
 enter_elements(MatterTlvReader *reader, const uint8_t *buf, size_t len)
 {
-  MatterError err = matter_tlv_check(buf, len);
-
-  if (err != MATTER_OK)
-    return err;
-  matter_tlv_reader_init(reader, buf, len);
-  err = matter_tlv_next(reader);
-  if (err != MATTER_OK)
-    return err;
-  if (matter_tlv_get_type(reader) != MATTER_TLV_TYPE_STRUCTURE ||
-      matter_tlv_get_tag(reader).kind != MATTER_TLV_TAG_ANONYMOUS)
-    return MATTER_ERROR_ATTESTATION_ELEMENTS;
-  return matter_tlv_enter(reader);
+  return matter_tlv_enter_top_structure(reader, buf, len, MATTER_ERROR_ATTESTATION_ELEMENTS,
+                                        MATTER_ERROR_ATTESTATION_ELEMENTS);
 }
 
 /* An octet string of @len bytes exactly, or of any length when 0. */

@@ -98,43 +98,49 @@ matter_cd_encode(const MatterCd *cd, uint8_t *out, size_t size, size_t *len)
   return MATTER_OK;
 }
 
-static MatterError
-read_product_ids(MatterTlvReader *reader, MatterCd *cd)
-{
-  MatterError err;
+/* One element of an array field, taken into @cd; false if it does not fit
+ * or is not what the field holds. */
+typedef bool (*ReadItem)(const MatterTlvReader *reader, MatterCd *cd);
 
-  if (matter_tlv_get_type(reader) != MATTER_TLV_TYPE_ARRAY || matter_tlv_enter(reader) != MATTER_OK)
-    return MATTER_ERROR_CD_CONTENT;
-  while ((err = matter_tlv_next(reader)) == MATTER_OK) {
-    if (cd->product_id_count == MATTER_CD_PRODUCT_IDS_MAX ||
-        matter_tlv_get_u16(reader, &cd->product_ids[cd->product_id_count]) != MATTER_OK)
-      return MATTER_ERROR_CD_CONTENT;
-    cd->product_id_count++;
-  }
-  if (err != MATTER_ERROR_TLV_END || cd->product_id_count == 0 ||
-      matter_tlv_exit(reader) != MATTER_OK)
-    return MATTER_ERROR_CD_CONTENT;
-  return MATTER_OK;
+static bool
+read_product_id(const MatterTlvReader *reader, MatterCd *cd)
+{
+  if (cd->product_id_count == MATTER_CD_PRODUCT_IDS_MAX ||
+      matter_tlv_get_u16(reader, &cd->product_ids[cd->product_id_count]) != MATTER_OK)
+    return false;
+  cd->product_id_count++;
+  return true;
 }
 
-static MatterError
-read_authorized_paas(MatterTlvReader *reader, MatterCd *cd)
+static bool
+read_authorized_paa(const MatterTlvReader *reader, MatterCd *cd)
 {
+  const uint8_t *key_id;
+  size_t len;
+
+  if (cd->authorized_paa_count == MATTER_CD_AUTHORIZED_PAAS_MAX ||
+      matter_tlv_get_bytes(reader, &key_id, &len) != MATTER_OK || len != MATTER_KEY_ID_LEN)
+    return false;
+  memcpy(cd->authorized_paas[cd->authorized_paa_count++], key_id, MATTER_KEY_ID_LEN);
+  return true;
+}
+
+/* A non-empty array, every element of which @read_item takes. Tags come
+ * in increasing order, so each array field is read once. */
+static MatterError
+read_array(MatterTlvReader *reader, MatterCd *cd, ReadItem read_item)
+{
+  size_t count = 0;
   MatterError err;
 
   if (matter_tlv_get_type(reader) != MATTER_TLV_TYPE_ARRAY || matter_tlv_enter(reader) != MATTER_OK)
     return MATTER_ERROR_CD_CONTENT;
   while ((err = matter_tlv_next(reader)) == MATTER_OK) {
-    const uint8_t *key_id;
-    size_t len;
-
-    if (cd->authorized_paa_count == MATTER_CD_AUTHORIZED_PAAS_MAX ||
-        matter_tlv_get_bytes(reader, &key_id, &len) != MATTER_OK || len != MATTER_KEY_ID_LEN)
+    if (!read_item(reader, cd))
       return MATTER_ERROR_CD_CONTENT;
-    memcpy(cd->authorized_paas[cd->authorized_paa_count++], key_id, MATTER_KEY_ID_LEN);
+    count++;
   }
-  if (err != MATTER_ERROR_TLV_END || cd->authorized_paa_count == 0 ||
-      matter_tlv_exit(reader) != MATTER_OK)
+  if (err != MATTER_ERROR_TLV_END || count == 0 || matter_tlv_exit(reader) != MATTER_OK)
     return MATTER_ERROR_CD_CONTENT;
   return MATTER_OK;
 }
@@ -166,7 +172,7 @@ read_field(MatterTlvReader *reader, unsigned tag, MatterCd *cd)
   case TAG_VENDOR_ID:
     return matter_tlv_get_u16(reader, &cd->vendor_id);
   case TAG_PRODUCT_IDS:
-    return read_product_ids(reader, cd);
+    return read_array(reader, cd, read_product_id);
   case TAG_DEVICE_TYPE_ID:
     return matter_tlv_get_u32(reader, &cd->device_type_id);
   case TAG_CERTIFICATE_ID:
@@ -184,7 +190,7 @@ read_field(MatterTlvReader *reader, unsigned tag, MatterCd *cd)
   case TAG_DAC_ORIGIN_PRODUCT_ID:
     return matter_tlv_get_u16(reader, &cd->dac_origin_product_id);
   case TAG_AUTHORIZED_PAAS:
-    return read_authorized_paas(reader, cd);
+    return read_array(reader, cd, read_authorized_paa);
   default:
     return MATTER_OK; /* reserved: ignored, as the spec says */
   }
@@ -198,13 +204,8 @@ decode_fields(const uint8_t *buf, size_t len, MatterCd *cd)
   int last_tag = -1;
   MatterError err;
 
-  if (matter_tlv_check(buf, len) != MATTER_OK)
-    return MATTER_ERROR_CD_CONTENT;
-  matter_tlv_reader_init(&reader, buf, len);
-  if (matter_tlv_next(&reader) != MATTER_OK ||
-      matter_tlv_get_type(&reader) != MATTER_TLV_TYPE_STRUCTURE ||
-      matter_tlv_get_tag(&reader).kind != MATTER_TLV_TAG_ANONYMOUS ||
-      matter_tlv_enter(&reader) != MATTER_OK)
+  if (matter_tlv_enter_top_structure(&reader, buf, len, MATTER_ERROR_CD_CONTENT,
+                                     MATTER_ERROR_CD_CONTENT) != MATTER_OK)
     return MATTER_ERROR_CD_CONTENT;
   while ((err = matter_tlv_next(&reader)) == MATTER_OK) {
     MatterTlvTag tag = matter_tlv_get_tag(&reader);

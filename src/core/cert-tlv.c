@@ -569,17 +569,8 @@ matter_cert_decode(const uint8_t *tlv, size_t len, MatterCert *cert)
   if (len > MATTER_CERT_MAX_TLV_LEN)
     return MATTER_ERROR_CERT_TOO_LARGE;
   /* One well-formed element, nothing after it: the reader's errors. */
-  err = matter_tlv_check(tlv, len);
-  if (err != MATTER_OK)
-    return err;
-  matter_tlv_reader_init(&r, tlv, len);
-  err = matter_tlv_next(&r);
-  if (err != MATTER_OK)
-    return err;
-  if (matter_tlv_get_type(&r) != MATTER_TLV_TYPE_STRUCTURE ||
-      matter_tlv_get_tag(&r).kind != MATTER_TLV_TAG_ANONYMOUS)
-    return MATTER_ERROR_CERT_FORMAT;
-  err = matter_tlv_enter(&r);
+  err = matter_tlv_enter_top_structure(&r, tlv, len, MATTER_ERROR_CERT_FORMAT,
+                                       MATTER_ERROR_CERT_FORMAT);
   if (err == MATTER_OK)
     err = decode_fields(&r, cert);
   if (err == MATTER_OK)

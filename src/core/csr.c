@@ -219,17 +219,8 @@ matter_nocsr_elements_decode(const uint8_t *buf, size_t len, MatterNocsrElements
   if (buf == NULL || elements == NULL)
     return MATTER_ERROR_INVALID_ARGUMENT;
   memset(elements, 0, sizeof(*elements));
-  err = matter_tlv_check(buf, len);
-  if (err != MATTER_OK)
-    return err;
-  matter_tlv_reader_init(&reader, buf, len);
-  err = matter_tlv_next(&reader);
-  if (err != MATTER_OK)
-    return err;
-  if (matter_tlv_get_type(&reader) != MATTER_TLV_TYPE_STRUCTURE ||
-      matter_tlv_get_tag(&reader).kind != MATTER_TLV_TAG_ANONYMOUS)
-    return MATTER_ERROR_ATTESTATION_ELEMENTS;
-  err = matter_tlv_enter(&reader);
+  err = matter_tlv_enter_top_structure(&reader, buf, len, MATTER_ERROR_ATTESTATION_ELEMENTS,
+                                       MATTER_ERROR_ATTESTATION_ELEMENTS);
   while (err == MATTER_OK && (err = matter_tlv_next(&reader)) == MATTER_OK) {
     MatterTlvTag tag = matter_tlv_get_tag(&reader);
 

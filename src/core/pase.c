@@ -71,20 +71,10 @@ writer_close(MatterTlvWriter *w, size_t *len)
 static MatterError
 reader_open(const uint8_t *buf, size_t len, MatterTlvReader *r)
 {
-  MatterError err;
-
   if (buf == NULL && len > 0)
     return MATTER_ERROR_INVALID_ARGUMENT;
-  if ((err = matter_tlv_check(buf, len)) != MATTER_OK)
-    return err;
-  matter_tlv_reader_init(r, buf, len);
-  if ((err = matter_tlv_next(r)) != MATTER_OK)
-    return err;
-  if (matter_tlv_get_type(r) != MATTER_TLV_TYPE_STRUCTURE)
-    return MATTER_ERROR_TLV_WRONG_TYPE;
-  if (matter_tlv_get_tag(r).kind != MATTER_TLV_TAG_ANONYMOUS)
-    return MATTER_ERROR_PASE_INVALID_MESSAGE;
-  return matter_tlv_enter(r);
+  return matter_tlv_enter_top_structure(r, buf, len, MATTER_ERROR_TLV_WRONG_TYPE,
+                                        MATTER_ERROR_PASE_INVALID_MESSAGE);
 }
 
 static MatterError

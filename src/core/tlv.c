@@ -871,71 +871,25 @@ get_signed_range(const MatterTlvReader *reader, int64_t min, int64_t max, int64_
   return err;
 }
 
-MatterError
-matter_tlv_get_u8(const MatterTlvReader *reader, uint8_t *value)
-{
-  uint64_t v;
-  MatterError err = get_unsigned_max(reader, UINT8_MAX, &v);
+/* The narrower getters: the 64-bit one and a range check, the same steps
+ * for each width, so one definition. @value is written only on success. */
+#define DEFINE_GET_NARROW(suffix, ctype, wide, range_check)                        \
+  MatterError matter_tlv_get_##suffix(const MatterTlvReader *reader, ctype *value) \
+  {                                                                                \
+    wide v;                                                                        \
+    MatterError err = range_check;                                                 \
+                                                                                   \
+    if (err == MATTER_OK)                                                          \
+      *value = (ctype) v;                                                          \
+    return err;                                                                    \
+  }
 
-  if (err == MATTER_OK)
-    *value = (uint8_t) v;
-  return err;
-}
-
-MatterError
-matter_tlv_get_u16(const MatterTlvReader *reader, uint16_t *value)
-{
-  uint64_t v;
-  MatterError err = get_unsigned_max(reader, UINT16_MAX, &v);
-
-  if (err == MATTER_OK)
-    *value = (uint16_t) v;
-  return err;
-}
-
-MatterError
-matter_tlv_get_u32(const MatterTlvReader *reader, uint32_t *value)
-{
-  uint64_t v;
-  MatterError err = get_unsigned_max(reader, UINT32_MAX, &v);
-
-  if (err == MATTER_OK)
-    *value = (uint32_t) v;
-  return err;
-}
-
-MatterError
-matter_tlv_get_i8(const MatterTlvReader *reader, int8_t *value)
-{
-  int64_t v;
-  MatterError err = get_signed_range(reader, INT8_MIN, INT8_MAX, &v);
-
-  if (err == MATTER_OK)
-    *value = (int8_t) v;
-  return err;
-}
-
-MatterError
-matter_tlv_get_i16(const MatterTlvReader *reader, int16_t *value)
-{
-  int64_t v;
-  MatterError err = get_signed_range(reader, INT16_MIN, INT16_MAX, &v);
-
-  if (err == MATTER_OK)
-    *value = (int16_t) v;
-  return err;
-}
-
-MatterError
-matter_tlv_get_i32(const MatterTlvReader *reader, int32_t *value)
-{
-  int64_t v;
-  MatterError err = get_signed_range(reader, INT32_MIN, INT32_MAX, &v);
-
-  if (err == MATTER_OK)
-    *value = (int32_t) v;
-  return err;
-}
+DEFINE_GET_NARROW(u8, uint8_t, uint64_t, get_unsigned_max(reader, UINT8_MAX, &v))
+DEFINE_GET_NARROW(u16, uint16_t, uint64_t, get_unsigned_max(reader, UINT16_MAX, &v))
+DEFINE_GET_NARROW(u32, uint32_t, uint64_t, get_unsigned_max(reader, UINT32_MAX, &v))
+DEFINE_GET_NARROW(i8, int8_t, int64_t, get_signed_range(reader, INT8_MIN, INT8_MAX, &v))
+DEFINE_GET_NARROW(i16, int16_t, int64_t, get_signed_range(reader, INT16_MIN, INT16_MAX, &v))
+DEFINE_GET_NARROW(i32, int32_t, int64_t, get_signed_range(reader, INT32_MIN, INT32_MAX, &v))
 
 /* MATTER_OK when there is a current element of one of the wire types
  * @first..@last. */
@@ -1099,13 +1053,12 @@ matter_tlv_find_context(MatterTlvReader *reader, uint8_t tag)
 }
 
 /* find + get for each scalar type: the same two steps, so one definition. */
-#define DEFINE_GET_CONTEXT(suffix, ctype)                                                      \
-  MatterError matter_tlv_get_context_##suffix(MatterTlvReader *reader, uint8_t tag,            \
-                                              ctype *value)                                    \
-  {                                                                                            \
-    MatterError err = matter_tlv_find_context(reader, tag);                                    \
-                                                                                               \
-    return err != MATTER_OK ? err : matter_tlv_get_##suffix(reader, value);                    \
+#define DEFINE_GET_CONTEXT(suffix, ctype)                                                         \
+  MatterError matter_tlv_get_context_##suffix(MatterTlvReader *reader, uint8_t tag, ctype *value) \
+  {                                                                                               \
+    MatterError err = matter_tlv_find_context(reader, tag);                                       \
+                                                                                                  \
+    return err != MATTER_OK ? err : matter_tlv_get_##suffix(reader, value);                       \
   }
 
 DEFINE_GET_CONTEXT(u8, uint8_t)
@@ -1144,5 +1097,24 @@ matter_tlv_enter_context(MatterTlvReader *reader, uint8_t tag, MatterTlvType typ
     return err;
   if (matter_tlv_get_type(reader) != type || !is_container(reader->type))
     return MATTER_ERROR_TLV_WRONG_TYPE;
+  return matter_tlv_enter(reader);
+}
+
+MatterError
+matter_tlv_enter_top_structure(MatterTlvReader *reader, const uint8_t *buf, size_t len,
+                               MatterError not_structure, MatterError tagged)
+{
+  MatterError err = matter_tlv_check(buf, len);
+
+  if (err != MATTER_OK)
+    return err;
+  matter_tlv_reader_init(reader, buf, len);
+  err = matter_tlv_next(reader);
+  if (err != MATTER_OK)
+    return err;
+  if (matter_tlv_get_type(reader) != MATTER_TLV_TYPE_STRUCTURE)
+    return not_structure;
+  if (matter_tlv_get_tag(reader).kind != MATTER_TLV_TAG_ANONYMOUS)
+    return tagged;
   return matter_tlv_enter(reader);
 }

@@ -1377,6 +1377,39 @@ test_context_malformed(void)
   md_test_assert_error(matter_tlv_get_context_u8(&r, 2, &v), MATTER_ERROR_TLV_BAD_ELEMENT_TYPE);
 }
 
+/* The opening of every Matter message body: one anonymous structure. */
+static void
+test_enter_top_structure(void)
+{
+  static const struct {
+    const char *name;
+    guint8 bytes[8];
+    gsize len;
+    MatterError want;
+  } cases[] = {
+    { "anonymous structure", { 0x15, 0x24, 0x01, 0x2a, 0x18 }, 5, MATTER_OK },
+    { "empty structure", { 0x15, 0x18 }, 2, MATTER_OK },
+    { "array", { 0x16, 0x18 }, 2, MATTER_ERROR_BAD_STATE },
+    { "context-tagged structure", { 0x35, 0x01, 0x18 }, 3, MATTER_ERROR_AUTH_FAILED },
+    { "trailing byte", { 0x15, 0x18, 0x00 }, 3, MATTER_ERROR_TLV_TRAILING },
+    { "unterminated", { 0x15, 0x24, 0x01, 0x2a }, 4, MATTER_ERROR_TRUNCATED },
+    { "empty input", { 0 }, 0, MATTER_ERROR_TRUNCATED },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    MatterTlvReader reader;
+
+    g_test_message("%s", cases[i].name);
+    /* Distinct caller codes show which check refused the input. */
+    md_test_assert_error(matter_tlv_enter_top_structure(&reader, cases[i].bytes, cases[i].len,
+                                                        MATTER_ERROR_BAD_STATE,
+                                                        MATTER_ERROR_AUTH_FAILED),
+                         cases[i].want);
+    if (cases[i].want == MATTER_OK)
+      g_assert_cmpuint(matter_tlv_get_depth(&reader), ==, 1);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1409,6 +1442,7 @@ main(int argc, char **argv)
   g_test_add_func("/tlv/context/helpers", test_context_helpers);
   g_test_add_func("/tlv/context/duplicates", test_context_duplicates);
   g_test_add_func("/tlv/context/malformed", test_context_malformed);
+  g_test_add_func("/tlv/enter-top-structure", test_enter_top_structure);
 
   return g_test_run();
 }
