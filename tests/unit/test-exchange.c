@@ -157,6 +157,14 @@ on_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t no
 
 static const MatterExchangeHandler recorder = { on_message, on_error };
 
+/* @node records the Interaction Model requests that reach it. */
+static MatterError
+listen_im(Node *node)
+{
+  return matter_exchange_manager_register(&node->manager, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                          &recorder, node);
+}
+
 static void
 datagram_free(gpointer data)
 {
@@ -462,10 +470,8 @@ test_matching_by_role(void)
   MatterExchange *ea, *eb_initiator, *eb_responder;
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->a.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->a);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->a), MATTER_OK);
+  assert_error(listen_im(&t->b), MATTER_OK);
   /* Both start exchanges with the same id, each as initiator. */
   ea = start_exchange(&t->a, sa);
   eb_initiator = start_exchange(&t->b, sb);
@@ -558,8 +564,7 @@ test_unsolicited_without_handler(void)
   g_assert_false(ea->retrans.active);
 
   /* Unregistered protocols are dropped the same way. */
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   matter_exchange_manager_unregister(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL);
   send_request(t, ea, 0);
   assert_error(pump(t, &t->a, &t->b), MATTER_ERROR_UNSOLICITED);
@@ -575,8 +580,7 @@ test_unsolicited_response(void)
   MatterExchange *eb;
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->a.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->a);
+  assert_error(listen_im(&t->a), MATTER_OK);
   t->a.reply_opcode = OPCODE_RESPONSE;
   t->a.reply_flags = MATTER_EXCHANGE_SEND_RELIABLE;
   /* B asks without reliability and forgets the exchange at once. */
@@ -604,8 +608,7 @@ test_unsecured_session_establishment(void)
   MatterProtocolHeader protocol;
 
   matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_SECURE_CHANNEL, &recorder, &t->b);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   t->b.reply_opcode = OPCODE_PBKDF_RESPONSE;
   t->b.reply_flags = MATTER_EXCHANGE_SEND_RELIABLE;
   t->b.close_after_reply = TRUE;
@@ -784,8 +787,7 @@ test_receive_rejects(void)
   MatterPeerAddress moved = { MATTER_TRANSPORT_UDP, 1, { 0xC } };
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   assert_error(
       matter_exchange_manager_receive_raw(&t->b.manager, NULL, garbage, sizeof(garbage), 0),
       MATTER_ERROR_TRUNCATED);
@@ -833,8 +835,7 @@ test_receive_privacy(void)
   size_t header_len, protocol_len, len;
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   header.session_id = sa->peer_session_id;
   header.security_flags = MATTER_SEC_FLAG_P;
   header.counter = 0x01020304;
@@ -980,8 +981,7 @@ test_mrp_standalone_ack_after_timeout(void)
   uint32_t request_counter;
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   ea = start_exchange(&t->a, sa);
   send_request(t, ea, MATTER_EXCHANGE_SEND_RELIABLE);
   request_counter = sent_counter(&t->a, 0);
@@ -1026,8 +1026,7 @@ test_mrp_piggyback_cancels_standalone(void)
   MatterExchange *ea, *eb;
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   ea = start_exchange(&t->a, sa);
   send_request(t, ea, MATTER_EXCHANGE_SEND_RELIABLE);
   t->now = 10;
@@ -1059,8 +1058,7 @@ test_mrp_duplicate_reacked(void)
   uint32_t request_counter;
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   ea = start_exchange(&t->a, sa);
   send_request(t, ea, MATTER_EXCHANGE_SEND_RELIABLE);
   request_counter = sent_counter(&t->a, 0);
@@ -1094,8 +1092,7 @@ test_mrp_duplicate_unsolicited_reacked(void)
   MatterExchange *ea;
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   t->b.reply_opcode = OPCODE_RESPONSE;
   t->b.close_after_reply = TRUE;
   ea = start_exchange(&t->a, sa);
@@ -1124,8 +1121,7 @@ test_mrp_busy_until_acked(void)
   MatterExchange *ea;
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   ea = start_exchange(&t->a, sa);
   send_request(t, ea, MATTER_EXCHANGE_SEND_RELIABLE);
   assert_error(matter_exchange_send(ea, MATTER_PROTOCOL_INTERACTION_MODEL, OPCODE_REQUEST, NULL, 0,
@@ -1147,8 +1143,7 @@ test_mrp_close_waits_for_ack(void)
   MatterExchange *ea;
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   t->b.reply_opcode = OPCODE_RESPONSE;
   t->b.reply_flags = MATTER_EXCHANGE_SEND_RELIABLE;
   ea = start_exchange(&t->a, sa);
@@ -1197,8 +1192,7 @@ test_mrp_close_flushes_ack(void)
   MatterExchange *ea, *eb;
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   ea = start_exchange(&t->a, sa);
   send_request(t, ea, MATTER_EXCHANGE_SEND_RELIABLE);
   pump(t, &t->a, &t->b);
@@ -1220,8 +1214,7 @@ test_mrp_ack_replaced(void)
   uint32_t first;
 
   pair_secure(t, &sa, &sb);
-  matter_exchange_manager_register(&t->b.manager, MATTER_PROTOCOL_INTERACTION_MODEL, &recorder,
-                                   &t->b);
+  assert_error(listen_im(&t->b), MATTER_OK);
   ea = start_exchange(&t->a, sa);
   send_request(t, ea, MATTER_EXCHANGE_SEND_RELIABLE);
   first = sent_counter(&t->a, 0);
