@@ -26,17 +26,36 @@
  * it asked for one (4.9.5.2). Unsecured sessions accept only the Secure
  * Channel and User Directed Commissioning protocols (4.12.1).
  *
+ * Reception follows 4.6.2: a duplicate is acknowledged (when it asks) and
+ * dropped before it can change anything, so a replayed datagram neither
+ * moves the session's peer address nor refreshes its timestamps. Only a
+ * message the node takes has its counter recorded; one it cannot take
+ * (no exchange slot left) is dropped unacknowledged, so that the sender's
+ * MRP retransmits it.
+ *
+ * Tables under pressure: when the exchange table or the unsecured table
+ * is full, exchanges that only retransmit a message their owner let go on
+ * an unsecured session (a refusal to a peer that never completed a
+ * session) are abandoned to make room, and the unsecured contexts they
+ * held with them.
+ *
  * Reliability: a message sent with MATTER_EXCHANGE_SEND_RELIABLE over UDP
  * carries the R flag and is retransmitted with the MRP backoff until
- * acknowledged; the exchange refuses further messages until then
- * (MATTER_ERROR_EXCHANGE_BUSY). After MATTER_MRP_MAX_TRANSMISSIONS the
- * handler's on_error gets MATTER_ERROR_MRP_GIVE_UP. Acknowledgements owed
- * to the peer ride on the next message of the exchange or go out alone
- * after MATTER_MRP_STANDALONE_ACK_TIMEOUT_MS. Duplicates that ask for an
- * acknowledgement get one at once and are not delivered.
+ * acknowledged. Until then the exchange holds on to one more message:
+ * matter_exchange_send() keeps it and sends it once the acknowledgement
+ * arrives (a peer may answer before its acknowledgement reaches us, e.g.
+ * when its standalone acknowledgement was lost and it does not piggy-back
+ * it again); a third is MATTER_ERROR_EXCHANGE_BUSY. After
+ * MATTER_MRP_MAX_TRANSMISSIONS the handler's on_error gets
+ * MATTER_ERROR_MRP_GIVE_UP, and the kept message is dropped.
+ * Acknowledgements owed to the peer ride on the next message of the
+ * exchange or go out alone after MATTER_MRP_STANDALONE_ACK_TIMEOUT_MS.
+ * Duplicates that ask for an acknowledgement get one at once and are not
+ * delivered.
  *
  * Closing an exchange sends any acknowledgement still owed and frees it,
  * or, while a reliable message awaits its acknowledgement, once that ends
+ * and the kept message, if any, has been sent and acknowledged too
  * (4.9.5.3); its handler hears nothing more. Exchange pointers are slots in
  * the caller's array: after closing, an owner forgets its pointer.
  *
@@ -57,8 +76,12 @@
 
 /* Protocols with an unsolicited-message handler, at most. */
 #define MATTER_EXCHANGE_PROTOCOLS_MAX 8
-/* The global unencrypted counter stores a new bound this far ahead. */
-#define MATTER_EXCHANGE_COUNTER_STEP 1000
+/* The global unencrypted counter stores a new bound this far ahead. Every
+ * unsecured message that asks for one gets an acknowledgement, which takes
+ * a counter, so anyone can make the node spend them: a step this wide keeps
+ * a flood of a hundred thousand messages a second to under two stored
+ * bounds a second, and a restart skips at most 2^16 of 2^32 values. */
+#define MATTER_EXCHANGE_COUNTER_STEP (UINT32_C(1) << 16)
 
 /* matter_exchange_send() flags. */
 #define MATTER_EXCHANGE_SEND_RELIABLE 0x01
@@ -95,6 +118,16 @@ typedef struct {
   void (*session_closed)(void *user_data, MatterSession *session);
 } MatterExchangeCallbacks;
 
+/* A message sent while the one before awaits its acknowledgement. */
+typedef struct {
+  bool pending;
+  uint16_t protocol_id;
+  uint8_t opcode;
+  unsigned flags;
+  size_t len;
+  uint8_t payload[MATTER_MESSAGE_MAX];
+} MatterExchangeQueued;
+
 struct MatterExchange {
   bool open;
   bool closing; /* closed by its owner; waits for the retransmission to end */
@@ -105,6 +138,7 @@ struct MatterExchange {
   void *user_data;
   uint64_t timeout_ms; /* MATTER_MRP_NEVER unless the owner set one */
   MatterMrpRetransmission retrans;
+  MatterExchangeQueued queued;
   MatterMrpAck ack;
   MatterExchangeManager *manager;
 };
@@ -167,6 +201,11 @@ void matter_exchange_manager_process(MatterExchangeManager *manager, uint64_t no
  * no messages sent) and removes it from the table, wiping its keys. */
 void matter_exchange_manager_remove_session(MatterExchangeManager *manager, MatterSession *session,
                                             uint64_t now_ms);
+/* Ends @session as 4.10.1.4 says: a CloseSession StatusReport on a new
+ * exchange without the R flag, then as matter_exchange_manager_remove_session().
+ * For sessions the node evicts (4.10.1.1) or ends for its own reasons. */
+void matter_exchange_manager_close_session(MatterExchangeManager *manager,
+                                           MatterSession *session, uint64_t now_ms);
 /* Open exchanges on @session, closing ones included. */
 size_t matter_exchange_manager_count(const MatterExchangeManager *manager,
                                      const MatterSession *session);
@@ -181,7 +220,9 @@ void matter_exchange_set_handler(MatterExchange *exchange, const MatterExchangeH
                                  void *user_data);
 /* Sends @payload as @protocol_id / @opcode (standard vendor) on the
  * exchange, with any acknowledgement owed piggy-backed. Flags:
- * MATTER_EXCHANGE_SEND_RELIABLE. */
+ * MATTER_EXCHANGE_SEND_RELIABLE. While an earlier reliable message awaits
+ * its acknowledgement the message is kept and sent after it (MATTER_OK);
+ * MATTER_ERROR_EXCHANGE_BUSY when one is kept already. */
 MatterError matter_exchange_send(MatterExchange *exchange, uint16_t protocol_id, uint8_t opcode,
                                  const uint8_t *payload, size_t len, unsigned flags,
                                  uint64_t now_ms);
@@ -190,3 +231,7 @@ MatterError matter_exchange_send(MatterExchange *exchange, uint16_t protocol_id,
  * MATTER_MRP_NEVER cancels it. */
 void matter_exchange_set_timeout(MatterExchange *exchange, uint64_t deadline_ms);
 void matter_exchange_close(MatterExchange *exchange, uint64_t now_ms);
+/* Frees the exchange at once and sends nothing more on it: no
+ * acknowledgement owed, no retransmission. For an owner that gives up on a
+ * peer (a handshake it drops to serve another). */
+void matter_exchange_abort(MatterExchange *exchange);

@@ -14,8 +14,13 @@
  * (4.12.2.1) and starts the send counter at a random value and the
  * reception window at 0.
  *
- * When the table is full, allocation fails with
- * MATTER_ERROR_SESSION_TABLE_FULL and the caller evicts as 4.10.1.1 says:
+ * Slots for sessions being established can be kept apart
+ * (matter_session_table_reserve_pending()): established sessions then
+ * never fill them, so a new handshake never has to evict a session, and
+ * eviction happens where 4.10.1.1 puts it, once a handshake has succeeded
+ * (matter_session_table_needs_eviction() before activating). Without a
+ * reserve, allocation fails with MATTER_ERROR_SESSION_TABLE_FULL once the
+ * table is full. Either way the caller evicts as 4.10.1.1 says:
  * matter_session_table_eviction_candidate() names the least recently used
  * active session (by SessionTimestamp, the last message sent or received),
  * preferring one without open exchanges; the caller sends it a
@@ -142,6 +147,7 @@ typedef struct {
   size_t secure_capacity;
   MatterSession *unsecured;
   size_t unsecured_capacity;
+  size_t pending_reserve; /* secure slots established sessions leave free */
   MatterRandomSource rng;
 } MatterSessionTable;
 
@@ -153,8 +159,14 @@ MatterError matter_session_table_init(MatterSessionTable *table, MatterSession *
 /* Wipes every context. */
 void matter_session_table_clear(MatterSessionTable *table);
 
+/* Keeps @count secure slots (fewer than the capacity) for pending
+ * sessions: at most secure_capacity - @count sessions are active. */
+MatterError matter_session_table_reserve_pending(MatterSessionTable *table, size_t count);
 MatterError matter_session_table_allocate(MatterSessionTable *table, uint64_t now_ms,
                                           MatterSession **session);
+/* True when activating one more session would take a reserved slot: the
+ * caller evicts one first (matter_session_table_eviction_candidate()). */
+bool matter_session_table_needs_eviction(const MatterSessionTable *table);
 MatterError matter_session_activate(MatterSessionTable *table, MatterSession *session,
                                     const MatterSessionSetup *setup, uint64_t now_ms);
 /* The active secure session with that local id, or NULL. */

@@ -356,27 +356,21 @@ wants_mrp(const MatterSession *session, unsigned flags)
          session->peer_address.transport == MATTER_TRANSPORT_UDP;
 }
 
-MatterError
-matter_exchange_send(MatterExchange *exchange, uint16_t protocol_id, uint8_t opcode,
-                     const uint8_t *payload, size_t len, unsigned flags, uint64_t now_ms)
+/* Builds and sends one message now; the exchange has no reliable message
+ * awaiting its acknowledgement. */
+static MatterError
+send_now(MatterExchange *exchange, uint16_t protocol_id, uint8_t opcode, const uint8_t *payload,
+         size_t len, unsigned flags, uint64_t now_ms)
 {
-  MatterExchangeManager *manager;
+  MatterExchangeManager *manager = exchange->manager;
   MatterProtocolHeader protocol;
   MatterMrpAck saved_ack;
   uint8_t buf[MATTER_MESSAGE_MAX];
   uint32_t counter;
   size_t msg_len;
-  bool reliable;
+  bool reliable = wants_mrp(exchange->session, flags);
   MatterError err;
 
-  if (!exchange || !exchange->open || (!payload && len > 0))
-    return MATTER_ERROR_INVALID_ARGUMENT;
-  if (exchange->closing)
-    return MATTER_ERROR_BAD_STATE;
-  if (exchange->retrans.active)
-    return MATTER_ERROR_EXCHANGE_BUSY;
-  manager = exchange->manager;
-  reliable = wants_mrp(exchange->session, flags);
   fill_protocol_header(&protocol, exchange->initiator, exchange->id, protocol_id, opcode);
   if (reliable)
     protocol.exchange_flags |= MATTER_EXCHANGE_FLAG_R;
@@ -397,6 +391,55 @@ matter_exchange_send(MatterExchange *exchange, uint16_t protocol_id, uint8_t opc
   err = transmit(manager, exchange->session, buf, msg_len, now_ms);
   /* A reliable message that failed to leave is retried by MRP. */
   return reliable ? MATTER_OK : err;
+}
+
+static MatterError
+queue_message(MatterExchange *exchange, uint16_t protocol_id, uint8_t opcode,
+              const uint8_t *payload, size_t len, unsigned flags)
+{
+  MatterExchangeQueued *queued = &exchange->queued;
+
+  if (queued->pending)
+    return MATTER_ERROR_EXCHANGE_BUSY;
+  if (len > sizeof(queued->payload))
+    return MATTER_ERROR_BUFFER_TOO_SMALL;
+  queued->pending = true;
+  queued->protocol_id = protocol_id;
+  queued->opcode = opcode;
+  queued->flags = flags;
+  queued->len = len;
+  if (len > 0)
+    memcpy(queued->payload, payload, len);
+  return MATTER_OK;
+}
+
+/* The acknowledgement the kept message waited for arrived: send it. */
+static void
+send_queued(MatterExchange *exchange, uint64_t now_ms)
+{
+  MatterExchangeQueued *queued = &exchange->queued;
+
+  if (!queued->pending || exchange->retrans.active)
+    return;
+  queued->pending = false;
+  /* Should it fail to build, the owner has nothing left to retry with:
+   * like any other lost message, the peer's MRP or timeout ends it. */
+  (void) send_now(exchange, queued->protocol_id, queued->opcode, queued->payload, queued->len,
+                  queued->flags, now_ms);
+  matter_secure_zero(queued, sizeof(*queued));
+}
+
+MatterError
+matter_exchange_send(MatterExchange *exchange, uint16_t protocol_id, uint8_t opcode,
+                     const uint8_t *payload, size_t len, unsigned flags, uint64_t now_ms)
+{
+  if (!exchange || !exchange->open || (!payload && len > 0))
+    return MATTER_ERROR_INVALID_ARGUMENT;
+  if (exchange->closing)
+    return MATTER_ERROR_BAD_STATE;
+  if (exchange->retrans.active)
+    return queue_message(exchange, protocol_id, opcode, payload, len, flags);
+  return send_now(exchange, protocol_id, opcode, payload, len, flags, now_ms);
 }
 
 void
@@ -425,6 +468,13 @@ matter_exchange_close(MatterExchange *exchange, uint64_t now_ms)
     exchange_free(exchange);
 }
 
+void
+matter_exchange_abort(MatterExchange *exchange)
+{
+  if (exchange && exchange->open)
+    exchange_free(exchange);
+}
+
 /* ---- receiving ---- */
 
 static bool
@@ -447,6 +497,7 @@ protocol_allowed(const MatterSession *session, const MatterProtocolHeader *proto
 /* What the receive path knows about one incoming message. */
 typedef struct {
   MatterSession *session;
+  const MatterPeerAddress *peer; /* where it came from, NULL when not known */
   MatterProtocolHeader protocol;
   uint32_t counter;
   bool duplicate;
@@ -458,6 +509,27 @@ static bool
 has_flag(const Incoming *in, uint8_t flag)
 {
   return (in->protocol.exchange_flags & flag) != 0;
+}
+
+static MatterReplayPolicy
+replay_policy(const MatterSession *session)
+{
+  return is_secure(session) ? MATTER_REPLAY_UNICAST : MATTER_REPLAY_UNENCRYPTED;
+}
+
+/* 4.6.2 steps 3 and 5 for a message that passed the duplicate check and
+ * that the node takes: its counter is recorded, the session's timestamps
+ * move and, only now, so does its peer address; a replayed datagram sent
+ * from elsewhere changes none of them. */
+static void
+take_message(const Incoming *in, uint64_t now_ms)
+{
+  MatterSession *session = in->session;
+
+  matter_replay_window_commit(&session->peer_window, replay_policy(session), in->counter);
+  matter_session_touch(session, now_ms, true);
+  if (in->peer)
+    session->peer_address = *in->peer;
 }
 
 static void
@@ -479,6 +551,17 @@ track_ack(MatterExchange *exchange, const Incoming *in, uint64_t now_ms)
     exchange_ack_now(exchange, flush, now_ms);
 }
 
+/* The A flag: our reliable message got through, and the one kept behind
+ * it, if any, can go. */
+static void
+process_ack(MatterExchange *exchange, const Incoming *in, uint64_t now_ms)
+{
+  if (!has_flag(in, MATTER_EXCHANGE_FLAG_A))
+    return;
+  if (matter_mrp_retransmission_ack(&exchange->retrans, in->protocol.ack_counter))
+    send_queued(exchange, now_ms);
+}
+
 static MatterError
 receive_on_exchange(MatterExchange *exchange, const Incoming *in, uint64_t now_ms)
 {
@@ -487,8 +570,8 @@ receive_on_exchange(MatterExchange *exchange, const Incoming *in, uint64_t now_m
       exchange_ack_now(exchange, in->counter, now_ms);
     return MATTER_ERROR_DUPLICATE_MESSAGE;
   }
-  if (has_flag(in, MATTER_EXCHANGE_FLAG_A))
-    matter_mrp_retransmission_ack(&exchange->retrans, in->protocol.ack_counter);
+  take_message(in, now_ms);
+  process_ack(exchange, in, now_ms);
   if (exchange->closing) {
     /* No owner will answer: acknowledge at once, and end the exchange
      * if that was the acknowledgement it waited for. */
@@ -509,13 +592,60 @@ receive_on_exchange(MatterExchange *exchange, const Incoming *in, uint64_t now_m
 static MatterError
 unsolicited_verdict(const Incoming *in, const MatterExchangeProtocol *handler)
 {
-  if (in->duplicate)
-    return MATTER_ERROR_DUPLICATE_MESSAGE;
   if (!protocol_allowed(in->session, &in->protocol))
     return MATTER_ERROR_PROTOCOL_NOT_ALLOWED;
   if (!has_flag(in, MATTER_EXCHANGE_FLAG_I) || is_standalone_ack(&in->protocol) || !handler)
     return MATTER_ERROR_UNSOLICITED;
   return MATTER_OK;
+}
+
+/* An exchange whose owner let go of it and that only waits to retransmit
+ * its last message (a refusal, say) to a peer on an unsecured session: a
+ * peer that never completed a session. */
+static bool
+is_abandonable(const MatterExchange *exchange)
+{
+  return exchange->open && exchange->closing && !is_secure(exchange->session);
+}
+
+/* Frees the abandonable exchange closest to giving up anyway (most
+ * transmissions), to make room for a new one. */
+static bool
+reclaim_exchange(MatterExchangeManager *manager)
+{
+  MatterExchange *victim = NULL;
+
+  for (size_t i = 0; i < manager->capacity; i++) {
+    MatterExchange *exchange = &manager->exchanges[i];
+
+    if (is_abandonable(exchange) &&
+        (!victim || exchange->retrans.send_count > victim->retrans.send_count))
+      victim = exchange;
+  }
+  if (victim)
+    exchange_free(victim);
+  return victim != NULL;
+}
+
+static MatterExchange *
+alloc_responder(MatterExchangeManager *manager, const Incoming *in,
+                const MatterExchangeProtocol *handler)
+{
+  MatterExchange *exchange = exchange_alloc(manager, in->session, in->protocol.exchange_id, false,
+                                            handler->handler, handler->user_data);
+
+  if (!exchange && reclaim_exchange(manager))
+    exchange = exchange_alloc(manager, in->session, in->protocol.exchange_id, false,
+                              handler->handler, handler->user_data);
+  return exchange;
+}
+
+static void
+ack_unsolicited(MatterExchangeManager *manager, const Incoming *in, uint64_t now_ms)
+{
+  if (has_flag(in, MATTER_EXCHANGE_FLAG_R))
+    send_standalone_ack(manager, in->session, in->protocol.exchange_id,
+                        !has_flag(in, MATTER_EXCHANGE_FLAG_I), in->counter, now_ms);
 }
 
 /* 4.9.5.2: a new exchange for a new request to a registered protocol,
@@ -524,41 +654,61 @@ static MatterError
 receive_unsolicited(MatterExchangeManager *manager, const Incoming *in, uint64_t now_ms)
 {
   const MatterExchangeProtocol *handler = NULL;
-  MatterExchange *exchange = NULL;
+  MatterExchange *exchange;
   MatterError err;
 
+  if (in->duplicate) {
+    ack_unsolicited(manager, in, now_ms);
+    return MATTER_ERROR_DUPLICATE_MESSAGE;
+  }
   if (in->protocol.vendor_id == 0)
     handler = find_protocol(manager, in->protocol.protocol_id);
   err = unsolicited_verdict(in, handler);
-  if (err == MATTER_OK) {
-    exchange = exchange_alloc(manager, in->session, in->protocol.exchange_id, false,
-                              handler->handler, handler->user_data);
-    if (!exchange)
-      err = MATTER_ERROR_EXCHANGE_TABLE_FULL;
-  }
-  if (!exchange) {
-    if (has_flag(in, MATTER_EXCHANGE_FLAG_R))
-      send_standalone_ack(manager, in->session, in->protocol.exchange_id,
-                          !has_flag(in, MATTER_EXCHANGE_FLAG_I), in->counter, now_ms);
+  if (err != MATTER_OK) {
+    take_message(in, now_ms);
+    ack_unsolicited(manager, in, now_ms);
     return err;
   }
+  exchange = alloc_responder(manager, in, handler);
+  /* Not taken: no acknowledgement and no record of the counter, so the
+   * sender's retransmission gets another chance. */
+  if (!exchange)
+    return MATTER_ERROR_EXCHANGE_TABLE_FULL;
+  take_message(in, now_ms);
   if (has_flag(in, MATTER_EXCHANGE_FLAG_R))
     track_ack(exchange, in, now_ms);
   deliver(exchange, in, now_ms);
   return MATTER_OK;
 }
 
-/* 4.5.6: duplicates are marked, new counters recorded. */
-static bool
-counter_is_duplicate(MatterSession *session, uint32_t counter)
+/* An authenticated message from @peer (NULL: where the session says). */
+static MatterError
+receive_message(MatterExchangeManager *manager, MatterSession *session,
+                const MatterPeerAddress *peer, const MatterMessageHeader *header,
+                const uint8_t *payload, size_t len, uint64_t now_ms)
 {
-  MatterReplayPolicy policy =
-      is_secure(session) ? MATTER_REPLAY_UNICAST : MATTER_REPLAY_UNENCRYPTED;
+  Incoming in;
+  size_t protocol_len;
+  MatterExchange *exchange;
+  MatterError err;
 
-  if (matter_replay_window_check(&session->peer_window, policy, counter) != MATTER_OK)
-    return true;
-  matter_replay_window_commit(&session->peer_window, policy, counter);
-  return false;
+  memset(&in, 0, sizeof(in));
+  err = matter_protocol_header_decode(payload, len, &in.protocol, &protocol_len);
+  if (err != MATTER_OK)
+    return err;
+  in.session = session;
+  in.peer = peer;
+  in.counter = header->counter;
+  /* 4.5.6: checked now, recorded only once the message is taken. */
+  in.duplicate = matter_replay_window_check(&session->peer_window, replay_policy(session),
+                                            header->counter) != MATTER_OK;
+  in.payload = payload + protocol_len;
+  in.len = len - protocol_len;
+  exchange = find_exchange(manager, session, in.protocol.exchange_id,
+                           !has_flag(&in, MATTER_EXCHANGE_FLAG_I));
+  if (exchange)
+    return receive_on_exchange(exchange, &in, now_ms);
+  return receive_unsolicited(manager, &in, now_ms);
 }
 
 MatterError
@@ -566,29 +716,10 @@ matter_exchange_manager_receive(MatterExchangeManager *manager, MatterSession *s
                                 const MatterMessageHeader *header, const uint8_t *payload,
                                 size_t len, uint64_t now_ms)
 {
-  Incoming in;
-  size_t protocol_len;
-  MatterExchange *exchange;
-  MatterError err;
-
   if (!manager || !session || !header || (!payload && len > 0) ||
       session->state != MATTER_SESSION_ACTIVE)
     return MATTER_ERROR_INVALID_ARGUMENT;
-  memset(&in, 0, sizeof(in));
-  err = matter_protocol_header_decode(payload, len, &in.protocol, &protocol_len);
-  if (err != MATTER_OK)
-    return err;
-  in.session = session;
-  in.counter = header->counter;
-  in.duplicate = counter_is_duplicate(session, header->counter);
-  in.payload = payload + protocol_len;
-  in.len = len - protocol_len;
-  matter_session_touch(session, now_ms, true);
-  exchange = find_exchange(manager, session, in.protocol.exchange_id,
-                           !has_flag(&in, MATTER_EXCHANGE_FLAG_I));
-  if (exchange)
-    return receive_on_exchange(exchange, &in, now_ms);
-  return receive_unsolicited(manager, &in, now_ms);
+  return receive_message(manager, session, NULL, header, payload, len, now_ms);
 }
 
 /* Message privacy (4.8): undo the header's obfuscation in place. */
@@ -643,11 +774,52 @@ receive_secure(MatterExchangeManager *manager, const MatterPeerAddress *peer, ui
   err = decrypt_message(session, msg, len, &header, header_len, &payload_len);
   if (err != MATTER_OK)
     return err;
-  /* Authenticated: the peer is where it now sends from. */
-  if (peer)
-    session->peer_address = *peer;
-  return matter_exchange_manager_receive(manager, session, &header, msg + header_len, payload_len,
-                                         now_ms);
+  /* Authenticated, but maybe a replay: the peer address moves only once
+   * the counter is found new. */
+  return receive_message(manager, session, peer, &header, msg + header_len, payload_len, now_ms);
+}
+
+/* True when @session has exchanges and every one is abandonable. */
+static bool
+holds_only_abandonable(const MatterExchangeManager *manager, const MatterSession *session)
+{
+  bool any = false;
+
+  for (size_t i = 0; i < manager->capacity; i++) {
+    const MatterExchange *exchange = &manager->exchanges[i];
+
+    if (!exchange->open || exchange->session != session)
+      continue;
+    if (!is_abandonable(exchange))
+      return false;
+    any = true;
+  }
+  return any;
+}
+
+/* The unsecured table is full of contexts with exchanges: frees the least
+ * recently used one whose exchanges all only retransmit a last message,
+ * by abandoning them (the table then reuses it). */
+static bool
+reclaim_unsecured(MatterExchangeManager *manager)
+{
+  MatterSessionTable *sessions = manager->sessions;
+  MatterSession *victim = NULL;
+
+  for (size_t i = 0; i < sessions->unsecured_capacity; i++) {
+    MatterSession *session = &sessions->unsecured[i];
+
+    if (session->state != MATTER_SESSION_ACTIVE || !holds_only_abandonable(manager, session))
+      continue;
+    if (!victim || session->last_activity_ms < victim->last_activity_ms)
+      victim = session;
+  }
+  if (!victim)
+    return false;
+  for (size_t i = 0; i < manager->capacity; i++)
+    if (manager->exchanges[i].open && manager->exchanges[i].session == victim)
+      exchange_free(&manager->exchanges[i]);
+  return true;
 }
 
 static MatterError
@@ -664,12 +836,13 @@ receive_unsecured(MatterExchangeManager *manager, const MatterPeerAddress *peer,
     return err;
   err = matter_session_table_unsecured_for_message(manager->sessions, &header, peer, now_ms,
                                                    &session);
+  if (err == MATTER_ERROR_SESSION_TABLE_FULL && reclaim_unsecured(manager))
+    err = matter_session_table_unsecured_for_message(manager->sessions, &header, peer, now_ms,
+                                                     &session);
   if (err != MATTER_OK)
     return err;
-  if (peer)
-    session->peer_address = *peer;
-  return matter_exchange_manager_receive(manager, session, &header, msg + header_len,
-                                         len - header_len, now_ms);
+  return receive_message(manager, session, peer, &header, msg + header_len, len - header_len,
+                         now_ms);
 }
 
 MatterError
@@ -738,6 +911,8 @@ tell_owner(MatterExchange *exchange, MatterError err, uint64_t now_ms)
 static void
 give_up(MatterExchange *exchange, uint64_t now_ms)
 {
+  /* What waited behind the lost message is lost with it. */
+  matter_secure_zero(&exchange->queued, sizeof(exchange->queued));
   if (exchange->closing)
     exchange_free(exchange);
   else
@@ -821,4 +996,29 @@ matter_exchange_manager_remove_session(MatterExchangeManager *manager, MatterSes
     exchange_free(exchange);
   }
   matter_session_table_remove(manager->sessions, session);
+}
+
+void
+matter_exchange_manager_close_session(MatterExchangeManager *manager, MatterSession *session,
+                                      uint64_t now_ms)
+{
+  uint8_t report[MATTER_STATUS_REPORT_MIN_LEN];
+  MatterProtocolHeader protocol;
+  uint8_t buf[MATTER_MESSAGE_MAX];
+  uint32_t counter;
+  size_t report_len, len;
+
+  if (!manager || !session)
+    return;
+  /* A new exchange of our own, without R (4.10.1.4): the id is taken but
+   * no slot, since nothing will follow on it. */
+  fill_protocol_header(&protocol, true, manager->next_exchange_id++,
+                       MATTER_PROTOCOL_SECURE_CHANNEL, MATTER_SC_OPCODE_STATUS_REPORT);
+  if (session->state == MATTER_SESSION_ACTIVE && is_secure(session) &&
+      matter_status_report_encode_sc(MATTER_STATUS_SUCCESS, MATTER_SC_STATUS_CLOSE_SESSION, report,
+                                     sizeof(report), &report_len) == MATTER_OK &&
+      build_message(manager, session, &protocol, report, report_len, buf, &len, &counter) ==
+        MATTER_OK)
+    (void) transmit(manager, session, buf, len, now_ms);
+  matter_exchange_manager_remove_session(manager, session, now_ms);
 }

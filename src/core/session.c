@@ -75,6 +75,22 @@ unique_session_id(const MatterSessionTable *table, uint16_t *id)
 }
 
 MatterError
+matter_session_table_reserve_pending(MatterSessionTable *table, size_t count)
+{
+  if (!table || count >= table->secure_capacity)
+    return MATTER_ERROR_INVALID_ARGUMENT;
+  table->pending_reserve = count;
+  return MATTER_OK;
+}
+
+bool
+matter_session_table_needs_eviction(const MatterSessionTable *table)
+{
+  return table->pending_reserve > 0 &&
+         matter_session_table_count(table) >= table->secure_capacity - table->pending_reserve;
+}
+
+MatterError
 matter_session_table_allocate(MatterSessionTable *table, uint64_t now_ms, MatterSession **session)
 {
   MatterSession *slot;

@@ -218,7 +218,8 @@ run(const Options *options, const MdConfig *config)
     g_warning("Cannot load the commissioning parameters: %s", error->message);
     return EXIT_RUNTIME;
   }
-  messaging = md_messaging_new(store, (guint16) config->port, &error);
+  messaging = md_messaging_new(store, (guint16) config->port, config->supported_fabrics,
+                               MD_PASE_HANDSHAKES_MAX, &error);
   if (messaging == NULL) {
     g_warning("Cannot start the message layer: %s", error->message);
     return EXIT_RUNTIME;

@@ -15,10 +15,13 @@ G_STATIC_ASSERT(sizeof(MdUdpPeer) <= MATTER_PEER_ADDRESS_MAX);
 struct _MdMessaging {
   MdStore *store; /* not owned */
   MdUdp *udp;
-  MatterSession secure[MD_MESSAGING_SECURE_SESSIONS];
-  MatterSession unsecured[MD_MESSAGING_UNSECURED_SESSIONS];
+  MatterSession *secure;
+  gsize secure_capacity;
+  MatterSession *unsecured;
+  gsize unsecured_capacity;
   MatterSessionTable sessions;
-  MatterExchange exchange_slots[MD_MESSAGING_EXCHANGES];
+  MatterExchange *exchange_slots;
+  gsize exchange_capacity;
   MatterExchangeManager exchanges;
   guint timer_id;
 
@@ -171,8 +174,24 @@ resume_counter(MdMessaging *self, GError **error)
   return TRUE;
 }
 
+static void
+allocate_tables(MdMessaging *self, guint supported_fabrics, guint handshakes)
+{
+  self->secure_capacity = supported_fabrics * MD_MESSAGING_CASE_SESSIONS_PER_FABRIC +
+                          MD_MESSAGING_PASE_SESSIONS + handshakes;
+  self->unsecured_capacity = 2 * (gsize) handshakes;
+  self->exchange_capacity = self->secure_capacity * MD_MESSAGING_EXCHANGES_PER_SESSION +
+                            2 * self->unsecured_capacity;
+  self->secure = g_new0(MatterSession, self->secure_capacity);
+  self->unsecured = g_new0(MatterSession, self->unsecured_capacity);
+  self->exchange_slots = g_new0(MatterExchange, self->exchange_capacity);
+  g_debug("Message layer: %zu secure sessions, %zu unsecured contexts, %zu exchanges",
+          self->secure_capacity, self->unsecured_capacity, self->exchange_capacity);
+}
+
 MdMessaging *
-md_messaging_new(MdStore *store, guint16 port, GError **error)
+md_messaging_new(MdStore *store, guint16 port, guint supported_fabrics, guint handshakes,
+                 GError **error)
 {
   static const MatterExchangeCallbacks callbacks = {
     .send = send_message,
@@ -183,11 +202,12 @@ md_messaging_new(MdStore *store, guint16 port, GError **error)
   MatterError err;
 
   self->store = store;
-  err = matter_session_table_init(&self->sessions, self->secure, G_N_ELEMENTS(self->secure),
-                                  self->unsecured, G_N_ELEMENTS(self->unsecured), NULL);
+  allocate_tables(self, supported_fabrics, handshakes);
+  err = matter_session_table_init(&self->sessions, self->secure, self->secure_capacity,
+                                  self->unsecured, self->unsecured_capacity, NULL);
   if (err == MATTER_OK)
     err = matter_exchange_manager_init(&self->exchanges, &self->sessions, self->exchange_slots,
-                                       G_N_ELEMENTS(self->exchange_slots), &callbacks, self, NULL);
+                                       self->exchange_capacity, &callbacks, self, NULL);
   if (err != MATTER_OK) {
     md_error_set_core(error, err, "Cannot set up the message layer");
     return NULL;
@@ -207,7 +227,14 @@ md_messaging_free(MdMessaging *self)
     return;
   g_clear_handle_id(&self->timer_id, g_source_remove);
   g_clear_pointer(&self->udp, md_udp_free);
-  matter_session_table_clear(&self->sessions);
+  if (self->secure != NULL)
+    matter_session_table_clear(&self->sessions);
+  /* Retransmission buffers hold ciphertext only, but wipe them too. */
+  if (self->exchange_slots != NULL)
+    matter_secure_zero(self->exchange_slots, self->exchange_capacity * sizeof(MatterExchange));
+  g_free(self->exchange_slots);
+  g_free(self->unsecured);
+  g_free(self->secure);
   g_free(self);
 }
 
@@ -234,7 +261,7 @@ md_messaging_count_sessions(MdMessaging *self)
 {
   guint count = 0;
 
-  for (gsize i = 0; i < G_N_ELEMENTS(self->secure); i++)
+  for (gsize i = 0; i < self->secure_capacity; i++)
     count += self->secure[i].state == MATTER_SESSION_ACTIVE;
   return count;
 }

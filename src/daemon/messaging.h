@@ -14,15 +14,26 @@
 #include "matter/exchange.h"
 #include "store.h"
 
-#define MD_MESSAGING_SECURE_SESSIONS 64
-#define MD_MESSAGING_UNSECURED_SESSIONS 8
-#define MD_MESSAGING_EXCHANGES 64
+/* The tables are sized at start from what the node supports:
+ * - secure sessions: 3 CASE sessions per supported fabric (the minimum of
+ *   Core spec 4.13.2.8), MD_MESSAGING_PASE_SESSIONS established PASE
+ *   sessions, and the slots kept for handshakes in progress;
+ * - unsecured contexts: two per handshake slot, one for the handshake and
+ *   one for a peer being refused or acknowledged;
+ * - exchanges: MD_MESSAGING_EXCHANGES_PER_SESSION per secure session, and
+ *   two per unsecured context. */
+#define MD_MESSAGING_CASE_SESSIONS_PER_FABRIC 3
+#define MD_MESSAGING_PASE_SESSIONS 2
+#define MD_MESSAGING_EXCHANGES_PER_SESSION 2
 
 typedef struct _MdMessaging MdMessaging;
 
 typedef void (*MdMessagingSessionsChangedFunc)(MdMessaging *messaging, gpointer user_data);
 
-MdMessaging *md_messaging_new(MdStore *store, guint16 port, GError **error);
+/* Tables for @supported_fabrics fabrics and @handshakes session
+ * establishments at once. */
+MdMessaging *md_messaging_new(MdStore *store, guint16 port, guint supported_fabrics,
+                              guint handshakes, GError **error);
 void md_messaging_free(MdMessaging *messaging);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdMessaging, md_messaging_free)
 

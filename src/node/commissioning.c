@@ -22,7 +22,11 @@ struct _MdCommissioning {
 
   guint32 passcode;
   MdPaseVerifier verifier;
-  guint failed_attempts;
+  /* Attempts counted in this window: those that failed plus those in
+   * flight (Pake2 sent, Pake3 not verified yet). The store holds this
+   * sum, so a restart takes every attempt in flight as failed. */
+  guint counted_attempts;
+  guint attempts_in_flight;
 
   MdWindowKind window;
   guint timeout_id;
@@ -45,16 +49,23 @@ md_window_kind_to_string(MdWindowKind kind)
   }
 }
 
-/* A uniformly random passcode that the rules allow. */
-static guint32
-random_passcode(void)
+/* A uniformly random passcode that the rules allow, from the DRBG: the
+ * passcode is the secret PASE rests on. */
+static gboolean
+random_passcode(guint32 *passcode, GError **error)
 {
-  guint32 passcode;
+  guint8 bytes[4];
 
-  do
-    passcode = (guint32) g_random_int_range(1, MATTER_PAYLOAD_PASSCODE_MAX + 1);
-  while (!matter_payload_passcode_valid(passcode));
-  return passcode;
+  do {
+    if (matter_random(bytes, sizeof(bytes)) != MATTER_OK) {
+      g_set_error(error, MD_ERROR, MD_ERROR_FAILED, "Cannot choose a passcode: no randomness");
+      return FALSE;
+    }
+    /* 27 bits cover 1..99999998; redrawing the rest keeps it uniform. */
+    *passcode = (guint32) (bytes[0] | bytes[1] << 8 | bytes[2] << 16 | (bytes[3] & 0x07) << 24);
+  } while (*passcode > MATTER_PAYLOAD_PASSCODE_MAX || !matter_payload_passcode_valid(*passcode));
+  matter_secure_zero(bytes, sizeof(bytes));
+  return TRUE;
 }
 
 static gboolean
@@ -146,7 +157,7 @@ load_failed_attempts(MdCommissioning *self, GError **error)
     g_propagate_error(error, g_steal_pointer(&local_error));
     return FALSE;
   }
-  self->failed_attempts = (guint) MIN(count, G_MAXUINT);
+  self->counted_attempts = (guint) MIN(count, MD_PASE_MAX_FAILED_ATTEMPTS);
   return TRUE;
 }
 
@@ -165,7 +176,11 @@ md_commissioning_new(MdNode *node, MdStore *store, const MdConfig *config, GErro
       g_propagate_error(error, g_steal_pointer(&local_error));
       return NULL;
     }
-    if (!create_verifier(self, config->has_passcode ? config->passcode : random_passcode(), error))
+    guint32 passcode = config->passcode;
+
+    if (!config->has_passcode && !random_passcode(&passcode, error))
+      return NULL;
+    if (!create_verifier(self, passcode, error))
       return NULL;
     g_message("Chose the passcode for this node and stored its verifier");
   } else if (config->has_passcode && config->passcode != self->passcode) {
@@ -243,9 +258,9 @@ on_window_timeout(gpointer user_data)
 }
 
 static gboolean
-persist_failed_attempts(MdCommissioning *self, GError **error)
+persist_attempts(MdCommissioning *self, guint count, GError **error)
 {
-  return md_store_put_uint64(self->store, KEY_FAILED_ATTEMPTS, self->failed_attempts, error);
+  return md_store_put_uint64(self->store, KEY_FAILED_ATTEMPTS, count, error);
 }
 
 static gboolean
@@ -275,9 +290,10 @@ md_commissioning_open_basic(MdCommissioning *self, guint timeout, GError **error
                 "A basic commissioning window lasts 180 to 900 s, not %u", timeout);
     return FALSE;
   }
-  self->failed_attempts = 0;
-  if (!persist_failed_attempts(self, error))
+  /* A fresh allowance; handshakes still in flight count in it. */
+  if (!persist_attempts(self, self->attempts_in_flight, error))
     return FALSE;
+  self->counted_attempts = self->attempts_in_flight;
   return open_basic(self, timeout, error);
 }
 
@@ -302,10 +318,10 @@ md_commissioning_start(MdCommissioning *self)
       g_warning("Not opening a commissioning window: %s", error->message);
     return;
   }
-  if (self->failed_attempts >= MD_PASE_MAX_FAILED_ATTEMPTS) {
+  if (self->counted_attempts >= MD_PASE_MAX_FAILED_ATTEMPTS) {
     g_warning("Not opening a commissioning window: %u failed PASE attempts closed the last one; "
               "open one explicitly",
-              self->failed_attempts);
+              self->counted_attempts);
     return;
   }
   /* A window reopened after a restart keeps counting the attempts made. */
@@ -328,20 +344,56 @@ md_commissioning_get_verifier(MdCommissioning *self)
 guint
 md_commissioning_get_failed_attempts(MdCommissioning *self)
 {
-  return self->failed_attempts;
+  return self->counted_attempts - self->attempts_in_flight;
+}
+
+guint
+md_commissioning_get_counted_attempts(MdCommissioning *self)
+{
+  return self->counted_attempts;
+}
+
+gboolean
+md_commissioning_attempt_begin(MdCommissioning *self, GError **error)
+{
+  if (self->window == MD_WINDOW_CLOSED) {
+    g_set_error(error, MD_ERROR, MD_ERROR_FAILED, "No commissioning window is open");
+    return FALSE;
+  }
+  if (self->counted_attempts >= MD_PASE_MAX_FAILED_ATTEMPTS) {
+    g_set_error(error, MD_ERROR, MD_ERROR_FAILED,
+                "All %u PASE attempts of this window are spent or in flight",
+                MD_PASE_MAX_FAILED_ATTEMPTS);
+    return FALSE;
+  }
+  /* Stored before Pake2 leaves: a crash after it must not forget it. */
+  if (!persist_attempts(self, self->counted_attempts + 1, error))
+    return FALSE;
+  self->counted_attempts++;
+  self->attempts_in_flight++;
+  g_message("PASE attempt counted (%u of %u allowed)", self->counted_attempts,
+            MD_PASE_MAX_FAILED_ATTEMPTS);
+  return TRUE;
 }
 
 void
-md_commissioning_pase_failed(MdCommissioning *self)
+md_commissioning_attempt_end(MdCommissioning *self, gboolean verified)
 {
   g_autoptr(GError) error = NULL;
 
-  self->failed_attempts++;
-  /* Persist before anything else: a crash now must not forget the attempt. */
-  if (!persist_failed_attempts(self, &error))
-    g_warning("Cannot record a failed PASE attempt: %s", error->message);
-  g_message("PASE attempt failed (%u of %u allowed)", self->failed_attempts,
+  g_return_if_fail(self->attempts_in_flight > 0);
+  self->attempts_in_flight--;
+  if (verified) {
+    /* Taking it back may fail to reach the disk: then the attempt stays
+     * counted, which errs on the safe side. */
+    if (persist_attempts(self, self->counted_attempts - 1, &error))
+      self->counted_attempts--;
+    else
+      g_warning("Cannot take back a verified PASE attempt: %s", error->message);
+    return;
+  }
+  g_message("PASE attempt failed (%u of %u allowed)", self->counted_attempts,
             MD_PASE_MAX_FAILED_ATTEMPTS);
-  if (self->failed_attempts >= MD_PASE_MAX_FAILED_ATTEMPTS)
+  if (self->counted_attempts >= MD_PASE_MAX_FAILED_ATTEMPTS && self->attempts_in_flight == 0)
     md_commissioning_close(self, "too many failed PASE attempts");
 }

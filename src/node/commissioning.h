@@ -7,9 +7,18 @@
  * (w0, L) are chosen at first start (a random valid passcode unless the
  * configuration names one) and kept in the store. A basic window opens at
  * start while the node has no fabric and closes after its timeout or
- * after MD_PASE_MAX_FAILED_ATTEMPTS failed PASE
- * attempts; the count of failed attempts is persisted, so restarting
- * matterd does not hand an attacker a fresh allowance. */
+ * after MD_PASE_MAX_FAILED_ATTEMPTS failed PASE attempts.
+ *
+ * A PASE attempt counts from the moment the node sends Pake2: that is when
+ * the passcode is put to the test, since the initiator can check cB itself
+ * and learn whether its guess was right, however it then ends the
+ * handshake. The count is stored before Pake2 leaves and taken back only
+ * when Pake3 verifies; any other end (a malformed or wrong Pake3, silence,
+ * no acknowledgement, a closed session, a restart) leaves it counted.
+ * Handshakes that end before Pake2 tested no passcode and do not count.
+ * Attempts in flight count against the limit too, so concurrent
+ * handshakes can never test more than MD_PASE_MAX_FAILED_ATTEMPTS
+ * passcodes in one window. */
 
 #include <glib.h>
 
@@ -67,11 +76,20 @@ void md_commissioning_close(MdCommissioning *commissioning, const char *reason);
 MdWindowKind md_commissioning_get_window(MdCommissioning *commissioning);
 /* The verifier while a window is open, else NULL. */
 const MdPaseVerifier *md_commissioning_get_verifier(MdCommissioning *commissioning);
+/* Attempts that ended without a verified Pake3, and those counted in all
+ * (failed plus in flight). */
 guint md_commissioning_get_failed_attempts(MdCommissioning *commissioning);
+guint md_commissioning_get_counted_attempts(MdCommissioning *commissioning);
 
-/* A PASE attempt whose verification failed (a wrong passcode): counted and
- * persisted; at the limit the window closes. */
-void md_commissioning_pase_failed(MdCommissioning *commissioning);
+/* Before sending Pake2: counts the attempt and stores the count. FALSE,
+ * and Pake2 must not be sent, when no window is open, when the limit is
+ * spent (by failures and attempts in flight) or when the count cannot be
+ * stored. */
+gboolean md_commissioning_attempt_begin(MdCommissioning *commissioning, GError **error);
+/* An attempt that began has ended: @verified when Pake3 verified (the
+ * attempt is taken back), else it stays counted and, once the limit is
+ * reached with nothing in flight, the window closes. */
+void md_commissioning_attempt_end(MdCommissioning *commissioning, gboolean verified);
 
 /* The onboarding payloads for this node (on-network rendezvous). */
 gboolean md_commissioning_get_codes(MdCommissioning *commissioning,

@@ -3,6 +3,9 @@
 
 #include "node.h"
 
+#include "matter/crypto.h"
+#include "md-error.h"
+
 #define DISCRIMINATOR_KEY "discriminator"
 #define DISCRIMINATOR_MAX 0x0FFF
 
@@ -19,6 +22,7 @@ static gboolean
 load_or_create_discriminator(MdStore *store, guint16 *discriminator, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
+  guint8 bytes[2];
   guint64 stored;
 
   if (md_store_get_uint64(store, DISCRIMINATOR_KEY, &stored, &local_error)) {
@@ -35,7 +39,13 @@ load_or_create_discriminator(MdStore *store, guint16 *discriminator, GError **er
     return FALSE;
   }
 
-  *discriminator = (guint16) g_random_int_range(0, DISCRIMINATOR_MAX + 1);
+  /* From the DRBG like everything else the node picks: the discriminator
+   * is no secret, but nothing should be able to predict it either. */
+  if (matter_random(bytes, sizeof(bytes)) != MATTER_OK) {
+    g_set_error(error, MD_ERROR, MD_ERROR_FAILED, "Cannot choose a discriminator: no randomness");
+    return FALSE;
+  }
+  *discriminator = (guint16) ((bytes[0] | bytes[1] << 8) & DISCRIMINATOR_MAX);
   if (!md_store_put_uint64(store, DISCRIMINATOR_KEY, *discriminator, error))
     return FALSE;
   g_message("Chose discriminator %u for this node", *discriminator);

@@ -10,21 +10,41 @@
 #include "matter/securechannel.h"
 #include "md-error.h"
 
-/* A handshake that stalls this long is abandoned (the commissioner's own
- * MRP gives up well before). */
-#define PASE_TIMEOUT_MS (60 * 1000)
-/* What a second commissioner is asked to wait (4.10.1.5 leaves it to us). */
-#define PASE_BUSY_WAIT_MS 500
+/* A commissioner on the local network takes each step within a round trip
+ * and its PBKDF2 (1000 iterations here): tens of milliseconds, or about
+ * 0.4 s more when MRP has to resend a lost message. */
+
+/* A step not taken within this time ends the handshake. */
+#define PASE_STEP_TIMEOUT_MS (10 * 1000)
+/* A handshake that has not moved on for this long gives its slot to a new
+ * commissioner when every slot is taken... */
+#define PASE_STALE_MS (3 * 1000)
+/* ...or after this long when its peer has not even acknowledged our
+ * PBKDFParamResponse: a request sent blind, from a spoofed address or by a
+ * flooder that reads nothing. */
+#define PASE_BLIND_STALE_MS 1000
+/* The least a BUSY asks a commissioner to wait. */
+#define PASE_BUSY_WAIT_MIN_MS 100
+
+typedef struct _Handshake Handshake;
+
+/* One PASE attempt in progress. A slot is free while responder is NULL. */
+struct _Handshake {
+  MdPaseServer *server;
+  MatterPaseResponder *responder;
+  MatterExchange *exchange;
+  MatterSession *session; /* pending, holds the local session id offered */
+  MatterPeerAddress peer;
+  guint64 progress_ms; /* when the handshake last moved on */
+  gboolean counted;    /* Pake2 went out: an attempt is counted */
+};
 
 struct _MdPaseServer {
   MdMessaging *messaging;           /* not owned */
   MdCommissioning *commissioning;   /* not owned */
   MatterExchangeManager *exchanges; /* not owned */
-
-  /* The handshake in progress, if any. */
-  MatterPaseResponder *responder;
-  MatterExchange *exchange;
-  MatterSession *session; /* pending, holds the local session id offered */
+  MatterSessionTable *sessions;     /* not owned */
+  Handshake handshakes[MD_PASE_HANDSHAKES_MAX];
 };
 
 static void on_handshake_message(void *user_data, MatterExchange *exchange,
@@ -46,62 +66,95 @@ send_sc(MatterExchange *exchange, uint8_t opcode, const guint8 *payload, gsize l
     matter_exchange_send(exchange, MATTER_PROTOCOL_SECURE_CHANNEL, opcode, payload, len, flags, now);
 
   if (err != MATTER_OK)
-    g_debug("Cannot send %s: %s", matter_sc_opcode_name(opcode), matter_error_str(err));
+    g_warning("Cannot send %s: %s", matter_sc_opcode_name(opcode), matter_error_str(err));
 }
 
 static void
-reply_status(MatterExchange *exchange, uint16_t general, uint16_t code, guint64 now)
+send_status(MatterExchange *exchange, uint16_t general, uint16_t code, unsigned flags, guint64 now)
 {
   guint8 buf[MATTER_STATUS_REPORT_MIN_LEN];
   size_t len;
 
   if (matter_status_report_encode_sc(general, code, buf, sizeof(buf), &len) == MATTER_OK)
-    send_sc(exchange, MATTER_SC_OPCODE_STATUS_REPORT, buf, len, MATTER_EXCHANGE_SEND_RELIABLE,
-            now);
+    send_sc(exchange, MATTER_SC_OPCODE_STATUS_REPORT, buf, len, flags, now);
 }
 
-/* Ends the handshake in progress; @remove_session drops the pending
- * session it reserved. */
+/* Refuses a request at the door, before any state exists for it. The
+ * refusal goes without R, like BUSY (4.10.1.5): a peer that never
+ * completed anything must not pin an exchange and an unsecured context
+ * while MRP retries a message it may never acknowledge. */
 static void
-finish_handshake(MdPaseServer *self, gboolean remove_session, guint64 now)
+refuse_request(MatterExchange *exchange, uint16_t general, uint16_t code, guint64 now)
 {
-  if (self->exchange != NULL)
-    matter_exchange_close(self->exchange, now);
-  if (remove_session && self->session != NULL)
-    matter_session_table_remove(md_messaging_get_sessions(self->messaging), self->session);
-  g_clear_pointer(&self->responder, matter_pase_responder_free);
-  self->exchange = NULL;
-  self->session = NULL;
+  send_status(exchange, general, code, 0, now);
+  matter_exchange_close(exchange, now);
 }
 
-/* A pending session for the local session id to offer, evicting the least
- * recently used one when the table is full (4.10.1.1). */
-static MatterError
-reserve_session(MdPaseServer *self, guint64 now, MatterSession **session)
+/* Ends @hs and frees its slot. An attempt it counted stays counted unless
+ * @verified. Its exchange closes, sending what is still owed, or with
+ * @abandon is freed at once (the peer is given up for another). */
+static void
+handshake_finish(Handshake *hs, gboolean verified, gboolean abandon, guint64 now)
 {
-  MatterSessionTable *sessions = md_messaging_get_sessions(self->messaging);
-  MatterError err = matter_session_table_allocate(sessions, now, session);
+  MdPaseServer *self = hs->server;
+  gboolean counted = hs->counted;
+
+  if (hs->exchange != NULL) {
+    if (abandon)
+      matter_exchange_abort(hs->exchange);
+    else
+      matter_exchange_close(hs->exchange, now);
+  }
+  if (!verified && hs->session != NULL)
+    matter_session_table_remove(self->sessions, hs->session);
+  g_clear_pointer(&hs->responder, matter_pase_responder_free);
+  memset(hs, 0, sizeof(*hs));
+  hs->server = self;
+  /* Last: ending the attempt may close the window, which others hear of. */
+  if (counted)
+    md_commissioning_attempt_end(self->commissioning, verified);
+}
+
+/* Mid-handshake refusal (FAILURE, INVALID_PARAMETER), sent reliably: an
+ * honest commissioner learns why; the exchange manager may abandon it
+ * should the tables fill up. */
+static void
+handshake_refuse(Handshake *hs, const char *why, guint64 now)
+{
+  g_message("PASE failed: %s", why);
+  send_status(hs->exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER,
+              MATTER_EXCHANGE_SEND_RELIABLE, now);
+  handshake_finish(hs, FALSE, FALSE, now);
+}
+
+/* 4.10.1.1: a session that succeeded evicts the least recently used one
+ * when only the slots kept for handshakes are left, with CloseSession. */
+static void
+make_room(MdPaseServer *self, guint64 now)
+{
   MatterSession *victim;
 
-  if (err != MATTER_ERROR_SESSION_TABLE_FULL)
-    return err;
-  victim = matter_session_table_eviction_candidate(sessions);
+  if (!matter_session_table_needs_eviction(self->sessions))
+    return;
+  victim = matter_session_table_eviction_candidate(self->sessions);
   if (victim == NULL)
-    return err;
-  g_message("Session table full: evicting session %u", victim->local_session_id);
-  matter_exchange_manager_remove_session(self->exchanges, victim, now);
-  md_messaging_sessions_changed(self->messaging);
-  return matter_session_table_allocate(sessions, now, session);
+    return;
+  md_log_matter(G_LOG_LEVEL_MESSAGE, victim->fabric_index ? victim->fabric_index : MD_LOG_NONE,
+                MD_LOG_NONE, victim->local_session_id,
+                "Session table full: closing the least recently used session %u",
+                victim->local_session_id);
+  matter_exchange_manager_close_session(self->exchanges, victim, now);
 }
 
 static void
-establish_session(MdPaseServer *self, guint64 now)
+establish_session(Handshake *hs, guint64 now)
 {
-  MatterSessionTable *sessions = md_messaging_get_sessions(self->messaging);
+  MdPaseServer *self = hs->server;
   MatterSessionSetup setup = { 0 };
   MatterPaseResult result;
+  MatterSession *session = hs->session;
   g_autofree char *peer = NULL;
-  MatterError err = matter_pase_responder_get_result(self->responder, &result);
+  MatterError err = matter_pase_responder_get_result(hs->responder, &result);
 
   if (err == MATTER_OK) {
     setup.kind = MATTER_SESSION_KIND_PASE;
@@ -113,68 +166,194 @@ establish_session(MdPaseServer *self, guint64 now)
            sizeof(setup.attestation_challenge));
     if (result.has_peer_params)
       setup.peer_params = result.peer_params;
-    setup.peer_address = self->exchange->session->peer_address;
-    err = matter_session_activate(sessions, self->session, &setup, now);
+    setup.peer_address = hs->exchange->session->peer_address;
+    make_room(self, now);
+    err = matter_session_activate(self->sessions, session, &setup, now);
   }
   matter_secure_zero(&result, sizeof(result));
   matter_secure_zero(&setup, sizeof(setup));
   if (err != MATTER_OK) {
     g_warning("Cannot set up the PASE session: %s", matter_error_str(err));
-    finish_handshake(self, TRUE, now);
+    /* The passcode was right: the attempt does not count. */
+    handshake_finish(hs, TRUE, FALSE, now);
+    matter_session_table_remove(self->sessions, session);
+    md_messaging_sessions_changed(self->messaging);
     return;
   }
-  peer = md_messaging_peer_to_string(&self->session->peer_address);
-  md_log_matter(G_LOG_LEVEL_MESSAGE, MD_LOG_NONE, MD_LOG_NONE, self->session->local_session_id,
-                "PASE session %u established with %s", self->session->local_session_id, peer);
-  finish_handshake(self, FALSE, now);
+  peer = md_messaging_peer_to_string(&session->peer_address);
+  md_log_matter(G_LOG_LEVEL_MESSAGE, MD_LOG_NONE, MD_LOG_NONE, session->local_session_id,
+                "PASE session %u established with %s", session->local_session_id, peer);
+  handshake_finish(hs, TRUE, FALSE, now);
   md_messaging_sessions_changed(self->messaging);
 }
 
-/* A failed handshake: a wrong passcode counts against the window. */
 static void
-handshake_failed(MdPaseServer *self, guint64 now)
+handshake_failed(Handshake *hs, guint64 now)
 {
   MatterError detail = MATTER_OK;
-  MatterError reason = matter_pase_responder_get_failure(self->responder, &detail);
+  MatterError reason = matter_pase_responder_get_failure(hs->responder, &detail);
 
-  /* The commissioner reports a wrong passcode itself when our cB does not
-   * verify (SC_PEER_STATUS); we see it when its cA does not. */
-  if (reason == MATTER_ERROR_PASE_VERIFICATION_FAILED || reason == MATTER_ERROR_SC_PEER_STATUS) {
+  if (reason == detail)
     g_message("PASE failed: %s", matter_error_str(reason));
-    md_commissioning_pase_failed(self->commissioning);
-  } else {
+  else
     g_message("PASE failed: %s (%s)", matter_error_str(reason), matter_error_str(detail));
+  handshake_finish(hs, FALSE, FALSE, now);
+}
+
+/* The responder produced Pake2: the passcode is about to be put to the
+ * test, so the attempt is counted, and stored, before Pake2 leaves. */
+static gboolean
+count_attempt(Handshake *hs, guint64 now)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!md_commissioning_attempt_begin(hs->server->commissioning, &error)) {
+    g_autofree char *why = g_strdup_printf("not answering Pake1: %s", error->message);
+
+    handshake_refuse(hs, why, now);
+    return FALSE;
   }
-  finish_handshake(self, TRUE, now);
+  hs->counted = TRUE;
+  return TRUE;
 }
 
 static void
-step_handshake(MdPaseServer *self, uint8_t opcode, const uint8_t *payload, size_t len, guint64 now)
+step_handshake(Handshake *hs, uint8_t opcode, const uint8_t *payload, size_t len, guint64 now)
 {
   guint8 out[MATTER_PASE_MESSAGE_MAX];
   size_t out_len = 0;
   uint8_t out_opcode = 0;
-  MatterError err = matter_pase_responder_handle(self->responder, opcode, payload, len,
-                                                 &out_opcode, out, sizeof(out), &out_len);
+  MatterError err = matter_pase_responder_handle(hs->responder, opcode, payload, len, &out_opcode,
+                                                 out, sizeof(out), &out_len);
+  MatterPaseState state = matter_pase_responder_get_state(hs->responder);
+  unsigned flags = MATTER_EXCHANGE_SEND_RELIABLE;
 
+  if (out_opcode == MATTER_SC_OPCODE_PASE_PAKE2 && out_len > 0 && !count_attempt(hs, now))
+    return;
+  /* A refused request is answered like one refused at the door. */
+  if (state == MATTER_PASE_STATE_IDLE)
+    flags = 0;
   if (out_len > 0)
-    send_sc(self->exchange, out_opcode, out, out_len, MATTER_EXCHANGE_SEND_RELIABLE, now);
-  switch (matter_pase_responder_get_state(self->responder)) {
+    send_sc(hs->exchange, out_opcode, out, out_len, flags, now);
+  matter_secure_zero(out, sizeof(out));
+  switch (state) {
   case MATTER_PASE_STATE_ESTABLISHED:
-    establish_session(self, now);
+    establish_session(hs, now);
     break;
   case MATTER_PASE_STATE_FAILED:
-    handshake_failed(self, now);
+    handshake_failed(hs, now);
     break;
   case MATTER_PASE_STATE_IDLE:
     /* A request the responder refused (and answered): nothing started. */
     if (err != MATTER_OK)
-      finish_handshake(self, TRUE, now);
+      handshake_failed(hs, now);
     break;
   case MATTER_PASE_STATE_IN_PROGRESS:
   default:
+    hs->progress_ms = now;
+    matter_exchange_set_timeout(hs->exchange, now + PASE_STEP_TIMEOUT_MS);
     break;
   }
+}
+
+/* Waiting for Pake1 while our PBKDFParamResponse is still unacknowledged. */
+static gboolean
+is_blind(const Handshake *hs)
+{
+  return !hs->counted && hs->exchange != NULL && hs->exchange->retrans.active;
+}
+
+/* When @hs may give its slot to a newcomer. */
+static guint64
+replaceable_at(const Handshake *hs)
+{
+  return hs->progress_ms + (is_blind(hs) ? PASE_BLIND_STALE_MS : PASE_STALE_MS);
+}
+
+static gboolean
+same_peer(const MatterPeerAddress *a, const MatterPeerAddress *b)
+{
+  return a->transport == b->transport && a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
+}
+
+/* The handshake to give up for a new request when every slot is taken:
+ * a blind one first, then any other, the longest idle first; NULL when
+ * all are moving on, with *@wait_ms until the first may be replaced. */
+static Handshake *
+stalled_handshake(MdPaseServer *self, guint64 now, guint64 *wait_ms)
+{
+  Handshake *victim = NULL;
+  guint64 first = G_MAXUINT64;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(self->handshakes); i++) {
+    Handshake *hs = &self->handshakes[i];
+    guint64 at = replaceable_at(hs);
+
+    first = MIN(first, at);
+    if (at > now)
+      continue;
+    if (victim == NULL || (is_blind(hs) && !is_blind(victim)) ||
+        (is_blind(hs) == is_blind(victim) && hs->progress_ms < victim->progress_ms))
+      victim = hs;
+  }
+  *wait_ms = first > now ? first - now : 0;
+  return victim;
+}
+
+/* A slot for a new request from @peer: its own earlier handshake (one per
+ * peer address: a commissioner that asks again has given up the old one),
+ * a free slot, or a stalled handshake. NULL when none, with *@wait_ms for
+ * the BUSY. */
+static Handshake *
+handshake_slot(MdPaseServer *self, const MatterPeerAddress *peer, guint64 now, guint64 *wait_ms)
+{
+  Handshake *hs = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(self->handshakes); i++)
+    if (self->handshakes[i].responder != NULL && same_peer(&self->handshakes[i].peer, peer)) {
+      hs = &self->handshakes[i];
+      g_debug("A new PASE request from the same peer replaces its handshake");
+      handshake_finish(hs, FALSE, TRUE, now);
+      return hs;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS(self->handshakes); i++)
+    if (self->handshakes[i].responder == NULL)
+      return &self->handshakes[i];
+  hs = stalled_handshake(self, now, wait_ms);
+  if (hs != NULL) {
+    g_debug("Giving up a stalled PASE handshake for a new commissioner");
+    handshake_finish(hs, FALSE, TRUE, now);
+  }
+  return hs;
+}
+
+/* The request's own checks, before it may take a slot: a malformed one
+ * must not displace anyone. */
+static MatterError
+check_request(const uint8_t *payload, size_t len)
+{
+  MatterPbkdfParamRequest req;
+  MatterError err = matter_pase_pbkdf_request_decode(payload, len, &req);
+
+  if (err != MATTER_OK)
+    return err;
+  if (req.passcode_id != MATTER_PASE_PASSCODE_ID || req.initiator_session_id == 0)
+    return MATTER_ERROR_PASE_INVALID_MESSAGE;
+  return MATTER_OK;
+}
+
+static void
+reply_busy(MatterExchange *exchange, guint64 wait_ms, guint64 now)
+{
+  guint8 busy[MATTER_STATUS_REPORT_BUSY_LEN];
+  size_t busy_len;
+
+  /* 4.10.1.5: BUSY goes without R, in the request's exchange. */
+  wait_ms = CLAMP(wait_ms, PASE_BUSY_WAIT_MIN_MS, PASE_STALE_MS);
+  if (matter_status_report_encode_busy((uint16_t) wait_ms, busy, sizeof(busy), &busy_len) ==
+      MATTER_OK)
+    send_sc(exchange, MATTER_SC_OPCODE_STATUS_REPORT, busy, busy_len, 0, now);
+  matter_exchange_close(exchange, now);
 }
 
 static void
@@ -184,68 +363,75 @@ start_handshake(MdPaseServer *self, MatterExchange *exchange, const uint8_t *pay
   const MdPaseVerifier *verifier = md_commissioning_get_verifier(self->commissioning);
   MatterSessionParams params = { 0 };
   MatterSession *session = NULL;
+  guint64 wait_ms = 0;
+  Handshake *hs;
   MatterError err;
 
   if (verifier == NULL) {
     g_debug("PBKDFParamRequest while no commissioning window is open");
-    reply_status(exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER, now);
-    matter_exchange_close(exchange, now);
+    refuse_request(exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER, now);
     return;
   }
-  if (self->responder != NULL) {
-    guint8 busy[MATTER_STATUS_REPORT_BUSY_LEN];
-    size_t busy_len;
-
-    /* 4.10.1.5: BUSY goes without R, in the request's exchange. */
-    if (matter_status_report_encode_busy(PASE_BUSY_WAIT_MS, busy, sizeof(busy), &busy_len) ==
-        MATTER_OK)
-      send_sc(exchange, MATTER_SC_OPCODE_STATUS_REPORT, busy, busy_len, 0, now);
-    matter_exchange_close(exchange, now);
+  err = check_request(payload, len);
+  if (err != MATTER_OK) {
+    g_debug("Refusing a malformed PBKDFParamRequest: %s", matter_error_str(err));
+    refuse_request(exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER, now);
+    return;
+  }
+  hs = handshake_slot(self, &exchange->session->peer_address, now, &wait_ms);
+  if (hs == NULL) {
+    g_debug("All %d PASE handshakes are moving on: BUSY for %" G_GUINT64_FORMAT " ms",
+            MD_PASE_HANDSHAKES_MAX, wait_ms);
+    reply_busy(exchange, wait_ms, now);
     return;
   }
 
-  err = reserve_session(self, now, &session);
+  err = matter_session_table_allocate(self->sessions, now, &session);
   if (err == MATTER_OK)
     err = matter_pase_responder_new(verifier->w0, verifier->L, verifier->salt,
                                     sizeof(verifier->salt), verifier->iterations,
-                                    session->local_session_id, &params, &self->responder);
+                                    session->local_session_id, &params, &hs->responder);
   if (err != MATTER_OK) {
     g_warning("Cannot start PASE: %s", matter_error_str(err));
     if (session != NULL)
-      matter_session_table_remove(md_messaging_get_sessions(self->messaging), session);
-    reply_status(exchange, MATTER_STATUS_BUSY, MATTER_SC_STATUS_BUSY, now);
-    matter_exchange_close(exchange, now);
+      matter_session_table_remove(self->sessions, session);
+    reply_busy(exchange, PASE_STALE_MS, now);
     return;
   }
-  self->session = session;
-  self->exchange = exchange;
-  matter_exchange_set_handler(exchange, &handshake_handler, self);
-  matter_exchange_set_timeout(exchange, now + PASE_TIMEOUT_MS);
-  step_handshake(self, MATTER_SC_OPCODE_PBKDF_PARAM_REQUEST, payload, len, now);
+  hs->session = session;
+  hs->exchange = exchange;
+  hs->peer = exchange->session->peer_address;
+  hs->progress_ms = now;
+  matter_exchange_set_handler(exchange, &handshake_handler, hs);
+  step_handshake(hs, MATTER_SC_OPCODE_PBKDF_PARAM_REQUEST, payload, len, now);
 }
 
 static void
 on_handshake_message(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
                      const uint8_t *payload, size_t len, uint64_t now_ms)
 {
-  MdPaseServer *self = user_data;
+  Handshake *hs = user_data;
 
-  if (header->protocol_id != MATTER_PROTOCOL_SECURE_CHANNEL || exchange != self->exchange)
+  if (exchange != hs->exchange)
     return;
-  step_handshake(self, header->opcode, payload, len, now_ms);
+  if (header->protocol_id != MATTER_PROTOCOL_SECURE_CHANNEL || header->vendor_id != 0) {
+    handshake_refuse(hs, "a message of another protocol in the handshake", now_ms);
+    return;
+  }
+  step_handshake(hs, header->opcode, payload, len, now_ms);
 }
 
 static void
 on_handshake_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t now_ms)
 {
-  MdPaseServer *self = user_data;
+  Handshake *hs = user_data;
 
-  if (exchange != self->exchange)
+  if (exchange != hs->exchange)
     return;
   g_message("PASE abandoned: %s", matter_error_str(err));
   if (err == MATTER_ERROR_SESSION_CLOSED)
-    self->exchange = NULL; /* going away with its session */
-  finish_handshake(self, TRUE, now_ms);
+    hs->exchange = NULL; /* going away with its session */
+  handshake_finish(hs, FALSE, FALSE, now_ms);
 }
 
 /* A secure session the peer closes (StatusReport CloseSession, 4.10.1.4). */
@@ -304,6 +490,15 @@ md_pase_server_new(MdMessaging *messaging, MdCommissioning *commissioning, GErro
   self->messaging = messaging;
   self->commissioning = commissioning;
   self->exchanges = md_messaging_get_exchanges(messaging);
+  self->sessions = md_messaging_get_sessions(messaging);
+  for (gsize i = 0; i < G_N_ELEMENTS(self->handshakes); i++)
+    self->handshakes[i].server = self;
+  /* Established sessions never take the handshakes' slots. */
+  err = matter_session_table_reserve_pending(self->sessions, MD_PASE_HANDSHAKES_MAX);
+  if (err != MATTER_OK) {
+    md_error_set_core(error, err, "The session table has no room for the PASE handshakes");
+    return NULL;
+  }
   err = matter_exchange_manager_register(self->exchanges, MATTER_PROTOCOL_SECURE_CHANNEL,
                                          &unsolicited_handler, self);
   if (err != MATTER_OK) {
@@ -320,6 +515,8 @@ md_pase_server_free(MdPaseServer *self)
     return;
   if (self->exchanges != NULL)
     matter_exchange_manager_unregister(self->exchanges, MATTER_PROTOCOL_SECURE_CHANNEL);
-  g_clear_pointer(&self->responder, matter_pase_responder_free);
+  /* Attempts in flight stay counted in the store, as after a crash. */
+  for (gsize i = 0; i < G_N_ELEMENTS(self->handshakes); i++)
+    g_clear_pointer(&self->handshakes[i].responder, matter_pase_responder_free);
   g_free(self);
 }

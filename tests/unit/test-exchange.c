@@ -683,22 +683,25 @@ test_unencrypted_counter_reservations(void)
 
   assert_error(matter_session_table_new_unsecured(&t->a.table, &t->b.address, 0, &ua), MATTER_OK);
   ea = start_exchange(&t->a, ua);
-  for (int i = 0; i < 2500; i++) {
+  for (uint32_t i = 0; i < 2 * MATTER_EXCHANGE_COUNTER_STEP + MATTER_EXCHANGE_COUNTER_STEP / 2;
+       i++) {
     send_request(t, ea, 0);
     last = sent_counter(&t->a, 0);
     drop_all(&t->a);
   }
-  /* One store per 1000 messages, not one per message. */
+  /* One store per MATTER_EXCHANGE_COUNTER_STEP messages, not one per
+   * message. */
   g_assert_cmpuint(t->a.stored_bounds->len, ==, 3);
-  g_assert_cmpuint(last, ==, 2500);
+  g_assert_cmpuint(last, ==, 2 * MATTER_EXCHANGE_COUNTER_STEP + MATTER_EXCHANGE_COUNTER_STEP / 2);
   stored = g_array_index(t->a.stored_bounds, uint32_t, 2);
-  g_assert_cmpuint(stored, ==, 3001);
+  g_assert_cmpuint(stored, ==, 1 + 3 * MATTER_EXCHANGE_COUNTER_STEP);
 
   /* A store that fails stops the message. */
   t->a.store_error = MATTER_ERROR_NO_MEMORY;
-  for (int i = 0; i < 500; i++)
+  for (uint32_t i = 0; i < MATTER_EXCHANGE_COUNTER_STEP / 2; i++) {
     send_request(t, ea, 0);
-  drop_all(&t->a);
+    drop_all(&t->a);
+  }
   assert_error(matter_exchange_send(ea, MATTER_PROTOCOL_INTERACTION_MODEL, OPCODE_REQUEST, NULL, 0,
                                     0, t->now),
                MATTER_ERROR_NO_MEMORY);
@@ -1113,25 +1116,279 @@ test_mrp_duplicate_unsolicited_reacked(void)
   test_free(t);
 }
 
+/* One message waits behind a reliable one until its acknowledgement
+ * arrives; a third is refused. */
 static void
-test_mrp_busy_until_acked(void)
+test_mrp_keeps_one_message(void)
 {
   Test *t = test_new(0);
   MatterSession *sa, *sb;
   MatterExchange *ea;
+  MatterProtocolHeader protocol;
+  MatterMessageHeader header;
 
   pair_secure(t, &sa, &sb);
   assert_error(listen_im(&t->b), MATTER_OK);
   ea = start_exchange(&t->a, sa);
   send_request(t, ea, MATTER_EXCHANGE_SEND_RELIABLE);
+  assert_error(matter_exchange_send(ea, MATTER_PROTOCOL_INTERACTION_MODEL, OPCODE_RESPONSE,
+                                    (const uint8_t *) "next", 4, MATTER_EXCHANGE_SEND_RELIABLE,
+                                    t->now),
+               MATTER_OK);
   assert_error(matter_exchange_send(ea, MATTER_PROTOCOL_INTERACTION_MODEL, OPCODE_REQUEST, NULL, 0,
                                     0, t->now),
                MATTER_ERROR_EXCHANGE_BUSY);
+  g_assert_cmpuint(t->a.outbox->len, ==, 1);
   pump(t, &t->a, &t->b);
   t->now = 200;
   matter_exchange_manager_process(&t->b.manager, t->now);
   pump(t, &t->b, &t->a);
+  /* The acknowledgement let the kept message go, reliable in its turn. */
+  g_assert_cmpuint(t->a.outbox->len, ==, 1);
+  parse_sent(&t->a, 0, &header, &protocol, NULL);
+  g_assert_cmpuint(protocol.opcode, ==, OPCODE_RESPONSE);
+  g_assert_cmpuint(protocol.exchange_flags, ==, MATTER_EXCHANGE_FLAG_I | MATTER_EXCHANGE_FLAG_R);
+  g_assert_true(ea->retrans.active);
+  g_assert_false(ea->queued.pending);
+  test_free(t);
+}
+
+/* The peer answers before its acknowledgement of our message reached us
+ * (its standalone acknowledgement was lost and it does not piggy-back it
+ * again): the reply to its answer is not lost, it follows once our MRP
+ * resends the first message and the peer acknowledges that. */
+static void
+test_mrp_reply_after_lost_ack(void)
+{
+  Test *t = test_new(0);
+  MatterSession *sa, *sb;
+  MatterExchange *ea, *eb;
+  MatterProtocolHeader protocol;
+  MatterMessageHeader header;
+
+  pair_secure(t, &sa, &sb);
+  assert_error(listen_im(&t->b), MATTER_OK);
+  t->b.reply_opcode = OPCODE_RESPONSE;
+  t->b.reply_flags = MATTER_EXCHANGE_SEND_RELIABLE;
+  ea = start_exchange(&t->a, sa);
   send_request(t, ea, MATTER_EXCHANGE_SEND_RELIABLE);
+  pump(t, &t->a, &t->b);
+  eb = delivery(&t->b, 0)->exchange;
+  pump(t, &t->b, &t->a);
+  g_assert_true(eb->retrans.active);
+  /* A's acknowledgement of B's reply goes out alone and is lost. */
+  t->now = 200;
+  matter_exchange_manager_process(&t->a.manager, t->now);
+  drop_all(&t->a);
+  memset(&ea->ack, 0, sizeof(ea->ack));
+  send_request(t, ea, MATTER_EXCHANGE_SEND_RELIABLE);
+  g_assert_cmpuint(sent_flags(&t->a, 0), ==, MATTER_EXCHANGE_FLAG_I | MATTER_EXCHANGE_FLAG_R);
+  assert_error(pump(t, &t->a, &t->b), MATTER_OK);
+  g_assert_cmpuint(t->b.deliveries->len, ==, 2);
+  /* B's answer waits: nothing left B yet. */
+  g_assert_cmpuint(t->b.outbox->len, ==, 0);
+  g_assert_true(eb->queued.pending);
+  /* B resends its reply; A acknowledges the duplicate at once; B's kept
+   * answer goes, with the acknowledgement B owes piggy-backed. */
+  t->now = 330;
+  matter_exchange_manager_process(&t->b.manager, t->now);
+  assert_error(pump(t, &t->b, &t->a), MATTER_ERROR_DUPLICATE_MESSAGE);
+  pump(t, &t->a, &t->b);
+  g_assert_cmpuint(t->b.outbox->len, ==, 1);
+  parse_sent(&t->b, 0, &header, &protocol, NULL);
+  g_assert_cmpuint(protocol.opcode, ==, OPCODE_RESPONSE);
+  g_assert_cmpuint(protocol.exchange_flags, ==, MATTER_EXCHANGE_FLAG_R | MATTER_EXCHANGE_FLAG_A);
+  g_assert_false(eb->queued.pending);
+  assert_error(pump(t, &t->b, &t->a), MATTER_OK);
+  g_assert_cmpuint(t->a.deliveries->len, ==, 2);
+  test_free(t);
+}
+
+/* A replayed datagram from another address is a duplicate: acknowledged
+ * to where the session's peer is, and the peer address stays. A new
+ * message from a new address moves it (the peer roamed). */
+static void
+test_receive_replay_keeps_peer_address(void)
+{
+  Test *t = test_new(0);
+  MatterSession *sa, *sb;
+  MatterExchange *ea;
+  MatterPeerAddress elsewhere = { .transport = MATTER_TRANSPORT_UDP, .len = 1, .bytes = { 0xE } };
+  Datagram *captured;
+  gsize len;
+  g_autofree uint8_t *copy = NULL;
+
+  pair_secure(t, &sa, &sb);
+  assert_error(listen_im(&t->b), MATTER_OK);
+  ea = start_exchange(&t->a, sa);
+  send_request(t, ea, MATTER_EXCHANGE_SEND_RELIABLE);
+  captured = g_ptr_array_steal_index(t->a.outbox, 0);
+  copy = bytes_dup(captured->bytes, &len);
+  assert_error(matter_exchange_manager_receive_raw(&t->b.manager, &t->a.address, copy, len, 0),
+               MATTER_OK);
+  g_clear_pointer(&copy, g_free);
+  g_assert_cmpuint(sb->last_activity_ms, ==, 0);
+
+  t->now = 5000;
+  copy = bytes_dup(captured->bytes, &len);
+  assert_error(matter_exchange_manager_receive_raw(&t->b.manager, &elsewhere, copy, len, t->now),
+               MATTER_ERROR_DUPLICATE_MESSAGE);
+  g_assert_cmpuint(sb->peer_address.bytes[0], ==, 0xA);
+  /* The duplicate's acknowledgement goes to the real peer; the replay
+   * does not count as use of the session. */
+  g_assert_cmpuint(t->b.outbox->len, ==, 1);
+  g_assert_cmpuint(sb->last_activity_ms, ==, 5000);
+  g_assert_cmpuint(sb->last_receive_ms, ==, 0);
+  drop_all(&t->b);
+  datagram_free(captured);
+
+  send_request(t, start_exchange(&t->a, sa), 0);
+  captured = g_ptr_array_steal_index(t->a.outbox, 0);
+  g_clear_pointer(&copy, g_free);
+  copy = bytes_dup(captured->bytes, &len);
+  assert_error(matter_exchange_manager_receive_raw(&t->b.manager, &elsewhere, copy, len, t->now),
+               MATTER_OK);
+  g_assert_cmpuint(sb->peer_address.bytes[0], ==, 0xE);
+  g_assert_cmpuint(sb->last_receive_ms, ==, 5000);
+  datagram_free(captured);
+  test_free(t);
+}
+
+/* A request that finds no exchange slot is neither acknowledged nor
+ * recorded: its retransmission gets through once a slot is free. */
+static void
+test_exchange_full_no_ack(void)
+{
+  Test *t = test_new(0);
+  MatterSession *sa, *sb;
+  MatterExchange *last;
+
+  pair_secure(t, &sa, &sb);
+  assert_error(listen_im(&t->b), MATTER_OK);
+  for (size_t i = 0; i < G_N_ELEMENTS(t->b.exchanges); i++)
+    send_request(t, start_exchange(&t->a, sa), 0);
+  pump(t, &t->a, &t->b);
+  g_assert_cmpuint(t->b.deliveries->len, ==, G_N_ELEMENTS(t->b.exchanges));
+  /* A's table is as small as B's: free one of A's for the last request. */
+  matter_exchange_abort(&t->a.exchanges[0]);
+  last = start_exchange(&t->a, sa);
+  send_request(t, last, MATTER_EXCHANGE_SEND_RELIABLE);
+  assert_error(pump(t, &t->a, &t->b), MATTER_ERROR_EXCHANGE_TABLE_FULL);
+  g_assert_cmpuint(t->b.outbox->len, ==, 0);
+  g_assert_cmpuint(t->b.deliveries->len, ==, G_N_ELEMENTS(t->b.exchanges));
+
+  /* B finishes one exchange; A's MRP resends the request, which is new to
+   * B and delivered. */
+  matter_exchange_close(delivery(&t->b, 0)->exchange, t->now);
+  t->now = 330;
+  matter_exchange_manager_process(&t->a.manager, t->now);
+  assert_error(pump(t, &t->a, &t->b), MATTER_OK);
+  g_assert_cmpuint(t->b.deliveries->len, ==, G_N_ELEMENTS(t->b.exchanges) + 1);
+  test_free(t);
+}
+
+/* B answers each PBKDFParamRequest reliably and lets go of the exchange;
+ * A sends @count requests from fresh unsecured contexts and never
+ * acknowledges, so each answer keeps retransmitting. */
+static void
+flood_unacknowledged(Test *t, size_t count, gboolean fresh_context)
+{
+  MatterSession *ua = NULL;
+
+  for (size_t i = 0; i < count; i++) {
+    MatterExchange *ea;
+
+    /* A's "random" source is one byte repeated: a new byte for each
+     * context gives it a new ephemeral node id. */
+    t->a.random_byte++;
+    if (fresh_context || ua == NULL)
+      assert_error(matter_session_table_new_unsecured(&t->a.table, &t->b.address, t->now, &ua),
+                   MATTER_OK);
+    ea = start_exchange(&t->a, ua);
+    assert_error(matter_exchange_send(ea, MATTER_PROTOCOL_SECURE_CHANNEL, OPCODE_PBKDF_REQUEST,
+                                      (const uint8_t *) "junk", 4, 0, t->now),
+                 MATTER_OK);
+    matter_exchange_close(ea, t->now);
+    pump(t, &t->a, &t->b);
+    drop_all(&t->b);
+    t->now += 10;
+  }
+}
+
+static void
+refuse_reliably(Node *node)
+{
+  matter_exchange_manager_register(&node->manager, MATTER_PROTOCOL_SECURE_CHANNEL, &recorder, node);
+  node->reply_opcode = OPCODE_PBKDF_RESPONSE;
+  node->reply_flags = MATTER_EXCHANGE_SEND_RELIABLE;
+  node->close_after_reply = TRUE;
+}
+
+/* Unsecured contexts held only by refusals nobody acknowledges are
+ * reclaimed for a new peer. */
+static void
+test_unsecured_reclaimed(void)
+{
+  Test *t = test_new(0);
+  size_t contexts = G_N_ELEMENTS(t->b.unsecured);
+
+  refuse_reliably(&t->b);
+  flood_unacknowledged(t, contexts, TRUE);
+  g_assert_cmpuint(t->b.deliveries->len, ==, contexts);
+  for (size_t i = 0; i < contexts; i++)
+    g_assert_cmpuint(t->b.unsecured[i].exchanges, ==, 1);
+  flood_unacknowledged(t, 1, TRUE);
+  g_assert_cmpuint(t->b.deliveries->len, ==, contexts + 1);
+  test_free(t);
+}
+
+/* So are exchange slots. */
+static void
+test_exchanges_reclaimed(void)
+{
+  Test *t = test_new(0);
+  size_t slots = G_N_ELEMENTS(t->b.exchanges);
+
+  refuse_reliably(&t->b);
+  flood_unacknowledged(t, slots, FALSE);
+  g_assert_cmpuint(t->b.deliveries->len, ==, slots);
+  flood_unacknowledged(t, 2, FALSE);
+  g_assert_cmpuint(t->b.deliveries->len, ==, slots + 2);
+  test_free(t);
+}
+
+/* 4.10.1.4: CloseSession goes on a new exchange, encrypted, without R,
+ * and the session is gone. */
+static void
+test_close_session(void)
+{
+  Test *t = test_new(0);
+  MatterSession *sa, *sb, as_b;
+  MatterProtocolHeader protocol;
+  MatterMessageHeader header;
+  MatterStatusReport report;
+  g_autoptr(GBytes) payload = NULL;
+  gsize len;
+  const uint8_t *data;
+
+  pair_secure(t, &sa, &sb);
+  matter_exchange_manager_close_session(&t->b.manager, sb, t->now);
+  g_assert_cmpint(sb->state, ==, MATTER_SESSION_FREE);
+  g_assert_cmpuint(t->b.outbox->len, ==, 1);
+  /* B's session is wiped now; parse_sent decrypts with the sender's key,
+   * which A's session holds as its receive key. */
+  as_b = *sa;
+  as_b.role = MATTER_SESSION_ROLE_RESPONDER;
+  ((Datagram *) g_ptr_array_index(t->b.outbox, 0))->session = &as_b;
+  parse_sent(&t->b, 0, &header, &protocol, &payload);
+  g_assert_cmpuint(header.session_id, ==, sa->local_session_id);
+  g_assert_cmpuint(protocol.protocol_id, ==, MATTER_PROTOCOL_SECURE_CHANNEL);
+  g_assert_cmpuint(protocol.opcode, ==, MATTER_SC_OPCODE_STATUS_REPORT);
+  g_assert_cmpuint(protocol.exchange_flags, ==, MATTER_EXCHANGE_FLAG_I);
+  data = g_bytes_get_data(payload, &len);
+  assert_error(matter_status_report_decode(data, len, &report), MATTER_OK);
+  g_assert_true(
+    matter_status_report_is_sc(&report, MATTER_STATUS_SUCCESS, MATTER_SC_STATUS_CLOSE_SESSION));
   test_free(t);
 }
 
@@ -1387,7 +1644,14 @@ main(int argc, char **argv)
   g_test_add_func("/exchange/mrp/duplicate-reacked", test_mrp_duplicate_reacked);
   g_test_add_func("/exchange/mrp/duplicate-unsolicited-reacked",
                   test_mrp_duplicate_unsolicited_reacked);
-  g_test_add_func("/exchange/mrp/busy-until-acked", test_mrp_busy_until_acked);
+  g_test_add_func("/exchange/mrp/keeps-one-message", test_mrp_keeps_one_message);
+  g_test_add_func("/exchange/mrp/reply-after-lost-ack", test_mrp_reply_after_lost_ack);
+  g_test_add_func("/exchange/receive/replay-keeps-peer-address",
+                  test_receive_replay_keeps_peer_address);
+  g_test_add_func("/exchange/table-full/no-ack", test_exchange_full_no_ack);
+  g_test_add_func("/exchange/table-full/reclaim-exchanges", test_exchanges_reclaimed);
+  g_test_add_func("/exchange/unsecured/reclaim-contexts", test_unsecured_reclaimed);
+  g_test_add_func("/exchange/session/close", test_close_session);
   g_test_add_func("/exchange/mrp/close-waits-for-ack", test_mrp_close_waits_for_ack);
   g_test_add_func("/exchange/mrp/close-flushes-ack", test_mrp_close_flushes_ack);
   g_test_add_func("/exchange/mrp/ack-replaced", test_mrp_ack_replaced);
