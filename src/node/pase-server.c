@@ -385,6 +385,12 @@ start_handshake(MdPaseServer *self, MatterExchange *exchange, const uint8_t *pay
     reply_busy(exchange, wait_ms, now);
     return;
   }
+  /* The handshake given up may have spent the window's last attempt. */
+  verifier = md_commissioning_get_verifier(self->commissioning);
+  if (verifier == NULL) {
+    refuse_request(exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER, now);
+    return;
+  }
 
   err = matter_session_table_allocate(self->sessions, now, &session);
   if (err == MATTER_OK)

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "md-test-node.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+static guint16
+daemon_port(MdTestDaemon *daemon)
+{
+  g_autofree char *log = md_test_daemon_stderr(daemon);
+  g_autoptr(GRegex) regex = g_regex_new("on UDP port ([0-9]+)", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *port = NULL;
+
+  g_assert_true(g_regex_match(regex, log, 0, &match));
+  port = g_match_info_fetch(match, 1);
+  return (guint16) g_ascii_strtoull(port, NULL, 10);
+}
+
+/* @port NULL: the configured one (0 in tests: any free port). */
+static void
+spawn(MdTestNode *node, const char *port)
+{
+  const char *args[5] = { "--config", node->config_path, NULL, NULL, NULL };
+
+  if (port != NULL) {
+    args[2] = "--port";
+    args[3] = port;
+  }
+  node->daemon = md_test_daemon_spawn(node->bus, node->notify, node->state_dir, args, NULL);
+  g_assert_nonnull(md_test_notify_wait(node->notify, "READY=1", MD_TEST_TIMEOUT_MS));
+}
+
+void
+md_test_node_start(MdTestNode *node, const char *config)
+{
+  g_autoptr(GError) error = NULL;
+
+  memset(node, 0, sizeof(*node));
+  node->dir = md_test_mkdtemp();
+  node->state_dir = g_build_filename(node->dir, "state", NULL);
+  node->config_path = g_build_filename(node->dir, "matterd.conf", NULL);
+  g_file_set_contents(node->config_path, config, -1, &error);
+  g_assert_no_error(error);
+  node->bus = md_test_bus_start(node->dir);
+  node->notify = md_test_notify_new(node->dir);
+  node->connection = md_test_bus_connect(node->bus);
+  spawn(node, NULL);
+  node->port = daemon_port(node->daemon);
+  node->commissioner = md_test_commissioner_new(node->port);
+}
+
+void
+md_test_node_crash_and_restart(MdTestNode *node)
+{
+  g_autofree char *port = g_strdup_printf("%u", node->port);
+
+  g_assert_cmpint(md_test_daemon_stop(node->daemon, SIGKILL), ==, -1);
+  md_test_daemon_free(node->daemon);
+  g_ptr_array_set_size(node->notify->messages, 0);
+  spawn(node, port);
+}
+
+void
+md_test_node_stop(MdTestNode *node)
+{
+  g_clear_pointer(&node->commissioner, md_test_commissioner_free);
+  g_assert_cmpint(md_test_daemon_stop(node->daemon, SIGTERM), ==, 0);
+  md_test_daemon_free(node->daemon);
+  g_clear_object(&node->connection);
+  md_test_notify_free(node->notify);
+  md_test_bus_stop(node->bus);
+  md_test_rmtree(node->dir);
+  g_free(node->config_path);
+  g_free(node->state_dir);
+  g_free(node->dir);
+}
+
+GVariant *
+md_test_node_property(MdTestNode *node, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+    node->connection, "org.matterd", "/org/matterd", "org.freedesktop.DBus.Properties", "Get",
+    g_variant_new("(ss)", "org.matterd.Node1", name), G_VARIANT_TYPE("(v)"),
+    G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  GVariant *value = NULL;
+
+  g_assert_no_error(error);
+  g_variant_get(reply, "(v)", &value);
+  return value;
+}
+
+char *
+md_test_node_window(MdTestNode *node)
+{
+  g_autoptr(GVariant) value = md_test_node_property(node, "CommissioningWindow");
+
+  return g_variant_dup_string(value, NULL);
+}
+
+guint
+md_test_node_count_log(MdTestNode *node, const char *text)
+{
+  g_autofree char *log = md_test_daemon_stderr(node->daemon);
+  guint count = 0;
+
+  for (const char *p = strstr(log, text); p != NULL; p = strstr(p + 1, text))
+    count++;
+  return count;
+}
+
+gboolean
+md_test_node_wait_for_log(MdTestNode *node, const char *text)
+{
+  guint64 end = md_test_now_ms() + MD_TEST_TIMEOUT_MS;
+
+  while (md_test_now_ms() < end) {
+    if (md_test_node_count_log(node, text) > 0)
+      return TRUE;
+    g_usleep(20 * 1000);
+  }
+  return FALSE;
+}

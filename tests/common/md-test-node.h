@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* A matterd under test with a commissioner beside it: a private bus, the
+ * daemon with a configuration of the test's, its UDP port read from its
+ * log, and a commissioner (udp-commissioner.h) pointed at it. */
+
+#include <gio/gio.h>
+
+#include "md-test.h"
+#include "udp-commissioner.h"
+
+typedef struct {
+  char *dir;
+  char *state_dir;
+  char *config_path;
+  MdTestBus *bus;
+  MdTestNotify *notify;
+  GDBusConnection *connection;
+  MdTestDaemon *daemon;
+  guint16 port;
+  MdTestCommissioner *commissioner;
+} MdTestNode;
+
+/* Starts matterd with @config (a matterd.conf text) and waits for READY. */
+void md_test_node_start(MdTestNode *node, const char *config);
+/* Stops matterd (SIGTERM; it must exit 0) and removes everything. */
+void md_test_node_stop(MdTestNode *node);
+/* kill -9, then the same daemon again on the same state and port. */
+void md_test_node_crash_and_restart(MdTestNode *node);
+
+/* A property of org.matterd.Node1. */
+GVariant *md_test_node_property(MdTestNode *node, const char *name);
+/* Node1.CommissioningWindow, e.g. "basic" or "closed". */
+char *md_test_node_window(MdTestNode *node);
+/* Waits until the daemon's log has @text; FALSE on timeout. */
+gboolean md_test_node_wait_for_log(MdTestNode *node, const char *text);
+/* How often @text is in the daemon's log. */
+guint md_test_node_count_log(MdTestNode *node, const char *text);

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "udp-commissioner.h"
+
+#include <string.h>
+
+#include "matter/securechannel.h"
+
+/* How long one PASE step may take before the attempt counts as hung. */
+#define STEP_TIMEOUT_MS 20000
+
+guint64
+md_test_now_ms(void)
+{
+  return (guint64) (g_get_monotonic_time() / 1000);
+}
+
+GSocket *
+md_test_udp_socket(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(loopback, 0);
+  GSocket *socket =
+    g_socket_new(G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+
+  g_assert_no_error(error);
+  g_socket_bind(socket, any, FALSE, &error);
+  g_assert_no_error(error);
+  return socket;
+}
+
+void
+md_test_send_datagram(GSocket *socket, GSocketAddress *to, GBytes *datagram)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data(datagram, &len);
+
+  g_socket_send_to(socket, to, data, len, NULL, &error);
+  g_assert_no_error(error);
+}
+
+static MatterError
+commissioner_send(void *user_data, const MatterSession *session, const uint8_t *msg, size_t len)
+{
+  MdTestCommissioner *c = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer(&c->last_sent, g_bytes_unref);
+  c->last_sent = g_bytes_new(msg, len);
+  if (g_socket_send_to(c->socket, c->daemon_address, (const char *) msg, len, NULL, &error) < 0) {
+    g_test_message("send: %s", error->message);
+    return MATTER_ERROR_INVALID_ARGUMENT;
+  }
+  return MATTER_OK;
+}
+
+/* Unsolicited Secure Channel messages from the daemon: CloseSession. */
+static void
+on_unsolicited(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+               const uint8_t *payload, size_t len, uint64_t now)
+{
+  MdTestCommissioner *c = user_data;
+  MatterStatusReport report;
+  MatterSession *session = exchange->session;
+
+  if (header->opcode == MATTER_SC_OPCODE_STATUS_REPORT &&
+      matter_status_report_decode(payload, len, &report) == MATTER_OK &&
+      matter_status_report_is_sc(&report, MATTER_STATUS_SUCCESS, MATTER_SC_STATUS_CLOSE_SESSION) &&
+      session->kind != MATTER_SESSION_KIND_UNSECURED) {
+    guint16 id = session->local_session_id;
+
+    g_array_append_val(c->closed, id);
+    matter_exchange_manager_remove_session(&c->exchanges, session, now);
+    return;
+  }
+  matter_exchange_close(exchange, now);
+}
+
+static const MatterExchangeHandler unsolicited_handler = { .on_message = on_unsolicited };
+
+MdTestCommissioner *
+md_test_commissioner_new(guint16 port)
+{
+  static const MatterExchangeCallbacks callbacks = { .send = commissioner_send };
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV6);
+  MdTestCommissioner *c = g_new0(MdTestCommissioner, 1);
+
+  c->socket = md_test_udp_socket();
+  c->daemon_address = g_inet_socket_address_new(loopback, port);
+  c->closed = g_array_new(FALSE, FALSE, sizeof(guint16));
+  g_assert_cmpint(matter_session_table_init(&c->sessions, c->secure, G_N_ELEMENTS(c->secure),
+                                            c->unsecured, G_N_ELEMENTS(c->unsecured), NULL),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_exchange_manager_init(&c->exchanges, &c->sessions, c->slots,
+                                               G_N_ELEMENTS(c->slots), &callbacks, c, NULL),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_exchange_manager_register(&c->exchanges, MATTER_PROTOCOL_SECURE_CHANNEL,
+                                                   &unsolicited_handler, c),
+                  ==, MATTER_OK);
+  c->peer.transport = MATTER_TRANSPORT_UDP;
+  c->peer.len = 1;
+  return c;
+}
+
+void
+md_test_commissioner_free(MdTestCommissioner *c)
+{
+  if (c == NULL)
+    return;
+  g_clear_pointer(&c->initiator, md_test_pase_initiator_free);
+  matter_session_table_clear(&c->sessions);
+  g_clear_pointer(&c->last_sent, g_bytes_unref);
+  g_array_unref(c->closed);
+  g_clear_object(&c->daemon_address);
+  g_clear_object(&c->socket);
+  g_free(c);
+}
+
+gboolean
+md_test_commissioner_run_until(MdTestCommissioner *c, gboolean *done, guint timeout_ms)
+{
+  guint64 end = md_test_now_ms() + timeout_ms;
+
+  while (!*done) {
+    guint64 now = md_test_now_ms();
+    /* Wake at least every 10 ms for the tick. */
+    guint64 deadline = MIN(MIN(matter_exchange_manager_next_deadline(&c->exchanges), end), now + 10);
+    guint8 buf[MATTER_MESSAGE_MAX + 1];
+    gssize n;
+
+    if (now >= end)
+      return FALSE;
+    if (c->tick != NULL)
+      c->tick(c, now, c->tick_data);
+    if (g_socket_condition_timed_wait(c->socket, G_IO_IN,
+                                      (gint64) (deadline > now ? deadline - now : 0) * 1000, NULL,
+                                      NULL)) {
+      n = g_socket_receive(c->socket, (char *) buf, sizeof(buf), NULL, NULL);
+      if (n > 0)
+        c->received++;
+      if (n > 0)
+        matter_exchange_manager_receive_raw(&c->exchanges, &c->peer, buf, (size_t) n,
+                                            md_test_now_ms());
+    }
+    matter_exchange_manager_process(&c->exchanges, md_test_now_ms());
+  }
+  return TRUE;
+}
+
+void
+md_test_commissioner_run_for(MdTestCommissioner *c, guint ms)
+{
+  gboolean never = FALSE;
+
+  md_test_commissioner_run_until(c, &never, ms);
+}
+
+static void
+attempt_over(MdTestCommissioner *c, MatterError err)
+{
+  c->outcome->error = err;
+  c->done = TRUE;
+}
+
+static void
+send_on_attempt(MdTestCommissioner *c, uint8_t opcode, const guint8 *payload, gsize len,
+                guint64 now)
+{
+  g_assert_cmpint(matter_exchange_send(c->exchange, MATTER_PROTOCOL_SECURE_CHANNEL, opcode,
+                                       payload, len, MATTER_EXCHANGE_SEND_RELIABLE, now),
+                  ==, MATTER_OK);
+}
+
+/* The attacker's ways out once Pake2 told it whether its guess was right;
+ * TRUE when the attempt is over for the commissioner. */
+static gboolean
+abort_after_pake2(MdTestCommissioner *c, guint64 now)
+{
+  static const guint8 junk[] = { 0x15, 0x30, 0x01, 0x03, 0xAA, 0xBB, 0xCC, 0x18 };
+
+  switch (c->options.style) {
+  case MD_TEST_PASE_MALFORMED_PAKE3:
+    send_on_attempt(c, MATTER_SC_OPCODE_PASE_PAKE3, junk, sizeof(junk), now);
+    return TRUE;
+  case MD_TEST_PASE_WRONG_OPCODE:
+    send_on_attempt(c, MATTER_SC_OPCODE_PASE_PAKE1, junk, sizeof(junk), now);
+    return TRUE;
+  case MD_TEST_PASE_SILENCE:
+    /* Acknowledge Pake2 now, then say nothing more. */
+    matter_exchange_close(c->exchange, now);
+    c->exchange = NULL;
+    return TRUE;
+  case MD_TEST_PASE_NO_ACK:
+    matter_exchange_abort(c->exchange);
+    c->exchange = NULL;
+    return TRUE;
+  case MD_TEST_PASE_COMPLETE:
+  case MD_TEST_PASE_STATUS_BEFORE_PAKE1:
+  default:
+    return FALSE;
+  }
+}
+
+static void
+keep_report(MdTestCommissioner *c, const uint8_t *payload, size_t len)
+{
+  MatterStatusReport report;
+  uint16_t wait;
+
+  if (matter_status_report_decode(payload, len, &report) != MATTER_OK)
+    return;
+  c->outcome->got_report = TRUE;
+  c->outcome->report = report;
+  c->outcome->report.data = NULL;
+  if (matter_status_report_get_busy_wait(&report, &wait) == MATTER_OK)
+    c->outcome->busy_wait_ms = MAX(wait, 1);
+}
+
+static void
+on_attempt_message(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+                   const uint8_t *payload, size_t len, uint64_t now)
+{
+  MdTestCommissioner *c = user_data;
+  guint8 out[MATTER_PASE_MESSAGE_MAX];
+  uint8_t opcode = 0;
+  size_t out_len = 0;
+  MatterError err;
+
+  if (header->opcode == MATTER_SC_OPCODE_STATUS_REPORT)
+    keep_report(c, payload, len);
+  if (header->opcode == MATTER_SC_OPCODE_PBKDF_PARAM_RESPONSE &&
+      c->options.style == MD_TEST_PASE_STATUS_BEFORE_PAKE1) {
+    guint8 report[MATTER_STATUS_REPORT_MIN_LEN];
+    size_t report_len;
+
+    g_assert_cmpint(matter_status_report_encode_sc(MATTER_STATUS_FAILURE,
+                                                   MATTER_SC_STATUS_INVALID_PARAMETER, report,
+                                                   sizeof(report), &report_len),
+                    ==, MATTER_OK);
+    send_on_attempt(c, MATTER_SC_OPCODE_STATUS_REPORT, report, report_len, now);
+    attempt_over(c, MATTER_ERROR_SC_PEER_STATUS);
+    return;
+  }
+  if (header->opcode == MATTER_SC_OPCODE_PASE_PAKE2) {
+    c->outcome->got_pake2 = TRUE;
+    if (abort_after_pake2(c, now)) {
+      attempt_over(c, MATTER_ERROR_PASE_VERIFICATION_FAILED);
+      return;
+    }
+  }
+  err = md_test_pase_initiator_handle(c->initiator, header->opcode, payload, len, &opcode, out,
+                                      sizeof(out), &out_len);
+  if (header->opcode == MATTER_SC_OPCODE_PBKDF_PARAM_RESPONSE && c->options.lose_response_ack)
+    memset(&exchange->ack, 0, sizeof(exchange->ack));
+  if (out_len > 0)
+    send_on_attempt(c, opcode, out, out_len, now);
+  if (err != MATTER_OK || md_test_pase_initiator_get_state(c->initiator) !=
+                            MATTER_PASE_STATE_IN_PROGRESS)
+    attempt_over(c, err);
+}
+
+static void
+on_attempt_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t now)
+{
+  attempt_over(user_data, err);
+}
+
+static const MatterExchangeHandler attempt_handler = {
+  .on_message = on_attempt_message,
+  .on_error = on_attempt_error,
+};
+
+static void
+activate_session(MdTestCommissioner *c, MatterSession *pending)
+{
+  MatterPaseResult result;
+  MatterSessionSetup setup = { .kind = MATTER_SESSION_KIND_PASE,
+                               .role = MATTER_SESSION_ROLE_INITIATOR };
+
+  g_assert_cmpint(md_test_pase_initiator_get_result(c->initiator, &result), ==, MATTER_OK);
+  setup.peer_session_id = result.peer_session_id;
+  memcpy(setup.i2r_key, result.i2r_key, sizeof(setup.i2r_key));
+  memcpy(setup.r2i_key, result.r2i_key, sizeof(setup.r2i_key));
+  memcpy(setup.attestation_challenge, result.attestation_challenge,
+         sizeof(setup.attestation_challenge));
+  setup.peer_address = c->peer;
+  g_assert_cmpint(matter_session_activate(&c->sessions, pending, &setup, md_test_now_ms()), ==,
+                  MATTER_OK);
+}
+
+void
+md_test_commissioner_pase(MdTestCommissioner *c, const MdTestPaseOptions *options,
+                          MdTestPaseOutcome *outcome)
+{
+  MdTestPaseConfig config = { .passcode = options->passcode };
+  MatterSession *unsecured = NULL, *pending = NULL;
+  guint8 out[MATTER_PASE_MESSAGE_MAX];
+  uint8_t opcode = 0;
+  size_t out_len = 0;
+
+  memset(outcome, 0, sizeof(*outcome));
+  c->options = *options;
+  c->outcome = outcome;
+  c->done = FALSE;
+  g_assert_cmpint(matter_session_table_allocate(&c->sessions, md_test_now_ms(), &pending), ==,
+                  MATTER_OK);
+  config.session_id = pending->local_session_id;
+  g_clear_pointer(&c->initiator, md_test_pase_initiator_free);
+  g_assert_cmpint(md_test_pase_initiator_new(&config, &c->initiator), ==, MATTER_OK);
+  g_assert_cmpint(matter_session_table_new_unsecured(&c->sessions, &c->peer, md_test_now_ms(),
+                                                     &unsecured),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_exchange_new(&c->exchanges, unsecured, &attempt_handler, c, &c->exchange),
+                  ==, MATTER_OK);
+  g_assert_cmpint(md_test_pase_initiator_start(c->initiator, &opcode, out, sizeof(out), &out_len),
+                  ==, MATTER_OK);
+  send_on_attempt(c, opcode, out, out_len, md_test_now_ms());
+  if (!md_test_commissioner_run_until(c, &c->done, STEP_TIMEOUT_MS))
+    outcome->error = MATTER_ERROR_EXCHANGE_TIMEOUT;
+  if (c->exchange != NULL)
+    matter_exchange_close(c->exchange, md_test_now_ms());
+  c->exchange = NULL;
+  c->outcome = NULL;
+
+  outcome->state = md_test_pase_initiator_get_state(c->initiator);
+  if (outcome->state == MATTER_PASE_STATE_ESTABLISHED) {
+    activate_session(c, pending);
+    outcome->session = pending;
+  } else {
+    matter_session_table_remove(&c->sessions, pending);
+  }
+}
+
+MatterSession *
+md_test_commissioner_pase_retrying(MdTestCommissioner *c, guint32 passcode, guint tries,
+                                   guint *busy)
+{
+  const MdTestPaseOptions options = { .passcode = passcode };
+  MdTestPaseOutcome outcome;
+
+  *busy = 0;
+  for (guint i = 0; i < tries; i++) {
+    md_test_commissioner_pase(c, &options, &outcome);
+    if (outcome.session != NULL)
+      return outcome.session;
+    if (outcome.busy_wait_ms == 0)
+      return NULL;
+    /* 4.10.1.5: wait at least as long as asked, then ask anew. */
+    (*busy)++;
+    md_test_commissioner_run_for(c, outcome.busy_wait_ms);
+  }
+  return NULL;
+}
+
+static void
+on_reply(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+         const uint8_t *payload, size_t len, uint64_t now)
+{
+}
+
+static void
+on_reply_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t now)
+{
+  *(MatterError *) user_data = err;
+}
+
+static const MatterExchangeHandler request_handler = {
+  .on_message = on_reply,
+  .on_error = on_reply_error,
+};
+
+gboolean
+md_test_commissioner_send_acked(MdTestCommissioner *c, MatterSession *session)
+{
+  /* An Interaction Model ReadRequest-shaped payload: an empty structure. */
+  static const guint8 payload[] = { 0x15, 0x18 };
+  MatterExchange *exchange = NULL;
+  MatterError error = MATTER_OK;
+  guint64 end = md_test_now_ms() + STEP_TIMEOUT_MS;
+  gboolean acked;
+
+  g_assert_cmpint(matter_exchange_new(&c->exchanges, session, &request_handler, &error, &exchange),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL, 0x02, payload,
+                                       sizeof(payload), MATTER_EXCHANGE_SEND_RELIABLE,
+                                       md_test_now_ms()),
+                  ==, MATTER_OK);
+  while (md_test_now_ms() < end && error == MATTER_OK && exchange->retrans.active)
+    md_test_commissioner_run_for(c, 20);
+  acked = !exchange->retrans.active && error == MATTER_OK;
+  matter_exchange_close(exchange, md_test_now_ms());
+  return acked;
+}
+
+GBytes *
+md_test_pbkdf_request_datagram(guint64 node_id, guint16 exchange_id, guint32 counter,
+                               gboolean malformed)
+{
+  static const guint8 junk[] = { 0x15, 0x30, 0x01, 0x02, 0xDE, 0xAD, 0x18 };
+  MatterMessageHeader header = {
+    .security_flags = MATTER_SESSION_TYPE_UNICAST,
+    .counter = counter,
+    .has_source = true,
+    .source_node_id = node_id,
+  };
+  MatterProtocolHeader protocol = {
+    .exchange_flags = MATTER_EXCHANGE_FLAG_I | MATTER_EXCHANGE_FLAG_R,
+    .opcode = MATTER_SC_OPCODE_PBKDF_PARAM_REQUEST,
+    .exchange_id = exchange_id,
+    .protocol_id = MATTER_PROTOCOL_SECURE_CHANNEL,
+  };
+  MatterPbkdfParamRequest request = { .initiator_session_id = (guint16) (counter | 1) };
+  guint8 buf[MATTER_MESSAGE_MAX];
+  size_t header_len, protocol_len, payload_len;
+
+  memset(request.initiator_random, (int) (counter & 0xff), sizeof(request.initiator_random));
+  g_assert_cmpint(matter_message_header_encode(&header, buf, sizeof(buf), &header_len), ==,
+                  MATTER_OK);
+  g_assert_cmpint(matter_protocol_header_encode(&protocol, buf + header_len,
+                                                sizeof(buf) - header_len, &protocol_len),
+                  ==, MATTER_OK);
+  if (malformed) {
+    memcpy(buf + header_len + protocol_len, junk, sizeof(junk));
+    payload_len = sizeof(junk);
+  } else {
+    g_assert_cmpint(matter_pase_pbkdf_request_encode(&request, buf + header_len + protocol_len,
+                                                     sizeof(buf) - header_len - protocol_len,
+                                                     &payload_len),
+                    ==, MATTER_OK);
+  }
+  return g_bytes_new(buf, header_len + protocol_len + payload_len);
+}

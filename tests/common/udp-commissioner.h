@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* A commissioner for integration tests: the protocol core run as an
+ * initiator (its own session table, exchange manager and MRP) with the test
+ * PASE initiator, over a UDP socket on loopback, talking to the built
+ * matterd. It can also behave as an attacker would: end a handshake in
+ * each of the ways a brute-forcer might, withhold acknowledgements, and
+ * send raw datagrams from other sockets (floods, replays). */
+
+#include <gio/gio.h>
+
+#include "matter/exchange.h"
+#include "pase-initiator.h"
+
+/* How a PASE attempt goes once the initiator has what it needs. */
+typedef enum {
+  MD_TEST_PASE_COMPLETE,           /* as a commissioner does */
+  MD_TEST_PASE_STATUS_BEFORE_PAKE1, /* a failure StatusReport instead of Pake1 */
+  MD_TEST_PASE_MALFORMED_PAKE3,    /* garbage where Pake3 belongs */
+  MD_TEST_PASE_WRONG_OPCODE,       /* another opcode after Pake2 */
+  MD_TEST_PASE_SILENCE,            /* Pake2 acknowledged, then nothing */
+  MD_TEST_PASE_NO_ACK,             /* Pake2 never acknowledged, nothing sent */
+} MdTestPaseStyle;
+
+typedef struct {
+  guint32 passcode;
+  MdTestPaseStyle style;
+  /* Pake1 goes without acknowledging PBKDFParamResponse, as after a lost
+   * standalone acknowledgement by a peer that does not piggy-back it. */
+  gboolean lose_response_ack;
+} MdTestPaseOptions;
+
+typedef struct {
+  MatterPaseState state;    /* the initiator's, at the end */
+  MatterError error;        /* why it ended, MATTER_OK when established */
+  gboolean got_pake2;       /* the passcode was put to the test */
+  gboolean got_report;      /* a StatusReport arrived; see report */
+  MatterStatusReport report; /* its data not kept */
+  guint busy_wait_ms;       /* the wait a BUSY asked for, 0 if none */
+  MatterSession *session;   /* the PASE session, when established */
+} MdTestPaseOutcome;
+
+typedef struct MdTestCommissioner MdTestCommissioner;
+
+/* Called on every turn of the commissioner's loop, e.g. to flood. */
+typedef void (*MdTestCommissionerTick)(MdTestCommissioner *commissioner, guint64 now_ms,
+                                       gpointer user_data);
+
+struct MdTestCommissioner {
+  GSocket *socket;
+  GSocketAddress *daemon_address;
+  MatterSession secure[24];
+  MatterSession unsecured[8];
+  MatterSessionTable sessions;
+  MatterExchange slots[16];
+  MatterExchangeManager exchanges;
+  MatterPeerAddress peer; /* the daemon, as the core sees it */
+  GBytes *last_sent;      /* the last datagram sent, for replays */
+  guint received;         /* datagrams from the daemon so far */
+  GArray *closed;         /* guint16 local ids of sessions the daemon closed */
+
+  MdTestCommissionerTick tick;
+  gpointer tick_data;
+
+  /* The attempt in progress. */
+  MdTestPaseInitiator *initiator;
+  MatterExchange *exchange;
+  MdTestPaseOptions options;
+  MdTestPaseOutcome *outcome;
+  gboolean done;
+};
+
+guint64 md_test_now_ms(void);
+
+MdTestCommissioner *md_test_commissioner_new(guint16 port);
+void md_test_commissioner_free(MdTestCommissioner *commissioner);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdTestCommissioner, md_test_commissioner_free)
+
+/* Runs the message layer until *@done or @timeout_ms; FALSE on timeout. */
+gboolean md_test_commissioner_run_until(MdTestCommissioner *commissioner, gboolean *done,
+                                        guint timeout_ms);
+/* Runs it for @ms whatever happens. */
+void md_test_commissioner_run_for(MdTestCommissioner *commissioner, guint ms);
+
+/* One PASE attempt; returns when it ended (or, for SILENCE and NO_ACK,
+ * when Pake2 has been seen). */
+void md_test_commissioner_pase(MdTestCommissioner *commissioner, const MdTestPaseOptions *options,
+                               MdTestPaseOutcome *outcome);
+/* PASE with @passcode as a commissioner does, waiting out each BUSY and
+ * trying again, up to @tries times; *@busy counts the BUSY answers. */
+MatterSession *md_test_commissioner_pase_retrying(MdTestCommissioner *commissioner,
+                                                  guint32 passcode, guint tries, guint *busy);
+
+/* Sends an encrypted reliable message on @session and waits for its
+ * acknowledgement; TRUE when it came. */
+gboolean md_test_commissioner_send_acked(MdTestCommissioner *commissioner, MatterSession *session);
+
+/* A UDP socket on ::1 with a port of its own. */
+GSocket *md_test_udp_socket(void);
+/* An unsecured PBKDFParamRequest datagram, reliable, from ephemeral node
+ * @node_id on exchange @exchange_id with @counter; with @malformed its
+ * payload is no TLV at all. */
+GBytes *md_test_pbkdf_request_datagram(guint64 node_id, guint16 exchange_id, guint32 counter,
+                                       gboolean malformed);
+void md_test_send_datagram(GSocket *socket, GSocketAddress *to, GBytes *datagram);
