@@ -25,6 +25,8 @@
 #define PASE_BLIND_STALE_MS 1000
 /* The least a BUSY asks a commissioner to wait. */
 #define PASE_BUSY_WAIT_MIN_MS 100
+/* Handshakes given up and BUSY answers are logged at most this often. */
+#define PASE_PRESSURE_REPORT_MS (60 * 1000)
 
 typedef struct _Handshake Handshake;
 
@@ -45,6 +47,12 @@ struct _MdPaseServer {
   MatterExchangeManager *exchanges; /* not owned */
   MatterSessionTable *sessions;     /* not owned */
   Handshake handshakes[MD_PASE_HANDSHAKES_MAX];
+
+  /* Since the last report: what a flood cost commissioners. */
+  guint given_up;
+  guint busy;
+  guint64 reported_ms;
+  gboolean reported;
 };
 
 static void on_handshake_message(void *user_data, MatterExchange *exchange,
@@ -276,6 +284,21 @@ same_peer(const MatterPeerAddress *a, const MatterPeerAddress *b)
   return a->transport == b->transport && a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
 }
 
+/* Tells the operator, rate-limited, that handshakes are being given up
+ * or refused: one request is not news, a flood is. */
+static void
+note_pressure(MdPaseServer *self, guint64 now)
+{
+  if (self->reported && now - self->reported_ms < PASE_PRESSURE_REPORT_MS)
+    return;
+  g_message("PASE under load: %u stalled handshakes gave way to new requests and %u requests got "
+            "BUSY since the last report",
+            self->given_up, self->busy);
+  self->given_up = self->busy = 0;
+  self->reported_ms = now;
+  self->reported = TRUE;
+}
+
 /* The handshake to give up for a new request when every slot is taken:
  * a blind one first, then any other, the longest idle first; NULL when
  * all are moving on, with *@wait_ms until the first may be replaced. */
@@ -323,6 +346,8 @@ handshake_slot(MdPaseServer *self, const MatterPeerAddress *peer, guint64 now, g
   if (hs != NULL) {
     g_debug("Giving up a stalled PASE handshake for a new commissioner");
     handshake_finish(hs, FALSE, TRUE, now);
+    self->given_up++;
+    note_pressure(self, now);
   }
   return hs;
 }
@@ -383,6 +408,8 @@ start_handshake(MdPaseServer *self, MatterExchange *exchange, const uint8_t *pay
     g_debug("All %d PASE handshakes are moving on: BUSY for %" G_GUINT64_FORMAT " ms",
             MD_PASE_HANDSHAKES_MAX, wait_ms);
     reply_busy(exchange, wait_ms, now);
+    self->busy++;
+    note_pressure(self, now);
     return;
   }
   /* The handshake given up may have spent the window's last attempt. */

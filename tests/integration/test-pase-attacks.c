@@ -155,6 +155,7 @@ typedef struct {
   guint per_second;
   gboolean malformed;
   gboolean one_node_id; /* every request from one ephemeral node id */
+  guint limit;          /* requests in all, 0 for no limit */
   guint64 start_ms;
   guint sent;
   guint64 next_node_id;
@@ -188,7 +189,8 @@ flood_tick(MdTestCommissioner *c, guint64 now, gpointer user_data)
 {
   Flood *flood = user_data;
 
-  while (flood->sent < (now - flood->start_ms) * flood->per_second / 1000 + 1) {
+  while (flood->sent < (now - flood->start_ms) * flood->per_second / 1000 + 1 &&
+         (flood->limit == 0 || flood->sent < flood->limit)) {
     guint64 node_id = flood->one_node_id ? 0x0F100D : flood->next_node_id++;
     g_autoptr(GBytes) datagram = md_test_pbkdf_request_datagram(
       node_id, (guint16) (0x4000 + flood->sent), 0x100 + flood->sent, flood->malformed);
@@ -274,6 +276,40 @@ test_flood_exchanges(MdTestNode *node, gconstpointer data)
   flood_clear(&flood);
 }
 
+/* Every slot taken by handshakes that are still fresh: a new request gets
+ * BUSY, with the time until the first may be replaced, and is served when
+ * it asks again after that. */
+static void
+test_busy_when_all_slots_move_on(MdTestNode *node, gconstpointer data)
+{
+  MdTestCommissioner *c = node->commissioner;
+  MdTestPaseOutcome outcome;
+  Flood flood;
+
+  flood_init(&flood, 16, 1000, FALSE);
+  flood.limit = 16;
+  c->tick = flood_tick;
+  c->tick_data = &flood;
+  while (flood.sent < flood.limit)
+    md_test_commissioner_run_for(c, 10);
+  c->tick = NULL;
+  md_test_commissioner_run_for(c, 50);
+  pase(node, PASSCODE, MD_TEST_PASE_COMPLETE, &outcome);
+  g_test_message("16 blind requests, then BUSY asking for %u ms", outcome.busy_wait_ms);
+  g_assert_null(outcome.session);
+  g_assert_true(outcome.got_report);
+  g_assert_true(
+    matter_status_report_is_sc(&outcome.report, MATTER_STATUS_BUSY, MATTER_SC_STATUS_BUSY));
+  /* Blind handshakes give way a second after they last moved. */
+  g_assert_cmpuint(outcome.busy_wait_ms, >=, 100);
+  g_assert_cmpuint(outcome.busy_wait_ms, <=, 1000);
+  md_test_commissioner_run_for(c, outcome.busy_wait_ms);
+  pase(node, PASSCODE, MD_TEST_PASE_COMPLETE, &outcome);
+  g_assert_cmpint(outcome.state, ==, MATTER_PASE_STATE_ESTABLISHED);
+  g_assert_true(md_test_node_wait_for_log(node, "PASE under load"));
+  flood_clear(&flood);
+}
+
 /* ---- message layer ---- */
 
 /* A captured datagram of the session, replayed from another address, is
@@ -350,6 +386,7 @@ test_eviction_close_session(MdTestNode *node, gconstpointer data)
 
   /* Sixteen requests that never get further take every handshake slot. */
   flood_init(&flood, 16, 50, FALSE);
+  flood.limit = 16;
   c->tick = flood_tick;
   c->tick_data = &flood;
   while (flood.sent < 16)
@@ -407,6 +444,7 @@ main(int argc, char **argv)
   add_test("/pase-attacks/flood/many-sources", test_flood_many_sources, &plain);
   add_test("/pase-attacks/flood/unsecured-contexts", test_flood_unsecured_contexts, &plain);
   add_test("/pase-attacks/flood/exchanges", test_flood_exchanges, &plain);
+  add_test("/pase-attacks/busy-when-all-slots-move-on", test_busy_when_all_slots_move_on, &plain);
   add_test("/pase-attacks/replay-keeps-peer-address", test_replay_keeps_peer_address, &plain);
   add_test("/pase-attacks/lost-response-ack", test_lost_response_ack, &plain);
   add_test("/pase-attacks/eviction-close-session", test_eviction_close_session, &eviction);

@@ -228,6 +228,43 @@ test_eviction_order(void)
   g_assert_true(pending == victim);
 }
 
+/* Slots kept for handshakes: established sessions stop short of them, so
+ * a handshake always finds one, and eviction waits until one succeeds. */
+static void
+test_pending_reserve(void)
+{
+  Fixture f;
+  MatterSession *pending[2], *extra;
+
+  fixture_init(&f, NULL);
+  assert_error(matter_session_table_reserve_pending(&f.table, SECURE_SLOTS),
+               MATTER_ERROR_INVALID_ARGUMENT);
+  assert_error(matter_session_table_reserve_pending(&f.table, 2), MATTER_OK);
+  for (int i = 0; i < SECURE_SLOTS - 2; i++) {
+    g_assert_false(matter_session_table_needs_eviction(&f.table));
+    open_session(&f, 100 + i);
+  }
+  /* As many established sessions as may be: the next one to succeed has
+   * to evict first, but handshakes still get their slots. */
+  g_assert_true(matter_session_table_needs_eviction(&f.table));
+  assert_error(matter_session_table_allocate(&f.table, 200, &pending[0]), MATTER_OK);
+  assert_error(matter_session_table_allocate(&f.table, 200, &pending[1]), MATTER_OK);
+  assert_error(matter_session_table_allocate(&f.table, 200, &extra),
+               MATTER_ERROR_SESSION_TABLE_FULL);
+  matter_session_table_remove(&f.table, matter_session_table_eviction_candidate(&f.table));
+  g_assert_false(matter_session_table_needs_eviction(&f.table));
+  assert_error(matter_session_activate(&f.table, pending[0], &(MatterSessionSetup){
+                                         .kind = MATTER_SESSION_KIND_PASE,
+                                         .peer_session_id = 7,
+                                       },
+                                       300),
+               MATTER_OK);
+  g_assert_true(matter_session_table_needs_eviction(&f.table));
+  /* Without a reserve nothing ever needs eviction before allocation. */
+  assert_error(matter_session_table_reserve_pending(&f.table, 0), MATTER_OK);
+  g_assert_false(matter_session_table_needs_eviction(&f.table));
+}
+
 static void
 test_pending_never_evicted(void)
 {
@@ -460,6 +497,7 @@ main(int argc, char **argv)
   g_test_add_func("/session/keys-by-role", test_keys_by_role);
   g_test_add_func("/session/eviction/order", test_eviction_order);
   g_test_add_func("/session/eviction/pending", test_pending_never_evicted);
+  g_test_add_func("/session/eviction/pending-reserve", test_pending_reserve);
   g_test_add_func("/session/remove-wipes", test_remove_wipes);
   g_test_add_func("/session/unsecured/responder", test_unsecured_responder);
   g_test_add_func("/session/unsecured/full", test_unsecured_full_reuses_idle);
