@@ -21,10 +21,22 @@
 /* Tries an honest commissioner makes, waiting out each BUSY. */
 #define HONEST_TRIES 10
 
+/* A bounded flood: @per_second PBKDFParamRequests from @sockets sockets
+ * round robin, for @lead_ms before the honest commissioner starts and on
+ * while it tries. */
+typedef struct {
+  guint sockets;
+  guint per_second;
+  guint lead_ms;
+  gboolean malformed;
+  gboolean one_node_id; /* every request from one ephemeral node id */
+} FloodCase;
+
 /* What a test runs with. */
 typedef struct {
   const char *config; /* matterd.conf; NULL: CONFIG */
   MdTestPaseStyle style;
+  FloodCase flood;
 } Case;
 
 static void
@@ -201,78 +213,33 @@ flood_tick(MdTestCommissioner *c, guint64 now, gpointer user_data)
   }
 }
 
-/* @flood runs for @lead_ms before the honest commissioner starts and goes
- * on while it tries; it must get a PASE session within its retries. */
+/* An honest commissioner, during the test's flood, must get a PASE
+ * session within its retries. */
 static void
-honest_during_flood(MdTestNode *node, Flood *flood, guint lead_ms)
+test_flood(MdTestNode *node, gconstpointer data)
 {
+  const FloodCase *spec = &((const Case *) data)->flood;
   MdTestCommissioner *c = node->commissioner;
   MatterSession *session;
   guint busy = 0;
   guint64 start;
+  Flood flood;
 
+  flood_init(&flood, spec->sockets, spec->per_second, spec->malformed);
+  flood.one_node_id = spec->one_node_id;
   c->tick = flood_tick;
-  c->tick_data = flood;
-  md_test_commissioner_run_for(c, lead_ms);
+  c->tick_data = &flood;
+  md_test_commissioner_run_for(c, spec->lead_ms);
   start = md_test_now_ms();
   session = md_test_commissioner_pase_retrying(c, PASSCODE, HONEST_TRIES, &busy);
   g_test_message("flood: %u requests at %u/s from %u socket(s)%s; honest commissioner: %s after "
                  "%u BUSY, %" G_GUINT64_FORMAT " ms",
-                 flood->sent, flood->per_second, flood->n_sockets,
-                 flood->malformed ? ", malformed" : "", session ? "served" : "NOT served", busy,
+                 flood.sent, flood.per_second, flood.n_sockets,
+                 flood.malformed ? ", malformed" : "", session ? "served" : "NOT served", busy,
                  md_test_now_ms() - start);
   g_assert_nonnull(session);
   c->tick = NULL;
   g_assert_true(md_test_commissioner_send_acked(c, session));
-}
-
-/* Ten blind PBKDFParamRequests a second from one socket, each from a new
- * ephemeral node id, for longer than a handshake may stall: more requests
- * than there are handshake slots. */
-static void
-test_flood_one_source(MdTestNode *node, gconstpointer data)
-{
-  Flood flood;
-
-  flood_init(&flood, 1, 10, FALSE);
-  honest_during_flood(node, &flood, 3000);
-  flood_clear(&flood);
-}
-
-/* The same from 32 sockets, so the one-handshake-per-address rule does not
- * help: stalled handshakes give their slots up. */
-static void
-test_flood_many_sources(MdTestNode *node, gconstpointer data)
-{
-  Flood flood;
-
-  flood_init(&flood, 32, 10, FALSE);
-  honest_during_flood(node, &flood, 3000);
-  flood_clear(&flood);
-}
-
-/* Malformed requests from fresh ephemeral node ids, 80 a second, each
- * refused: the refusals must not pin unsecured contexts. */
-static void
-test_flood_unsecured_contexts(MdTestNode *node, gconstpointer data)
-{
-  Flood flood;
-
-  flood_init(&flood, 4, 80, TRUE);
-  honest_during_flood(node, &flood, 1000);
-  flood_clear(&flood);
-}
-
-/* The same from one ephemeral node id, a new exchange each time: the
- * refusals must not pin exchanges. */
-static void
-test_flood_exchanges(MdTestNode *node, gconstpointer data)
-{
-  Flood flood;
-
-  flood_init(&flood, 1, 80, TRUE);
-  flood.one_node_id = TRUE;
-  honest_during_flood(node, &flood, 1000);
   flood_clear(&flood);
 }
 
@@ -429,6 +396,18 @@ main(int argc, char **argv)
   static const Case silence = { .style = MD_TEST_PASE_SILENCE };
   static const Case no_ack = { .style = MD_TEST_PASE_NO_ACK };
   static const Case eviction = { .config = EVICTION_CONFIG };
+  /* Ten blind requests a second, each from a new ephemeral node id, for
+   * longer than a handshake may stall: more than there are slots. From one
+   * socket, then from 32 so that one handshake per address does not help. */
+  static const Case flood_one_source = { .flood = { 1, 10, 3000 } };
+  static const Case flood_many_sources = { .flood = { 32, 10, 3000 } };
+  /* Malformed requests, 80 a second, each refused: from fresh ephemeral
+   * node ids the refusals must not pin unsecured contexts; from one, with
+   * a new exchange each time, they must not pin exchanges. */
+  static const Case flood_contexts = { .flood = { 4, 80, 1000, .malformed = TRUE } };
+  static const Case flood_exchanges = {
+    .flood = { 1, 80, 1000, .malformed = TRUE, .one_node_id = TRUE },
+  };
 
   g_test_init(&argc, &argv, NULL);
 
@@ -440,10 +419,10 @@ main(int argc, char **argv)
            &plain);
   add_test("/pase-attacks/restart-keeps-attempt-in-flight", test_restart_keeps_attempt_in_flight,
            &plain);
-  add_test("/pase-attacks/flood/one-source", test_flood_one_source, &plain);
-  add_test("/pase-attacks/flood/many-sources", test_flood_many_sources, &plain);
-  add_test("/pase-attacks/flood/unsecured-contexts", test_flood_unsecured_contexts, &plain);
-  add_test("/pase-attacks/flood/exchanges", test_flood_exchanges, &plain);
+  add_test("/pase-attacks/flood/one-source", test_flood, &flood_one_source);
+  add_test("/pase-attacks/flood/many-sources", test_flood, &flood_many_sources);
+  add_test("/pase-attacks/flood/unsecured-contexts", test_flood, &flood_contexts);
+  add_test("/pase-attacks/flood/exchanges", test_flood, &flood_exchanges);
   add_test("/pase-attacks/busy-when-all-slots-move-on", test_busy_when_all_slots_move_on, &plain);
   add_test("/pase-attacks/replay-keeps-peer-address", test_replay_keeps_peer_address, &plain);
   add_test("/pase-attacks/lost-response-ack", test_lost_response_ack, &plain);
