@@ -451,6 +451,12 @@ on_handshake_message(void *user_data, MatterExchange *exchange, const MatterProt
     handshake_refuse(hs, "a message of another protocol in the handshake", now_ms);
     return;
   }
+  /* A window that closed (its time ran out) ends what it had let begin. */
+  if (md_commissioning_get_verifier(hs->server->commissioning) == NULL &&
+      header->opcode != MATTER_SC_OPCODE_STATUS_REPORT) {
+    handshake_refuse(hs, "the commissioning window closed", now_ms);
+    return;
+  }
   step_handshake(hs, header->opcode, payload, len, now_ms);
 }
 
