@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "cert-internal.h"
+#include "cert-der.h"
 
 #define CAT_IDENTIFIER(cat) ((uint32_t) (cat) >> 16)
 #define CAT_VERSION(cat) ((uint32_t) (cat) &0xffff)

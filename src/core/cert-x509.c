@@ -19,7 +19,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "cert-internal.h"
+#include "cert-der.h"
+#include "cert-model.h"
 
 /* Room for any certificate up to the 600-byte limit and the TLV limit's
  * worst expansion, so overflowing means "too large". */
@@ -30,8 +31,6 @@
 /* 99991231235959Z, "no well-defined expiration" (RFC 5280 4.1.2.5). */
 #define NO_EXPIRY_TIME "99991231235959Z"
 #define NO_EXPIRY_UNIX INT64_C(253402300799)
-#define ASN1_HEADER_ERROR 0x80
-#define ASN1_HEADER_INDEFINITE 0x01
 
 /* OpenSSL queues a reason for most failures; drop it so that it does not
  * show up later under another call. */
@@ -40,78 +39,6 @@ fail(MatterError err)
 {
   ERR_clear_error();
   return err;
-}
-
-/* ---- DER reading ----------------------------------------------------- */
-
-bool
-matter_cert_der_read(const uint8_t **p, const uint8_t *end, int *tag, int *cls, bool *constructed,
-                     const uint8_t **content, size_t *len)
-{
-  const unsigned char *q = *p;
-  long length;
-  int ret;
-
-  if (*p >= end || end - *p > INT32_MAX)
-    return false;
-  ret = ASN1_get_object(&q, &length, tag, cls, (long) (end - *p));
-  if ((ret & ASN1_HEADER_ERROR) != 0) {
-    ERR_clear_error();
-    return false;
-  }
-  *constructed = (ret & V_ASN1_CONSTRUCTED) != 0;
-  /* DER: definite lengths in their shortest form. */
-  if ((ret & ASN1_HEADER_INDEFINITE) != 0 ||
-      ASN1_object_size(*constructed, (int) length, *tag) != (q - *p) + length)
-    return false;
-  *content = q;
-  *len = (size_t) length;
-  *p = q + length;
-  return true;
-}
-
-/* Reads an element that must be universal @want_tag, primitive or not. */
-static bool
-der_expect(const uint8_t **p, const uint8_t *end, int want_tag, bool want_constructed,
-           const uint8_t **content, size_t *len)
-{
-  int tag, cls;
-  bool constructed;
-
-  return matter_cert_der_read(p, end, &tag, &cls, &constructed, content, len) && tag == want_tag &&
-         cls == V_ASN1_UNIVERSAL && constructed == want_constructed;
-}
-
-bool
-matter_cert_ext_parse(const uint8_t *der, size_t len, const uint8_t **oid, size_t *oid_len,
-                      bool *critical)
-{
-  const uint8_t *p = der, *end = der + len, *body, *value;
-  size_t body_len, value_len;
-  int tag, cls;
-  bool constructed;
-
-  if (!der_expect(&p, end, V_ASN1_SEQUENCE, true, &body, &body_len) || p != end)
-    return false;
-  p = body;
-  end = body + body_len;
-  if (!der_expect(&p, end, V_ASN1_OBJECT, false, oid, oid_len) || *oid_len == 0)
-    return false;
-  *critical = false;
-  if (!matter_cert_der_read(&p, end, &tag, &cls, &constructed, &value, &value_len) ||
-      cls != V_ASN1_UNIVERSAL || constructed)
-    return false;
-  if (tag == V_ASN1_BOOLEAN) {
-    /* DER leaves out the default FALSE and writes TRUE as 0xff. */
-    if (value_len != 1 || value[0] != 0xff)
-      return false;
-    *critical = true;
-    if (!der_expect(&p, end, V_ASN1_OCTET_STRING, false, &value, &value_len))
-      return false;
-  } else if (tag != V_ASN1_OCTET_STRING) {
-    return false;
-  }
-  return p == end;
 }
 
 /* ---- DER writing ----------------------------------------------------- */
@@ -284,7 +211,7 @@ decode_atv(const uint8_t *atv, size_t len, MatterCertDnAttr *attr)
   int tag, cls;
   bool constructed;
 
-  if (!der_expect(&p, end, V_ASN1_OBJECT, false, &oid, &oid_len))
+  if (!matter_cert_der_expect(&p, end, V_ASN1_OBJECT, false, &oid, &oid_len))
     return MATTER_ERROR_CERT_FORMAT;
   obj = d2i_ASN1_OBJECT(NULL, &oid_der, (long) (p - atv));
   if (obj == NULL)
@@ -312,7 +239,7 @@ matter_cert_dn_decode_der(const uint8_t *der, size_t len, MatterCertDn *dn)
   p = der;
   end = der + len;
   /* Name ::= SEQUENCE OF RelativeDistinguishedName */
-  if (!der_expect(&p, end, V_ASN1_SEQUENCE, true, &rdns, &rdns_len) || p != end)
+  if (!matter_cert_der_expect(&p, end, V_ASN1_SEQUENCE, true, &rdns, &rdns_len) || p != end)
     return MATTER_ERROR_CERT_FORMAT;
   p = rdns;
   end = rdns + rdns_len;
@@ -321,10 +248,10 @@ matter_cert_dn_decode_der(const uint8_t *der, size_t len, MatterCertDn *dn)
     size_t set_len, atv_len;
     MatterError err;
 
-    if (!der_expect(&p, end, V_ASN1_SET, true, &set, &set_len))
+    if (!matter_cert_der_expect(&p, end, V_ASN1_SET, true, &set, &set_len))
       return MATTER_ERROR_CERT_FORMAT;
     q = set;
-    if (!der_expect(&q, set + set_len, V_ASN1_SEQUENCE, true, &atv, &atv_len))
+    if (!matter_cert_der_expect(&q, set + set_len, V_ASN1_SEQUENCE, true, &atv, &atv_len))
       return MATTER_ERROR_CERT_FORMAT;
     /* A Matter RDN is a single attribute (6.5.6.1). */
     if (q != set + set_len || dn->count == MATTER_CERT_DN_CAPACITY)
