@@ -12,9 +12,7 @@
 #include "cmd-payload.h"
 #include "ctl-util.h"
 #include "md-dbus-generated.h"
-
-#define MD_DBUS_NAME "org.matterd"
-#define MD_DBUS_PATH "/org/matterd"
+#include "md-names.h"
 
 typedef struct {
   GBusType bus_type;

@@ -7,10 +7,8 @@
 #include <gio/gio.h>
 
 #include "commissioning.h"
+#include "md-names.h"
 #include "node.h"
-
-#define MD_DBUS_NAME "org.matterd"
-#define MD_DBUS_PATH "/org/matterd"
 
 typedef struct _MdDBusService MdDBusService;
 

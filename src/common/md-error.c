@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "md-error.h"
+
+#include "md-names.h"
+
+static const GDBusErrorEntry md_error_entries[] = {
+  { MD_ERROR_FAILED, MD_DBUS_ERROR_PREFIX "Failed" },
+  { MD_ERROR_INVALID_CONFIG, MD_DBUS_ERROR_PREFIX "InvalidConfig" },
+  { MD_ERROR_STORE, MD_DBUS_ERROR_PREFIX "Store" },
+  { MD_ERROR_STORE_CORRUPT, MD_DBUS_ERROR_PREFIX "StoreCorrupt" },
+  { MD_ERROR_STORE_VERSION, MD_DBUS_ERROR_PREFIX "StoreVersion" },
+  { MD_ERROR_NOT_FOUND, MD_DBUS_ERROR_PREFIX "NotFound" },
+  { MD_ERROR_WRONG_TYPE, MD_DBUS_ERROR_PREFIX "WrongType" },
+  { MD_ERROR_NOT_SUPPORTED, MD_DBUS_ERROR_PREFIX "NotSupported" },
+  { MD_ERROR_CORE, MD_DBUS_ERROR_PREFIX "Core" },
+  { MD_ERROR_ATTESTATION, MD_DBUS_ERROR_PREFIX "Attestation" },
+};
+
+GQuark
+md_error_quark(void)
+{
+  static gsize quark;
+
+  g_dbus_error_register_error_domain("md-error-quark", &quark, md_error_entries,
+                                     G_N_ELEMENTS(md_error_entries));
+  return (GQuark) quark;
+}
+
+void
+md_error_set_core(GError **error, MatterError err, const char *what)
+{
+  g_set_error(error, MD_ERROR, MD_ERROR_CORE, "%s: %s", what, matter_error_str(err));
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Every name matterd shares with the rest of the host: its bus name,
+ * object paths and interfaces (docs/dbus-api.md), the error prefix, and
+ * the journal fields of its log records. */
+
+#define MD_DBUS_NAME "org.matterd"
+#define MD_DBUS_PATH "/org/matterd"
+
+#define MD_DBUS_INTERFACE_NODE "org.matterd.Node1"
+#define MD_DBUS_INTERFACE_FABRIC "org.matterd.Fabric1"
+#define MD_DBUS_INTERFACE_SESSION "org.matterd.Session1"
+
+/* D-Bus errors are MD_DBUS_ERROR_PREFIX "<Name>" (md-error.h). */
+#define MD_DBUS_ERROR_PREFIX "org.matterd.Error."
+
+/* The GLib log domain of matterd's own messages. */
+#define MD_LOG_DOMAIN "matterd"
+
+/* Journal fields (md-log.h): `journalctl MATTER_FABRIC_INDEX=1`. */
+#define MD_LOG_FIELD_FABRIC_INDEX "MATTER_FABRIC_INDEX"
+#define MD_LOG_FIELD_NODE_ID "MATTER_NODE_ID"
+#define MD_LOG_FIELD_SESSION_ID "MATTER_SESSION_ID"
