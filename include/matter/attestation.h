@@ -120,6 +120,13 @@ MatterError matter_attestation_chain_verify(const uint8_t *dac, size_t dac_len, 
                                             MatterAttestationChain *chain,
                                             MatterAttestationRole *failed);
 
+/* Whether @cert (PEM or DER) carries a valid signature by @issuer's key:
+ * MATTER_ERROR_ATTESTATION_CHAIN_SIGNATURE when not,
+ * MATTER_ERROR_ATTESTATION_FORMAT when either does not parse. Nothing
+ * else is checked. */
+MatterError matter_attestation_cert_signed_by(const uint8_t *cert, size_t cert_len,
+                                              const uint8_t *issuer, size_t issuer_len);
+
 /* A certificate (PEM or DER) as DER, or as PEM with a NUL (@len excludes
  * it). MATTER_ERROR_ATTESTATION_FORMAT when it does not parse. */
 MatterError matter_attestation_cert_to_der(const uint8_t *cert, size_t cert_len, uint8_t *der,

@@ -582,6 +582,23 @@ check_chain(ChainLink links[3], MatterAttestationRole *failed)
 }
 
 MatterError
+matter_attestation_cert_signed_by(const uint8_t *cert, size_t cert_len, const uint8_t *issuer,
+                                  size_t issuer_len)
+{
+  X509 *x509 = matter_attestation_x509_parse(cert, cert_len);
+  X509 *issuer_x509 = matter_attestation_x509_parse(issuer, issuer_len);
+  MatterError err = MATTER_OK;
+
+  if (x509 == NULL || issuer_x509 == NULL)
+    err = MATTER_ERROR_ATTESTATION_FORMAT;
+  else if (!signed_by(x509, issuer_x509))
+    err = MATTER_ERROR_ATTESTATION_CHAIN_SIGNATURE;
+  X509_free(x509);
+  X509_free(issuer_x509);
+  return err == MATTER_OK ? MATTER_OK : matter_attestation_fail(err);
+}
+
+MatterError
 matter_attestation_chain_verify(const uint8_t *dac, size_t dac_len, const uint8_t *pai,
                                 size_t pai_len, const uint8_t *paa, size_t paa_len,
                                 MatterAttestationChain *chain, MatterAttestationRole *failed)

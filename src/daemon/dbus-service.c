@@ -7,8 +7,7 @@
 #include "md-error.h"
 
 struct _MdDBusService {
-  MdNode *node;                   /* not owned */
-  MdCommissioning *commissioning; /* not owned */
+  MdNode *node; /* not owned */
   MdDBusServiceCallbacks callbacks;
   gpointer user_data;
 
@@ -77,7 +76,7 @@ md_dbus_service_refresh(MdDBusService *service)
   md_dbus_node1_set_fabric_count(service->node1, (guchar) fabrics);
   md_dbus_node1_set_commissioned(service->node1, fabrics > 0);
   md_dbus_node1_set_commissioning_window(
-    service->node1, md_window_kind_to_string(md_commissioning_get_window(service->commissioning)));
+    service->node1, md_window_kind_to_string(md_commissioning_get_window(md_node_get_commissioning(node))));
 }
 
 void
@@ -141,13 +140,12 @@ on_name_lost(GDBusConnection *connection, const char *name, gpointer user_data)
 }
 
 MdDBusService *
-md_dbus_service_new(MdNode *node, MdCommissioning *commissioning, GBusType bus_type,
+md_dbus_service_new(MdNode *node, GBusType bus_type,
                     const MdDBusServiceCallbacks *callbacks, gpointer user_data)
 {
   MdDBusService *service = g_new0(MdDBusService, 1);
 
   service->node = node;
-  service->commissioning = commissioning;
   service->callbacks = *callbacks;
   service->user_data = user_data;
 

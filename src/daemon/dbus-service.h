@@ -20,7 +20,7 @@ typedef struct {
   void (*failed)(const char *reason, gpointer user_data);
 } MdDBusServiceCallbacks;
 
-MdDBusService *md_dbus_service_new(MdNode *node, MdCommissioning *commissioning, GBusType bus_type,
+MdDBusService *md_dbus_service_new(MdNode *node, GBusType bus_type,
                                    const MdDBusServiceCallbacks *callbacks, gpointer user_data);
 void md_dbus_service_free(MdDBusService *service);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdDBusService, md_dbus_service_free)

@@ -9,15 +9,15 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include "attestation-creds.h"
+#include "attestation-files.h"
 #include "commissioning.h"
 #include "config.h"
 #include "dbus-service.h"
 #include "log.h"
 #include "messaging.h"
 #include "node.h"
-#include "pase-server.h"
 #include "notify.h"
+#include "pase-server.h"
 #include "store.h"
 
 /* Exit codes, documented in matterd(8). */
@@ -159,20 +159,72 @@ warn_if_development(MdAttestationCreds *attestation)
     g_message("Attestation credentials from %s", md_attestation_creds_origin(attestation));
 }
 
-static void
-on_commissioning_changed(MdCommissioning *commissioning, gpointer user_data)
-{
-  MdDBusService *service = user_data;
-  MdWindowKind window = md_commissioning_get_window(commissioning);
+/* What the node and the message layer report, told to D-Bus and systemd. */
+typedef struct {
+  MdNode *node;
+  MdMessaging *messaging;
+  MdDBusService *service;
+} Wiring;
 
-  md_dbus_service_refresh(service);
-  md_notify_status(window == MD_WINDOW_CLOSED ? "Running" : "Running, commissioning window open");
+static void
+on_node_changed(MdNodeChange change, gpointer user_data)
+{
+  Wiring *wiring = user_data;
+  MdWindowKind window;
+
+  if (wiring->service == NULL)
+    return;
+  switch (change) {
+  case MD_NODE_CHANGE_WINDOW:
+    window = md_commissioning_get_window(md_node_get_commissioning(wiring->node));
+    md_dbus_service_refresh(wiring->service);
+    md_notify_status(window == MD_WINDOW_CLOSED ? "Running"
+                                                : "Running, commissioning window open");
+    break;
+  case MD_NODE_CHANGE_SESSIONS:
+    md_dbus_service_set_session_count(wiring->service,
+                                      md_messaging_count_sessions(wiring->messaging));
+    break;
+  }
+}
+
+static char *
+peer_to_string(const MatterPeerAddress *peer, gpointer user_data)
+{
+  return md_messaging_peer_to_string(peer);
 }
 
 static void
 on_sessions_changed(MdMessaging *messaging, gpointer user_data)
 {
-  md_dbus_service_set_session_count(user_data, md_messaging_count_sessions(messaging));
+  on_node_changed(MD_NODE_CHANGE_SESSIONS, user_data);
+}
+
+static guint64
+node_deadline(gpointer node)
+{
+  return md_node_next_deadline(node);
+}
+
+static void
+node_process(gpointer node, guint64 now_ms)
+{
+  md_node_process(node, now_ms);
+}
+
+static void
+node_params_from_config(const MdConfig *config, MdNodeParams *params)
+{
+  *params = (MdNodeParams) {
+    .vendor_id = (guint16) config->vendor_id,
+    .product_id = (guint16) config->product_id,
+    .has_discriminator = config->has_discriminator,
+    .discriminator = (guint16) config->discriminator,
+    .supported_fabrics = (guint8) config->supported_fabrics,
+    .window_timeout = config->window_timeout,
+    .has_passcode = config->has_passcode,
+    .passcode = config->passcode,
+  };
 }
 
 static int
@@ -185,13 +237,22 @@ run(const Options *options, const MdConfig *config)
   g_autoptr(GError) error = NULL;
   g_autofree char *state_dir = options->state_dir ? g_strdup(options->state_dir)
                                                   : default_state_dir();
+  static const MdNodeHost node_host = {
+    .changed = on_node_changed,
+    .peer_to_string = peer_to_string,
+  };
+  static const MdMessagingTimerClient node_timer = {
+    .next_deadline = node_deadline,
+    .process = node_process,
+  };
   g_autoptr(MdStore) store = NULL;
   g_autoptr(MdAttestationCreds) attestation = NULL;
-  g_autoptr(MdNode) node = NULL;
-  g_autoptr(MdCommissioning) commissioning = NULL;
   g_autoptr(MdMessaging) messaging = NULL;
-  g_autoptr(MdPaseServer) pase_server = NULL;
+  g_autoptr(MdNode) node = NULL;
   g_autoptr(MdDBusService) service = NULL;
+  MdNodeStorage storage;
+  MdNodeParams params;
+  Wiring wiring = { 0 };
   Daemon daemon = { .exit_code = EXIT_OK };
   guint sigterm_id, sigint_id, watchdog_id;
 
@@ -202,33 +263,30 @@ run(const Options *options, const MdConfig *config)
     g_warning("Cannot open the state in %s: %s", state_dir, error->message);
     return EXIT_RUNTIME;
   }
-  attestation = md_attestation_creds_load(config, state_dir, &error);
+  md_store_get_node_storage(store, &storage);
+  attestation = md_attestation_files_load(config, state_dir, &error);
   if (attestation == NULL) {
     g_warning("%s", error->message);
     return g_error_matches(error, MD_ERROR, MD_ERROR_INVALID_CONFIG) ? EXIT_USAGE : EXIT_RUNTIME;
   }
   warn_if_development(attestation);
-  node = md_node_new(config, store, g_steal_pointer(&attestation), &error);
-  if (node == NULL) {
-    g_warning("Cannot load the node's identity: %s", error->message);
-    return EXIT_RUNTIME;
-  }
-  commissioning = md_commissioning_new(node, store, config, &error);
-  if (commissioning == NULL) {
-    g_warning("Cannot load the commissioning parameters: %s", error->message);
-    return EXIT_RUNTIME;
-  }
   messaging = md_messaging_new(store, (guint16) config->port, config->supported_fabrics,
                                MD_PASE_HANDSHAKES_MAX, &error);
   if (messaging == NULL) {
     g_warning("Cannot start the message layer: %s", error->message);
     return EXIT_RUNTIME;
   }
-  pase_server = md_pase_server_new(messaging, commissioning, &error);
-  if (pase_server == NULL) {
-    g_warning("%s", error->message);
+  node_params_from_config(config, &params);
+  node = md_node_new(&params, &storage, g_steal_pointer(&attestation),
+                     md_messaging_get_exchanges(messaging), md_messaging_get_sessions(messaging),
+                     &node_host, &wiring, &error);
+  if (node == NULL) {
+    g_warning("Cannot load the node: %s", error->message);
     return EXIT_RUNTIME;
   }
+  wiring.node = node;
+  wiring.messaging = messaging;
+  md_messaging_set_timer_client(messaging, &node_timer, node);
   g_message("matterd %s starting: vendor 0x%04X, product 0x%04X, discriminator %u, state in %s",
             PACKAGE_VERSION, md_node_get_vendor_id(node), md_node_get_product_id(node),
             md_node_get_discriminator(node), state_dir);
@@ -237,17 +295,21 @@ run(const Options *options, const MdConfig *config)
   sigterm_id = g_unix_signal_add(SIGTERM, on_signal, &daemon);
   sigint_id = g_unix_signal_add(SIGINT, on_signal, &daemon);
   watchdog_id = md_notify_watchdog_start();
-  service = md_dbus_service_new(node, commissioning,
-                                options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
+  service = md_dbus_service_new(node, options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
                                 &dbus_callbacks, &daemon);
-  md_commissioning_set_changed_func(commissioning, on_commissioning_changed, service);
-  md_messaging_set_sessions_changed_func(messaging, on_sessions_changed, service);
-  md_commissioning_start(commissioning);
+  wiring.service = service;
+  md_messaging_set_sessions_changed_func(messaging, on_sessions_changed, &wiring);
+  md_node_start(node, md_messaging_now_ms());
+  md_messaging_reschedule(messaging);
 
   g_main_loop_run(daemon.loop);
 
   md_notify_stopping();
+  wiring.service = NULL;
   g_clear_pointer(&service, md_dbus_service_free);
+  /* The node goes before the message layer it serves on. */
+  md_messaging_set_timer_client(messaging, NULL, NULL);
+  g_clear_pointer(&node, md_node_free);
   g_source_remove(sigterm_id);
   g_source_remove(sigint_id);
   if (watchdog_id != 0)

@@ -27,6 +27,8 @@ struct _MdMessaging {
 
   MdMessagingSessionsChangedFunc sessions_changed;
   gpointer sessions_changed_data;
+  const MdMessagingTimerClient *timer_client;
+  gpointer timer_client_data;
 };
 
 guint64
@@ -71,6 +73,9 @@ md_messaging_reschedule(MdMessaging *self)
   guint64 deadline = matter_exchange_manager_next_deadline(&self->exchanges);
   guint64 now = md_messaging_now_ms();
 
+  if (self->timer_client != NULL)
+    deadline = MIN(deadline, self->timer_client->next_deadline(self->timer_client_data));
+
   g_clear_handle_id(&self->timer_id, g_source_remove);
   if (deadline == MATTER_MRP_NEVER)
     return;
@@ -85,6 +90,8 @@ on_timer(gpointer user_data)
 
   self->timer_id = 0;
   matter_exchange_manager_process(&self->exchanges, md_messaging_now_ms());
+  if (self->timer_client != NULL)
+    self->timer_client->process(self->timer_client_data, md_messaging_now_ms());
   md_messaging_reschedule(self);
   return G_SOURCE_REMOVE;
 }
@@ -279,4 +286,13 @@ md_messaging_sessions_changed(MdMessaging *self)
 {
   if (self->sessions_changed != NULL)
     self->sessions_changed(self, self->sessions_changed_data);
+}
+
+void
+md_messaging_set_timer_client(MdMessaging *self, const MdMessagingTimerClient *client,
+                              gpointer user_data)
+{
+  self->timer_client = client;
+  self->timer_client_data = user_data;
+  md_messaging_reschedule(self);
 }

@@ -48,10 +48,20 @@ void md_messaging_set_sessions_changed_func(MdMessaging *messaging,
 /* Handlers call this after they added or removed a session. */
 void md_messaging_sessions_changed(MdMessaging *messaging);
 
+/* Others driven by the same timer as the exchange manager (the node):
+ * @process runs when @next_deadline (MATTER_MRP_NEVER for never) comes. */
+typedef struct {
+  guint64 (*next_deadline)(gpointer user_data);
+  void (*process)(gpointer user_data, guint64 now_ms);
+} MdMessagingTimerClient;
+
+void md_messaging_set_timer_client(MdMessaging *messaging, const MdMessagingTimerClient *client,
+                                   gpointer user_data);
+
 /* The clock the core runs on: monotonic milliseconds. */
 guint64 md_messaging_now_ms(void);
-/* Re-arms the timer after a handler called into the exchange manager
- * outside of a receive (a receive re-arms it itself). */
+/* Re-arms the timer after something called into the exchange manager or
+ * the timer client outside of a receive (a receive re-arms it itself). */
 void md_messaging_reschedule(MdMessaging *messaging);
 
 /* "[addr]:port" of a session's peer, for logs and D-Bus. */

@@ -805,3 +805,71 @@ md_store_count_fabrics(MdStore *store, GError **error)
   }
   return (int) count;
 }
+
+/* ---- the node's storage interface ---- */
+
+static gboolean
+node_begin(gpointer store, GError **error)
+{
+  return md_store_begin(store, error);
+}
+
+static gboolean
+node_commit(gpointer store, GError **error)
+{
+  return md_store_commit(store, error);
+}
+
+static void
+node_rollback(gpointer store)
+{
+  md_store_rollback(store);
+}
+
+static gboolean
+node_get_uint64(gpointer store, const char *key, guint64 *value, GError **error)
+{
+  return md_store_get_uint64(store, key, value, error);
+}
+
+static gboolean
+node_put_uint64(gpointer store, const char *key, guint64 value, GError **error)
+{
+  return md_store_put_uint64(store, key, value, error);
+}
+
+static GBytes *
+node_get_bytes(gpointer store, const char *key, GError **error)
+{
+  return md_store_get_bytes(store, key, error);
+}
+
+static gboolean
+node_put_bytes(gpointer store, const char *key, GBytes *value, GError **error)
+{
+  return md_store_put_bytes(store, key, value, error);
+}
+
+static int
+node_count_fabrics(gpointer store, GError **error)
+{
+  return md_store_count_fabrics(store, error);
+}
+
+void
+md_store_get_node_storage(MdStore *store, MdNodeStorage *storage)
+{
+  static const MdNodeStorageOps ops = {
+    .begin = node_begin,
+    .commit = node_commit,
+    .rollback = node_rollback,
+    .get_uint64 = node_get_uint64,
+    .put_uint64 = node_put_uint64,
+    .get_bytes = node_get_bytes,
+    .put_bytes = node_put_bytes,
+    .count_fabrics = node_count_fabrics,
+  };
+
+  storage->ops = &ops;
+  storage->user_data = store;
+}

@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "md-error.h"
+#include "node-storage.h"
 
 typedef struct _MdStore MdStore;
 
@@ -53,3 +54,6 @@ gboolean md_store_delete(MdStore *store, const char *key, GError **error);
 
 /* Number of rows in the fabric table; -1 with @error set on failure. */
 int md_store_count_fabrics(MdStore *store, GError **error);
+
+/* The node's view of this store (node-storage.h): valid while @store is. */
+void md_store_get_node_storage(MdStore *store, MdNodeStorage *storage);

@@ -7,19 +7,32 @@
 
 #include <glib.h>
 
-#include "config.h"
 #include "matter/crypto.h"
 
 typedef struct _MdAttestationCreds MdAttestationCreds;
 
-/* From the files [Attestation] names, else the development set in
- * <@state_dir>/attestation/, else the development set installed with
- * matterd. Errors: MD_ERROR_INVALID_CONFIG when the credentials are for
- * another vendor or product than @config's, MD_ERROR_ATTESTATION when they
- * cannot be read or do not belong together, MD_ERROR_NOT_FOUND when there
- * are none. */
-MdAttestationCreds *md_attestation_creds_load(const MdConfig *config, const char *state_dir,
-                                              GError **error);
+/* One set of credentials as read from its files (PEM or DER certificates,
+ * the key in PEM or DER), with the names to give in messages. */
+typedef struct {
+  GBytes *dac;
+  GBytes *pai;
+  GBytes *dac_key;
+  GBytes *cd;
+  const char *dac_name;
+  const char *pai_name;
+  const char *dac_key_name;
+  const char *cd_name;
+  const char *origin;    /* a directory, or "the configuration" */
+  gboolean development;  /* a development set, whatever its vendor */
+} MdAttestationFiles;
+
+/* Checks that the set belongs together and attests @vendor_id and
+ * @product_id. Errors: MD_ERROR_INVALID_CONFIG when it is for another
+ * vendor or product, MD_ERROR_ATTESTATION when it cannot be parsed or
+ * does not belong together. Reading the files is the daemon's job
+ * (attestation-files.h). */
+MdAttestationCreds *md_attestation_creds_new(const MdAttestationFiles *files, guint16 vendor_id,
+                                             guint16 product_id, GError **error);
 void md_attestation_creds_free(MdAttestationCreds *creds);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdAttestationCreds, md_attestation_creds_free)
 

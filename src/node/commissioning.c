@@ -16,8 +16,8 @@
 #define KEY_FAILED_ATTEMPTS "commissioning/failed-attempts"
 
 struct _MdCommissioning {
-  MdNode *node;   /* not owned */
-  MdStore *store; /* not owned */
+  MdNode *node;                 /* not owned */
+  const MdNodeStorage *storage; /* not owned */
   guint default_timeout;
 
   guint32 passcode;
@@ -29,10 +29,7 @@ struct _MdCommissioning {
   guint attempts_in_flight;
 
   MdWindowKind window;
-  guint timeout_id;
-
-  MdCommissioningChangedFunc changed_func;
-  gpointer changed_data;
+  guint64 closes_at_ms; /* MD_NODE_NEVER while closed */
 };
 
 const char *
@@ -69,9 +66,9 @@ random_passcode(guint32 *passcode, GError **error)
 }
 
 static gboolean
-get_blob(MdStore *store, const char *key, guint8 *out, gsize len, GError **error)
+get_blob(const MdNodeStorage *storage, const char *key, guint8 *out, gsize len, GError **error)
 {
-  g_autoptr(GBytes) bytes = md_store_get_bytes(store, key, error);
+  g_autoptr(GBytes) bytes = md_node_storage_get_bytes(storage, key, error);
 
   if (bytes == NULL)
     return FALSE;
@@ -85,11 +82,12 @@ get_blob(MdStore *store, const char *key, guint8 *out, gsize len, GError **error
 }
 
 static gboolean
-put_blob(MdStore *store, const char *key, const guint8 *data, gsize len, GError **error)
+put_blob(const MdNodeStorage *storage, const char *key, const guint8 *data, gsize len,
+         GError **error)
 {
   g_autoptr(GBytes) bytes = g_bytes_new(data, len);
 
-  return md_store_put_bytes(store, key, bytes, error);
+  return md_node_storage_put_bytes(storage, key, bytes, error);
 }
 
 /* Reads passcode and verifier; FALSE with MD_ERROR_NOT_FOUND on first start. */
@@ -98,11 +96,11 @@ load_verifier(MdCommissioning *self, GError **error)
 {
   guint64 passcode, iterations;
 
-  if (!md_store_get_uint64(self->store, KEY_PASSCODE, &passcode, error) ||
-      !md_store_get_uint64(self->store, KEY_ITERATIONS, &iterations, error) ||
-      !get_blob(self->store, KEY_SALT, self->verifier.salt, MD_PASE_SALT_LEN, error) ||
-      !get_blob(self->store, KEY_W0, self->verifier.w0, MATTER_SPAKE2P_W_LEN, error) ||
-      !get_blob(self->store, KEY_L, self->verifier.L, MATTER_SPAKE2P_POINT_LEN, error))
+  if (!md_node_storage_get_uint64(self->storage, KEY_PASSCODE, &passcode, error) ||
+      !md_node_storage_get_uint64(self->storage, KEY_ITERATIONS, &iterations, error) ||
+      !get_blob(self->storage, KEY_SALT, self->verifier.salt, MD_PASE_SALT_LEN, error) ||
+      !get_blob(self->storage, KEY_W0, self->verifier.w0, MATTER_SPAKE2P_W_LEN, error) ||
+      !get_blob(self->storage, KEY_L, self->verifier.L, MATTER_SPAKE2P_POINT_LEN, error))
     return FALSE;
   if (!matter_payload_passcode_valid((guint32) passcode) ||
       iterations < MATTER_PAYLOAD_ITERATIONS_MIN || iterations > MATTER_PAYLOAD_ITERATIONS_MAX) {
@@ -132,18 +130,18 @@ create_verifier(MdCommissioning *self, guint32 passcode, GError **error)
   v->iterations = MD_PASE_ITERATIONS;
   self->passcode = passcode;
 
-  if (!md_store_begin(self->store, error))
+  if (!md_node_storage_begin(self->storage, error))
     return FALSE;
-  if (!md_store_put_uint64(self->store, KEY_PASSCODE, passcode, error) ||
-      !md_store_put_uint64(self->store, KEY_ITERATIONS, v->iterations, error) ||
-      !put_blob(self->store, KEY_SALT, v->salt, sizeof(v->salt), error) ||
-      !put_blob(self->store, KEY_W0, v->w0, sizeof(v->w0), error) ||
-      !put_blob(self->store, KEY_L, v->L, sizeof(v->L), error) ||
-      !md_store_put_uint64(self->store, KEY_FAILED_ATTEMPTS, 0, error)) {
-    md_store_rollback(self->store);
+  if (!md_node_storage_put_uint64(self->storage, KEY_PASSCODE, passcode, error) ||
+      !md_node_storage_put_uint64(self->storage, KEY_ITERATIONS, v->iterations, error) ||
+      !put_blob(self->storage, KEY_SALT, v->salt, sizeof(v->salt), error) ||
+      !put_blob(self->storage, KEY_W0, v->w0, sizeof(v->w0), error) ||
+      !put_blob(self->storage, KEY_L, v->L, sizeof(v->L), error) ||
+      !md_node_storage_put_uint64(self->storage, KEY_FAILED_ATTEMPTS, 0, error)) {
+    md_node_storage_rollback(self->storage);
     return FALSE;
   }
-  return md_store_commit(self->store, error);
+  return md_node_storage_commit(self->storage, error);
 }
 
 static gboolean
@@ -152,7 +150,7 @@ load_failed_attempts(MdCommissioning *self, GError **error)
   g_autoptr(GError) local_error = NULL;
   guint64 count = 0;
 
-  if (!md_store_get_uint64(self->store, KEY_FAILED_ATTEMPTS, &count, &local_error) &&
+  if (!md_node_storage_get_uint64(self->storage, KEY_FAILED_ATTEMPTS, &count, &local_error) &&
       !g_error_matches(local_error, MD_ERROR, MD_ERROR_NOT_FOUND)) {
     g_propagate_error(error, g_steal_pointer(&local_error));
     return FALSE;
@@ -162,29 +160,31 @@ load_failed_attempts(MdCommissioning *self, GError **error)
 }
 
 MdCommissioning *
-md_commissioning_new(MdNode *node, MdStore *store, const MdConfig *config, GError **error)
+md_commissioning_new(MdNode *node, const MdNodeStorage *storage, const MdNodeParams *params,
+                     GError **error)
 {
   g_autoptr(MdCommissioning) self = g_new0(MdCommissioning, 1);
   g_autoptr(GError) local_error = NULL;
 
   self->node = node;
-  self->store = store;
-  self->default_timeout = config->window_timeout;
+  self->storage = storage;
+  self->default_timeout = params->window_timeout;
+  self->closes_at_ms = MD_NODE_NEVER;
 
   if (!load_verifier(self, &local_error)) {
     if (!g_error_matches(local_error, MD_ERROR, MD_ERROR_NOT_FOUND)) {
       g_propagate_error(error, g_steal_pointer(&local_error));
       return NULL;
     }
-    guint32 passcode = config->passcode;
+    guint32 passcode = params->passcode;
 
-    if (!config->has_passcode && !random_passcode(&passcode, error))
+    if (!params->has_passcode && !random_passcode(&passcode, error))
       return NULL;
     if (!create_verifier(self, passcode, error))
       return NULL;
     g_message("Chose the passcode for this node and stored its verifier");
-  } else if (config->has_passcode && config->passcode != self->passcode) {
-    if (!create_verifier(self, config->passcode, error))
+  } else if (params->has_passcode && params->passcode != self->passcode) {
+    if (!create_verifier(self, params->passcode, error))
       return NULL;
     g_message("The configured passcode changed: stored a new verifier");
   }
@@ -198,18 +198,9 @@ md_commissioning_free(MdCommissioning *self)
 {
   if (self == NULL)
     return;
-  g_clear_handle_id(&self->timeout_id, g_source_remove);
   matter_secure_zero(&self->verifier, sizeof(self->verifier));
   self->passcode = 0;
   g_free(self);
-}
-
-void
-md_commissioning_set_changed_func(MdCommissioning *self, MdCommissioningChangedFunc func,
-                                  gpointer user_data)
-{
-  self->changed_func = func;
-  self->changed_data = user_data;
 }
 
 static void
@@ -218,8 +209,7 @@ set_window(MdCommissioning *self, MdWindowKind kind)
   if (self->window == kind)
     return;
   self->window = kind;
-  if (self->changed_func != NULL)
-    self->changed_func(self, self->changed_data);
+  md_node_changed(self->node, MD_NODE_CHANGE_WINDOW);
 }
 
 gboolean
@@ -247,32 +237,34 @@ md_commissioning_get_codes(MdCommissioning *self, char qr_code[MATTER_PAYLOAD_QR
   return TRUE;
 }
 
-static gboolean
-on_window_timeout(gpointer user_data)
+guint64
+md_commissioning_next_deadline(MdCommissioning *self)
 {
-  MdCommissioning *self = user_data;
+  return self->closes_at_ms;
+}
 
-  self->timeout_id = 0;
-  md_commissioning_close(self, "its time ran out");
-  return G_SOURCE_REMOVE;
+void
+md_commissioning_process(MdCommissioning *self, guint64 now_ms)
+{
+  if (now_ms >= self->closes_at_ms)
+    md_commissioning_close(self, "its time ran out");
 }
 
 static gboolean
 persist_attempts(MdCommissioning *self, guint count, GError **error)
 {
-  return md_store_put_uint64(self->store, KEY_FAILED_ATTEMPTS, count, error);
+  return md_node_storage_put_uint64(self->storage, KEY_FAILED_ATTEMPTS, count, error);
 }
 
 static gboolean
-open_basic(MdCommissioning *self, guint timeout, GError **error)
+open_basic(MdCommissioning *self, guint timeout, guint64 now_ms, GError **error)
 {
   char qr_code[MATTER_PAYLOAD_QR_SIZE], manual_code[MATTER_PAYLOAD_MANUAL_SIZE];
 
   if (!md_commissioning_get_codes(self, qr_code, manual_code, error))
     return FALSE;
 
-  g_clear_handle_id(&self->timeout_id, g_source_remove);
-  self->timeout_id = g_timeout_add_seconds(timeout, on_window_timeout, self);
+  self->closes_at_ms = now_ms + (guint64) timeout * 1000;
   set_window(self, MD_WINDOW_BASIC);
   /* The operator needs these to commission the node: on the journal (or
    * stderr) at message level, never only at debug. */
@@ -283,7 +275,7 @@ open_basic(MdCommissioning *self, guint timeout, GError **error)
 }
 
 gboolean
-md_commissioning_open_basic(MdCommissioning *self, guint timeout, GError **error)
+md_commissioning_open_basic(MdCommissioning *self, guint timeout, guint64 now_ms, GError **error)
 {
   if (timeout < 180 || timeout > 900) {
     g_set_error(error, MD_ERROR, MD_ERROR_FAILED,
@@ -294,7 +286,7 @@ md_commissioning_open_basic(MdCommissioning *self, guint timeout, GError **error
   if (!persist_attempts(self, self->attempts_in_flight, error))
     return FALSE;
   self->counted_attempts = self->attempts_in_flight;
-  return open_basic(self, timeout, error);
+  return open_basic(self, timeout, now_ms, error);
 }
 
 void
@@ -302,13 +294,13 @@ md_commissioning_close(MdCommissioning *self, const char *reason)
 {
   if (self->window == MD_WINDOW_CLOSED)
     return;
-  g_clear_handle_id(&self->timeout_id, g_source_remove);
+  self->closes_at_ms = MD_NODE_NEVER;
   set_window(self, MD_WINDOW_CLOSED);
   g_message("Commissioning window closed: %s", reason);
 }
 
 void
-md_commissioning_start(MdCommissioning *self)
+md_commissioning_start(MdCommissioning *self, guint64 now_ms)
 {
   g_autoptr(GError) error = NULL;
   int fabrics = md_node_count_fabrics(self->node, &error);
@@ -325,7 +317,7 @@ md_commissioning_start(MdCommissioning *self)
     return;
   }
   /* A window reopened after a restart keeps counting the attempts made. */
-  if (!open_basic(self, self->default_timeout, &error))
+  if (!open_basic(self, self->default_timeout, now_ms, &error))
     g_warning("Cannot open a commissioning window: %s", error->message);
 }
 

@@ -22,11 +22,9 @@
 
 #include <glib.h>
 
-#include "config.h"
 #include "matter/payload.h"
 #include "matter/spake2p.h"
 #include "node.h"
-#include "store.h"
 
 /* Core spec 5.4.2.7 (commissioning attempts): the window closes after 20
  * failed PASE attempts. */
@@ -50,28 +48,28 @@ typedef struct {
   guint32 iterations;
 } MdPaseVerifier;
 
-typedef struct _MdCommissioning MdCommissioning;
-
-typedef void (*MdCommissioningChangedFunc)(MdCommissioning *commissioning, gpointer user_data);
-
-MdCommissioning *md_commissioning_new(MdNode *node, MdStore *store, const MdConfig *config,
-                                      GError **error);
+/* Loads the passcode verifier, or chooses and stores one at first start
+ * (@params: the configured passcode, the window's timeout). Identity and
+ * fabrics come from @node. */
+MdCommissioning *md_commissioning_new(MdNode *node, const MdNodeStorage *storage,
+                                      const MdNodeParams *params, GError **error);
 void md_commissioning_free(MdCommissioning *commissioning);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdCommissioning, md_commissioning_free)
 
-/* Called whenever the window opens or closes. */
-void md_commissioning_set_changed_func(MdCommissioning *commissioning,
-                                       MdCommissioningChangedFunc func, gpointer user_data);
-
 /* Opens the window at start when the node belongs to no fabric and the
  * attempt limit was not reached. */
-void md_commissioning_start(MdCommissioning *commissioning);
+void md_commissioning_start(MdCommissioning *commissioning, guint64 now_ms);
 
 /* Opens a basic window for @timeout seconds (180..900) and logs the codes
  * to commission with. Resets the failed-attempt count. */
 gboolean md_commissioning_open_basic(MdCommissioning *commissioning, guint timeout,
-                                     GError **error);
+                                     guint64 now_ms, GError **error);
 void md_commissioning_close(MdCommissioning *commissioning, const char *reason);
+
+/* When the open window's time runs out (MD_NODE_NEVER when none is open);
+ * md_commissioning_process() closes it then. */
+guint64 md_commissioning_next_deadline(MdCommissioning *commissioning);
+void md_commissioning_process(MdCommissioning *commissioning, guint64 now_ms);
 
 MdWindowKind md_commissioning_get_window(MdCommissioning *commissioning);
 /* The verifier while a window is open, else NULL. */

@@ -1,32 +1,80 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/* The node model: who this node is (vendor, product, discriminator) and
- * what it holds (fabrics), read by the D-Bus service and, later, by the
- * clusters. It owns no I/O but the store it is given. */
+/* The node model: who this node is (vendor, product, discriminator), what
+ * it holds (fabrics), its commissioning window and the PASE responder on
+ * the message layer. It does no I/O: its state goes through the storage
+ * it is given (node-storage.h), time comes in as monotonic milliseconds,
+ * and what it needs from the daemon beside that comes through MdNodeHost.
+ * The daemon calls md_node_process() at md_node_next_deadline(), from the
+ * same timer that drives the exchange manager. */
 
 #include <glib.h>
 
 #include "attestation-creds.h"
-#include "config.h"
-#include "store.h"
+#include "matter/exchange.h"
+#include "node-storage.h"
+
+/* No deadline. */
+#define MD_NODE_NEVER G_MAXUINT64
 
 typedef struct _MdNode MdNode;
+typedef struct _MdCommissioning MdCommissioning;
 
-/* Resolves the node's identity from @config and @store: a discriminator
- * not set in the configuration is chosen at random at first start and kept
- * in the store, so the node announces the same one across restarts. The
- * node takes @attestation. */
-MdNode *md_node_new(const MdConfig *config, MdStore *store, MdAttestationCreds *attestation,
+/* What the node is configured with (the daemon takes it from
+ * matterd.conf). */
+typedef struct {
+  guint16 vendor_id;
+  guint16 product_id;
+  gboolean has_discriminator; /* else chosen at first start and kept */
+  guint16 discriminator;
+  guint8 supported_fabrics;
+  guint window_timeout; /* seconds, 180..900 */
+  gboolean has_passcode; /* else chosen at first start and kept */
+  guint32 passcode;
+} MdNodeParams;
+
+/* What changed, for the daemon to announce (D-Bus, sd_notify status). */
+typedef enum {
+  MD_NODE_CHANGE_WINDOW,   /* the commissioning window opened or closed */
+  MD_NODE_CHANGE_SESSIONS, /* a secure session was established or ended */
+} MdNodeChange;
+
+typedef struct {
+  void (*changed)(MdNodeChange change, gpointer user_data);
+  /* A peer address for log lines, e.g. "[fe80::1%eth0]:5540". */
+  char *(*peer_to_string)(const MatterPeerAddress *peer, gpointer user_data);
+} MdNodeHost;
+
+/* Resolves the node's identity from @params and @storage: a discriminator
+ * not configured is chosen at random at first start and kept, so the node
+ * announces the same one across restarts. The node takes @attestation,
+ * serves PASE on @exchanges (keeping slots of @sessions for its
+ * handshakes) and tells @host (with @host_data) what changes. @storage,
+ * @exchanges, @sessions and @host must outlive it. */
+MdNode *md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
+                    MdAttestationCreds *attestation, MatterExchangeManager *exchanges,
+                    MatterSessionTable *sessions, const MdNodeHost *host, gpointer host_data,
                     GError **error);
 void md_node_free(MdNode *node);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdNode, md_node_free)
+
+/* Opens the commissioning window when the node belongs to no fabric. */
+void md_node_start(MdNode *node, guint64 now_ms);
+/* When md_node_process() is next due; MD_NODE_NEVER for never. */
+guint64 md_node_next_deadline(MdNode *node);
+void md_node_process(MdNode *node, guint64 now_ms);
 
 guint16 md_node_get_vendor_id(MdNode *node);
 guint16 md_node_get_product_id(MdNode *node);
 guint16 md_node_get_discriminator(MdNode *node);
 guint8 md_node_get_supported_fabrics(MdNode *node);
 MdAttestationCreds *md_node_get_attestation(MdNode *node);
+MdCommissioning *md_node_get_commissioning(MdNode *node);
 
 /* Fabrics committed to the store; -1 with @error set when it cannot be read. */
 int md_node_count_fabrics(MdNode *node, GError **error);
+
+/* For the node's parts: report a change, name a peer. */
+void md_node_changed(MdNode *node, MdNodeChange change);
+char *md_node_peer_to_string(MdNode *node, const MatterPeerAddress *peer);

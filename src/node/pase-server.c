@@ -5,10 +5,11 @@
 
 #include <string.h>
 
-#include "log.h"
+#include "commissioning.h"
 #include "matter/pase.h"
 #include "matter/securechannel.h"
 #include "md-error.h"
+#include "md-log.h"
 
 /* A commissioner on the local network takes each step within a round trip
  * and its PBKDF2 (1000 iterations here): tens of milliseconds, or about
@@ -42,7 +43,7 @@ struct _Handshake {
 };
 
 struct _MdPaseServer {
-  MdMessaging *messaging;           /* not owned */
+  MdNode *node;                     /* not owned */
   MdCommissioning *commissioning;   /* not owned */
   MatterExchangeManager *exchanges; /* not owned */
   MatterSessionTable *sessions;     /* not owned */
@@ -185,14 +186,14 @@ establish_session(Handshake *hs, guint64 now)
     /* The passcode was right: the attempt does not count. */
     handshake_finish(hs, TRUE, FALSE, now);
     matter_session_table_remove(self->sessions, session);
-    md_messaging_sessions_changed(self->messaging);
+    md_node_changed(self->node, MD_NODE_CHANGE_SESSIONS);
     return;
   }
-  peer = md_messaging_peer_to_string(&session->peer_address);
+  peer = md_node_peer_to_string(self->node, &session->peer_address);
   md_log_matter(G_LOG_LEVEL_MESSAGE, MD_LOG_NONE, MD_LOG_NONE, session->local_session_id,
                 "PASE session %u established with %s", session->local_session_id, peer);
   handshake_finish(hs, TRUE, FALSE, now);
-  md_messaging_sessions_changed(self->messaging);
+  md_node_changed(self->node, MD_NODE_CHANGE_SESSIONS);
 }
 
 static void
@@ -483,7 +484,7 @@ close_session(MdPaseServer *self, MatterExchange *exchange, guint64 now)
                 MD_LOG_NONE, session->local_session_id, "Peer closed session %u",
                 session->local_session_id);
   matter_exchange_manager_remove_session(self->exchanges, session, now);
-  md_messaging_sessions_changed(self->messaging);
+  md_node_changed(self->node, MD_NODE_CHANGE_SESSIONS);
 }
 
 static void
@@ -521,15 +522,16 @@ static const MatterExchangeHandler unsolicited_handler = {
 };
 
 MdPaseServer *
-md_pase_server_new(MdMessaging *messaging, MdCommissioning *commissioning, GError **error)
+md_pase_server_new(MdNode *node, MatterExchangeManager *exchanges, MatterSessionTable *sessions,
+                   GError **error)
 {
   g_autoptr(MdPaseServer) self = g_new0(MdPaseServer, 1);
   MatterError err;
 
-  self->messaging = messaging;
-  self->commissioning = commissioning;
-  self->exchanges = md_messaging_get_exchanges(messaging);
-  self->sessions = md_messaging_get_sessions(messaging);
+  self->node = node;
+  self->commissioning = md_node_get_commissioning(node);
+  self->exchanges = exchanges;
+  self->sessions = sessions;
   for (gsize i = 0; i < G_N_ELEMENTS(self->handshakes); i++)
     self->handshakes[i].server = self;
   /* Established sessions never take the handshakes' slots. */

@@ -26,15 +26,17 @@
 
 #include <glib.h>
 
-#include "commissioning.h"
-#include "messaging.h"
+#include "matter/exchange.h"
+#include "node.h"
 
 /* Handshakes served at once. */
 #define MD_PASE_HANDSHAKES_MAX 16
 
 typedef struct _MdPaseServer MdPaseServer;
 
-MdPaseServer *md_pase_server_new(MdMessaging *messaging, MdCommissioning *commissioning,
-                                 GError **error);
+/* Serves PASE for @node's commissioning window on @exchanges, keeping
+ * MD_PASE_HANDSHAKES_MAX slots of @sessions for its handshakes. */
+MdPaseServer *md_pase_server_new(MdNode *node, MatterExchangeManager *exchanges,
+                                 MatterSessionTable *sessions, GError **error);
 void md_pase_server_free(MdPaseServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdPaseServer, md_pase_server_free)
