@@ -9,7 +9,8 @@
  * MD_ERROR_NOT_FOUND, a stored value of another type MD_ERROR_WRONG_TYPE,
  * any other failure MD_ERROR_STORE. Writes outside begin()/commit() are
  * each their own transaction; inside, nothing is visible to a later start
- * until commit() succeeded, and rollback() undoes them. */
+ * until commit() succeeded, and rollback() undoes them. A commit() that
+ * fails has rolled the transaction back. */
 
 #include <glib.h>
 
