@@ -131,6 +131,9 @@
   X(MATTER_ERROR_PASE_INVALID_MESSAGE, "malformed or refused PASE message")    \
   X(MATTER_ERROR_PASE_VERIFICATION_FAILED,                                     \
     "PASE confirmation did not verify (wrong passcode)")                       \
+  /* Interaction Model (im.h) */                                              \
+  X(MATTER_ERROR_IM_MALFORMED, "malformed Interaction Model message")         \
+  X(MATTER_ERROR_IM_TOO_MANY_PATHS, "more paths than the request can hold")   \
   /* Onboarding payload (payload.h) */                                         \
   X(MATTER_ERROR_PAYLOAD_FORMAT, "malformed onboarding payload")               \
   X(MATTER_ERROR_PAYLOAD_CHECK_DIGIT, "wrong check digit")                     \

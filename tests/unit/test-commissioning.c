@@ -147,11 +147,12 @@ test_first_start_storage_failures(Fixture *f, gconstpointer data)
   g_clear_pointer(&f->node, md_node_free);
   md_test_storage_free(f->storage);
   f->storage = md_test_storage_new();
-  {
-    g_autoptr(MdNode) node = node_new(f, NULL);
-
-    calls = md_test_storage_calls(f->storage);
-  }
+  /* How many storage calls a first start makes. */
+  g_clear_pointer(&f->node, md_node_free);
+  f->node = node_new(f, NULL);
+  g_assert_nonnull(f->node);
+  calls = md_test_storage_calls(f->storage);
+  g_clear_pointer(&f->node, md_node_free);
   for (guint n = 1; n <= calls; n++) {
     g_autoptr(GError) error = NULL;
     g_autoptr(MdNode) node = NULL;
