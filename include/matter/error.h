@@ -134,6 +134,8 @@
   /* Interaction Model (im.h) */                                              \
   X(MATTER_ERROR_IM_MALFORMED, "malformed Interaction Model message")         \
   X(MATTER_ERROR_IM_TOO_MANY_PATHS, "more paths than the request can hold")   \
+  /* Access control (acl.h) */                                               \
+  X(MATTER_ERROR_ACL_ENTRY, "access control entry breaks a rule")             \
   /* Onboarding payload (payload.h) */                                         \
   X(MATTER_ERROR_PAYLOAD_FORMAT, "malformed onboarding payload")               \
   X(MATTER_ERROR_PAYLOAD_CHECK_DIGIT, "wrong check digit")                     \
