@@ -29,7 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "matter/acl.h"
 #include "matter/im.h"
+#include "matter/session.h"
 #include "matter/tlv.h"
 
 /* Global attribute ids (7.13). EventList (0xFFFA) was dropped in Matter
@@ -81,6 +83,29 @@ typedef struct {
 typedef struct MatterDmClass MatterDmClass;
 typedef struct MatterDmCluster MatterDmCluster;
 
+/* Who asks, as the engine hands it to a cluster. Lists of fabric-scoped
+ * structs leave out other fabrics' entries when @fabric_filtered, and
+ * other fabrics' fabric-sensitive fields always (7.13.x); the accessing
+ * fabric is subject->fabric_index. */
+typedef struct {
+  const MatterSession *session;
+  const MatterAclSubject *subject;
+  bool fabric_filtered;
+  bool timed;
+  uint64_t now_ms;
+  void *owner; /* what the engine's owner gave it */
+} MatterDmRequest;
+
+/* What an invoke did: a status (SUCCESS included) or a response command
+ * whose fields it wrote. */
+typedef struct {
+  uint8_t status;
+  bool has_cluster_status;
+  uint8_t cluster_status;
+  bool has_response;
+  uint32_t response_id;
+} MatterDmInvokeResult;
+
 struct MatterDmClass {
   uint32_t id;
   uint16_t revision;
@@ -92,6 +117,21 @@ struct MatterDmClass {
   size_t command_count;
   const MatterDmEvent *events;
   size_t event_count;
+  /* Writes @attribute's value with @tag; a status other than SUCCESS
+   * (e.g. UNSUPPORTED_READ) when it has none to give. Running out of
+   * room is the writer's error, which the engine sees and chunks on. */
+  uint8_t (*read)(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t attribute,
+                  MatterTlvWriter *w, MatterTlvTag tag);
+  /* Stages a write of @path (its list index kind: the whole attribute or
+   * an append) from @value; the owner commits the interaction's writes. */
+  uint8_t (*write)(MatterDmCluster *cluster, const MatterDmRequest *request,
+                   const MatterImAttributePath *path, MatterTlvReader *value);
+  /* Runs @command with @fields, a reader inside the CommandFields
+   * structure (NULL when the command has none); writes a response's
+   * fields, a structure with @tag, to @response. */
+  MatterDmInvokeResult (*invoke)(MatterDmCluster *cluster, const MatterDmRequest *request,
+                                 uint32_t command, MatterTlvReader *fields, MatterTlvWriter *response,
+                                 MatterTlvTag tag);
 };
 
 /* One instance of a class on an endpoint. @ticks has one entry per

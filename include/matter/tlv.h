@@ -130,6 +130,16 @@ MatterError matter_tlv_end_container(MatterTlvWriter *writer);
 MatterError matter_tlv_put_element(MatterTlvWriter *writer, MatterTlvTag tag,
                                    const uint8_t *encoded, size_t len);
 
+/* A writer only appends, so a copy of it (MatterTlvWriter saved = *w) is a
+ * checkpoint: assigning it back (*w = saved) undoes everything written
+ * since, a sticky error included. */
+
+/* Keeps @n bytes of the buffer back (for the closing bytes of a message
+ * that is filled as far as it goes); MATTER_ERROR_BUFFER_TOO_SMALL when
+ * fewer are free. matter_tlv_writer_release() gives them back. */
+MatterError matter_tlv_writer_reserve(MatterTlvWriter *writer, size_t n);
+void matter_tlv_writer_release(MatterTlvWriter *writer, size_t n);
+
 /* The length written so far, in @len. Fails with the sticky error, or with
  * MATTER_ERROR_TLV_UNBALANCED while a container is open. */
 MatterError matter_tlv_writer_finish(const MatterTlvWriter *writer, size_t *len);

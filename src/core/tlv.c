@@ -385,6 +385,23 @@ matter_tlv_writer_init(MatterTlvWriter *writer, uint8_t *buf, size_t size)
   *writer = (MatterTlvWriter){ .buf = buf, .size = size };
 }
 
+MatterError
+matter_tlv_writer_reserve(MatterTlvWriter *writer, size_t n)
+{
+  if (writer->error != MATTER_OK)
+    return writer->error;
+  if (writer->size - writer->len < n)
+    return MATTER_ERROR_BUFFER_TOO_SMALL;
+  writer->size -= n;
+  return MATTER_OK;
+}
+
+void
+matter_tlv_writer_release(MatterTlvWriter *writer, size_t n)
+{
+  writer->size += n;
+}
+
 static MatterError
 writer_fail(MatterTlvWriter *writer, MatterError err)
 {

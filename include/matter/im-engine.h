@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* The Interaction Model engine (Core spec chapter 8) on the exchange
+ * manager: it takes IM messages on secure sessions, checks each path
+ * (exists, access, timed, data version filters) and calls the clusters of
+ * the data model (dm.h) for values, writes and commands.
+ *
+ * What is here: Read (attribute paths, wildcards, data version filters,
+ * fabric filtering, chunked reports with StatusResponse flow control,
+ * lists too long for one message split into a replace and appends),
+ * Write (timed and untimed, SuppressResponse), Invoke (one command per
+ * request: MaxPathsPerInvoke is 1), TimedRequest. Subscriptions, events
+ * and writes chunked over several messages come with the next step of the
+ * engine: until then a SubscribeRequest, and a WriteRequest with
+ * MoreChunkedMessages, are answered with StatusResponse RESOURCE_EXHAUSTED
+ * (none can be had), and event paths yield no events.
+ *
+ * Access (8.4.3.2 and chapter 6): the subject of the session (acl.h) must
+ * hold the element's privilege under the ACL the owner provides; a PASE
+ * session has the implicit Administer while the owner says the node is
+ * being commissioned. A concrete path that fails gets the precise status;
+ * a wildcard leaves out what does not exist or is not allowed.
+ *
+ * Limits: MATTER_IM_ENGINE_READS reads in progress at once (a read that
+ * finds none free gets StatusResponse RESOURCE_EXHAUSTED, and the rest of
+ * the node goes on); MATTER_IM_ENGINE_TIMED pending timed interactions. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "matter/acl.h"
+#include "matter/dm.h"
+#include "matter/exchange.h"
+#include "matter/im.h"
+
+#define MATTER_IM_ENGINE_READS 4
+#define MATTER_IM_ENGINE_TIMED 4
+#define MATTER_IM_MAX_PATHS_PER_INVOKE 1
+/* How long past a TimedRequest's deadline its exchange waits for the
+ * action, to answer TIMEOUT rather than nothing. */
+#define MATTER_IM_TIMED_GRACE_MS 2000
+/* The IM payload of one message: what the largest secure unicast message
+ * leaves after its header, protocol header and MIC. */
+#define MATTER_IM_PAYLOAD_MAX \
+  (MATTER_MESSAGE_MAX - MATTER_MESSAGE_HEADER_MAX - MATTER_PROTOCOL_HEADER_MAX - \
+   MATTER_MESSAGE_MIC_LEN)
+/* Room for one attribute value: the largest list that can be split. */
+#define MATTER_IM_VALUE_MAX 8192
+
+/* What the engine needs from its owner (the node). */
+typedef struct {
+  /* The Access Control List in force, for every fabric. */
+  const MatterAclEntry *(*acl)(void *user_data, size_t *count);
+  /* Whether @session is the commissioning channel of a node being
+   * commissioned (the implicit PASE Administer). */
+  bool (*commissioning)(void *user_data, const MatterSession *session);
+  /* A WriteRequest's writes are staged between these; @commit false
+   * drops them. Both may be NULL. */
+  void (*writes_begin)(void *user_data, const MatterDmRequest *request);
+  void (*writes_end)(void *user_data, const MatterDmRequest *request, bool commit);
+} MatterImEngineOwner;
+
+typedef struct MatterImEngine MatterImEngine;
+
+/* A read in progress, kept between the chunks of its report. */
+typedef struct {
+  bool used;
+  MatterImEngine *engine;
+  MatterExchange *exchange;
+  MatterImReadRequest request;
+  size_t path_index;
+  MatterDmAttributeIter iter;
+  bool iter_started;
+  /* A path whose report did not fit the last chunk, to send first. */
+  bool has_pending;
+  uint16_t pending_endpoint;
+  uint32_t pending_cluster;
+  uint32_t pending_attribute;
+  bool pending_wildcard;
+  /* A list being sent as a replace and appends: items sent so far, and
+   * the data version they came from. */
+  size_t list_items_sent;
+  bool list_started;
+  uint32_t list_data_version;
+} MatterImReadHandler;
+
+typedef struct {
+  bool used;
+  MatterImEngine *engine;
+  MatterExchange *exchange;
+  uint64_t deadline_ms;
+} MatterImTimed;
+
+struct MatterImEngine {
+  MatterExchangeManager *exchanges;
+  MatterDmNode *dm;
+  MatterImEngineOwner owner;
+  void *owner_data;
+  MatterImReadHandler reads[MATTER_IM_ENGINE_READS];
+  MatterImTimed timed[MATTER_IM_ENGINE_TIMED];
+  uint8_t value[MATTER_IM_VALUE_MAX]; /* one attribute value, encoded */
+  uint8_t message[MATTER_IM_PAYLOAD_MAX];
+  uint64_t now_ms;
+};
+
+/* Registers for the Interaction Model protocol on @exchanges. */
+MatterError matter_im_engine_init(MatterImEngine *engine, MatterExchangeManager *exchanges,
+                                  MatterDmNode *dm, const MatterImEngineOwner *owner,
+                                  void *owner_data);
+void matter_im_engine_deinit(MatterImEngine *engine);

@@ -1,0 +1,828 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The Interaction Model engine (Core spec chapter 8): see im-engine.h. */
+#include "matter/im-engine.h"
+
+#include <string.h>
+
+/* Bytes kept back in a report for what closes it: the attribute reports'
+ * end, MoreChunkedMessages or SuppressResponse, the revision, the end. */
+#define REPORT_CLOSING 16
+
+static MatterTlvTag
+ctx(uint8_t number)
+{
+  return matter_tlv_tag_context(number);
+}
+
+static MatterTlvTag
+anon(void)
+{
+  return matter_tlv_tag_anonymous();
+}
+
+/* ---- Who asks, and may they ------------------------------------------------ */
+
+static bool
+device_type_of(void *dm, uint16_t endpoint, uint32_t device_type)
+{
+  return matter_dm_endpoint_has_device_type(dm, endpoint, device_type);
+}
+
+static void
+subject_of(MatterImEngine *e, const MatterSession *session, MatterAclSubject *subject)
+{
+  bool commissioning = e->owner.commissioning != NULL &&
+                       e->owner.commissioning(e->owner_data, session);
+
+  matter_acl_subject_for_session(session, commissioning, subject);
+}
+
+static bool
+has_privilege(MatterImEngine *e, const MatterAclSubject *subject, uint16_t endpoint,
+              uint32_t cluster, uint8_t privilege)
+{
+  size_t count = 0;
+  const MatterAclEntry *acl = e->owner.acl != NULL ? e->owner.acl(e->owner_data, &count) : NULL;
+  MatterAclPrivileges granted =
+    matter_acl_granted(acl, count, subject, endpoint, cluster, device_type_of, e->dm);
+
+  return matter_acl_privileges_include(granted, (MatterAclPrivilege) privilege);
+}
+
+static void
+request_for(MatterImEngine *e, const MatterSession *session, const MatterAclSubject *subject,
+            bool fabric_filtered, bool timed, MatterDmRequest *request)
+{
+  *request = (MatterDmRequest) {
+    .session = session,
+    .subject = subject,
+    .fabric_filtered = fabric_filtered,
+    .timed = timed,
+    .now_ms = e->now_ms,
+    .owner = e->owner_data,
+  };
+}
+
+/* ---- Sending ---------------------------------------------------------------- */
+
+static MatterError
+send_im(MatterImEngine *e, MatterExchange *exchange, uint8_t opcode, const uint8_t *payload,
+        size_t len)
+{
+  return matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL, opcode, payload, len,
+                              MATTER_EXCHANGE_SEND_RELIABLE, e->now_ms);
+}
+
+/* A StatusResponse ends the interaction (8.x: errors on the whole
+ * request). */
+static void
+reply_status(MatterImEngine *e, MatterExchange *exchange, uint8_t status)
+{
+  uint8_t buf[16];
+  size_t len;
+
+  if (matter_im_status_response_encode(status, buf, sizeof(buf), &len) == MATTER_OK)
+    send_im(e, exchange, MATTER_IM_OPCODE_STATUS_RESPONSE, buf, len);
+  matter_exchange_close(exchange, e->now_ms);
+}
+
+/* ---- Reads ------------------------------------------------------------------ */
+
+typedef enum {
+  EMIT_DONE, /* written, or nothing to write */
+  EMIT_FULL, /* did not fit: the chunk ends before it */
+} Emit;
+
+static void
+concrete_path(uint16_t endpoint, uint32_t cluster, uint32_t attribute, MatterImAttributePath *p)
+{
+  *p = (MatterImAttributePath) {
+    .has_endpoint = true,
+    .endpoint = endpoint,
+    .has_cluster = true,
+    .cluster = cluster,
+    .has_attribute = true,
+    .attribute = attribute,
+  };
+}
+
+/* One AttributeReportIB holding a status, or EMIT_FULL. */
+static Emit
+emit_status(MatterTlvWriter *w, const MatterImAttributePath *path, uint8_t status)
+{
+  MatterImAttributeStatus ib = { .path = *path, .status = { .status = status } };
+  MatterTlvWriter checkpoint = *w;
+
+  matter_tlv_start_structure(w, anon());
+  matter_im_put_attribute_status(w, ctx(0), &ib);
+  if (matter_tlv_end_container(w) != MATTER_OK) {
+    *w = checkpoint;
+    return EMIT_FULL;
+  }
+  return EMIT_DONE;
+}
+
+/* One AttributeReportIB holding data (an encoded element), or false. */
+static bool
+put_data_report(MatterTlvWriter *w, const MatterImAttributePath *path, uint32_t data_version,
+                const uint8_t *data, size_t len)
+{
+  MatterTlvWriter checkpoint = *w;
+
+  matter_tlv_start_structure(w, anon());
+  matter_im_begin_attribute_data(w, ctx(1), true, data_version, path);
+  matter_tlv_put_element(w, ctx(MATTER_IM_TAG_DATA), data, len);
+  matter_im_end_attribute_data(w);
+  if (matter_tlv_end_container(w) != MATTER_OK) {
+    *w = checkpoint;
+    return false;
+  }
+  return true;
+}
+
+/* A list replaced by an empty one: the first report of a split list. */
+static bool
+put_empty_list_report(MatterTlvWriter *w, const MatterImAttributePath *path,
+                      uint32_t data_version)
+{
+  static const uint8_t empty_array[] = { 0x16, 0x18 };
+
+  return put_data_report(w, path, data_version, empty_array, sizeof(empty_array));
+}
+
+/* Data version filters (8.4.3.1): a cluster at the version the client
+ * already has sends no data. */
+static bool
+filtered_out(const MatterImReadRequest *req, const MatterDmCluster *c)
+{
+  for (size_t i = 0; i < req->data_version_filter_count; i++) {
+    const MatterImDataVersionFilter *f = &req->data_version_filters[i];
+
+    if (f->path.endpoint == c->endpoint && f->path.cluster == c->cls->id &&
+        f->data_version == c->data_version)
+      return true;
+  }
+  return false;
+}
+
+/* Encodes the value into the engine's value buffer: SUCCESS with its
+ * element, or why not. */
+static uint8_t
+encode_value(MatterImEngine *e, MatterDmCluster *c, const MatterDmRequest *request,
+             uint32_t attribute, size_t *len)
+{
+  MatterTlvWriter v;
+  uint8_t status = MATTER_IM_STATUS_SUCCESS;
+
+  matter_tlv_writer_init(&v, e->value, sizeof(e->value));
+  if (matter_dm_is_global(attribute))
+    matter_dm_read_global(c, attribute, &v, ctx(MATTER_IM_TAG_DATA));
+  else if (c->cls->read != NULL)
+    status = c->cls->read(c, request, attribute, &v, ctx(MATTER_IM_TAG_DATA));
+  else
+    status = MATTER_IM_STATUS_UNSUPPORTED_READ;
+  if (status != MATTER_IM_STATUS_SUCCESS)
+    return status;
+  if (matter_tlv_writer_finish(&v, len) != MATTER_OK)
+    return MATTER_IM_STATUS_RESOURCE_EXHAUSTED;
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+/* Sends the items of a list one by one as appends after an empty
+ * replace, as far as they fit; resumes where the last chunk stopped. */
+static Emit
+emit_list(MatterImReadHandler *rh, MatterTlvWriter *w, const MatterImAttributePath *path,
+          const MatterDmCluster *c, size_t len)
+{
+  MatterImAttributePath append = *path;
+  MatterTlvReader r;
+  size_t index = 0;
+
+  if (!rh->list_started || rh->list_data_version != c->data_version) {
+    rh->list_started = true;
+    rh->list_items_sent = 0;
+    rh->list_data_version = c->data_version;
+    if (!put_empty_list_report(w, path, c->data_version))
+      return EMIT_FULL;
+  }
+  append.list_index_kind = MATTER_IM_LIST_INDEX_APPEND;
+  matter_tlv_reader_init(&r, rh->engine->value, len);
+  if (matter_tlv_next(&r) != MATTER_OK || matter_tlv_enter(&r) != MATTER_OK)
+    return EMIT_DONE;
+  while (matter_tlv_next(&r) == MATTER_OK) {
+    const uint8_t *item;
+    size_t item_len;
+
+    if (index++ < rh->list_items_sent)
+      continue;
+    if (matter_tlv_get_element(&r, &item, &item_len) != MATTER_OK)
+      break;
+    if (!put_data_report(w, &append, c->data_version, item, item_len))
+      return EMIT_FULL;
+    rh->list_items_sent++;
+  }
+  rh->list_started = false;
+  return EMIT_DONE;
+}
+
+/* One concrete path of a read (8.4.3.2): the checks in order, then the
+ * value; a wildcard expansion leaves out what fails a check. */
+static Emit
+emit_attribute(MatterImReadHandler *rh, MatterTlvWriter *w, size_t reports, uint16_t endpoint,
+               uint32_t cluster, uint32_t attribute, bool wildcard)
+{
+  MatterImEngine *e = rh->engine;
+  const MatterSession *session = rh->exchange->session;
+  MatterImAttributePath path;
+  MatterAclSubject subject;
+  MatterDmRequest request;
+  MatterDmAttribute entry;
+  MatterDmCluster *c;
+  uint8_t status;
+  size_t len = 0;
+
+  concrete_path(endpoint, cluster, attribute, &path);
+  status = matter_dm_attribute_status(e->dm, endpoint, cluster, attribute);
+  if (status != MATTER_IM_STATUS_SUCCESS)
+    return wildcard ? EMIT_DONE : emit_status(w, &path, status);
+  c = matter_dm_find_cluster(e->dm, endpoint, cluster);
+  matter_dm_find_attribute(c, attribute, &entry);
+  subject_of(e, session, &subject);
+  if (!has_privilege(e, &subject, endpoint, cluster, entry.read_privilege))
+    return wildcard ? EMIT_DONE : emit_status(w, &path, MATTER_IM_STATUS_UNSUPPORTED_ACCESS);
+  if (filtered_out(&rh->request, c))
+    return EMIT_DONE;
+  request_for(e, session, &subject, rh->request.fabric_filtered, false, &request);
+  status = encode_value(e, c, &request, attribute, &len);
+  if (status != MATTER_IM_STATUS_SUCCESS)
+    return wildcard ? EMIT_DONE : emit_status(w, &path, status);
+  if (!rh->list_started && put_data_report(w, &path, c->data_version, e->value, len))
+    return EMIT_DONE;
+  /* Not in what is left of this message: in the next one, unless it is
+   * the first report, which means it fits no message whole. */
+  if (reports > 0 && !rh->list_started)
+    return EMIT_FULL;
+  if (entry.qualities & MATTER_DM_LIST)
+    return emit_list(rh, w, &path, c, len);
+  return emit_status(w, &path, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+}
+
+/* The next path of the request to report: concrete or from a wildcard,
+ * the pending one first; false when all are done. */
+static bool
+next_read_path(MatterImReadHandler *rh, uint16_t *endpoint, uint32_t *cluster,
+               uint32_t *attribute, bool *wildcard)
+{
+  while (rh->path_index < rh->request.attribute_path_count) {
+    const MatterImAttributePath *req = &rh->request.attribute_paths[rh->path_index];
+
+    if (!rh->iter_started) {
+      matter_dm_attribute_iter_init(&rh->iter, req);
+      rh->iter_started = true;
+    }
+    if (matter_dm_attribute_iter_next(&rh->iter, rh->engine->dm, endpoint, cluster, attribute) ==
+        MATTER_OK) {
+      *wildcard = matter_dm_path_is_wildcard(req);
+      return true;
+    }
+    rh->path_index++;
+    rh->iter_started = false;
+  }
+  return false;
+}
+
+/* Fills one ReportData; *@more when paths are left for another. */
+static MatterError
+build_report(MatterImReadHandler *rh, size_t *len, bool *more)
+{
+  MatterImEngine *e = rh->engine;
+  MatterTlvWriter w;
+  size_t reports = 0;
+
+  *more = false;
+  matter_tlv_writer_init(&w, e->message, sizeof(e->message));
+  matter_tlv_writer_reserve(&w, REPORT_CLOSING);
+  matter_tlv_start_structure(&w, anon());
+  if (rh->request.has_attribute_requests) {
+    matter_tlv_start_array(&w, ctx(1));
+    for (;;) {
+      uint16_t endpoint;
+      uint32_t cluster, attribute;
+      bool wildcard;
+
+      if (rh->has_pending) {
+        endpoint = rh->pending_endpoint;
+        cluster = rh->pending_cluster;
+        attribute = rh->pending_attribute;
+        wildcard = rh->pending_wildcard;
+        rh->has_pending = false;
+      } else if (!next_read_path(rh, &endpoint, &cluster, &attribute, &wildcard)) {
+        break;
+      }
+      if (emit_attribute(rh, &w, reports, endpoint, cluster, attribute, wildcard) == EMIT_FULL) {
+        rh->has_pending = true;
+        rh->pending_endpoint = endpoint;
+        rh->pending_cluster = cluster;
+        rh->pending_attribute = attribute;
+        rh->pending_wildcard = wildcard;
+        *more = true;
+        break;
+      }
+      reports++;
+    }
+    matter_tlv_writer_release(&w, REPORT_CLOSING);
+    matter_tlv_end_container(&w);
+  } else {
+    matter_tlv_writer_release(&w, REPORT_CLOSING);
+  }
+  /* 8.4.x: the last report of a read asks for no StatusResponse. */
+  matter_tlv_put_bool(&w, ctx(*more ? 3 : 4), true);
+  matter_im_put_revision(&w);
+  matter_tlv_end_container(&w);
+  return matter_tlv_writer_finish(&w, len);
+}
+
+static void read_end(MatterImReadHandler *rh);
+
+static void
+send_report(MatterImReadHandler *rh)
+{
+  size_t len;
+  bool more;
+  MatterError err = build_report(rh, &len, &more);
+
+  if (err != MATTER_OK) {
+    reply_status(rh->engine, rh->exchange, MATTER_IM_STATUS_FAILURE);
+    rh->exchange = NULL;
+    read_end(rh);
+    return;
+  }
+  send_im(rh->engine, rh->exchange, MATTER_IM_OPCODE_REPORT_DATA, rh->engine->message, len);
+  if (!more) {
+    matter_exchange_close(rh->exchange, rh->engine->now_ms);
+    rh->exchange = NULL;
+    read_end(rh);
+  }
+}
+
+static void
+read_end(MatterImReadHandler *rh)
+{
+  MatterImEngine *e = rh->engine;
+
+  if (rh->exchange != NULL)
+    matter_exchange_close(rh->exchange, e->now_ms);
+  memset(rh, 0, sizeof(*rh));
+  rh->engine = e;
+}
+
+/* The client's StatusResponse between chunks. */
+static void
+on_read_message(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+                const uint8_t *payload, size_t len, uint64_t now_ms)
+{
+  MatterImReadHandler *rh = user_data;
+  uint8_t status;
+
+  rh->engine->now_ms = now_ms;
+  if (header->protocol_id != MATTER_PROTOCOL_INTERACTION_MODEL ||
+      header->opcode != MATTER_IM_OPCODE_STATUS_RESPONSE ||
+      matter_im_status_response_decode(payload, len, &status) != MATTER_OK) {
+    reply_status(rh->engine, exchange, MATTER_IM_STATUS_INVALID_ACTION);
+    rh->exchange = NULL;
+    read_end(rh);
+    return;
+  }
+  if (status != MATTER_IM_STATUS_SUCCESS) {
+    read_end(rh);
+    return;
+  }
+  send_report(rh);
+}
+
+static void
+on_read_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t now_ms)
+{
+  MatterImReadHandler *rh = user_data;
+
+  rh->engine->now_ms = now_ms;
+  if (err == MATTER_ERROR_SESSION_CLOSED)
+    rh->exchange = NULL;
+  read_end(rh);
+}
+
+static const MatterExchangeHandler read_handler = {
+  .on_message = on_read_message,
+  .on_error = on_read_error,
+};
+
+/* 8.9.2.x: paths a read may not ask for at all. */
+static bool
+read_paths_valid(const MatterImReadRequest *req)
+{
+  for (size_t i = 0; i < req->attribute_path_count; i++) {
+    const MatterImAttributePath *p = &req->attribute_paths[i];
+
+    if (p->list_index_kind != MATTER_IM_LIST_INDEX_NONE)
+      return false;
+    if (!p->has_cluster && p->has_attribute && !matter_dm_is_global(p->attribute))
+      return false;
+  }
+  return true;
+}
+
+static void
+start_read(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, size_t len)
+{
+  MatterImReadHandler *rh = NULL;
+  MatterError err;
+
+  for (size_t i = 0; i < MATTER_IM_ENGINE_READS; i++)
+    if (!e->reads[i].used) {
+      rh = &e->reads[i];
+      break;
+    }
+  if (rh == NULL) {
+    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+    return;
+  }
+  err = matter_im_read_request_decode(payload, len, &rh->request);
+  if (err != MATTER_OK || !read_paths_valid(&rh->request)) {
+    reply_status(e, exchange, err == MATTER_ERROR_IM_TOO_MANY_PATHS
+                                ? MATTER_IM_STATUS_RESOURCE_EXHAUSTED
+                                : MATTER_IM_STATUS_INVALID_ACTION);
+    memset(&rh->request, 0, sizeof(rh->request));
+    return;
+  }
+  rh->used = true;
+  rh->exchange = exchange;
+  matter_exchange_set_handler(exchange, &read_handler, rh);
+  send_report(rh);
+}
+
+/* ---- Writes ----------------------------------------------------------------- */
+
+static uint8_t
+write_one(MatterImEngine *e, const MatterDmRequest *request, const MatterImAttributeData *item)
+{
+  const MatterImAttributePath *p = &item->path;
+  MatterDmAttribute entry;
+  MatterDmCluster *c;
+  MatterTlvReader value;
+  uint8_t status = matter_dm_attribute_status(e->dm, p->endpoint, p->cluster, p->attribute);
+
+  if (status != MATTER_IM_STATUS_SUCCESS)
+    return status;
+  c = matter_dm_find_cluster(e->dm, p->endpoint, p->cluster);
+  matter_dm_find_attribute(c, p->attribute, &entry);
+  if (!has_privilege(e, request->subject, p->endpoint, p->cluster,
+                     entry.write_privilege != 0 ? entry.write_privilege : entry.read_privilege))
+    return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
+  if (entry.write_privilege == 0 || c->cls->write == NULL)
+    return MATTER_IM_STATUS_UNSUPPORTED_WRITE;
+  if ((entry.qualities & MATTER_DM_TIMED) && !request->timed)
+    return MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION;
+  if ((entry.qualities & MATTER_DM_FABRIC_SCOPED) && request->subject->fabric_index == 0)
+    return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
+  if (p->list_index_kind == MATTER_IM_LIST_INDEX_ITEM ||
+      (p->list_index_kind == MATTER_IM_LIST_INDEX_APPEND && !(entry.qualities & MATTER_DM_LIST)))
+    return MATTER_IM_STATUS_INVALID_ACTION;
+  if (item->has_data_version && item->data_version != c->data_version)
+    return MATTER_IM_STATUS_DATA_VERSION_MISMATCH;
+  if (matter_im_data_reader(&item->data, &value) != MATTER_OK)
+    return MATTER_IM_STATUS_INVALID_ACTION;
+  return c->cls->write(c, request, p, &value);
+}
+
+static bool
+write_paths_concrete(MatterImWriteRequest req)
+{
+  MatterImAttributeData item;
+
+  while (matter_im_next_attribute_data(&req.writes, &item) == MATTER_OK)
+    if (matter_dm_path_is_wildcard(&item.path))
+      return false;
+  return true;
+}
+
+static void
+handle_write(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, size_t len,
+             bool timed)
+{
+  MatterImWriteRequest req;
+  MatterImAttributeData item;
+  MatterAclSubject subject;
+  MatterDmRequest request;
+  MatterTlvWriter w;
+  size_t out_len;
+
+  if (matter_im_write_request_decode(payload, len, &req) != MATTER_OK || !write_paths_concrete(req)) {
+    reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
+    return;
+  }
+  if (req.timed_request != timed) {
+    reply_status(e, exchange, MATTER_IM_STATUS_TIMED_REQUEST_MISMATCH);
+    return;
+  }
+  if (req.more_chunked_messages) {
+    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+    return;
+  }
+  subject_of(e, exchange->session, &subject);
+  request_for(e, exchange->session, &subject, true, timed, &request);
+  matter_tlv_writer_init(&w, e->message, sizeof(e->message));
+  matter_tlv_start_structure(&w, anon());
+  matter_tlv_start_array(&w, ctx(0));
+  if (e->owner.writes_begin != NULL)
+    e->owner.writes_begin(e->owner_data, &request);
+  while (matter_im_next_attribute_data(&req.writes, &item) == MATTER_OK) {
+    MatterImAttributeStatus status = { .path = item.path };
+
+    status.status.status = write_one(e, &request, &item);
+    status.path.list_index_kind = MATTER_IM_LIST_INDEX_NONE;
+    matter_im_put_attribute_status(&w, anon(), &status);
+  }
+  if (e->owner.writes_end != NULL)
+    e->owner.writes_end(e->owner_data, &request, true);
+  matter_tlv_end_container(&w);
+  matter_im_put_revision(&w);
+  matter_tlv_end_container(&w);
+  if (req.suppress_response) {
+    matter_exchange_close(exchange, e->now_ms);
+    return;
+  }
+  if (matter_tlv_writer_finish(&w, &out_len) != MATTER_OK) {
+    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+    return;
+  }
+  send_im(e, exchange, MATTER_IM_OPCODE_WRITE_RESPONSE, e->message, out_len);
+  matter_exchange_close(exchange, e->now_ms);
+}
+
+/* ---- Invokes ---------------------------------------------------------------- */
+
+static uint8_t
+invoke_checks(MatterImEngine *e, const MatterDmRequest *request, const MatterImCommandData *cmd,
+              MatterDmCluster **cluster, const MatterDmCommand **command)
+{
+  const MatterImCommandPath *p = &cmd->path;
+  uint8_t status = matter_dm_command_status(e->dm, p->endpoint, p->cluster, p->command);
+
+  if (status != MATTER_IM_STATUS_SUCCESS)
+    return status;
+  *cluster = matter_dm_find_cluster(e->dm, p->endpoint, p->cluster);
+  *command = matter_dm_find_command(*cluster, p->command);
+  if (!has_privilege(e, request->subject, p->endpoint, p->cluster, (*command)->privilege))
+    return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
+  if (((*command)->qualities & MATTER_DM_TIMED) && !request->timed)
+    return MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION;
+  if (((*command)->qualities & MATTER_DM_FABRIC_SCOPED) && request->subject->fabric_index == 0)
+    return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
+  if ((*cluster)->cls->invoke == NULL)
+    return MATTER_IM_STATUS_UNSUPPORTED_COMMAND;
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+/* Runs the command; its response fields go to the value buffer. */
+static MatterDmInvokeResult
+invoke_one(MatterImEngine *e, const MatterDmRequest *request, const MatterImCommandData *cmd,
+           size_t *fields_len)
+{
+  MatterDmInvokeResult result = { 0 };
+  const MatterDmCommand *command = NULL;
+  MatterDmCluster *cluster = NULL;
+  MatterTlvReader fields;
+  MatterTlvWriter response;
+
+  result.status = invoke_checks(e, request, cmd, &cluster, &command);
+  if (result.status != MATTER_IM_STATUS_SUCCESS)
+    return result;
+  if (cmd->has_fields && (matter_im_data_reader(&cmd->fields, &fields) != MATTER_OK ||
+                          matter_tlv_enter(&fields) != MATTER_OK)) {
+    result.status = MATTER_IM_STATUS_INVALID_COMMAND;
+    return result;
+  }
+  matter_tlv_writer_init(&response, e->value, sizeof(e->value));
+  result = cluster->cls->invoke(cluster, request, cmd->path.command,
+                                cmd->has_fields ? &fields : NULL, &response, ctx(1));
+  if (result.has_response && matter_tlv_writer_finish(&response, fields_len) != MATTER_OK) {
+    result = (MatterDmInvokeResult) { .status = MATTER_IM_STATUS_RESOURCE_EXHAUSTED };
+  }
+  return result;
+}
+
+static void
+handle_invoke(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, size_t len,
+              bool timed)
+{
+  MatterImInvokeRequest req;
+  MatterImCommandData cmd;
+  MatterImInvokeResponse response = { 0 };
+  MatterDmInvokeResult result;
+  MatterAclSubject subject;
+  MatterDmRequest request;
+  MatterTlvWriter w;
+  size_t fields_len = 0, out_len;
+
+  if (matter_im_invoke_request_decode(payload, len, &req) != MATTER_OK ||
+      req.invoke_count == 0 || req.invoke_count > MATTER_IM_MAX_PATHS_PER_INVOKE ||
+      matter_im_next_command_data(&req.invokes, &cmd) != MATTER_OK || !cmd.path.has_endpoint) {
+    reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
+    return;
+  }
+  if (req.timed_request != timed) {
+    reply_status(e, exchange, MATTER_IM_STATUS_TIMED_REQUEST_MISMATCH);
+    return;
+  }
+  subject_of(e, exchange->session, &subject);
+  request_for(e, exchange->session, &subject, true, timed, &request);
+  result = invoke_one(e, &request, &cmd, &fields_len);
+  if (req.suppress_response) {
+    matter_exchange_close(exchange, e->now_ms);
+    return;
+  }
+  if (result.has_response) {
+    response.command.path = cmd.path;
+    response.command.path.command = result.response_id;
+    response.command.has_fields = true;
+    response.command.fields = (MatterImData) { e->value, fields_len };
+  } else {
+    response.is_status = true;
+    response.status_path = cmd.path;
+    response.status.status = result.status;
+    response.status.has_cluster_status = result.has_cluster_status;
+    response.status.cluster_status = result.cluster_status;
+  }
+  response.has_ref = cmd.has_ref;
+  response.ref = cmd.ref;
+  response.command.has_ref = cmd.has_ref;
+  response.command.ref = cmd.ref;
+  matter_tlv_writer_init(&w, e->message, sizeof(e->message));
+  matter_tlv_start_structure(&w, anon());
+  matter_tlv_put_bool(&w, ctx(0), false);
+  matter_tlv_start_array(&w, ctx(1));
+  matter_im_put_invoke_response(&w, anon(), &response);
+  matter_tlv_end_container(&w);
+  matter_im_put_revision(&w);
+  matter_tlv_end_container(&w);
+  if (matter_tlv_writer_finish(&w, &out_len) != MATTER_OK) {
+    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+    return;
+  }
+  send_im(e, exchange, MATTER_IM_OPCODE_INVOKE_RESPONSE, e->message, out_len);
+  matter_exchange_close(exchange, e->now_ms);
+}
+
+/* ---- Timed interactions (8.6) ----------------------------------------------- */
+
+static void
+timed_end(MatterImTimed *t)
+{
+  MatterImEngine *e = t->engine;
+
+  memset(t, 0, sizeof(*t));
+  t->engine = e;
+}
+
+/* What follows a TimedRequest on its exchange: a timed Write or Invoke in
+ * time, else TIMED_REQUEST_MISMATCH or TIMEOUT. */
+static void
+on_timed_message(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+                 const uint8_t *payload, size_t len, uint64_t now_ms)
+{
+  MatterImTimed *t = user_data;
+  MatterImEngine *e = t->engine;
+  bool late = now_ms > t->deadline_ms;
+
+  e->now_ms = now_ms;
+  timed_end(t);
+  if (header->protocol_id != MATTER_PROTOCOL_INTERACTION_MODEL) {
+    matter_exchange_close(exchange, now_ms);
+    return;
+  }
+  if (header->opcode != MATTER_IM_OPCODE_WRITE_REQUEST &&
+      header->opcode != MATTER_IM_OPCODE_INVOKE_REQUEST) {
+    reply_status(e, exchange, MATTER_IM_STATUS_TIMED_REQUEST_MISMATCH);
+    return;
+  }
+  if (late) {
+    reply_status(e, exchange, MATTER_IM_STATUS_TIMEOUT);
+    return;
+  }
+  if (header->opcode == MATTER_IM_OPCODE_WRITE_REQUEST)
+    handle_write(e, exchange, payload, len, true);
+  else
+    handle_invoke(e, exchange, payload, len, true);
+}
+
+static void
+on_timed_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t now_ms)
+{
+  MatterImTimed *t = user_data;
+
+  t->engine->now_ms = now_ms;
+  timed_end(t);
+  if (err != MATTER_ERROR_SESSION_CLOSED)
+    matter_exchange_close(exchange, now_ms);
+}
+
+static const MatterExchangeHandler timed_handler = {
+  .on_message = on_timed_message,
+  .on_error = on_timed_error,
+};
+
+static void
+start_timed(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, size_t len)
+{
+  MatterImTimed *t = NULL;
+  uint16_t timeout_ms;
+  uint8_t buf[16];
+  size_t out_len;
+
+  if (matter_im_timed_request_decode(payload, len, &timeout_ms) != MATTER_OK) {
+    reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
+    return;
+  }
+  for (size_t i = 0; i < MATTER_IM_ENGINE_TIMED; i++)
+    if (!e->timed[i].used) {
+      t = &e->timed[i];
+      break;
+    }
+  if (t == NULL) {
+    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+    return;
+  }
+  t->used = true;
+  t->exchange = exchange;
+  t->deadline_ms = e->now_ms + timeout_ms;
+  matter_exchange_set_handler(exchange, &timed_handler, t);
+  /* The exchange ends if nothing comes well after the deadline. */
+  matter_exchange_set_timeout(exchange, t->deadline_ms + MATTER_IM_TIMED_GRACE_MS);
+  if (matter_im_status_response_encode(MATTER_IM_STATUS_SUCCESS, buf, sizeof(buf), &out_len) ==
+      MATTER_OK)
+    send_im(e, exchange, MATTER_IM_OPCODE_STATUS_RESPONSE, buf, out_len);
+}
+
+/* ---- Dispatch ----------------------------------------------------------------- */
+
+static void
+on_unsolicited(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+               const uint8_t *payload, size_t len, uint64_t now_ms)
+{
+  MatterImEngine *e = user_data;
+
+  e->now_ms = now_ms;
+  switch (header->opcode) {
+  case MATTER_IM_OPCODE_READ_REQUEST:
+    start_read(e, exchange, payload, len);
+    break;
+  case MATTER_IM_OPCODE_WRITE_REQUEST:
+    handle_write(e, exchange, payload, len, false);
+    break;
+  case MATTER_IM_OPCODE_INVOKE_REQUEST:
+    handle_invoke(e, exchange, payload, len, false);
+    break;
+  case MATTER_IM_OPCODE_TIMED_REQUEST:
+    start_timed(e, exchange, payload, len);
+    break;
+  case MATTER_IM_OPCODE_SUBSCRIBE_REQUEST:
+    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+    break;
+  case MATTER_IM_OPCODE_STATUS_RESPONSE:
+    /* Nothing to answer: a status for an interaction that is over. */
+    matter_exchange_close(exchange, now_ms);
+    break;
+  default:
+    reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
+    break;
+  }
+}
+
+static const MatterExchangeHandler unsolicited_handler = { .on_message = on_unsolicited };
+
+MatterError
+matter_im_engine_init(MatterImEngine *engine, MatterExchangeManager *exchanges, MatterDmNode *dm,
+                      const MatterImEngineOwner *owner, void *owner_data)
+{
+  if (engine == NULL || exchanges == NULL || dm == NULL || owner == NULL)
+    return MATTER_ERROR_INVALID_ARGUMENT;
+  memset(engine, 0, sizeof(*engine));
+  engine->exchanges = exchanges;
+  engine->dm = dm;
+  engine->owner = *owner;
+  engine->owner_data = owner_data;
+  for (size_t i = 0; i < MATTER_IM_ENGINE_READS; i++)
+    engine->reads[i].engine = engine;
+  for (size_t i = 0; i < MATTER_IM_ENGINE_TIMED; i++)
+    engine->timed[i].engine = engine;
+  return matter_exchange_manager_register(exchanges, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                          &unsolicited_handler, engine);
+}
+
+void
+matter_im_engine_deinit(MatterImEngine *engine)
+{
+  if (engine == NULL || engine->exchanges == NULL)
+    return;
+  matter_exchange_manager_unregister(engine->exchanges, MATTER_PROTOCOL_INTERACTION_MODEL);
+}

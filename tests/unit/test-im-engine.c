@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The Interaction Model engine in memory: a client of the core (its own
+ * session table and exchange manager) and a server node with the engine,
+ * joined by an in-memory network over a CASE session, on a fake clock.
+ * The server has one test cluster on endpoint 1 with a plain attribute, a
+ * long list, a timed attribute and a read-only one, and commands with and
+ * without a response; the ACL lets one client node operate and another
+ * only view. */
+
+#include <glib.h>
+#include <string.h>
+
+#include "matter/im-engine.h"
+#include "md-test-core.h"
+
+#define assert_error md_test_assert_error
+#define CLUSTER 0xFFF1FC01
+#define OPERATOR UINT64_C(0x100)
+#define VIEWER UINT64_C(0x200)
+#define STRANGER UINT64_C(0x300)
+#define LIST_ITEMS 40
+#define ITEM_LEN 60
+
+/* ---- The server's cluster -------------------------------------------------- */
+
+typedef struct {
+  uint8_t value;
+  uint8_t timed_value;
+  guint writes;
+  guint invokes;
+} ClusterState;
+
+static const MatterDmAttribute test_attributes[] = {
+  { 0, 0, MATTER_ACL_PRIVILEGE_VIEW, MATTER_ACL_PRIVILEGE_OPERATE, 0 },
+  { 1, MATTER_DM_LIST, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
+  { 2, MATTER_DM_TIMED, MATTER_ACL_PRIVILEGE_VIEW, MATTER_ACL_PRIVILEGE_OPERATE, 0 },
+  { 3, 0, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
+};
+static const MatterDmCommand test_commands[] = {
+  { 0, MATTER_DM_NO_RESPONSE, MATTER_ACL_PRIVILEGE_OPERATE, 0, 0 },
+  { 1, 2, MATTER_ACL_PRIVILEGE_OPERATE, 0, 0 },
+  { 3, MATTER_DM_NO_RESPONSE, MATTER_ACL_PRIVILEGE_OPERATE, MATTER_DM_TIMED, 0 },
+};
+
+static uint8_t
+cluster_read(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t attribute,
+          MatterTlvWriter *w, MatterTlvTag tag)
+{
+  ClusterState *state = cluster->state;
+  uint8_t item[ITEM_LEN];
+
+  switch (attribute) {
+  case 0:
+    matter_tlv_put_uint(w, tag, state->value);
+    return MATTER_IM_STATUS_SUCCESS;
+  case 1:
+    matter_tlv_start_array(w, tag);
+    for (int i = 0; i < LIST_ITEMS; i++) {
+      memset(item, i, sizeof(item));
+      matter_tlv_put_bytes(w, matter_tlv_tag_anonymous(), item, sizeof(item));
+    }
+    matter_tlv_end_container(w);
+    return MATTER_IM_STATUS_SUCCESS;
+  case 2:
+    matter_tlv_put_uint(w, tag, state->timed_value);
+    return MATTER_IM_STATUS_SUCCESS;
+  case 3:
+    matter_tlv_put_bool(w, tag, true);
+    return MATTER_IM_STATUS_SUCCESS;
+  default:
+    return MATTER_IM_STATUS_UNSUPPORTED_ATTRIBUTE;
+  }
+}
+
+static uint8_t
+cluster_write(MatterDmCluster *cluster, const MatterDmRequest *request,
+           const MatterImAttributePath *path, MatterTlvReader *value)
+{
+  ClusterState *state = cluster->state;
+  uint8_t v;
+
+  if (matter_tlv_get_u8(value, &v) != MATTER_OK)
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  if (path->attribute == 2)
+    state->timed_value = v;
+  else
+    state->value = v;
+  state->writes++;
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+static MatterDmInvokeResult
+cluster_invoke(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t command,
+            MatterTlvReader *fields, MatterTlvWriter *response, MatterTlvTag tag)
+{
+  ClusterState *state = cluster->state;
+  MatterDmInvokeResult result = { .status = MATTER_IM_STATUS_SUCCESS };
+  uint8_t arg = 0;
+
+  state->invokes++;
+  if (command == 1) {
+    if (fields == NULL || matter_tlv_get_context_u8(fields, 0, &arg) != MATTER_OK) {
+      result.status = MATTER_IM_STATUS_INVALID_COMMAND;
+      return result;
+    }
+    matter_tlv_start_structure(response, tag);
+    matter_tlv_put_uint(response, matter_tlv_tag_context(0), arg + 1u);
+    matter_tlv_end_container(response);
+    result.has_response = true;
+    result.response_id = 2;
+  }
+  return result;
+}
+
+static const MatterDmClass test_class = {
+  .id = CLUSTER,
+  .revision = 1,
+  .name = "Test",
+  .attributes = test_attributes,
+  .attribute_count = G_N_ELEMENTS(test_attributes),
+  .commands = test_commands,
+  .command_count = G_N_ELEMENTS(test_commands),
+  .read = cluster_read,
+  .write = cluster_write,
+  .invoke = cluster_invoke,
+};
+
+static const MatterAclEntry acl[] = {
+  { .fabric_index = 1, .privilege = MATTER_ACL_PRIVILEGE_OPERATE,
+    .auth_mode = MATTER_ACL_AUTH_CASE, .subject_count = 1, .subjects = { OPERATOR } },
+  { .fabric_index = 1, .privilege = MATTER_ACL_PRIVILEGE_VIEW,
+    .auth_mode = MATTER_ACL_AUTH_CASE, .subject_count = 1, .subjects = { VIEWER } },
+};
+
+static const MatterAclEntry *
+owner_acl(void *user_data, size_t *count)
+{
+  *count = G_N_ELEMENTS(acl);
+  return acl;
+}
+
+static const MatterImEngineOwner owner = { .acl = owner_acl };
+
+/* ---- Two nodes on an in-memory network ----------------------------------------- */
+
+typedef struct {
+  uint64_t now;
+  GQueue to_server, to_client; /* GBytes */
+  /* server */
+  MatterSession server_secure[2], server_unsecured[1];
+  MatterSessionTable server_sessions;
+  MatterExchange server_slots[8];
+  MatterExchangeManager server_exchanges;
+  MatterImEngine *engine;
+  ClusterState state;
+  uint64_t ticks[16];
+  MatterDmCluster cluster;
+  MatterDmCluster *clusters[1];
+  MatterDmDeviceType device_types[1];
+  MatterDmEndpoint endpoint;
+  MatterDmEndpoint *endpoints[1];
+  MatterDmNode dm;
+  /* client */
+  MatterSession client_secure[2], client_unsecured[1];
+  MatterSessionTable client_sessions;
+  MatterExchange client_slots[8];
+  MatterExchangeManager client_exchanges;
+  MatterSession *client_session;
+  GPtrArray *replies; /* GBytes: opcode byte, then payload */
+  gboolean ack_reports; /* answer non-final reports with StatusResponse */
+} Test;
+
+static MatterError
+server_send(void *user_data, const MatterSession *session, const uint8_t *msg, size_t len)
+{
+  g_queue_push_tail(&((Test *) user_data)->to_client, g_bytes_new(msg, len));
+  return MATTER_OK;
+}
+
+static MatterError
+client_send(void *user_data, const MatterSession *session, const uint8_t *msg, size_t len)
+{
+  g_queue_push_tail(&((Test *) user_data)->to_server, g_bytes_new(msg, len));
+  return MATTER_OK;
+}
+
+static void
+pump(Test *t)
+{
+  const MatterPeerAddress peer = { .transport = MATTER_TRANSPORT_UDP, .len = 1 };
+  gboolean moved = TRUE;
+
+  while (moved) {
+    GBytes *bytes;
+
+    moved = FALSE;
+    while ((bytes = g_queue_pop_head(&t->to_server)) != NULL) {
+      gsize len;
+      const void *data = g_bytes_get_data(bytes, &len);
+      g_autofree uint8_t *copy = g_memdup2(data, len);
+
+      matter_exchange_manager_receive_raw(&t->server_exchanges, &peer, copy, len, t->now);
+      g_bytes_unref(bytes);
+      moved = TRUE;
+    }
+    while ((bytes = g_queue_pop_head(&t->to_client)) != NULL) {
+      gsize len;
+      const void *data = g_bytes_get_data(bytes, &len);
+      g_autofree uint8_t *copy = g_memdup2(data, len);
+
+      matter_exchange_manager_receive_raw(&t->client_exchanges, &peer, copy, len, t->now);
+      g_bytes_unref(bytes);
+      moved = TRUE;
+    }
+  }
+}
+
+static void
+on_client_message(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+                  const uint8_t *payload, size_t len, uint64_t now)
+{
+  Test *t = user_data;
+  GByteArray *reply = g_byte_array_new();
+  MatterImReportData report;
+
+  g_byte_array_append(reply, &header->opcode, 1);
+  g_byte_array_append(reply, payload, (guint) len);
+  g_ptr_array_add(t->replies, g_byte_array_free_to_bytes(reply));
+  if (t->ack_reports && header->opcode == MATTER_IM_OPCODE_REPORT_DATA &&
+      matter_im_report_data_decode(payload, len, &report) == MATTER_OK &&
+      !report.suppress_response) {
+    uint8_t buf[16];
+    size_t out_len;
+
+    matter_im_status_response_encode(MATTER_IM_STATUS_SUCCESS, buf, sizeof(buf), &out_len);
+    matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
+                         MATTER_IM_OPCODE_STATUS_RESPONSE, buf, out_len,
+                         MATTER_EXCHANGE_SEND_RELIABLE, now);
+  }
+}
+
+static const MatterExchangeHandler client_handler = { .on_message = on_client_message };
+
+static void
+secure_pair(Test *t, uint64_t client_node)
+{
+  MatterSessionSetup setup = { .kind = MATTER_SESSION_KIND_CASE, .fabric_index = 1 };
+  MatterSession *server = NULL;
+
+  memset(setup.i2r_key, 0x11, sizeof(setup.i2r_key));
+  memset(setup.r2i_key, 0x22, sizeof(setup.r2i_key));
+  matter_session_table_clear(&t->server_sessions);
+  matter_session_table_clear(&t->client_sessions);
+  g_assert_cmpint(matter_session_table_allocate(&t->server_sessions, 0, &server), ==, MATTER_OK);
+  g_assert_cmpint(matter_session_table_allocate(&t->client_sessions, 0, &t->client_session), ==,
+                  MATTER_OK);
+  setup.role = MATTER_SESSION_ROLE_RESPONDER;
+  setup.peer_session_id = t->client_session->local_session_id;
+  setup.local_node_id = 0x5;
+  setup.peer_node_id = client_node;
+  setup.peer_address = (MatterPeerAddress) { .transport = MATTER_TRANSPORT_UDP, .len = 1 };
+  g_assert_cmpint(matter_session_activate(&t->server_sessions, server, &setup, 0), ==, MATTER_OK);
+  setup.role = MATTER_SESSION_ROLE_INITIATOR;
+  setup.peer_session_id = server->local_session_id;
+  setup.local_node_id = client_node;
+  setup.peer_node_id = 0x5;
+  g_assert_cmpint(matter_session_activate(&t->client_sessions, t->client_session, &setup, 0), ==,
+                  MATTER_OK);
+}
+
+static Test *
+test_new(uint64_t client_node)
+{
+  static const MatterExchangeCallbacks server_callbacks = { .send = server_send };
+  static const MatterExchangeCallbacks client_callbacks = { .send = client_send };
+  Test *t = g_new0(Test, 1);
+
+  g_queue_init(&t->to_server);
+  g_queue_init(&t->to_client);
+  t->replies = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+  t->ack_reports = TRUE;
+  matter_session_table_init(&t->server_sessions, t->server_secure, 2, t->server_unsecured, 1,
+                            NULL);
+  matter_exchange_manager_init(&t->server_exchanges, &t->server_sessions, t->server_slots, 8,
+                               &server_callbacks, t, NULL);
+  matter_session_table_init(&t->client_sessions, t->client_secure, 2, t->client_unsecured, 1,
+                            NULL);
+  matter_exchange_manager_init(&t->client_exchanges, &t->client_sessions, t->client_slots, 8,
+                               &client_callbacks, t, NULL);
+  t->cluster = (MatterDmCluster) { &test_class, 1, 0, 0x1000, t->ticks, &t->state };
+  t->clusters[0] = &t->cluster;
+  t->device_types[0] = (MatterDmDeviceType) { 0xFFF10001, 1 };
+  t->endpoint = (MatterDmEndpoint) { 1, t->device_types, 1, t->clusters, 1 };
+  t->endpoints[0] = &t->endpoint;
+  t->dm = (MatterDmNode) { t->endpoints, 1, 0 };
+  t->engine = g_new0(MatterImEngine, 1);
+  g_assert_cmpint(matter_im_engine_init(t->engine, &t->server_exchanges, &t->dm, &owner, t), ==,
+                  MATTER_OK);
+  secure_pair(t, client_node);
+  return t;
+}
+
+static void
+test_free(Test *t)
+{
+  GBytes *bytes;
+
+  matter_im_engine_deinit(t->engine);
+  g_free(t->engine);
+  while ((bytes = g_queue_pop_head(&t->to_server)) != NULL)
+    g_bytes_unref(bytes);
+  while ((bytes = g_queue_pop_head(&t->to_client)) != NULL)
+    g_bytes_unref(bytes);
+  g_ptr_array_unref(t->replies);
+  matter_session_table_clear(&t->server_sessions);
+  matter_session_table_clear(&t->client_sessions);
+  g_free(t);
+}
+
+/* Sends @payload as @opcode on a new exchange and runs the network. */
+static MatterExchange *
+request(Test *t, uint8_t opcode, const uint8_t *payload, size_t len)
+{
+  MatterExchange *exchange = NULL;
+
+  g_assert_cmpint(matter_exchange_new(&t->client_exchanges, t->client_session, &client_handler, t,
+                                      &exchange),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL, opcode,
+                                       payload, len, MATTER_EXCHANGE_SEND_RELIABLE, t->now),
+                  ==, MATTER_OK);
+  pump(t);
+  return exchange;
+}
+
+static GBytes *
+reply(Test *t, guint index, uint8_t opcode, const uint8_t **payload, size_t *len)
+{
+  GBytes *bytes;
+  const uint8_t *data;
+  gsize size;
+
+  g_assert_cmpuint(index, <, t->replies->len);
+  bytes = g_ptr_array_index(t->replies, index);
+  data = g_bytes_get_data(bytes, &size);
+  g_assert_cmphex(data[0], ==, opcode);
+  *payload = data + 1;
+  *len = size - 1;
+  return bytes;
+}
+
+static uint8_t
+status_reply(Test *t, guint index)
+{
+  const uint8_t *payload;
+  size_t len;
+  uint8_t status;
+
+  reply(t, index, MATTER_IM_OPCODE_STATUS_RESPONSE, &payload, &len);
+  assert_error(matter_im_status_response_decode(payload, len, &status), MATTER_OK);
+  return status;
+}
+
+static void
+read_paths(Test *t, const MatterImAttributePath *paths, size_t count)
+{
+  MatterImReadRequest req = { .has_attribute_requests = true, .attribute_path_count = count };
+  uint8_t buf[512];
+  size_t len;
+
+  memcpy(req.attribute_paths, paths, count * sizeof(paths[0]));
+  assert_error(matter_im_read_request_encode(&req, buf, sizeof(buf), &len), MATTER_OK);
+  request(t, MATTER_IM_OPCODE_READ_REQUEST, buf, len);
+}
+
+static MatterImAttributePath
+path_of(int endpoint, uint32_t cluster, int64_t attribute)
+{
+  MatterImAttributePath p = { .has_endpoint = endpoint >= 0, .endpoint = (uint16_t) endpoint,
+                              .has_cluster = true, .cluster = cluster,
+                              .has_attribute = attribute >= 0, .attribute = (uint32_t) attribute };
+
+  return p;
+}
+
+/* Every AttributeReportIB of every report received, in order. */
+static GArray *
+all_reports(Test *t, gboolean *last_suppresses)
+{
+  GArray *reports = g_array_new(FALSE, FALSE, sizeof(MatterImAttributeReport));
+
+  for (guint i = 0; i < t->replies->len; i++) {
+    const uint8_t *payload;
+    size_t len;
+    MatterImReportData data;
+    MatterImAttributeReport report;
+
+    reply(t, i, MATTER_IM_OPCODE_REPORT_DATA, &payload, &len);
+    assert_error(matter_im_report_data_decode(payload, len, &data), MATTER_OK);
+    g_assert_cmpint(data.more_chunked_messages, ==, i + 1 < t->replies->len);
+    *last_suppresses = data.suppress_response;
+    while (matter_im_next_attribute_report(&data.attribute_reports, &report) == MATTER_OK)
+      g_array_append_val(reports, report);
+  }
+  return reports;
+}
+
+/* ---- Reads ---------------------------------------------------------------------- */
+
+static void
+test_read_concrete(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterImAttributePath paths[] = {
+    path_of(1, CLUSTER, 0), path_of(2, CLUSTER, 0), path_of(1, 0x6, 0), path_of(1, CLUSTER, 9),
+  };
+  g_autoptr(GArray) reports = NULL;
+  MatterImAttributeReport *r;
+  MatterTlvReader value;
+  gboolean suppress = FALSE;
+  uint8_t v;
+
+  t->state.value = 42;
+  read_paths(t, paths, G_N_ELEMENTS(paths));
+  reports = all_reports(t, &suppress);
+  g_assert_true(suppress);
+  g_assert_cmpuint(reports->len, ==, 4);
+  r = &g_array_index(reports, MatterImAttributeReport, 0);
+  g_assert_false(r->is_status);
+  g_assert_cmphex(r->data.data_version, ==, 0x1000);
+  assert_error(matter_im_data_reader(&r->data.data, &value), MATTER_OK);
+  assert_error(matter_tlv_get_u8(&value, &v), MATTER_OK);
+  g_assert_cmpuint(v, ==, 42);
+  g_assert_cmphex(g_array_index(reports, MatterImAttributeReport, 1).status.status.status, ==,
+                  MATTER_IM_STATUS_UNSUPPORTED_ENDPOINT);
+  g_assert_cmphex(g_array_index(reports, MatterImAttributeReport, 2).status.status.status, ==,
+                  MATTER_IM_STATUS_UNSUPPORTED_CLUSTER);
+  g_assert_cmphex(g_array_index(reports, MatterImAttributeReport, 3).status.status.status, ==,
+                  MATTER_IM_STATUS_UNSUPPORTED_ATTRIBUTE);
+  test_free(t);
+}
+
+/* A node the ACL does not name: concrete paths are refused, a wildcard
+ * shows nothing. */
+static void
+test_read_access(void)
+{
+  Test *t = test_new(STRANGER);
+  MatterImAttributePath concrete = path_of(1, CLUSTER, 0), wildcard = path_of(-1, CLUSTER, -1);
+  g_autoptr(GArray) first = NULL, second = NULL;
+  gboolean suppress;
+
+  read_paths(t, &concrete, 1);
+  first = all_reports(t, &suppress);
+  g_assert_cmpuint(first->len, ==, 1);
+  g_assert_cmphex(g_array_index(first, MatterImAttributeReport, 0).status.status.status, ==,
+                  MATTER_IM_STATUS_UNSUPPORTED_ACCESS);
+  g_ptr_array_set_size(t->replies, 0);
+  read_paths(t, &wildcard, 1);
+  second = all_reports(t, &suppress);
+  g_assert_cmpuint(second->len, ==, 0);
+  test_free(t);
+}
+
+/* A whole-cluster read: every attribute and the globals, the long list
+ * split over chunks as an empty replace and appends, in order. */
+static void
+test_read_chunked(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImAttributePath path = path_of(1, CLUSTER, -1);
+  g_autoptr(GArray) reports = NULL;
+  gboolean suppress = FALSE;
+  guint items = 0, i;
+  uint32_t last_attribute = 0;
+
+  read_paths(t, &path, 1);
+  g_assert_cmpuint(t->replies->len, >, 1);
+  reports = all_reports(t, &suppress);
+  g_assert_true(suppress);
+  for (i = 0; i < reports->len; i++) {
+    MatterImAttributeReport *r = &g_array_index(reports, MatterImAttributeReport, i);
+
+    g_assert_false(r->is_status);
+    g_assert_cmpuint(r->data.path.attribute, >=, last_attribute);
+    last_attribute = r->data.path.attribute;
+    if (r->data.path.attribute == 1 &&
+        r->data.path.list_index_kind == MATTER_IM_LIST_INDEX_APPEND) {
+      MatterTlvReader item;
+      const uint8_t *bytes;
+      size_t len;
+
+      assert_error(matter_im_data_reader(&r->data.data, &item), MATTER_OK);
+      assert_error(matter_tlv_get_bytes(&item, &bytes, &len), MATTER_OK);
+      g_assert_cmpuint(len, ==, ITEM_LEN);
+      g_assert_cmpuint(bytes[0], ==, items);
+      items++;
+    }
+  }
+  g_assert_cmpuint(items, ==, LIST_ITEMS);
+  /* 4 attributes and 5 globals, the list as 1 + 40. */
+  g_assert_cmpuint(reports->len, ==, 3 + 1 + LIST_ITEMS + 5);
+  test_free(t);
+}
+
+/* A cluster at the version the client has sends nothing. */
+static void
+test_read_data_version_filter(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImReadRequest req = { .has_attribute_requests = true, .attribute_path_count = 1,
+                              .data_version_filter_count = 1 };
+  g_autoptr(GArray) reports = NULL;
+  gboolean suppress;
+  uint8_t buf[256];
+  size_t len;
+
+  req.attribute_paths[0] = path_of(1, CLUSTER, 0);
+  req.data_version_filters[0] = (MatterImDataVersionFilter) {
+    .path = { .has_endpoint = true, .endpoint = 1, .has_cluster = true, .cluster = CLUSTER },
+    .data_version = 0x1000,
+  };
+  assert_error(matter_im_read_request_encode(&req, buf, sizeof(buf), &len), MATTER_OK);
+  request(t, MATTER_IM_OPCODE_READ_REQUEST, buf, len);
+  reports = all_reports(t, &suppress);
+  g_assert_cmpuint(reports->len, ==, 0);
+  test_free(t);
+}
+
+/* More reads than the engine keeps at once: the one too many is refused,
+ * the others go on. */
+static void
+test_read_exhausted(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImAttributePath path = path_of(1, CLUSTER, -1);
+
+  t->ack_reports = FALSE;
+  for (int i = 0; i < MATTER_IM_ENGINE_READS; i++)
+    read_paths(t, &path, 1);
+  g_assert_cmpuint(t->replies->len, ==, MATTER_IM_ENGINE_READS);
+  read_paths(t, &path, 1);
+  g_assert_cmphex(status_reply(t, MATTER_IM_ENGINE_READS), ==,
+                  MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+  test_free(t);
+}
+
+static void
+test_read_invalid(void)
+{
+  Test *t = test_new(VIEWER);
+  static const uint8_t junk[] = { 0x15, 0x24, 0x03, 0x01, 0x18 };
+  MatterImAttributePath append = path_of(1, CLUSTER, 1);
+  MatterImAttributePath nonglobal = path_of(1, CLUSTER, 0);
+
+  request(t, MATTER_IM_OPCODE_READ_REQUEST, junk, sizeof(junk));
+  g_assert_cmphex(status_reply(t, 0), ==, MATTER_IM_STATUS_INVALID_ACTION);
+  append.list_index_kind = MATTER_IM_LIST_INDEX_APPEND;
+  read_paths(t, &append, 1);
+  g_assert_cmphex(status_reply(t, 1), ==, MATTER_IM_STATUS_INVALID_ACTION);
+  nonglobal.has_cluster = false;
+  read_paths(t, &nonglobal, 1);
+  g_assert_cmphex(status_reply(t, 2), ==, MATTER_IM_STATUS_INVALID_ACTION);
+  request(t, 0x42, junk, sizeof(junk));
+  g_assert_cmphex(status_reply(t, 3), ==, MATTER_IM_STATUS_INVALID_ACTION);
+  test_free(t);
+}
+
+/* ---- Writes and invokes ------------------------------------------------------------ */
+
+static uint8_t
+write_u8(Test *t, uint32_t attribute, uint8_t value, gboolean timed, guint reply_index)
+{
+  uint8_t data[3] = { 0x24, MATTER_IM_TAG_DATA, value };
+  MatterImAttributeData item = { .path = path_of(1, CLUSTER, attribute),
+                                 .data = { data, sizeof(data) } };
+  MatterImWriteResponse rsp;
+  MatterImAttributeStatus status;
+  const uint8_t *payload;
+  size_t len;
+  uint8_t buf[128];
+
+  assert_error(matter_im_write_request_encode(false, timed, &item, 1, false, buf, sizeof(buf),
+                                              &len),
+               MATTER_OK);
+  request(t, MATTER_IM_OPCODE_WRITE_REQUEST, buf, len);
+  reply(t, reply_index, MATTER_IM_OPCODE_WRITE_RESPONSE, &payload, &len);
+  assert_error(matter_im_write_response_decode(payload, len, &rsp), MATTER_OK);
+  assert_error(matter_im_next_attribute_status(&rsp.responses, &status), MATTER_OK);
+  g_assert_cmphex(status.path.attribute, ==, attribute);
+  return status.status.status;
+}
+
+static void
+test_write(void)
+{
+  Test *t = test_new(OPERATOR);
+
+  g_assert_cmphex(write_u8(t, 0, 7, FALSE, 0), ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.value, ==, 7);
+  g_assert_cmphex(write_u8(t, 3, 1, FALSE, 1), ==, MATTER_IM_STATUS_UNSUPPORTED_WRITE);
+  g_assert_cmphex(write_u8(t, 2, 1, FALSE, 2), ==, MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION);
+  g_assert_cmphex(write_u8(t, 9, 1, FALSE, 3), ==, MATTER_IM_STATUS_UNSUPPORTED_ATTRIBUTE);
+  g_assert_cmpuint(t->state.writes, ==, 1);
+  test_free(t);
+
+  t = test_new(VIEWER);
+  g_assert_cmphex(write_u8(t, 0, 7, FALSE, 0), ==, MATTER_IM_STATUS_UNSUPPORTED_ACCESS);
+  g_assert_cmpuint(t->state.writes, ==, 0);
+  test_free(t);
+}
+
+/* TimedRequest, then the timed write on the same exchange. */
+static void
+test_timed_write(void)
+{
+  Test *t = test_new(OPERATOR);
+  uint8_t data[3] = { 0x24, MATTER_IM_TAG_DATA, 9 };
+  MatterImAttributeData item = { .path = path_of(1, CLUSTER, 2), .data = { data, sizeof(data) } };
+  MatterExchange *exchange;
+  uint8_t buf[128];
+  size_t len;
+
+  assert_error(matter_im_timed_request_encode(1000, buf, sizeof(buf), &len), MATTER_OK);
+  exchange = request(t, MATTER_IM_OPCODE_TIMED_REQUEST, buf, len);
+  g_assert_cmphex(status_reply(t, 0), ==, MATTER_IM_STATUS_SUCCESS);
+  assert_error(matter_im_write_request_encode(false, true, &item, 1, false, buf, sizeof(buf), &len),
+               MATTER_OK);
+  t->now += 500;
+  assert_error(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                    MATTER_IM_OPCODE_WRITE_REQUEST, buf, len,
+                                    MATTER_EXCHANGE_SEND_RELIABLE, t->now),
+               MATTER_OK);
+  pump(t);
+  g_assert_cmpuint(t->state.timed_value, ==, 9);
+
+  /* Timed without a TimedRequest. */
+  request(t, MATTER_IM_OPCODE_WRITE_REQUEST, buf, len);
+  g_assert_cmphex(status_reply(t, 2), ==, MATTER_IM_STATUS_TIMED_REQUEST_MISMATCH);
+  g_assert_cmpuint(t->state.writes, ==, 1);
+  test_free(t);
+}
+
+static void
+test_timed_late(void)
+{
+  Test *t = test_new(OPERATOR);
+  uint8_t data[3] = { 0x24, MATTER_IM_TAG_DATA, 9 };
+  MatterImAttributeData item = { .path = path_of(1, CLUSTER, 2), .data = { data, sizeof(data) } };
+  MatterExchange *exchange;
+  uint8_t buf[128];
+  size_t len;
+
+  assert_error(matter_im_timed_request_encode(100, buf, sizeof(buf), &len), MATTER_OK);
+  exchange = request(t, MATTER_IM_OPCODE_TIMED_REQUEST, buf, len);
+  assert_error(matter_im_write_request_encode(false, true, &item, 1, false, buf, sizeof(buf), &len),
+               MATTER_OK);
+  t->now += 150;
+  matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL, MATTER_IM_OPCODE_WRITE_REQUEST,
+                       buf, len, MATTER_EXCHANGE_SEND_RELIABLE, t->now);
+  pump(t);
+  g_assert_cmphex(status_reply(t, 1), ==, MATTER_IM_STATUS_TIMEOUT);
+  g_assert_cmpuint(t->state.writes, ==, 0);
+  test_free(t);
+}
+
+static MatterImInvokeResponse
+invoke(Test *t, uint32_t command, gboolean with_arg, gboolean timed, guint reply_index)
+{
+  static const uint8_t fields[] = { 0x15, 0x24, 0x00, 0x29, 0x18 };
+  MatterImCommandData cmd = { .path = { .has_endpoint = true, .endpoint = 1, .cluster = CLUSTER,
+                                        .command = command },
+                              .has_fields = with_arg,
+                              .fields = { fields, sizeof(fields) } };
+  MatterImInvokeResponseMessage rsp;
+  MatterImInvokeResponse item;
+  const uint8_t *payload;
+  uint8_t buf[128];
+  size_t len;
+
+  assert_error(matter_im_invoke_request_encode(false, timed, &cmd, 1, buf, sizeof(buf), &len),
+               MATTER_OK);
+  request(t, MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len);
+  reply(t, reply_index, MATTER_IM_OPCODE_INVOKE_RESPONSE, &payload, &len);
+  assert_error(matter_im_invoke_response_decode(payload, len, &rsp), MATTER_OK);
+  assert_error(matter_im_next_invoke_response(&rsp.responses, &item), MATTER_OK);
+  return item;
+}
+
+static void
+test_invoke(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterImInvokeResponse r;
+  MatterTlvReader fields;
+  uint8_t v;
+
+  r = invoke(t, 1, TRUE, FALSE, 0);
+  g_assert_false(r.is_status);
+  g_assert_cmphex(r.command.path.command, ==, 2);
+  assert_error(matter_im_data_reader(&r.command.fields, &fields), MATTER_OK);
+  assert_error(matter_tlv_enter(&fields), MATTER_OK);
+  assert_error(matter_tlv_get_context_u8(&fields, 0, &v), MATTER_OK);
+  g_assert_cmpuint(v, ==, 42);
+  r = invoke(t, 0, FALSE, FALSE, 1);
+  g_assert_true(r.is_status);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_SUCCESS);
+  r = invoke(t, 7, FALSE, FALSE, 2);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_UNSUPPORTED_COMMAND);
+  r = invoke(t, 3, FALSE, FALSE, 3);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION);
+  r = invoke(t, 1, FALSE, FALSE, 4);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_INVALID_COMMAND);
+  g_assert_cmpuint(t->state.invokes, ==, 3);
+  test_free(t);
+
+  t = test_new(VIEWER);
+  r = invoke(t, 0, FALSE, FALSE, 0);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_UNSUPPORTED_ACCESS);
+  g_assert_cmpuint(t->state.invokes, ==, 0);
+  test_free(t);
+}
+
+/* Two commands where one is allowed: the request is refused whole. */
+static void
+test_invoke_too_many(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterImCommandData cmds[2] = {
+    { .path = { .has_endpoint = true, .endpoint = 1, .cluster = CLUSTER, .command = 0 },
+      .has_ref = true, .ref = 1 },
+    { .path = { .has_endpoint = true, .endpoint = 1, .cluster = CLUSTER, .command = 0 },
+      .has_ref = true, .ref = 2 },
+  };
+  uint8_t buf[128];
+  size_t len;
+
+  assert_error(matter_im_invoke_request_encode(false, false, cmds, 2, buf, sizeof(buf), &len),
+               MATTER_OK);
+  request(t, MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len);
+  g_assert_cmphex(status_reply(t, 0), ==, MATTER_IM_STATUS_INVALID_ACTION);
+  g_assert_cmpuint(t->state.invokes, ==, 0);
+  test_free(t);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+
+  g_test_add_func("/im-engine/read/concrete", test_read_concrete);
+  g_test_add_func("/im-engine/read/access", test_read_access);
+  g_test_add_func("/im-engine/read/chunked", test_read_chunked);
+  g_test_add_func("/im-engine/read/data-version-filter", test_read_data_version_filter);
+  g_test_add_func("/im-engine/read/exhausted", test_read_exhausted);
+  g_test_add_func("/im-engine/read/invalid", test_read_invalid);
+  g_test_add_func("/im-engine/write", test_write);
+  g_test_add_func("/im-engine/write/timed", test_timed_write);
+  g_test_add_func("/im-engine/write/timed-late", test_timed_late);
+  g_test_add_func("/im-engine/invoke", test_invoke);
+  g_test_add_func("/im-engine/invoke/too-many", test_invoke_too_many);
+  return g_test_run();
+}
