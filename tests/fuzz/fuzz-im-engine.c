@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The Interaction Model engine behind one live CASE session, as
+ * fuzz-exchange drives the message layer: the input is up to four IM
+ * payloads separated by "MTR|", each prefixed with its opcode byte,
+ * delivered on one exchange (so a TimedRequest can be followed by its
+ * action, a chunked report by StatusResponses) after the message layer
+ * took them. The node has a cluster with a plain, a long list, a timed
+ * and a read-only attribute and commands with and without a response;
+ * the ACL lets the peer operate. Nothing may crash, leak or read out of
+ * bounds. */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matter/im-engine.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define require(cond) \
+  do {                \
+    if (!(cond))      \
+      abort();        \
+  } while (0)
+
+static const MatterDmAttribute attributes[] = {
+  { 0, 0, MATTER_ACL_PRIVILEGE_VIEW, MATTER_ACL_PRIVILEGE_OPERATE, 0 },
+  { 1, MATTER_DM_LIST, MATTER_ACL_PRIVILEGE_VIEW, MATTER_ACL_PRIVILEGE_OPERATE, 0 },
+  { 2, MATTER_DM_TIMED, MATTER_ACL_PRIVILEGE_VIEW, MATTER_ACL_PRIVILEGE_OPERATE, 0 },
+  { 3, 0, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
+};
+static const MatterDmCommand commands[] = {
+  { 0, MATTER_DM_NO_RESPONSE, MATTER_ACL_PRIVILEGE_OPERATE, 0, 0 },
+  { 1, 2, MATTER_ACL_PRIVILEGE_OPERATE, 0, 0 },
+  { 3, MATTER_DM_NO_RESPONSE, MATTER_ACL_PRIVILEGE_OPERATE, MATTER_DM_TIMED, 0 },
+};
+
+static uint8_t
+cluster_read(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t attribute,
+             MatterTlvWriter *w, MatterTlvTag tag)
+{
+  static const uint8_t item[80];
+
+  if (attribute == 1) {
+    matter_tlv_start_array(w, tag);
+    for (int i = 0; i < 30; i++)
+      matter_tlv_put_bytes(w, matter_tlv_tag_anonymous(), item, sizeof(item));
+    matter_tlv_end_container(w);
+    return MATTER_IM_STATUS_SUCCESS;
+  }
+  matter_tlv_put_uint(w, tag, attribute);
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+static uint8_t
+cluster_write(MatterDmCluster *cluster, const MatterDmRequest *request,
+              const MatterImAttributePath *path, MatterTlvReader *value)
+{
+  uint8_t v;
+
+  return matter_tlv_get_u8(value, &v) == MATTER_OK ? MATTER_IM_STATUS_SUCCESS
+                                                   : MATTER_IM_STATUS_CONSTRAINT_ERROR;
+}
+
+static MatterDmInvokeResult
+cluster_invoke(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t command,
+               MatterTlvReader *fields, MatterTlvWriter *response, MatterTlvTag tag)
+{
+  MatterDmInvokeResult result = { .status = MATTER_IM_STATUS_SUCCESS };
+
+  if (command == 1) {
+    matter_tlv_start_structure(response, tag);
+    matter_tlv_end_container(response);
+    result.has_response = true;
+    result.response_id = 2;
+  }
+  return result;
+}
+
+static const MatterDmClass cls = {
+  .id = 0xFFF1FC01, .revision = 1, .name = "Fuzz",
+  .attributes = attributes, .attribute_count = 4,
+  .commands = commands, .command_count = 3,
+  .read = cluster_read, .write = cluster_write, .invoke = cluster_invoke,
+};
+
+static const MatterAclEntry acl[] = {
+  { .fabric_index = 1, .privilege = MATTER_ACL_PRIVILEGE_OPERATE,
+    .auth_mode = MATTER_ACL_AUTH_CASE },
+};
+
+static const MatterAclEntry *
+owner_acl(void *user_data, size_t *count)
+{
+  *count = 1;
+  return acl;
+}
+
+static MatterError
+fill_fixed(void *user_data, uint8_t *buf, size_t len)
+{
+  memset(buf, 0x01, len);
+  return MATTER_OK;
+}
+
+/* The node's answers go nowhere. */
+static MatterError
+discard(void *user_data, const MatterSession *session, const uint8_t *msg, size_t len)
+{
+  return MATTER_OK;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  static const MatterExchangeCallbacks callbacks = { .send = discard };
+  static const MatterImEngineOwner owner = { .acl = owner_acl };
+  static MatterImEngine engine;
+  const MatterRandomSource rng = { .fill = fill_fixed };
+  MatterSession secure[1], unsecured[1];
+  MatterSessionTable sessions;
+  MatterExchange slots[8];
+  MatterExchangeManager manager;
+  MatterSessionSetup setup = { .kind = MATTER_SESSION_KIND_CASE,
+                               .role = MATTER_SESSION_ROLE_RESPONDER,
+                               .peer_session_id = 7, .fabric_index = 1, .peer_node_id = 9,
+                               .peer_address = { .transport = MATTER_TRANSPORT_UDP, .len = 1 } };
+  MatterSession *session = NULL;
+  uint64_t ticks[16] = { 0 };
+  MatterDmCluster cluster = { &cls, 1, 0, 5, ticks, NULL };
+  MatterDmCluster *clusters[] = { &cluster };
+  MatterDmEndpoint endpoint = { 1, NULL, 0, clusters, 1 };
+  MatterDmEndpoint *endpoints[] = { &endpoint };
+  MatterDmNode dm = { endpoints, 1, 0 };
+  MatterMessageHeader header = { .security_flags = MATTER_SESSION_TYPE_UNICAST };
+  uint8_t payload[MATTER_MESSAGE_MAX];
+  uint64_t now = 1000;
+
+  if (matter_session_table_init(&sessions, secure, 1, unsecured, 1, &rng) != MATTER_OK ||
+      matter_exchange_manager_init(&manager, &sessions, slots, 8, &callbacks, NULL, &rng) !=
+        MATTER_OK ||
+      matter_im_engine_init(&engine, &manager, &dm, &owner, NULL) != MATTER_OK ||
+      matter_session_table_allocate(&sessions, 0, &session) != MATTER_OK ||
+      matter_session_activate(&sessions, session, &setup, 0) != MATTER_OK)
+    return 0;
+
+  for (uint32_t i = 0; i < 4 && size > 0; i++) {
+    const uint8_t *sep = memmem(data, size, "MTR|", 4);
+    size_t len = sep != NULL ? (size_t) (sep - data) : size;
+    MatterProtocolHeader protocol = {
+      .exchange_flags = MATTER_EXCHANGE_FLAG_I,
+      .exchange_id = 0x1234,
+      .protocol_id = MATTER_PROTOCOL_INTERACTION_MODEL,
+    };
+    size_t protocol_len;
+
+    if (len >= 1 && len - 1 <= sizeof(payload) - MATTER_PROTOCOL_HEADER_MAX) {
+      protocol.opcode = data[0];
+      header.counter = 100 + i;
+      require(matter_protocol_header_encode(&protocol, payload, sizeof(payload), &protocol_len) ==
+              MATTER_OK);
+      memcpy(payload + protocol_len, data + 1, len - 1);
+      matter_exchange_manager_receive(&manager, session, &header, payload, protocol_len + len - 1,
+                                      now);
+    }
+    now += 300;
+    matter_exchange_manager_process(&manager, now);
+    if (sep == NULL)
+      break;
+    data = sep + 4;
+    size -= len + 4;
+  }
+  for (int i = 0; i < 16 && matter_exchange_manager_next_deadline(&manager) != MATTER_MRP_NEVER;
+       i++) {
+    now = matter_exchange_manager_next_deadline(&manager) + 1;
+    matter_exchange_manager_process(&manager, now);
+  }
+  matter_im_engine_deinit(&engine);
+  matter_session_table_clear(&sessions);
+  return 0;
+}
