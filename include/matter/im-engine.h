@@ -10,11 +10,13 @@
  * fabric filtering, chunked reports with StatusResponse flow control,
  * lists too long for one message split into a replace and appends),
  * Write (timed and untimed, SuppressResponse), Invoke (one command per
- * request: MaxPathsPerInvoke is 1), TimedRequest. Subscriptions, events
- * and writes chunked over several messages come with the next step of the
- * engine: until then a SubscribeRequest, and a WriteRequest with
- * MoreChunkedMessages, are answered with StatusResponse RESOURCE_EXHAUSTED
- * (none can be had), and event paths yield no events.
+ * request: MaxPathsPerInvoke is 1), TimedRequest, and attribute
+ * Subscriptions (priming report, SubscribeResponse, change-driven reports
+ * no sooner than the min interval, keep-alives at the max interval,
+ * KeepSubscriptions). Events and writes chunked over several messages come
+ * with the next step of the engine: until then a WriteRequest with
+ * MoreChunkedMessages is answered with StatusResponse RESOURCE_EXHAUSTED,
+ * and event paths yield no events.
  *
  * Access (8.4.3.2 and chapter 6): the subject of the session (acl.h) must
  * hold the element's privilege under the ACL the owner provides; a PASE
@@ -37,6 +39,14 @@
 
 #define MATTER_IM_ENGINE_READS 4
 #define MATTER_IM_ENGINE_TIMED 4
+/* Subscriptions at once: 3 for each of 16 fabrics (the CapabilityMinima
+ * SubscriptionsPerFabric). A fabric below its 3 may take the slot of the
+ * oldest subscription of a fabric above them. */
+#define MATTER_IM_ENGINE_SUBSCRIPTIONS 48
+#define MATTER_IM_SUBSCRIPTIONS_PER_FABRIC 3
+/* The longest MaxInterval this node grants (SUBSCRIPTION_MAX_INTERVAL_
+ * PUBLISHER_LIMIT, 8.5.1: one hour). */
+#define MATTER_IM_SUBSCRIPTION_MAX_INTERVAL_S 3600
 #define MATTER_IM_MAX_PATHS_PER_INVOKE 1
 /* How long past a TimedRequest's deadline its exchange waits for the
  * action, to answer TIMEOUT rather than nothing. */
@@ -84,6 +94,23 @@ typedef struct {
   size_t list_items_sent;
   bool list_started;
   uint32_t list_data_version;
+  bool more;       /* the report sent last is not the report's last chunk */
+  bool suppressed; /* ... and it asked for no StatusResponse */
+
+  /* Subscriptions (8.5): the handler stays between reports. */
+  bool is_subscription;
+  bool priming; /* the first report, answered with SubscribeResponse */
+  uint32_t subscription_id;
+  uint16_t min_interval_s;
+  uint16_t max_interval_s;
+  const MatterSession *session; /* with its local id, to tell a reused slot */
+  uint16_t session_id;
+  uint8_t fabric_index;
+  uint64_t peer_node_id;
+  uint64_t reported_tick; /* changes up to here were reported and acknowledged */
+  uint64_t report_tick;   /* where the report in progress started */
+  uint64_t last_report_ms;
+  bool dirty; /* something in its paths changed since reported_tick */
 } MatterImReadHandler;
 
 typedef struct {
@@ -99,6 +126,7 @@ struct MatterImEngine {
   MatterImEngineOwner owner;
   void *owner_data;
   MatterImReadHandler reads[MATTER_IM_ENGINE_READS];
+  MatterImReadHandler subscriptions[MATTER_IM_ENGINE_SUBSCRIPTIONS];
   MatterImTimed timed[MATTER_IM_ENGINE_TIMED];
   uint8_t value[MATTER_IM_VALUE_MAX]; /* one attribute value, encoded */
   uint8_t message[MATTER_IM_PAYLOAD_MAX];
@@ -110,3 +138,13 @@ MatterError matter_im_engine_init(MatterImEngine *engine, MatterExchangeManager 
                                   MatterDmNode *dm, const MatterImEngineOwner *owner,
                                   void *owner_data);
 void matter_im_engine_deinit(MatterImEngine *engine);
+
+/* The owner marked changes (matter_dm_mark()): subscriptions whose paths
+ * they touch report them, no sooner than their min interval. */
+void matter_im_engine_changed(MatterImEngine *engine);
+/* When matter_im_engine_process() is next due (MATTER_MRP_NEVER: never):
+ * a subscription's report or keep-alive. */
+uint64_t matter_im_engine_next_deadline(const MatterImEngine *engine);
+void matter_im_engine_process(MatterImEngine *engine, uint64_t now_ms);
+/* Active subscriptions (for tests and status). */
+size_t matter_im_engine_count_subscriptions(const MatterImEngine *engine);

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "matter/crypto.h"
+
 /* Bytes kept back in a report for what closes it: the attribute reports'
  * end, MoreChunkedMessages or SuppressResponse, the revision, the end. */
 #define REPORT_CLOSING 16
@@ -241,21 +243,28 @@ emit_attribute(MatterImReadHandler *rh, MatterTlvWriter *w, size_t reports, uint
   uint8_t status;
   size_t len = 0;
 
+  /* A subscription's later reports carry changed data only; statuses
+   * went with its priming report. */
+  bool update = rh->is_subscription && !rh->priming;
+
   concrete_path(endpoint, cluster, attribute, &path);
   status = matter_dm_attribute_status(e->dm, endpoint, cluster, attribute);
   if (status != MATTER_IM_STATUS_SUCCESS)
-    return wildcard ? EMIT_DONE : emit_status(w, &path, status);
+    return wildcard || update ? EMIT_DONE : emit_status(w, &path, status);
   c = matter_dm_find_cluster(e->dm, endpoint, cluster);
   matter_dm_find_attribute(c, attribute, &entry);
+  if (update && matter_dm_attribute_tick(c, attribute) <= rh->reported_tick)
+    return EMIT_DONE;
   subject_of(e, session, &subject);
   if (!has_privilege(e, &subject, endpoint, cluster, entry.read_privilege))
-    return wildcard ? EMIT_DONE : emit_status(w, &path, MATTER_IM_STATUS_UNSUPPORTED_ACCESS);
-  if (filtered_out(&rh->request, c))
+    return wildcard || update ? EMIT_DONE
+                              : emit_status(w, &path, MATTER_IM_STATUS_UNSUPPORTED_ACCESS);
+  if (!update && filtered_out(&rh->request, c))
     return EMIT_DONE;
   request_for(e, session, &subject, rh->request.fabric_filtered, false, &request);
   status = encode_value(e, c, &request, attribute, &len);
   if (status != MATTER_IM_STATUS_SUCCESS)
-    return wildcard ? EMIT_DONE : emit_status(w, &path, status);
+    return wildcard || update ? EMIT_DONE : emit_status(w, &path, status);
   if (!rh->list_started && put_data_report(w, &path, c->data_version, e->value, len))
     return EMIT_DONE;
   /* Not in what is left of this message: in the next one, unless it is
@@ -303,6 +312,8 @@ build_report(MatterImReadHandler *rh, size_t *len, bool *more)
   matter_tlv_writer_init(&w, e->message, sizeof(e->message));
   matter_tlv_writer_reserve(&w, REPORT_CLOSING);
   matter_tlv_start_structure(&w, anon());
+  if (rh->is_subscription)
+    matter_tlv_put_uint(&w, ctx(0), rh->subscription_id);
   if (rh->request.has_attribute_requests) {
     matter_tlv_start_array(&w, ctx(1));
     for (;;) {
@@ -319,6 +330,8 @@ build_report(MatterImReadHandler *rh, size_t *len, bool *more)
       } else if (!next_read_path(rh, &endpoint, &cluster, &attribute, &wildcard)) {
         break;
       }
+      size_t before = w.len;
+
       if (emit_attribute(rh, &w, reports, endpoint, cluster, attribute, wildcard) == EMIT_FULL) {
         rh->has_pending = true;
         rh->pending_endpoint = endpoint;
@@ -328,28 +341,61 @@ build_report(MatterImReadHandler *rh, size_t *len, bool *more)
         *more = true;
         break;
       }
-      reports++;
+      /* Count what went into the message, not what was left out. */
+      if (w.len != before)
+        reports++;
     }
     matter_tlv_writer_release(&w, REPORT_CLOSING);
     matter_tlv_end_container(&w);
   } else {
     matter_tlv_writer_release(&w, REPORT_CLOSING);
   }
-  /* 8.4.x: the last report of a read asks for no StatusResponse. */
-  matter_tlv_put_bool(&w, ctx(*more ? 3 : 4), true);
+  /* 8.4.x: the last report of a read, and a subscription's report with
+   * nothing in it (a keep-alive), ask for no StatusResponse. */
+  if (*more)
+    matter_tlv_put_bool(&w, ctx(3), true);
+  else if (!rh->is_subscription || (!rh->priming && reports == 0))
+    matter_tlv_put_bool(&w, ctx(4), true);
+  rh->suppressed = !*more && (!rh->is_subscription || (!rh->priming && reports == 0));
   matter_im_put_revision(&w);
   matter_tlv_end_container(&w);
   return matter_tlv_writer_finish(&w, len);
 }
 
 static void read_end(MatterImReadHandler *rh);
+static void subscription_reported(MatterImReadHandler *rh);
 
+/* Whether an attribute in the subscription's paths changed after what it
+ * reported last. */
+static bool
+subscription_dirty(const MatterImReadHandler *rh)
+{
+  const MatterDmNode *dm = rh->engine->dm;
+
+  if (dm->tick <= rh->reported_tick)
+    return false;
+  for (size_t i = 0; i < rh->request.attribute_path_count; i++) {
+    MatterDmAttributeIter iter;
+    uint16_t endpoint;
+    uint32_t cluster, attribute;
+
+    matter_dm_attribute_iter_init(&iter, &rh->request.attribute_paths[i]);
+    while (matter_dm_attribute_iter_next(&iter, dm, &endpoint, &cluster, &attribute) == MATTER_OK)
+      if (matter_dm_attribute_tick(matter_dm_find_cluster(dm, endpoint, cluster), attribute) >
+          rh->reported_tick)
+        return true;
+  }
+  return false;
+}
+
+/* Sends the next chunk of the report in progress. A read ends with its
+ * last chunk; a subscription's report ends when the last chunk is
+ * answered, or at once when it asked for no answer. */
 static void
 send_report(MatterImReadHandler *rh)
 {
   size_t len;
-  bool more;
-  MatterError err = build_report(rh, &len, &more);
+  MatterError err = build_report(rh, &len, &rh->more);
 
   if (err != MATTER_OK) {
     reply_status(rh->engine, rh->exchange, MATTER_IM_STATUS_FAILURE);
@@ -358,11 +404,14 @@ send_report(MatterImReadHandler *rh)
     return;
   }
   send_im(rh->engine, rh->exchange, MATTER_IM_OPCODE_REPORT_DATA, rh->engine->message, len);
-  if (!more) {
-    matter_exchange_close(rh->exchange, rh->engine->now_ms);
-    rh->exchange = NULL;
+  if (rh->more || !rh->suppressed)
+    return;
+  matter_exchange_close(rh->exchange, rh->engine->now_ms);
+  rh->exchange = NULL;
+  if (rh->is_subscription)
+    subscription_reported(rh);
+  else
     read_end(rh);
-  }
 }
 
 static void
@@ -376,7 +425,39 @@ read_end(MatterImReadHandler *rh)
   rh->engine = e;
 }
 
-/* The client's StatusResponse between chunks. */
+/* A subscription's report went through: what it covered is reported. */
+static void
+subscription_reported(MatterImReadHandler *rh)
+{
+  rh->reported_tick = rh->report_tick;
+  rh->last_report_ms = rh->engine->now_ms;
+  rh->dirty = subscription_dirty(rh);
+  rh->path_index = 0;
+  rh->iter_started = false;
+  rh->has_pending = false;
+  rh->list_started = false;
+}
+
+/* The priming report was answered: SubscribeResponse ends the exchange
+ * and the subscription is established (8.5.x). */
+static void
+send_subscribe_response(MatterImReadHandler *rh)
+{
+  MatterImSubscribeResponse rsp = { .subscription_id = rh->subscription_id,
+                                    .max_interval_s = rh->max_interval_s };
+  uint8_t buf[32];
+  size_t len;
+
+  if (matter_im_subscribe_response_encode(&rsp, buf, sizeof(buf), &len) == MATTER_OK)
+    send_im(rh->engine, rh->exchange, MATTER_IM_OPCODE_SUBSCRIBE_RESPONSE, buf, len);
+  matter_exchange_close(rh->exchange, rh->engine->now_ms);
+  rh->exchange = NULL;
+  rh->priming = false;
+  subscription_reported(rh);
+}
+
+/* The client's StatusResponse between chunks, or after a subscription's
+ * last one. */
 static void
 on_read_message(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
                 const uint8_t *payload, size_t len, uint64_t now_ms)
@@ -393,11 +474,20 @@ on_read_message(void *user_data, MatterExchange *exchange, const MatterProtocolH
     read_end(rh);
     return;
   }
+  /* A subscriber that answers otherwise ends its subscription (8.5.x). */
   if (status != MATTER_IM_STATUS_SUCCESS) {
     read_end(rh);
     return;
   }
-  send_report(rh);
+  if (rh->more) {
+    send_report(rh);
+  } else if (rh->priming) {
+    send_subscribe_response(rh);
+  } else {
+    matter_exchange_close(exchange, now_ms);
+    rh->exchange = NULL;
+    subscription_reported(rh);
+  }
 }
 
 static void
@@ -408,6 +498,8 @@ on_read_error(void *user_data, MatterExchange *exchange, MatterError err, uint64
   rh->engine->now_ms = now_ms;
   if (err == MATTER_ERROR_SESSION_CLOSED)
     rh->exchange = NULL;
+  /* A report the subscriber did not take (MRP gave up, no answer) ends
+   * the subscription too. */
   read_end(rh);
 }
 
@@ -458,6 +550,201 @@ start_read(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, 
   rh->exchange = exchange;
   matter_exchange_set_handler(exchange, &read_handler, rh);
   send_report(rh);
+}
+
+/* ---- Subscriptions (8.5) ---------------------------------------------------- */
+
+/* The same subscriber: the same peer node of the same fabric, or for
+ * PASE (no node id) the same session. */
+static bool
+same_subscriber(const MatterImReadHandler *rh, const MatterSession *session)
+{
+  if (session->kind == MATTER_SESSION_KIND_CASE)
+    return rh->fabric_index == session->fabric_index && rh->peer_node_id == session->peer_node_id;
+  return rh->session == session && rh->session_id == session->local_session_id;
+}
+
+static size_t
+fabric_subscriptions(const MatterImEngine *e, uint8_t fabric_index)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++)
+    n += e->subscriptions[i].used && e->subscriptions[i].fabric_index == fabric_index;
+  return n;
+}
+
+/* A free slot; else, for a fabric below its minimum, the slot of the
+ * oldest subscription of a fabric above it. */
+static MatterImReadHandler *
+subscription_slot(MatterImEngine *e, uint8_t fabric_index)
+{
+  MatterImReadHandler *victim = NULL;
+
+  for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++)
+    if (!e->subscriptions[i].used)
+      return &e->subscriptions[i];
+  if (fabric_subscriptions(e, fabric_index) >= MATTER_IM_SUBSCRIPTIONS_PER_FABRIC)
+    return NULL;
+  for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++) {
+    MatterImReadHandler *rh = &e->subscriptions[i];
+
+    if (rh->exchange == NULL &&
+        fabric_subscriptions(e, rh->fabric_index) > MATTER_IM_SUBSCRIPTIONS_PER_FABRIC &&
+        (victim == NULL || rh->last_report_ms < victim->last_report_ms))
+      victim = rh;
+  }
+  if (victim != NULL)
+    read_end(victim);
+  return victim;
+}
+
+static uint32_t
+new_subscription_id(const MatterImEngine *e)
+{
+  uint32_t id = 0;
+  bool taken = true;
+
+  while (id == 0 || taken) {
+    if (matter_random((uint8_t *) &id, sizeof(id)) != MATTER_OK)
+      id++;
+    taken = false;
+    for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++)
+      taken |= e->subscriptions[i].used && e->subscriptions[i].subscription_id == id;
+  }
+  return id;
+}
+
+static void
+start_subscribe(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, size_t len)
+{
+  MatterImSubscribeRequest req;
+  const MatterSession *session = exchange->session;
+  MatterImReadHandler *rh;
+  MatterError err = matter_im_subscribe_request_decode(payload, len, &req);
+
+  if (err != MATTER_OK || !read_paths_valid(&req.paths) ||
+      (req.paths.attribute_path_count == 0 && req.paths.event_path_count == 0) ||
+      req.min_interval_floor_s > req.max_interval_ceiling_s) {
+    reply_status(e, exchange, err == MATTER_ERROR_IM_TOO_MANY_PATHS
+                                ? MATTER_IM_STATUS_PATHS_EXHAUSTED
+                                : MATTER_IM_STATUS_INVALID_ACTION);
+    return;
+  }
+  /* 8.5.x: without KeepSubscriptions the subscriber's others go. */
+  if (!req.keep_subscriptions)
+    for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++)
+      if (e->subscriptions[i].used && same_subscriber(&e->subscriptions[i], session))
+        read_end(&e->subscriptions[i]);
+  rh = subscription_slot(e, session->fabric_index);
+  if (rh == NULL) {
+    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+    return;
+  }
+  rh->request = req.paths;
+  rh->used = true;
+  rh->is_subscription = true;
+  rh->priming = true;
+  rh->subscription_id = new_subscription_id(e);
+  rh->min_interval_s = req.min_interval_floor_s;
+  rh->max_interval_s = req.max_interval_ceiling_s;
+  if (rh->max_interval_s > MATTER_IM_SUBSCRIPTION_MAX_INTERVAL_S)
+    rh->max_interval_s = rh->min_interval_s > MATTER_IM_SUBSCRIPTION_MAX_INTERVAL_S
+                           ? rh->min_interval_s
+                           : MATTER_IM_SUBSCRIPTION_MAX_INTERVAL_S;
+  rh->session = session;
+  rh->session_id = session->local_session_id;
+  rh->fabric_index = session->fabric_index;
+  rh->peer_node_id = session->peer_node_id;
+  rh->report_tick = e->dm->tick;
+  rh->exchange = exchange;
+  matter_exchange_set_handler(exchange, &read_handler, rh);
+  send_report(rh);
+}
+
+static bool
+session_alive(const MatterImReadHandler *rh)
+{
+  return rh->session->state == MATTER_SESSION_ACTIVE &&
+         rh->session->local_session_id == rh->session_id;
+}
+
+/* When an established subscription next reports: its changes no sooner
+ * than the min interval, else a keep-alive at the max interval. */
+static uint64_t
+subscription_deadline(const MatterImReadHandler *rh)
+{
+  if (!rh->used || rh->priming || rh->exchange != NULL)
+    return MATTER_MRP_NEVER;
+  if (rh->dirty)
+    return rh->last_report_ms + (uint64_t) rh->min_interval_s * 1000;
+  return rh->last_report_ms + (uint64_t) rh->max_interval_s * 1000;
+}
+
+static void
+start_report(MatterImReadHandler *rh)
+{
+  MatterImEngine *e = rh->engine;
+  MatterExchange *exchange = NULL;
+
+  if (!session_alive(rh) ||
+      matter_exchange_new(e->exchanges, (MatterSession *) rh->session, &read_handler, rh,
+                          &exchange) != MATTER_OK) {
+    read_end(rh);
+    return;
+  }
+  rh->exchange = exchange;
+  rh->report_tick = e->dm->tick;
+  rh->path_index = 0;
+  rh->iter_started = false;
+  send_report(rh);
+}
+
+void
+matter_im_engine_changed(MatterImEngine *engine)
+{
+  for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++) {
+    MatterImReadHandler *rh = &engine->subscriptions[i];
+
+    if (rh->used && !rh->priming)
+      rh->dirty = subscription_dirty(rh);
+  }
+}
+
+uint64_t
+matter_im_engine_next_deadline(const MatterImEngine *engine)
+{
+  uint64_t deadline = MATTER_MRP_NEVER;
+
+  for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++) {
+    uint64_t at = subscription_deadline(&engine->subscriptions[i]);
+
+    if (at < deadline)
+      deadline = at;
+  }
+  return deadline;
+}
+
+void
+matter_im_engine_process(MatterImEngine *engine, uint64_t now_ms)
+{
+  engine->now_ms = now_ms;
+  for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++) {
+    MatterImReadHandler *rh = &engine->subscriptions[i];
+
+    if (subscription_deadline(rh) <= now_ms)
+      start_report(rh);
+  }
+}
+
+size_t
+matter_im_engine_count_subscriptions(const MatterImEngine *engine)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++)
+    n += engine->subscriptions[i].used;
+  return n;
 }
 
 /* ---- Writes ----------------------------------------------------------------- */
@@ -786,7 +1073,7 @@ on_unsolicited(void *user_data, MatterExchange *exchange, const MatterProtocolHe
     start_timed(e, exchange, payload, len);
     break;
   case MATTER_IM_OPCODE_SUBSCRIBE_REQUEST:
-    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+    start_subscribe(e, exchange, payload, len);
     break;
   case MATTER_IM_OPCODE_STATUS_RESPONSE:
     /* Nothing to answer: a status for an interaction that is over. */
@@ -813,6 +1100,8 @@ matter_im_engine_init(MatterImEngine *engine, MatterExchangeManager *exchanges, 
   engine->owner_data = owner_data;
   for (size_t i = 0; i < MATTER_IM_ENGINE_READS; i++)
     engine->reads[i].engine = engine;
+  for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++)
+    engine->subscriptions[i].engine = engine;
   for (size_t i = 0; i < MATTER_IM_ENGINE_TIMED; i++)
     engine->timed[i].engine = engine;
   return matter_exchange_manager_register(exchanges, MATTER_PROTOCOL_INTERACTION_MODEL,

@@ -293,6 +293,9 @@ test_new(uint64_t client_node)
   t->endpoint = (MatterDmEndpoint) { 1, t->device_types, 1, t->clusters, 1 };
   t->endpoints[0] = &t->endpoint;
   t->dm = (MatterDmNode) { t->endpoints, 1, 0 };
+  /* Subscription reports come on exchanges the server starts. */
+  matter_exchange_manager_register(&t->client_exchanges, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                   &client_handler, t);
   t->engine = g_new0(MatterImEngine, 1);
   g_assert_cmpint(matter_im_engine_init(t->engine, &t->server_exchanges, &t->dm, &owner, t), ==,
                   MATTER_OK);
@@ -743,6 +746,189 @@ test_invoke_too_many(void)
   test_free(t);
 }
 
+/* ---- Subscriptions ------------------------------------------------------------------ */
+
+static void
+subscribe(Test *t, uint16_t min_s, uint16_t max_s, gboolean keep, uint32_t attribute)
+{
+  MatterImSubscribeRequest req = { .keep_subscriptions = keep, .min_interval_floor_s = min_s,
+                                   .max_interval_ceiling_s = max_s };
+  uint8_t buf[256];
+  size_t len;
+
+  req.paths.has_attribute_requests = true;
+  req.paths.attribute_path_count = 1;
+  req.paths.attribute_paths[0] = path_of(1, CLUSTER, attribute);
+  assert_error(matter_im_subscribe_request_encode(&req, buf, sizeof(buf), &len), MATTER_OK);
+  request(t, MATTER_IM_OPCODE_SUBSCRIBE_REQUEST, buf, len);
+}
+
+static MatterImReportData
+report_reply(Test *t, guint index, GArray *reports)
+{
+  MatterImReportData data;
+  MatterImAttributeReport report;
+  const uint8_t *payload;
+  size_t len;
+
+  reply(t, index, MATTER_IM_OPCODE_REPORT_DATA, &payload, &len);
+  assert_error(matter_im_report_data_decode(payload, len, &data), MATTER_OK);
+  while (reports != NULL && matter_im_next_attribute_report(&data.attribute_reports, &report) ==
+                              MATTER_OK)
+    g_array_append_val(reports, report);
+  assert_error(matter_im_report_data_decode(payload, len, &data), MATTER_OK);
+  return data;
+}
+
+static void
+change_value(Test *t, uint8_t value)
+{
+  t->state.value = value;
+  matter_dm_mark(&t->dm, &t->cluster, 0);
+  matter_im_engine_changed(t->engine);
+}
+
+static void
+run_to(Test *t, uint64_t now)
+{
+  t->now = now;
+  matter_im_engine_process(t->engine, now);
+  pump(t);
+}
+
+/* Priming report, SubscribeResponse, a change reported after the min
+ * interval, then a keep-alive at the max interval. */
+static void
+test_subscribe(void)
+{
+  Test *t = test_new(VIEWER);
+  g_autoptr(GArray) reports = g_array_new(FALSE, FALSE, sizeof(MatterImAttributeReport));
+  MatterImSubscribeResponse rsp;
+  MatterImReportData data;
+  const uint8_t *payload;
+  size_t len;
+  uint64_t established;
+
+  t->now = 1000;
+  subscribe(t, 2, 10, FALSE, 0);
+  g_assert_cmpuint(t->replies->len, ==, 2);
+  data = report_reply(t, 0, reports);
+  g_assert_true(data.has_subscription_id);
+  g_assert_false(data.suppress_response);
+  g_assert_cmpuint(reports->len, ==, 1);
+  reply(t, 1, MATTER_IM_OPCODE_SUBSCRIBE_RESPONSE, &payload, &len);
+  assert_error(matter_im_subscribe_response_decode(payload, len, &rsp), MATTER_OK);
+  g_assert_cmphex(rsp.subscription_id, ==, data.subscription_id);
+  g_assert_cmpuint(rsp.max_interval_s, ==, 10);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 1);
+  established = t->now;
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, established + 10000);
+
+  /* A change elsewhere is nobody's business; one in the path is reported
+   * once the min interval has passed. */
+  matter_dm_mark(&t->dm, &t->cluster, 3);
+  matter_im_engine_changed(t->engine);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, established + 10000);
+  t->now += 500;
+  change_value(t, 77);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, established + 2000);
+  run_to(t, established + 1999);
+  g_assert_cmpuint(t->replies->len, ==, 2);
+  run_to(t, established + 2000);
+  g_assert_cmpuint(t->replies->len, ==, 3);
+  g_array_set_size(reports, 0);
+  data = report_reply(t, 2, reports);
+  g_assert_cmphex(data.subscription_id, ==, rsp.subscription_id);
+  g_assert_cmpuint(reports->len, ==, 1);
+  {
+    MatterTlvReader value;
+    uint8_t v;
+
+    assert_error(matter_im_data_reader(&g_array_index(reports, MatterImAttributeReport, 0).data.data,
+                                       &value),
+                 MATTER_OK);
+    assert_error(matter_tlv_get_u8(&value, &v), MATTER_OK);
+    g_assert_cmpuint(v, ==, 77);
+  }
+
+  /* Nothing changes: a keep-alive, empty and asking for no answer. */
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, established + 2000 + 10000);
+  run_to(t, established + 12000);
+  g_array_set_size(reports, 0);
+  data = report_reply(t, 3, reports);
+  g_assert_true(data.suppress_response);
+  g_assert_cmpuint(reports->len, ==, 0);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 1);
+  test_free(t);
+}
+
+/* A new subscription replaces the subscriber's others unless it keeps
+ * them; the max interval is capped at an hour. */
+static void
+test_subscribe_keep(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImSubscribeResponse rsp;
+  const uint8_t *payload;
+  size_t len;
+
+  subscribe(t, 0, 60, FALSE, 0);
+  subscribe(t, 0, 60, TRUE, 3);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 2);
+  subscribe(t, 1, 7200, FALSE, 0);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 1);
+  reply(t, t->replies->len - 1, MATTER_IM_OPCODE_SUBSCRIBE_RESPONSE, &payload, &len);
+  assert_error(matter_im_subscribe_response_decode(payload, len, &rsp), MATTER_OK);
+  g_assert_cmpuint(rsp.max_interval_s, ==, MATTER_IM_SUBSCRIPTION_MAX_INTERVAL_S);
+  test_free(t);
+}
+
+/* A subscriber that answers a report with an error, or whose session is
+ * gone, loses the subscription. */
+static void
+test_subscribe_ends(void)
+{
+  Test *t = test_new(VIEWER);
+
+  subscribe(t, 0, 5, FALSE, 0);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 1);
+  t->ack_reports = FALSE;
+  change_value(t, 1);
+  run_to(t, t->now);
+  /* The report waits for its answer; the session goes away meanwhile. */
+  matter_exchange_manager_remove_session(&t->server_exchanges, t->server_secure[0].state ==
+                                                                   MATTER_SESSION_ACTIVE
+                                                                 ? &t->server_secure[0]
+                                                                 : &t->server_secure[1],
+                                         t->now);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 0);
+  test_free(t);
+}
+
+static void
+test_subscribe_invalid(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImSubscribeRequest req = { .min_interval_floor_s = 10, .max_interval_ceiling_s = 5 };
+  uint8_t buf[128];
+  size_t len;
+
+  req.paths.has_attribute_requests = true;
+  req.paths.attribute_path_count = 1;
+  req.paths.attribute_paths[0] = path_of(1, CLUSTER, 0);
+  assert_error(matter_im_subscribe_request_encode(&req, buf, sizeof(buf), &len), MATTER_OK);
+  request(t, MATTER_IM_OPCODE_SUBSCRIBE_REQUEST, buf, len);
+  g_assert_cmphex(status_reply(t, 0), ==, MATTER_IM_STATUS_INVALID_ACTION);
+  req.min_interval_floor_s = 0;
+  req.paths.attribute_path_count = 0;
+  req.paths.has_attribute_requests = false;
+  assert_error(matter_im_subscribe_request_encode(&req, buf, sizeof(buf), &len), MATTER_OK);
+  request(t, MATTER_IM_OPCODE_SUBSCRIBE_REQUEST, buf, len);
+  g_assert_cmphex(status_reply(t, 1), ==, MATTER_IM_STATUS_INVALID_ACTION);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 0);
+  test_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -759,5 +945,9 @@ main(int argc, char **argv)
   g_test_add_func("/im-engine/write/timed-late", test_timed_late);
   g_test_add_func("/im-engine/invoke", test_invoke);
   g_test_add_func("/im-engine/invoke/too-many", test_invoke_too_many);
+  g_test_add_func("/im-engine/subscribe", test_subscribe);
+  g_test_add_func("/im-engine/subscribe/keep", test_subscribe_keep);
+  g_test_add_func("/im-engine/subscribe/ends", test_subscribe_ends);
+  g_test_add_func("/im-engine/subscribe/invalid", test_subscribe_invalid);
   return g_test_run();
 }
