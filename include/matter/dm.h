@@ -117,6 +117,9 @@ struct MatterDmClass {
   size_t command_count;
   const MatterDmEvent *events;
   size_t event_count;
+  /* Optional attributes an instance leaves out (e.g. one the owner has no
+   * value for); NULL when the table says all. */
+  bool (*present)(const MatterDmCluster *cluster, uint32_t attribute);
   /* Writes @attribute's value with @tag; a status other than SUCCESS
    * (e.g. UNSUPPORTED_READ) when it has none to give. Running out of
    * room is the writer's error, which the engine sees and chunks on. */

@@ -48,6 +48,8 @@
  * PUBLISHER_LIMIT, 8.5.1: one hour). */
 #define MATTER_IM_SUBSCRIPTION_MAX_INTERVAL_S 3600
 #define MATTER_IM_MAX_PATHS_PER_INVOKE 1
+/* Writes one WriteRequest may carry. */
+#define MATTER_IM_WRITES_MAX 32
 /* How long past a TimedRequest's deadline its exchange waits for the
  * action, to answer TIMEOUT rather than nothing. */
 #define MATTER_IM_TIMED_GRACE_MS 2000
@@ -66,10 +68,12 @@ typedef struct {
   /* Whether @session is the commissioning channel of a node being
    * commissioned (the implicit PASE Administer). */
   bool (*commissioning)(void *user_data, const MatterSession *session);
-  /* A WriteRequest's writes are staged between these; @commit false
-   * drops them. Both may be NULL. */
+  /* A WriteRequest's writes are staged between these, and committed in
+   * one go at the end: writes_end() returns false when that failed, and
+   * every write the clusters took is then answered FAILURE. Both may be
+   * NULL. */
   void (*writes_begin)(void *user_data, const MatterDmRequest *request);
-  void (*writes_end)(void *user_data, const MatterDmRequest *request, bool commit);
+  bool (*writes_end)(void *user_data, const MatterDmRequest *request);
 } MatterImEngineOwner;
 
 typedef struct MatterImEngine MatterImEngine;

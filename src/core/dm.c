@@ -36,6 +36,13 @@ has_features(const MatterDmCluster *cluster, uint32_t features)
   return features == 0 || (cluster->feature_map & features) != 0;
 }
 
+static bool
+attribute_present(const MatterDmCluster *cluster, const MatterDmAttribute *a)
+{
+  return has_features(cluster, a->features) &&
+         (cluster->cls->present == NULL || cluster->cls->present(cluster, a->id));
+}
+
 /* ---- Look-ups ------------------------------------------------------------ */
 
 MatterDmEndpoint *
@@ -70,7 +77,7 @@ table_index(const MatterDmCluster *cluster, uint32_t attribute)
 
   for (size_t i = 0; i < cls->attribute_count; i++)
     if (cls->attributes[i].id == attribute)
-      return has_features(cluster, cls->attributes[i].features) ? (long) i : -1;
+      return attribute_present(cluster, &cls->attributes[i]) ? (long) i : -1;
   return -1;
 }
 
@@ -242,7 +249,7 @@ put_attributes(const MatterDmCluster *cluster, MatterTlvWriter *w)
   const MatterDmClass *cls = cluster->cls;
 
   for (size_t i = 0; i < cls->attribute_count; i++)
-    if (has_features(cluster, cls->attributes[i].features))
+    if (attribute_present(cluster, &cls->attributes[i]))
       matter_tlv_put_uint(w, matter_tlv_tag_anonymous(), cls->attributes[i].id);
   for (size_t i = 0; i < MATTER_DM_GLOBAL_COUNT; i++)
     matter_tlv_put_uint(w, matter_tlv_tag_anonymous(), globals[i]);
@@ -358,7 +365,7 @@ attribute_slot(const MatterDmCluster *c, size_t index, MatterDmAttribute *a, boo
 
   if (index < cls->attribute_count) {
     *a = cls->attributes[index];
-    *present = has_features(c, a->features);
+    *present = attribute_present(c, a);
     return true;
   }
   index -= cls->attribute_count;

@@ -797,11 +797,14 @@ handle_write(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload
              bool timed)
 {
   MatterImWriteRequest req;
+  MatterImIter walk;
   MatterImAttributeData item;
   MatterAclSubject subject;
   MatterDmRequest request;
   MatterTlvWriter w;
-  size_t out_len;
+  uint8_t statuses[MATTER_IM_WRITES_MAX];
+  size_t out_len, count = 0;
+  bool committed;
 
   if (matter_im_write_request_decode(payload, len, &req) != MATTER_OK || !write_paths_concrete(req)) {
     reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
@@ -817,20 +820,28 @@ handle_write(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload
   }
   subject_of(e, exchange->session, &subject);
   request_for(e, exchange->session, &subject, true, timed, &request);
+  if (e->owner.writes_begin != NULL)
+    e->owner.writes_begin(e->owner_data, &request);
+  walk = req.writes;
+  while (matter_im_next_attribute_data(&walk, &item) == MATTER_OK) {
+    if (count < MATTER_IM_WRITES_MAX)
+      statuses[count] = write_one(e, &request, &item);
+    count++;
+  }
+  committed = e->owner.writes_end == NULL || e->owner.writes_end(e->owner_data, &request);
   matter_tlv_writer_init(&w, e->message, sizeof(e->message));
   matter_tlv_start_structure(&w, anon());
   matter_tlv_start_array(&w, ctx(0));
-  if (e->owner.writes_begin != NULL)
-    e->owner.writes_begin(e->owner_data, &request);
-  while (matter_im_next_attribute_data(&req.writes, &item) == MATTER_OK) {
+  for (size_t i = 0; matter_im_next_attribute_data(&req.writes, &item) == MATTER_OK; i++) {
     MatterImAttributeStatus status = { .path = item.path };
 
-    status.status.status = write_one(e, &request, &item);
+    status.status.status = i < MATTER_IM_WRITES_MAX ? statuses[i]
+                                                    : MATTER_IM_STATUS_RESOURCE_EXHAUSTED;
+    if (!committed && status.status.status == MATTER_IM_STATUS_SUCCESS)
+      status.status.status = MATTER_IM_STATUS_FAILURE;
     status.path.list_index_kind = MATTER_IM_LIST_INDEX_NONE;
     matter_im_put_attribute_status(&w, anon(), &status);
   }
-  if (e->owner.writes_end != NULL)
-    e->owner.writes_end(e->owner_data, &request, true);
   matter_tlv_end_container(&w);
   matter_im_put_revision(&w);
   matter_tlv_end_container(&w);

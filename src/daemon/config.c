@@ -5,13 +5,16 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "matter/payload.h"
 #include "md-error.h"
 
 typedef enum {
-  KEY_UINT, /* a guint in a range */
-  KEY_PATH, /* an absolute file name (char *) */
+  KEY_UINT,   /* a guint in a range */
+  KEY_PATH,   /* an absolute file name (char *) */
+  KEY_STRING, /* UTF-8 of min..max bytes (char *) */
+  KEY_DATE,   /* a KEY_STRING starting with a valid YYYYMMDD */
 } KeyKind;
 
 typedef struct {
@@ -29,12 +32,28 @@ typedef struct {
 #define UINT_KEY(group, key, min, max, hex, field, isset)                                          \
   { group, key, KEY_UINT, min, max, hex, FIELD(field), isset }
 #define PATH_KEY(group, key, field) { group, key, KEY_PATH, 0, 0, FALSE, FIELD(field), -1 }
+#define STRING_KEY(group, key, min, max, field) \
+  { group, key, KEY_STRING, min, max, FALSE, FIELD(field), -1 }
+#define DATE_KEY(group, key, min, max, field) \
+  { group, key, KEY_DATE, min, max, FALSE, FIELD(field), -1 }
 
 static const ConfigKey config_keys[] = {
   UINT_KEY("Node", "VendorId", 0x0001, 0xFFFE, TRUE, vendor_id, -1),
   UINT_KEY("Node", "ProductId", 0x0001, 0xFFFF, TRUE, product_id, -1),
   UINT_KEY("Node", "Discriminator", 0, 4095, FALSE, discriminator, FIELD(has_discriminator)),
   UINT_KEY("Node", "SupportedFabrics", 5, 254, FALSE, supported_fabrics, -1),
+  /* Basic Information attributes, with the lengths its data model gives
+   * (Matter SDK data_model/1.4.2/clusters/BasicInformationCluster.xml). */
+  STRING_KEY("Node", "VendorName", 1, 32, vendor_name),
+  STRING_KEY("Node", "ProductName", 1, 32, product_name),
+  UINT_KEY("Node", "HardwareVersion", 0, 65535, FALSE, hardware_version, -1),
+  STRING_KEY("Node", "HardwareVersionString", 1, 64, hardware_version_string),
+  STRING_KEY("Node", "SerialNumber", 1, 32, serial_number),
+  STRING_KEY("Node", "PartNumber", 1, 32, part_number),
+  STRING_KEY("Node", "ProductURL", 1, 256, product_url),
+  STRING_KEY("Node", "ProductLabel", 1, 64, product_label),
+  /* Core spec 11.1.5.19: YYYYMMDD, then up to 8 bytes of vendor data. */
+  DATE_KEY("Node", "ManufacturingDate", 8, 16, manufacturing_date),
   UINT_KEY("Network", "Port", 0, 65535, FALSE, port, -1),
   UINT_KEY("Commissioning", "Passcode", 1, 99999998, FALSE, passcode, FIELD(has_passcode)),
   /* Core spec 5.4.2.3: a basic window lasts 3 to 15 minutes. */
@@ -46,6 +65,13 @@ static const ConfigKey config_keys[] = {
 };
 
 #define PATH_FIELD(config, def) G_STRUCT_MEMBER(char *, config, (def)->offset)
+
+/* Keys whose value the configuration owns as a string. */
+static gboolean
+owns_string(const ConfigKey *def)
+{
+  return def->kind == KEY_PATH || def->kind == KEY_STRING || def->kind == KEY_DATE;
+}
 
 void
 md_config_init(MdConfig *config)
@@ -65,7 +91,7 @@ void
 md_config_clear(MdConfig *config)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++)
-    if (config_keys[i].kind == KEY_PATH)
+    if (owns_string(&config_keys[i]))
       g_clear_pointer(&PATH_FIELD(config, &config_keys[i]), g_free);
   md_config_init(config);
 }
@@ -122,6 +148,53 @@ apply_path(MdConfig *config, const ConfigKey *def, const char *text, const char 
 }
 
 static gboolean
+apply_string(MdConfig *config, const ConfigKey *def, const char *text, const char *origin,
+             GError **error)
+{
+  gsize len = strlen(text);
+
+  if (!g_utf8_validate(text, -1, NULL) || len < def->min || len > def->max) {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,
+                "%s: [%s] %s must be UTF-8 of %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+                " bytes",
+                origin, def->group, def->key, def->min, def->max);
+    return FALSE;
+  }
+  PATH_FIELD(config, def) = g_strdup(text);
+  return TRUE;
+}
+
+/* The YYYYMMDD a date key starts with names a real day. */
+static gboolean
+starts_with_date(const char *text)
+{
+  guint year, month, day;
+
+  for (int i = 0; i < 8; i++)
+    if (!g_ascii_isdigit(text[i]))
+      return FALSE;
+  year = (guint) g_ascii_digit_value(text[0]) * 1000 + (guint) g_ascii_digit_value(text[1]) * 100 +
+         (guint) g_ascii_digit_value(text[2]) * 10 + (guint) g_ascii_digit_value(text[3]);
+  month = (guint) g_ascii_digit_value(text[4]) * 10 + (guint) g_ascii_digit_value(text[5]);
+  day = (guint) g_ascii_digit_value(text[6]) * 10 + (guint) g_ascii_digit_value(text[7]);
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 &&
+         g_date_valid_dmy((GDateDay) day, (GDateMonth) month, (GDateYear) year);
+}
+
+static gboolean
+apply_date(MdConfig *config, const ConfigKey *def, const char *text, const char *origin,
+           GError **error)
+{
+  if (strlen(text) < 8 || !starts_with_date(text)) {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,
+                "%s: [%s] %s=%s does not start with a date as YYYYMMDD", origin, def->group,
+                def->key, text);
+    return FALSE;
+  }
+  return apply_string(config, def, text, origin, error);
+}
+
+static gboolean
 apply_key(MdConfig *config, GKeyFile *file, const ConfigKey *def, const char *origin,
           GError **error)
 {
@@ -131,6 +204,10 @@ apply_key(MdConfig *config, GKeyFile *file, const ConfigKey *def, const char *or
 
   if (def->kind == KEY_PATH)
     return apply_path(config, def, text, origin, error);
+  if (def->kind == KEY_STRING)
+    return apply_string(config, def, text, origin, error);
+  if (def->kind == KEY_DATE)
+    return apply_date(config, def, text, origin, error);
 
   if (!parse_unsigned(text, &value)) {
     g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,
@@ -184,7 +261,7 @@ free_replaced_paths(MdConfig *dropped, const MdConfig *kept)
   for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++) {
     const ConfigKey *def = &config_keys[i];
 
-    if (def->kind == KEY_PATH && PATH_FIELD(dropped, def) != PATH_FIELD(kept, def))
+    if (owns_string(def) && PATH_FIELD(dropped, def) != PATH_FIELD(kept, def))
       g_free(PATH_FIELD(dropped, def));
   }
 }

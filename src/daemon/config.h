@@ -17,6 +17,17 @@ typedef struct {
   guint supported_fabrics;
   guint port;
 
+  /* Basic Information (NULL: the default matterd.conf(5) names). */
+  char *vendor_name;
+  char *product_name;
+  guint hardware_version;
+  char *hardware_version_string;
+  char *serial_number;
+  char *part_number;
+  char *product_url;
+  char *product_label;
+  char *manufacturing_date;
+
   guint passcode;
   gboolean has_passcode; /* else a random one is chosen at first start and stored */
   guint window_timeout;  /* seconds a basic commissioning window stays open */

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include "attestation-files.h"
@@ -212,6 +213,17 @@ node_process(gpointer node, guint64 now_ms)
   md_node_process(node, now_ms);
 }
 
+/* SoftwareVersion: a number that grows with every release (major,
+ * minor and micro of PACKAGE_VERSION, two decimal digits each). */
+static guint32
+software_version(void)
+{
+  guint major = 0, minor = 0, micro = 0;
+
+  sscanf(PACKAGE_VERSION, "%u.%u.%u", &major, &minor, &micro);
+  return major * 10000 + minor * 100 + micro;
+}
+
 static void
 node_params_from_config(const MdConfig *config, MdNodeParams *params)
 {
@@ -224,6 +236,20 @@ node_params_from_config(const MdConfig *config, MdNodeParams *params)
     .window_timeout = config->window_timeout,
     .has_passcode = config->has_passcode,
     .passcode = config->passcode,
+    .basic = {
+      .vendor_name = config->vendor_name != NULL ? config->vendor_name : "matterd",
+      .product_name = config->product_name != NULL ? config->product_name : "matterd node",
+      .hardware_version = (guint16) config->hardware_version,
+      .hardware_version_string =
+        config->hardware_version_string != NULL ? config->hardware_version_string : "0",
+      .software_version = software_version(),
+      .software_version_string = PACKAGE_VERSION,
+      .serial_number = config->serial_number,
+      .part_number = config->part_number,
+      .product_url = config->product_url,
+      .product_label = config->product_label,
+      .manufacturing_date = config->manufacturing_date,
+    },
   };
 }
 

@@ -10,6 +10,20 @@
 
 #define DISCRIMINATOR_KEY "discriminator"
 #define DISCRIMINATOR_MAX 0x0FFF
+/* The Root Node device type (0x0016), revision 3 in Matter 1.4. */
+#define DEVICE_TYPE_ROOT_NODE 0x0016
+#define DEVICE_TYPE_ROOT_NODE_REVISION 3
+
+/* The root endpoint and its clusters, in ascending cluster id order. */
+typedef struct {
+  MatterDmCluster descriptor;
+  MatterDmCluster basic;
+  MatterDmCluster *clusters[2];
+  MatterDmDeviceType device_types[1];
+  MatterDmEndpoint endpoint;
+  uint64_t descriptor_ticks[8 + MATTER_DM_GLOBAL_COUNT];
+  uint64_t basic_ticks[24 + MATTER_DM_GLOBAL_COUNT];
+} RootEndpoint;
 
 struct _MdNode {
   const MdNodeStorage *storage; /* not owned */
@@ -22,6 +36,11 @@ struct _MdNode {
   guint8 supported_fabrics;
   MdCommissioning *commissioning;
   MdPaseServer *pase_server;
+  MdBasicInformation *basic;
+  RootEndpoint root;
+  MatterDmEndpoint *endpoints[1];
+  MatterDmNode dm;
+  MatterImEngine *engine;
 };
 
 static gboolean
@@ -58,6 +77,101 @@ load_or_create_discriminator(const MdNodeStorage *storage, guint16 *discriminato
   return TRUE;
 }
 
+static uint32_t
+random_data_version(void)
+{
+  uint32_t version = 0;
+
+  (void) matter_random((uint8_t *) &version, sizeof(version));
+  return version;
+}
+
+static void
+cluster_init(MatterDmCluster *c, const MatterDmClass *cls, void *state, uint64_t *ticks)
+{
+  *c = (MatterDmCluster) {
+    .cls = cls,
+    .endpoint = 0,
+    .data_version = random_data_version(),
+    .ticks = ticks,
+    .state = state,
+  };
+}
+
+static void
+build_root_endpoint(MdNode *node)
+{
+  RootEndpoint *root = &node->root;
+
+  G_STATIC_ASSERT(G_N_ELEMENTS(root->basic_ticks) >= MATTER_DM_GLOBAL_COUNT + 21);
+  cluster_init(&root->descriptor, &md_descriptor_class, &node->dm, root->descriptor_ticks);
+  cluster_init(&root->basic, &md_basic_information_class, node->basic, root->basic_ticks);
+  root->clusters[0] = &root->descriptor;
+  root->clusters[1] = &root->basic;
+  root->device_types[0] = (MatterDmDeviceType) { DEVICE_TYPE_ROOT_NODE,
+                                                 DEVICE_TYPE_ROOT_NODE_REVISION };
+  root->endpoint = (MatterDmEndpoint) { 0, root->device_types, 1, root->clusters, 2 };
+  node->endpoints[0] = &root->endpoint;
+  node->dm = (MatterDmNode) { node->endpoints, 1, 0 };
+}
+
+/* ---- What the engine asks of the node ---- */
+
+static const MatterAclEntry *
+engine_acl(void *user_data, size_t *count)
+{
+  /* The Access Control cluster and its store come next: until then only
+   * the commissioning channel's implicit privilege grants anything. */
+  *count = 0;
+  return NULL;
+}
+
+static bool
+engine_commissioning(void *user_data, const MatterSession *session)
+{
+  MdNode *node = user_data;
+
+  return session->kind == MATTER_SESSION_KIND_PASE &&
+         md_commissioning_get_window(node->commissioning) != MD_WINDOW_CLOSED;
+}
+
+static void
+engine_writes_begin(void *user_data, const MatterDmRequest *request)
+{
+  MdNode *node = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!md_node_storage_begin(node->storage, &error))
+    g_warning("Cannot start storing the attributes written: %s", error->message);
+}
+
+/* One storage transaction for the whole WriteRequest: memory changes, and
+ * change marks go out, only once it committed. */
+static bool
+engine_writes_end(void *user_data, const MatterDmRequest *request)
+{
+  MdNode *node = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!md_basic_information_stage(node->basic, &error) ||
+      !md_node_storage_commit(node->storage, &error)) {
+    g_warning("Cannot store the attributes written: %s", error->message);
+    md_node_storage_rollback(node->storage);
+    md_basic_information_drop(node->basic);
+    return false;
+  }
+  md_basic_information_apply(node->basic, &node->dm, &node->root.basic);
+  matter_im_engine_changed(node->engine);
+  return true;
+}
+
+static const MatterImEngineOwner engine_owner = {
+  .acl = engine_acl,
+  .commissioning = engine_commissioning,
+  .writes_begin = engine_writes_begin,
+  .writes_end = engine_writes_end,
+};
+
 MdNode *
 md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
             MdAttestationCreds *attestation, MatterExchangeManager *exchanges,
@@ -65,6 +179,7 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
             GError **error)
 {
   g_autoptr(MdNode) node = g_new0(MdNode, 1);
+  MatterError err;
 
   node->storage = storage;
   node->host = host;
@@ -84,6 +199,22 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
   node->pase_server = md_pase_server_new(node, exchanges, sessions, error);
   if (node->pase_server == NULL)
     return NULL;
+  {
+    MdBasicInformationParams basic = params->basic;
+
+    basic.vendor_id = params->vendor_id;
+    basic.product_id = params->product_id;
+    node->basic = md_basic_information_new(&basic, storage, error);
+    if (node->basic == NULL)
+      return NULL;
+  }
+  build_root_endpoint(node);
+  node->engine = g_new0(MatterImEngine, 1);
+  err = matter_im_engine_init(node->engine, exchanges, &node->dm, &engine_owner, node);
+  if (err != MATTER_OK) {
+    md_error_set_core(error, err, "Cannot serve the Interaction Model");
+    return NULL;
+  }
   return g_steal_pointer(&node);
 }
 
@@ -92,6 +223,10 @@ md_node_free(MdNode *node)
 {
   if (node == NULL)
     return;
+  if (node->engine != NULL)
+    matter_im_engine_deinit(node->engine);
+  g_clear_pointer(&node->engine, g_free);
+  g_clear_pointer(&node->basic, md_basic_information_free);
   g_clear_pointer(&node->pase_server, md_pase_server_free);
   g_clear_pointer(&node->commissioning, md_commissioning_free);
   md_attestation_creds_free(node->attestation);
@@ -107,13 +242,27 @@ md_node_start(MdNode *node, guint64 now_ms)
 guint64
 md_node_next_deadline(MdNode *node)
 {
-  return md_commissioning_next_deadline(node->commissioning);
+  return MIN(md_commissioning_next_deadline(node->commissioning),
+             matter_im_engine_next_deadline(node->engine));
 }
 
 void
 md_node_process(MdNode *node, guint64 now_ms)
 {
   md_commissioning_process(node->commissioning, now_ms);
+  matter_im_engine_process(node->engine, now_ms);
+}
+
+MatterDmNode *
+md_node_get_dm(MdNode *node)
+{
+  return &node->dm;
+}
+
+MatterImEngine *
+md_node_get_engine(MdNode *node)
+{
+  return node->engine;
 }
 
 guint16

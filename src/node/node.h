@@ -12,7 +12,9 @@
 #include <glib.h>
 
 #include "attestation-creds.h"
+#include "clusters/clusters.h"
 #include "matter/exchange.h"
+#include "matter/im-engine.h"
 #include "node-storage.h"
 
 /* No deadline. */
@@ -32,6 +34,7 @@ typedef struct {
   guint window_timeout; /* seconds, 180..900 */
   gboolean has_passcode; /* else chosen at first start and kept */
   guint32 passcode;
+  MdBasicInformationParams basic; /* vendor and product ids are set from the above */
 } MdNodeParams;
 
 /* What changed, for the daemon to announce (D-Bus, sd_notify status). */
@@ -71,6 +74,9 @@ guint16 md_node_get_discriminator(MdNode *node);
 guint8 md_node_get_supported_fabrics(MdNode *node);
 MdAttestationCreds *md_node_get_attestation(MdNode *node);
 MdCommissioning *md_node_get_commissioning(MdNode *node);
+/* The data model and the Interaction Model engine serving it. */
+MatterDmNode *md_node_get_dm(MdNode *node);
+MatterImEngine *md_node_get_engine(MdNode *node);
 
 /* Fabrics committed to the store; -1 with @error set when it cannot be read. */
 int md_node_count_fabrics(MdNode *node, GError **error);

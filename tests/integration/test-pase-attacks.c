@@ -293,10 +293,23 @@ test_replay_keeps_peer_address(MdTestNode *node, gconstpointer data)
 
   pase(node, PASSCODE, MD_TEST_PASE_COMPLETE, &outcome);
   g_assert_nonnull(outcome.session);
-  g_assert_true(md_test_commissioner_send_acked(c, outcome.session));
-  /* The last datagram sent before the standalone acknowledgements is the
-   * reliable request: keep it from the send. */
-  captured = g_bytes_ref(c->last_sent);
+  /* A reliable request of the session, captured as it leaves. */
+  {
+    static const guint8 status[] = { 0x15, 0x24, 0x00, 0x00, 0x18 };
+    MatterExchange *exchange = NULL;
+
+    g_assert_cmpint(matter_exchange_new(&c->exchanges, outcome.session, NULL, NULL, &exchange), ==,
+                    MATTER_OK);
+    g_assert_cmpint(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL, 0x01, status,
+                                         sizeof(status), MATTER_EXCHANGE_SEND_RELIABLE,
+                                         md_test_now_ms()),
+                    ==, MATTER_OK);
+    captured = g_bytes_ref(c->last_sent);
+    for (guint i = 0; i < 100 && exchange->retrans.active; i++)
+      md_test_commissioner_run_for(c, 20);
+    g_assert_false(exchange->retrans.active);
+    matter_exchange_close(exchange, md_test_now_ms());
+  }
   md_test_commissioner_run_for(c, 300);
   before = c->received;
   md_test_send_datagram(replayer, c->daemon_address, captured);

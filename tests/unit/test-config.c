@@ -59,6 +59,32 @@ test_all_keys(void)
 }
 
 static void
+test_basic_information_keys(void)
+{
+  g_autoptr(GError) error = NULL;
+  MdConfig config;
+
+  g_assert_true(load(&config,
+                     "[Node]\nVendorName=Example Works\nProductName=Gateway 2\n"
+                     "HardwareVersion=3\nHardwareVersionString=rev C\nSerialNumber=SN-0042\n"
+                     "PartNumber=GW2-EU\nProductURL=https://example.com/gw2\n"
+                     "ProductLabel=Gateway\nManufacturingDate=20261130\n",
+                     &error));
+  g_assert_no_error(error);
+  g_assert_cmpstr(config.vendor_name, ==, "Example Works");
+  g_assert_cmpstr(config.product_name, ==, "Gateway 2");
+  g_assert_cmpuint(config.hardware_version, ==, 3);
+  g_assert_cmpstr(config.hardware_version_string, ==, "rev C");
+  g_assert_cmpstr(config.serial_number, ==, "SN-0042");
+  g_assert_cmpstr(config.part_number, ==, "GW2-EU");
+  g_assert_cmpstr(config.product_url, ==, "https://example.com/gw2");
+  g_assert_cmpstr(config.product_label, ==, "Gateway");
+  g_assert_cmpstr(config.manufacturing_date, ==, "20261130");
+  md_config_clear(&config);
+  g_assert_null(config.vendor_name);
+}
+
+static void
 test_bounds(void)
 {
   static const struct {
@@ -95,6 +121,15 @@ test_bounds(void)
     { "[Commissioning]\nWindowTimeout=180\n", TRUE },
     { "[Commissioning]\nWindowTimeout=900\n", TRUE },
     { "[Commissioning]\nWindowTimeout=901\n", FALSE },
+    { "[Node]\nVendorName=\n", FALSE },
+    { "[Node]\nVendorName=12345678901234567890123456789012\n", TRUE },
+    { "[Node]\nVendorName=123456789012345678901234567890123\n", FALSE },
+    { "[Node]\nHardwareVersion=65536\n", FALSE },
+    { "[Node]\nManufacturingDate=2026113\n", FALSE },
+    { "[Node]\nManufacturingDate=2026-11-30\n", FALSE },
+    { "[Node]\nManufacturingDate=20261130A1\n", TRUE },
+    { "[Node]\nManufacturingDate=20260230\n", FALSE },
+    { "[Node]\nManufacturingDate=20261130123456789\n", FALSE },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -108,6 +143,7 @@ test_bounds(void)
       g_assert_no_error(error);
     else
       g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG);
+    md_config_clear(&config);
   }
 }
 
@@ -255,6 +291,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/defaults", test_defaults);
   g_test_add_func("/config/empty-file", test_empty_file_keeps_defaults);
   g_test_add_func("/config/all-keys", test_all_keys);
+  g_test_add_func("/config/basic-information-keys", test_basic_information_keys);
   g_test_add_func("/config/bounds", test_bounds);
   g_test_add_func("/config/error-is-atomic", test_error_is_atomic);
   g_test_add_func("/config/error-messages", test_error_messages);
