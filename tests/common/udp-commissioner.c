@@ -393,6 +393,57 @@ md_test_commissioner_send_acked(MdTestCommissioner *c, MatterSession *session)
   return acked;
 }
 
+typedef struct {
+  MatterError error;
+  GBytes *reply;
+  guint8 opcode;
+} ImReply;
+
+static void
+on_im_reply(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+            const uint8_t *payload, size_t len, uint64_t now)
+{
+  ImReply *reply = user_data;
+
+  if (reply->reply == NULL && header->protocol_id == MATTER_PROTOCOL_INTERACTION_MODEL) {
+    reply->reply = g_bytes_new(payload, len);
+    reply->opcode = header->opcode;
+  }
+}
+
+static void
+on_im_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t now)
+{
+  ((ImReply *) user_data)->error = err;
+}
+
+static const MatterExchangeHandler im_reply_handler = {
+  .on_message = on_im_reply,
+  .on_error = on_im_error,
+};
+
+GBytes *
+md_test_commissioner_im_request(MdTestCommissioner *c, MatterSession *session, guint8 opcode,
+                                const guint8 *payload, gsize len, guint8 *reply_opcode)
+{
+  ImReply reply = { MATTER_OK, NULL, 0 };
+  MatterExchange *exchange = NULL;
+  guint64 end = md_test_now_ms() + STEP_TIMEOUT_MS;
+
+  g_assert_cmpint(matter_exchange_new(&c->exchanges, session, &im_reply_handler, &reply, &exchange),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL, opcode, payload,
+                                       len, MATTER_EXCHANGE_SEND_RELIABLE, md_test_now_ms()),
+                  ==, MATTER_OK);
+  while (md_test_now_ms() < end && reply.error == MATTER_OK && reply.reply == NULL)
+    md_test_commissioner_run_for(c, 20);
+  /* Closing acknowledges the reply, as a client ending its exchange does. */
+  matter_exchange_close(exchange, md_test_now_ms());
+  md_test_commissioner_run_for(c, 20);
+  *reply_opcode = reply.opcode;
+  return reply.reply;
+}
+
 GBytes *
 md_test_pbkdf_request_datagram(guint64 node_id, guint16 exchange_id, guint32 counter,
                                gboolean malformed)

@@ -95,6 +95,12 @@ MatterSession *md_test_commissioner_pase_retrying(MdTestCommissioner *commission
 /* Sends an encrypted reliable message on @session and waits for its
  * acknowledgement; TRUE when it came. */
 gboolean md_test_commissioner_send_acked(MdTestCommissioner *commissioner, MatterSession *session);
+/* Sends an Interaction Model request on a new exchange of @session and
+ * returns the first reply (its opcode in *@opcode), or NULL when none came
+ * within the step timeout. */
+GBytes *md_test_commissioner_im_request(MdTestCommissioner *commissioner, MatterSession *session,
+                                        guint8 opcode, const guint8 *payload, gsize len,
+                                        guint8 *reply_opcode);
 
 /* A UDP socket on ::1 with a port of its own. */
 GSocket *md_test_udp_socket(void);
