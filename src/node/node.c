@@ -18,11 +18,13 @@
 typedef struct {
   MatterDmCluster descriptor;
   MatterDmCluster basic;
-  MatterDmCluster *clusters[2];
+  MatterDmCluster general_commissioning;
+  MatterDmCluster *clusters[3];
   MatterDmDeviceType device_types[1];
   MatterDmEndpoint endpoint;
   uint64_t descriptor_ticks[8 + MATTER_DM_GLOBAL_COUNT];
   uint64_t basic_ticks[24 + MATTER_DM_GLOBAL_COUNT];
+  uint64_t general_commissioning_ticks[5 + MATTER_DM_GLOBAL_COUNT];
 } RootEndpoint;
 
 struct _MdNode {
@@ -37,6 +39,9 @@ struct _MdNode {
   MdCommissioning *commissioning;
   MdPaseServer *pase_server;
   MdBasicInformation *basic;
+  MdGeneralCommissioning general_commissioning;
+  MatterExchangeManager *exchanges; /* not owned */
+  MatterSessionTable *sessions;     /* not owned */
   RootEndpoint root;
   MatterDmEndpoint *endpoints[1];
   MatterDmNode dm;
@@ -106,13 +111,19 @@ build_root_endpoint(MdNode *node)
   G_STATIC_ASSERT(G_N_ELEMENTS(root->basic_ticks) >= MATTER_DM_GLOBAL_COUNT + 21);
   cluster_init(&root->descriptor, &md_descriptor_class, &node->dm, root->descriptor_ticks);
   cluster_init(&root->basic, &md_basic_information_class, node->basic, root->basic_ticks);
+  cluster_init(&root->general_commissioning, &md_general_commissioning_class,
+               &node->general_commissioning, root->general_commissioning_ticks);
   root->clusters[0] = &root->descriptor;
   root->clusters[1] = &root->basic;
+  root->clusters[2] = &root->general_commissioning;
   root->device_types[0] = (MatterDmDeviceType) { DEVICE_TYPE_ROOT_NODE,
                                                  DEVICE_TYPE_ROOT_NODE_REVISION };
-  root->endpoint = (MatterDmEndpoint) { 0, root->device_types, 1, root->clusters, 2 };
+  root->endpoint = (MatterDmEndpoint) { 0, root->device_types, 1, root->clusters,
+                                        G_N_ELEMENTS(root->clusters) };
   node->endpoints[0] = &root->endpoint;
   node->dm = (MatterDmNode) { node->endpoints, 1, 0 };
+  md_general_commissioning_bind(&node->general_commissioning, &node->dm,
+                                &root->general_commissioning);
 }
 
 /* ---- What the engine asks of the node ---- */
@@ -158,12 +169,64 @@ engine_writes_end(void *user_data, const MatterDmRequest *request)
     g_warning("Cannot store the attributes written: %s", error->message);
     md_node_storage_rollback(node->storage);
     md_basic_information_drop(node->basic);
+    md_general_commissioning_drop_writes(&node->general_commissioning);
     return false;
   }
   md_basic_information_apply(node->basic, &node->dm, &node->root.basic);
+  md_general_commissioning_apply_writes(&node->general_commissioning);
   matter_im_engine_changed(node->engine);
   return true;
 }
+
+/* ---- What General Commissioning asks of the node ---- */
+
+static gboolean
+commissioning_window_open(gpointer user_data)
+{
+  MdNode *node = user_data;
+
+  return md_commissioning_get_window(node->commissioning) != MD_WINDOW_CLOSED;
+}
+
+/* Ends every PASE session: they exist only for the commissioning now
+ * over. Their subscriptions and exchanges go with them. */
+static void
+close_pase_sessions(MdNode *node, guint64 now_ms)
+{
+  for (size_t i = 0; i < node->sessions->secure_capacity; i++) {
+    MatterSession *session = &node->sessions->secure[i];
+
+    if (session->state == MATTER_SESSION_ACTIVE && session->kind == MATTER_SESSION_KIND_PASE)
+      matter_exchange_manager_close_session(node->exchanges, session, now_ms);
+  }
+  md_node_changed(node, MD_NODE_CHANGE_SESSIONS);
+}
+
+static void
+fail_safe_expired(gpointer user_data, guint64 now_ms)
+{
+  MdNode *node = user_data;
+
+  /* Nothing else is armed under the fail-safe yet: fabrics, NOCs and ACL
+   * entries join it with Operational Credentials. */
+  close_pase_sessions(node, now_ms);
+}
+
+static gboolean
+commissioning_completed(gpointer user_data, guint8 fabric_index, guint64 now_ms)
+{
+  MdNode *node = user_data;
+
+  md_commissioning_close(node->commissioning, "commissioning complete");
+  close_pase_sessions(node, now_ms);
+  return TRUE;
+}
+
+static const MdGeneralCommissioningOps general_commissioning_ops = {
+  .window_open = commissioning_window_open,
+  .expired = fail_safe_expired,
+  .complete = commissioning_completed,
+};
 
 static const MatterImEngineOwner engine_owner = {
   .acl = engine_acl,
@@ -188,6 +251,8 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
   node->vendor_id = params->vendor_id;
   node->product_id = params->product_id;
   node->supported_fabrics = params->supported_fabrics;
+  node->exchanges = exchanges;
+  node->sessions = sessions;
 
   if (params->has_discriminator)
     node->discriminator = params->discriminator;
@@ -208,6 +273,9 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
     if (node->basic == NULL)
       return NULL;
   }
+  if (!md_general_commissioning_init(&node->general_commissioning, storage,
+                                     &general_commissioning_ops, node, error))
+    return NULL;
   build_root_endpoint(node);
   node->engine = g_new0(MatterImEngine, 1);
   err = matter_im_engine_init(node->engine, exchanges, &node->dm, &engine_owner, node);
@@ -242,14 +310,17 @@ md_node_start(MdNode *node, guint64 now_ms)
 guint64
 md_node_next_deadline(MdNode *node)
 {
-  return MIN(md_commissioning_next_deadline(node->commissioning),
-             matter_im_engine_next_deadline(node->engine));
+  guint64 deadline = MIN(md_commissioning_next_deadline(node->commissioning),
+                         matter_im_engine_next_deadline(node->engine));
+
+  return MIN(deadline, md_general_commissioning_next_deadline(&node->general_commissioning));
 }
 
 void
 md_node_process(MdNode *node, guint64 now_ms)
 {
   md_commissioning_process(node->commissioning, now_ms);
+  md_general_commissioning_process(&node->general_commissioning, now_ms);
   matter_im_engine_process(node->engine, now_ms);
 }
 

@@ -250,6 +250,204 @@ test_write_node_label_survives_crash(MdTestNode *node, gconstpointer data)
   g_assert_cmpstr(after, ==, "kitchen");
 }
 
+/* ---- General Commissioning and the fail-safe ---- */
+
+#define CLUSTER_GENERAL_COMMISSIONING 0x0030
+#define ATTR_BREADCRUMB 0x0000
+#define ATTR_REGULATORY_CONFIG 0x0002
+#define CMD_ARM_FAIL_SAFE 0x00
+#define CMD_SET_REGULATORY_CONFIG 0x02
+#define CMD_COMMISSIONING_COMPLETE 0x04
+
+/* What an invoke came back with: a status, or a response's ErrorCode. */
+typedef struct {
+  gboolean is_status;
+  guint8 status;
+  guint32 response;
+  guint8 error_code;
+} InvokeAnswer;
+
+static InvokeAnswer
+invoke(MdTestNode *node, MatterSession *session, guint32 command, const guint8 *fields,
+       gsize fields_len)
+{
+  MatterImCommandData cmd = {
+    .path = { TRUE, ROOT_ENDPOINT, CLUSTER_GENERAL_COMMISSIONING, command },
+    .has_fields = fields != NULL,
+    .fields = { fields, fields_len },
+  };
+  g_autoptr(GBytes) reply = NULL;
+  MatterImInvokeResponseMessage response;
+  MatterImInvokeResponse item;
+  InvokeAnswer answer = { 0 };
+  guint8 buf[MATTER_MESSAGE_MAX];
+  gsize len;
+  guint8 opcode;
+
+  g_assert_cmpint(matter_im_invoke_request_encode(FALSE, FALSE, &cmd, 1, buf, sizeof(buf), &len),
+                  ==, MATTER_OK);
+  reply = md_test_commissioner_im_request(node->commissioner, session,
+                                          MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len, &opcode);
+  g_assert_nonnull(reply);
+  g_assert_cmpuint(opcode, ==, MATTER_IM_OPCODE_INVOKE_RESPONSE);
+  g_assert_cmpint(matter_im_invoke_response_decode(g_bytes_get_data(reply, NULL),
+                                                   g_bytes_get_size(reply), &response),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_im_next_invoke_response(&response.responses, &item), ==, MATTER_OK);
+  answer.is_status = item.is_status;
+  if (item.is_status) {
+    answer.status = item.status.status;
+  } else {
+    MatterTlvReader reader;
+
+    answer.response = item.command.path.command;
+    g_assert_cmpint(matter_im_data_reader(&item.command.fields, &reader), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_get_context_u8(&reader, 0, &answer.error_code), ==, MATTER_OK);
+  }
+  return answer;
+}
+
+static InvokeAnswer
+arm_fail_safe(MdTestNode *node, MatterSession *session, guint16 seconds, guint64 breadcrumb)
+{
+  guint8 fields[32];
+  MatterTlvWriter w;
+  gsize len;
+
+  matter_tlv_writer_init(&w, fields, sizeof(fields));
+  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), seconds);
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(1), breadcrumb);
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  return invoke(node, session, CMD_ARM_FAIL_SAFE, fields, len);
+}
+
+static InvokeAnswer
+set_regulatory_config(MdTestNode *node, MatterSession *session, guint8 config, const char *country,
+                      guint64 breadcrumb)
+{
+  guint8 fields[32];
+  MatterTlvWriter w;
+  gsize len;
+
+  matter_tlv_writer_init(&w, fields, sizeof(fields));
+  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), config);
+  matter_tlv_put_string(&w, matter_tlv_tag_context(1), country);
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(2), breadcrumb);
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  return invoke(node, session, CMD_SET_REGULATORY_CONFIG, fields, len);
+}
+
+static char *
+read_general_commissioning(MdTestNode *node, MatterSession *session, guint32 attribute)
+{
+  const MatterImAttributePath paths[] = {
+    path(ROOT_ENDPOINT, CLUSTER_GENERAL_COMMISSIONING, attribute),
+  };
+  g_autoptr(GArray) answers = read_paths(node, session, paths, 1);
+
+  g_assert_cmpuint(answers->len, ==, 1);
+  g_assert_false(answer_at(answers, 0)->is_status);
+  return g_strdup(answer_at(answers, 0)->value);
+}
+
+static void
+assert_error_code(InvokeAnswer answer, guint32 response, guint8 code)
+{
+  g_assert_false(answer.is_status);
+  g_assert_cmpuint(answer.response, ==, response);
+  g_assert_cmpuint(answer.error_code, ==, code);
+}
+
+/* The first steps of commissioning as a controller takes them over PASE. */
+static void
+test_arm_fail_safe_and_regulatory_config(MdTestNode *node, gconstpointer data)
+{
+  MatterSession *session = pase(node);
+  g_autofree char *breadcrumb = NULL;
+  g_autofree char *config = NULL;
+  InvokeAnswer answer;
+
+  assert_error_code(arm_fail_safe(node, session, 60, 7), 0x01, 0);
+  breadcrumb = read_general_commissioning(node, session, ATTR_BREADCRUMB);
+  g_assert_cmpstr(breadcrumb, ==, "7");
+  assert_error_code(set_regulatory_config(node, session, 1, "DE", 8), 0x03, 0);
+  config = read_general_commissioning(node, session, ATTR_REGULATORY_CONFIG);
+  g_assert_cmpstr(config, ==, "1");
+  g_clear_pointer(&breadcrumb, g_free);
+  breadcrumb = read_general_commissioning(node, session, ATTR_BREADCRUMB);
+  g_assert_cmpstr(breadcrumb, ==, "8");
+  /* A country code is two letters; an unknown location type is no value. */
+  answer = set_regulatory_config(node, session, 1, "DEU", 9);
+  g_assert_true(answer.is_status);
+  g_assert_cmpuint(answer.status, ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  answer = set_regulatory_config(node, session, 3, "DE", 9);
+  g_assert_true(answer.is_status);
+  g_assert_cmpuint(answer.status, ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  /* CommissioningComplete is fabric-scoped: PASE before AddNOC has no
+   * fabric to complete it for. */
+  answer = invoke(node, session, CMD_COMMISSIONING_COMPLETE, NULL, 0);
+  g_assert_true(answer.is_status);
+  g_assert_cmpuint(answer.status, ==, MATTER_IM_STATUS_UNSUPPORTED_ACCESS);
+}
+
+static gboolean
+closed_by_daemon(MdTestCommissioner *c, guint16 local_session_id)
+{
+  for (guint i = 0; i < c->closed->len; i++)
+    if (g_array_index(c->closed, guint16, i) == local_session_id)
+      return TRUE;
+  return FALSE;
+}
+
+/* An expired fail-safe ends the commissioning: its PASE session is closed
+ * with CloseSession and the Breadcrumb is back to 0. ArmFailSafe with 0
+ * seconds expires it at once, after the response. */
+static void
+test_fail_safe_expiry(MdTestNode *node, gconstpointer data)
+{
+  static const guint16 expiries[] = { 1, 0 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(expiries); i++) {
+    MatterSession *session = pase(node);
+    guint16 id = session->local_session_id;
+    g_autofree char *breadcrumb = NULL;
+
+    assert_error_code(arm_fail_safe(node, session, 60, 42), 0x01, 0);
+    assert_error_code(arm_fail_safe(node, session, expiries[i], 43), 0x01, 0);
+    for (guint t = 0; t < 150 && !closed_by_daemon(node->commissioner, id); t++)
+      md_test_commissioner_run_for(node->commissioner, 20);
+    g_assert_true(closed_by_daemon(node->commissioner, id));
+    for (guint t = 0; t < 150 && md_test_node_count_log(node, "Fail-safe expired") <= i; t++)
+      md_test_commissioner_run_for(node->commissioner, 20);
+    g_assert_cmpuint(md_test_node_count_log(node, "Fail-safe expired"), ==, i + 1);
+    session = pase(node);
+    breadcrumb = read_general_commissioning(node, session, ATTR_BREADCRUMB);
+    g_assert_cmpstr(breadcrumb, ==, "0");
+    /* Expiring a fail-safe that is not armed does nothing, and says OK. */
+    assert_error_code(arm_fail_safe(node, session, 0, 0), 0x01, 0);
+    g_assert_cmpuint(md_test_node_count_log(node, "Fail-safe expired"), ==, i + 1);
+  }
+}
+
+/* The regulatory configuration is kept across kill -9. */
+static void
+test_regulatory_config_survives_crash(MdTestNode *node, gconstpointer data)
+{
+  MatterSession *session = pase(node);
+  g_autofree char *config = NULL;
+
+  assert_error_code(set_regulatory_config(node, session, 0, "FR", 1), 0x03, 0);
+  md_test_node_crash_and_restart(node);
+  session = pase(node);
+  config = read_general_commissioning(node, session, ATTR_REGULATORY_CONFIG);
+  g_assert_cmpstr(config, ==, "0");
+}
+
 static void
 add_test(const char *path, void (*func)(MdTestNode *, gconstpointer))
 {
@@ -264,5 +462,9 @@ main(int argc, char **argv)
   add_test("/im-udp/read-basic-information", test_read_basic_information);
   add_test("/im-udp/read-descriptor", test_read_descriptor);
   add_test("/im-udp/write-node-label-survives-crash", test_write_node_label_survives_crash);
+  add_test("/im-udp/arm-fail-safe-and-regulatory-config",
+           test_arm_fail_safe_and_regulatory_config);
+  add_test("/im-udp/fail-safe-expiry", test_fail_safe_expiry);
+  add_test("/im-udp/regulatory-config-survives-crash", test_regulatory_config_survives_crash);
   return g_test_run();
 }

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "matter/dm.h"
+#include "fail-safe.h"
 #include "node-storage.h"
 
 /* Descriptor (0x001D): its state is the node's MatterDmNode. */
@@ -45,3 +46,59 @@ gboolean md_basic_information_stage(MdBasicInformation *info, GError **error);
 void md_basic_information_apply(MdBasicInformation *info, MatterDmNode *dm,
                                 MatterDmCluster *cluster);
 void md_basic_information_drop(MdBasicInformation *info);
+
+/* General Commissioning (0x0030) and the node's fail-safe context. */
+extern const MatterDmClass md_general_commissioning_class;
+
+/* CommissioningErrorEnum. */
+typedef enum {
+  MD_COMMISSIONING_OK = 0,
+  MD_COMMISSIONING_VALUE_OUTSIDE_RANGE = 1,
+  MD_COMMISSIONING_INVALID_AUTHENTICATION = 2,
+  MD_COMMISSIONING_NO_FAIL_SAFE = 3,
+  MD_COMMISSIONING_BUSY_WITH_OTHER_ADMIN = 4,
+} MdCommissioningError;
+
+/* RegulatoryLocationTypeEnum. */
+enum {
+  MD_REGULATORY_INDOOR = 0,
+  MD_REGULATORY_OUTDOOR = 1,
+  MD_REGULATORY_INDOOR_OUTDOOR = 2,
+};
+
+/* What General Commissioning asks of the node. */
+typedef struct {
+  gboolean (*window_open)(gpointer user_data);
+  /* The fail-safe ran out (or was expired by ArmFailSafe(0)): undo what
+   * the commissioning did and end its PASE sessions (11.10.7.2.2). */
+  void (*expired)(gpointer user_data, guint64 now_ms);
+  /* CommissioningComplete from @fabric_index over CASE: make it all
+   * permanent. FALSE when that failed (the fail-safe stays armed). */
+  gboolean (*complete)(gpointer user_data, guint8 fabric_index, guint64 now_ms);
+} MdGeneralCommissioningOps;
+
+typedef struct {
+  const MdNodeStorage *storage; /* not owned */
+  const MdGeneralCommissioningOps *ops;
+  gpointer user_data;
+  MatterDmNode *dm; /* for change marks, once bound */
+  MatterDmCluster *cluster;
+  MdFailSafe fail_safe;
+  guint64 breadcrumb;
+  gboolean has_staged_breadcrumb;
+  guint64 staged_breadcrumb;
+  guint8 location_capability;
+  guint8 regulatory_config; /* kept in the store, with the country code */
+  char country_code[3];
+} MdGeneralCommissioning;
+
+gboolean md_general_commissioning_init(MdGeneralCommissioning *gc, const MdNodeStorage *storage,
+                                       const MdGeneralCommissioningOps *ops, gpointer user_data,
+                                       GError **error);
+void md_general_commissioning_bind(MdGeneralCommissioning *gc, MatterDmNode *dm,
+                                   MatterDmCluster *cluster);
+guint64 md_general_commissioning_next_deadline(const MdGeneralCommissioning *gc);
+void md_general_commissioning_process(MdGeneralCommissioning *gc, guint64 now_ms);
+/* A write interaction's Breadcrumb, after it committed or failed. */
+void md_general_commissioning_apply_writes(MdGeneralCommissioning *gc);
+void md_general_commissioning_drop_writes(MdGeneralCommissioning *gc);
