@@ -155,7 +155,6 @@ MdBasicInformation *
 md_basic_information_new(const MdBasicInformationParams *params, const MdNodeStorage *storage,
                          GError **error)
 {
-  g_autoptr(GError) local_error = NULL;
   MdBasicInformation *self = g_new0(MdBasicInformation, 1);
 
   self->params = *params;
