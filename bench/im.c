@@ -13,7 +13,9 @@
  * is (time of the interaction - time of its seals and opens) / time of
  * its seals and opens: what the message layer, codec, engine and data
  * model add to the encryption they cannot avoid. Below 1, the engine
- * costs less than the crypto around it. Numbers from sanitizer builds are
+ * costs less than the crypto around it. The client's own work (encoding
+ * the request, finding MoreChunkedMessages, its side of the message
+ * layer) counts on the engine's side, so the ratio is an upper bound. Numbers from sanitizer builds are
  * not representative. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -213,22 +215,39 @@ pump(Bench *b)
 
 /* ---- The client's side of a read ---- */
 
+/* MoreChunkedMessages [3] of a ReportData. The client reads nothing
+ * else: its costs count against the engine's in the ratio, so it does as
+ * little as a client can. */
+static bool
+report_has_more_chunks(const uint8_t *payload, size_t len, bool *more)
+{
+  MatterTlvReader reader;
+  MatterError err;
+
+  *more = false;
+  matter_tlv_reader_init(&reader, payload, len);
+  if (matter_tlv_next(&reader) != MATTER_OK || matter_tlv_enter(&reader) != MATTER_OK)
+    return false;
+  err = matter_tlv_get_context_bool(&reader, 3, more);
+  return err == MATTER_OK || err == MATTER_ERROR_TLV_NOT_FOUND;
+}
+
 static void
 on_client_message(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
                   const uint8_t *payload, size_t len, uint64_t now)
 {
   Bench *b = user_data;
-  MatterImReportData report;
   uint8_t status[16];
   size_t status_len;
+  bool more;
 
   if (header->opcode != MATTER_IM_OPCODE_REPORT_DATA ||
-      matter_im_report_data_decode(payload, len, &report) != MATTER_OK) {
+      !report_has_more_chunks(payload, len, &more)) {
     b->failed = true;
     return;
   }
   b->reports++;
-  if (report.more_chunked_messages) {
+  if (more) {
     if (matter_im_status_response_encode(MATTER_IM_STATUS_SUCCESS, status, sizeof(status),
                                          &status_len) != MATTER_OK ||
         matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
