@@ -14,6 +14,7 @@
 #include "commissioning.h"
 #include "config.h"
 #include "dbus-service.h"
+#include "host-network.h"
 #include "log.h"
 #include "messaging.h"
 #include "node.h"
@@ -167,6 +168,27 @@ typedef struct {
   MdDBusService *service;
 } Wiring;
 
+/* Cables, DHCP and NetworkManager change the host's interfaces; a
+ * getifaddrs() every few seconds keeps the node's view of them current. */
+#define HOST_NETWORK_REFRESH_S 5
+
+static gboolean
+refresh_host_network(gpointer user_data)
+{
+  Wiring *wiring = user_data;
+  g_autoptr(GError) error = NULL;
+  MdHostInterface primary;
+
+  if (!md_host_network_primary(&primary, &error)) {
+    g_warning("%s", error->message);
+    return G_SOURCE_CONTINUE;
+  }
+  md_node_set_network_interface(wiring->node, primary.found ? primary.name : NULL,
+                                primary.connected);
+  md_messaging_reschedule(wiring->messaging);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 on_node_changed(MdNodeChange change, gpointer user_data)
 {
@@ -280,7 +302,7 @@ run(const Options *options, const MdConfig *config)
   MdNodeParams params;
   Wiring wiring = { 0 };
   Daemon daemon = { .exit_code = EXIT_OK };
-  guint sigterm_id, sigint_id, watchdog_id;
+  guint sigterm_id, sigint_id, watchdog_id, network_id;
 
   store = md_store_open(state_dir, options->reset_corrupt_state ? MD_STORE_OPEN_RESET_CORRUPT
                                                                 : MD_STORE_OPEN_DEFAULT,
@@ -326,11 +348,14 @@ run(const Options *options, const MdConfig *config)
   wiring.service = service;
   md_messaging_set_sessions_changed_func(messaging, on_sessions_changed, &wiring);
   md_node_start(node, md_messaging_now_ms());
+  refresh_host_network(&wiring);
+  network_id = g_timeout_add_seconds(HOST_NETWORK_REFRESH_S, refresh_host_network, &wiring);
   md_messaging_reschedule(messaging);
 
   g_main_loop_run(daemon.loop);
 
   md_notify_stopping();
+  g_source_remove(network_id);
   wiring.service = NULL;
   g_clear_pointer(&service, md_dbus_service_free);
   /* The node goes before the message layer it serves on. */

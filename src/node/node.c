@@ -19,12 +19,14 @@ typedef struct {
   MatterDmCluster descriptor;
   MatterDmCluster basic;
   MatterDmCluster general_commissioning;
-  MatterDmCluster *clusters[3];
+  MatterDmCluster network_commissioning;
+  MatterDmCluster *clusters[4];
   MatterDmDeviceType device_types[1];
   MatterDmEndpoint endpoint;
   uint64_t descriptor_ticks[8 + MATTER_DM_GLOBAL_COUNT];
   uint64_t basic_ticks[24 + MATTER_DM_GLOBAL_COUNT];
   uint64_t general_commissioning_ticks[5 + MATTER_DM_GLOBAL_COUNT];
+  uint64_t network_commissioning_ticks[6 + MATTER_DM_GLOBAL_COUNT];
 } RootEndpoint;
 
 struct _MdNode {
@@ -40,6 +42,7 @@ struct _MdNode {
   MdPaseServer *pase_server;
   MdBasicInformation *basic;
   MdGeneralCommissioning general_commissioning;
+  MdNetworkCommissioning network_commissioning;
   MatterExchangeManager *exchanges; /* not owned */
   MatterSessionTable *sessions;     /* not owned */
   RootEndpoint root;
@@ -115,7 +118,10 @@ build_root_endpoint(MdNode *node)
                &node->general_commissioning, root->general_commissioning_ticks);
   root->clusters[0] = &root->descriptor;
   root->clusters[1] = &root->basic;
+  cluster_init(&root->network_commissioning, &md_network_commissioning_class,
+               &node->network_commissioning, root->network_commissioning_ticks);
   root->clusters[2] = &root->general_commissioning;
+  root->clusters[3] = &root->network_commissioning;
   root->device_types[0] = (MatterDmDeviceType) { DEVICE_TYPE_ROOT_NODE,
                                                  DEVICE_TYPE_ROOT_NODE_REVISION };
   root->endpoint = (MatterDmEndpoint) { 0, root->device_types, 1, root->clusters,
@@ -124,6 +130,8 @@ build_root_endpoint(MdNode *node)
   node->dm = (MatterDmNode) { node->endpoints, 1, 0 };
   md_general_commissioning_bind(&node->general_commissioning, &node->dm,
                                 &root->general_commissioning);
+  md_network_commissioning_bind(&node->network_commissioning, &node->dm,
+                                &root->network_commissioning);
 }
 
 /* ---- What the engine asks of the node ---- */
@@ -276,6 +284,7 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
   if (!md_general_commissioning_init(&node->general_commissioning, storage,
                                      &general_commissioning_ops, node, error))
     return NULL;
+  md_network_commissioning_init(&node->network_commissioning);
   build_root_endpoint(node);
   node->engine = g_new0(MatterImEngine, 1);
   err = matter_im_engine_init(node->engine, exchanges, &node->dm, &engine_owner, node);
@@ -322,6 +331,13 @@ md_node_process(MdNode *node, guint64 now_ms)
   md_commissioning_process(node->commissioning, now_ms);
   md_general_commissioning_process(&node->general_commissioning, now_ms);
   matter_im_engine_process(node->engine, now_ms);
+}
+
+void
+md_node_set_network_interface(MdNode *node, const char *name, gboolean connected)
+{
+  md_network_commissioning_set_interface(&node->network_commissioning, name, connected);
+  matter_im_engine_changed(node->engine);
 }
 
 MatterDmNode *

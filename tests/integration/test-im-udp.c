@@ -71,6 +71,8 @@ typedef struct {
   guint8 status;
   char value[80];
   guint items; /* for lists */
+  guint8 raw[256]; /* the value's TLV, when it fits */
+  gsize raw_len;
 } Answer;
 
 static void
@@ -78,12 +80,25 @@ describe_value(const MatterImData *data, Answer *answer)
 {
   MatterTlvReader reader;
   uint64_t number;
+  bool flag;
 
+  if (data->len <= sizeof(answer->raw)) {
+    memcpy(answer->raw, data->tlv, data->len);
+    answer->raw_len = data->len;
+  }
   g_assert_cmpint(matter_im_data_reader(data, &reader), ==, MATTER_OK);
   if (matter_tlv_get_string(&reader, answer->value, sizeof(answer->value)) == MATTER_OK)
     return;
   if (matter_tlv_get_u64(&reader, &number) == MATTER_OK) {
     g_snprintf(answer->value, sizeof(answer->value), "%" G_GUINT64_FORMAT, number);
+    return;
+  }
+  if (matter_tlv_get_bool(&reader, &flag) == MATTER_OK) {
+    g_strlcpy(answer->value, flag ? "true" : "false", sizeof(answer->value));
+    return;
+  }
+  if (matter_tlv_get_null(&reader) == MATTER_OK) {
+    g_strlcpy(answer->value, "null", sizeof(answer->value));
     return;
   }
   g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
@@ -448,6 +463,81 @@ test_regulatory_config_survives_crash(MdTestNode *node, gconstpointer data)
   g_assert_cmpstr(config, ==, "0");
 }
 
+/* ---- Network Commissioning ---- */
+
+#define CLUSTER_NETWORK_COMMISSIONING 0x0031
+#define ATTR_FEATURE_MAP 0xFFFC
+#define ATTR_NETWORKS 0x0001
+#define ATTR_INTERFACE_ENABLED 0x0004
+
+/* The one network is the host's interface, by name, connected; the host's
+ * interface is not a controller's to switch off. */
+static void
+test_network_commissioning(MdTestNode *node, gconstpointer data)
+{
+  MatterSession *session = pase(node);
+  const char *expected = g_getenv("MD_TEST_INTERFACE");
+  const MatterImAttributePath paths[] = {
+    path(ROOT_ENDPOINT, CLUSTER_NETWORK_COMMISSIONING, ATTR_FEATURE_MAP),
+    path(ROOT_ENDPOINT, CLUSTER_NETWORK_COMMISSIONING, ATTR_NETWORKS),
+    path(ROOT_ENDPOINT, CLUSTER_NETWORK_COMMISSIONING, ATTR_INTERFACE_ENABLED),
+  };
+  g_autoptr(GArray) answers = read_paths(node, session, paths, G_N_ELEMENTS(paths));
+  const Answer *networks;
+  guint8 value[8], buf[MATTER_MESSAGE_MAX];
+  MatterTlvWriter writer;
+  MatterImAttributeData write = {
+    .path = path(ROOT_ENDPOINT, CLUSTER_NETWORK_COMMISSIONING, ATTR_INTERFACE_ENABLED),
+  };
+  g_autoptr(GBytes) reply = NULL;
+  MatterImWriteResponse response;
+  MatterImAttributeStatus status;
+  gsize len;
+  guint8 opcode;
+
+  g_assert_cmpuint(answers->len, ==, 3);
+  g_assert_cmpstr(answer_at(answers, 0)->value, ==, "4"); /* Ethernet */
+  g_assert_cmpstr(answer_at(answers, 2)->value, ==, "true");
+  networks = answer_at(answers, 1);
+  g_assert_false(networks->is_status);
+  if (expected != NULL) {
+    MatterTlvReader reader;
+    const guint8 *id;
+    size_t id_len;
+    bool connected;
+
+    g_assert_cmpuint(networks->items, ==, 1);
+    matter_tlv_reader_init(&reader, networks->raw, networks->raw_len);
+    g_assert_cmpint(matter_tlv_next(&reader), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_next(&reader), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_get_context_bytes(&reader, 0, &id, &id_len), ==, MATTER_OK);
+    g_assert_cmpmem(id, id_len, expected, strlen(expected));
+    g_assert_cmpint(matter_tlv_get_context_bool(&reader, 1, &connected), ==, MATTER_OK);
+    g_assert_true(connected);
+  } else {
+    g_test_message("not in a test namespace: the host's interface is not known");
+    g_assert_cmpuint(networks->items, <=, 1);
+  }
+
+  matter_tlv_writer_init(&writer, value, sizeof(value));
+  matter_tlv_put_bool(&writer, matter_tlv_tag_anonymous(), false);
+  g_assert_cmpint(matter_tlv_writer_finish(&writer, &write.data.len), ==, MATTER_OK);
+  write.data.tlv = value;
+  g_assert_cmpint(matter_im_write_request_encode(FALSE, FALSE, &write, 1, FALSE, buf, sizeof(buf),
+                                                 &len),
+                  ==, MATTER_OK);
+  reply = md_test_commissioner_im_request(node->commissioner, session,
+                                          MATTER_IM_OPCODE_WRITE_REQUEST, buf, len, &opcode);
+  g_assert_nonnull(reply);
+  g_assert_cmpint(matter_im_write_response_decode(g_bytes_get_data(reply, NULL),
+                                                  g_bytes_get_size(reply), &response),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_im_next_attribute_status(&response.responses, &status), ==, MATTER_OK);
+  g_assert_cmpuint(status.status.status, ==, MATTER_IM_STATUS_INVALID_IN_STATE);
+}
+
 static void
 add_test(const char *path, void (*func)(MdTestNode *, gconstpointer))
 {
@@ -466,5 +556,6 @@ main(int argc, char **argv)
            test_arm_fail_safe_and_regulatory_config);
   add_test("/im-udp/fail-safe-expiry", test_fail_safe_expiry);
   add_test("/im-udp/regulatory-config-survives-crash", test_regulatory_config_survives_crash);
+  add_test("/im-udp/network-commissioning", test_network_commissioning);
   return g_test_run();
 }

@@ -102,3 +102,25 @@ void md_general_commissioning_process(MdGeneralCommissioning *gc, guint64 now_ms
 /* A write interaction's Breadcrumb, after it committed or failed. */
 void md_general_commissioning_apply_writes(MdGeneralCommissioning *gc);
 void md_general_commissioning_drop_writes(MdGeneralCommissioning *gc);
+
+/* Network Commissioning (0x0031), Ethernet feature: the host's interface. */
+extern const MatterDmClass md_network_commissioning_class;
+
+#define MD_NETWORK_ID_MAX 32
+
+typedef struct {
+  MatterDmNode *dm; /* for change marks, once bound */
+  MatterDmCluster *cluster;
+  gboolean has_interface;
+  char interface[MD_NETWORK_ID_MAX + 1];
+  gboolean connected;
+} MdNetworkCommissioning;
+
+void md_network_commissioning_init(MdNetworkCommissioning *nc);
+/* Also sets the cluster's FeatureMap. */
+void md_network_commissioning_bind(MdNetworkCommissioning *nc, MatterDmNode *dm,
+                                   MatterDmCluster *cluster);
+/* The interface the node is reachable on (NULL: none), and whether it has
+ * carrier. Marks Networks changed when either differs. */
+void md_network_commissioning_set_interface(MdNetworkCommissioning *nc, const char *name,
+                                            gboolean connected);
