@@ -30,6 +30,10 @@ struct _MdCommissioning {
 
   MdWindowKind window;
   guint64 closes_at_ms; /* MD_NODE_NEVER while closed */
+  /* An enhanced window's: never stored. */
+  MdPaseVerifier enhanced;
+  guint16 enhanced_discriminator;
+  guint8 opener_fabric;
 };
 
 const char *
@@ -109,6 +113,7 @@ load_verifier(MdCommissioning *self, GError **error)
   }
   self->passcode = (guint32) passcode;
   self->verifier.iterations = (guint32) iterations;
+  self->verifier.salt_len = MD_PASE_SALT_LEN;
   return TRUE;
 }
 
@@ -119,6 +124,7 @@ create_verifier(MdCommissioning *self, guint32 passcode, GError **error)
   MdPaseVerifier *v = &self->verifier;
   MatterError err;
 
+  v->salt_len = sizeof(v->salt);
   err = matter_random(v->salt, sizeof(v->salt));
   if (err == MATTER_OK)
     err = matter_payload_compute_verifier(passcode, v->salt, sizeof(v->salt), MD_PASE_ITERATIONS,
@@ -289,11 +295,42 @@ md_commissioning_open_basic(MdCommissioning *self, guint timeout, guint64 now_ms
   return open_basic(self, timeout, now_ms, error);
 }
 
+gboolean
+md_commissioning_open_enhanced(MdCommissioning *self, const MdPaseVerifier *verifier,
+                               guint16 discriminator, guint timeout, guint8 fabric_index,
+                               guint64 now_ms, GError **error)
+{
+  if (timeout < 180 || timeout > 900) {
+    g_set_error(error, MD_ERROR, MD_ERROR_FAILED,
+                "An enhanced commissioning window lasts 180 to 900 s, not %u", timeout);
+    return FALSE;
+  }
+  if (!persist_attempts(self, self->attempts_in_flight, error))
+    return FALSE;
+  self->counted_attempts = self->attempts_in_flight;
+  self->enhanced = *verifier;
+  self->enhanced_discriminator = discriminator;
+  self->opener_fabric = fabric_index;
+  self->closes_at_ms = now_ms + (guint64) timeout * 1000;
+  set_window(self, MD_WINDOW_ENHANCED);
+  g_message("Enhanced commissioning window open for %u s (discriminator %u, opened by fabric %u)",
+            timeout, discriminator, fabric_index);
+  return TRUE;
+}
+
+guint8
+md_commissioning_get_opener(MdCommissioning *self)
+{
+  return self->window != MD_WINDOW_CLOSED ? self->opener_fabric : 0;
+}
+
 void
 md_commissioning_close(MdCommissioning *self, const char *reason)
 {
   if (self->window == MD_WINDOW_CLOSED)
     return;
+  matter_secure_zero(&self->enhanced, sizeof(self->enhanced));
+  self->opener_fabric = 0;
   self->closes_at_ms = MD_NODE_NEVER;
   set_window(self, MD_WINDOW_CLOSED);
   g_message("Commissioning window closed: %s", reason);
@@ -330,7 +367,15 @@ md_commissioning_get_window(MdCommissioning *self)
 const MdPaseVerifier *
 md_commissioning_get_verifier(MdCommissioning *self)
 {
-  return self->window != MD_WINDOW_CLOSED ? &self->verifier : NULL;
+  switch (self->window) {
+  case MD_WINDOW_BASIC:
+    return &self->verifier;
+  case MD_WINDOW_ENHANCED:
+    return &self->enhanced;
+  case MD_WINDOW_CLOSED:
+    break;
+  }
+  return NULL;
 }
 
 guint

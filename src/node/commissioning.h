@@ -45,8 +45,13 @@ typedef struct {
   guint8 w0[MATTER_SPAKE2P_W_LEN];
   guint8 L[MATTER_SPAKE2P_POINT_LEN];
   guint8 salt[MD_PASE_SALT_LEN];
+  gsize salt_len; /* 16..32 */
   guint32 iterations;
 } MdPaseVerifier;
+
+/* The shortest salt an administrator's verifier may come with (PBKDF
+ * parameters: 16..32 bytes, iterations MATTER_PAYLOAD_ITERATIONS_MIN..MAX). */
+#define MD_PASE_SALT_MIN 16
 
 /* Loads the passcode verifier, or chooses and stores one at first start
  * (@params: the configured passcode, the window's timeout). Identity and
@@ -64,7 +69,18 @@ void md_commissioning_start(MdCommissioning *commissioning, guint64 now_ms);
  * to commission with. Resets the failed-attempt count. */
 gboolean md_commissioning_open_basic(MdCommissioning *commissioning, guint timeout,
                                      guint64 now_ms, GError **error);
+/* Opens an enhanced window for @timeout seconds (180..900) with an
+ * administrator's verifier and discriminator, on behalf of @fabric_index
+ * (0: none). The verifier is kept in memory only and wiped on close.
+ * Resets the failed-attempt count. */
+gboolean md_commissioning_open_enhanced(MdCommissioning *commissioning,
+                                        const MdPaseVerifier *verifier, guint16 discriminator,
+                                        guint timeout, guint8 fabric_index, guint64 now_ms,
+                                        GError **error);
 void md_commissioning_close(MdCommissioning *commissioning, const char *reason);
+/* The fabric that opened the window, 0 when none did (the node itself, or
+ * a window opened over D-Bus). */
+guint8 md_commissioning_get_opener(MdCommissioning *commissioning);
 
 /* When the open window's time runs out (MD_NODE_NEVER when none is open);
  * md_commissioning_process() closes it then. */

@@ -20,13 +20,15 @@ typedef struct {
   MatterDmCluster basic;
   MatterDmCluster general_commissioning;
   MatterDmCluster network_commissioning;
-  MatterDmCluster *clusters[4];
+  MatterDmCluster admin_commissioning;
+  MatterDmCluster *clusters[5];
   MatterDmDeviceType device_types[1];
   MatterDmEndpoint endpoint;
   uint64_t descriptor_ticks[8 + MATTER_DM_GLOBAL_COUNT];
   uint64_t basic_ticks[24 + MATTER_DM_GLOBAL_COUNT];
   uint64_t general_commissioning_ticks[5 + MATTER_DM_GLOBAL_COUNT];
   uint64_t network_commissioning_ticks[6 + MATTER_DM_GLOBAL_COUNT];
+  uint64_t admin_commissioning_ticks[3 + MATTER_DM_GLOBAL_COUNT];
 } RootEndpoint;
 
 struct _MdNode {
@@ -43,6 +45,7 @@ struct _MdNode {
   MdBasicInformation *basic;
   MdGeneralCommissioning general_commissioning;
   MdNetworkCommissioning network_commissioning;
+  MdAdminCommissioning admin_commissioning;
   MatterExchangeManager *exchanges; /* not owned */
   MatterSessionTable *sessions;     /* not owned */
   RootEndpoint root;
@@ -121,7 +124,10 @@ build_root_endpoint(MdNode *node)
   cluster_init(&root->network_commissioning, &md_network_commissioning_class,
                &node->network_commissioning, root->network_commissioning_ticks);
   root->clusters[2] = &root->general_commissioning;
+  cluster_init(&root->admin_commissioning, &md_admin_commissioning_class,
+               &node->admin_commissioning, root->admin_commissioning_ticks);
   root->clusters[3] = &root->network_commissioning;
+  root->clusters[4] = &root->admin_commissioning;
   root->device_types[0] = (MatterDmDeviceType) { DEVICE_TYPE_ROOT_NODE,
                                                  DEVICE_TYPE_ROOT_NODE_REVISION };
   root->endpoint = (MatterDmEndpoint) { 0, root->device_types, 1, root->clusters,
@@ -132,6 +138,9 @@ build_root_endpoint(MdNode *node)
                                 &root->general_commissioning);
   md_network_commissioning_bind(&node->network_commissioning, &node->dm,
                                 &root->network_commissioning);
+  md_admin_commissioning_bind(&node->admin_commissioning, node->commissioning,
+                              &node->general_commissioning, &node->dm,
+                              &root->admin_commissioning);
 }
 
 /* ---- What the engine asks of the node ---- */
@@ -397,6 +406,12 @@ md_node_count_fabrics(MdNode *node, GError **error)
 void
 md_node_changed(MdNode *node, MdNodeChange change)
 {
+  /* The window's state is also the Administrator Commissioning cluster's;
+   * the engine exists once the node is built. */
+  if (change == MD_NODE_CHANGE_WINDOW && node->engine != NULL) {
+    md_admin_commissioning_window_changed(&node->admin_commissioning);
+    matter_im_engine_changed(node->engine);
+  }
   if (node->host != NULL && node->host->changed != NULL)
     node->host->changed(change, node->host_data);
 }

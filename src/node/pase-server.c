@@ -423,7 +423,7 @@ start_handshake(MdPaseServer *self, MatterExchange *exchange, const uint8_t *pay
   err = matter_session_table_allocate(self->sessions, now, &session);
   if (err == MATTER_OK)
     err = matter_pase_responder_new(verifier->w0, verifier->L, verifier->salt,
-                                    sizeof(verifier->salt), verifier->iterations,
+                                    verifier->salt_len, verifier->iterations,
                                     session->local_session_id, &params, &hs->responder);
   if (err != MATTER_OK) {
     g_warning("Cannot start PASE: %s", matter_error_str(err));

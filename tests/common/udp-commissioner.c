@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "matter/im.h"
 #include "matter/securechannel.h"
 
 /* How long one PASE step may take before the attempt counts as hung. */
@@ -422,26 +423,69 @@ static const MatterExchangeHandler im_reply_handler = {
   .on_error = on_im_error,
 };
 
-GBytes *
-md_test_commissioner_im_request(MdTestCommissioner *c, MatterSession *session, guint8 opcode,
-                                const guint8 *payload, gsize len, guint8 *reply_opcode)
+/* Sends one IM message on @exchange and waits for the reply. */
+static void
+im_send_and_wait(MdTestCommissioner *c, MatterExchange *exchange, ImReply *reply, guint8 opcode,
+                 const guint8 *payload, gsize len)
 {
-  ImReply reply = { MATTER_OK, NULL, 0 };
-  MatterExchange *exchange = NULL;
   guint64 end = md_test_now_ms() + STEP_TIMEOUT_MS;
 
-  g_assert_cmpint(matter_exchange_new(&c->exchanges, session, &im_reply_handler, &reply, &exchange),
-                  ==, MATTER_OK);
   g_assert_cmpint(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL, opcode, payload,
                                        len, MATTER_EXCHANGE_SEND_RELIABLE, md_test_now_ms()),
                   ==, MATTER_OK);
-  while (md_test_now_ms() < end && reply.error == MATTER_OK && reply.reply == NULL)
+  while (md_test_now_ms() < end && reply->error == MATTER_OK && reply->reply == NULL)
     md_test_commissioner_run_for(c, 20);
+}
+
+static GBytes *
+im_interaction(MdTestCommissioner *c, MatterSession *session, guint16 timeout_ms, guint8 opcode,
+               const guint8 *payload, gsize len, guint8 *reply_opcode)
+{
+  ImReply reply = { MATTER_OK, NULL, 0 };
+  MatterExchange *exchange = NULL;
+
+  *reply_opcode = 0;
+  g_assert_cmpint(matter_exchange_new(&c->exchanges, session, &im_reply_handler, &reply, &exchange),
+                  ==, MATTER_OK);
+  if (timeout_ms > 0) {
+    guint8 timed[16], status = 0xFF;
+    size_t timed_len;
+
+    g_assert_cmpint(matter_im_timed_request_encode(timeout_ms, timed, sizeof(timed), &timed_len),
+                    ==, MATTER_OK);
+    im_send_and_wait(c, exchange, &reply, MATTER_IM_OPCODE_TIMED_REQUEST, timed, timed_len);
+    if (reply.reply == NULL || reply.opcode != MATTER_IM_OPCODE_STATUS_RESPONSE ||
+        matter_im_status_response_decode(g_bytes_get_data(reply.reply, NULL),
+                                         g_bytes_get_size(reply.reply), &status) != MATTER_OK ||
+        status != MATTER_IM_STATUS_SUCCESS) {
+      g_clear_pointer(&reply.reply, g_bytes_unref);
+      matter_exchange_close(exchange, md_test_now_ms());
+      return NULL;
+    }
+    g_clear_pointer(&reply.reply, g_bytes_unref);
+  }
+  im_send_and_wait(c, exchange, &reply, opcode, payload, len);
   /* Closing acknowledges the reply, as a client ending its exchange does. */
   matter_exchange_close(exchange, md_test_now_ms());
   md_test_commissioner_run_for(c, 20);
   *reply_opcode = reply.opcode;
   return reply.reply;
+}
+
+GBytes *
+md_test_commissioner_im_request(MdTestCommissioner *c, MatterSession *session, guint8 opcode,
+                                const guint8 *payload, gsize len, guint8 *reply_opcode)
+{
+  return im_interaction(c, session, 0, opcode, payload, len, reply_opcode);
+}
+
+GBytes *
+md_test_commissioner_im_timed_request(MdTestCommissioner *c, MatterSession *session,
+                                      guint16 timeout_ms, guint8 opcode, const guint8 *payload,
+                                      gsize len, guint8 *reply_opcode)
+{
+  g_return_val_if_fail(timeout_ms > 0, NULL);
+  return im_interaction(c, session, timeout_ms, opcode, payload, len, reply_opcode);
 }
 
 GBytes *

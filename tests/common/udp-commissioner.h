@@ -101,6 +101,13 @@ gboolean md_test_commissioner_send_acked(MdTestCommissioner *commissioner, Matte
 GBytes *md_test_commissioner_im_request(MdTestCommissioner *commissioner, MatterSession *session,
                                         guint8 opcode, const guint8 *payload, gsize len,
                                         guint8 *reply_opcode);
+/* The same as a timed interaction: a TimedRequest of @timeout_ms first,
+ * and the request once its StatusResponse came (NULL when it was not
+ * SUCCESS, or nothing came). */
+GBytes *md_test_commissioner_im_timed_request(MdTestCommissioner *commissioner,
+                                              MatterSession *session, guint16 timeout_ms,
+                                              guint8 opcode, const guint8 *payload, gsize len,
+                                              guint8 *reply_opcode);
 
 /* A UDP socket on ::1 with a port of its own. */
 GSocket *md_test_udp_socket(void);

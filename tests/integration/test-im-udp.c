@@ -278,16 +278,19 @@ test_write_node_label_survives_crash(MdTestNode *node, gconstpointer data)
 typedef struct {
   gboolean is_status;
   guint8 status;
+  guint8 cluster_status;
   guint32 response;
   guint8 error_code;
 } InvokeAnswer;
 
+/* Invokes @command of @cluster on the root endpoint, in a timed
+ * interaction when @timed. */
 static InvokeAnswer
-invoke(MdTestNode *node, MatterSession *session, guint32 command, const guint8 *fields,
-       gsize fields_len)
+invoke_on(MdTestNode *node, MatterSession *session, guint32 cluster, guint32 command,
+          const guint8 *fields, gsize fields_len, gboolean timed)
 {
   MatterImCommandData cmd = {
-    .path = { TRUE, ROOT_ENDPOINT, CLUSTER_GENERAL_COMMISSIONING, command },
+    .path = { TRUE, ROOT_ENDPOINT, cluster, command },
     .has_fields = fields != NULL,
     .fields = { fields, fields_len },
   };
@@ -299,10 +302,15 @@ invoke(MdTestNode *node, MatterSession *session, guint32 command, const guint8 *
   gsize len;
   guint8 opcode;
 
-  g_assert_cmpint(matter_im_invoke_request_encode(FALSE, FALSE, &cmd, 1, buf, sizeof(buf), &len),
+  g_assert_cmpint(matter_im_invoke_request_encode(FALSE, timed, &cmd, 1, buf, sizeof(buf), &len),
                   ==, MATTER_OK);
-  reply = md_test_commissioner_im_request(node->commissioner, session,
-                                          MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len, &opcode);
+  if (timed)
+    reply = md_test_commissioner_im_timed_request(node->commissioner, session, 1000,
+                                                  MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len,
+                                                  &opcode);
+  else
+    reply = md_test_commissioner_im_request(node->commissioner, session,
+                                            MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len, &opcode);
   g_assert_nonnull(reply);
   g_assert_cmpuint(opcode, ==, MATTER_IM_OPCODE_INVOKE_RESPONSE);
   g_assert_cmpint(matter_im_invoke_response_decode(g_bytes_get_data(reply, NULL),
@@ -312,6 +320,7 @@ invoke(MdTestNode *node, MatterSession *session, guint32 command, const guint8 *
   answer.is_status = item.is_status;
   if (item.is_status) {
     answer.status = item.status.status;
+    answer.cluster_status = item.status.has_cluster_status ? item.status.cluster_status : 0;
   } else {
     MatterTlvReader reader;
 
@@ -321,6 +330,14 @@ invoke(MdTestNode *node, MatterSession *session, guint32 command, const guint8 *
     g_assert_cmpint(matter_tlv_get_context_u8(&reader, 0, &answer.error_code), ==, MATTER_OK);
   }
   return answer;
+}
+
+static InvokeAnswer
+invoke(MdTestNode *node, MatterSession *session, guint32 command, const guint8 *fields,
+       gsize fields_len)
+{
+  return invoke_on(node, session, CLUSTER_GENERAL_COMMISSIONING, command, fields, fields_len,
+                   FALSE);
 }
 
 static InvokeAnswer
@@ -538,6 +555,78 @@ test_network_commissioning(MdTestNode *node, gconstpointer data)
   g_assert_cmpuint(status.status.status, ==, MATTER_IM_STATUS_INVALID_IN_STATE);
 }
 
+/* ---- Administrator Commissioning ---- */
+
+#define CLUSTER_ADMIN_COMMISSIONING 0x003C
+#define ATTR_WINDOW_STATUS 0x0000
+#define ATTR_ADMIN_FABRIC_INDEX 0x0001
+#define CMD_OPEN_BASIC_COMMISSIONING_WINDOW 0x01
+#define CMD_REVOKE_COMMISSIONING 0x02
+#define ADMIN_STATUS_BUSY 2
+
+static InvokeAnswer
+open_basic_window(MdTestNode *node, MatterSession *session, guint16 timeout, gboolean timed)
+{
+  guint8 fields[16];
+  MatterTlvWriter w;
+  gsize len;
+
+  matter_tlv_writer_init(&w, fields, sizeof(fields));
+  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), timeout);
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  return invoke_on(node, session, CLUSTER_ADMIN_COMMISSIONING,
+                   CMD_OPEN_BASIC_COMMISSIONING_WINDOW, fields, len, timed);
+}
+
+static void
+assert_status(InvokeAnswer answer, guint8 status, guint8 cluster_status)
+{
+  g_assert_true(answer.is_status);
+  g_assert_cmpuint(answer.status, ==, status);
+  g_assert_cmpuint(answer.cluster_status, ==, cluster_status);
+}
+
+/* The window the commissioner came in by shows in WindowStatus; another
+ * cannot be opened over it; RevokeCommissioning closes it and ends the
+ * commissioning: its fail-safe expires, its PASE session is closed and
+ * no new one can start. */
+static void
+test_administrator_commissioning(MdTestNode *node, gconstpointer data)
+{
+  MatterSession *session = pase(node);
+  guint16 id = session->local_session_id;
+  const MatterImAttributePath paths[] = {
+    path(ROOT_ENDPOINT, CLUSTER_ADMIN_COMMISSIONING, ATTR_WINDOW_STATUS),
+    path(ROOT_ENDPOINT, CLUSTER_ADMIN_COMMISSIONING, ATTR_ADMIN_FABRIC_INDEX),
+  };
+  g_autoptr(GArray) answers = read_paths(node, session, paths, G_N_ELEMENTS(paths));
+  const MdTestPaseOptions options = { .passcode = 20202021 };
+  g_autofree char *window = NULL;
+  MdTestPaseOutcome outcome;
+
+  g_assert_cmpstr(answer_at(answers, 0)->value, ==, "2"); /* BasicWindowOpen */
+  g_assert_cmpstr(answer_at(answers, 1)->value, ==, "null");
+  /* The commands are timed. */
+  assert_status(open_basic_window(node, session, 180, FALSE),
+                MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION, 0);
+  assert_status(open_basic_window(node, session, 180, TRUE), MATTER_IM_STATUS_FAILURE,
+                ADMIN_STATUS_BUSY);
+
+  assert_error_code(arm_fail_safe(node, session, 60, 1), 0x01, 0);
+  assert_status(invoke_on(node, session, CLUSTER_ADMIN_COMMISSIONING, CMD_REVOKE_COMMISSIONING,
+                          NULL, 0, TRUE),
+                MATTER_IM_STATUS_SUCCESS, 0);
+  for (guint t = 0; t < 150 && !closed_by_daemon(node->commissioner, id); t++)
+    md_test_commissioner_run_for(node->commissioner, 20);
+  g_assert_true(closed_by_daemon(node->commissioner, id));
+  window = md_test_node_window(node);
+  g_assert_cmpstr(window, ==, "closed");
+  md_test_commissioner_pase(node->commissioner, &options, &outcome);
+  g_assert_cmpint(outcome.state, !=, MATTER_PASE_STATE_ESTABLISHED);
+}
+
 static void
 add_test(const char *path, void (*func)(MdTestNode *, gconstpointer))
 {
@@ -557,5 +646,6 @@ main(int argc, char **argv)
   add_test("/im-udp/fail-safe-expiry", test_fail_safe_expiry);
   add_test("/im-udp/regulatory-config-survives-crash", test_regulatory_config_survives_crash);
   add_test("/im-udp/network-commissioning", test_network_commissioning);
+  add_test("/im-udp/administrator-commissioning", test_administrator_commissioning);
   return g_test_run();
 }

@@ -38,6 +38,7 @@ typedef struct {
   MatterExchange *exchange;
   MatterSession *pending;
   gboolean answer; /* run the handshake, rather than ask and fall silent */
+  guint32 passcode; /* 0: PASSCODE */
   gboolean deaf;   /* receives nothing: a request sent blind */
   gboolean got_report;
   MatterStatusReport report;
@@ -174,7 +175,7 @@ client_init(Test *t, Client *client, guint8 address_byte)
 static void
 client_ask(Test *t, Client *client, gboolean answer)
 {
-  MdTestPaseConfig config = { .passcode = PASSCODE };
+  MdTestPaseConfig config = { .passcode = client->passcode != 0 ? client->passcode : PASSCODE };
   MatterPeerAddress node = address(0);
   MatterSession *unsecured = NULL;
   guint8 out[MATTER_PASE_MESSAGE_MAX];
@@ -293,6 +294,47 @@ test_established(void)
   test_free(t);
 }
 
+/* An enhanced window serves the administrator's verifier, with its salt
+ * and iterations, and not the node's own passcode; closing it wipes it. */
+static void
+test_enhanced_window(void)
+{
+  static const guint8 salt[16] = "enhanced-salt-16";
+  const guint32 admin_passcode = 34567890;
+  MdCommissioning *commissioning;
+  MdPaseVerifier verifier = { .salt_len = sizeof(salt), .iterations = 2000 };
+  g_autoptr(GError) error = NULL;
+  Test *t = test_new();
+
+  commissioning = md_node_get_commissioning(t->node);
+  memcpy(verifier.salt, salt, sizeof(salt));
+  g_assert_cmpint(matter_payload_compute_verifier(admin_passcode, salt, sizeof(salt), 2000,
+                                                  verifier.w0, verifier.L),
+                  ==, MATTER_OK);
+  md_commissioning_close(commissioning, "test");
+  g_assert_true(md_commissioning_open_enhanced(commissioning, &verifier, 1234, 180, 3, t->now,
+                                               &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(md_commissioning_get_window(commissioning), ==, MD_WINDOW_ENHANCED);
+  g_assert_cmpuint(md_commissioning_get_opener(commissioning), ==, 3);
+  g_assert_cmpuint(md_commissioning_get_verifier(commissioning)->salt_len, ==, 16);
+
+  /* The node's own passcode is no good now. */
+  client_ask(t, &t->clients[0], TRUE);
+  g_assert_cmpint(client_state(&t->clients[0]), ==, MATTER_PASE_STATE_FAILED);
+  t->clients[1].passcode = admin_passcode;
+  client_ask(t, &t->clients[1], TRUE);
+  g_assert_cmpint(client_state(&t->clients[1]), ==, MATTER_PASE_STATE_ESTABLISHED);
+
+  md_commissioning_close(commissioning, "test");
+  g_assert_null(md_commissioning_get_verifier(commissioning));
+  g_assert_cmpuint(md_commissioning_get_opener(commissioning), ==, 0);
+  /* A window lasts 3 to 15 minutes. */
+  g_assert_false(md_commissioning_open_enhanced(commissioning, &verifier, 1234, 901, 3, t->now,
+                                                &error));
+  test_free(t);
+}
+
 /* Every slot taken by blind requests: BUSY until the first may be
  * replaced (a second after it last moved), then served. */
 static void
@@ -382,6 +424,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
 
   g_test_add_func("/pase-server/established", test_established);
+  g_test_add_func("/pase-server/enhanced-window", test_enhanced_window);
   g_test_add_func("/pase-server/blind-slots-give-way", test_blind_slots_give_way);
   g_test_add_func("/pase-server/silent-slots-give-way", test_silent_slots_give_way);
   g_test_add_func("/pase-server/same-address-replaces", test_same_address_replaces);

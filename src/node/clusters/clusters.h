@@ -99,6 +99,9 @@ void md_general_commissioning_bind(MdGeneralCommissioning *gc, MatterDmNode *dm,
                                    MatterDmCluster *cluster);
 guint64 md_general_commissioning_next_deadline(const MdGeneralCommissioning *gc);
 void md_general_commissioning_process(MdGeneralCommissioning *gc, guint64 now_ms);
+/* Expires an armed fail-safe at @now_ms, i.e. on the next process(), after
+ * the response in hand has gone out on the session the cleanup may close. */
+void md_general_commissioning_expire_soon(MdGeneralCommissioning *gc, guint64 now_ms);
 /* A write interaction's Breadcrumb, after it committed or failed. */
 void md_general_commissioning_apply_writes(MdGeneralCommissioning *gc);
 void md_general_commissioning_drop_writes(MdGeneralCommissioning *gc);
@@ -124,3 +127,22 @@ void md_network_commissioning_bind(MdNetworkCommissioning *nc, MatterDmNode *dm,
  * carrier. Marks Networks changed when either differs. */
 void md_network_commissioning_set_interface(MdNetworkCommissioning *nc, const char *name,
                                             gboolean connected);
+
+/* Administrator Commissioning (0x003C), Basic feature. */
+extern const MatterDmClass md_admin_commissioning_class;
+
+typedef struct _MdCommissioning MdCommissioning;
+
+typedef struct {
+  MatterDmNode *dm;
+  MatterDmCluster *cluster;
+  MdCommissioning *commissioning;  /* the window */
+  MdGeneralCommissioning *general; /* the fail-safe */
+} MdAdminCommissioning;
+
+/* Also sets the cluster's FeatureMap. */
+void md_admin_commissioning_bind(MdAdminCommissioning *ac, MdCommissioning *commissioning,
+                                 MdGeneralCommissioning *general, MatterDmNode *dm,
+                                 MatterDmCluster *cluster);
+/* The window opened or closed, by whatever means: marks the attributes. */
+void md_admin_commissioning_window_changed(MdAdminCommissioning *ac);

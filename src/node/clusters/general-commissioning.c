@@ -128,6 +128,13 @@ md_general_commissioning_process(MdGeneralCommissioning *gc, guint64 now_ms)
 }
 
 void
+md_general_commissioning_expire_soon(MdGeneralCommissioning *gc, guint64 now_ms)
+{
+  if (gc->fail_safe.armed)
+    gc->fail_safe.deadline_ms = MIN(gc->fail_safe.deadline_ms, now_ms);
+}
+
+void
 md_general_commissioning_apply_writes(MdGeneralCommissioning *gc)
 {
   if (gc->has_staged_breadcrumb)
@@ -248,10 +255,7 @@ arm_fail_safe(MdGeneralCommissioning *gc, const MatterDmRequest *request, Matter
                    "A commissioning window is open");
 
   if (seconds == 0) {
-    /* Expire at once, but after this response has gone out on the
-     * session the cleanup may close. */
-    if (fs->armed)
-      fs->deadline_ms = request->now_ms;
+    md_general_commissioning_expire_soon(gc, request->now_ms);
   } else {
     md_fail_safe_arm(fs, accessing_fabric(request), seconds, request->now_ms);
     g_debug("Fail-safe armed for %u s (fabric %u)", seconds, fs->fabric_index);
