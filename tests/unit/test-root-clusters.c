@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The root endpoint's commissioning clusters, invoked as the engine would
+ * once access was granted, on a real node (in-memory storage, no
+ * sockets). The engine's own checks (ACL, timed, fabric-scoped) have their
+ * tests in test-im-engine; these pin down what the clusters decide: the
+ * fail-safe's owner, CommissioningComplete's conditions, what an expiry or
+ * a completion does to the window and the PASE sessions, and
+ * OpenCommissioningWindow's parameter checks. The CASE sessions here are
+ * made up, as CASE itself comes later. */
+
+#include <glib.h>
+#include <string.h>
+
+#include "commissioning.h"
+#include "pase-server.h"
+#include "matter/im.h"
+#include "md-test-storage.h"
+
+#define CLUSTER_GENERAL_COMMISSIONING 0x0030
+#define CLUSTER_ADMIN_COMMISSIONING 0x003C
+#define CMD_ARM_FAIL_SAFE 0x00
+#define CMD_COMMISSIONING_COMPLETE 0x04
+#define CMD_OPEN_COMMISSIONING_WINDOW 0x00
+#define CMD_REVOKE_COMMISSIONING 0x02
+#define ATTR_BREADCRUMB 0x0000
+
+enum { OK = 0, INVALID_AUTHENTICATION = 2, NO_FAIL_SAFE = 3, BUSY_WITH_OTHER_ADMIN = 4 };
+enum { ADMIN_BUSY = 2, ADMIN_PAKE_PARAMETER_ERROR = 3, ADMIN_WINDOW_NOT_OPEN = 4 };
+
+typedef struct {
+  guint64 now;
+  MdTestStorage *storage;
+  MatterSession secure[MD_PASE_HANDSHAKES_MAX + 4];
+  MatterSession unsecured[2];
+  MatterSessionTable sessions;
+  MatterExchange slots[8];
+  MatterExchangeManager exchanges;
+  MdNode *node;
+  MatterSession *pase;
+  MatterSession *case1; /* fabric 1 */
+  MatterSession *case2; /* fabric 2 */
+} Test;
+
+static MatterError
+discard(void *user_data, const MatterSession *session, const uint8_t *msg, size_t len)
+{
+  return MATTER_OK;
+}
+
+static MatterSession *
+make_session(Test *t, MatterSessionKind kind, guint8 fabric_index)
+{
+  MatterSessionSetup setup = {
+    .kind = kind,
+    .role = MATTER_SESSION_ROLE_RESPONDER,
+    .peer_session_id = 100,
+    .fabric_index = fabric_index,
+    .peer_node_id = kind == MATTER_SESSION_KIND_CASE ? 0x1000 + fabric_index : 0,
+    .peer_address = { .transport = MATTER_TRANSPORT_UDP, .len = 1 },
+  };
+  MatterSession *session = NULL;
+
+  g_assert_cmpint(matter_session_table_allocate(&t->sessions, t->now, &session), ==, MATTER_OK);
+  g_assert_cmpint(matter_session_activate(&t->sessions, session, &setup, t->now), ==, MATTER_OK);
+  return session;
+}
+
+static Test *
+test_new(void)
+{
+  static const MatterExchangeCallbacks callbacks = { .send = discard };
+  MdNodeParams params = {
+    .vendor_id = 0xFFF1,
+    .product_id = 0x8000,
+    .supported_fabrics = 5,
+    .window_timeout = 900,
+    .has_passcode = TRUE,
+    .passcode = 20202021,
+  };
+  g_autoptr(GError) error = NULL;
+  Test *t = g_new0(Test, 1);
+
+  t->now = 1000;
+  t->storage = md_test_storage_new();
+  g_assert_cmpint(matter_session_table_init(&t->sessions, t->secure, G_N_ELEMENTS(t->secure),
+                                            t->unsecured, G_N_ELEMENTS(t->unsecured), NULL),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_exchange_manager_init(&t->exchanges, &t->sessions, t->slots,
+                                               G_N_ELEMENTS(t->slots), &callbacks, t, NULL),
+                  ==, MATTER_OK);
+  t->node = md_node_new(&params, md_test_storage_get(t->storage), NULL, &t->exchanges,
+                        &t->sessions, NULL, NULL, &error);
+  g_assert_no_error(error);
+  md_node_start(t->node, t->now);
+  t->pase = make_session(t, MATTER_SESSION_KIND_PASE, 0);
+  t->case1 = make_session(t, MATTER_SESSION_KIND_CASE, 1);
+  t->case2 = make_session(t, MATTER_SESSION_KIND_CASE, 2);
+  return t;
+}
+
+static void
+test_free(Test *t)
+{
+  md_node_free(t->node);
+  matter_session_table_clear(&t->sessions);
+  md_test_storage_free(t->storage);
+  g_free(t);
+}
+
+/* What an invoke answered: a status (with the cluster's own code) or the
+ * ErrorCode [0] of its response. */
+typedef struct {
+  guint8 status;
+  guint8 cluster_status;
+  gboolean has_response;
+  guint8 error_code;
+} Answer;
+
+static Answer
+invoke(Test *t, MatterSession *session, guint32 cluster_id, guint32 command,
+       const guint8 *fields, gsize fields_len)
+{
+  MatterDmCluster *cluster = matter_dm_find_cluster(md_node_get_dm(t->node), 0, cluster_id);
+  MatterAclSubject subject = {
+    .auth_mode = session->kind == MATTER_SESSION_KIND_CASE ? MATTER_ACL_AUTH_CASE
+                                                            : MATTER_ACL_AUTH_PASE,
+    .fabric_index = session->fabric_index,
+  };
+  MatterDmRequest request = {
+    .session = session,
+    .subject = &subject,
+    .timed = TRUE,
+    .now_ms = t->now,
+  };
+  guint8 out[256];
+  MatterTlvWriter w;
+  MatterTlvReader reader, *fields_reader = NULL;
+  MatterDmInvokeResult result;
+  Answer answer = { 0 };
+
+  g_assert_nonnull(cluster);
+  if (fields != NULL) {
+    matter_tlv_reader_init(&reader, fields, fields_len);
+    g_assert_cmpint(matter_tlv_next(&reader), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
+    fields_reader = &reader;
+  }
+  matter_tlv_writer_init(&w, out, sizeof(out));
+  result = cluster->cls->invoke(cluster, &request, command, fields_reader, &w,
+                                matter_tlv_tag_anonymous());
+  answer.status = result.status;
+  answer.cluster_status = result.has_cluster_status ? result.cluster_status : 0;
+  answer.has_response = result.has_response;
+  if (result.has_response) {
+    size_t len;
+
+    g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+    matter_tlv_reader_init(&reader, out, len);
+    g_assert_cmpint(matter_tlv_next(&reader), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_get_context_u8(&reader, 0, &answer.error_code), ==, MATTER_OK);
+  }
+  return answer;
+}
+
+static Answer
+arm(Test *t, MatterSession *session, guint16 seconds, guint64 breadcrumb)
+{
+  guint8 fields[32];
+  MatterTlvWriter w;
+  gsize len;
+
+  matter_tlv_writer_init(&w, fields, sizeof(fields));
+  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), seconds);
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(1), breadcrumb);
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  return invoke(t, session, CLUSTER_GENERAL_COMMISSIONING, CMD_ARM_FAIL_SAFE, fields, len);
+}
+
+static Answer
+complete(Test *t, MatterSession *session)
+{
+  return invoke(t, session, CLUSTER_GENERAL_COMMISSIONING, CMD_COMMISSIONING_COMPLETE, NULL, 0);
+}
+
+static void
+assert_code(Answer answer, guint8 code)
+{
+  g_assert_cmpuint(answer.status, ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_true(answer.has_response);
+  g_assert_cmpuint(answer.error_code, ==, code);
+}
+
+static MdWindowKind
+window(Test *t)
+{
+  return md_commissioning_get_window(md_node_get_commissioning(t->node));
+}
+
+static void
+run_until(Test *t, guint64 when)
+{
+  while (t->now < when) {
+    t->now = MIN(when, MAX(t->now + 1, md_node_next_deadline(t->node)));
+    md_node_process(t->node, t->now);
+  }
+}
+
+/* The fail-safe belongs to whoever armed it; a CASE administrator cannot
+ * take it while the window is open for a commissioner. */
+static void
+test_fail_safe_owner(void)
+{
+  Test *t = test_new();
+
+  g_assert_cmpint(window(t), ==, MD_WINDOW_BASIC);
+  assert_code(arm(t, t->case1, 60, 0), BUSY_WITH_OTHER_ADMIN);
+  assert_code(arm(t, t->pase, 60, 5), OK);
+  assert_code(arm(t, t->case1, 60, 0), BUSY_WITH_OTHER_ADMIN);
+  /* Re-arming by the same (no) fabric extends it. */
+  assert_code(arm(t, t->pase, 120, 6), OK);
+  md_commissioning_close(md_node_get_commissioning(t->node), "test");
+  /* Disarmed by expiry, the window closed: a CASE administrator may arm. */
+  run_until(t, t->now + 121 * 1000);
+  g_assert_cmpuint(matter_session_table_count(&t->sessions), ==, 2); /* the PASE one went */
+  assert_code(arm(t, t->case1, 60, 0), OK);
+  assert_code(arm(t, t->case2, 60, 0), BUSY_WITH_OTHER_ADMIN);
+  test_free(t);
+}
+
+/* 11.10.7.6: an armed fail-safe, CASE, and the fabric that armed it. */
+static void
+test_commissioning_complete_conditions(void)
+{
+  Test *t = test_new();
+
+  assert_code(complete(t, t->case1), NO_FAIL_SAFE);
+  assert_code(arm(t, t->pase, 60, 1), OK);
+  assert_code(complete(t, t->pase), INVALID_AUTHENTICATION);
+  assert_code(complete(t, t->case1), BUSY_WITH_OTHER_ADMIN);
+  test_free(t);
+}
+
+/* Completion disarms the fail-safe, closes the window and the PASE
+ * sessions; nothing then expires. */
+static void
+test_commissioning_complete(void)
+{
+  Test *t = test_new();
+  MatterDmCluster *gc = matter_dm_find_cluster(md_node_get_dm(t->node), 0,
+                                               CLUSTER_GENERAL_COMMISSIONING);
+  guint32 version;
+
+  md_commissioning_close(md_node_get_commissioning(t->node), "test");
+  assert_code(arm(t, t->case1, 60, 9), OK);
+  version = gc->data_version;
+  assert_code(complete(t, t->case1), OK);
+  /* The Breadcrumb went back to 0: a change a subscriber sees. */
+  g_assert_cmpuint(gc->data_version, !=, version);
+  g_assert_cmpint(window(t), ==, MD_WINDOW_CLOSED);
+  g_assert_cmpuint(matter_session_table_count(&t->sessions), ==, 2);
+  assert_code(complete(t, t->case1), NO_FAIL_SAFE);
+  g_assert_cmpuint(md_node_next_deadline(t->node), ==, MD_NODE_NEVER);
+  test_free(t);
+}
+
+static Answer
+open_window(Test *t, MatterSession *session, guint16 timeout, const guint8 *verifier,
+            gsize verifier_len, guint16 discriminator, guint32 iterations, gsize salt_len)
+{
+  static const guint8 salt[40] = "0123456789abcdef0123456789abcdef01234567";
+  guint8 fields[256];
+  MatterTlvWriter w;
+  gsize len;
+
+  matter_tlv_writer_init(&w, fields, sizeof(fields));
+  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), timeout);
+  matter_tlv_put_bytes(&w, matter_tlv_tag_context(1), verifier, verifier_len);
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(2), discriminator);
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(3), iterations);
+  matter_tlv_put_bytes(&w, matter_tlv_tag_context(4), salt, salt_len);
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  return invoke(t, session, CLUSTER_ADMIN_COMMISSIONING, CMD_OPEN_COMMISSIONING_WINDOW, fields,
+                len);
+}
+
+static void
+assert_status(Answer answer, guint8 status, guint8 cluster_status)
+{
+  g_assert_false(answer.has_response);
+  g_assert_cmpuint(answer.status, ==, status);
+  g_assert_cmpuint(answer.cluster_status, ==, cluster_status);
+}
+
+/* Each parameter of OpenCommissioningWindow is checked, with the status
+ * 11.19.8.1 names; a valid request opens an enhanced window for the
+ * fabric that asked. */
+static void
+test_open_commissioning_window(void)
+{
+  Test *t = test_new();
+  guint8 verifier[MATTER_SPAKE2P_W_LEN + MATTER_SPAKE2P_POINT_LEN];
+  guint8 bad_point[sizeof(verifier)];
+  static const guint8 salt[16] = "0123456789abcdef";
+  MdCommissioning *commissioning = md_node_get_commissioning(t->node);
+
+  g_assert_cmpint(matter_payload_compute_verifier(34567890, salt, sizeof(salt), 1000, verifier,
+                                                  verifier + MATTER_SPAKE2P_W_LEN),
+                  ==, MATTER_OK);
+  memcpy(bad_point, verifier, sizeof(verifier));
+  bad_point[sizeof(bad_point) - 1] ^= 1; /* L off the curve */
+
+  /* The basic window is open: busy. */
+  assert_status(open_window(t, t->case1, 300, verifier, sizeof(verifier), 77, 1000, 16),
+                MATTER_IM_STATUS_FAILURE, ADMIN_BUSY);
+  md_commissioning_close(commissioning, "test");
+  assert_status(open_window(t, t->case1, 300, verifier, sizeof(verifier), 77, 999, 16),
+                MATTER_IM_STATUS_FAILURE, ADMIN_PAKE_PARAMETER_ERROR);
+  assert_status(open_window(t, t->case1, 300, verifier, sizeof(verifier), 77, 100001, 16),
+                MATTER_IM_STATUS_FAILURE, ADMIN_PAKE_PARAMETER_ERROR);
+  assert_status(open_window(t, t->case1, 300, verifier, sizeof(verifier), 77, 1000, 15),
+                MATTER_IM_STATUS_FAILURE, ADMIN_PAKE_PARAMETER_ERROR);
+  assert_status(open_window(t, t->case1, 300, verifier, sizeof(verifier), 77, 1000, 33),
+                MATTER_IM_STATUS_FAILURE, ADMIN_PAKE_PARAMETER_ERROR);
+  assert_status(open_window(t, t->case1, 300, verifier, sizeof(verifier) - 1, 77, 1000, 16),
+                MATTER_IM_STATUS_FAILURE, ADMIN_PAKE_PARAMETER_ERROR);
+  assert_status(open_window(t, t->case1, 300, bad_point, sizeof(bad_point), 77, 1000, 16),
+                MATTER_IM_STATUS_FAILURE, ADMIN_PAKE_PARAMETER_ERROR);
+  assert_status(open_window(t, t->case1, 300, verifier, sizeof(verifier), 4096, 1000, 16),
+                MATTER_IM_STATUS_INVALID_COMMAND, 0);
+  assert_status(open_window(t, t->case1, 179, verifier, sizeof(verifier), 77, 1000, 16),
+                MATTER_IM_STATUS_INVALID_COMMAND, 0);
+  assert_status(open_window(t, t->case1, 901, verifier, sizeof(verifier), 77, 1000, 16),
+                MATTER_IM_STATUS_INVALID_COMMAND, 0);
+  g_assert_cmpint(window(t), ==, MD_WINDOW_CLOSED);
+
+  assert_status(open_window(t, t->case1, 300, verifier, sizeof(verifier), 77, 1000, 16),
+                MATTER_IM_STATUS_SUCCESS, 0);
+  g_assert_cmpint(window(t), ==, MD_WINDOW_ENHANCED);
+  g_assert_cmpuint(md_commissioning_get_opener(commissioning), ==, 1);
+  g_assert_cmpmem(md_commissioning_get_verifier(commissioning)->L, MATTER_SPAKE2P_POINT_LEN,
+                  verifier + MATTER_SPAKE2P_W_LEN, MATTER_SPAKE2P_POINT_LEN);
+  /* It closes after its 300 s. */
+  run_until(t, t->now + 300 * 1000);
+  g_assert_cmpint(window(t), ==, MD_WINDOW_CLOSED);
+  test_free(t);
+}
+
+/* RevokeCommissioning expires the fail-safe (the PASE session goes, after
+ * the answer) and closes the window; with no window it says so. */
+static void
+test_revoke_commissioning(void)
+{
+  Test *t = test_new();
+
+  assert_code(arm(t, t->pase, 60, 3), OK);
+  assert_status(invoke(t, t->case1, CLUSTER_ADMIN_COMMISSIONING, CMD_REVOKE_COMMISSIONING, NULL,
+                       0),
+                MATTER_IM_STATUS_SUCCESS, 0);
+  g_assert_cmpint(window(t), ==, MD_WINDOW_CLOSED);
+  g_assert_cmpuint(matter_session_table_count(&t->sessions), ==, 3);
+  run_until(t, t->now + 1);
+  g_assert_cmpuint(matter_session_table_count(&t->sessions), ==, 2);
+  assert_status(invoke(t, t->case1, CLUSTER_ADMIN_COMMISSIONING, CMD_REVOKE_COMMISSIONING, NULL,
+                       0),
+                MATTER_IM_STATUS_FAILURE, ADMIN_WINDOW_NOT_OPEN);
+  test_free(t);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+
+  g_test_add_func("/root-clusters/fail-safe-owner", test_fail_safe_owner);
+  g_test_add_func("/root-clusters/commissioning-complete-conditions",
+                  test_commissioning_complete_conditions);
+  g_test_add_func("/root-clusters/commissioning-complete", test_commissioning_complete);
+  g_test_add_func("/root-clusters/open-commissioning-window", test_open_commissioning_window);
+  g_test_add_func("/root-clusters/revoke-commissioning", test_revoke_commissioning);
+  return g_test_run();
+}
