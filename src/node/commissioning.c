@@ -280,19 +280,26 @@ open_basic(MdCommissioning *self, guint timeout, guint64 now_ms, GError **error)
   return TRUE;
 }
 
-gboolean
-md_commissioning_open_basic(MdCommissioning *self, guint timeout, guint64 now_ms, GError **error)
+/* Core spec 5.4.2.3: a window lasts 3 to 15 minutes. A window opened on
+ * request starts a fresh allowance of attempts; handshakes still in
+ * flight count in it. */
+static gboolean
+prepare_window(MdCommissioning *self, const char *what, guint timeout, GError **error)
 {
   if (timeout < 180 || timeout > 900) {
-    g_set_error(error, MD_ERROR, MD_ERROR_FAILED,
-                "A basic commissioning window lasts 180 to 900 s, not %u", timeout);
+    g_set_error(error, MD_ERROR, MD_ERROR_FAILED, "%s lasts 180 to 900 s, not %u", what, timeout);
     return FALSE;
   }
-  /* A fresh allowance; handshakes still in flight count in it. */
   if (!persist_attempts(self, self->attempts_in_flight, error))
     return FALSE;
   self->counted_attempts = self->attempts_in_flight;
-  return open_basic(self, timeout, now_ms, error);
+  return TRUE;
+}
+
+gboolean
+md_commissioning_open_basic(MdCommissioning *self, guint timeout, guint64 now_ms, GError **error)
+{
+  return prepare_window(self, "A basic commissioning window", timeout, error) && open_basic(self, timeout, now_ms, error);
 }
 
 gboolean
@@ -300,14 +307,8 @@ md_commissioning_open_enhanced(MdCommissioning *self, const MdPaseVerifier *veri
                                guint16 discriminator, guint timeout, guint8 fabric_index,
                                guint64 now_ms, GError **error)
 {
-  if (timeout < 180 || timeout > 900) {
-    g_set_error(error, MD_ERROR, MD_ERROR_FAILED,
-                "An enhanced commissioning window lasts 180 to 900 s, not %u", timeout);
+  if (!prepare_window(self, "An enhanced commissioning window", timeout, error))
     return FALSE;
-  }
-  if (!persist_attempts(self, self->attempts_in_flight, error))
-    return FALSE;
-  self->counted_attempts = self->attempts_in_flight;
   self->enhanced = *verifier;
   self->enhanced_discriminator = discriminator;
   self->opener_fabric = fabric_index;

@@ -198,25 +198,19 @@ test_read_descriptor(MdTestNode *node, gconstpointer data)
   g_assert_cmpuint(answer_at(answers, 0)->items, >=, 2);
 }
 
+/* Writes @value (one TLV element) to @at; returns the status it got. */
 static guint8
-write_node_label(MdTestNode *node, MatterSession *session, const char *label)
+write_value(MdTestNode *node, MatterSession *session, MatterImAttributePath at,
+            const guint8 *value, gsize value_len)
 {
-  guint8 value[96], buf[MATTER_MESSAGE_MAX];
-  MatterTlvWriter writer;
-  MatterImAttributeData write = {
-    .path = path(ROOT_ENDPOINT, CLUSTER_BASIC_INFORMATION, ATTR_NODE_LABEL),
-  };
+  MatterImAttributeData write = { .path = at, .data = { value, value_len } };
   g_autoptr(GBytes) reply = NULL;
   MatterImWriteResponse response;
   MatterImAttributeStatus status;
+  guint8 buf[MATTER_MESSAGE_MAX];
   gsize len;
   guint8 opcode;
 
-  matter_tlv_writer_init(&writer, value, sizeof(value));
-  g_assert_cmpint(matter_tlv_put_string(&writer, matter_tlv_tag_anonymous(), label), ==,
-                  MATTER_OK);
-  g_assert_cmpint(matter_tlv_writer_finish(&writer, &write.data.len), ==, MATTER_OK);
-  write.data.tlv = value;
   g_assert_cmpint(matter_im_write_request_encode(FALSE, FALSE, &write, 1, FALSE, buf, sizeof(buf),
                                                  &len),
                   ==, MATTER_OK);
@@ -229,8 +223,23 @@ write_node_label(MdTestNode *node, MatterSession *session, const char *label)
                   ==, MATTER_OK);
   g_assert_cmpint(matter_im_next_attribute_status(&response.responses, &status), ==,
                   MATTER_OK);
-  g_assert_cmpuint(status.path.attribute, ==, ATTR_NODE_LABEL);
+  g_assert_cmpuint(status.path.attribute, ==, at.attribute);
   return status.status.status;
+}
+
+static guint8
+write_node_label(MdTestNode *node, MatterSession *session, const char *label)
+{
+  guint8 value[96];
+  MatterTlvWriter writer;
+  gsize len;
+
+  matter_tlv_writer_init(&writer, value, sizeof(value));
+  g_assert_cmpint(matter_tlv_put_string(&writer, matter_tlv_tag_anonymous(), label), ==,
+                  MATTER_OK);
+  g_assert_cmpint(matter_tlv_writer_finish(&writer, &len), ==, MATTER_OK);
+  return write_value(node, session, path(ROOT_ENDPOINT, CLUSTER_BASIC_INFORMATION, ATTR_NODE_LABEL),
+                     value, len);
 }
 
 static char *
@@ -501,16 +510,9 @@ test_network_commissioning(MdTestNode *node, gconstpointer data)
   };
   g_autoptr(GArray) answers = read_paths(node, session, paths, G_N_ELEMENTS(paths));
   const Answer *networks;
-  guint8 value[8], buf[MATTER_MESSAGE_MAX];
+  guint8 value[8];
   MatterTlvWriter writer;
-  MatterImAttributeData write = {
-    .path = path(ROOT_ENDPOINT, CLUSTER_NETWORK_COMMISSIONING, ATTR_INTERFACE_ENABLED),
-  };
-  g_autoptr(GBytes) reply = NULL;
-  MatterImWriteResponse response;
-  MatterImAttributeStatus status;
   gsize len;
-  guint8 opcode;
 
   g_assert_cmpuint(answers->len, ==, 3);
   g_assert_cmpstr(answer_at(answers, 0)->value, ==, "4"); /* Ethernet */
@@ -540,19 +542,12 @@ test_network_commissioning(MdTestNode *node, gconstpointer data)
 
   matter_tlv_writer_init(&writer, value, sizeof(value));
   matter_tlv_put_bool(&writer, matter_tlv_tag_anonymous(), false);
-  g_assert_cmpint(matter_tlv_writer_finish(&writer, &write.data.len), ==, MATTER_OK);
-  write.data.tlv = value;
-  g_assert_cmpint(matter_im_write_request_encode(FALSE, FALSE, &write, 1, FALSE, buf, sizeof(buf),
-                                                 &len),
-                  ==, MATTER_OK);
-  reply = md_test_commissioner_im_request(node->commissioner, session,
-                                          MATTER_IM_OPCODE_WRITE_REQUEST, buf, len, &opcode);
-  g_assert_nonnull(reply);
-  g_assert_cmpint(matter_im_write_response_decode(g_bytes_get_data(reply, NULL),
-                                                  g_bytes_get_size(reply), &response),
-                  ==, MATTER_OK);
-  g_assert_cmpint(matter_im_next_attribute_status(&response.responses, &status), ==, MATTER_OK);
-  g_assert_cmpuint(status.status.status, ==, MATTER_IM_STATUS_INVALID_IN_STATE);
+  g_assert_cmpint(matter_tlv_writer_finish(&writer, &len), ==, MATTER_OK);
+  g_assert_cmpuint(write_value(node, session,
+                               path(ROOT_ENDPOINT, CLUSTER_NETWORK_COMMISSIONING,
+                                    ATTR_INTERFACE_ENABLED),
+                               value, len),
+                   ==, MATTER_IM_STATUS_INVALID_IN_STATE);
 }
 
 /* ---- Administrator Commissioning ---- */
