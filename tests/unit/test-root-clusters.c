@@ -22,7 +22,9 @@
 #define CMD_COMMISSIONING_COMPLETE 0x04
 #define CMD_OPEN_COMMISSIONING_WINDOW 0x00
 #define CMD_REVOKE_COMMISSIONING 0x02
-#define ATTR_BREADCRUMB 0x0000
+#define CMD_SET_REGULATORY_CONFIG 0x02
+#define ATTR_REGULATORY_CONFIG 0x0002
+#define KEY_REGULATORY_CONFIG "general-commissioning/regulatory-config"
 
 enum { OK = 0, INVALID_AUTHENTICATION = 2, NO_FAIL_SAFE = 3, BUSY_WITH_OTHER_ADMIN = 4 };
 enum { ADMIN_BUSY = 2, ADMIN_PAKE_PARAMETER_ERROR = 3, ADMIN_WINDOW_NOT_OPEN = 4 };
@@ -371,6 +373,71 @@ test_revoke_commissioning(void)
   test_free(t);
 }
 
+static Answer
+set_regulatory_config(Test *t, guint8 config, const char *country)
+{
+  guint8 fields[32];
+  MatterTlvWriter w;
+  gsize len;
+
+  matter_tlv_writer_init(&w, fields, sizeof(fields));
+  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), config);
+  matter_tlv_put_string(&w, matter_tlv_tag_context(1), country);
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(2), 0);
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  return invoke(t, t->pase, CLUSTER_GENERAL_COMMISSIONING, CMD_SET_REGULATORY_CONFIG, fields,
+                len);
+}
+
+static guint64
+read_uint(Test *t, guint32 cluster_id, guint32 attribute)
+{
+  MatterDmCluster *cluster = matter_dm_find_cluster(md_node_get_dm(t->node), 0, cluster_id);
+  MatterAclSubject subject = { .auth_mode = MATTER_ACL_AUTH_PASE };
+  MatterDmRequest request = { .session = t->pase, .subject = &subject, .now_ms = t->now };
+  guint8 out[16];
+  MatterTlvWriter w;
+  MatterTlvReader r;
+  guint64 value;
+  size_t len;
+
+  matter_tlv_writer_init(&w, out, sizeof(out));
+  g_assert_cmpuint(cluster->cls->read(cluster, &request, attribute, &w, matter_tlv_tag_anonymous()),
+                   ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  matter_tlv_reader_init(&r, out, len);
+  g_assert_cmpint(matter_tlv_next(&r), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_u64(&r, &value), ==, MATTER_OK);
+  return value;
+}
+
+/* Whichever storage call fails, SetRegulatoryConfig answers FAILURE and
+ * changes nothing, in memory or in the store. */
+static void
+test_regulatory_config_storage_failure(void)
+{
+  Test *t = test_new();
+
+  for (guint n = 1; n <= 4; n++) {
+    g_test_message("storage call %u fails", n);
+    md_test_storage_fail_at(t->storage, n);
+    g_test_expect_message("matterd", G_LOG_LEVEL_WARNING,
+                          "Cannot store the regulatory configuration: *");
+    assert_status(set_regulatory_config(t, 1, "DE"), MATTER_IM_STATUS_FAILURE, 0);
+    g_test_assert_expected_messages();
+    g_assert_false(md_test_storage_in_transaction(t->storage));
+    g_assert_false(md_test_storage_has(t->storage, KEY_REGULATORY_CONFIG));
+    g_assert_cmpuint(read_uint(t, CLUSTER_GENERAL_COMMISSIONING, ATTR_REGULATORY_CONFIG), ==, 2);
+  }
+  md_test_storage_fail_at(t->storage, 0);
+  assert_code(set_regulatory_config(t, 1, "DE"), OK);
+  g_assert_cmpuint(md_test_storage_uint64(t->storage, KEY_REGULATORY_CONFIG), ==, 1);
+  g_assert_cmpuint(read_uint(t, CLUSTER_GENERAL_COMMISSIONING, ATTR_REGULATORY_CONFIG), ==, 1);
+  test_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -382,5 +449,7 @@ main(int argc, char **argv)
   g_test_add_func("/root-clusters/commissioning-complete", test_commissioning_complete);
   g_test_add_func("/root-clusters/open-commissioning-window", test_open_commissioning_window);
   g_test_add_func("/root-clusters/revoke-commissioning", test_revoke_commissioning);
+  g_test_add_func("/root-clusters/regulatory-config-storage-failure",
+                  test_regulatory_config_storage_failure);
   return g_test_run();
 }
