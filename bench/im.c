@@ -104,9 +104,10 @@ struct Peer {
   Peer *other;
   Datagram queue[QUEUE_MAX]; /* sent by this peer, not yet delivered */
   size_t queued;
+  struct Bench *bench; /* records message sizes */
 };
 
-typedef struct {
+typedef struct Bench {
   Peer client, node;
   uint64_t ticks[ATTRIBUTES + MATTER_DM_GLOBAL_COUNT];
   uint64_t list_ticks[1 + MATTER_DM_GLOBAL_COUNT];
@@ -128,8 +129,6 @@ typedef struct {
   size_t n_sizes;
 } Bench;
 
-static Bench *the_bench; /* for the send callback's size record */
-
 static MatterError
 queue_datagram(void *user_data, const MatterSession *session, const uint8_t *msg, size_t len)
 {
@@ -140,8 +139,8 @@ queue_datagram(void *user_data, const MatterSession *session, const uint8_t *msg
   memcpy(peer->queue[peer->queued].data, msg, len);
   peer->queue[peer->queued].len = len;
   peer->queued++;
-  if (the_bench->recording && the_bench->n_sizes < MESSAGES_MAX)
-    the_bench->sizes[the_bench->n_sizes++] = len;
+  if (peer->bench->recording && peer->bench->n_sizes < MESSAGES_MAX)
+    peer->bench->sizes[peer->bench->n_sizes++] = len;
   return MATTER_OK;
 }
 
@@ -155,12 +154,13 @@ fill_fixed(void *user_data, uint8_t *buf, size_t len)
 }
 
 static bool
-peer_init(Peer *peer, Peer *other)
+peer_init(Peer *peer, Peer *other, Bench *bench)
 {
   static const MatterExchangeCallbacks callbacks = { .send = queue_datagram };
   const MatterRandomSource rng = { .fill = fill_fixed };
 
   peer->other = other;
+  peer->bench = bench;
   return matter_session_table_init(&peer->sessions, peer->secure, 1, peer->unsecured, 1, &rng) ==
            MATTER_OK &&
          matter_exchange_manager_init(&peer->manager, &peer->sessions, peer->slots, 8, &callbacks,
@@ -357,7 +357,6 @@ bench_setup(Bench *b)
 
   for (uint32_t a = 0; a < ATTRIBUTES; a++)
     attributes[a] = (MatterDmAttribute) { a, 0, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 };
-  the_bench = b;
   b->now = 1000;
   b->cluster = (MatterDmCluster) { &bench_class, 1, 0, 1, b->ticks, NULL };
   b->list_cluster = (MatterDmCluster) { &list_class, 1, 0, 1, b->list_ticks, NULL };
@@ -366,7 +365,7 @@ bench_setup(Bench *b)
   b->endpoint = (MatterDmEndpoint) { 1, NULL, 0, b->clusters, 2 };
   b->endpoints[0] = &b->endpoint;
   b->dm = (MatterDmNode) { b->endpoints, 1, 0 };
-  return peer_init(&b->client, &b->node) && peer_init(&b->node, &b->client) &&
+  return peer_init(&b->client, &b->node, b) && peer_init(&b->node, &b->client, b) &&
          peer_activate(&b->client, MATTER_SESSION_ROLE_INITIATOR) &&
          peer_activate(&b->node, MATTER_SESSION_ROLE_RESPONDER) &&
          matter_im_engine_init(&b->engine, &b->node.manager, &b->dm, &owner, NULL) == MATTER_OK;

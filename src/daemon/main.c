@@ -183,9 +183,9 @@ refresh_host_network(gpointer user_data)
     g_warning("%s", error->message);
     return G_SOURCE_CONTINUE;
   }
-  md_node_set_network_interface(wiring->node, primary.found ? primary.name : NULL,
-                                primary.connected);
-  md_messaging_reschedule(wiring->messaging);
+  if (md_node_set_network_interface(wiring->node, primary.found ? primary.name : NULL,
+                                    primary.connected))
+    md_messaging_reschedule(wiring->messaging);
   return G_SOURCE_CONTINUE;
 }
 

@@ -70,9 +70,10 @@ void md_commissioning_start(MdCommissioning *commissioning, guint64 now_ms);
 gboolean md_commissioning_open_basic(MdCommissioning *commissioning, guint timeout,
                                      guint64 now_ms, GError **error);
 /* Opens an enhanced window for @timeout seconds (180..900) with an
- * administrator's verifier and discriminator, on behalf of @fabric_index
- * (0: none). The verifier is kept in memory only and wiped on close.
- * Resets the failed-attempt count. */
+ * administrator's verifier, on behalf of @fabric_index (0: none). The
+ * verifier is kept in memory only and wiped on close. @discriminator is
+ * only logged until DNS-SD advertises windows. Resets the failed-attempt
+ * count. */
 gboolean md_commissioning_open_enhanced(MdCommissioning *commissioning,
                                         const MdPaseVerifier *verifier, guint16 discriminator,
                                         guint timeout, guint8 fabric_index, guint64 now_ms,

@@ -210,13 +210,18 @@ commissioning_window_open(gpointer user_data)
 static void
 close_pase_sessions(MdNode *node, guint64 now_ms)
 {
+  gboolean closed = FALSE;
+
   for (size_t i = 0; i < node->sessions->secure_capacity; i++) {
     MatterSession *session = &node->sessions->secure[i];
 
-    if (session->state == MATTER_SESSION_ACTIVE && session->kind == MATTER_SESSION_KIND_PASE)
+    if (session->state == MATTER_SESSION_ACTIVE && session->kind == MATTER_SESSION_KIND_PASE) {
       matter_exchange_manager_close_session(node->exchanges, session, now_ms);
+      closed = TRUE;
+    }
   }
-  md_node_changed(node, MD_NODE_CHANGE_SESSIONS);
+  if (closed)
+    md_node_changed(node, MD_NODE_CHANGE_SESSIONS);
 }
 
 static void
@@ -342,11 +347,13 @@ md_node_process(MdNode *node, guint64 now_ms)
   matter_im_engine_process(node->engine, now_ms);
 }
 
-void
+gboolean
 md_node_set_network_interface(MdNode *node, const char *name, gboolean connected)
 {
-  md_network_commissioning_set_interface(&node->network_commissioning, name, connected);
+  if (!md_network_commissioning_set_interface(&node->network_commissioning, name, connected))
+    return FALSE;
   matter_im_engine_changed(node->engine);
+  return TRUE;
 }
 
 MatterDmNode *

@@ -75,8 +75,9 @@ guint8 md_node_get_supported_fabrics(MdNode *node);
 MdAttestationCreds *md_node_get_attestation(MdNode *node);
 MdCommissioning *md_node_get_commissioning(MdNode *node);
 /* The host's network interface the node is reachable on (NULL: none but
- * loopback) and whether it has carrier, as the daemon last found it. */
-void md_node_set_network_interface(MdNode *node, const char *name, gboolean connected);
+ * loopback) and whether it has carrier, as the daemon last found it. TRUE
+ * when that changed what the node reports (reports may then be due). */
+gboolean md_node_set_network_interface(MdNode *node, const char *name, gboolean connected);
 
 /* The data model and the Interaction Model engine serving it. */
 MatterDmNode *md_node_get_dm(MdNode *node);

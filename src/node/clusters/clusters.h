@@ -114,8 +114,7 @@ extern const MatterDmClass md_network_commissioning_class;
 typedef struct {
   MatterDmNode *dm; /* for change marks, once bound */
   MatterDmCluster *cluster;
-  gboolean has_interface;
-  char interface[MD_NETWORK_ID_MAX + 1];
+  char interface[MD_NETWORK_ID_MAX + 1]; /* "" when there is none */
   gboolean connected;
 } MdNetworkCommissioning;
 
@@ -124,8 +123,8 @@ void md_network_commissioning_init(MdNetworkCommissioning *nc);
 void md_network_commissioning_bind(MdNetworkCommissioning *nc, MatterDmNode *dm,
                                    MatterDmCluster *cluster);
 /* The interface the node is reachable on (NULL: none), and whether it has
- * carrier. Marks Networks changed when either differs. */
-void md_network_commissioning_set_interface(MdNetworkCommissioning *nc, const char *name,
+ * carrier. TRUE, with Networks marked changed, when either differs. */
+gboolean md_network_commissioning_set_interface(MdNetworkCommissioning *nc, const char *name,
                                             gboolean connected);
 
 /* Administrator Commissioning (0x003C), Basic feature. */

@@ -50,28 +50,28 @@ md_network_commissioning_bind(MdNetworkCommissioning *nc, MatterDmNode *dm,
   cluster->feature_map = FEATURE_ETHERNET;
 }
 
-void
+gboolean
 md_network_commissioning_set_interface(MdNetworkCommissioning *nc, const char *name,
                                        gboolean connected)
 {
-  gboolean has = name != NULL && name[0] != '\0';
-
-  if (has && strlen(name) > MD_NETWORK_ID_MAX) {
+  if (name != NULL && strlen(name) > MD_NETWORK_ID_MAX) {
     g_warning("Interface name %s is too long for a NetworkID", name);
-    has = FALSE;
+    name = NULL;
   }
-  if (has == nc->has_interface && (!has || (strcmp(name, nc->interface) == 0 &&
-                                            connected == nc->connected)))
-    return;
-  nc->has_interface = has;
-  g_strlcpy(nc->interface, has ? name : "", sizeof(nc->interface));
-  nc->connected = has && connected;
-  if (has)
+  if (name == NULL)
+    name = "";
+  connected = name[0] != '\0' && connected;
+  if (strcmp(name, nc->interface) == 0 && connected == nc->connected)
+    return FALSE;
+  g_strlcpy(nc->interface, name, sizeof(nc->interface));
+  nc->connected = connected;
+  if (name[0] != '\0')
     g_message("Network interface %s (%s)", name, connected ? "connected" : "no carrier");
   else
     g_message("No network interface besides loopback");
   if (nc->dm != NULL)
     matter_dm_mark(nc->dm, nc->cluster, ATTR_NETWORKS);
+  return TRUE;
 }
 
 static uint8_t
@@ -88,7 +88,7 @@ read_attribute(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_
     /* NetworkInfoStruct: the NetworkID of an Ethernet network is the
      * interface's name. */
     matter_tlv_start_array(w, tag);
-    if (nc->has_interface) {
+    if (nc->interface[0] != '\0') {
       matter_tlv_start_structure(w, matter_tlv_tag_anonymous());
       matter_tlv_put_bytes(w, matter_tlv_tag_context(0), (const uint8_t *) nc->interface,
                            strlen(nc->interface));
