@@ -3,6 +3,8 @@
 
 #include <openssl/err.h>
 
+#include "matter/tlv.h"
+
 void
 md_test_assert_error_at(const char *file, int line, const char *expr, MatterError got,
                         MatterError want)
@@ -31,4 +33,36 @@ md_test_assert_session_params_equal(const MatterSessionParams *a, const MatterSe
   g_assert_cmpuint(a->max_paths_per_invoke, ==, b->max_paths_per_invoke);
   g_assert_cmphex(a->supported_transports, ==, b->supported_transports);
   g_assert_cmpuint(a->max_tcp_message_size, ==, b->max_tcp_message_size);
+}
+
+gsize
+md_test_arm_fail_safe_fields(guint8 *buf, guint16 seconds, guint64 breadcrumb)
+{
+  MatterTlvWriter w;
+  gsize len;
+
+  matter_tlv_writer_init(&w, buf, MD_TEST_FIELDS_MAX);
+  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), seconds);
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(1), breadcrumb);
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  return len;
+}
+
+gsize
+md_test_set_regulatory_config_fields(guint8 *buf, guint8 config, const char *country,
+                                     guint64 breadcrumb)
+{
+  MatterTlvWriter w;
+  gsize len;
+
+  matter_tlv_writer_init(&w, buf, MD_TEST_FIELDS_MAX);
+  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), config);
+  matter_tlv_put_string(&w, matter_tlv_tag_context(1), country);
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(2), breadcrumb);
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  return len;
 }

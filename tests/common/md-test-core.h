@@ -23,3 +23,10 @@ void md_test_assert_no_openssl_error(void);
  * are unspecified, so comparing its memory can fail on equal values. */
 void md_test_assert_session_params_equal(const MatterSessionParams *a,
                                          const MatterSessionParams *b);
+
+/* CommandFields of the commissioning commands, as a controller sends
+ * them, into @buf (at least MD_TEST_FIELDS_MAX bytes); returns the length. */
+#define MD_TEST_FIELDS_MAX 32
+gsize md_test_arm_fail_safe_fields(guint8 *buf, guint16 seconds, guint64 breadcrumb);
+gsize md_test_set_regulatory_config_fields(guint8 *buf, guint8 config, const char *country,
+                                           guint64 breadcrumb);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "matter/im.h"
+#include "md-test-core.h"
 #include "md-test-node.h"
 
 #define CONFIG                                                                                     \
@@ -352,16 +353,9 @@ invoke(MdTestNode *node, MatterSession *session, guint32 command, const guint8 *
 static InvokeAnswer
 arm_fail_safe(MdTestNode *node, MatterSession *session, guint16 seconds, guint64 breadcrumb)
 {
-  guint8 fields[32];
-  MatterTlvWriter w;
-  gsize len;
+  guint8 fields[MD_TEST_FIELDS_MAX];
+  gsize len = md_test_arm_fail_safe_fields(fields, seconds, breadcrumb);
 
-  matter_tlv_writer_init(&w, fields, sizeof(fields));
-  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
-  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), seconds);
-  matter_tlv_put_uint(&w, matter_tlv_tag_context(1), breadcrumb);
-  matter_tlv_end_container(&w);
-  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
   return invoke(node, session, CMD_ARM_FAIL_SAFE, fields, len);
 }
 
@@ -369,17 +363,9 @@ static InvokeAnswer
 set_regulatory_config(MdTestNode *node, MatterSession *session, guint8 config, const char *country,
                       guint64 breadcrumb)
 {
-  guint8 fields[32];
-  MatterTlvWriter w;
-  gsize len;
+  guint8 fields[MD_TEST_FIELDS_MAX];
+  gsize len = md_test_set_regulatory_config_fields(fields, config, country, breadcrumb);
 
-  matter_tlv_writer_init(&w, fields, sizeof(fields));
-  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
-  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), config);
-  matter_tlv_put_string(&w, matter_tlv_tag_context(1), country);
-  matter_tlv_put_uint(&w, matter_tlv_tag_context(2), breadcrumb);
-  matter_tlv_end_container(&w);
-  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
   return invoke(node, session, CMD_SET_REGULATORY_CONFIG, fields, len);
 }
 

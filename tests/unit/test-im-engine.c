@@ -613,28 +613,38 @@ test_write(void)
   test_free(t);
 }
 
+/* A TimedRequest of @timeout_ms, then @delay_ms later the timed write of
+ * 9 to the timed attribute on the same exchange; the write request is
+ * left in @buf (@len). */
+static void
+timed_write(Test *t, uint16_t timeout_ms, uint64_t delay_ms, uint8_t buf[128], size_t *len)
+{
+  uint8_t data[3] = { 0x24, MATTER_IM_TAG_DATA, 9 };
+  MatterImAttributeData item = { .path = path_of(1, CLUSTER, 2), .data = { data, sizeof(data) } };
+  MatterExchange *exchange;
+
+  assert_error(matter_im_timed_request_encode(timeout_ms, buf, 128, len), MATTER_OK);
+  exchange = request(t, MATTER_IM_OPCODE_TIMED_REQUEST, buf, *len);
+  assert_error(matter_im_write_request_encode(false, true, &item, 1, false, buf, 128, len),
+               MATTER_OK);
+  t->now += delay_ms;
+  assert_error(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                    MATTER_IM_OPCODE_WRITE_REQUEST, buf, *len,
+                                    MATTER_EXCHANGE_SEND_RELIABLE, t->now),
+               MATTER_OK);
+  pump(t);
+}
+
 /* TimedRequest, then the timed write on the same exchange. */
 static void
 test_timed_write(void)
 {
   Test *t = test_new(OPERATOR);
-  uint8_t data[3] = { 0x24, MATTER_IM_TAG_DATA, 9 };
-  MatterImAttributeData item = { .path = path_of(1, CLUSTER, 2), .data = { data, sizeof(data) } };
-  MatterExchange *exchange;
   uint8_t buf[128];
   size_t len;
 
-  assert_error(matter_im_timed_request_encode(1000, buf, sizeof(buf), &len), MATTER_OK);
-  exchange = request(t, MATTER_IM_OPCODE_TIMED_REQUEST, buf, len);
+  timed_write(t, 1000, 500, buf, &len);
   g_assert_cmphex(status_reply(t, 0), ==, MATTER_IM_STATUS_SUCCESS);
-  assert_error(matter_im_write_request_encode(false, true, &item, 1, false, buf, sizeof(buf), &len),
-               MATTER_OK);
-  t->now += 500;
-  assert_error(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
-                                    MATTER_IM_OPCODE_WRITE_REQUEST, buf, len,
-                                    MATTER_EXCHANGE_SEND_RELIABLE, t->now),
-               MATTER_OK);
-  pump(t);
   g_assert_cmpuint(t->state.timed_value, ==, 9);
 
   /* Timed without a TimedRequest. */
@@ -648,20 +658,10 @@ static void
 test_timed_late(void)
 {
   Test *t = test_new(OPERATOR);
-  uint8_t data[3] = { 0x24, MATTER_IM_TAG_DATA, 9 };
-  MatterImAttributeData item = { .path = path_of(1, CLUSTER, 2), .data = { data, sizeof(data) } };
-  MatterExchange *exchange;
   uint8_t buf[128];
   size_t len;
 
-  assert_error(matter_im_timed_request_encode(100, buf, sizeof(buf), &len), MATTER_OK);
-  exchange = request(t, MATTER_IM_OPCODE_TIMED_REQUEST, buf, len);
-  assert_error(matter_im_write_request_encode(false, true, &item, 1, false, buf, sizeof(buf), &len),
-               MATTER_OK);
-  t->now += 150;
-  matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL, MATTER_IM_OPCODE_WRITE_REQUEST,
-                       buf, len, MATTER_EXCHANGE_SEND_RELIABLE, t->now);
-  pump(t);
+  timed_write(t, 100, 150, buf, &len);
   g_assert_cmphex(status_reply(t, 1), ==, MATTER_IM_STATUS_TIMEOUT);
   g_assert_cmpuint(t->state.writes, ==, 0);
   test_free(t);

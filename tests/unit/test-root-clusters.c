@@ -14,6 +14,7 @@
 #include "commissioning.h"
 #include "pase-server.h"
 #include "matter/im.h"
+#include "md-test-core.h"
 #include "md-test-storage.h"
 
 #define CLUSTER_GENERAL_COMMISSIONING 0x0030
@@ -168,16 +169,9 @@ invoke(Test *t, MatterSession *session, guint32 cluster_id, guint32 command,
 static Answer
 arm(Test *t, MatterSession *session, guint16 seconds, guint64 breadcrumb)
 {
-  guint8 fields[32];
-  MatterTlvWriter w;
-  gsize len;
+  guint8 fields[MD_TEST_FIELDS_MAX];
+  gsize len = md_test_arm_fail_safe_fields(fields, seconds, breadcrumb);
 
-  matter_tlv_writer_init(&w, fields, sizeof(fields));
-  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
-  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), seconds);
-  matter_tlv_put_uint(&w, matter_tlv_tag_context(1), breadcrumb);
-  matter_tlv_end_container(&w);
-  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
   return invoke(t, session, CLUSTER_GENERAL_COMMISSIONING, CMD_ARM_FAIL_SAFE, fields, len);
 }
 
@@ -376,17 +370,9 @@ test_revoke_commissioning(void)
 static Answer
 set_regulatory_config(Test *t, guint8 config, const char *country)
 {
-  guint8 fields[32];
-  MatterTlvWriter w;
-  gsize len;
+  guint8 fields[MD_TEST_FIELDS_MAX];
+  gsize len = md_test_set_regulatory_config_fields(fields, config, country, 0);
 
-  matter_tlv_writer_init(&w, fields, sizeof(fields));
-  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
-  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), config);
-  matter_tlv_put_string(&w, matter_tlv_tag_context(1), country);
-  matter_tlv_put_uint(&w, matter_tlv_tag_context(2), 0);
-  matter_tlv_end_container(&w);
-  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
   return invoke(t, t->pase, CLUSTER_GENERAL_COMMISSIONING, CMD_SET_REGULATORY_CONFIG, fields,
                 len);
 }
