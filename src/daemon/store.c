@@ -57,6 +57,31 @@ static const char *const migrations[] = {
   "  targets BLOB,"
   "  PRIMARY KEY (fabric_index, position)"
   ");",
+  /* 2: the Vendor ID Verification fields of a fabric (Operational
+   * Credentials revision 2) and Group Key Management's key sets and map.
+   * The IPK stays with its fabric (ipk_epoch_key): key set 0 is not here. */
+  "ALTER TABLE fabric ADD COLUMN vid_verification_statement BLOB;"
+  "ALTER TABLE fabric ADD COLUMN vvsc BLOB;"
+  "CREATE TABLE group_key_set ("
+  "  fabric_index INTEGER NOT NULL REFERENCES fabric (fabric_index) ON DELETE CASCADE,"
+  "  key_set_id INTEGER NOT NULL CHECK (key_set_id BETWEEN 1 AND 65535),"
+  /* TrustFirst, CacheAndSync */
+  "  security_policy INTEGER NOT NULL CHECK (security_policy BETWEEN 0 AND 1),"
+  "  epoch_key0 BLOB NOT NULL CHECK (length(epoch_key0) = 16),"
+  "  epoch_start0 INTEGER NOT NULL,"
+  "  epoch_key1 BLOB CHECK (epoch_key1 IS NULL OR length(epoch_key1) = 16),"
+  "  epoch_start1 INTEGER,"
+  "  epoch_key2 BLOB CHECK (epoch_key2 IS NULL OR length(epoch_key2) = 16),"
+  "  epoch_start2 INTEGER,"
+  "  PRIMARY KEY (fabric_index, key_set_id)"
+  ");"
+  "CREATE TABLE group_map ("
+  "  fabric_index INTEGER NOT NULL REFERENCES fabric (fabric_index) ON DELETE CASCADE,"
+  "  position INTEGER NOT NULL CHECK (position >= 0),"
+  "  group_id INTEGER NOT NULL CHECK (group_id BETWEEN 1 AND 65535),"
+  "  key_set_id INTEGER NOT NULL CHECK (key_set_id BETWEEN 1 AND 65535),"
+  "  PRIMARY KEY (fabric_index, position)"
+  ");",
 };
 
 int

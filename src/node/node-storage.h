@@ -14,6 +14,46 @@
 
 #include <glib.h>
 
+#include "matter/acl.h"
+#include "matter/crypto.h"
+
+/* One committed fabric, a row of the store's fabric table. The record owns
+ * its bytes; operational_key and ipk_epoch_key are secrets, wiped by
+ * md_fabric_record_free(). */
+typedef struct {
+  guint8 fabric_index; /* 1..254 */
+  guint64 fabric_id;
+  guint64 node_id;
+  guint16 vendor_id;
+  char *label; /* UTF-8, up to 32 bytes */
+  GBytes *rcac; /* Matter TLV certificates */
+  GBytes *icac; /* NULL when the RCAC signs the NOC */
+  GBytes *noc;
+  GBytes *operational_key; /* P-256 private key, MATTER_P256_PRIVATE_KEY_LEN bytes */
+  GBytes *ipk_epoch_key;   /* MATTER_AES128_KEY_LEN bytes */
+  GBytes *vid_verification_statement; /* NULL when none was set */
+  GBytes *vvsc;                       /* NULL when none was set */
+} MdFabricRecord;
+
+/* A Group Key Management key set of one fabric (GroupKeySetStruct); the
+ * IPK (key set 0) lives with its fabric, not here. */
+#define MD_GROUP_EPOCH_KEYS_MAX 3
+typedef struct {
+  guint8 fabric_index;
+  guint16 key_set_id; /* 1..65535 */
+  guint8 security_policy;
+  guint epoch_key_count; /* 1..MD_GROUP_EPOCH_KEYS_MAX */
+  guint8 epoch_keys[MD_GROUP_EPOCH_KEYS_MAX][MATTER_AES128_KEY_LEN];
+  guint64 epoch_start_times[MD_GROUP_EPOCH_KEYS_MAX];
+} MdGroupKeySetRecord;
+
+/* A GroupKeyMap entry: which key set a group of a fabric uses. */
+typedef struct {
+  guint8 fabric_index;
+  guint16 group_id;
+  guint16 key_set_id;
+} MdGroupKeyMapRecord;
+
 typedef struct {
   gboolean (*begin)(gpointer user_data, GError **error);
   gboolean (*commit)(gpointer user_data, GError **error);
@@ -24,6 +64,28 @@ typedef struct {
   gboolean (*put_bytes)(gpointer user_data, const char *key, GBytes *value, GError **error);
   /* Committed fabrics; -1 with @error set when they cannot be counted. */
   int (*count_fabrics)(gpointer user_data, GError **error);
+
+  /* Fabric-scoped rows. Loads return every row, in ascending fabric index
+   * (then position, or key set id); NULL with @error set on failure. */
+  GPtrArray *(*load_fabrics)(gpointer user_data, GError **error); /* of MdFabricRecord */
+  /* Inserts the fabric, or updates the one of its index in place. */
+  gboolean (*put_fabric)(gpointer user_data, const MdFabricRecord *fabric, GError **error);
+  /* Deletes the fabric and every row scoped to it; a missing one is not an
+   * error. */
+  gboolean (*delete_fabric)(gpointer user_data, guint8 fabric_index, GError **error);
+  GArray *(*load_acl)(gpointer user_data, GError **error); /* of MatterAclEntry */
+  /* Replaces the fabric's access control entries with @entries, in order. */
+  gboolean (*put_acl)(gpointer user_data, guint8 fabric_index, const MatterAclEntry *entries,
+                      gsize count, GError **error);
+  GArray *(*load_group_key_sets)(gpointer user_data, GError **error); /* of MdGroupKeySetRecord */
+  gboolean (*put_group_key_set)(gpointer user_data, const MdGroupKeySetRecord *set,
+                                GError **error);
+  gboolean (*delete_group_key_set)(gpointer user_data, guint8 fabric_index, guint16 key_set_id,
+                                   GError **error);
+  GArray *(*load_group_key_map)(gpointer user_data, GError **error); /* of MdGroupKeyMapRecord */
+  /* Replaces the fabric's GroupKeyMap with @entries, in order. */
+  gboolean (*put_group_key_map)(gpointer user_data, guint8 fabric_index,
+                                const MdGroupKeyMapRecord *entries, gsize count, GError **error);
 } MdNodeStorageOps;
 
 typedef struct {
@@ -81,3 +143,77 @@ md_node_storage_count_fabrics(const MdNodeStorage *storage, GError **error)
 {
   return storage->ops->count_fabrics(storage->user_data, error);
 }
+
+static inline GPtrArray *
+md_node_storage_load_fabrics(const MdNodeStorage *storage, GError **error)
+{
+  return storage->ops->load_fabrics(storage->user_data, error);
+}
+
+static inline gboolean
+md_node_storage_put_fabric(const MdNodeStorage *storage, const MdFabricRecord *fabric,
+                           GError **error)
+{
+  return storage->ops->put_fabric(storage->user_data, fabric, error);
+}
+
+static inline gboolean
+md_node_storage_delete_fabric(const MdNodeStorage *storage, guint8 fabric_index, GError **error)
+{
+  return storage->ops->delete_fabric(storage->user_data, fabric_index, error);
+}
+
+static inline GArray *
+md_node_storage_load_acl(const MdNodeStorage *storage, GError **error)
+{
+  return storage->ops->load_acl(storage->user_data, error);
+}
+
+static inline gboolean
+md_node_storage_put_acl(const MdNodeStorage *storage, guint8 fabric_index,
+                        const MatterAclEntry *entries, gsize count, GError **error)
+{
+  return storage->ops->put_acl(storage->user_data, fabric_index, entries, count, error);
+}
+
+static inline GArray *
+md_node_storage_load_group_key_sets(const MdNodeStorage *storage, GError **error)
+{
+  return storage->ops->load_group_key_sets(storage->user_data, error);
+}
+
+static inline gboolean
+md_node_storage_put_group_key_set(const MdNodeStorage *storage, const MdGroupKeySetRecord *set,
+                                  GError **error)
+{
+  return storage->ops->put_group_key_set(storage->user_data, set, error);
+}
+
+static inline gboolean
+md_node_storage_delete_group_key_set(const MdNodeStorage *storage, guint8 fabric_index,
+                                     guint16 key_set_id, GError **error)
+{
+  return storage->ops->delete_group_key_set(storage->user_data, fabric_index, key_set_id, error);
+}
+
+static inline GArray *
+md_node_storage_load_group_key_map(const MdNodeStorage *storage, GError **error)
+{
+  return storage->ops->load_group_key_map(storage->user_data, error);
+}
+
+static inline gboolean
+md_node_storage_put_group_key_map(const MdNodeStorage *storage, guint8 fabric_index,
+                                  const MdGroupKeyMapRecord *entries, gsize count, GError **error)
+{
+  return storage->ops->put_group_key_map(storage->user_data, fabric_index, entries, count, error);
+}
+
+/* Frees a record of load_fabrics(), wiping its secrets. */
+void md_fabric_record_free(MdFabricRecord *fabric);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdFabricRecord, md_fabric_record_free)
+/* A deep copy (for storage fakes and the node's overlay). */
+MdFabricRecord *md_fabric_record_copy(const MdFabricRecord *fabric);
+/* A GBytes holding a copy of the secret @data, wiped when its last
+ * reference goes: keys travel between the store and the node in these. */
+GBytes *md_secret_bytes_new(const void *data, gsize len);
