@@ -204,6 +204,9 @@ on_node_changed(MdNodeChange change, gpointer user_data)
     md_notify_status(window == MD_WINDOW_CLOSED ? "Running"
                                                 : "Running, commissioning window open");
     break;
+  case MD_NODE_CHANGE_FABRICS:
+    md_dbus_service_refresh(wiring->service);
+    break;
   case MD_NODE_CHANGE_SESSIONS:
     md_dbus_service_set_session_count(wiring->service,
                                       md_messaging_count_sessions(wiring->messaging));

@@ -17,18 +17,22 @@
 /* The root endpoint and its clusters, in ascending cluster id order. */
 typedef struct {
   MatterDmCluster descriptor;
+  MatterDmCluster access_control;
   MatterDmCluster basic;
   MatterDmCluster general_commissioning;
   MatterDmCluster network_commissioning;
   MatterDmCluster admin_commissioning;
-  MatterDmCluster *clusters[5];
+  MatterDmCluster operational_credentials;
+  MatterDmCluster *clusters[7];
   MatterDmDeviceType device_types[1];
   MatterDmEndpoint endpoint;
   uint64_t descriptor_ticks[8 + MATTER_DM_GLOBAL_COUNT];
+  uint64_t access_control_ticks[4 + MATTER_DM_GLOBAL_COUNT];
   uint64_t basic_ticks[24 + MATTER_DM_GLOBAL_COUNT];
   uint64_t general_commissioning_ticks[5 + MATTER_DM_GLOBAL_COUNT];
   uint64_t network_commissioning_ticks[6 + MATTER_DM_GLOBAL_COUNT];
   uint64_t admin_commissioning_ticks[3 + MATTER_DM_GLOBAL_COUNT];
+  uint64_t operational_credentials_ticks[6 + MATTER_DM_GLOBAL_COUNT];
 } RootEndpoint;
 
 struct _MdNode {
@@ -40,12 +44,18 @@ struct _MdNode {
   guint16 product_id;
   guint16 discriminator;
   guint8 supported_fabrics;
+  MdFabricTable *fabrics;
   MdCommissioning *commissioning;
   MdPaseServer *pase_server;
   MdBasicInformation *basic;
   MdGeneralCommissioning general_commissioning;
   MdNetworkCommissioning network_commissioning;
   MdAdminCommissioning admin_commissioning;
+  MdOperationalCredentials operational_credentials;
+  MdAccessControl access_control;
+  /* RemoveFabric of the fabric whose session asked: its sessions close
+   * on the next process(), once the response went out (0: none). */
+  guint8 close_fabric_sessions;
   MatterExchangeManager *exchanges; /* not owned */
   MatterSessionTable *sessions;     /* not owned */
   RootEndpoint root;
@@ -113,27 +123,38 @@ static void
 build_root_endpoint(MdNode *node)
 {
   RootEndpoint *root = &node->root;
+  MatterDmCluster **c = root->clusters;
 
   G_STATIC_ASSERT(G_N_ELEMENTS(root->basic_ticks) >= MATTER_DM_GLOBAL_COUNT + 21);
+  /* In ascending cluster id order, as the registry wants them. */
   cluster_init(&root->descriptor, &md_descriptor_class, &node->dm, root->descriptor_ticks);
+  *c++ = &root->descriptor;
+  cluster_init(&root->access_control, &md_access_control_class, &node->access_control,
+               root->access_control_ticks);
+  *c++ = &root->access_control;
   cluster_init(&root->basic, &md_basic_information_class, node->basic, root->basic_ticks);
+  *c++ = &root->basic;
   cluster_init(&root->general_commissioning, &md_general_commissioning_class,
                &node->general_commissioning, root->general_commissioning_ticks);
-  root->clusters[0] = &root->descriptor;
-  root->clusters[1] = &root->basic;
+  *c++ = &root->general_commissioning;
   cluster_init(&root->network_commissioning, &md_network_commissioning_class,
                &node->network_commissioning, root->network_commissioning_ticks);
-  root->clusters[2] = &root->general_commissioning;
+  *c++ = &root->network_commissioning;
   cluster_init(&root->admin_commissioning, &md_admin_commissioning_class,
                &node->admin_commissioning, root->admin_commissioning_ticks);
-  root->clusters[3] = &root->network_commissioning;
-  root->clusters[4] = &root->admin_commissioning;
+  *c++ = &root->admin_commissioning;
+  cluster_init(&root->operational_credentials, &md_operational_credentials_class,
+               &node->operational_credentials, root->operational_credentials_ticks);
+  *c++ = &root->operational_credentials;
+  g_assert(c == root->clusters + G_N_ELEMENTS(root->clusters));
+
   root->device_types[0] = (MatterDmDeviceType) { DEVICE_TYPE_ROOT_NODE,
                                                  DEVICE_TYPE_ROOT_NODE_REVISION };
   root->endpoint = (MatterDmEndpoint) { 0, root->device_types, 1, root->clusters,
                                         G_N_ELEMENTS(root->clusters) };
   node->endpoints[0] = &root->endpoint;
   node->dm = (MatterDmNode) { node->endpoints, 1, 0 };
+  md_access_control_bind(&node->access_control, &node->dm, &root->access_control);
   md_general_commissioning_bind(&node->general_commissioning, &node->dm,
                                 &root->general_commissioning);
   md_network_commissioning_bind(&node->network_commissioning, &node->dm,
@@ -141,6 +162,8 @@ build_root_endpoint(MdNode *node)
   md_admin_commissioning_bind(&node->admin_commissioning, node->commissioning,
                               &node->general_commissioning, &node->dm,
                               &root->admin_commissioning);
+  md_operational_credentials_bind(&node->operational_credentials, &node->dm,
+                                  &root->operational_credentials);
 }
 
 /* ---- What the engine asks of the node ---- */
@@ -148,10 +171,12 @@ build_root_endpoint(MdNode *node)
 static const MatterAclEntry *
 engine_acl(void *user_data, size_t *count)
 {
-  /* The Access Control cluster and its store come next: until then only
-   * the commissioning channel's implicit privilege grants anything. */
-  *count = 0;
-  return NULL;
+  MdNode *node = user_data;
+  gsize n;
+  const MatterAclEntry *entries = md_fabric_table_acl(node->fabrics, &n);
+
+  *count = n;
+  return entries;
 }
 
 static bool
@@ -182,14 +207,17 @@ engine_writes_end(void *user_data, const MatterDmRequest *request)
   g_autoptr(GError) error = NULL;
 
   if (!md_basic_information_stage(node->basic, &error) ||
+      !md_access_control_stage(&node->access_control, &error) ||
       !md_node_storage_commit(node->storage, &error)) {
     g_warning("Cannot store the attributes written: %s", error->message);
     md_node_storage_rollback(node->storage);
     md_basic_information_drop(node->basic);
+    md_access_control_drop(&node->access_control);
     md_general_commissioning_drop_writes(&node->general_commissioning);
     return false;
   }
   md_basic_information_apply(node->basic, &node->dm, &node->root.basic);
+  md_access_control_apply(&node->access_control);
   md_general_commissioning_apply_writes(&node->general_commissioning);
   matter_im_engine_changed(node->engine);
   return true;
@@ -224,23 +252,76 @@ close_pase_sessions(MdNode *node, guint64 now_ms)
     md_node_changed(node, MD_NODE_CHANGE_SESSIONS);
 }
 
+/* Ends the sessions on @fabric_index (CASE, and PASE bound to it). */
+static void
+close_fabric_sessions(MdNode *node, guint8 fabric_index, guint64 now_ms)
+{
+  gboolean closed = FALSE;
+
+  for (size_t i = 0; i < node->sessions->secure_capacity; i++) {
+    MatterSession *session = &node->sessions->secure[i];
+
+    if (session->state == MATTER_SESSION_ACTIVE && session->fabric_index == fabric_index) {
+      matter_exchange_manager_close_session(node->exchanges, session, now_ms);
+      closed = TRUE;
+    }
+  }
+  if (closed)
+    md_node_changed(node, MD_NODE_CHANGE_SESSIONS);
+}
+
+static void
+fabrics_changed(MdNode *node)
+{
+  md_access_control_changed(&node->access_control);
+  if (node->engine != NULL)
+    matter_im_engine_changed(node->engine);
+  md_node_changed(node, MD_NODE_CHANGE_FABRICS);
+}
+
+/* 11.10.7.2.2: everything the fail-safe held goes, in memory only (none
+ * of it was stored), and the sessions that relied on it with it. */
 static void
 fail_safe_expired(gpointer user_data, guint64 now_ms)
 {
   MdNode *node = user_data;
+  const MdFabric *pending = md_fabric_table_get_pending(node->fabrics);
+  guint8 added = pending != NULL && !md_fabric_table_pending_is_update(node->fabrics)
+                     ? pending->index
+                     : 0;
 
-  /* Nothing else is armed under the fail-safe yet: fabrics, NOCs and ACL
-   * entries join it with Operational Credentials. */
+  md_operational_credentials_fail_safe_ended(&node->operational_credentials, FALSE);
   close_pase_sessions(node, now_ms);
+  if (added != 0)
+    close_fabric_sessions(node, added, now_ms);
+  fabrics_changed(node);
 }
 
+/* CommissioningComplete: the pending fabric in one storage transaction,
+ * and into memory only once that committed. */
 static gboolean
 commissioning_completed(gpointer user_data, guint8 fabric_index, guint64 now_ms)
 {
   MdNode *node = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean has_pending = md_fabric_table_get_pending(node->fabrics) != NULL;
 
+  if (has_pending) {
+    if (!md_node_storage_begin(node->storage, &error) ||
+        !md_fabric_table_stage_pending(node->fabrics, &error) ||
+        !md_node_storage_commit(node->storage, &error)) {
+      g_warning("Cannot store the commissioned fabric %u: %s; the fail-safe stays armed",
+                fabric_index, error->message);
+      md_node_storage_rollback(node->storage);
+      return FALSE;
+    }
+    md_fabric_table_commit_pending(node->fabrics);
+  }
+  md_operational_credentials_fail_safe_ended(&node->operational_credentials, TRUE);
   md_commissioning_close(node->commissioning, "commissioning complete");
   close_pase_sessions(node, now_ms);
+  if (has_pending)
+    fabrics_changed(node);
   return TRUE;
 }
 
@@ -248,6 +329,49 @@ static const MdGeneralCommissioningOps general_commissioning_ops = {
   .window_open = commissioning_window_open,
   .expired = fail_safe_expired,
   .complete = commissioning_completed,
+};
+
+/* ---- What Operational Credentials asks of the node ---- */
+
+static void
+bind_session(gpointer user_data, const MatterSession *session, guint8 fabric_index)
+{
+  MdNode *node = user_data;
+
+  for (size_t i = 0; i < node->sessions->secure_capacity; i++)
+    if (&node->sessions->secure[i] == session)
+      node->sessions->secure[i].fabric_index = fabric_index;
+}
+
+static gboolean
+remove_fabric(gpointer user_data, guint8 fabric_index, const MatterDmRequest *request,
+              GError **error)
+{
+  MdNode *node = user_data;
+
+  if (!md_fabric_table_remove(node->fabrics, fabric_index, error))
+    return FALSE;
+  /* The asking session answers first (11.18.6.12), then goes. */
+  if (request->session->fabric_index == fabric_index)
+    node->close_fabric_sessions = fabric_index;
+  else
+    close_fabric_sessions(node, fabric_index, request->now_ms);
+  fabrics_changed(node);
+  /* A node on no fabric any more waits to be commissioned again. */
+  md_commissioning_start(node->commissioning, request->now_ms);
+  return TRUE;
+}
+
+static void
+opcreds_fabrics_changed(gpointer user_data)
+{
+  fabrics_changed(user_data);
+}
+
+static const MdOperationalCredentialsOps operational_credentials_ops = {
+  .bind_session = bind_session,
+  .remove_fabric = remove_fabric,
+  .fabrics_changed = opcreds_fabrics_changed,
 };
 
 static const MatterImEngineOwner engine_owner = {
@@ -276,6 +400,9 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
   node->exchanges = exchanges;
   node->sessions = sessions;
 
+  node->fabrics = md_fabric_table_new(storage, params->supported_fabrics, error);
+  if (node->fabrics == NULL)
+    return NULL;
   if (params->has_discriminator)
     node->discriminator = params->discriminator;
   else if (!load_or_create_discriminator(storage, &node->discriminator, error))
@@ -299,6 +426,10 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
                                      &general_commissioning_ops, node, error))
     return NULL;
   md_network_commissioning_init(&node->network_commissioning);
+  md_operational_credentials_init(&node->operational_credentials, node->fabrics, attestation,
+                                  &node->general_commissioning, &operational_credentials_ops,
+                                  node);
+  md_access_control_init(&node->access_control, node->fabrics);
   build_root_endpoint(node);
   node->engine = g_new0(MatterImEngine, 1);
   err = matter_im_engine_init(node->engine, exchanges, &node->dm, &engine_owner, node);
@@ -320,6 +451,9 @@ md_node_free(MdNode *node)
   g_clear_pointer(&node->basic, md_basic_information_free);
   g_clear_pointer(&node->pase_server, md_pase_server_free);
   g_clear_pointer(&node->commissioning, md_commissioning_free);
+  md_operational_credentials_free_pending(&node->operational_credentials);
+  md_access_control_clear(&node->access_control);
+  g_clear_pointer(&node->fabrics, md_fabric_table_free);
   md_attestation_creds_free(node->attestation);
   g_free(node);
 }
@@ -336,12 +470,18 @@ md_node_next_deadline(MdNode *node)
   guint64 deadline = MIN(md_commissioning_next_deadline(node->commissioning),
                          matter_im_engine_next_deadline(node->engine));
 
+  if (node->close_fabric_sessions != 0)
+    return 0;
   return MIN(deadline, md_general_commissioning_next_deadline(&node->general_commissioning));
 }
 
 void
 md_node_process(MdNode *node, guint64 now_ms)
 {
+  if (node->close_fabric_sessions != 0) {
+    close_fabric_sessions(node, node->close_fabric_sessions, now_ms);
+    node->close_fabric_sessions = 0;
+  }
   md_commissioning_process(node->commissioning, now_ms);
   md_general_commissioning_process(&node->general_commissioning, now_ms);
   matter_im_engine_process(node->engine, now_ms);
@@ -407,7 +547,13 @@ md_node_get_commissioning(MdNode *node)
 int
 md_node_count_fabrics(MdNode *node, GError **error)
 {
-  return md_node_storage_count_fabrics(node->storage, error);
+  return (int) md_fabric_table_count_committed(node->fabrics);
+}
+
+MdFabricTable *
+md_node_get_fabrics(MdNode *node)
+{
+  return node->fabrics;
 }
 
 void

@@ -41,6 +41,7 @@ typedef struct {
 typedef enum {
   MD_NODE_CHANGE_WINDOW,   /* the commissioning window opened or closed */
   MD_NODE_CHANGE_SESSIONS, /* a secure session was established or ended */
+  MD_NODE_CHANGE_FABRICS,  /* the fabric table's view changed (pending included) */
 } MdNodeChange;
 
 typedef struct {
@@ -85,6 +86,8 @@ MatterImEngine *md_node_get_engine(MdNode *node);
 
 /* Fabrics committed to the store; -1 with @error set when it cannot be read. */
 int md_node_count_fabrics(MdNode *node, GError **error);
+/* The fabric table (committed fabrics, and the one the fail-safe holds). */
+MdFabricTable *md_node_get_fabrics(MdNode *node);
 
 /* For the node's parts: report a change, name a peer. */
 void md_node_changed(MdNode *node, MdNodeChange change);

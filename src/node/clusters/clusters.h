@@ -7,8 +7,10 @@
 
 #include <glib.h>
 
-#include "matter/dm.h"
+#include "attestation-creds.h"
+#include "fabric-table.h"
 #include "fail-safe.h"
+#include "matter/dm.h"
 #include "node-storage.h"
 
 /* Descriptor (0x001D): its state is the node's MatterDmNode. */
@@ -145,3 +147,89 @@ void md_admin_commissioning_bind(MdAdminCommissioning *ac, MdCommissioning *comm
                                  MatterDmCluster *cluster);
 /* The window opened or closed, by whatever means: marks the attributes. */
 void md_admin_commissioning_window_changed(MdAdminCommissioning *ac);
+
+/* Operational Credentials (0x003E). */
+extern const MatterDmClass md_operational_credentials_class;
+
+/* NodeOperationalCertStatusEnum. */
+typedef enum {
+  MD_NOC_STATUS_OK = 0,
+  MD_NOC_STATUS_INVALID_PUBLIC_KEY = 1,
+  MD_NOC_STATUS_INVALID_NODE_OP_ID = 2,
+  MD_NOC_STATUS_INVALID_NOC = 3,
+  MD_NOC_STATUS_MISSING_CSR = 4,
+  MD_NOC_STATUS_TABLE_FULL = 5,
+  MD_NOC_STATUS_INVALID_ADMIN_SUBJECT = 6,
+  MD_NOC_STATUS_FABRIC_CONFLICT = 9,
+  MD_NOC_STATUS_LABEL_CONFLICT = 10,
+  MD_NOC_STATUS_INVALID_FABRIC_INDEX = 11,
+} MdNocStatus;
+
+/* What Operational Credentials asks of the node. */
+typedef struct {
+  /* AddNOC over PASE: @session goes on with @fabric_index as its
+   * accessing fabric (11.18.6.8). */
+  void (*bind_session)(gpointer user_data, const MatterSession *session, guint8 fabric_index);
+  /* RemoveFabric: the fabric and everything scoped to it (sessions, ACL
+   * entries, group keys, subscriptions); @request's session, when it is
+   * the fabric's, only after the response has gone out. */
+  gboolean (*remove_fabric)(gpointer user_data, guint8 fabric_index,
+                            const MatterDmRequest *request, GError **error);
+  /* The view of the fabric table changed (for D-Bus, DNS-SD, the ACL). */
+  void (*fabrics_changed)(gpointer user_data);
+} MdOperationalCredentialsOps;
+
+typedef struct {
+  MdFabricTable *fabrics;          /* not owned */
+  MdAttestationCreds *attestation; /* not owned */
+  MdGeneralCommissioning *general; /* the fail-safe */
+  const MdOperationalCredentialsOps *ops;
+  gpointer user_data;
+  MatterDmNode *dm;
+  MatterDmCluster *cluster;
+  /* What this fail-safe period installed, besides the pending fabric. */
+  GBytes *pending_root;  /* AddTrustedRootCertificate */
+  MatterP256Key *csr_key; /* CSRRequest's key pair ... */
+  GBytes *csr_key_bytes;  /* ... and its private key, wiped when dropped */
+  gboolean csr_for_update;
+  gboolean noc_installed; /* AddNOC or UpdateNOC succeeded */
+} MdOperationalCredentials;
+
+void md_operational_credentials_init(MdOperationalCredentials *oc, MdFabricTable *fabrics,
+                                     MdAttestationCreds *attestation,
+                                     MdGeneralCommissioning *general,
+                                     const MdOperationalCredentialsOps *ops, gpointer user_data);
+void md_operational_credentials_bind(MdOperationalCredentials *oc, MatterDmNode *dm,
+                                     MatterDmCluster *cluster);
+/* The fail-safe ended: what it held is dropped (already moved into the
+ * table when @committed). */
+void md_operational_credentials_fail_safe_ended(MdOperationalCredentials *oc, gboolean committed);
+/* Marks the attributes that show the fabric table. */
+void md_operational_credentials_fabrics_changed(MdOperationalCredentials *oc);
+/* Wipes the CSR key and forgets the pending root. */
+void md_operational_credentials_free_pending(MdOperationalCredentials *oc);
+
+/* Access Control (0x001F): the ACL of the fabric table. */
+extern const MatterDmClass md_access_control_class;
+
+typedef struct {
+  MdFabricTable *fabrics; /* not owned */
+  MatterDmNode *dm;
+  MatterDmCluster *cluster;
+  /* The accessing fabric's entries as the WriteRequest in progress leaves
+   * them. */
+  gboolean has_staged;
+  guint8 staged_fabric;
+  GArray *staged; /* MatterAclEntry */
+} MdAccessControl;
+
+void md_access_control_init(MdAccessControl *ac, MdFabricTable *fabrics);
+void md_access_control_clear(MdAccessControl *ac);
+void md_access_control_bind(MdAccessControl *ac, MatterDmNode *dm, MatterDmCluster *cluster);
+/* The ACL changed other than by a write (AddNOC, RemoveFabric, rollback). */
+void md_access_control_changed(MdAccessControl *ac);
+/* A write interaction's entries: stored inside the node's transaction,
+ * made live (TRUE: the ACL changed) once it committed, or dropped. */
+gboolean md_access_control_stage(MdAccessControl *ac, GError **error);
+gboolean md_access_control_apply(MdAccessControl *ac);
+void md_access_control_drop(MdAccessControl *ac);

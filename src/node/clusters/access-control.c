@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Access Control (0x001F), revision 2: Matter SDK
+ * data_model/1.4.2/clusters/ACL-Cluster.xml for ids, fields and
+ * privileges; Core spec 9.10 and 6.6 for what a valid entry is. Neither
+ * the Extension feature nor the Managed Device feature (Access Restriction
+ * Lists) is offered: no extension format exists that this node would act
+ * on, and the node declares no restrictions.
+ *
+ * The ACL attribute is the fabric table's entries (fabric-table.h). A
+ * write replaces the accessing fabric's entries only; it is staged per
+ * WriteRequest (a replace and appends), validated entry by entry, stored
+ * in the node's write transaction and made live once that committed. */
+#define G_LOG_DOMAIN "matterd"
+
+#include "clusters.h"
+
+#include <string.h>
+
+#include "matter/acl.h"
+#include "matter/im-engine.h"
+
+enum {
+  ATTR_ACL = 0x0000,
+  ATTR_SUBJECTS_PER_ENTRY = 0x0002,
+  ATTR_TARGETS_PER_ENTRY = 0x0003,
+  ATTR_ENTRIES_PER_FABRIC = 0x0004,
+};
+
+enum {
+  EVENT_ACCESS_CONTROL_ENTRY_CHANGED = 0x00,
+};
+
+/* AccessControlEntryStruct and AccessControlTargetStruct fields. */
+enum {
+  FIELD_PRIVILEGE = 1,
+  FIELD_AUTH_MODE = 2,
+  FIELD_SUBJECTS = 3,
+  FIELD_TARGETS = 4,
+  FIELD_FABRIC_INDEX = 0xFE,
+  TARGET_CLUSTER = 0,
+  TARGET_ENDPOINT = 1,
+  TARGET_DEVICE_TYPE = 2,
+};
+
+static const MatterDmAttribute attributes[] = {
+  { ATTR_ACL, MATTER_DM_LIST | MATTER_DM_FABRIC_SCOPED, MATTER_ACL_PRIVILEGE_ADMINISTER,
+    MATTER_ACL_PRIVILEGE_ADMINISTER, 0 },
+  { ATTR_SUBJECTS_PER_ENTRY, MATTER_DM_FIXED, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
+  { ATTR_TARGETS_PER_ENTRY, MATTER_DM_FIXED, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
+  { ATTR_ENTRIES_PER_FABRIC, MATTER_DM_FIXED, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
+};
+
+static const MatterDmEvent events[] = {
+  { EVENT_ACCESS_CONTROL_ENTRY_CHANGED, MATTER_ACL_PRIVILEGE_ADMINISTER, 1,
+    MATTER_DM_FABRIC_SENSITIVE, 0 },
+};
+
+void
+md_access_control_init(MdAccessControl *ac, MdFabricTable *fabrics)
+{
+  *ac = (MdAccessControl) {
+    .fabrics = fabrics,
+    .staged = g_array_new(FALSE, TRUE, sizeof(MatterAclEntry)),
+  };
+}
+
+void
+md_access_control_clear(MdAccessControl *ac)
+{
+  g_clear_pointer(&ac->staged, g_array_unref);
+}
+
+void
+md_access_control_bind(MdAccessControl *ac, MatterDmNode *dm, MatterDmCluster *cluster)
+{
+  ac->dm = dm;
+  ac->cluster = cluster;
+}
+
+void
+md_access_control_changed(MdAccessControl *ac)
+{
+  if (ac->dm != NULL)
+    matter_dm_mark(ac->dm, ac->cluster, ATTR_ACL);
+}
+
+/* ---- Reading ---- */
+
+static void
+put_entry(MatterTlvWriter *w, const MatterAclEntry *entry, gboolean sensitive_too)
+{
+  matter_tlv_start_structure(w, matter_tlv_tag_anonymous());
+  /* Everything but the fabric index is fabric-sensitive. */
+  if (sensitive_too) {
+    matter_tlv_put_uint(w, matter_tlv_tag_context(FIELD_PRIVILEGE), entry->privilege);
+    matter_tlv_put_uint(w, matter_tlv_tag_context(FIELD_AUTH_MODE), entry->auth_mode);
+    if (entry->subject_count == 0) {
+      matter_tlv_put_null(w, matter_tlv_tag_context(FIELD_SUBJECTS));
+    } else {
+      matter_tlv_start_array(w, matter_tlv_tag_context(FIELD_SUBJECTS));
+      for (size_t i = 0; i < entry->subject_count; i++)
+        matter_tlv_put_uint(w, matter_tlv_tag_anonymous(), entry->subjects[i]);
+      matter_tlv_end_container(w);
+    }
+    if (entry->target_count == 0) {
+      matter_tlv_put_null(w, matter_tlv_tag_context(FIELD_TARGETS));
+    } else {
+      matter_tlv_start_array(w, matter_tlv_tag_context(FIELD_TARGETS));
+      for (size_t i = 0; i < entry->target_count; i++) {
+        const MatterAclTarget *t = &entry->targets[i];
+
+        matter_tlv_start_structure(w, matter_tlv_tag_anonymous());
+        if (t->has_cluster)
+          matter_tlv_put_uint(w, matter_tlv_tag_context(TARGET_CLUSTER), t->cluster);
+        else
+          matter_tlv_put_null(w, matter_tlv_tag_context(TARGET_CLUSTER));
+        if (t->has_endpoint)
+          matter_tlv_put_uint(w, matter_tlv_tag_context(TARGET_ENDPOINT), t->endpoint);
+        else
+          matter_tlv_put_null(w, matter_tlv_tag_context(TARGET_ENDPOINT));
+        if (t->has_device_type)
+          matter_tlv_put_uint(w, matter_tlv_tag_context(TARGET_DEVICE_TYPE), t->device_type);
+        else
+          matter_tlv_put_null(w, matter_tlv_tag_context(TARGET_DEVICE_TYPE));
+        matter_tlv_end_container(w);
+      }
+      matter_tlv_end_container(w);
+    }
+  }
+  matter_tlv_put_uint(w, matter_tlv_tag_context(FIELD_FABRIC_INDEX), entry->fabric_index);
+  matter_tlv_end_container(w);
+}
+
+static uint8_t
+read_attribute(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t attribute,
+               MatterTlvWriter *w, MatterTlvTag tag)
+{
+  MdAccessControl *ac = cluster->state;
+  guint8 accessing = request->subject->fabric_index;
+  const MatterAclEntry *entries;
+  gsize count;
+
+  switch (attribute) {
+  case ATTR_ACL:
+    entries = md_fabric_table_acl(ac->fabrics, &count);
+    matter_tlv_start_array(w, tag);
+    for (gsize i = 0; i < count; i++) {
+      if (request->fabric_filtered && entries[i].fabric_index != accessing)
+        continue;
+      put_entry(w, &entries[i], entries[i].fabric_index == accessing);
+    }
+    matter_tlv_end_container(w);
+    break;
+  case ATTR_SUBJECTS_PER_ENTRY:
+    matter_tlv_put_uint(w, tag, MATTER_ACL_SUBJECTS_MAX);
+    break;
+  case ATTR_TARGETS_PER_ENTRY:
+    matter_tlv_put_uint(w, tag, MATTER_ACL_TARGETS_MAX);
+    break;
+  case ATTR_ENTRIES_PER_FABRIC:
+    matter_tlv_put_uint(w, tag, MD_FABRIC_ACL_ENTRIES_MAX);
+    break;
+  default:
+    return MATTER_IM_STATUS_UNSUPPORTED_ATTRIBUTE;
+  }
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+/* ---- Writing ---- */
+
+/* A nullable unsigned field of a target: absent or null is "any". */
+static gboolean
+get_nullable_uint(MatterTlvReader *r, uint8_t tag, gboolean *present, uint64_t *value, uint64_t max)
+{
+  MatterError err = matter_tlv_find_context(r, tag);
+
+  *present = FALSE;
+  if (err == MATTER_ERROR_TLV_NOT_FOUND)
+    return TRUE;
+  if (err != MATTER_OK)
+    return FALSE;
+  if (matter_tlv_get_type(r) == MATTER_TLV_TYPE_NULL)
+    return TRUE;
+  if (matter_tlv_get_u64(r, value) != MATTER_OK || *value > max)
+    return FALSE;
+  *present = TRUE;
+  return TRUE;
+}
+
+static gboolean
+decode_target(MatterTlvReader *r, MatterAclTarget *target)
+{
+  gboolean present;
+  uint64_t value;
+
+  *target = (MatterAclTarget) { 0 };
+  if (matter_tlv_get_type(r) != MATTER_TLV_TYPE_STRUCTURE || matter_tlv_enter(r) != MATTER_OK)
+    return FALSE;
+  if (!get_nullable_uint(r, TARGET_CLUSTER, &present, &value, UINT32_MAX))
+    return FALSE;
+  target->has_cluster = present;
+  target->cluster = (uint32_t) value;
+  if (!get_nullable_uint(r, TARGET_ENDPOINT, &present, &value, UINT16_MAX))
+    return FALSE;
+  target->has_endpoint = present;
+  target->endpoint = (uint16_t) value;
+  if (!get_nullable_uint(r, TARGET_DEVICE_TYPE, &present, &value, UINT32_MAX))
+    return FALSE;
+  target->has_device_type = present;
+  target->device_type = (uint32_t) value;
+  return matter_tlv_exit(r) == MATTER_OK;
+}
+
+/* Subjects or targets: null, or a list of at most @max items. */
+static gboolean
+decode_list(MatterTlvReader *r, uint8_t tag, size_t max, size_t *count,
+            gboolean (*item)(MatterTlvReader *r, size_t i, MatterAclEntry *entry),
+            MatterAclEntry *entry)
+{
+  MatterError err = matter_tlv_find_context(r, tag);
+
+  *count = 0;
+  if (err != MATTER_OK)
+    return FALSE;
+  if (matter_tlv_get_type(r) == MATTER_TLV_TYPE_NULL)
+    return TRUE;
+  if (matter_tlv_get_type(r) != MATTER_TLV_TYPE_ARRAY || matter_tlv_enter(r) != MATTER_OK)
+    return FALSE;
+  while ((err = matter_tlv_next(r)) == MATTER_OK) {
+    if (*count >= max || !item(r, *count, entry))
+      return FALSE;
+    (*count)++;
+  }
+  return err == MATTER_ERROR_TLV_END && matter_tlv_exit(r) == MATTER_OK;
+}
+
+static gboolean
+subject_item(MatterTlvReader *r, size_t i, MatterAclEntry *entry)
+{
+  return matter_tlv_get_u64(r, &entry->subjects[i]) == MATTER_OK;
+}
+
+static gboolean
+target_item(MatterTlvReader *r, size_t i, MatterAclEntry *entry)
+{
+  return decode_target(r, &entry->targets[i]);
+}
+
+/* One AccessControlEntryStruct at @r, for @fabric_index (the written
+ * FabricIndex field is ignored: the accessing fabric owns what it writes,
+ * 7.13.x). CONSTRAINT_ERROR for anything 6.6 and 9.10.5 do not allow. */
+static uint8_t
+decode_entry(MatterTlvReader *r, guint8 fabric_index, MatterAclEntry *entry)
+{
+  uint8_t privilege, auth_mode;
+  const char *why = NULL;
+
+  *entry = (MatterAclEntry) { .fabric_index = fabric_index };
+  if (matter_tlv_get_type(r) != MATTER_TLV_TYPE_STRUCTURE || matter_tlv_enter(r) != MATTER_OK ||
+      matter_tlv_get_context_u8(r, FIELD_PRIVILEGE, &privilege) != MATTER_OK ||
+      matter_tlv_get_context_u8(r, FIELD_AUTH_MODE, &auth_mode) != MATTER_OK ||
+      !decode_list(r, FIELD_SUBJECTS, MATTER_ACL_SUBJECTS_MAX, &entry->subject_count, subject_item,
+                   entry) ||
+      !decode_list(r, FIELD_TARGETS, MATTER_ACL_TARGETS_MAX, &entry->target_count, target_item,
+                   entry) ||
+      matter_tlv_exit(r) != MATTER_OK) {
+    g_message("Access Control: a written entry is malformed or has too many subjects or targets");
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  }
+  entry->privilege = privilege;
+  entry->auth_mode = auth_mode;
+  if (matter_acl_entry_check(entry, &why) != MATTER_OK) {
+    g_message("Access Control: refused a written entry: %s", why);
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  }
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+static uint8_t
+stage_append(MdAccessControl *ac, const MatterAclEntry *entry)
+{
+  if (ac->staged->len >= MD_FABRIC_ACL_ENTRIES_MAX) {
+    g_message("Access Control: fabric %u would have more than %u entries", entry->fabric_index,
+              MD_FABRIC_ACL_ENTRIES_MAX);
+    return MATTER_IM_STATUS_RESOURCE_EXHAUSTED;
+  }
+  g_array_append_val(ac->staged, *entry);
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+/* The first write of an interaction starts from the fabric's entries; a
+ * replace then empties them. */
+static void
+begin_staging(MdAccessControl *ac, guint8 fabric_index)
+{
+  const MdFabric *fabric = md_fabric_table_get(ac->fabrics, fabric_index);
+
+  if (ac->has_staged)
+    return;
+  ac->has_staged = TRUE;
+  ac->staged_fabric = fabric_index;
+  g_array_set_size(ac->staged, 0);
+  if (fabric != NULL)
+    g_array_append_vals(ac->staged, fabric->acl->data, fabric->acl->len);
+}
+
+static uint8_t
+write_attribute(MatterDmCluster *cluster, const MatterDmRequest *request,
+                const MatterImAttributePath *path, MatterTlvReader *value)
+{
+  MdAccessControl *ac = cluster->state;
+  guint8 fabric_index = request->subject->fabric_index;
+  MatterAclEntry entry;
+  MatterError err;
+  uint8_t status;
+
+  if (path->attribute != ATTR_ACL)
+    return MATTER_IM_STATUS_UNSUPPORTED_WRITE;
+  if (md_fabric_table_get(ac->fabrics, fabric_index) == NULL)
+    return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
+  begin_staging(ac, fabric_index);
+
+  if (path->list_index_kind == MATTER_IM_LIST_INDEX_APPEND) {
+    status = decode_entry(value, fabric_index, &entry);
+    return status == MATTER_IM_STATUS_SUCCESS ? stage_append(ac, &entry) : status;
+  }
+  if (path->list_index_kind != MATTER_IM_LIST_INDEX_NONE)
+    return MATTER_IM_STATUS_INVALID_ACTION;
+  if (matter_tlv_get_type(value) != MATTER_TLV_TYPE_ARRAY || matter_tlv_enter(value) != MATTER_OK)
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  g_array_set_size(ac->staged, 0);
+  while ((err = matter_tlv_next(value)) == MATTER_OK) {
+    status = decode_entry(value, fabric_index, &entry);
+    if (status == MATTER_IM_STATUS_SUCCESS)
+      status = stage_append(ac, &entry);
+    if (status != MATTER_IM_STATUS_SUCCESS) {
+      md_access_control_drop(ac);
+      return status;
+    }
+  }
+  if (err != MATTER_ERROR_TLV_END) {
+    md_access_control_drop(ac);
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  }
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+gboolean
+md_access_control_stage(MdAccessControl *ac, GError **error)
+{
+  if (!ac->has_staged)
+    return TRUE;
+  return md_fabric_table_stage_acl(ac->fabrics, ac->staged_fabric,
+                                   (const MatterAclEntry *) ac->staged->data, ac->staged->len,
+                                   error);
+}
+
+gboolean
+md_access_control_apply(MdAccessControl *ac)
+{
+  if (!ac->has_staged)
+    return FALSE;
+  md_fabric_table_set_acl(ac->fabrics, ac->staged_fabric,
+                          (const MatterAclEntry *) ac->staged->data, ac->staged->len);
+  g_message("Access Control: fabric %u has %u entries now", ac->staged_fabric, ac->staged->len);
+  md_access_control_changed(ac);
+  md_access_control_drop(ac);
+  return TRUE;
+}
+
+void
+md_access_control_drop(MdAccessControl *ac)
+{
+  ac->has_staged = FALSE;
+  g_array_set_size(ac->staged, 0);
+}
+
+const MatterDmClass md_access_control_class = {
+  .id = 0x001F,
+  .revision = 2,
+  .name = "Access Control",
+  .attributes = attributes,
+  .attribute_count = G_N_ELEMENTS(attributes),
+  .events = events,
+  .event_count = G_N_ELEMENTS(events),
+  .read = read_attribute,
+  .write = write_attribute,
+};
