@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clusters/clusters.h"
+#include "matter/im-engine.h"
 #include "matter/im.h"
 #include "md-error.h"
 #include "md-test-storage.h"
@@ -622,6 +623,40 @@ test_network_interfaces_limits(void)
   test_free(t);
 }
 
+/* The largest value the struct's limits allow fits the engine's value
+ * buffer, and each item fits one report message with room to spare, so
+ * the engine can chunk the list item by item. */
+static void
+test_network_interfaces_largest(void)
+{
+  Test *t = test_new();
+  MdNetworkInterfaceSnapshot ifs[MD_NETWORK_INTERFACES_MAX];
+  g_autofree guint8 *buf = g_malloc(MATTER_IM_VALUE_MAX);
+  MatterTlvReader r;
+  const guint8 *item;
+  size_t len;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(ifs); i++) {
+    ifs[i] = ethernet("", (guint8) i);
+    memset(ifs[i].name, 'a' + (char) i, MD_INTERFACE_NAME_MAX);
+    ifs[i].name[MD_INTERFACE_NAME_MAX] = '\0';
+    ifs[i].hardware_address_len = 8;
+    ifs[i].ipv4_count = MD_INTERFACE_IPV4_MAX;
+    ifs[i].ipv6_count = MD_INTERFACE_IPV6_MAX;
+  }
+  g_assert_true(md_general_diagnostics_set_interfaces(&t->gd, ifs, G_N_ELEMENTS(ifs)));
+  read_value(t, ATTR_NETWORK_INTERFACES, 0, buf, MATTER_IM_VALUE_MAX, &r);
+  check_interfaces(t, ifs, G_N_ELEMENTS(ifs));
+  g_assert_cmpint(matter_tlv_get_element(&r, &item, &len), ==, MATTER_OK);
+  g_test_message("largest NetworkInterfaces: %zu bytes", len);
+  g_assert_cmpint(matter_tlv_enter(&r), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_next(&r), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_element(&r, &item, &len), ==, MATTER_OK);
+  g_test_message("largest NetworkInterface: %zu bytes", len);
+  g_assert_cmpuint(len, <, 400);
+  test_free(t);
+}
+
 /* ---- Commands ---- */
 
 typedef struct {
@@ -800,6 +835,8 @@ main(int argc, char **argv)
                   test_network_interfaces_changes);
   g_test_add_func("/general-diagnostics/network-interfaces-limits",
                   test_network_interfaces_limits);
+  g_test_add_func("/general-diagnostics/network-interfaces-largest",
+                  test_network_interfaces_largest);
   g_test_add_func("/general-diagnostics/test-event-trigger", test_test_event_trigger);
   g_test_add_func("/general-diagnostics/time-snapshot", test_time_snapshot);
   return g_test_run();
