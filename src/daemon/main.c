@@ -177,6 +177,7 @@ refresh_host_network(gpointer user_data)
 {
   Wiring *wiring = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) interfaces = NULL;
   MdHostInterface primary;
 
   if (!md_host_network_primary(&primary, &error)) {
@@ -185,6 +186,13 @@ refresh_host_network(gpointer user_data)
   }
   if (md_node_set_network_interface(wiring->node, primary.found ? primary.name : NULL,
                                     primary.connected))
+    md_messaging_reschedule(wiring->messaging);
+  interfaces = md_host_network_interfaces(&error);
+  if (interfaces == NULL)
+    g_warning("%s", error->message);
+  else if (md_node_set_network_interfaces(wiring->node,
+                                          (const MdNetworkInterfaceSnapshot *) interfaces->data,
+                                          interfaces->len))
     md_messaging_reschedule(wiring->messaging);
   return G_SOURCE_CONTINUE;
 }
@@ -363,6 +371,9 @@ run(const Options *options, const MdConfig *config)
   g_clear_pointer(&service, md_dbus_service_free);
   /* The node goes before the message layer it serves on. */
   md_messaging_set_timer_client(messaging, NULL, NULL);
+  g_clear_error(&error);
+  if (!md_node_stop(node, md_messaging_now_ms(), &error))
+    g_warning("%s", error->message);
   g_clear_pointer(&node, md_node_free);
   g_source_remove(sigterm_id);
   g_source_remove(sigint_id);

@@ -21,9 +21,10 @@ typedef struct {
   MatterDmCluster basic;
   MatterDmCluster general_commissioning;
   MatterDmCluster network_commissioning;
+  MatterDmCluster general_diagnostics;
   MatterDmCluster admin_commissioning;
   MatterDmCluster operational_credentials;
-  MatterDmCluster *clusters[7];
+  MatterDmCluster *clusters[8];
   MatterDmDeviceType device_types[1];
   MatterDmEndpoint endpoint;
   uint64_t descriptor_ticks[8 + MATTER_DM_GLOBAL_COUNT];
@@ -31,6 +32,7 @@ typedef struct {
   uint64_t basic_ticks[24 + MATTER_DM_GLOBAL_COUNT];
   uint64_t general_commissioning_ticks[5 + MATTER_DM_GLOBAL_COUNT];
   uint64_t network_commissioning_ticks[6 + MATTER_DM_GLOBAL_COUNT];
+  uint64_t general_diagnostics_ticks[6 + MATTER_DM_GLOBAL_COUNT];
   uint64_t admin_commissioning_ticks[3 + MATTER_DM_GLOBAL_COUNT];
   uint64_t operational_credentials_ticks[6 + MATTER_DM_GLOBAL_COUNT];
 } RootEndpoint;
@@ -50,6 +52,7 @@ struct _MdNode {
   MdBasicInformation *basic;
   MdGeneralCommissioning general_commissioning;
   MdNetworkCommissioning network_commissioning;
+  MdGeneralDiagnostics general_diagnostics;
   MdAdminCommissioning admin_commissioning;
   MdOperationalCredentials operational_credentials;
   MdAccessControl access_control;
@@ -140,6 +143,9 @@ build_root_endpoint(MdNode *node)
   cluster_init(&root->network_commissioning, &md_network_commissioning_class,
                &node->network_commissioning, root->network_commissioning_ticks);
   *c++ = &root->network_commissioning;
+  cluster_init(&root->general_diagnostics, &md_general_diagnostics_class,
+               &node->general_diagnostics, root->general_diagnostics_ticks);
+  *c++ = &root->general_diagnostics;
   cluster_init(&root->admin_commissioning, &md_admin_commissioning_class,
                &node->admin_commissioning, root->admin_commissioning_ticks);
   *c++ = &root->admin_commissioning;
@@ -159,6 +165,7 @@ build_root_endpoint(MdNode *node)
                                 &root->general_commissioning);
   md_network_commissioning_bind(&node->network_commissioning, &node->dm,
                                 &root->network_commissioning);
+  md_general_diagnostics_bind(&node->general_diagnostics, &node->dm, &root->general_diagnostics);
   md_admin_commissioning_bind(&node->admin_commissioning, node->commissioning,
                               &node->general_commissioning, &node->dm,
                               &root->admin_commissioning);
@@ -426,6 +433,9 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
                                      &general_commissioning_ops, node, error))
     return NULL;
   md_network_commissioning_init(&node->network_commissioning);
+  if (!md_general_diagnostics_init(&node->general_diagnostics, storage, params->boot_reason,
+                                   error))
+    return NULL;
   md_operational_credentials_init(&node->operational_credentials, node->fabrics, attestation,
                                   &node->general_commissioning, &operational_credentials_ops,
                                   node);
@@ -461,7 +471,14 @@ md_node_free(MdNode *node)
 void
 md_node_start(MdNode *node, guint64 now_ms)
 {
+  md_general_diagnostics_start(&node->general_diagnostics, now_ms);
   md_commissioning_start(node->commissioning, now_ms);
+}
+
+gboolean
+md_node_stop(MdNode *node, guint64 now_ms, GError **error)
+{
+  return md_general_diagnostics_stop(&node->general_diagnostics, now_ms, error);
 }
 
 guint64
@@ -472,6 +489,7 @@ md_node_next_deadline(MdNode *node)
 
   if (node->close_fabric_sessions != 0)
     return 0;
+  deadline = MIN(deadline, md_general_diagnostics_next_deadline(&node->general_diagnostics));
   return MIN(deadline, md_general_commissioning_next_deadline(&node->general_commissioning));
 }
 
@@ -484,6 +502,7 @@ md_node_process(MdNode *node, guint64 now_ms)
   }
   md_commissioning_process(node->commissioning, now_ms);
   md_general_commissioning_process(&node->general_commissioning, now_ms);
+  md_general_diagnostics_process(&node->general_diagnostics, now_ms);
   matter_im_engine_process(node->engine, now_ms);
 }
 
@@ -491,6 +510,16 @@ gboolean
 md_node_set_network_interface(MdNode *node, const char *name, gboolean connected)
 {
   if (!md_network_commissioning_set_interface(&node->network_commissioning, name, connected))
+    return FALSE;
+  matter_im_engine_changed(node->engine);
+  return TRUE;
+}
+
+gboolean
+md_node_set_network_interfaces(MdNode *node, const MdNetworkInterfaceSnapshot *interfaces,
+                               gsize count)
+{
+  if (!md_general_diagnostics_set_interfaces(&node->general_diagnostics, interfaces, count))
     return FALSE;
   matter_im_engine_changed(node->engine);
   return TRUE;

@@ -35,6 +35,7 @@ typedef struct {
   gboolean has_passcode; /* else chosen at first start and kept */
   guint32 passcode;
   MdBasicInformationParams basic; /* vendor and product ids are set from the above */
+  MdBootReason boot_reason;       /* what the host knows of why it started */
 } MdNodeParams;
 
 /* What changed, for the daemon to announce (D-Bus, sd_notify status). */
@@ -65,6 +66,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdNode, md_node_free)
 
 /* Opens the commissioning window when the node belongs to no fabric. */
 void md_node_start(MdNode *node, guint64 now_ms);
+/* Before a clean exit: stores what is kept across runs only now and then
+ * (the operational hours). */
+gboolean md_node_stop(MdNode *node, guint64 now_ms, GError **error);
 /* When md_node_process() is next due; MD_NODE_NEVER for never. */
 guint64 md_node_next_deadline(MdNode *node);
 void md_node_process(MdNode *node, guint64 now_ms);
@@ -82,6 +86,10 @@ gboolean md_node_set_network_interface(MdNode *node, const char *name, gboolean 
 
 /* The data model and the Interaction Model engine serving it. */
 MatterDmNode *md_node_get_dm(MdNode *node);
+/* The host's network interfaces for General Diagnostics; TRUE when that
+ * changed what the node reports. */
+gboolean md_node_set_network_interfaces(MdNode *node, const MdNetworkInterfaceSnapshot *interfaces,
+                                        gsize count);
 MatterImEngine *md_node_get_engine(MdNode *node);
 
 /* Fabrics committed to the store; -1 with @error set when it cannot be read. */

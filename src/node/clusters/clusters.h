@@ -233,3 +233,100 @@ void md_access_control_changed(MdAccessControl *ac);
 gboolean md_access_control_stage(MdAccessControl *ac, GError **error);
 gboolean md_access_control_apply(MdAccessControl *ac);
 void md_access_control_drop(MdAccessControl *ac);
+/* General Diagnostics (0x0033): the node's starts, up time, operational
+ * hours and the host's network interfaces as the daemon sees them. */
+extern const MatterDmClass md_general_diagnostics_class;
+
+/* The BootReason event's id, in the class's event table. */
+#define MD_GENERAL_DIAGNOSTICS_EVENT_BOOT_REASON 0x03
+
+/* BootReasonEnum. */
+typedef enum {
+  MD_BOOT_REASON_UNSPECIFIED = 0,
+  MD_BOOT_REASON_POWER_ON_REBOOT = 1,
+  MD_BOOT_REASON_BROWN_OUT_RESET = 2,
+  MD_BOOT_REASON_SOFTWARE_WATCHDOG_RESET = 3,
+  MD_BOOT_REASON_HARDWARE_WATCHDOG_RESET = 4,
+  MD_BOOT_REASON_SOFTWARE_UPDATE_COMPLETED = 5,
+  MD_BOOT_REASON_SOFTWARE_RESET = 6,
+} MdBootReason;
+
+/* InterfaceTypeEnum. */
+typedef enum {
+  MD_INTERFACE_TYPE_UNSPECIFIED = 0,
+  MD_INTERFACE_TYPE_WIFI = 1,
+  MD_INTERFACE_TYPE_ETHERNET = 2,
+  MD_INTERFACE_TYPE_CELLULAR = 3,
+  MD_INTERFACE_TYPE_THREAD = 4,
+} MdInterfaceType;
+
+/* The NetworkInterface struct's constraints. */
+#define MD_NETWORK_INTERFACES_MAX 8
+#define MD_INTERFACE_NAME_MAX 32
+#define MD_INTERFACE_HARDWARE_ADDRESS_MAX 8 /* 6 (EUI-48) or 8 (EUI-64) bytes */
+#define MD_INTERFACE_IPV4_MAX 4
+#define MD_INTERFACE_IPV6_MAX 8
+
+/* One host interface as the daemon found it: plain data, no I/O. */
+typedef struct {
+  char name[MD_INTERFACE_NAME_MAX + 1]; /* UTF-8, not empty */
+  gboolean is_operational;              /* up, with carrier */
+  guint8 hardware_address[MD_INTERFACE_HARDWARE_ADDRESS_MAX];
+  gsize hardware_address_len; /* 6 or 8 */
+  guint8 ipv4[MD_INTERFACE_IPV4_MAX][4];
+  gsize ipv4_count;
+  guint8 ipv6[MD_INTERFACE_IPV6_MAX][16];
+  gsize ipv6_count;
+  MdInterfaceType type;
+} MdNetworkInterfaceSnapshot;
+
+typedef struct {
+  const MdNodeStorage *storage; /* not owned */
+  MatterDmNode *dm;             /* for change marks, once bound */
+  MatterDmCluster *cluster;
+  MdBootReason boot_reason;
+  guint16 reboot_count; /* this start included */
+  gboolean started;
+  guint64 start_ms;
+  guint64 operational_ms_before; /* stored total of the earlier runs */
+  guint64 next_save_ms;
+  gboolean knows_posix_time;
+  gint64 posix_offset_ms; /* POSIX time minus now_ms */
+  MdNetworkInterfaceSnapshot interfaces[MD_NETWORK_INTERFACES_MAX];
+  gsize interface_count;
+} MdGeneralDiagnostics;
+
+/* Counts this start in the stored RebootCount and loads the operational
+ * time of earlier runs. @boot_reason is what the daemon knows of why the
+ * node started (MD_BOOT_REASON_UNSPECIFIED unless it knows). FALSE with
+ * @error set when the store fails. */
+gboolean md_general_diagnostics_init(MdGeneralDiagnostics *gd, const MdNodeStorage *storage,
+                                     MdBootReason boot_reason, GError **error);
+void md_general_diagnostics_bind(MdGeneralDiagnostics *gd, MatterDmNode *dm,
+                                 MatterDmCluster *cluster);
+/* The node started at @now_ms: UpTime and the operational hours count from
+ * here. The node records the BootReason event here too, once events exist
+ * (md_general_diagnostics_encode_boot_reason_event()). */
+void md_general_diagnostics_start(MdGeneralDiagnostics *gd, guint64 now_ms);
+/* The operational time is stored once an hour: when that is next due
+ * (G_MAXUINT64 before start), and process() storing it then. */
+guint64 md_general_diagnostics_next_deadline(const MdGeneralDiagnostics *gd);
+void md_general_diagnostics_process(MdGeneralDiagnostics *gd, guint64 now_ms);
+/* Stores the operational time up to @now_ms, on a clean shutdown, so the
+ * last partial hour is not lost. */
+gboolean md_general_diagnostics_stop(MdGeneralDiagnostics *gd, guint64 now_ms, GError **error);
+/* The host's interfaces, in the order to report them (the first
+ * MD_NETWORK_INTERFACES_MAX; entries that break the struct's constraints
+ * are left out with a warning). TRUE, with NetworkInterfaces marked
+ * changed, when they differ from the last ones. */
+gboolean md_general_diagnostics_set_interfaces(MdGeneralDiagnostics *gd,
+                                               const MdNetworkInterfaceSnapshot *snapshot,
+                                               gsize count);
+/* The host's clock is synchronized to UTC and reads @posix_ms at @now_ms
+ * (@known), or is not (TimeSnapshot then answers a null PosixTimeMs). */
+void md_general_diagnostics_set_posix_time(MdGeneralDiagnostics *gd, gboolean known,
+                                           guint64 posix_ms, guint64 now_ms);
+/* The BootReason event's fields (a structure with @tag), for the event
+ * log: priority critical, read privilege View. */
+MatterError md_general_diagnostics_encode_boot_reason_event(const MdGeneralDiagnostics *gd,
+                                                            MatterTlvWriter *w, MatterTlvTag tag);
