@@ -2,6 +2,7 @@
 #include "md-test-storage.h"
 
 #include "md-error.h"
+#include "md-test-ca.h"
 
 typedef struct {
   gboolean is_bytes;
@@ -642,23 +643,32 @@ md_test_storage_count(MdTestStorage *self)
   return g_hash_table_size(self->committed->values);
 }
 
-/* A fabric with placeholder certificates and keys: enough for code that
- * counts fabrics or scopes rows to them. */
+/* A fabric of its own root with a valid chain and key: enough for code
+ * that counts fabrics or scopes rows to them, and for the node's fabric
+ * table, which checks every stored fabric at start. */
 static MdFabricRecord *
 placeholder_fabric(guint8 fabric_index)
 {
-  static const guint8 zeros[MATTER_P256_PRIVATE_KEY_LEN] = { 0 };
+  static const guint8 ipk[MATTER_AES128_KEY_LEN] = { 0 };
+  g_autoptr(MdTestCa) ca = md_test_ca_new(fabric_index);
+  guint8 priv[MATTER_P256_PRIVATE_KEY_LEN], pub[MATTER_P256_PUBLIC_KEY_LEN];
   MdFabricRecord *fabric = g_new0(MdFabricRecord, 1);
+  MatterP256Key *key = NULL;
 
+  g_assert_cmpint(matter_p256_generate(&key), ==, MATTER_OK);
+  g_assert_cmpint(matter_p256_export_private(key, priv), ==, MATTER_OK);
+  g_assert_cmpint(matter_p256_export_public(key, pub), ==, MATTER_OK);
+  matter_p256_free(key);
   fabric->fabric_index = fabric_index;
   fabric->fabric_id = fabric_index;
   fabric->node_id = fabric_index;
   fabric->vendor_id = 0xFFF1;
   fabric->label = g_strdup("");
-  fabric->rcac = g_bytes_new_static("rcac", 4);
-  fabric->noc = g_bytes_new_static("noc", 3);
-  fabric->operational_key = md_secret_bytes_new(zeros, MATTER_P256_PRIVATE_KEY_LEN);
-  fabric->ipk_epoch_key = md_secret_bytes_new(zeros, MATTER_AES128_KEY_LEN);
+  fabric->rcac = g_bytes_ref(ca->rcac);
+  fabric->noc = md_test_ca_issue_noc(ca, pub, fabric_index, 0, NULL, 0);
+  fabric->operational_key = md_secret_bytes_new(priv, sizeof(priv));
+  fabric->ipk_epoch_key = md_secret_bytes_new(ipk, sizeof(ipk));
+  matter_secure_zero(priv, sizeof(priv));
   return fabric;
 }
 
