@@ -747,38 +747,52 @@ matter_im_engine_count_subscriptions(const MatterImEngine *engine)
   return n;
 }
 
-/* ---- Writes ----------------------------------------------------------------- */
+/* ---- Writes (8.7) ------------------------------------------------------------ */
 
-static uint8_t
-write_one(MatterImEngine *e, const MatterDmRequest *request, const MatterImAttributeData *item)
+/* What the checks and the cluster made of one AttributeDataIB. */
+typedef struct {
+  uint8_t status;
+  bool list;    /* the path is an existing list attribute */
+  bool reached; /* the cluster's write() was called */
+} WriteOutcome;
+
+static WriteOutcome
+write_one(MatterImEngine *e, const MatterDmRequest *request, const MatterImAttributeData *item,
+          bool check_version)
 {
   const MatterImAttributePath *p = &item->path;
+  WriteOutcome out = { .status = matter_dm_attribute_status(e->dm, p->endpoint, p->cluster,
+                                                            p->attribute) };
   MatterDmAttribute entry;
   MatterDmCluster *c;
   MatterTlvReader value;
-  uint8_t status = matter_dm_attribute_status(e->dm, p->endpoint, p->cluster, p->attribute);
 
-  if (status != MATTER_IM_STATUS_SUCCESS)
-    return status;
+  if (out.status != MATTER_IM_STATUS_SUCCESS)
+    return out;
   c = matter_dm_find_cluster(e->dm, p->endpoint, p->cluster);
   matter_dm_find_attribute(c, p->attribute, &entry);
+  out.list = (entry.qualities & MATTER_DM_LIST) != 0;
   if (!has_privilege(e, request->subject, p->endpoint, p->cluster,
                      entry.write_privilege != 0 ? entry.write_privilege : entry.read_privilege))
-    return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
-  if (entry.write_privilege == 0 || c->cls->write == NULL)
-    return MATTER_IM_STATUS_UNSUPPORTED_WRITE;
-  if ((entry.qualities & MATTER_DM_TIMED) && !request->timed)
-    return MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION;
-  if ((entry.qualities & MATTER_DM_FABRIC_SCOPED) && request->subject->fabric_index == 0)
-    return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
-  if (p->list_index_kind == MATTER_IM_LIST_INDEX_ITEM ||
-      (p->list_index_kind == MATTER_IM_LIST_INDEX_APPEND && !(entry.qualities & MATTER_DM_LIST)))
-    return MATTER_IM_STATUS_INVALID_ACTION;
-  if (item->has_data_version && item->data_version != c->data_version)
-    return MATTER_IM_STATUS_DATA_VERSION_MISMATCH;
-  if (matter_im_data_reader(&item->data, &value) != MATTER_OK)
-    return MATTER_IM_STATUS_INVALID_ACTION;
-  return c->cls->write(c, request, p, &value);
+    out.status = MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
+  else if (entry.write_privilege == 0 || c->cls->write == NULL)
+    out.status = MATTER_IM_STATUS_UNSUPPORTED_WRITE;
+  else if ((entry.qualities & MATTER_DM_TIMED) && !request->timed)
+    out.status = MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION;
+  else if ((entry.qualities & MATTER_DM_FABRIC_SCOPED) && request->subject->fabric_index == 0)
+    out.status = MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
+  else if (p->list_index_kind == MATTER_IM_LIST_INDEX_ITEM ||
+           (p->list_index_kind == MATTER_IM_LIST_INDEX_APPEND && !out.list))
+    out.status = MATTER_IM_STATUS_INVALID_ACTION;
+  else if (check_version && item->has_data_version && item->data_version != c->data_version)
+    out.status = MATTER_IM_STATUS_DATA_VERSION_MISMATCH;
+  else if (matter_im_data_reader(&item->data, &value) != MATTER_OK)
+    out.status = MATTER_IM_STATUS_INVALID_ACTION;
+  else {
+    out.reached = true;
+    out.status = c->cls->write(c, request, p, &value);
+  }
+  return out;
 }
 
 static bool
@@ -792,19 +806,272 @@ write_paths_concrete(MatterImWriteRequest req)
   return true;
 }
 
+static bool
+same_attribute(const MatterImAttributePath *a, const MatterImAttributePath *b)
+{
+  return a->endpoint == b->endpoint && a->cluster == b->cluster && a->attribute == b->attribute;
+}
+
+static void
+add_write_status(MatterImEngine *e, const MatterImAttributePath *path, uint8_t status)
+{
+  MatterImAttributeStatus *s;
+
+  if (e->write_status_count == MATTER_IM_WRITE_STATUSES_MAX)
+    return;
+  s = &e->write_statuses[e->write_status_count++];
+  *s = (MatterImAttributeStatus) { .path = *path, .status = { .status = status } };
+  s->path.list_index_kind = MATTER_IM_LIST_INDEX_NONE;
+}
+
+/* The list in progress is over: the cluster judges it whole. A refusal
+ * goes into the WriteResponse being built, as one more status under the
+ * list's path: each write of a list has its status, and a client that
+ * joins them takes a failure among them as the list's. */
+static void
+end_list(MatterImEngine *e, MatterImWriteHandler *wh, const MatterDmRequest *request,
+         bool record)
+{
+  MatterDmCluster *c;
+  bool successful = wh->list_status == MATTER_IM_STATUS_SUCCESS;
+  uint8_t status;
+
+  if (!wh->list_active)
+    return;
+  wh->list_active = false;
+  c = matter_dm_find_cluster(e->dm, wh->list_path.endpoint, wh->list_path.cluster);
+  if (!wh->list_reached || c == NULL || c->cls->list_write_done == NULL)
+    return;
+  status = c->cls->list_write_done(c, request, &wh->list_path, successful);
+  if (record && successful && status != MATTER_IM_STATUS_SUCCESS)
+    add_write_status(e, &wh->list_path, status);
+}
+
+/* Whether another chunked write has a list of @path in progress: two
+ * writers of one list would mix their items. */
+static bool
+list_busy(const MatterImEngine *e, const MatterImWriteHandler *wh,
+          const MatterImAttributePath *path)
+{
+  for (size_t i = 0; i < MATTER_IM_ENGINE_WRITES; i++) {
+    const MatterImWriteHandler *other = &e->writes[i];
+
+    if (other != wh && other->used && other->list_active && same_attribute(&other->list_path, path))
+      return true;
+  }
+  return false;
+}
+
+/* One AttributeDataIB of a message, in order: it continues the list in
+ * progress (an append to its path), or ends it and is a write of its
+ * own, which may begin a list. Data version filters apply to a list's
+ * first write only: its appends follow commits of their own. */
+static uint8_t
+write_item(MatterImEngine *e, MatterImWriteHandler *wh, const MatterDmRequest *request,
+           const MatterImAttributeData *item, bool over_limit)
+{
+  bool continues = wh->list_active && item->path.list_index_kind == MATTER_IM_LIST_INDEX_APPEND &&
+                   same_attribute(&wh->list_path, &item->path);
+  WriteOutcome out = { .status = MATTER_IM_STATUS_RESOURCE_EXHAUSTED };
+
+  if (!continues)
+    end_list(e, wh, request, true);
+  if (continues && wh->list_status != MATTER_IM_STATUS_SUCCESS)
+    return wh->list_status;
+  if (!over_limit && !continues && list_busy(e, wh, &item->path))
+    out.status = MATTER_IM_STATUS_BUSY;
+  else if (!over_limit)
+    out = write_one(e, request, item, !continues);
+  if (continues) {
+    wh->list_reached |= out.reached;
+    wh->list_status = out.status;
+  } else if (out.list) {
+    wh->list_active = true;
+    wh->list_reached = out.reached;
+    wh->list_status = out.status;
+    wh->list_path = item->path;
+    wh->list_path.list_index_kind = MATTER_IM_LIST_INDEX_NONE;
+  }
+  return out.status;
+}
+
+/* The WriteResponse of the statuses gathered; false when it does not
+ * fit a message. */
+static bool
+build_write_response(MatterImEngine *e, size_t *len)
+{
+  MatterTlvWriter w;
+
+  matter_tlv_writer_init(&w, e->message, sizeof(e->message));
+  matter_tlv_start_structure(&w, anon());
+  matter_tlv_start_array(&w, ctx(0));
+  for (size_t i = 0; i < e->write_status_count; i++)
+    matter_im_put_attribute_status(&w, anon(), &e->write_statuses[i]);
+  matter_tlv_end_container(&w);
+  matter_im_put_revision(&w);
+  matter_tlv_end_container(&w);
+  return matter_tlv_writer_finish(&w, len) == MATTER_OK;
+}
+
+/* One WriteRequest message, one owner transaction: its writes, the end
+ * of a list that ends with it, then the commit. A failed commit fails
+ * every write the clusters took, and the list in progress with them. */
+static void
+write_message(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *exchange,
+              const MatterImWriteRequest *req)
+{
+  MatterImIter walk = req->writes;
+  MatterImAttributeData item;
+  MatterAclSubject subject;
+  MatterDmRequest request;
+  size_t count = 0;
+  bool committed;
+
+  subject_of(e, exchange->session, &subject);
+  request_for(e, exchange->session, &subject, true, wh->timed, &request);
+  e->write_status_count = 0;
+  if (e->owner.writes_begin != NULL)
+    e->owner.writes_begin(e->owner_data, &request);
+  while (matter_im_next_attribute_data(&walk, &item) == MATTER_OK) {
+    uint8_t status = write_item(e, wh, &request, &item, count >= MATTER_IM_WRITES_MAX);
+
+    add_write_status(e, &item.path, status);
+    count++;
+  }
+  if (!req->more_chunked_messages)
+    end_list(e, wh, &request, true);
+  committed = e->owner.writes_end == NULL || e->owner.writes_end(e->owner_data, &request);
+  if (committed)
+    return;
+  for (size_t i = 0; i < e->write_status_count; i++)
+    if (e->write_statuses[i].status.status == MATTER_IM_STATUS_SUCCESS)
+      e->write_statuses[i].status.status = MATTER_IM_STATUS_FAILURE;
+  if (wh->list_active && wh->list_status == MATTER_IM_STATUS_SUCCESS)
+    wh->list_status = MATTER_IM_STATUS_FAILURE;
+}
+
+static void
+write_end(MatterImWriteHandler *wh)
+{
+  MatterImEngine *e = wh->engine;
+
+  memset(wh, 0, sizeof(*wh));
+  wh->engine = e;
+}
+
+/* A chunked write that will not go on (timeout, session gone, a bad
+ * next message): the cluster drops the list it kept, nothing else. */
+static void
+write_abandon(MatterImWriteHandler *wh, const MatterSession *session)
+{
+  MatterImEngine *e = wh->engine;
+  MatterAclSubject subject;
+  MatterDmRequest request;
+
+  subject_of(e, session, &subject);
+  request_for(e, session, &subject, true, wh->timed, &request);
+  wh->list_status = MATTER_IM_STATUS_FAILURE;
+  end_list(e, wh, &request, false);
+  write_end(wh);
+}
+
+static const MatterExchangeHandler write_handler;
+
+/* After a message's writes: the WriteResponse, and for a chunk with more
+ * to come, the wait for the next on the same exchange. Every chunk but
+ * the last is answered whatever SuppressResponse says: the client waits
+ * for that answer before it sends on. */
+static void
+write_respond(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *exchange,
+              const MatterImWriteRequest *req)
+{
+  size_t len;
+
+  if (!req->more_chunked_messages && req->suppress_response) {
+    matter_exchange_close(exchange, e->now_ms);
+  } else if (!build_write_response(e, &len)) {
+    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+  } else {
+    send_im(e, exchange, MATTER_IM_OPCODE_WRITE_RESPONSE, e->message, len);
+    if (req->more_chunked_messages) {
+      wh->exchange = exchange;
+      matter_exchange_set_handler(exchange, &write_handler, wh);
+      matter_exchange_set_timeout(exchange, e->now_ms + MATTER_IM_WRITE_CHUNK_TIMEOUT_MS);
+      return;
+    }
+    matter_exchange_close(exchange, e->now_ms);
+  }
+  if (wh->used) {
+    if (wh->list_active)
+      write_abandon(wh, exchange->session);
+    else
+      write_end(wh);
+  }
+}
+
+/* A WriteRequest that is a chunk after the first, on the exchange of the
+ * chunked write. */
+static void
+on_write_message(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+                 const uint8_t *payload, size_t len, uint64_t now_ms)
+{
+  MatterImWriteHandler *wh = user_data;
+  MatterImEngine *e = wh->engine;
+  MatterImWriteRequest req;
+
+  e->now_ms = now_ms;
+  matter_exchange_set_timeout(exchange, MATTER_MRP_NEVER);
+  if (header->protocol_id != MATTER_PROTOCOL_INTERACTION_MODEL ||
+      header->opcode != MATTER_IM_OPCODE_WRITE_REQUEST ||
+      matter_im_write_request_decode(payload, len, &req) != MATTER_OK ||
+      !write_paths_concrete(req)) {
+    write_abandon(wh, exchange->session);
+    reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
+    return;
+  }
+  if (req.timed_request != wh->timed) {
+    write_abandon(wh, exchange->session);
+    reply_status(e, exchange, MATTER_IM_STATUS_TIMED_REQUEST_MISMATCH);
+    return;
+  }
+  write_message(e, wh, exchange, &req);
+  write_respond(e, wh, exchange, &req);
+}
+
+static void
+on_write_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t now_ms)
+{
+  MatterImWriteHandler *wh = user_data;
+
+  wh->engine->now_ms = now_ms;
+  write_abandon(wh, exchange->session);
+  if (err != MATTER_ERROR_SESSION_CLOSED)
+    matter_exchange_close(exchange, now_ms);
+}
+
+static const MatterExchangeHandler write_handler = {
+  .on_message = on_write_message,
+  .on_error = on_write_error,
+};
+
+static MatterImWriteHandler *
+write_slot(MatterImEngine *e)
+{
+  for (size_t i = 0; i < MATTER_IM_ENGINE_WRITES; i++)
+    if (!e->writes[i].used)
+      return &e->writes[i];
+  return NULL;
+}
+
+/* A WriteRequest that starts a write: a single message is handled at
+ * once; the first chunk of a chunked one takes a slot to wait in. */
 static void
 handle_write(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, size_t len,
              bool timed)
 {
+  MatterImWriteHandler single = { .engine = e, .timed = timed };
+  MatterImWriteHandler *wh = &single;
   MatterImWriteRequest req;
-  MatterImIter walk;
-  MatterImAttributeData item;
-  MatterAclSubject subject;
-  MatterDmRequest request;
-  MatterTlvWriter w;
-  uint8_t statuses[MATTER_IM_WRITES_MAX];
-  size_t out_len, count = 0;
-  bool committed;
 
   if (matter_im_write_request_decode(payload, len, &req) != MATTER_OK || !write_paths_concrete(req)) {
     reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
@@ -815,46 +1082,16 @@ handle_write(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload
     return;
   }
   if (req.more_chunked_messages) {
-    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
-    return;
+    wh = write_slot(e);
+    if (wh == NULL) {
+      reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+      return;
+    }
+    wh->used = true;
+    wh->timed = timed;
   }
-  subject_of(e, exchange->session, &subject);
-  request_for(e, exchange->session, &subject, true, timed, &request);
-  if (e->owner.writes_begin != NULL)
-    e->owner.writes_begin(e->owner_data, &request);
-  walk = req.writes;
-  while (matter_im_next_attribute_data(&walk, &item) == MATTER_OK) {
-    if (count < MATTER_IM_WRITES_MAX)
-      statuses[count] = write_one(e, &request, &item);
-    count++;
-  }
-  committed = e->owner.writes_end == NULL || e->owner.writes_end(e->owner_data, &request);
-  matter_tlv_writer_init(&w, e->message, sizeof(e->message));
-  matter_tlv_start_structure(&w, anon());
-  matter_tlv_start_array(&w, ctx(0));
-  for (size_t i = 0; matter_im_next_attribute_data(&req.writes, &item) == MATTER_OK; i++) {
-    MatterImAttributeStatus status = { .path = item.path };
-
-    status.status.status = i < MATTER_IM_WRITES_MAX ? statuses[i]
-                                                    : MATTER_IM_STATUS_RESOURCE_EXHAUSTED;
-    if (!committed && status.status.status == MATTER_IM_STATUS_SUCCESS)
-      status.status.status = MATTER_IM_STATUS_FAILURE;
-    status.path.list_index_kind = MATTER_IM_LIST_INDEX_NONE;
-    matter_im_put_attribute_status(&w, anon(), &status);
-  }
-  matter_tlv_end_container(&w);
-  matter_im_put_revision(&w);
-  matter_tlv_end_container(&w);
-  if (req.suppress_response) {
-    matter_exchange_close(exchange, e->now_ms);
-    return;
-  }
-  if (matter_tlv_writer_finish(&w, &out_len) != MATTER_OK) {
-    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
-    return;
-  }
-  send_im(e, exchange, MATTER_IM_OPCODE_WRITE_RESPONSE, e->message, out_len);
-  matter_exchange_close(exchange, e->now_ms);
+  write_message(e, wh, exchange, &req);
+  write_respond(e, wh, exchange, &req);
 }
 
 /* ---- Invokes ---------------------------------------------------------------- */
@@ -1115,6 +1352,8 @@ matter_im_engine_init(MatterImEngine *engine, MatterExchangeManager *exchanges, 
     engine->subscriptions[i].engine = engine;
   for (size_t i = 0; i < MATTER_IM_ENGINE_TIMED; i++)
     engine->timed[i].engine = engine;
+  for (size_t i = 0; i < MATTER_IM_ENGINE_WRITES; i++)
+    engine->writes[i].engine = engine;
   return matter_exchange_manager_register(exchanges, MATTER_PROTOCOL_INTERACTION_MODEL,
                                           &unsolicited_handler, engine);
 }

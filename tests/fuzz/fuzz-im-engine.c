@@ -3,8 +3,10 @@
  * fuzz-exchange drives the message layer: the input is up to four IM
  * payloads separated by "MTR|", each prefixed with its opcode byte,
  * delivered on one exchange (so a TimedRequest can be followed by its
- * action, a chunked report by StatusResponses) after the message layer
- * took them. The node has a cluster with a plain, a long list, a timed
+ * action, a chunked report by StatusResponses, a chunked write by its
+ * next chunks) after the message layer took them; then time runs out, so
+ * a chunked write left waiting is abandoned. The node has a cluster with
+ * a plain, a long list (writable, staged until list_write_done), a timed
  * and a read-only attribute and commands with and without a response;
  * the ACL lets the peer operate. Nothing may crash, leak or read out of
  * bounds. */
@@ -63,6 +65,15 @@ cluster_write(MatterDmCluster *cluster, const MatterDmRequest *request,
                                                    : MATTER_IM_STATUS_CONSTRAINT_ERROR;
 }
 
+/* Refuses the lists of timed writes, to take the refusal path too. */
+static uint8_t
+cluster_list_write_done(MatterDmCluster *cluster, const MatterDmRequest *request,
+                        const MatterImAttributePath *path, bool successful)
+{
+  return successful && request->timed ? MATTER_IM_STATUS_CONSTRAINT_ERROR
+                                      : MATTER_IM_STATUS_SUCCESS;
+}
+
 static MatterDmInvokeResult
 cluster_invoke(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t command,
                MatterTlvReader *fields, MatterTlvWriter *response, MatterTlvTag tag)
@@ -82,7 +93,8 @@ static const MatterDmClass cls = {
   .id = 0xFFF1FC01, .revision = 1, .name = "Fuzz",
   .attributes = attributes, .attribute_count = 4,
   .commands = commands, .command_count = 3,
-  .read = cluster_read, .write = cluster_write, .invoke = cluster_invoke,
+  .read = cluster_read, .write = cluster_write, .list_write_done = cluster_list_write_done,
+  .invoke = cluster_invoke,
 };
 
 static const MatterAclEntry acl[] = {

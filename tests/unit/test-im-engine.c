@@ -3,9 +3,9 @@
  * session table and exchange manager) and a server node with the engine,
  * joined by an in-memory network over a CASE session, on a fake clock.
  * The server has one test cluster on endpoint 1 with a plain attribute, a
- * long list, a timed attribute and a read-only one, and commands with and
- * without a response; the ACL lets one client node operate and another
- * only view. */
+ * long list, a timed attribute, a read-only one and a writable list that
+ * it stages until list_write_done, and commands with and without a
+ * response; the ACL lets one client node operate and another only view. */
 
 #include <glib.h>
 #include <string.h>
@@ -20,6 +20,10 @@
 #define STRANGER UINT64_C(0x300)
 #define LIST_ITEMS 40
 #define ITEM_LEN 60
+#define WRITABLE_LIST 4
+#define STAGED_MAX 16
+/* An item the cluster refuses once it sees the whole list. */
+#define REFUSED_ITEM 0xFF
 
 /* ---- The server's cluster -------------------------------------------------- */
 
@@ -28,6 +32,14 @@ typedef struct {
   uint8_t timed_value;
   guint writes;
   guint invokes;
+  /* The writable list: its committed items, and those being written. */
+  uint8_t list[STAGED_MAX];
+  size_t list_len;
+  gboolean staging;
+  uint8_t staged[STAGED_MAX];
+  size_t staged_len;
+  guint list_done_calls;
+  gboolean list_done_successful;
 } ClusterState;
 
 static const MatterDmAttribute test_attributes[] = {
@@ -35,6 +47,7 @@ static const MatterDmAttribute test_attributes[] = {
   { 1, MATTER_DM_LIST, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
   { 2, MATTER_DM_TIMED, MATTER_ACL_PRIVILEGE_VIEW, MATTER_ACL_PRIVILEGE_OPERATE, 0 },
   { 3, 0, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
+  { WRITABLE_LIST, MATTER_DM_LIST, MATTER_ACL_PRIVILEGE_VIEW, MATTER_ACL_PRIVILEGE_OPERATE, 0 },
 };
 static const MatterDmCommand test_commands[] = {
   { 0, MATTER_DM_NO_RESPONSE, MATTER_ACL_PRIVILEGE_OPERATE, 0, 0 },
@@ -67,9 +80,73 @@ cluster_read(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t 
   case 3:
     matter_tlv_put_bool(w, tag, true);
     return MATTER_IM_STATUS_SUCCESS;
+  case WRITABLE_LIST:
+    matter_tlv_start_array(w, tag);
+    for (size_t i = 0; i < state->list_len; i++)
+      matter_tlv_put_uint(w, matter_tlv_tag_anonymous(), state->list[i]);
+    matter_tlv_end_container(w);
+    return MATTER_IM_STATUS_SUCCESS;
   default:
     return MATTER_IM_STATUS_UNSUPPORTED_ATTRIBUTE;
   }
+}
+
+static uint8_t
+stage_item(ClusterState *state, MatterTlvReader *value)
+{
+  uint8_t v;
+
+  if (matter_tlv_get_u8(value, &v) != MATTER_OK)
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  if (state->staged_len == STAGED_MAX)
+    return MATTER_IM_STATUS_RESOURCE_EXHAUSTED;
+  state->staged[state->staged_len++] = v;
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+/* A replace starts the staged list afresh, an append continues it (from
+ * the committed list when it comes first). */
+static uint8_t
+write_list(ClusterState *state, const MatterImAttributePath *path, MatterTlvReader *value)
+{
+  uint8_t status = MATTER_IM_STATUS_SUCCESS;
+
+  state->writes++;
+  if (path->list_index_kind == MATTER_IM_LIST_INDEX_APPEND) {
+    if (!state->staging) {
+      memcpy(state->staged, state->list, state->list_len);
+      state->staged_len = state->list_len;
+    }
+    state->staging = TRUE;
+    return stage_item(state, value);
+  }
+  state->staging = TRUE;
+  state->staged_len = 0;
+  if (matter_tlv_enter(value) != MATTER_OK)
+    return MATTER_IM_STATUS_INVALID_DATA_TYPE;
+  while (status == MATTER_IM_STATUS_SUCCESS && matter_tlv_next(value) == MATTER_OK)
+    status = stage_item(state, value);
+  return status;
+}
+
+static uint8_t
+cluster_list_write_done(MatterDmCluster *cluster, const MatterDmRequest *request,
+                        const MatterImAttributePath *path, bool successful)
+{
+  ClusterState *state = cluster->state;
+
+  g_assert_cmpuint(path->attribute, ==, WRITABLE_LIST);
+  g_assert_cmpint(path->list_index_kind, ==, MATTER_IM_LIST_INDEX_NONE);
+  state->list_done_calls++;
+  state->list_done_successful = successful;
+  state->staging = FALSE;
+  if (!successful)
+    return MATTER_IM_STATUS_SUCCESS;
+  if (memchr(state->staged, REFUSED_ITEM, state->staged_len) != NULL)
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  memcpy(state->list, state->staged, state->staged_len);
+  state->list_len = state->staged_len;
+  return MATTER_IM_STATUS_SUCCESS;
 }
 
 static uint8_t
@@ -79,6 +156,8 @@ cluster_write(MatterDmCluster *cluster, const MatterDmRequest *request,
   ClusterState *state = cluster->state;
   uint8_t v;
 
+  if (path->attribute == WRITABLE_LIST)
+    return write_list(state, path, value);
   if (matter_tlv_get_u8(value, &v) != MATTER_OK)
     return MATTER_IM_STATUS_CONSTRAINT_ERROR;
   if (path->attribute == 2)
@@ -122,6 +201,7 @@ static const MatterDmClass test_class = {
   .command_count = G_N_ELEMENTS(test_commands),
   .read = cluster_read,
   .write = cluster_write,
+  .list_write_done = cluster_list_write_done,
   .invoke = cluster_invoke,
 };
 
@@ -139,7 +219,6 @@ owner_acl(void *user_data, size_t *count)
   return acl;
 }
 
-static const MatterImEngineOwner owner = { .acl = owner_acl };
 
 /* ---- Two nodes on an in-memory network ----------------------------------------- */
 
@@ -168,7 +247,35 @@ typedef struct {
   MatterSession *client_session;
   GPtrArray *replies; /* GBytes: opcode byte, then payload */
   gboolean ack_reports; /* answer non-final reports with StatusResponse */
+  guint transactions;   /* writes_begin calls */
+  guint commits;        /* writes_end calls */
+  gboolean fail_commit;
 } Test;
+
+static void
+owner_writes_begin(void *user_data, const MatterDmRequest *request)
+{
+  Test *t = user_data;
+
+  g_assert_cmpuint(t->transactions, ==, t->commits);
+  t->transactions++;
+}
+
+static bool
+owner_writes_end(void *user_data, const MatterDmRequest *request)
+{
+  Test *t = user_data;
+
+  t->commits++;
+  g_assert_cmpuint(t->transactions, ==, t->commits);
+  return !t->fail_commit;
+}
+
+static const MatterImEngineOwner owner = {
+  .acl = owner_acl,
+  .writes_begin = owner_writes_begin,
+  .writes_end = owner_writes_end,
+};
 
 static MatterError
 server_send(void *user_data, const MatterSession *session, const uint8_t *msg, size_t len)
@@ -501,8 +608,8 @@ test_read_chunked(void)
     }
   }
   g_assert_cmpuint(items, ==, LIST_ITEMS);
-  /* 4 attributes and 5 globals, the list as 1 + 40. */
-  g_assert_cmpuint(reports->len, ==, 3 + 1 + LIST_ITEMS + 5);
+  /* 5 attributes and 5 globals, the long list as 1 + 40. */
+  g_assert_cmpuint(reports->len, ==, 4 + 1 + LIST_ITEMS + 5);
   test_free(t);
 }
 
@@ -664,6 +771,274 @@ test_timed_late(void)
   timed_write(t, 100, 150, buf, &len);
   g_assert_cmphex(status_reply(t, 1), ==, MATTER_IM_STATUS_TIMEOUT);
   g_assert_cmpuint(t->state.writes, ==, 0);
+  test_free(t);
+}
+
+/* ---- Chunked writes (8.7.2) -------------------------------------------------------- */
+
+static const uint8_t empty_list[] = { 0x36, MATTER_IM_TAG_DATA, 0x18 };
+
+/* A u8 element with the Data tag, in @buf. */
+static MatterImAttributeData
+u8_write(uint32_t attribute, MatterImListIndexKind kind, uint8_t value, uint8_t buf[3])
+{
+  MatterImAttributeData item = { .path = path_of(1, CLUSTER, attribute), .data = { buf, 3 } };
+
+  buf[0] = 0x24;
+  buf[1] = MATTER_IM_TAG_DATA;
+  buf[2] = value;
+  item.path.list_index_kind = kind;
+  return item;
+}
+
+static MatterImAttributeData
+list_replace(void)
+{
+  MatterImAttributeData item = { .path = path_of(1, CLUSTER, WRITABLE_LIST),
+                                 .data = { empty_list, sizeof(empty_list) } };
+
+  return item;
+}
+
+/* Sends one WriteRequest on @exchange, or on a new one when NULL. */
+static MatterExchange *
+send_chunk(Test *t, MatterExchange *exchange, const MatterImAttributeData *items, size_t count,
+           gboolean more, gboolean timed)
+{
+  uint8_t buf[512];
+  size_t len;
+
+  assert_error(matter_im_write_request_encode(false, timed, items, count, more, buf, sizeof(buf),
+                                              &len),
+               MATTER_OK);
+  if (exchange == NULL)
+    return request(t, MATTER_IM_OPCODE_WRITE_REQUEST, buf, len);
+  assert_error(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                    MATTER_IM_OPCODE_WRITE_REQUEST, buf, len,
+                                    MATTER_EXCHANGE_SEND_RELIABLE, t->now),
+               MATTER_OK);
+  pump(t);
+  return exchange;
+}
+
+/* The statuses of the WriteResponse at @index. */
+static GArray *
+write_statuses(Test *t, guint index)
+{
+  GArray *statuses = g_array_new(FALSE, FALSE, sizeof(MatterImAttributeStatus));
+  MatterImWriteResponse rsp;
+  MatterImAttributeStatus status;
+  const uint8_t *payload;
+  size_t len;
+
+  reply(t, index, MATTER_IM_OPCODE_WRITE_RESPONSE, &payload, &len);
+  assert_error(matter_im_write_response_decode(payload, len, &rsp), MATTER_OK);
+  while (matter_im_next_attribute_status(&rsp.responses, &status) == MATTER_OK)
+    g_array_append_val(statuses, status);
+  return statuses;
+}
+
+static void
+assert_status(GArray *statuses, guint index, uint32_t attribute, uint8_t status)
+{
+  MatterImAttributeStatus *s;
+
+  g_assert_cmpuint(index, <, statuses->len);
+  s = &g_array_index(statuses, MatterImAttributeStatus, index);
+  g_assert_cmphex(s->path.attribute, ==, attribute);
+  g_assert_cmphex(s->status.status, ==, status);
+}
+
+/* Both sides' exchange managers at @now: acknowledgements, timeouts. */
+static void
+run_exchanges(Test *t, uint64_t now)
+{
+  t->now = now;
+  matter_exchange_manager_process(&t->client_exchanges, now);
+  matter_exchange_manager_process(&t->server_exchanges, now);
+  pump(t);
+}
+
+/* A list as an empty replace and four appends over three messages: each
+ * is answered and committed on its own, and the cluster sees the list
+ * whole once the last message is in. The appends' data versions are not
+ * checked (only the first chunk's is). */
+static void
+test_write_chunked_list(void)
+{
+  Test *t = test_new(OPERATOR);
+  uint8_t b[4][3];
+  MatterImAttributeData first[] = { list_replace(),
+                                    u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 1, b[0]) };
+  MatterImAttributeData second[] = { u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 2, b[1]),
+                                     u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 3, b[2]) };
+  MatterImAttributeData third[] = { u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 4, b[3]) };
+  static const uint8_t whole[] = { 1, 2, 3, 4 };
+  g_autoptr(GArray) s0 = NULL, s1 = NULL, s2 = NULL;
+  MatterExchange *exchange;
+
+  first[0].has_data_version = true;
+  first[0].data_version = 0x1000;
+  second[0].has_data_version = true;
+  second[0].data_version = 0xBAD;
+  exchange = send_chunk(t, NULL, first, 2, TRUE, FALSE);
+  s0 = write_statuses(t, 0);
+  g_assert_cmpuint(s0->len, ==, 2);
+  assert_status(s0, 0, WRITABLE_LIST, MATTER_IM_STATUS_SUCCESS);
+  assert_status(s0, 1, WRITABLE_LIST, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 0);
+  send_chunk(t, exchange, second, 2, TRUE, FALSE);
+  s1 = write_statuses(t, 1);
+  g_assert_cmpuint(s1->len, ==, 2);
+  assert_status(s1, 1, WRITABLE_LIST, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 0);
+  g_assert_cmpuint(t->state.list_len, ==, 0);
+  send_chunk(t, exchange, third, 1, FALSE, FALSE);
+  s2 = write_statuses(t, 2);
+  g_assert_cmpuint(s2->len, ==, 1);
+  assert_status(s2, 0, WRITABLE_LIST, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 1);
+  g_assert_true(t->state.list_done_successful);
+  g_assert_cmpmem(t->state.list, t->state.list_len, whole, sizeof(whole));
+  /* One transaction per message. */
+  g_assert_cmpuint(t->transactions, ==, 3);
+  g_assert_cmpuint(t->commits, ==, 3);
+  g_assert_cmpuint(t->replies->len, ==, 3);
+  test_free(t);
+}
+
+/* The cluster refuses the list when the next message writes another
+ * path: the refusal comes back under the list's path in that message's
+ * answer, and the list stays as it was. */
+static void
+test_write_chunked_refused(void)
+{
+  Test *t = test_new(OPERATOR);
+  uint8_t b[2][3];
+  MatterImAttributeData first[] = {
+    list_replace(), u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, REFUSED_ITEM, b[0]),
+  };
+  MatterImAttributeData second[] = { u8_write(0, MATTER_IM_LIST_INDEX_NONE, 5, b[1]) };
+  g_autoptr(GArray) s1 = NULL;
+  MatterExchange *exchange;
+
+  t->state.list[0] = 7;
+  t->state.list_len = 1;
+  exchange = send_chunk(t, NULL, first, 2, TRUE, FALSE);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 0);
+  send_chunk(t, exchange, second, 1, FALSE, FALSE);
+  s1 = write_statuses(t, 1);
+  g_assert_cmpuint(s1->len, ==, 2);
+  assert_status(s1, 0, WRITABLE_LIST, MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  assert_status(s1, 1, 0, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 1);
+  g_assert_cmpuint(t->state.list_len, ==, 1);
+  g_assert_cmpuint(t->state.list[0], ==, 7);
+  g_assert_cmpuint(t->state.value, ==, 5);
+  test_free(t);
+}
+
+/* A chunk on another exchange is a write of its own (and may not touch
+ * the list in progress); after the timeout the write in progress is
+ * dropped, and its next chunk starts afresh. */
+static void
+test_write_chunked_not_merged(void)
+{
+  Test *t = test_new(OPERATOR);
+  uint8_t b[3][3];
+  MatterImAttributeData first[] = { list_replace(),
+                                    u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 1, b[0]) };
+  MatterImAttributeData other = u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 2, b[1]);
+  MatterImAttributeData late = u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 3, b[2]);
+  g_autoptr(GArray) s1 = NULL, s2 = NULL;
+  MatterExchange *exchange;
+
+  exchange = send_chunk(t, NULL, first, 2, TRUE, FALSE);
+  send_chunk(t, NULL, &other, 1, FALSE, FALSE);
+  s1 = write_statuses(t, 1);
+  assert_status(s1, 0, WRITABLE_LIST, MATTER_IM_STATUS_BUSY);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 0);
+  g_assert_cmpuint(t->state.staged_len, ==, 1);
+
+  run_exchanges(t, t->now + 1000);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 0);
+  run_exchanges(t, t->now + MATTER_IM_WRITE_CHUNK_TIMEOUT_MS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 1);
+  g_assert_false(t->state.list_done_successful);
+  g_assert_cmpuint(t->state.list_len, ==, 0);
+
+  send_chunk(t, exchange, &late, 1, FALSE, FALSE);
+  s2 = write_statuses(t, 2);
+  assert_status(s2, 0, WRITABLE_LIST, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 2);
+  g_assert_true(t->state.list_done_successful);
+  g_assert_cmpuint(t->state.list_len, ==, 1);
+  g_assert_cmpuint(t->state.list[0], ==, 3);
+  test_free(t);
+}
+
+/* Every write slot waits for a next chunk: one more chunked write is
+ * refused, and reads go on. */
+static void
+test_write_chunked_exhausted(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterImAttributePath path = path_of(1, CLUSTER, 0);
+  uint8_t b[3];
+  MatterImAttributeData item = u8_write(0, MATTER_IM_LIST_INDEX_NONE, 1, b);
+  g_autoptr(GArray) reports = NULL;
+  gboolean suppress;
+
+  for (guint i = 0; i < MATTER_IM_ENGINE_WRITES; i++) {
+    g_autoptr(GArray) statuses = NULL;
+
+    send_chunk(t, NULL, &item, 1, TRUE, FALSE);
+    statuses = write_statuses(t, i);
+    assert_status(statuses, 0, 0, MATTER_IM_STATUS_SUCCESS);
+  }
+  send_chunk(t, NULL, &item, 1, TRUE, FALSE);
+  g_assert_cmphex(status_reply(t, MATTER_IM_ENGINE_WRITES), ==,
+                  MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+  g_assert_cmpuint(t->state.writes, ==, MATTER_IM_ENGINE_WRITES);
+  g_ptr_array_set_size(t->replies, 0);
+  read_paths(t, &path, 1);
+  reports = all_reports(t, &suppress);
+  g_assert_cmpuint(reports->len, ==, 1);
+  g_assert_false(g_array_index(reports, MatterImAttributeReport, 0).is_status);
+  test_free(t);
+}
+
+/* After a TimedRequest, every chunk is timed, also once the TimedRequest's
+ * own deadline passed; a chunk that says otherwise ends the write. */
+static void
+test_write_chunked_timed(void)
+{
+  Test *t = test_new(OPERATOR);
+  uint8_t b[2][3];
+  MatterImAttributeData first = u8_write(0, MATTER_IM_LIST_INDEX_NONE, 1, b[0]);
+  MatterImAttributeData second = u8_write(2, MATTER_IM_LIST_INDEX_NONE, 9, b[1]);
+  g_autoptr(GArray) s1 = NULL, s2 = NULL;
+  MatterExchange *exchange;
+  uint8_t buf[32];
+  size_t len;
+
+  assert_error(matter_im_timed_request_encode(500, buf, sizeof(buf), &len), MATTER_OK);
+  exchange = request(t, MATTER_IM_OPCODE_TIMED_REQUEST, buf, len);
+  g_assert_cmphex(status_reply(t, 0), ==, MATTER_IM_STATUS_SUCCESS);
+  send_chunk(t, exchange, &first, 1, TRUE, TRUE);
+  s1 = write_statuses(t, 1);
+  assert_status(s1, 0, 0, MATTER_IM_STATUS_SUCCESS);
+  t->now += 1000;
+  send_chunk(t, exchange, &second, 1, FALSE, TRUE);
+  s2 = write_statuses(t, 2);
+  assert_status(s2, 0, 2, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.timed_value, ==, 9);
+
+  exchange = request(t, MATTER_IM_OPCODE_TIMED_REQUEST, buf, len);
+  send_chunk(t, exchange, &first, 1, TRUE, TRUE);
+  send_chunk(t, exchange, &second, 1, FALSE, FALSE);
+  g_assert_cmphex(status_reply(t, 5), ==, MATTER_IM_STATUS_TIMED_REQUEST_MISMATCH);
+  g_assert_cmpuint(t->state.writes, ==, 3);
   test_free(t);
 }
 
@@ -943,6 +1318,11 @@ main(int argc, char **argv)
   g_test_add_func("/im-engine/write", test_write);
   g_test_add_func("/im-engine/write/timed", test_timed_write);
   g_test_add_func("/im-engine/write/timed-late", test_timed_late);
+  g_test_add_func("/im-engine/write/chunked-list", test_write_chunked_list);
+  g_test_add_func("/im-engine/write/chunked-refused", test_write_chunked_refused);
+  g_test_add_func("/im-engine/write/chunked-not-merged", test_write_chunked_not_merged);
+  g_test_add_func("/im-engine/write/chunked-exhausted", test_write_chunked_exhausted);
+  g_test_add_func("/im-engine/write/chunked-timed", test_write_chunked_timed);
   g_test_add_func("/im-engine/invoke", test_invoke);
   g_test_add_func("/im-engine/invoke/too-many", test_invoke_too_many);
   g_test_add_func("/im-engine/subscribe", test_subscribe);
