@@ -11,11 +11,10 @@
  * lists too long for one message split into a replace and appends),
  * Write (timed and untimed, SuppressResponse, chunked over several
  * messages), Invoke (one command per request: MaxPathsPerInvoke is 1),
- * TimedRequest, and attribute Subscriptions (priming report,
- * SubscribeResponse, change-driven reports no sooner than the min
- * interval, keep-alives at the max interval, KeepSubscriptions). Events
- * come with the next step of the engine: until then event paths yield no
- * events.
+ * TimedRequest, Subscriptions (priming report, SubscribeResponse,
+ * change-driven reports no sooner than the min interval, keep-alives at
+ * the max interval, KeepSubscriptions), and events in reads and
+ * subscriptions.
  *
  * Chunked writes (8.7.2, 8.7.3): a WriteRequest with MoreChunkedMessages
  * takes one of MATTER_IM_ENGINE_WRITES slots (none free: StatusResponse
@@ -31,6 +30,19 @@
  * AttributeStatusIB for the list's path in that message's WriteResponse.
  * A list's data version is checked at its first write only. Another
  * write of a list that a chunked write has in progress gets BUSY.
+ *
+ * Events (8.9, 7.14): from the owner's event log (event-log.h). Event
+ * paths may be wildcards; EventFilters give the EventMin a report starts
+ * at. Each event is shown only to a subject holding the read privilege
+ * of its entry in the class's event table, and a fabric-sensitive one
+ * only to its fabric. A concrete event path that cannot show anything
+ * gets an EventStatusIB (UNSUPPORTED_ENDPOINT/CLUSTER/EVENT or
+ * UNSUPPORTED_ACCESS) in a read's or a priming report. EventReports
+ * follow the attribute reports and chunk like them. A subscription
+ * carries on from the last event it reported: an event under a path
+ * marked urgent makes a report due once the min interval has passed
+ * (the owner calls matter_im_engine_changed() after logging events);
+ * others go with the next report, at the latest the keep-alive.
  *
  * Access (8.4.3.2 and chapter 6): the subject of the session (acl.h) must
  * hold the element's privilege under the ACL the owner provides; a PASE
@@ -48,6 +60,7 @@
 
 #include "matter/acl.h"
 #include "matter/dm.h"
+#include "matter/event-log.h"
 #include "matter/exchange.h"
 #include "matter/im.h"
 
@@ -99,6 +112,9 @@ typedef struct {
    * NULL. */
   void (*writes_begin)(void *user_data, const MatterDmRequest *request);
   bool (*writes_end)(void *user_data, const MatterDmRequest *request);
+  /* The node's event log, which reads and subscriptions report from. May
+   * be NULL, as may what it returns: no events then. */
+  const MatterEventLog *(*event_log)(void *user_data);
 } MatterImEngineOwner;
 
 typedef struct MatterImEngine MatterImEngine;
@@ -123,6 +139,10 @@ typedef struct {
   size_t list_items_sent;
   bool list_started;
   uint32_t list_data_version;
+  /* Events: the concrete event paths checked so far (their statuses go
+   * first), and the number from which events are still to report. */
+  size_t event_status_index;
+  uint64_t event_next;
   bool more;       /* the report sent last is not the report's last chunk */
   bool suppressed; /* ... and it asked for no StatusResponse */
 
@@ -186,8 +206,9 @@ MatterError matter_im_engine_init(MatterImEngine *engine, MatterExchangeManager 
                                   void *owner_data);
 void matter_im_engine_deinit(MatterImEngine *engine);
 
-/* The owner marked changes (matter_dm_mark()): subscriptions whose paths
- * they touch report them, no sooner than their min interval. */
+/* The owner marked changes (matter_dm_mark()) or logged events:
+ * subscriptions whose paths they touch (events: urgent ones) report them,
+ * no sooner than their min interval. */
 void matter_im_engine_changed(MatterImEngine *engine);
 /* When matter_im_engine_process() is next due (MATTER_MRP_NEVER: never):
  * a subscription's report or keep-alive. */

@@ -6,8 +6,9 @@
 
 #include "matter/crypto.h"
 
-/* Bytes kept back in a report for what closes it: the attribute reports'
- * end, MoreChunkedMessages or SuppressResponse, the revision, the end. */
+/* Bytes kept back in a report for what closes it: the ends of the
+ * attribute and event reports, MoreChunkedMessages or SuppressResponse,
+ * the revision, the end. */
 #define REPORT_CLOSING 16
 
 static MatterTlvTag
@@ -300,13 +301,227 @@ next_read_path(MatterImReadHandler *rh, uint16_t *endpoint, uint32_t *cluster,
   return false;
 }
 
+/* ---- Events (8.9, 7.14) ------------------------------------------------------- */
+
+static const MatterEventLog *
+event_log_of(const MatterImEngine *e)
+{
+  return e->owner.event_log != NULL ? e->owner.event_log(e->owner_data) : NULL;
+}
+
+static bool
+event_path_matches(const MatterImEventPath *p, const MatterEventInfo *info)
+{
+  return (!p->has_endpoint || p->endpoint == info->endpoint) &&
+         (!p->has_cluster || p->cluster == info->cluster) &&
+         (!p->has_event || p->event == info->event);
+}
+
+static bool
+event_path_concrete(const MatterImEventPath *p)
+{
+  return p->has_endpoint && p->has_cluster && p->has_event;
+}
+
+/* Whether @session may see @info under one of the request's paths (only
+ * urgent ones when @urgent): the path matches, the event is in its
+ * cluster's table, and the subject holds the event's read privilege. The
+ * log already left out other fabrics' events. */
+static bool
+event_wanted(MatterImEngine *e, const MatterImReadRequest *req, const MatterSession *session,
+             const MatterEventInfo *info, bool urgent)
+{
+  const MatterDmCluster *c = matter_dm_find_cluster(e->dm, info->endpoint, info->cluster);
+  const MatterDmEvent *entry = c != NULL ? matter_dm_find_event(c, info->event) : NULL;
+  MatterAclSubject subject;
+  bool matched = false;
+
+  for (size_t i = 0; i < req->event_path_count && !matched; i++)
+    matched = (!urgent || req->event_paths[i].is_urgent) &&
+              event_path_matches(&req->event_paths[i], info);
+  if (!matched || entry == NULL)
+    return false;
+  subject_of(e, session, &subject);
+  return has_privilege(e, &subject, info->endpoint, info->cluster, entry->privilege);
+}
+
+/* For a concrete event path: SUCCESS, or why it reports nothing. */
+static uint8_t
+event_path_status(MatterImEngine *e, const MatterSession *session, const MatterImEventPath *p)
+{
+  uint8_t status = matter_dm_event_status(e->dm, p->endpoint, p->cluster, p->event);
+  MatterAclSubject subject;
+  const MatterDmEvent *entry;
+
+  if (status != MATTER_IM_STATUS_SUCCESS)
+    return status;
+  entry = matter_dm_find_event(matter_dm_find_cluster(e->dm, p->endpoint, p->cluster), p->event);
+  subject_of(e, session, &subject);
+  if (!has_privilege(e, &subject, p->endpoint, p->cluster, entry->privilege))
+    return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+/* One EventReportIB with an EventStatusIB, or EMIT_FULL. */
+static Emit
+emit_event_status(MatterTlvWriter *w, const MatterImEventPath *path, uint8_t status)
+{
+  MatterImEventPath p = *path;
+  MatterImStatusIB ib = { .status = status };
+  MatterTlvWriter checkpoint = *w;
+
+  p.is_urgent = false;
+  matter_tlv_start_structure(w, anon());
+  matter_im_put_event_status(w, ctx(MATTER_IM_TAG_EVENT_STATUS), &p, &ib);
+  if (matter_tlv_end_container(w) != MATTER_OK) {
+    *w = checkpoint;
+    return EMIT_FULL;
+  }
+  return EMIT_DONE;
+}
+
+/* One EventReportIB with the EventDataIB in the value buffer, or false. */
+static bool
+put_event_report(MatterImEngine *e, MatterTlvWriter *w, size_t len)
+{
+  MatterTlvWriter checkpoint = *w;
+
+  matter_tlv_start_structure(w, anon());
+  matter_tlv_put_element(w, ctx(MATTER_IM_TAG_EVENT_DATA), e->value, len);
+  if (matter_tlv_end_container(w) != MATTER_OK) {
+    *w = checkpoint;
+    return false;
+  }
+  return true;
+}
+
+/* The statuses of the concrete event paths that report nothing; a
+ * subscription gives them with its priming report only. */
+static Emit
+emit_event_statuses(MatterImReadHandler *rh, MatterTlvWriter *w, size_t *reports)
+{
+  const MatterSession *session = rh->exchange->session;
+
+  for (; rh->event_status_index < rh->request.event_path_count; rh->event_status_index++) {
+    const MatterImEventPath *p = &rh->request.event_paths[rh->event_status_index];
+    uint8_t status;
+
+    if (!event_path_concrete(p))
+      continue;
+    status = event_path_status(rh->engine, session, p);
+    if (status == MATTER_IM_STATUS_SUCCESS)
+      continue;
+    if (emit_event_status(w, p, status) == EMIT_FULL)
+      return EMIT_FULL;
+    (*reports)++;
+  }
+  return EMIT_DONE;
+}
+
+/* The events from event_next on, in number order, as far as they fit.
+ * One too big for a message by itself is left out rather than retried. */
+static Emit
+emit_events(MatterImReadHandler *rh, MatterTlvWriter *w, size_t *reports)
+{
+  MatterImEngine *e = rh->engine;
+  const MatterEventLog *log = event_log_of(e);
+  const MatterSession *session = rh->exchange->session;
+  MatterEventInfo info;
+
+  if (log == NULL)
+    return EMIT_DONE;
+  while (matter_event_log_next(log, rh->event_next, session->fabric_index, &info) == MATTER_OK) {
+    if (event_wanted(e, &rh->request, session, &info, false) &&
+        matter_event_log_copy(log, &info, e->value, sizeof(e->value)) == MATTER_OK) {
+      if (put_event_report(e, w, info.len))
+        (*reports)++;
+      else if (*reports > 0)
+        return EMIT_FULL;
+    }
+    rh->event_next = info.number + 1;
+  }
+  return EMIT_DONE;
+}
+
+/* Gives back @n of the *@held bytes kept for the report's closing. */
+static void
+give_back(MatterTlvWriter *w, size_t *held, size_t n)
+{
+  matter_tlv_writer_release(w, n);
+  *held -= n;
+}
+
+/* The EventReports of one ReportData; EMIT_FULL when some are left for
+ * the next. The array is left out when it would be empty. */
+static Emit
+emit_event_reports(MatterImReadHandler *rh, MatterTlvWriter *w, size_t *reports, size_t *held)
+{
+  MatterTlvWriter checkpoint = *w;
+  size_t before = *reports;
+  bool update = rh->is_subscription && !rh->priming;
+  Emit emit = EMIT_DONE;
+
+  if (matter_tlv_start_array(w, ctx(2)) != MATTER_OK) {
+    *w = checkpoint;
+    return EMIT_FULL;
+  }
+  if (!update)
+    emit = emit_event_statuses(rh, w, reports);
+  if (emit == EMIT_DONE)
+    emit = emit_events(rh, w, reports);
+  if (*reports == before) {
+    *w = checkpoint;
+    return emit;
+  }
+  give_back(w, held, 1);
+  matter_tlv_end_container(w);
+  return emit;
+}
+
+/* Where a request's events start: its largest EventMin for this node
+ * (8.9.x: a filter without a node applies to every node). */
+static uint64_t
+event_min_of(const MatterImReadRequest *req, const MatterSession *session)
+{
+  uint64_t min = 0;
+
+  for (size_t i = 0; i < req->event_filter_count; i++) {
+    const MatterImEventFilter *f = &req->event_filters[i];
+
+    if ((!f->has_node || f->node == session->local_node_id) && f->event_min > min)
+      min = f->event_min;
+  }
+  return min;
+}
+
+/* Whether a subscription has an urgent event to report: one logged since
+ * its last report under a path that asked for urgency. The others wait
+ * for the next report a change or the max interval brings. */
+static bool
+urgent_event_pending(const MatterImReadHandler *rh)
+{
+  MatterImEngine *e = rh->engine;
+  const MatterEventLog *log = event_log_of(e);
+  uint64_t next = rh->event_next;
+  MatterEventInfo info;
+
+  if (log == NULL || matter_event_log_next_number(log) <= next)
+    return false;
+  while (matter_event_log_next(log, next, rh->session->fabric_index, &info) == MATTER_OK) {
+    if (event_wanted(e, &rh->request, rh->session, &info, true))
+      return true;
+    next = info.number + 1;
+  }
+  return false;
+}
+
 /* Fills one ReportData; *@more when paths are left for another. */
 static MatterError
 build_report(MatterImReadHandler *rh, size_t *len, bool *more)
 {
   MatterImEngine *e = rh->engine;
   MatterTlvWriter w;
-  size_t reports = 0;
+  size_t reports = 0, held = REPORT_CLOSING;
 
   *more = false;
   matter_tlv_writer_init(&w, e->message, sizeof(e->message));
@@ -345,11 +560,14 @@ build_report(MatterImReadHandler *rh, size_t *len, bool *more)
       if (w.len != before)
         reports++;
     }
-    matter_tlv_writer_release(&w, REPORT_CLOSING);
+    give_back(&w, &held, 1);
     matter_tlv_end_container(&w);
-  } else {
-    matter_tlv_writer_release(&w, REPORT_CLOSING);
   }
+  /* Events once the attributes are all in. */
+  if (!*more && rh->request.has_event_requests &&
+      emit_event_reports(rh, &w, &reports, &held) == EMIT_FULL)
+    *more = true;
+  give_back(&w, &held, held);
   /* 8.4.x: the last report of a read, and a subscription's report with
    * nothing in it (a keep-alive), ask for no StatusResponse. */
   if (*more)
@@ -368,7 +586,7 @@ static void subscription_reported(MatterImReadHandler *rh);
 /* Whether an attribute in the subscription's paths changed after what it
  * reported last. */
 static bool
-subscription_dirty(const MatterImReadHandler *rh)
+attributes_dirty(const MatterImReadHandler *rh)
 {
   const MatterDmNode *dm = rh->engine->dm;
 
@@ -386,6 +604,14 @@ subscription_dirty(const MatterImReadHandler *rh)
         return true;
   }
   return false;
+}
+
+/* Whether the subscription has something to report before its max
+ * interval: a change in its attribute paths, or an urgent event. */
+static bool
+subscription_dirty(const MatterImReadHandler *rh)
+{
+  return attributes_dirty(rh) || urgent_event_pending(rh);
 }
 
 /* Sends the next chunk of the report in progress. A read ends with its
@@ -436,6 +662,7 @@ subscription_reported(MatterImReadHandler *rh)
   rh->iter_started = false;
   rh->has_pending = false;
   rh->list_started = false;
+  rh->event_status_index = 0;
 }
 
 /* The priming report was answered: SubscribeResponse ends the exchange
@@ -508,10 +735,14 @@ static const MatterExchangeHandler read_handler = {
   .on_error = on_read_error,
 };
 
-/* 8.9.2.x: paths a read may not ask for at all. */
+/* 8.9.2.x: paths a read may not ask for at all: a list index, an
+ * attribute other than a global one or an event without a cluster. */
 static bool
 read_paths_valid(const MatterImReadRequest *req)
 {
+  for (size_t i = 0; i < req->event_path_count; i++)
+    if (!req->event_paths[i].has_cluster && req->event_paths[i].has_event)
+      return false;
   for (size_t i = 0; i < req->attribute_path_count; i++) {
     const MatterImAttributePath *p = &req->attribute_paths[i];
 
@@ -548,6 +779,7 @@ start_read(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, 
   }
   rh->used = true;
   rh->exchange = exchange;
+  rh->event_next = event_min_of(&rh->request, exchange->session);
   matter_exchange_set_handler(exchange, &read_handler, rh);
   send_report(rh);
 }
@@ -657,6 +889,7 @@ start_subscribe(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payl
   rh->fabric_index = session->fabric_index;
   rh->peer_node_id = session->peer_node_id;
   rh->report_tick = e->dm->tick;
+  rh->event_next = event_min_of(&rh->request, session);
   rh->exchange = exchange;
   matter_exchange_set_handler(exchange, &read_handler, rh);
   send_report(rh);

@@ -49,6 +49,12 @@ static const MatterDmAttribute test_attributes[] = {
   { 3, 0, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
   { WRITABLE_LIST, MATTER_DM_LIST, MATTER_ACL_PRIVILEGE_VIEW, MATTER_ACL_PRIVILEGE_OPERATE, 0 },
 };
+/* Event 1 is fabric-sensitive, event 2 for administrators only. */
+static const MatterDmEvent test_events[] = {
+  { 0, MATTER_ACL_PRIVILEGE_VIEW, MATTER_EVENT_PRIORITY_INFO, 0, 0 },
+  { 1, MATTER_ACL_PRIVILEGE_VIEW, MATTER_EVENT_PRIORITY_CRITICAL, MATTER_DM_FABRIC_SENSITIVE, 0 },
+  { 2, MATTER_ACL_PRIVILEGE_ADMINISTER, MATTER_EVENT_PRIORITY_INFO, 0, 0 },
+};
 static const MatterDmCommand test_commands[] = {
   { 0, MATTER_DM_NO_RESPONSE, MATTER_ACL_PRIVILEGE_OPERATE, 0, 0 },
   { 1, 2, MATTER_ACL_PRIVILEGE_OPERATE, 0, 0 },
@@ -199,6 +205,8 @@ static const MatterDmClass test_class = {
   .attribute_count = G_N_ELEMENTS(test_attributes),
   .commands = test_commands,
   .command_count = G_N_ELEMENTS(test_commands),
+  .events = test_events,
+  .event_count = G_N_ELEMENTS(test_events),
   .read = cluster_read,
   .write = cluster_write,
   .list_write_done = cluster_list_write_done,
@@ -247,6 +255,8 @@ typedef struct {
   MatterSession *client_session;
   GPtrArray *replies; /* GBytes: opcode byte, then payload */
   gboolean ack_reports; /* answer non-final reports with StatusResponse */
+  uint8_t event_memory[MATTER_EVENT_PRIORITIES][8192];
+  MatterEventLog events;
   guint transactions;   /* writes_begin calls */
   guint commits;        /* writes_end calls */
   gboolean fail_commit;
@@ -271,10 +281,17 @@ owner_writes_end(void *user_data, const MatterDmRequest *request)
   return !t->fail_commit;
 }
 
+static const MatterEventLog *
+owner_event_log(void *user_data)
+{
+  return &((Test *) user_data)->events;
+}
+
 static const MatterImEngineOwner owner = {
   .acl = owner_acl,
   .writes_begin = owner_writes_begin,
   .writes_end = owner_writes_end,
+  .event_log = owner_event_log,
 };
 
 static MatterError
@@ -403,6 +420,15 @@ test_new(uint64_t client_node)
   /* Subscription reports come on exchanges the server starts. */
   matter_exchange_manager_register(&t->client_exchanges, MATTER_PROTOCOL_INTERACTION_MODEL,
                                    &client_handler, t);
+  {
+    MatterEventBuffer buffers[MATTER_EVENT_PRIORITIES];
+
+    for (int i = 0; i < MATTER_EVENT_PRIORITIES; i++)
+      buffers[i] = (MatterEventBuffer) { t->event_memory[i], sizeof(t->event_memory[i]) };
+    g_assert_cmpint(matter_event_log_init(&t->events, buffers, 0, MATTER_EVENT_NUMBER_STEP, NULL,
+                                          NULL),
+                    ==, MATTER_OK);
+  }
   t->engine = g_new0(MatterImEngine, 1);
   g_assert_cmpint(matter_im_engine_init(t->engine, &t->server_exchanges, &t->dm, &owner, t), ==,
                   MATTER_OK);
@@ -1304,6 +1330,248 @@ test_subscribe_invalid(void)
   test_free(t);
 }
 
+/* ---- Events ---------------------------------------------------------------------- */
+
+/* Logs @event of the test cluster with fields { 0: @value, 1: @pad bytes }. */
+static uint64_t
+emit_event(Test *t, uint32_t event, uint8_t fabric, uint8_t value, size_t pad)
+{
+  const MatterDmEvent *entry = &test_events[event];
+  uint8_t fields[300];
+  MatterEvent e = { .endpoint = 1, .cluster = CLUSTER, .event = event,
+                    .priority = entry->priority, .fabric_index = fabric, .fields = fields };
+  uint64_t number;
+
+  g_assert_cmpuint(pad, <=, 255);
+  fields[e.fields_len++] = 0x15;
+  fields[e.fields_len++] = 0x24;
+  fields[e.fields_len++] = 0x00;
+  fields[e.fields_len++] = value;
+  fields[e.fields_len++] = 0x30;
+  fields[e.fields_len++] = 0x01;
+  fields[e.fields_len++] = (uint8_t) pad;
+  memset(fields + e.fields_len, value, pad);
+  e.fields_len += pad;
+  fields[e.fields_len++] = 0x18;
+  g_assert_cmpint(matter_event_log_emit(&t->events, &e, t->now, &number), ==, MATTER_OK);
+  return number;
+}
+
+static MatterImEventPath
+event_path_of(int64_t event, gboolean urgent)
+{
+  MatterImEventPath p = { .has_endpoint = true, .endpoint = 1, .has_cluster = true,
+                          .cluster = CLUSTER, .has_event = event >= 0,
+                          .event = (uint32_t) event, .is_urgent = urgent };
+
+  return p;
+}
+
+static void
+read_events(Test *t, const MatterImEventPath *paths, size_t count, gboolean filter,
+            uint64_t event_min)
+{
+  MatterImReadRequest req = { .has_event_requests = true, .event_path_count = count,
+                              .event_filter_count = filter ? 1 : 0 };
+  uint8_t buf[512];
+  size_t len;
+
+  memcpy(req.event_paths, paths, count * sizeof(paths[0]));
+  req.event_filters[0].event_min = event_min;
+  assert_error(matter_im_read_request_encode(&req, buf, sizeof(buf), &len), MATTER_OK);
+  request(t, MATTER_IM_OPCODE_READ_REQUEST, buf, len);
+}
+
+/* Every EventReportIB of the reports from @first up to @end, in order. */
+static GArray *
+event_reports_in(Test *t, guint first, guint end)
+{
+  GArray *reports = g_array_new(FALSE, FALSE, sizeof(MatterImEventReport));
+
+  for (guint i = first; i < end && i < t->replies->len; i++) {
+    const uint8_t *payload;
+    size_t len;
+    MatterImReportData data;
+    MatterImEventReport report;
+
+    reply(t, i, MATTER_IM_OPCODE_REPORT_DATA, &payload, &len);
+    assert_error(matter_im_report_data_decode(payload, len, &data), MATTER_OK);
+    while (matter_im_next_event_report(&data.event_reports, &report) == MATTER_OK)
+      g_array_append_val(reports, report);
+  }
+  return reports;
+}
+
+static void
+assert_event(GArray *reports, guint index, uint64_t number, uint32_t event, uint8_t value)
+{
+  MatterImEventReport *r;
+  MatterTlvReader fields;
+  uint8_t v;
+
+  g_assert_cmpuint(index, <, reports->len);
+  r = &g_array_index(reports, MatterImEventReport, index);
+  g_assert_false(r->is_status);
+  g_assert_cmpuint(r->data.event_number, ==, number);
+  g_assert_cmpuint(r->data.path.endpoint, ==, 1);
+  g_assert_cmphex(r->data.path.cluster, ==, CLUSTER);
+  g_assert_cmpuint(r->data.path.event, ==, event);
+  g_assert_cmpuint(r->data.priority, ==, test_events[event].priority);
+  g_assert_true(r->data.has_system_timestamp);
+  assert_error(matter_im_data_reader(&r->data.data, &fields), MATTER_OK);
+  assert_error(matter_tlv_enter(&fields), MATTER_OK);
+  assert_error(matter_tlv_get_context_u8(&fields, 0, &v), MATTER_OK);
+  g_assert_cmpuint(v, ==, value);
+}
+
+/* A wildcard shows what the subject may see of its fabric's events and
+ * those of no fabric; concrete paths that show nothing say why; EventMin
+ * starts later. */
+static void
+test_event_read(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterImEventPath paths[] = { event_path_of(-1, FALSE), event_path_of(9, FALSE),
+                                event_path_of(2, FALSE) };
+  g_autoptr(GArray) reports = NULL, later = NULL;
+  MatterImEventReport *r;
+  uint64_t n0, n3;
+
+  t->now = 1234;
+  n0 = emit_event(t, 0, 0, 10, 0);
+  emit_event(t, 2, 0, 11, 0); /* administrators only */
+  emit_event(t, 1, 2, 12, 0); /* another fabric's */
+  n3 = emit_event(t, 1, 1, 13, 0);
+  read_events(t, paths, G_N_ELEMENTS(paths), FALSE, 0);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  reports = event_reports_in(t, 0, G_MAXUINT);
+  g_assert_cmpuint(reports->len, ==, 4);
+  r = &g_array_index(reports, MatterImEventReport, 0);
+  g_assert_true(r->is_status);
+  g_assert_cmpuint(r->status_path.event, ==, 9);
+  g_assert_cmphex(r->status.status, ==, MATTER_IM_STATUS_UNSUPPORTED_EVENT);
+  r = &g_array_index(reports, MatterImEventReport, 1);
+  g_assert_true(r->is_status);
+  g_assert_cmpuint(r->status_path.event, ==, 2);
+  g_assert_cmphex(r->status.status, ==, MATTER_IM_STATUS_UNSUPPORTED_ACCESS);
+  assert_event(reports, 2, n0, 0, 10);
+  g_assert_cmpuint(g_array_index(reports, MatterImEventReport, 2).data.system_timestamp, ==,
+                   1234);
+  assert_event(reports, 3, n3, 1, 13);
+
+  read_events(t, paths, 1, TRUE, n0 + 1);
+  later = event_reports_in(t, 1, G_MAXUINT);
+  g_assert_cmpuint(later->len, ==, 1);
+  assert_event(later, 0, n3, 1, 13);
+  test_free(t);
+}
+
+/* Events that fill several messages: each in one of them, in order. */
+static void
+test_event_read_chunked(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImEventPath path = event_path_of(0, FALSE);
+  g_autoptr(GArray) reports = NULL;
+  uint64_t first = 0;
+  guint i, count = 12;
+
+  for (i = 0; i < count; i++) {
+    uint64_t n = emit_event(t, 0, 0, (uint8_t) i, 200);
+
+    if (i == 0)
+      first = n;
+  }
+  read_events(t, &path, 1, FALSE, 0);
+  g_assert_cmpuint(t->replies->len, >, 2);
+  for (i = 0; i < t->replies->len; i++) {
+    const uint8_t *payload;
+    size_t len;
+    MatterImReportData data;
+
+    reply(t, i, MATTER_IM_OPCODE_REPORT_DATA, &payload, &len);
+    assert_error(matter_im_report_data_decode(payload, len, &data), MATTER_OK);
+    g_assert_cmpint(data.more_chunked_messages, ==, i + 1 < t->replies->len);
+    g_assert_cmpint(data.suppress_response, ==, i + 1 == t->replies->len);
+  }
+  reports = event_reports_in(t, 0, G_MAXUINT);
+  g_assert_cmpuint(reports->len, ==, count);
+  for (i = 0; i < count; i++)
+    assert_event(reports, i, first + i, 0, (uint8_t) i);
+  test_free(t);
+}
+
+static void
+subscribe_events(Test *t, uint16_t min_s, uint16_t max_s, const MatterImEventPath *paths,
+                 size_t count)
+{
+  MatterImSubscribeRequest req = { .min_interval_floor_s = min_s, .max_interval_ceiling_s = max_s };
+  uint8_t buf[256];
+  size_t len;
+
+  req.paths.has_event_requests = true;
+  req.paths.event_path_count = count;
+  memcpy(req.paths.event_paths, paths, count * sizeof(paths[0]));
+  assert_error(matter_im_subscribe_request_encode(&req, buf, sizeof(buf), &len), MATTER_OK);
+  request(t, MATTER_IM_OPCODE_SUBSCRIBE_REQUEST, buf, len);
+}
+
+/* The priming report has the events logged before; an urgent event
+ * brings a report once the min interval passed, with the other events
+ * logged meanwhile; the others wait for the keep-alive. */
+static void
+test_event_subscribe(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImEventPath paths[] = { event_path_of(0, TRUE), event_path_of(1, FALSE) };
+  g_autoptr(GArray) priming = NULL, urgent = NULL, keep_alive = NULL;
+  uint64_t before, later, now_urgent, last;
+  MatterImReportData data;
+  const uint8_t *payload;
+  size_t len;
+  uint64_t established;
+
+  t->now = 1000;
+  before = emit_event(t, 0, 0, 1, 0);
+  subscribe_events(t, 2, 10, paths, G_N_ELEMENTS(paths));
+  g_assert_cmpuint(t->replies->len, ==, 2);
+  reply(t, 1, MATTER_IM_OPCODE_SUBSCRIBE_RESPONSE, &payload, &len);
+  priming = event_reports_in(t, 0, 1);
+  g_assert_cmpuint(priming->len, ==, 1);
+  assert_event(priming, 0, before, 0, 1);
+  established = t->now;
+
+  /* Not urgent: no earlier report. */
+  t->now += 100;
+  later = emit_event(t, 1, 1, 2, 0);
+  matter_im_engine_changed(t->engine);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, established + 10000);
+  /* Urgent: due at the min interval, with both. */
+  now_urgent = emit_event(t, 0, 0, 3, 0);
+  matter_im_engine_changed(t->engine);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, established + 2000);
+  run_to(t, established + 2000);
+  g_assert_cmpuint(t->replies->len, ==, 3);
+  data = report_reply(t, 2, NULL);
+  g_assert_false(data.suppress_response);
+  urgent = event_reports_in(t, 2, G_MAXUINT);
+  g_assert_cmpuint(urgent->len, ==, 2);
+  assert_event(urgent, 0, later, 1, 2);
+  assert_event(urgent, 1, now_urgent, 0, 3);
+
+  /* A non-urgent one goes with the keep-alive. */
+  last = emit_event(t, 1, 1, 4, 0);
+  matter_im_engine_changed(t->engine);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, established + 2000 + 10000);
+  run_to(t, established + 12000);
+  g_assert_cmpuint(t->replies->len, ==, 4);
+  keep_alive = event_reports_in(t, 3, G_MAXUINT);
+  g_assert_cmpuint(keep_alive->len, ==, 1);
+  assert_event(keep_alive, 0, last, 1, 4);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 1);
+  test_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1329,5 +1597,8 @@ main(int argc, char **argv)
   g_test_add_func("/im-engine/subscribe/keep", test_subscribe_keep);
   g_test_add_func("/im-engine/subscribe/ends", test_subscribe_ends);
   g_test_add_func("/im-engine/subscribe/invalid", test_subscribe_invalid);
+  g_test_add_func("/im-engine/event/read", test_event_read);
+  g_test_add_func("/im-engine/event/read-chunked", test_event_read_chunked);
+  g_test_add_func("/im-engine/event/subscribe", test_event_subscribe);
   return g_test_run();
 }
