@@ -141,7 +141,8 @@ log_events(void)
           MATTER_OK);
   for (uint32_t i = 0; i < 12; i++) {
     MatterEvent e = { .endpoint = 1, .cluster = cls.id, .event = i % 3,
-                      .priority = events[i % 3].priority, .fabric_index = i % 3 == 1 ? i % 2 + 1 : 0,
+                      .priority = events[i % 3].priority,
+                      .fabric_index = i % 3 == 1 ? i % 2 + 1 : 0,
                       .fields = fields, .fields_len = sizeof(fields) };
 
     require(matter_event_log_emit(&event_log, &e, i, NULL) == MATTER_OK);

@@ -896,8 +896,10 @@ test_write_chunked_list(void)
   uint8_t b[4][3];
   MatterImAttributeData first[] = { list_replace(),
                                     u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 1, b[0]) };
-  MatterImAttributeData second[] = { u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 2, b[1]),
-                                     u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 3, b[2]) };
+  MatterImAttributeData second[] = {
+    u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 2, b[1]),
+    u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 3, b[2]),
+  };
   MatterImAttributeData third[] = { u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 4, b[3]) };
   static const uint8_t whole[] = { 1, 2, 3, 4 };
   g_autoptr(GArray) s0 = NULL, s1 = NULL, s2 = NULL;
