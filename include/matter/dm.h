@@ -129,6 +129,19 @@ struct MatterDmClass {
    * an append) from @value; the owner commits the interaction's writes. */
   uint8_t (*write)(MatterDmCluster *cluster, const MatterDmRequest *request,
                    const MatterImAttributePath *path, MatterTlvReader *value);
+  /* A list attribute's write is over: a replace and the appends after it
+   * (a list written item by item, 8.7.3), which may span the messages of
+   * a chunked write, all went to write(). The cluster keeps what they
+   * wrote aside until this call and judges the whole list here. When
+   * @successful, it stages the list for the owner's commit and returns
+   * SUCCESS, or refuses the list with a status that the client gets for
+   * @path in the WriteResponse of the message being processed. When not
+   * (a write of the list failed, the chunked write was abandoned or its
+   * commit failed), it drops what it kept; the status is then ignored.
+   * Called within the owner's writes_begin/writes_end when @successful.
+   * Optional: NULL for a class whose writes take effect item by item. */
+  uint8_t (*list_write_done)(MatterDmCluster *cluster, const MatterDmRequest *request,
+                             const MatterImAttributePath *path, bool successful);
   /* Runs @command with @fields, a reader inside the CommandFields
    * structure (NULL when the command has none); writes a response's
    * fields, a structure with @tag, to @response. */

@@ -9,14 +9,40 @@
  * What is here: Read (attribute paths, wildcards, data version filters,
  * fabric filtering, chunked reports with StatusResponse flow control,
  * lists too long for one message split into a replace and appends),
- * Write (timed and untimed, SuppressResponse), Invoke (one command per
- * request: MaxPathsPerInvoke is 1), TimedRequest, and attribute
- * Subscriptions (priming report, SubscribeResponse, change-driven reports
- * no sooner than the min interval, keep-alives at the max interval,
- * KeepSubscriptions). Events and writes chunked over several messages come
- * with the next step of the engine: until then a WriteRequest with
- * MoreChunkedMessages is answered with StatusResponse RESOURCE_EXHAUSTED,
- * and event paths yield no events.
+ * Write (timed and untimed, SuppressResponse, chunked over several
+ * messages), Invoke (one command per request: MaxPathsPerInvoke is 1),
+ * TimedRequest, Subscriptions (priming report, SubscribeResponse,
+ * change-driven reports no sooner than the min interval, keep-alives at
+ * the max interval, KeepSubscriptions), and events in reads and
+ * subscriptions.
+ *
+ * Chunked writes (8.7.2, 8.7.3): a WriteRequest with MoreChunkedMessages
+ * takes one of MATTER_IM_ENGINE_WRITES slots (none free: StatusResponse
+ * RESOURCE_EXHAUSTED), is answered with a WriteResponse, and the next
+ * WriteRequest on the same exchange, within MATTER_IM_WRITE_CHUNK_
+ * TIMEOUT_MS, continues it; anything else on the exchange, or a chunk
+ * whose TimedRequest flag differs from the first's, ends it with a
+ * StatusResponse. A write begun after a TimedRequest is timed in every
+ * chunk. Each message is one owner transaction (writes_begin/writes_end).
+ * A list attribute written as a replace and appends is handed to the
+ * cluster's list_write_done (dm.h) once the next write names another
+ * path or the last message ended; a refusal there is answered as one more
+ * AttributeStatusIB for the list's path in that message's WriteResponse.
+ * A list's data version is checked at its first write only. Another
+ * write of a list that a chunked write has in progress gets BUSY.
+ *
+ * Events (8.9, 7.14): from the owner's event log (event-log.h). Event
+ * paths may be wildcards; EventFilters give the EventMin a report starts
+ * at. Each event is shown only to a subject holding the read privilege
+ * of its entry in the class's event table, and a fabric-sensitive one
+ * only to its fabric. A concrete event path that cannot show anything
+ * gets an EventStatusIB (UNSUPPORTED_ENDPOINT/CLUSTER/EVENT or
+ * UNSUPPORTED_ACCESS) in a read's or a priming report. EventReports
+ * follow the attribute reports and chunk like them. A subscription
+ * carries on from the last event it reported: an event under a path
+ * marked urgent makes a report due once the min interval has passed
+ * (the owner calls matter_im_engine_changed() after logging events);
+ * others go with the next report, at the latest the keep-alive.
  *
  * Access (8.4.3.2 and chapter 6): the subject of the session (acl.h) must
  * hold the element's privilege under the ACL the owner provides; a PASE
@@ -34,11 +60,20 @@
 
 #include "matter/acl.h"
 #include "matter/dm.h"
+#include "matter/event-log.h"
 #include "matter/exchange.h"
 #include "matter/im.h"
 
 #define MATTER_IM_ENGINE_READS 4
 #define MATTER_IM_ENGINE_TIMED 4
+/* Chunked writes in progress at once (each waits for its next message). */
+#define MATTER_IM_ENGINE_WRITES 4
+/* How long a chunked write waits for its next WriteRequest. The client
+ * sends it as soon as it has the WriteResponse of the one before, so
+ * this only has to outlast MRP's retransmissions of that exchange (well
+ * under 30 s with the default intervals); it bounds how long a client can
+ * hold a write slot. */
+#define MATTER_IM_WRITE_CHUNK_TIMEOUT_MS 30000
 /* Subscriptions at once: 3 for each of 16 fabrics (the CapabilityMinima
  * SubscriptionsPerFabric). A fabric below its 3 may take the slot of the
  * oldest subscription of a fabric above them. */
@@ -50,6 +85,9 @@
 #define MATTER_IM_MAX_PATHS_PER_INVOKE 1
 /* Writes one WriteRequest may carry. */
 #define MATTER_IM_WRITES_MAX 32
+/* The statuses of one WriteResponse: one per write, and one more for each
+ * list whose write ended in it (list_write_done, dm.h). */
+#define MATTER_IM_WRITE_STATUSES_MAX (2 * MATTER_IM_WRITES_MAX + 1)
 /* How long past a TimedRequest's deadline its exchange waits for the
  * action, to answer TIMEOUT rather than nothing. */
 #define MATTER_IM_TIMED_GRACE_MS 2000
@@ -74,6 +112,9 @@ typedef struct {
    * NULL. */
   void (*writes_begin)(void *user_data, const MatterDmRequest *request);
   bool (*writes_end)(void *user_data, const MatterDmRequest *request);
+  /* The node's event log, which reads and subscriptions report from. May
+   * be NULL, as may what it returns: no events then. */
+  const MatterEventLog *(*event_log)(void *user_data);
 } MatterImEngineOwner;
 
 typedef struct MatterImEngine MatterImEngine;
@@ -98,6 +139,10 @@ typedef struct {
   size_t list_items_sent;
   bool list_started;
   uint32_t list_data_version;
+  /* Events: the concrete event paths checked so far (their statuses go
+   * first), and the number from which events are still to report. */
+  size_t event_status_index;
+  uint64_t event_next;
   bool more;       /* the report sent last is not the report's last chunk */
   bool suppressed; /* ... and it asked for no StatusResponse */
 
@@ -124,6 +169,20 @@ typedef struct {
   uint64_t deadline_ms;
 } MatterImTimed;
 
+/* A write (8.7), kept between the messages of a chunked one. A list
+ * attribute written as a replace and appends is "in progress" from its
+ * first write until a write of another path, or the last message. */
+typedef struct {
+  bool used; /* a chunked write holds the slot */
+  MatterImEngine *engine;
+  MatterExchange *exchange;
+  bool timed; /* begun after a TimedRequest: so is every chunk */
+  bool list_active;
+  bool list_reached; /* the cluster's write() took part of it */
+  uint8_t list_status; /* SUCCESS, or why a part of it failed */
+  MatterImAttributePath list_path;
+} MatterImWriteHandler;
+
 struct MatterImEngine {
   MatterExchangeManager *exchanges;
   MatterDmNode *dm;
@@ -132,6 +191,10 @@ struct MatterImEngine {
   MatterImReadHandler reads[MATTER_IM_ENGINE_READS];
   MatterImReadHandler subscriptions[MATTER_IM_ENGINE_SUBSCRIPTIONS];
   MatterImTimed timed[MATTER_IM_ENGINE_TIMED];
+  MatterImWriteHandler writes[MATTER_IM_ENGINE_WRITES];
+  /* The WriteResponse being built. */
+  MatterImAttributeStatus write_statuses[MATTER_IM_WRITE_STATUSES_MAX];
+  size_t write_status_count;
   uint8_t value[MATTER_IM_VALUE_MAX]; /* one attribute value, encoded */
   uint8_t message[MATTER_IM_PAYLOAD_MAX];
   uint64_t now_ms;
@@ -143,8 +206,9 @@ MatterError matter_im_engine_init(MatterImEngine *engine, MatterExchangeManager 
                                   void *owner_data);
 void matter_im_engine_deinit(MatterImEngine *engine);
 
-/* The owner marked changes (matter_dm_mark()): subscriptions whose paths
- * they touch report them, no sooner than their min interval. */
+/* The owner marked changes (matter_dm_mark()) or logged events:
+ * subscriptions whose paths they touch (events: urgent ones) report them,
+ * no sooner than their min interval. */
 void matter_im_engine_changed(MatterImEngine *engine);
 /* When matter_im_engine_process() is next due (MATTER_MRP_NEVER: never):
  * a subscription's report or keep-alive. */

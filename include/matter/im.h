@@ -406,6 +406,13 @@ MatterError matter_im_begin_attribute_data(MatterTlvWriter *w, MatterTlvTag tag,
 MatterError matter_im_end_attribute_data(MatterTlvWriter *w);
 MatterError matter_im_put_event_data(MatterTlvWriter *w, MatterTlvTag tag,
                                      const MatterImEventData *item);
+/* EventStatusIB: the status of an event path ([0] of an EventReportIB). */
+MatterError matter_im_put_event_status(MatterTlvWriter *w, MatterTlvTag tag,
+                                       const MatterImEventPath *path,
+                                       const MatterImStatusIB *status);
+/* The tags of an EventReportIB's two forms. */
+#define MATTER_IM_TAG_EVENT_STATUS 0
+#define MATTER_IM_TAG_EVENT_DATA 1
 MatterError matter_im_put_command_data(MatterTlvWriter *w, MatterTlvTag tag,
                                        const MatterImCommandData *item);
 MatterError matter_im_put_invoke_response(MatterTlvWriter *w, MatterTlvTag tag,

@@ -1225,6 +1225,16 @@ matter_im_put_event_data(MatterTlvWriter *w, MatterTlvTag tag, const MatterImEve
 }
 
 MatterError
+matter_im_put_event_status(MatterTlvWriter *w, MatterTlvTag tag, const MatterImEventPath *path,
+                           const MatterImStatusIB *status)
+{
+  matter_tlv_start_structure(w, tag);
+  matter_im_put_event_path(w, ctx(0), path);
+  matter_im_put_status_ib(w, ctx(1), status);
+  return matter_tlv_end_container(w);
+}
+
+MatterError
 matter_im_put_command_data(MatterTlvWriter *w, MatterTlvTag tag, const MatterImCommandData *item)
 {
   matter_tlv_start_structure(w, tag);

@@ -6,8 +6,9 @@
 
 #include "matter/crypto.h"
 
-/* Bytes kept back in a report for what closes it: the attribute reports'
- * end, MoreChunkedMessages or SuppressResponse, the revision, the end. */
+/* Bytes kept back in a report for what closes it: the ends of the
+ * attribute and event reports, MoreChunkedMessages or SuppressResponse,
+ * the revision, the end. */
 #define REPORT_CLOSING 16
 
 static MatterTlvTag
@@ -300,13 +301,227 @@ next_read_path(MatterImReadHandler *rh, uint16_t *endpoint, uint32_t *cluster,
   return false;
 }
 
+/* ---- Events (8.9, 7.14) ------------------------------------------------------- */
+
+static const MatterEventLog *
+event_log_of(const MatterImEngine *e)
+{
+  return e->owner.event_log != NULL ? e->owner.event_log(e->owner_data) : NULL;
+}
+
+static bool
+event_path_matches(const MatterImEventPath *p, const MatterEventInfo *info)
+{
+  return (!p->has_endpoint || p->endpoint == info->endpoint) &&
+         (!p->has_cluster || p->cluster == info->cluster) &&
+         (!p->has_event || p->event == info->event);
+}
+
+static bool
+event_path_concrete(const MatterImEventPath *p)
+{
+  return p->has_endpoint && p->has_cluster && p->has_event;
+}
+
+/* Whether @session may see @info under one of the request's paths (only
+ * urgent ones when @urgent): the path matches, the event is in its
+ * cluster's table, and the subject holds the event's read privilege. The
+ * log already left out other fabrics' events. */
+static bool
+event_wanted(MatterImEngine *e, const MatterImReadRequest *req, const MatterSession *session,
+             const MatterEventInfo *info, bool urgent)
+{
+  const MatterDmCluster *c = matter_dm_find_cluster(e->dm, info->endpoint, info->cluster);
+  const MatterDmEvent *entry = c != NULL ? matter_dm_find_event(c, info->event) : NULL;
+  MatterAclSubject subject;
+  bool matched = false;
+
+  for (size_t i = 0; i < req->event_path_count && !matched; i++)
+    matched = (!urgent || req->event_paths[i].is_urgent) &&
+              event_path_matches(&req->event_paths[i], info);
+  if (!matched || entry == NULL)
+    return false;
+  subject_of(e, session, &subject);
+  return has_privilege(e, &subject, info->endpoint, info->cluster, entry->privilege);
+}
+
+/* For a concrete event path: SUCCESS, or why it reports nothing. */
+static uint8_t
+event_path_status(MatterImEngine *e, const MatterSession *session, const MatterImEventPath *p)
+{
+  uint8_t status = matter_dm_event_status(e->dm, p->endpoint, p->cluster, p->event);
+  MatterAclSubject subject;
+  const MatterDmEvent *entry;
+
+  if (status != MATTER_IM_STATUS_SUCCESS)
+    return status;
+  entry = matter_dm_find_event(matter_dm_find_cluster(e->dm, p->endpoint, p->cluster), p->event);
+  subject_of(e, session, &subject);
+  if (!has_privilege(e, &subject, p->endpoint, p->cluster, entry->privilege))
+    return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+/* One EventReportIB with an EventStatusIB, or EMIT_FULL. */
+static Emit
+emit_event_status(MatterTlvWriter *w, const MatterImEventPath *path, uint8_t status)
+{
+  MatterImEventPath p = *path;
+  MatterImStatusIB ib = { .status = status };
+  MatterTlvWriter checkpoint = *w;
+
+  p.is_urgent = false;
+  matter_tlv_start_structure(w, anon());
+  matter_im_put_event_status(w, ctx(MATTER_IM_TAG_EVENT_STATUS), &p, &ib);
+  if (matter_tlv_end_container(w) != MATTER_OK) {
+    *w = checkpoint;
+    return EMIT_FULL;
+  }
+  return EMIT_DONE;
+}
+
+/* One EventReportIB with the EventDataIB in the value buffer, or false. */
+static bool
+put_event_report(MatterImEngine *e, MatterTlvWriter *w, size_t len)
+{
+  MatterTlvWriter checkpoint = *w;
+
+  matter_tlv_start_structure(w, anon());
+  matter_tlv_put_element(w, ctx(MATTER_IM_TAG_EVENT_DATA), e->value, len);
+  if (matter_tlv_end_container(w) != MATTER_OK) {
+    *w = checkpoint;
+    return false;
+  }
+  return true;
+}
+
+/* The statuses of the concrete event paths that report nothing; a
+ * subscription gives them with its priming report only. */
+static Emit
+emit_event_statuses(MatterImReadHandler *rh, MatterTlvWriter *w, size_t *reports)
+{
+  const MatterSession *session = rh->exchange->session;
+
+  for (; rh->event_status_index < rh->request.event_path_count; rh->event_status_index++) {
+    const MatterImEventPath *p = &rh->request.event_paths[rh->event_status_index];
+    uint8_t status;
+
+    if (!event_path_concrete(p))
+      continue;
+    status = event_path_status(rh->engine, session, p);
+    if (status == MATTER_IM_STATUS_SUCCESS)
+      continue;
+    if (emit_event_status(w, p, status) == EMIT_FULL)
+      return EMIT_FULL;
+    (*reports)++;
+  }
+  return EMIT_DONE;
+}
+
+/* The events from event_next on, in number order, as far as they fit.
+ * One too big for a message by itself is left out rather than retried. */
+static Emit
+emit_events(MatterImReadHandler *rh, MatterTlvWriter *w, size_t *reports)
+{
+  MatterImEngine *e = rh->engine;
+  const MatterEventLog *log = event_log_of(e);
+  const MatterSession *session = rh->exchange->session;
+  MatterEventInfo info;
+
+  if (log == NULL)
+    return EMIT_DONE;
+  while (matter_event_log_next(log, rh->event_next, session->fabric_index, &info) == MATTER_OK) {
+    if (event_wanted(e, &rh->request, session, &info, false) &&
+        matter_event_log_copy(log, &info, e->value, sizeof(e->value)) == MATTER_OK) {
+      if (put_event_report(e, w, info.len))
+        (*reports)++;
+      else if (*reports > 0)
+        return EMIT_FULL;
+    }
+    rh->event_next = info.number + 1;
+  }
+  return EMIT_DONE;
+}
+
+/* Gives back @n of the *@held bytes kept for the report's closing. */
+static void
+give_back(MatterTlvWriter *w, size_t *held, size_t n)
+{
+  matter_tlv_writer_release(w, n);
+  *held -= n;
+}
+
+/* The EventReports of one ReportData; EMIT_FULL when some are left for
+ * the next. The array is left out when it would be empty. */
+static Emit
+emit_event_reports(MatterImReadHandler *rh, MatterTlvWriter *w, size_t *reports, size_t *held)
+{
+  MatterTlvWriter checkpoint = *w;
+  size_t before = *reports;
+  bool update = rh->is_subscription && !rh->priming;
+  Emit emit = EMIT_DONE;
+
+  if (matter_tlv_start_array(w, ctx(2)) != MATTER_OK) {
+    *w = checkpoint;
+    return EMIT_FULL;
+  }
+  if (!update)
+    emit = emit_event_statuses(rh, w, reports);
+  if (emit == EMIT_DONE)
+    emit = emit_events(rh, w, reports);
+  if (*reports == before) {
+    *w = checkpoint;
+    return emit;
+  }
+  give_back(w, held, 1);
+  matter_tlv_end_container(w);
+  return emit;
+}
+
+/* Where a request's events start: its largest EventMin for this node
+ * (8.9.x: a filter without a node applies to every node). */
+static uint64_t
+event_min_of(const MatterImReadRequest *req, const MatterSession *session)
+{
+  uint64_t min = 0;
+
+  for (size_t i = 0; i < req->event_filter_count; i++) {
+    const MatterImEventFilter *f = &req->event_filters[i];
+
+    if ((!f->has_node || f->node == session->local_node_id) && f->event_min > min)
+      min = f->event_min;
+  }
+  return min;
+}
+
+/* Whether a subscription has an urgent event to report: one logged since
+ * its last report under a path that asked for urgency. The others wait
+ * for the next report a change or the max interval brings. */
+static bool
+urgent_event_pending(const MatterImReadHandler *rh)
+{
+  MatterImEngine *e = rh->engine;
+  const MatterEventLog *log = event_log_of(e);
+  uint64_t next = rh->event_next;
+  MatterEventInfo info;
+
+  if (log == NULL || matter_event_log_next_number(log) <= next)
+    return false;
+  while (matter_event_log_next(log, next, rh->session->fabric_index, &info) == MATTER_OK) {
+    if (event_wanted(e, &rh->request, rh->session, &info, true))
+      return true;
+    next = info.number + 1;
+  }
+  return false;
+}
+
 /* Fills one ReportData; *@more when paths are left for another. */
 static MatterError
 build_report(MatterImReadHandler *rh, size_t *len, bool *more)
 {
   MatterImEngine *e = rh->engine;
   MatterTlvWriter w;
-  size_t reports = 0;
+  size_t reports = 0, held = REPORT_CLOSING;
 
   *more = false;
   matter_tlv_writer_init(&w, e->message, sizeof(e->message));
@@ -345,11 +560,14 @@ build_report(MatterImReadHandler *rh, size_t *len, bool *more)
       if (w.len != before)
         reports++;
     }
-    matter_tlv_writer_release(&w, REPORT_CLOSING);
+    give_back(&w, &held, 1);
     matter_tlv_end_container(&w);
-  } else {
-    matter_tlv_writer_release(&w, REPORT_CLOSING);
   }
+  /* Events once the attributes are all in. */
+  if (!*more && rh->request.has_event_requests &&
+      emit_event_reports(rh, &w, &reports, &held) == EMIT_FULL)
+    *more = true;
+  give_back(&w, &held, held);
   /* 8.4.x: the last report of a read, and a subscription's report with
    * nothing in it (a keep-alive), ask for no StatusResponse. */
   if (*more)
@@ -368,7 +586,7 @@ static void subscription_reported(MatterImReadHandler *rh);
 /* Whether an attribute in the subscription's paths changed after what it
  * reported last. */
 static bool
-subscription_dirty(const MatterImReadHandler *rh)
+attributes_dirty(const MatterImReadHandler *rh)
 {
   const MatterDmNode *dm = rh->engine->dm;
 
@@ -386,6 +604,14 @@ subscription_dirty(const MatterImReadHandler *rh)
         return true;
   }
   return false;
+}
+
+/* Whether the subscription has something to report before its max
+ * interval: a change in its attribute paths, or an urgent event. */
+static bool
+subscription_dirty(const MatterImReadHandler *rh)
+{
+  return attributes_dirty(rh) || urgent_event_pending(rh);
 }
 
 /* Sends the next chunk of the report in progress. A read ends with its
@@ -436,6 +662,7 @@ subscription_reported(MatterImReadHandler *rh)
   rh->iter_started = false;
   rh->has_pending = false;
   rh->list_started = false;
+  rh->event_status_index = 0;
 }
 
 /* The priming report was answered: SubscribeResponse ends the exchange
@@ -508,10 +735,14 @@ static const MatterExchangeHandler read_handler = {
   .on_error = on_read_error,
 };
 
-/* 8.9.2.x: paths a read may not ask for at all. */
+/* 8.9.2.x: paths a read may not ask for at all: a list index, an
+ * attribute other than a global one or an event without a cluster. */
 static bool
 read_paths_valid(const MatterImReadRequest *req)
 {
+  for (size_t i = 0; i < req->event_path_count; i++)
+    if (!req->event_paths[i].has_cluster && req->event_paths[i].has_event)
+      return false;
   for (size_t i = 0; i < req->attribute_path_count; i++) {
     const MatterImAttributePath *p = &req->attribute_paths[i];
 
@@ -548,6 +779,7 @@ start_read(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, 
   }
   rh->used = true;
   rh->exchange = exchange;
+  rh->event_next = event_min_of(&rh->request, exchange->session);
   matter_exchange_set_handler(exchange, &read_handler, rh);
   send_report(rh);
 }
@@ -657,6 +889,7 @@ start_subscribe(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payl
   rh->fabric_index = session->fabric_index;
   rh->peer_node_id = session->peer_node_id;
   rh->report_tick = e->dm->tick;
+  rh->event_next = event_min_of(&rh->request, session);
   rh->exchange = exchange;
   matter_exchange_set_handler(exchange, &read_handler, rh);
   send_report(rh);
@@ -747,38 +980,52 @@ matter_im_engine_count_subscriptions(const MatterImEngine *engine)
   return n;
 }
 
-/* ---- Writes ----------------------------------------------------------------- */
+/* ---- Writes (8.7) ------------------------------------------------------------ */
 
-static uint8_t
-write_one(MatterImEngine *e, const MatterDmRequest *request, const MatterImAttributeData *item)
+/* What the checks and the cluster made of one AttributeDataIB. */
+typedef struct {
+  uint8_t status;
+  bool list;    /* the path is an existing list attribute */
+  bool reached; /* the cluster's write() was called */
+} WriteOutcome;
+
+static WriteOutcome
+write_one(MatterImEngine *e, const MatterDmRequest *request, const MatterImAttributeData *item,
+          bool check_version)
 {
   const MatterImAttributePath *p = &item->path;
+  WriteOutcome out = { .status = matter_dm_attribute_status(e->dm, p->endpoint, p->cluster,
+                                                            p->attribute) };
   MatterDmAttribute entry;
   MatterDmCluster *c;
   MatterTlvReader value;
-  uint8_t status = matter_dm_attribute_status(e->dm, p->endpoint, p->cluster, p->attribute);
 
-  if (status != MATTER_IM_STATUS_SUCCESS)
-    return status;
+  if (out.status != MATTER_IM_STATUS_SUCCESS)
+    return out;
   c = matter_dm_find_cluster(e->dm, p->endpoint, p->cluster);
   matter_dm_find_attribute(c, p->attribute, &entry);
+  out.list = (entry.qualities & MATTER_DM_LIST) != 0;
   if (!has_privilege(e, request->subject, p->endpoint, p->cluster,
                      entry.write_privilege != 0 ? entry.write_privilege : entry.read_privilege))
-    return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
-  if (entry.write_privilege == 0 || c->cls->write == NULL)
-    return MATTER_IM_STATUS_UNSUPPORTED_WRITE;
-  if ((entry.qualities & MATTER_DM_TIMED) && !request->timed)
-    return MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION;
-  if ((entry.qualities & MATTER_DM_FABRIC_SCOPED) && request->subject->fabric_index == 0)
-    return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
-  if (p->list_index_kind == MATTER_IM_LIST_INDEX_ITEM ||
-      (p->list_index_kind == MATTER_IM_LIST_INDEX_APPEND && !(entry.qualities & MATTER_DM_LIST)))
-    return MATTER_IM_STATUS_INVALID_ACTION;
-  if (item->has_data_version && item->data_version != c->data_version)
-    return MATTER_IM_STATUS_DATA_VERSION_MISMATCH;
-  if (matter_im_data_reader(&item->data, &value) != MATTER_OK)
-    return MATTER_IM_STATUS_INVALID_ACTION;
-  return c->cls->write(c, request, p, &value);
+    out.status = MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
+  else if (entry.write_privilege == 0 || c->cls->write == NULL)
+    out.status = MATTER_IM_STATUS_UNSUPPORTED_WRITE;
+  else if ((entry.qualities & MATTER_DM_TIMED) && !request->timed)
+    out.status = MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION;
+  else if ((entry.qualities & MATTER_DM_FABRIC_SCOPED) && request->subject->fabric_index == 0)
+    out.status = MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
+  else if (p->list_index_kind == MATTER_IM_LIST_INDEX_ITEM ||
+           (p->list_index_kind == MATTER_IM_LIST_INDEX_APPEND && !out.list))
+    out.status = MATTER_IM_STATUS_INVALID_ACTION;
+  else if (check_version && item->has_data_version && item->data_version != c->data_version)
+    out.status = MATTER_IM_STATUS_DATA_VERSION_MISMATCH;
+  else if (matter_im_data_reader(&item->data, &value) != MATTER_OK)
+    out.status = MATTER_IM_STATUS_INVALID_ACTION;
+  else {
+    out.reached = true;
+    out.status = c->cls->write(c, request, p, &value);
+  }
+  return out;
 }
 
 static bool
@@ -792,19 +1039,272 @@ write_paths_concrete(MatterImWriteRequest req)
   return true;
 }
 
+static bool
+same_attribute(const MatterImAttributePath *a, const MatterImAttributePath *b)
+{
+  return a->endpoint == b->endpoint && a->cluster == b->cluster && a->attribute == b->attribute;
+}
+
+static void
+add_write_status(MatterImEngine *e, const MatterImAttributePath *path, uint8_t status)
+{
+  MatterImAttributeStatus *s;
+
+  if (e->write_status_count == MATTER_IM_WRITE_STATUSES_MAX)
+    return;
+  s = &e->write_statuses[e->write_status_count++];
+  *s = (MatterImAttributeStatus) { .path = *path, .status = { .status = status } };
+  s->path.list_index_kind = MATTER_IM_LIST_INDEX_NONE;
+}
+
+/* The list in progress is over: the cluster judges it whole. A refusal
+ * goes into the WriteResponse being built, as one more status under the
+ * list's path: each write of a list has its status, and a client that
+ * joins them takes a failure among them as the list's. */
+static void
+end_list(MatterImEngine *e, MatterImWriteHandler *wh, const MatterDmRequest *request,
+         bool record)
+{
+  MatterDmCluster *c;
+  bool successful = wh->list_status == MATTER_IM_STATUS_SUCCESS;
+  uint8_t status;
+
+  if (!wh->list_active)
+    return;
+  wh->list_active = false;
+  c = matter_dm_find_cluster(e->dm, wh->list_path.endpoint, wh->list_path.cluster);
+  if (!wh->list_reached || c == NULL || c->cls->list_write_done == NULL)
+    return;
+  status = c->cls->list_write_done(c, request, &wh->list_path, successful);
+  if (record && successful && status != MATTER_IM_STATUS_SUCCESS)
+    add_write_status(e, &wh->list_path, status);
+}
+
+/* Whether another chunked write has a list of @path in progress: two
+ * writers of one list would mix their items. */
+static bool
+list_busy(const MatterImEngine *e, const MatterImWriteHandler *wh,
+          const MatterImAttributePath *path)
+{
+  for (size_t i = 0; i < MATTER_IM_ENGINE_WRITES; i++) {
+    const MatterImWriteHandler *other = &e->writes[i];
+
+    if (other != wh && other->used && other->list_active && same_attribute(&other->list_path, path))
+      return true;
+  }
+  return false;
+}
+
+/* One AttributeDataIB of a message, in order: it continues the list in
+ * progress (an append to its path), or ends it and is a write of its
+ * own, which may begin a list. Data version filters apply to a list's
+ * first write only: its appends follow commits of their own. */
+static uint8_t
+write_item(MatterImEngine *e, MatterImWriteHandler *wh, const MatterDmRequest *request,
+           const MatterImAttributeData *item, bool over_limit)
+{
+  bool continues = wh->list_active && item->path.list_index_kind == MATTER_IM_LIST_INDEX_APPEND &&
+                   same_attribute(&wh->list_path, &item->path);
+  WriteOutcome out = { .status = MATTER_IM_STATUS_RESOURCE_EXHAUSTED };
+
+  if (!continues)
+    end_list(e, wh, request, true);
+  if (continues && wh->list_status != MATTER_IM_STATUS_SUCCESS)
+    return wh->list_status;
+  if (!over_limit && !continues && list_busy(e, wh, &item->path))
+    out.status = MATTER_IM_STATUS_BUSY;
+  else if (!over_limit)
+    out = write_one(e, request, item, !continues);
+  if (continues) {
+    wh->list_reached |= out.reached;
+    wh->list_status = out.status;
+  } else if (out.list) {
+    wh->list_active = true;
+    wh->list_reached = out.reached;
+    wh->list_status = out.status;
+    wh->list_path = item->path;
+    wh->list_path.list_index_kind = MATTER_IM_LIST_INDEX_NONE;
+  }
+  return out.status;
+}
+
+/* The WriteResponse of the statuses gathered; false when it does not
+ * fit a message. */
+static bool
+build_write_response(MatterImEngine *e, size_t *len)
+{
+  MatterTlvWriter w;
+
+  matter_tlv_writer_init(&w, e->message, sizeof(e->message));
+  matter_tlv_start_structure(&w, anon());
+  matter_tlv_start_array(&w, ctx(0));
+  for (size_t i = 0; i < e->write_status_count; i++)
+    matter_im_put_attribute_status(&w, anon(), &e->write_statuses[i]);
+  matter_tlv_end_container(&w);
+  matter_im_put_revision(&w);
+  matter_tlv_end_container(&w);
+  return matter_tlv_writer_finish(&w, len) == MATTER_OK;
+}
+
+/* One WriteRequest message, one owner transaction: its writes, the end
+ * of a list that ends with it, then the commit. A failed commit fails
+ * every write the clusters took, and the list in progress with them. */
+static void
+write_message(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *exchange,
+              const MatterImWriteRequest *req)
+{
+  MatterImIter walk = req->writes;
+  MatterImAttributeData item;
+  MatterAclSubject subject;
+  MatterDmRequest request;
+  size_t count = 0;
+  bool committed;
+
+  subject_of(e, exchange->session, &subject);
+  request_for(e, exchange->session, &subject, true, wh->timed, &request);
+  e->write_status_count = 0;
+  if (e->owner.writes_begin != NULL)
+    e->owner.writes_begin(e->owner_data, &request);
+  while (matter_im_next_attribute_data(&walk, &item) == MATTER_OK) {
+    uint8_t status = write_item(e, wh, &request, &item, count >= MATTER_IM_WRITES_MAX);
+
+    add_write_status(e, &item.path, status);
+    count++;
+  }
+  if (!req->more_chunked_messages)
+    end_list(e, wh, &request, true);
+  committed = e->owner.writes_end == NULL || e->owner.writes_end(e->owner_data, &request);
+  if (committed)
+    return;
+  for (size_t i = 0; i < e->write_status_count; i++)
+    if (e->write_statuses[i].status.status == MATTER_IM_STATUS_SUCCESS)
+      e->write_statuses[i].status.status = MATTER_IM_STATUS_FAILURE;
+  if (wh->list_active && wh->list_status == MATTER_IM_STATUS_SUCCESS)
+    wh->list_status = MATTER_IM_STATUS_FAILURE;
+}
+
+static void
+write_end(MatterImWriteHandler *wh)
+{
+  MatterImEngine *e = wh->engine;
+
+  memset(wh, 0, sizeof(*wh));
+  wh->engine = e;
+}
+
+/* A chunked write that will not go on (timeout, session gone, a bad
+ * next message): the cluster drops the list it kept, nothing else. */
+static void
+write_abandon(MatterImWriteHandler *wh, const MatterSession *session)
+{
+  MatterImEngine *e = wh->engine;
+  MatterAclSubject subject;
+  MatterDmRequest request;
+
+  subject_of(e, session, &subject);
+  request_for(e, session, &subject, true, wh->timed, &request);
+  wh->list_status = MATTER_IM_STATUS_FAILURE;
+  end_list(e, wh, &request, false);
+  write_end(wh);
+}
+
+static const MatterExchangeHandler write_handler;
+
+/* After a message's writes: the WriteResponse, and for a chunk with more
+ * to come, the wait for the next on the same exchange. Every chunk but
+ * the last is answered whatever SuppressResponse says: the client waits
+ * for that answer before it sends on. */
+static void
+write_respond(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *exchange,
+              const MatterImWriteRequest *req)
+{
+  size_t len;
+
+  if (!req->more_chunked_messages && req->suppress_response) {
+    matter_exchange_close(exchange, e->now_ms);
+  } else if (!build_write_response(e, &len)) {
+    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+  } else {
+    send_im(e, exchange, MATTER_IM_OPCODE_WRITE_RESPONSE, e->message, len);
+    if (req->more_chunked_messages) {
+      wh->exchange = exchange;
+      matter_exchange_set_handler(exchange, &write_handler, wh);
+      matter_exchange_set_timeout(exchange, e->now_ms + MATTER_IM_WRITE_CHUNK_TIMEOUT_MS);
+      return;
+    }
+    matter_exchange_close(exchange, e->now_ms);
+  }
+  if (wh->used) {
+    if (wh->list_active)
+      write_abandon(wh, exchange->session);
+    else
+      write_end(wh);
+  }
+}
+
+/* A WriteRequest that is a chunk after the first, on the exchange of the
+ * chunked write. */
+static void
+on_write_message(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+                 const uint8_t *payload, size_t len, uint64_t now_ms)
+{
+  MatterImWriteHandler *wh = user_data;
+  MatterImEngine *e = wh->engine;
+  MatterImWriteRequest req;
+
+  e->now_ms = now_ms;
+  matter_exchange_set_timeout(exchange, MATTER_MRP_NEVER);
+  if (header->protocol_id != MATTER_PROTOCOL_INTERACTION_MODEL ||
+      header->opcode != MATTER_IM_OPCODE_WRITE_REQUEST ||
+      matter_im_write_request_decode(payload, len, &req) != MATTER_OK ||
+      !write_paths_concrete(req)) {
+    write_abandon(wh, exchange->session);
+    reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
+    return;
+  }
+  if (req.timed_request != wh->timed) {
+    write_abandon(wh, exchange->session);
+    reply_status(e, exchange, MATTER_IM_STATUS_TIMED_REQUEST_MISMATCH);
+    return;
+  }
+  write_message(e, wh, exchange, &req);
+  write_respond(e, wh, exchange, &req);
+}
+
+static void
+on_write_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t now_ms)
+{
+  MatterImWriteHandler *wh = user_data;
+
+  wh->engine->now_ms = now_ms;
+  write_abandon(wh, exchange->session);
+  if (err != MATTER_ERROR_SESSION_CLOSED)
+    matter_exchange_close(exchange, now_ms);
+}
+
+static const MatterExchangeHandler write_handler = {
+  .on_message = on_write_message,
+  .on_error = on_write_error,
+};
+
+static MatterImWriteHandler *
+write_slot(MatterImEngine *e)
+{
+  for (size_t i = 0; i < MATTER_IM_ENGINE_WRITES; i++)
+    if (!e->writes[i].used)
+      return &e->writes[i];
+  return NULL;
+}
+
+/* A WriteRequest that starts a write: a single message is handled at
+ * once; the first chunk of a chunked one takes a slot to wait in. */
 static void
 handle_write(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, size_t len,
              bool timed)
 {
+  MatterImWriteHandler single = { .engine = e, .timed = timed };
+  MatterImWriteHandler *wh = &single;
   MatterImWriteRequest req;
-  MatterImIter walk;
-  MatterImAttributeData item;
-  MatterAclSubject subject;
-  MatterDmRequest request;
-  MatterTlvWriter w;
-  uint8_t statuses[MATTER_IM_WRITES_MAX];
-  size_t out_len, count = 0;
-  bool committed;
 
   if (matter_im_write_request_decode(payload, len, &req) != MATTER_OK || !write_paths_concrete(req)) {
     reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
@@ -815,46 +1315,16 @@ handle_write(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload
     return;
   }
   if (req.more_chunked_messages) {
-    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
-    return;
+    wh = write_slot(e);
+    if (wh == NULL) {
+      reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+      return;
+    }
+    wh->used = true;
+    wh->timed = timed;
   }
-  subject_of(e, exchange->session, &subject);
-  request_for(e, exchange->session, &subject, true, timed, &request);
-  if (e->owner.writes_begin != NULL)
-    e->owner.writes_begin(e->owner_data, &request);
-  walk = req.writes;
-  while (matter_im_next_attribute_data(&walk, &item) == MATTER_OK) {
-    if (count < MATTER_IM_WRITES_MAX)
-      statuses[count] = write_one(e, &request, &item);
-    count++;
-  }
-  committed = e->owner.writes_end == NULL || e->owner.writes_end(e->owner_data, &request);
-  matter_tlv_writer_init(&w, e->message, sizeof(e->message));
-  matter_tlv_start_structure(&w, anon());
-  matter_tlv_start_array(&w, ctx(0));
-  for (size_t i = 0; matter_im_next_attribute_data(&req.writes, &item) == MATTER_OK; i++) {
-    MatterImAttributeStatus status = { .path = item.path };
-
-    status.status.status = i < MATTER_IM_WRITES_MAX ? statuses[i]
-                                                    : MATTER_IM_STATUS_RESOURCE_EXHAUSTED;
-    if (!committed && status.status.status == MATTER_IM_STATUS_SUCCESS)
-      status.status.status = MATTER_IM_STATUS_FAILURE;
-    status.path.list_index_kind = MATTER_IM_LIST_INDEX_NONE;
-    matter_im_put_attribute_status(&w, anon(), &status);
-  }
-  matter_tlv_end_container(&w);
-  matter_im_put_revision(&w);
-  matter_tlv_end_container(&w);
-  if (req.suppress_response) {
-    matter_exchange_close(exchange, e->now_ms);
-    return;
-  }
-  if (matter_tlv_writer_finish(&w, &out_len) != MATTER_OK) {
-    reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
-    return;
-  }
-  send_im(e, exchange, MATTER_IM_OPCODE_WRITE_RESPONSE, e->message, out_len);
-  matter_exchange_close(exchange, e->now_ms);
+  write_message(e, wh, exchange, &req);
+  write_respond(e, wh, exchange, &req);
 }
 
 /* ---- Invokes ---------------------------------------------------------------- */
@@ -1115,6 +1585,8 @@ matter_im_engine_init(MatterImEngine *engine, MatterExchangeManager *exchanges, 
     engine->subscriptions[i].engine = engine;
   for (size_t i = 0; i < MATTER_IM_ENGINE_TIMED; i++)
     engine->timed[i].engine = engine;
+  for (size_t i = 0; i < MATTER_IM_ENGINE_WRITES; i++)
+    engine->writes[i].engine = engine;
   return matter_exchange_manager_register(exchanges, MATTER_PROTOCOL_INTERACTION_MODEL,
                                           &unsolicited_handler, engine);
 }

@@ -3,11 +3,14 @@
  * fuzz-exchange drives the message layer: the input is up to four IM
  * payloads separated by "MTR|", each prefixed with its opcode byte,
  * delivered on one exchange (so a TimedRequest can be followed by its
- * action, a chunked report by StatusResponses) after the message layer
- * took them. The node has a cluster with a plain, a long list, a timed
- * and a read-only attribute and commands with and without a response;
- * the ACL lets the peer operate. Nothing may crash, leak or read out of
- * bounds. */
+ * action, a chunked report by StatusResponses, a chunked write by its
+ * next chunks) after the message layer took them; then time runs out, so
+ * a chunked write left waiting is abandoned. The node has a cluster with
+ * a plain, a long list (writable, staged until list_write_done), a timed
+ * and a read-only attribute, commands with and without a response, and
+ * events (one fabric-sensitive, one for administrators) of which the log
+ * holds a few, enough to chunk; the ACL lets the peer operate. Nothing may
+ * crash, leak or read out of bounds. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +66,15 @@ cluster_write(MatterDmCluster *cluster, const MatterDmRequest *request,
                                                    : MATTER_IM_STATUS_CONSTRAINT_ERROR;
 }
 
+/* Refuses the lists of timed writes, to take the refusal path too. */
+static uint8_t
+cluster_list_write_done(MatterDmCluster *cluster, const MatterDmRequest *request,
+                        const MatterImAttributePath *path, bool successful)
+{
+  return successful && request->timed ? MATTER_IM_STATUS_CONSTRAINT_ERROR
+                                      : MATTER_IM_STATUS_SUCCESS;
+}
+
 static MatterDmInvokeResult
 cluster_invoke(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t command,
                MatterTlvReader *fields, MatterTlvWriter *response, MatterTlvTag tag)
@@ -78,11 +90,19 @@ cluster_invoke(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_
   return result;
 }
 
+static const MatterDmEvent events[] = {
+  { 0, MATTER_ACL_PRIVILEGE_VIEW, 1, 0, 0 },
+  { 1, MATTER_ACL_PRIVILEGE_VIEW, 2, MATTER_DM_FABRIC_SENSITIVE, 0 },
+  { 2, MATTER_ACL_PRIVILEGE_ADMINISTER, 0, 0, 0 },
+};
+
 static const MatterDmClass cls = {
   .id = 0xFFF1FC01, .revision = 1, .name = "Fuzz",
   .attributes = attributes, .attribute_count = 4,
   .commands = commands, .command_count = 3,
-  .read = cluster_read, .write = cluster_write, .invoke = cluster_invoke,
+  .events = events, .event_count = 3,
+  .read = cluster_read, .write = cluster_write, .list_write_done = cluster_list_write_done,
+  .invoke = cluster_invoke,
 };
 
 static const MatterAclEntry acl[] = {
@@ -95,6 +115,38 @@ owner_acl(void *user_data, size_t *count)
 {
   *count = 1;
   return acl;
+}
+
+static MatterEventLog event_log;
+
+static const MatterEventLog *
+owner_event_log(void *user_data)
+{
+  return &event_log;
+}
+
+/* Events of each kind, with fields large enough that they take several
+ * reports; the fabric-sensitive ones of the peer's fabric and another. */
+static void
+log_events(void)
+{
+  static uint8_t memory[MATTER_EVENT_PRIORITIES][2048];
+  static uint8_t fields[200] = { 0x15, 0x30, 0x00, 195 };
+  MatterEventBuffer buffers[MATTER_EVENT_PRIORITIES];
+
+  fields[sizeof(fields) - 1] = 0x18;
+  for (int i = 0; i < MATTER_EVENT_PRIORITIES; i++)
+    buffers[i] = (MatterEventBuffer) { memory[i], sizeof(memory[i]) };
+  require(matter_event_log_init(&event_log, buffers, 0, MATTER_EVENT_NUMBER_STEP, NULL, NULL) ==
+          MATTER_OK);
+  for (uint32_t i = 0; i < 12; i++) {
+    MatterEvent e = { .endpoint = 1, .cluster = cls.id, .event = i % 3,
+                      .priority = events[i % 3].priority,
+                      .fabric_index = i % 3 == 1 ? i % 2 + 1 : 0,
+                      .fields = fields, .fields_len = sizeof(fields) };
+
+    require(matter_event_log_emit(&event_log, &e, i, NULL) == MATTER_OK);
+  }
 }
 
 static MatterError
@@ -115,7 +167,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static const MatterExchangeCallbacks callbacks = { .send = discard };
-  static const MatterImEngineOwner owner = { .acl = owner_acl };
+  static const MatterImEngineOwner owner = { .acl = owner_acl, .event_log = owner_event_log };
   static MatterImEngine engine;
   const MatterRandomSource rng = { .fill = fill_fixed };
   MatterSession secure[1], unsecured[1];
@@ -137,6 +189,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   uint8_t payload[MATTER_MESSAGE_MAX];
   uint64_t now = 1000;
 
+  log_events();
   if (matter_session_table_init(&sessions, secure, 1, unsecured, 1, &rng) != MATTER_OK ||
       matter_exchange_manager_init(&manager, &sessions, slots, 8, &callbacks, NULL, &rng) !=
         MATTER_OK ||

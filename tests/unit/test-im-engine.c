@@ -3,9 +3,9 @@
  * session table and exchange manager) and a server node with the engine,
  * joined by an in-memory network over a CASE session, on a fake clock.
  * The server has one test cluster on endpoint 1 with a plain attribute, a
- * long list, a timed attribute and a read-only one, and commands with and
- * without a response; the ACL lets one client node operate and another
- * only view. */
+ * long list, a timed attribute, a read-only one and a writable list that
+ * it stages until list_write_done, and commands with and without a
+ * response; the ACL lets one client node operate and another only view. */
 
 #include <glib.h>
 #include <string.h>
@@ -20,6 +20,10 @@
 #define STRANGER UINT64_C(0x300)
 #define LIST_ITEMS 40
 #define ITEM_LEN 60
+#define WRITABLE_LIST 4
+#define STAGED_MAX 16
+/* An item the cluster refuses once it sees the whole list. */
+#define REFUSED_ITEM 0xFF
 
 /* ---- The server's cluster -------------------------------------------------- */
 
@@ -28,6 +32,14 @@ typedef struct {
   uint8_t timed_value;
   guint writes;
   guint invokes;
+  /* The writable list: its committed items, and those being written. */
+  uint8_t list[STAGED_MAX];
+  size_t list_len;
+  gboolean staging;
+  uint8_t staged[STAGED_MAX];
+  size_t staged_len;
+  guint list_done_calls;
+  gboolean list_done_successful;
 } ClusterState;
 
 static const MatterDmAttribute test_attributes[] = {
@@ -35,6 +47,13 @@ static const MatterDmAttribute test_attributes[] = {
   { 1, MATTER_DM_LIST, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
   { 2, MATTER_DM_TIMED, MATTER_ACL_PRIVILEGE_VIEW, MATTER_ACL_PRIVILEGE_OPERATE, 0 },
   { 3, 0, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
+  { WRITABLE_LIST, MATTER_DM_LIST, MATTER_ACL_PRIVILEGE_VIEW, MATTER_ACL_PRIVILEGE_OPERATE, 0 },
+};
+/* Event 1 is fabric-sensitive, event 2 for administrators only. */
+static const MatterDmEvent test_events[] = {
+  { 0, MATTER_ACL_PRIVILEGE_VIEW, MATTER_EVENT_PRIORITY_INFO, 0, 0 },
+  { 1, MATTER_ACL_PRIVILEGE_VIEW, MATTER_EVENT_PRIORITY_CRITICAL, MATTER_DM_FABRIC_SENSITIVE, 0 },
+  { 2, MATTER_ACL_PRIVILEGE_ADMINISTER, MATTER_EVENT_PRIORITY_INFO, 0, 0 },
 };
 static const MatterDmCommand test_commands[] = {
   { 0, MATTER_DM_NO_RESPONSE, MATTER_ACL_PRIVILEGE_OPERATE, 0, 0 },
@@ -67,9 +86,73 @@ cluster_read(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t 
   case 3:
     matter_tlv_put_bool(w, tag, true);
     return MATTER_IM_STATUS_SUCCESS;
+  case WRITABLE_LIST:
+    matter_tlv_start_array(w, tag);
+    for (size_t i = 0; i < state->list_len; i++)
+      matter_tlv_put_uint(w, matter_tlv_tag_anonymous(), state->list[i]);
+    matter_tlv_end_container(w);
+    return MATTER_IM_STATUS_SUCCESS;
   default:
     return MATTER_IM_STATUS_UNSUPPORTED_ATTRIBUTE;
   }
+}
+
+static uint8_t
+stage_item(ClusterState *state, MatterTlvReader *value)
+{
+  uint8_t v;
+
+  if (matter_tlv_get_u8(value, &v) != MATTER_OK)
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  if (state->staged_len == STAGED_MAX)
+    return MATTER_IM_STATUS_RESOURCE_EXHAUSTED;
+  state->staged[state->staged_len++] = v;
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+/* A replace starts the staged list afresh, an append continues it (from
+ * the committed list when it comes first). */
+static uint8_t
+write_list(ClusterState *state, const MatterImAttributePath *path, MatterTlvReader *value)
+{
+  uint8_t status = MATTER_IM_STATUS_SUCCESS;
+
+  state->writes++;
+  if (path->list_index_kind == MATTER_IM_LIST_INDEX_APPEND) {
+    if (!state->staging) {
+      memcpy(state->staged, state->list, state->list_len);
+      state->staged_len = state->list_len;
+    }
+    state->staging = TRUE;
+    return stage_item(state, value);
+  }
+  state->staging = TRUE;
+  state->staged_len = 0;
+  if (matter_tlv_enter(value) != MATTER_OK)
+    return MATTER_IM_STATUS_INVALID_DATA_TYPE;
+  while (status == MATTER_IM_STATUS_SUCCESS && matter_tlv_next(value) == MATTER_OK)
+    status = stage_item(state, value);
+  return status;
+}
+
+static uint8_t
+cluster_list_write_done(MatterDmCluster *cluster, const MatterDmRequest *request,
+                        const MatterImAttributePath *path, bool successful)
+{
+  ClusterState *state = cluster->state;
+
+  g_assert_cmpuint(path->attribute, ==, WRITABLE_LIST);
+  g_assert_cmpint(path->list_index_kind, ==, MATTER_IM_LIST_INDEX_NONE);
+  state->list_done_calls++;
+  state->list_done_successful = successful;
+  state->staging = FALSE;
+  if (!successful)
+    return MATTER_IM_STATUS_SUCCESS;
+  if (memchr(state->staged, REFUSED_ITEM, state->staged_len) != NULL)
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  memcpy(state->list, state->staged, state->staged_len);
+  state->list_len = state->staged_len;
+  return MATTER_IM_STATUS_SUCCESS;
 }
 
 static uint8_t
@@ -79,6 +162,8 @@ cluster_write(MatterDmCluster *cluster, const MatterDmRequest *request,
   ClusterState *state = cluster->state;
   uint8_t v;
 
+  if (path->attribute == WRITABLE_LIST)
+    return write_list(state, path, value);
   if (matter_tlv_get_u8(value, &v) != MATTER_OK)
     return MATTER_IM_STATUS_CONSTRAINT_ERROR;
   if (path->attribute == 2)
@@ -120,8 +205,11 @@ static const MatterDmClass test_class = {
   .attribute_count = G_N_ELEMENTS(test_attributes),
   .commands = test_commands,
   .command_count = G_N_ELEMENTS(test_commands),
+  .events = test_events,
+  .event_count = G_N_ELEMENTS(test_events),
   .read = cluster_read,
   .write = cluster_write,
+  .list_write_done = cluster_list_write_done,
   .invoke = cluster_invoke,
 };
 
@@ -139,7 +227,6 @@ owner_acl(void *user_data, size_t *count)
   return acl;
 }
 
-static const MatterImEngineOwner owner = { .acl = owner_acl };
 
 /* ---- Two nodes on an in-memory network ----------------------------------------- */
 
@@ -168,7 +255,44 @@ typedef struct {
   MatterSession *client_session;
   GPtrArray *replies; /* GBytes: opcode byte, then payload */
   gboolean ack_reports; /* answer non-final reports with StatusResponse */
+  uint8_t event_memory[MATTER_EVENT_PRIORITIES][8192];
+  MatterEventLog events;
+  guint transactions;   /* writes_begin calls */
+  guint commits;        /* writes_end calls */
+  gboolean fail_commit;
 } Test;
+
+static void
+owner_writes_begin(void *user_data, const MatterDmRequest *request)
+{
+  Test *t = user_data;
+
+  g_assert_cmpuint(t->transactions, ==, t->commits);
+  t->transactions++;
+}
+
+static bool
+owner_writes_end(void *user_data, const MatterDmRequest *request)
+{
+  Test *t = user_data;
+
+  t->commits++;
+  g_assert_cmpuint(t->transactions, ==, t->commits);
+  return !t->fail_commit;
+}
+
+static const MatterEventLog *
+owner_event_log(void *user_data)
+{
+  return &((Test *) user_data)->events;
+}
+
+static const MatterImEngineOwner owner = {
+  .acl = owner_acl,
+  .writes_begin = owner_writes_begin,
+  .writes_end = owner_writes_end,
+  .event_log = owner_event_log,
+};
 
 static MatterError
 server_send(void *user_data, const MatterSession *session, const uint8_t *msg, size_t len)
@@ -296,6 +420,15 @@ test_new(uint64_t client_node)
   /* Subscription reports come on exchanges the server starts. */
   matter_exchange_manager_register(&t->client_exchanges, MATTER_PROTOCOL_INTERACTION_MODEL,
                                    &client_handler, t);
+  {
+    MatterEventBuffer buffers[MATTER_EVENT_PRIORITIES];
+
+    for (int i = 0; i < MATTER_EVENT_PRIORITIES; i++)
+      buffers[i] = (MatterEventBuffer) { t->event_memory[i], sizeof(t->event_memory[i]) };
+    g_assert_cmpint(matter_event_log_init(&t->events, buffers, 0, MATTER_EVENT_NUMBER_STEP, NULL,
+                                          NULL),
+                    ==, MATTER_OK);
+  }
   t->engine = g_new0(MatterImEngine, 1);
   g_assert_cmpint(matter_im_engine_init(t->engine, &t->server_exchanges, &t->dm, &owner, t), ==,
                   MATTER_OK);
@@ -501,8 +634,8 @@ test_read_chunked(void)
     }
   }
   g_assert_cmpuint(items, ==, LIST_ITEMS);
-  /* 4 attributes and 5 globals, the list as 1 + 40. */
-  g_assert_cmpuint(reports->len, ==, 3 + 1 + LIST_ITEMS + 5);
+  /* 5 attributes and 5 globals, the long list as 1 + 40. */
+  g_assert_cmpuint(reports->len, ==, 4 + 1 + LIST_ITEMS + 5);
   test_free(t);
 }
 
@@ -664,6 +797,276 @@ test_timed_late(void)
   timed_write(t, 100, 150, buf, &len);
   g_assert_cmphex(status_reply(t, 1), ==, MATTER_IM_STATUS_TIMEOUT);
   g_assert_cmpuint(t->state.writes, ==, 0);
+  test_free(t);
+}
+
+/* ---- Chunked writes (8.7.2) -------------------------------------------------------- */
+
+static const uint8_t empty_list[] = { 0x36, MATTER_IM_TAG_DATA, 0x18 };
+
+/* A u8 element with the Data tag, in @buf. */
+static MatterImAttributeData
+u8_write(uint32_t attribute, MatterImListIndexKind kind, uint8_t value, uint8_t buf[3])
+{
+  MatterImAttributeData item = { .path = path_of(1, CLUSTER, attribute), .data = { buf, 3 } };
+
+  buf[0] = 0x24;
+  buf[1] = MATTER_IM_TAG_DATA;
+  buf[2] = value;
+  item.path.list_index_kind = kind;
+  return item;
+}
+
+static MatterImAttributeData
+list_replace(void)
+{
+  MatterImAttributeData item = { .path = path_of(1, CLUSTER, WRITABLE_LIST),
+                                 .data = { empty_list, sizeof(empty_list) } };
+
+  return item;
+}
+
+/* Sends one WriteRequest on @exchange, or on a new one when NULL. */
+static MatterExchange *
+send_chunk(Test *t, MatterExchange *exchange, const MatterImAttributeData *items, size_t count,
+           gboolean more, gboolean timed)
+{
+  uint8_t buf[512];
+  size_t len;
+
+  assert_error(matter_im_write_request_encode(false, timed, items, count, more, buf, sizeof(buf),
+                                              &len),
+               MATTER_OK);
+  if (exchange == NULL)
+    return request(t, MATTER_IM_OPCODE_WRITE_REQUEST, buf, len);
+  assert_error(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                    MATTER_IM_OPCODE_WRITE_REQUEST, buf, len,
+                                    MATTER_EXCHANGE_SEND_RELIABLE, t->now),
+               MATTER_OK);
+  pump(t);
+  return exchange;
+}
+
+/* The statuses of the WriteResponse at @index. */
+static GArray *
+write_statuses(Test *t, guint index)
+{
+  GArray *statuses = g_array_new(FALSE, FALSE, sizeof(MatterImAttributeStatus));
+  MatterImWriteResponse rsp;
+  MatterImAttributeStatus status;
+  const uint8_t *payload;
+  size_t len;
+
+  reply(t, index, MATTER_IM_OPCODE_WRITE_RESPONSE, &payload, &len);
+  assert_error(matter_im_write_response_decode(payload, len, &rsp), MATTER_OK);
+  while (matter_im_next_attribute_status(&rsp.responses, &status) == MATTER_OK)
+    g_array_append_val(statuses, status);
+  return statuses;
+}
+
+static void
+assert_status(GArray *statuses, guint index, uint32_t attribute, uint8_t status)
+{
+  MatterImAttributeStatus *s;
+
+  g_assert_cmpuint(index, <, statuses->len);
+  s = &g_array_index(statuses, MatterImAttributeStatus, index);
+  g_assert_cmphex(s->path.attribute, ==, attribute);
+  g_assert_cmphex(s->status.status, ==, status);
+}
+
+/* Both sides' exchange managers at @now: acknowledgements, timeouts. */
+static void
+run_exchanges(Test *t, uint64_t now)
+{
+  t->now = now;
+  matter_exchange_manager_process(&t->client_exchanges, now);
+  matter_exchange_manager_process(&t->server_exchanges, now);
+  pump(t);
+}
+
+/* A list as an empty replace and four appends over three messages: each
+ * is answered and committed on its own, and the cluster sees the list
+ * whole once the last message is in. The appends' data versions are not
+ * checked (only the first chunk's is). */
+static void
+test_write_chunked_list(void)
+{
+  Test *t = test_new(OPERATOR);
+  uint8_t b[4][3];
+  MatterImAttributeData first[] = { list_replace(),
+                                    u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 1, b[0]) };
+  MatterImAttributeData second[] = {
+    u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 2, b[1]),
+    u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 3, b[2]),
+  };
+  MatterImAttributeData third[] = { u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 4, b[3]) };
+  static const uint8_t whole[] = { 1, 2, 3, 4 };
+  g_autoptr(GArray) s0 = NULL, s1 = NULL, s2 = NULL;
+  MatterExchange *exchange;
+
+  first[0].has_data_version = true;
+  first[0].data_version = 0x1000;
+  second[0].has_data_version = true;
+  second[0].data_version = 0xBAD;
+  exchange = send_chunk(t, NULL, first, 2, TRUE, FALSE);
+  s0 = write_statuses(t, 0);
+  g_assert_cmpuint(s0->len, ==, 2);
+  assert_status(s0, 0, WRITABLE_LIST, MATTER_IM_STATUS_SUCCESS);
+  assert_status(s0, 1, WRITABLE_LIST, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 0);
+  send_chunk(t, exchange, second, 2, TRUE, FALSE);
+  s1 = write_statuses(t, 1);
+  g_assert_cmpuint(s1->len, ==, 2);
+  assert_status(s1, 1, WRITABLE_LIST, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 0);
+  g_assert_cmpuint(t->state.list_len, ==, 0);
+  send_chunk(t, exchange, third, 1, FALSE, FALSE);
+  s2 = write_statuses(t, 2);
+  g_assert_cmpuint(s2->len, ==, 1);
+  assert_status(s2, 0, WRITABLE_LIST, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 1);
+  g_assert_true(t->state.list_done_successful);
+  g_assert_cmpmem(t->state.list, t->state.list_len, whole, sizeof(whole));
+  /* One transaction per message. */
+  g_assert_cmpuint(t->transactions, ==, 3);
+  g_assert_cmpuint(t->commits, ==, 3);
+  g_assert_cmpuint(t->replies->len, ==, 3);
+  test_free(t);
+}
+
+/* The cluster refuses the list when the next message writes another
+ * path: the refusal comes back under the list's path in that message's
+ * answer, and the list stays as it was. */
+static void
+test_write_chunked_refused(void)
+{
+  Test *t = test_new(OPERATOR);
+  uint8_t b[2][3];
+  MatterImAttributeData first[] = {
+    list_replace(), u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, REFUSED_ITEM, b[0]),
+  };
+  MatterImAttributeData second[] = { u8_write(0, MATTER_IM_LIST_INDEX_NONE, 5, b[1]) };
+  g_autoptr(GArray) s1 = NULL;
+  MatterExchange *exchange;
+
+  t->state.list[0] = 7;
+  t->state.list_len = 1;
+  exchange = send_chunk(t, NULL, first, 2, TRUE, FALSE);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 0);
+  send_chunk(t, exchange, second, 1, FALSE, FALSE);
+  s1 = write_statuses(t, 1);
+  g_assert_cmpuint(s1->len, ==, 2);
+  assert_status(s1, 0, WRITABLE_LIST, MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  assert_status(s1, 1, 0, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 1);
+  g_assert_cmpuint(t->state.list_len, ==, 1);
+  g_assert_cmpuint(t->state.list[0], ==, 7);
+  g_assert_cmpuint(t->state.value, ==, 5);
+  test_free(t);
+}
+
+/* A chunk on another exchange is a write of its own (and may not touch
+ * the list in progress); after the timeout the write in progress is
+ * dropped, and its next chunk starts afresh. */
+static void
+test_write_chunked_not_merged(void)
+{
+  Test *t = test_new(OPERATOR);
+  uint8_t b[3][3];
+  MatterImAttributeData first[] = { list_replace(),
+                                    u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 1, b[0]) };
+  MatterImAttributeData other = u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 2, b[1]);
+  MatterImAttributeData late = u8_write(WRITABLE_LIST, MATTER_IM_LIST_INDEX_APPEND, 3, b[2]);
+  g_autoptr(GArray) s1 = NULL, s2 = NULL;
+  MatterExchange *exchange;
+
+  exchange = send_chunk(t, NULL, first, 2, TRUE, FALSE);
+  send_chunk(t, NULL, &other, 1, FALSE, FALSE);
+  s1 = write_statuses(t, 1);
+  assert_status(s1, 0, WRITABLE_LIST, MATTER_IM_STATUS_BUSY);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 0);
+  g_assert_cmpuint(t->state.staged_len, ==, 1);
+
+  run_exchanges(t, t->now + 1000);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 0);
+  run_exchanges(t, t->now + MATTER_IM_WRITE_CHUNK_TIMEOUT_MS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 1);
+  g_assert_false(t->state.list_done_successful);
+  g_assert_cmpuint(t->state.list_len, ==, 0);
+
+  send_chunk(t, exchange, &late, 1, FALSE, FALSE);
+  s2 = write_statuses(t, 2);
+  assert_status(s2, 0, WRITABLE_LIST, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.list_done_calls, ==, 2);
+  g_assert_true(t->state.list_done_successful);
+  g_assert_cmpuint(t->state.list_len, ==, 1);
+  g_assert_cmpuint(t->state.list[0], ==, 3);
+  test_free(t);
+}
+
+/* Every write slot waits for a next chunk: one more chunked write is
+ * refused, and reads go on. */
+static void
+test_write_chunked_exhausted(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterImAttributePath path = path_of(1, CLUSTER, 0);
+  uint8_t b[3];
+  MatterImAttributeData item = u8_write(0, MATTER_IM_LIST_INDEX_NONE, 1, b);
+  g_autoptr(GArray) reports = NULL;
+  gboolean suppress;
+
+  for (guint i = 0; i < MATTER_IM_ENGINE_WRITES; i++) {
+    g_autoptr(GArray) statuses = NULL;
+
+    send_chunk(t, NULL, &item, 1, TRUE, FALSE);
+    statuses = write_statuses(t, i);
+    assert_status(statuses, 0, 0, MATTER_IM_STATUS_SUCCESS);
+  }
+  send_chunk(t, NULL, &item, 1, TRUE, FALSE);
+  g_assert_cmphex(status_reply(t, MATTER_IM_ENGINE_WRITES), ==,
+                  MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
+  g_assert_cmpuint(t->state.writes, ==, MATTER_IM_ENGINE_WRITES);
+  g_ptr_array_set_size(t->replies, 0);
+  read_paths(t, &path, 1);
+  reports = all_reports(t, &suppress);
+  g_assert_cmpuint(reports->len, ==, 1);
+  g_assert_false(g_array_index(reports, MatterImAttributeReport, 0).is_status);
+  test_free(t);
+}
+
+/* After a TimedRequest, every chunk is timed, also once the TimedRequest's
+ * own deadline passed; a chunk that says otherwise ends the write. */
+static void
+test_write_chunked_timed(void)
+{
+  Test *t = test_new(OPERATOR);
+  uint8_t b[2][3];
+  MatterImAttributeData first = u8_write(0, MATTER_IM_LIST_INDEX_NONE, 1, b[0]);
+  MatterImAttributeData second = u8_write(2, MATTER_IM_LIST_INDEX_NONE, 9, b[1]);
+  g_autoptr(GArray) s1 = NULL, s2 = NULL;
+  MatterExchange *exchange;
+  uint8_t buf[32];
+  size_t len;
+
+  assert_error(matter_im_timed_request_encode(500, buf, sizeof(buf), &len), MATTER_OK);
+  exchange = request(t, MATTER_IM_OPCODE_TIMED_REQUEST, buf, len);
+  g_assert_cmphex(status_reply(t, 0), ==, MATTER_IM_STATUS_SUCCESS);
+  send_chunk(t, exchange, &first, 1, TRUE, TRUE);
+  s1 = write_statuses(t, 1);
+  assert_status(s1, 0, 0, MATTER_IM_STATUS_SUCCESS);
+  t->now += 1000;
+  send_chunk(t, exchange, &second, 1, FALSE, TRUE);
+  s2 = write_statuses(t, 2);
+  assert_status(s2, 0, 2, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.timed_value, ==, 9);
+
+  exchange = request(t, MATTER_IM_OPCODE_TIMED_REQUEST, buf, len);
+  send_chunk(t, exchange, &first, 1, TRUE, TRUE);
+  send_chunk(t, exchange, &second, 1, FALSE, FALSE);
+  g_assert_cmphex(status_reply(t, 5), ==, MATTER_IM_STATUS_TIMED_REQUEST_MISMATCH);
+  g_assert_cmpuint(t->state.writes, ==, 3);
   test_free(t);
 }
 
@@ -929,6 +1332,248 @@ test_subscribe_invalid(void)
   test_free(t);
 }
 
+/* ---- Events ---------------------------------------------------------------------- */
+
+/* Logs @event of the test cluster with fields { 0: @value, 1: @pad bytes }. */
+static uint64_t
+emit_event(Test *t, uint32_t event, uint8_t fabric, uint8_t value, size_t pad)
+{
+  const MatterDmEvent *entry = &test_events[event];
+  uint8_t fields[300];
+  MatterEvent e = { .endpoint = 1, .cluster = CLUSTER, .event = event,
+                    .priority = entry->priority, .fabric_index = fabric, .fields = fields };
+  uint64_t number;
+
+  g_assert_cmpuint(pad, <=, 255);
+  fields[e.fields_len++] = 0x15;
+  fields[e.fields_len++] = 0x24;
+  fields[e.fields_len++] = 0x00;
+  fields[e.fields_len++] = value;
+  fields[e.fields_len++] = 0x30;
+  fields[e.fields_len++] = 0x01;
+  fields[e.fields_len++] = (uint8_t) pad;
+  memset(fields + e.fields_len, value, pad);
+  e.fields_len += pad;
+  fields[e.fields_len++] = 0x18;
+  g_assert_cmpint(matter_event_log_emit(&t->events, &e, t->now, &number), ==, MATTER_OK);
+  return number;
+}
+
+static MatterImEventPath
+event_path_of(int64_t event, gboolean urgent)
+{
+  MatterImEventPath p = { .has_endpoint = true, .endpoint = 1, .has_cluster = true,
+                          .cluster = CLUSTER, .has_event = event >= 0,
+                          .event = (uint32_t) event, .is_urgent = urgent };
+
+  return p;
+}
+
+static void
+read_events(Test *t, const MatterImEventPath *paths, size_t count, gboolean filter,
+            uint64_t event_min)
+{
+  MatterImReadRequest req = { .has_event_requests = true, .event_path_count = count,
+                              .event_filter_count = filter ? 1 : 0 };
+  uint8_t buf[512];
+  size_t len;
+
+  memcpy(req.event_paths, paths, count * sizeof(paths[0]));
+  req.event_filters[0].event_min = event_min;
+  assert_error(matter_im_read_request_encode(&req, buf, sizeof(buf), &len), MATTER_OK);
+  request(t, MATTER_IM_OPCODE_READ_REQUEST, buf, len);
+}
+
+/* Every EventReportIB of the reports from @first up to @end, in order. */
+static GArray *
+event_reports_in(Test *t, guint first, guint end)
+{
+  GArray *reports = g_array_new(FALSE, FALSE, sizeof(MatterImEventReport));
+
+  for (guint i = first; i < end && i < t->replies->len; i++) {
+    const uint8_t *payload;
+    size_t len;
+    MatterImReportData data;
+    MatterImEventReport report;
+
+    reply(t, i, MATTER_IM_OPCODE_REPORT_DATA, &payload, &len);
+    assert_error(matter_im_report_data_decode(payload, len, &data), MATTER_OK);
+    while (matter_im_next_event_report(&data.event_reports, &report) == MATTER_OK)
+      g_array_append_val(reports, report);
+  }
+  return reports;
+}
+
+static void
+assert_event(GArray *reports, guint index, uint64_t number, uint32_t event, uint8_t value)
+{
+  MatterImEventReport *r;
+  MatterTlvReader fields;
+  uint8_t v;
+
+  g_assert_cmpuint(index, <, reports->len);
+  r = &g_array_index(reports, MatterImEventReport, index);
+  g_assert_false(r->is_status);
+  g_assert_cmpuint(r->data.event_number, ==, number);
+  g_assert_cmpuint(r->data.path.endpoint, ==, 1);
+  g_assert_cmphex(r->data.path.cluster, ==, CLUSTER);
+  g_assert_cmpuint(r->data.path.event, ==, event);
+  g_assert_cmpuint(r->data.priority, ==, test_events[event].priority);
+  g_assert_true(r->data.has_system_timestamp);
+  assert_error(matter_im_data_reader(&r->data.data, &fields), MATTER_OK);
+  assert_error(matter_tlv_enter(&fields), MATTER_OK);
+  assert_error(matter_tlv_get_context_u8(&fields, 0, &v), MATTER_OK);
+  g_assert_cmpuint(v, ==, value);
+}
+
+/* A wildcard shows what the subject may see of its fabric's events and
+ * those of no fabric; concrete paths that show nothing say why; EventMin
+ * starts later. */
+static void
+test_event_read(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterImEventPath paths[] = { event_path_of(-1, FALSE), event_path_of(9, FALSE),
+                                event_path_of(2, FALSE) };
+  g_autoptr(GArray) reports = NULL, later = NULL;
+  MatterImEventReport *r;
+  uint64_t n0, n3;
+
+  t->now = 1234;
+  n0 = emit_event(t, 0, 0, 10, 0);
+  emit_event(t, 2, 0, 11, 0); /* administrators only */
+  emit_event(t, 1, 2, 12, 0); /* another fabric's */
+  n3 = emit_event(t, 1, 1, 13, 0);
+  read_events(t, paths, G_N_ELEMENTS(paths), FALSE, 0);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  reports = event_reports_in(t, 0, G_MAXUINT);
+  g_assert_cmpuint(reports->len, ==, 4);
+  r = &g_array_index(reports, MatterImEventReport, 0);
+  g_assert_true(r->is_status);
+  g_assert_cmpuint(r->status_path.event, ==, 9);
+  g_assert_cmphex(r->status.status, ==, MATTER_IM_STATUS_UNSUPPORTED_EVENT);
+  r = &g_array_index(reports, MatterImEventReport, 1);
+  g_assert_true(r->is_status);
+  g_assert_cmpuint(r->status_path.event, ==, 2);
+  g_assert_cmphex(r->status.status, ==, MATTER_IM_STATUS_UNSUPPORTED_ACCESS);
+  assert_event(reports, 2, n0, 0, 10);
+  g_assert_cmpuint(g_array_index(reports, MatterImEventReport, 2).data.system_timestamp, ==,
+                   1234);
+  assert_event(reports, 3, n3, 1, 13);
+
+  read_events(t, paths, 1, TRUE, n0 + 1);
+  later = event_reports_in(t, 1, G_MAXUINT);
+  g_assert_cmpuint(later->len, ==, 1);
+  assert_event(later, 0, n3, 1, 13);
+  test_free(t);
+}
+
+/* Events that fill several messages: each in one of them, in order. */
+static void
+test_event_read_chunked(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImEventPath path = event_path_of(0, FALSE);
+  g_autoptr(GArray) reports = NULL;
+  uint64_t first = 0;
+  guint i, count = 12;
+
+  for (i = 0; i < count; i++) {
+    uint64_t n = emit_event(t, 0, 0, (uint8_t) i, 200);
+
+    if (i == 0)
+      first = n;
+  }
+  read_events(t, &path, 1, FALSE, 0);
+  g_assert_cmpuint(t->replies->len, >, 2);
+  for (i = 0; i < t->replies->len; i++) {
+    const uint8_t *payload;
+    size_t len;
+    MatterImReportData data;
+
+    reply(t, i, MATTER_IM_OPCODE_REPORT_DATA, &payload, &len);
+    assert_error(matter_im_report_data_decode(payload, len, &data), MATTER_OK);
+    g_assert_cmpint(data.more_chunked_messages, ==, i + 1 < t->replies->len);
+    g_assert_cmpint(data.suppress_response, ==, i + 1 == t->replies->len);
+  }
+  reports = event_reports_in(t, 0, G_MAXUINT);
+  g_assert_cmpuint(reports->len, ==, count);
+  for (i = 0; i < count; i++)
+    assert_event(reports, i, first + i, 0, (uint8_t) i);
+  test_free(t);
+}
+
+static void
+subscribe_events(Test *t, uint16_t min_s, uint16_t max_s, const MatterImEventPath *paths,
+                 size_t count)
+{
+  MatterImSubscribeRequest req = { .min_interval_floor_s = min_s, .max_interval_ceiling_s = max_s };
+  uint8_t buf[256];
+  size_t len;
+
+  req.paths.has_event_requests = true;
+  req.paths.event_path_count = count;
+  memcpy(req.paths.event_paths, paths, count * sizeof(paths[0]));
+  assert_error(matter_im_subscribe_request_encode(&req, buf, sizeof(buf), &len), MATTER_OK);
+  request(t, MATTER_IM_OPCODE_SUBSCRIBE_REQUEST, buf, len);
+}
+
+/* The priming report has the events logged before; an urgent event
+ * brings a report once the min interval passed, with the other events
+ * logged meanwhile; the others wait for the keep-alive. */
+static void
+test_event_subscribe(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImEventPath paths[] = { event_path_of(0, TRUE), event_path_of(1, FALSE) };
+  g_autoptr(GArray) priming = NULL, urgent = NULL, keep_alive = NULL;
+  uint64_t before, later, now_urgent, last;
+  MatterImReportData data;
+  const uint8_t *payload;
+  size_t len;
+  uint64_t established;
+
+  t->now = 1000;
+  before = emit_event(t, 0, 0, 1, 0);
+  subscribe_events(t, 2, 10, paths, G_N_ELEMENTS(paths));
+  g_assert_cmpuint(t->replies->len, ==, 2);
+  reply(t, 1, MATTER_IM_OPCODE_SUBSCRIBE_RESPONSE, &payload, &len);
+  priming = event_reports_in(t, 0, 1);
+  g_assert_cmpuint(priming->len, ==, 1);
+  assert_event(priming, 0, before, 0, 1);
+  established = t->now;
+
+  /* Not urgent: no earlier report. */
+  t->now += 100;
+  later = emit_event(t, 1, 1, 2, 0);
+  matter_im_engine_changed(t->engine);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, established + 10000);
+  /* Urgent: due at the min interval, with both. */
+  now_urgent = emit_event(t, 0, 0, 3, 0);
+  matter_im_engine_changed(t->engine);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, established + 2000);
+  run_to(t, established + 2000);
+  g_assert_cmpuint(t->replies->len, ==, 3);
+  data = report_reply(t, 2, NULL);
+  g_assert_false(data.suppress_response);
+  urgent = event_reports_in(t, 2, G_MAXUINT);
+  g_assert_cmpuint(urgent->len, ==, 2);
+  assert_event(urgent, 0, later, 1, 2);
+  assert_event(urgent, 1, now_urgent, 0, 3);
+
+  /* A non-urgent one goes with the keep-alive. */
+  last = emit_event(t, 1, 1, 4, 0);
+  matter_im_engine_changed(t->engine);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, established + 2000 + 10000);
+  run_to(t, established + 12000);
+  g_assert_cmpuint(t->replies->len, ==, 4);
+  keep_alive = event_reports_in(t, 3, G_MAXUINT);
+  g_assert_cmpuint(keep_alive->len, ==, 1);
+  assert_event(keep_alive, 0, last, 1, 4);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 1);
+  test_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -943,11 +1588,19 @@ main(int argc, char **argv)
   g_test_add_func("/im-engine/write", test_write);
   g_test_add_func("/im-engine/write/timed", test_timed_write);
   g_test_add_func("/im-engine/write/timed-late", test_timed_late);
+  g_test_add_func("/im-engine/write/chunked-list", test_write_chunked_list);
+  g_test_add_func("/im-engine/write/chunked-refused", test_write_chunked_refused);
+  g_test_add_func("/im-engine/write/chunked-not-merged", test_write_chunked_not_merged);
+  g_test_add_func("/im-engine/write/chunked-exhausted", test_write_chunked_exhausted);
+  g_test_add_func("/im-engine/write/chunked-timed", test_write_chunked_timed);
   g_test_add_func("/im-engine/invoke", test_invoke);
   g_test_add_func("/im-engine/invoke/too-many", test_invoke_too_many);
   g_test_add_func("/im-engine/subscribe", test_subscribe);
   g_test_add_func("/im-engine/subscribe/keep", test_subscribe_keep);
   g_test_add_func("/im-engine/subscribe/ends", test_subscribe_ends);
   g_test_add_func("/im-engine/subscribe/invalid", test_subscribe_invalid);
+  g_test_add_func("/im-engine/event/read", test_event_read);
+  g_test_add_func("/im-engine/event/read-chunked", test_event_read_chunked);
+  g_test_add_func("/im-engine/event/subscribe", test_event_subscribe);
   return g_test_run();
 }

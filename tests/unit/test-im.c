@@ -419,6 +419,67 @@ test_server_messages_from_ibs(void)
   g_assert_cmpuint(invoke_item.status.cluster_status, ==, 4);
 }
 
+/* A ReportData with both forms of EventReportIB, as the engine builds
+ * them: an EventStatusIB, and an EventDataIB re-tagged from its stored
+ * anonymous form. */
+static void
+test_event_reports_round_trip(void)
+{
+  const MatterImEventPath path = { .has_endpoint = true, .endpoint = 1, .has_cluster = true,
+                                   .cluster = 0x28, .has_event = true, .event = 9 };
+  const MatterImStatusIB status = { .status = MATTER_IM_STATUS_UNSUPPORTED_EVENT };
+  static const uint8_t fields[] = { 0x15, 0x24, 0x00, 0x07, 0x18 };
+  MatterImEventData data = { .path = path, .event_number = UINT64_C(0x100000000), .priority = 2,
+                             .has_epoch_timestamp = true,
+                             .epoch_timestamp = UINT64_C(1700000000000),
+                             .data = { fields, sizeof(fields) } };
+  uint8_t stored[64], buf[256];
+  MatterTlvWriter w;
+  MatterImReportData msg;
+  MatterImEventReport report;
+  MatterTlvReader r;
+  size_t stored_len, len;
+  uint8_t v;
+
+  matter_tlv_writer_init(&w, stored, sizeof(stored));
+  assert_error(matter_im_put_event_data(&w, matter_tlv_tag_anonymous(), &data), MATTER_OK);
+  assert_error(matter_tlv_writer_finish(&w, &stored_len), MATTER_OK);
+  matter_tlv_writer_init(&w, buf, sizeof(buf));
+  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
+  matter_tlv_start_array(&w, matter_tlv_tag_context(2));
+  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
+  matter_im_put_event_status(&w, matter_tlv_tag_context(MATTER_IM_TAG_EVENT_STATUS), &path,
+                             &status);
+  matter_tlv_end_container(&w);
+  matter_tlv_start_structure(&w, matter_tlv_tag_anonymous());
+  matter_tlv_put_element(&w, matter_tlv_tag_context(MATTER_IM_TAG_EVENT_DATA), stored,
+                         stored_len);
+  matter_tlv_end_container(&w);
+  matter_tlv_end_container(&w);
+  matter_im_put_revision(&w);
+  matter_tlv_end_container(&w);
+  assert_error(matter_tlv_writer_finish(&w, &len), MATTER_OK);
+
+  assert_error(matter_im_report_data_decode(buf, len, &msg), MATTER_OK);
+  assert_error(matter_im_next_event_report(&msg.event_reports, &report), MATTER_OK);
+  g_assert_true(report.is_status);
+  g_assert_cmpuint(report.status_path.event, ==, 9);
+  g_assert_cmphex(report.status.status, ==, MATTER_IM_STATUS_UNSUPPORTED_EVENT);
+  assert_error(matter_im_next_event_report(&msg.event_reports, &report), MATTER_OK);
+  g_assert_false(report.is_status);
+  g_assert_cmphex(report.data.path.cluster, ==, 0x28);
+  g_assert_cmphex(report.data.event_number, ==, UINT64_C(0x100000000));
+  g_assert_cmpuint(report.data.priority, ==, 2);
+  g_assert_true(report.data.has_epoch_timestamp);
+  g_assert_false(report.data.has_system_timestamp);
+  g_assert_cmpuint(report.data.epoch_timestamp, ==, UINT64_C(1700000000000));
+  assert_error(matter_im_data_reader(&report.data.data, &r), MATTER_OK);
+  assert_error(matter_tlv_enter(&r), MATTER_OK);
+  assert_error(matter_tlv_get_context_u8(&r, 0, &v), MATTER_OK);
+  g_assert_cmpuint(v, ==, 7);
+  assert_error(matter_im_next_event_report(&msg.event_reports, &report), MATTER_ERROR_TLV_END);
+}
+
 static void
 test_small_messages(void)
 {
@@ -601,6 +662,7 @@ main(int argc, char **argv)
   g_test_add_func("/im/round-trip/subscribe", test_subscribe_round_trip);
   g_test_add_func("/im/round-trip/write", test_write_round_trip);
   g_test_add_func("/im/round-trip/server-messages", test_server_messages_from_ibs);
+  g_test_add_func("/im/round-trip/event-reports", test_event_reports_round_trip);
   g_test_add_func("/im/round-trip/small", test_small_messages);
   g_test_add_func("/im/capacity", test_capacity);
   g_test_add_func("/im/malformed", test_malformed);
