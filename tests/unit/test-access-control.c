@@ -142,6 +142,19 @@ write_entries(Test *t, guint8 fabric_index, gboolean append, const Entry *entrie
   return md_access_control_class.write(&t->cluster, &request, &path, &r);
 }
 
+/* The engine: the list is complete. */
+static void
+list_done(Test *t, gboolean successful)
+{
+  MatterAclSubject subject;
+  MatterDmRequest request = request_for(1, &subject, FALSE);
+  MatterImAttributePath path = { .attribute = 0 };
+
+  g_assert_cmpuint(md_access_control_class.list_write_done(&t->cluster, &request, &path,
+                                                           successful),
+                   ==, MATTER_IM_STATUS_SUCCESS);
+}
+
 /* What the node does at the end of the WriteRequest. */
 static gboolean
 commit_writes(Test *t)
@@ -149,6 +162,7 @@ commit_writes(Test *t)
   const MdNodeStorage *storage = md_test_storage_get(t->storage);
   g_autoptr(GError) error = NULL;
 
+  list_done(t, TRUE);
   if (!md_node_storage_begin(storage, &error) || !md_access_control_stage(&t->ac, &error) ||
       !md_node_storage_commit(storage, &error)) {
     md_node_storage_rollback(storage);
@@ -239,6 +253,21 @@ test_invalid_entries(void)
                      MATTER_IM_STATUS_CONSTRAINT_ERROR);
     g_test_assert_expected_messages();
   }
+  g_assert_cmpuint(acl_count(t, 1), ==, 0);
+  test_free(t);
+}
+
+/* A list the engine gave up on (a chunk failed, the write timed out) is
+ * never stored. */
+static void
+test_abandoned_list(void)
+{
+  Test *t = test_new();
+  const Entry list[] = { admin, operate };
+
+  g_assert_cmpuint(write_entries(t, 1, FALSE, list, 2), ==, MATTER_IM_STATUS_SUCCESS);
+  list_done(t, FALSE);
+  g_assert_true(commit_writes(t));
   g_assert_cmpuint(acl_count(t, 1), ==, 0);
   test_free(t);
 }
@@ -345,6 +374,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/access-control/replace-and-append", test_replace_and_append);
   g_test_add_func("/access-control/invalid-entries", test_invalid_entries);
+  g_test_add_func("/access-control/abandoned-list", test_abandoned_list);
   g_test_add_func("/access-control/per-fabric-limit", test_per_fabric_limit);
   g_test_add_func("/access-control/storage-failure", test_storage_failure);
   g_test_add_func("/access-control/read-scoping", test_read_scoping);

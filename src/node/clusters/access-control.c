@@ -7,9 +7,10 @@
  * on, and the node declares no restrictions.
  *
  * The ACL attribute is the fabric table's entries (fabric-table.h). A
- * write replaces the accessing fabric's entries only; it is staged per
- * WriteRequest (a replace and appends), validated entry by entry, stored
- * in the node's write transaction and made live once that committed. */
+ * write replaces the accessing fabric's entries only: a replace and its
+ * appends, possibly over several chunks, are built up and validated entry
+ * by entry; once the list is complete (list_write_done) it is stored in
+ * the node's write transaction and made live once that committed. */
 #define G_LOG_DOMAIN "matterd"
 
 #include "clusters.h"
@@ -61,6 +62,7 @@ md_access_control_init(MdAccessControl *ac, MdFabricTable *fabrics)
   *ac = (MdAccessControl) {
     .fabrics = fabrics,
     .staged = g_array_new(FALSE, TRUE, sizeof(MatterAclEntry)),
+    .ready = g_array_new(FALSE, TRUE, sizeof(MatterAclEntry)),
   };
 }
 
@@ -68,6 +70,7 @@ void
 md_access_control_clear(MdAccessControl *ac)
 {
   g_clear_pointer(&ac->staged, g_array_unref);
+  g_clear_pointer(&ac->ready, g_array_unref);
 }
 
 void
@@ -304,6 +307,13 @@ begin_staging(MdAccessControl *ac, guint8 fabric_index)
     g_array_append_vals(ac->staged, fabric->acl->data, fabric->acl->len);
 }
 
+static void
+drop_staged(MdAccessControl *ac)
+{
+  ac->has_staged = FALSE;
+  g_array_set_size(ac->staged, 0);
+}
+
 static uint8_t
 write_attribute(MatterDmCluster *cluster, const MatterDmRequest *request,
                 const MatterImAttributePath *path, MatterTlvReader *value)
@@ -334,45 +344,66 @@ write_attribute(MatterDmCluster *cluster, const MatterDmRequest *request,
     if (status == MATTER_IM_STATUS_SUCCESS)
       status = stage_append(ac, &entry);
     if (status != MATTER_IM_STATUS_SUCCESS) {
-      md_access_control_drop(ac);
+      drop_staged(ac);
       return status;
     }
   }
   if (err != MATTER_ERROR_TLV_END) {
-    md_access_control_drop(ac);
+    drop_staged(ac);
     return MATTER_IM_STATUS_CONSTRAINT_ERROR;
   }
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+/* The list is complete (its last chunk, or the message it was in, is
+ * over): what was built becomes what the transaction stores. */
+static uint8_t
+list_write_done(MatterDmCluster *cluster, const MatterDmRequest *request,
+                const MatterImAttributePath *path, bool successful)
+{
+  MdAccessControl *ac = cluster->state;
+
+  if (!ac->has_staged)
+    return MATTER_IM_STATUS_SUCCESS;
+  if (successful) {
+    g_array_set_size(ac->ready, 0);
+    g_array_append_vals(ac->ready, ac->staged->data, ac->staged->len);
+    ac->has_ready = TRUE;
+    ac->ready_fabric = ac->staged_fabric;
+  }
+  drop_staged(ac);
   return MATTER_IM_STATUS_SUCCESS;
 }
 
 gboolean
 md_access_control_stage(MdAccessControl *ac, GError **error)
 {
-  if (!ac->has_staged)
+  if (!ac->has_ready)
     return TRUE;
-  return md_fabric_table_stage_acl(ac->fabrics, ac->staged_fabric,
-                                   (const MatterAclEntry *) ac->staged->data, ac->staged->len,
+  return md_fabric_table_stage_acl(ac->fabrics, ac->ready_fabric,
+                                   (const MatterAclEntry *) ac->ready->data, ac->ready->len,
                                    error);
 }
 
 gboolean
 md_access_control_apply(MdAccessControl *ac)
 {
-  if (!ac->has_staged)
+  if (!ac->has_ready)
     return FALSE;
-  md_fabric_table_set_acl(ac->fabrics, ac->staged_fabric,
-                          (const MatterAclEntry *) ac->staged->data, ac->staged->len);
-  g_message("Access Control: fabric %u has %u entries now", ac->staged_fabric, ac->staged->len);
+  md_fabric_table_set_acl(ac->fabrics, ac->ready_fabric, (const MatterAclEntry *) ac->ready->data,
+                          ac->ready->len);
+  g_message("Access Control: fabric %u has %u entries now", ac->ready_fabric, ac->ready->len);
   md_access_control_changed(ac);
-  md_access_control_drop(ac);
+  ac->has_ready = FALSE;
+  g_array_set_size(ac->ready, 0);
   return TRUE;
 }
 
 void
 md_access_control_drop(MdAccessControl *ac)
 {
-  ac->has_staged = FALSE;
-  g_array_set_size(ac->staged, 0);
+  ac->has_ready = FALSE;
+  g_array_set_size(ac->ready, 0);
 }
 
 const MatterDmClass md_access_control_class = {
@@ -385,4 +416,5 @@ const MatterDmClass md_access_control_class = {
   .event_count = G_N_ELEMENTS(events),
   .read = read_attribute,
   .write = write_attribute,
+  .list_write_done = list_write_done,
 };

@@ -216,11 +216,14 @@ typedef struct {
   MdFabricTable *fabrics; /* not owned */
   MatterDmNode *dm;
   MatterDmCluster *cluster;
-  /* The accessing fabric's entries as the WriteRequest in progress leaves
-   * them. */
+  /* The accessing fabric's list as the write in progress builds it ... */
   gboolean has_staged;
   guint8 staged_fabric;
   GArray *staged; /* MatterAclEntry */
+  /* ... and once complete, for the transaction to store. */
+  gboolean has_ready;
+  guint8 ready_fabric;
+  GArray *ready;
 } MdAccessControl;
 
 void md_access_control_init(MdAccessControl *ac, MdFabricTable *fabrics);
