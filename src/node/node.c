@@ -5,10 +5,23 @@
 
 #include "commissioning.h"
 #include "matter/crypto.h"
+#include "matter/event-log.h"
 #include "md-error.h"
 #include "pase-server.h"
 
 #define DISCRIMINATOR_KEY "discriminator"
+/* Event numbers below this are taken (matter/event-log.h). */
+#define EVENT_NUMBER_LIMIT_KEY "event-number-limit"
+/* Ring sizes: a few hundred Info events (ACL changes, fabric removals)
+ * and the Critical ones of several runs' worth of start-ups. */
+#define EVENTS_DEBUG_SIZE 4096
+#define EVENTS_INFO_SIZE 8192
+#define EVENTS_CRITICAL_SIZE 8192
+#define CLUSTER_BASIC_INFORMATION 0x0028
+#define CLUSTER_GENERAL_DIAGNOSTICS 0x0033
+#define EVENT_START_UP 0x00
+#define EVENT_SHUT_DOWN 0x01
+#define EVENT_LEAVE 0x02
 #define DISCRIMINATOR_MAX 0x0FFF
 /* The Root Node device type (0x0016), revision 3 in Matter 1.4. */
 #define DEVICE_TYPE_ROOT_NODE 0x0016
@@ -65,6 +78,12 @@ struct _MdNode {
   MatterDmEndpoint *endpoints[1];
   MatterDmNode dm;
   MatterImEngine *engine;
+  MatterEventLog events;
+  guint8 events_debug[EVENTS_DEBUG_SIZE];
+  guint8 events_info[EVENTS_INFO_SIZE];
+  guint8 events_critical[EVENTS_CRITICAL_SIZE];
+  gboolean in_write_transaction;
+  guint32 software_version;
 };
 
 static gboolean
@@ -203,6 +222,7 @@ engine_writes_begin(void *user_data, const MatterDmRequest *request)
 
   if (!md_node_storage_begin(node->storage, &error))
     g_warning("Cannot start storing the attributes written: %s", error->message);
+  node->in_write_transaction = TRUE;
 }
 
 /* One storage transaction for the whole WriteRequest: memory changes, and
@@ -213,6 +233,7 @@ engine_writes_end(void *user_data, const MatterDmRequest *request)
   MdNode *node = user_data;
   g_autoptr(GError) error = NULL;
 
+  node->in_write_transaction = FALSE;
   if (!md_basic_information_stage(node->basic, &error) ||
       !md_access_control_stage(&node->access_control, &error) ||
       !md_node_storage_commit(node->storage, &error)) {
@@ -224,7 +245,7 @@ engine_writes_end(void *user_data, const MatterDmRequest *request)
     return false;
   }
   md_basic_information_apply(node->basic, &node->dm, &node->root.basic);
-  md_access_control_apply(&node->access_control);
+  md_access_control_apply(&node->access_control, request->now_ms);
   md_general_commissioning_apply_writes(&node->general_commissioning);
   matter_im_engine_changed(node->engine);
   return true;
@@ -338,6 +359,117 @@ static const MdGeneralCommissioningOps general_commissioning_ops = {
   .complete = commissioning_completed,
 };
 
+/* ---- Events ---- */
+
+/* A new event number limit, in a transaction of its own: it must be on
+ * disk before any number below it is used. Inside a write's transaction
+ * it could be rolled back with the write, so it is refused there (the
+ * event is lost, its number never reused). */
+static bool
+reserve_event_numbers(void *user_data, uint64_t limit)
+{
+  MdNode *node = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (node->in_write_transaction) {
+    g_warning("An event was emitted inside a write's transaction; dropped");
+    return false;
+  }
+  if (!md_node_storage_put_uint64(node->storage, EVENT_NUMBER_LIMIT_KEY, limit, &error)) {
+    g_warning("Cannot reserve event numbers: %s", error->message);
+    return false;
+  }
+  return true;
+}
+
+static gboolean
+init_events(MdNode *node, GError **error)
+{
+  static const MatterEventLogOwner owner = { .reserve = reserve_event_numbers };
+  const MatterEventBuffer buffers[MATTER_EVENT_PRIORITIES] = {
+    { node->events_debug, sizeof(node->events_debug) },
+    { node->events_info, sizeof(node->events_info) },
+    { node->events_critical, sizeof(node->events_critical) },
+  };
+  g_autoptr(GError) local_error = NULL;
+  guint64 limit = 0;
+  MatterError err;
+
+  if (!md_node_storage_get_uint64(node->storage, EVENT_NUMBER_LIMIT_KEY, &limit, &local_error) &&
+      !g_error_matches(local_error, MD_ERROR, MD_ERROR_NOT_FOUND)) {
+    g_propagate_error(error, g_steal_pointer(&local_error));
+    return FALSE;
+  }
+  err = matter_event_log_init(&node->events, buffers, limit, MATTER_EVENT_NUMBER_STEP, &owner,
+                              node);
+  if (err != MATTER_OK) {
+    md_error_set_core(error, err, "Cannot keep events");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+emit_event(MdNode *node, const MatterEvent *event, guint64 now_ms)
+{
+  MatterError err = matter_event_log_emit(&node->events, event, now_ms, NULL);
+
+  if (err != MATTER_OK) {
+    g_warning("Cannot log event 0x%02X of cluster 0x%04X: %s", event->event, event->cluster,
+              matter_error_str(err));
+    return;
+  }
+  if (node->engine != NULL)
+    matter_im_engine_changed(node->engine);
+}
+
+static MatterError
+encode_start_up(void *user_data, MatterTlvWriter *w, MatterTlvTag tag)
+{
+  MdNode *node = user_data;
+
+  matter_tlv_start_structure(w, tag);
+  matter_tlv_put_uint(w, matter_tlv_tag_context(0), node->software_version);
+  return matter_tlv_end_container(w);
+}
+
+static MatterError
+encode_boot_reason(void *user_data, MatterTlvWriter *w, MatterTlvTag tag)
+{
+  MdNode *node = user_data;
+
+  return md_general_diagnostics_encode_boot_reason_event(&node->general_diagnostics, w, tag);
+}
+
+static MatterError
+encode_no_fields(void *user_data, MatterTlvWriter *w, MatterTlvTag tag)
+{
+  matter_tlv_start_structure(w, tag);
+  return matter_tlv_end_container(w);
+}
+
+typedef struct {
+  guint8 fabric_index;
+} LeaveFields;
+
+static MatterError
+encode_leave(void *user_data, MatterTlvWriter *w, MatterTlvTag tag)
+{
+  const LeaveFields *fields = user_data;
+
+  matter_tlv_start_structure(w, tag);
+  matter_tlv_put_uint(w, matter_tlv_tag_context(0), fields->fabric_index);
+  return matter_tlv_end_container(w);
+}
+
+static const MatterEventLog *
+engine_event_log(void *user_data)
+{
+  MdNode *node = user_data;
+
+  return &node->events;
+}
+
 /* ---- What Operational Credentials asks of the node ---- */
 
 static void
@@ -355,9 +487,19 @@ remove_fabric(gpointer user_data, guint8 fabric_index, const MatterDmRequest *re
               GError **error)
 {
   MdNode *node = user_data;
+  LeaveFields leave = { fabric_index };
+  MatterEvent event = {
+    .cluster = CLUSTER_BASIC_INFORMATION,
+    .event = EVENT_LEAVE,
+    .priority = MATTER_EVENT_PRIORITY_INFO,
+    .encode = encode_leave,
+    .encode_data = &leave,
+  };
 
   if (!md_fabric_table_remove(node->fabrics, fabric_index, error))
     return FALSE;
+  /* Basic Information's Leave: the node left that fabric. */
+  emit_event(node, &event, request->now_ms);
   /* The asking session answers first (11.18.6.12), then goes. */
   if (request->session->fabric_index == fabric_index)
     node->close_fabric_sessions = fabric_index;
@@ -375,8 +517,17 @@ opcreds_fabrics_changed(gpointer user_data)
   fabrics_changed(user_data);
 }
 
+static void
+admin_entry_added(gpointer user_data, const MatterAclEntry *entry, const MatterDmRequest *request)
+{
+  MdNode *node = user_data;
+
+  md_access_control_entry_added(&node->access_control, entry, request);
+}
+
 static const MdOperationalCredentialsOps operational_credentials_ops = {
   .bind_session = bind_session,
+  .admin_entry_added = admin_entry_added,
   .remove_fabric = remove_fabric,
   .fabrics_changed = opcreds_fabrics_changed,
 };
@@ -386,6 +537,7 @@ static const MatterImEngineOwner engine_owner = {
   .commissioning = engine_commissioning,
   .writes_begin = engine_writes_begin,
   .writes_end = engine_writes_end,
+  .event_log = engine_event_log,
 };
 
 MdNode *
@@ -406,6 +558,9 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
   node->supported_fabrics = params->supported_fabrics;
   node->exchanges = exchanges;
   node->sessions = sessions;
+  node->software_version = params->basic.software_version;
+  if (!init_events(node, error))
+    return NULL;
 
   node->fabrics = md_fabric_table_new(storage, params->supported_fabrics, error);
   if (node->fabrics == NULL)
@@ -439,7 +594,7 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
   md_operational_credentials_init(&node->operational_credentials, node->fabrics, attestation,
                                   &node->general_commissioning, &operational_credentials_ops,
                                   node);
-  md_access_control_init(&node->access_control, node->fabrics);
+  md_access_control_init(&node->access_control, node->fabrics, &node->events);
   build_root_endpoint(node);
   node->engine = g_new0(MatterImEngine, 1);
   err = matter_im_engine_init(node->engine, exchanges, &node->dm, &engine_owner, node);
@@ -471,6 +626,23 @@ md_node_free(MdNode *node)
 void
 md_node_start(MdNode *node, guint64 now_ms)
 {
+  const MatterEvent start_up = {
+    .cluster = CLUSTER_BASIC_INFORMATION,
+    .event = EVENT_START_UP,
+    .priority = MATTER_EVENT_PRIORITY_CRITICAL,
+    .encode = encode_start_up,
+    .encode_data = node,
+  };
+  const MatterEvent boot_reason = {
+    .cluster = CLUSTER_GENERAL_DIAGNOSTICS,
+    .event = MD_GENERAL_DIAGNOSTICS_EVENT_BOOT_REASON,
+    .priority = MATTER_EVENT_PRIORITY_CRITICAL,
+    .encode = encode_boot_reason,
+    .encode_data = node,
+  };
+
+  emit_event(node, &start_up, now_ms);
+  emit_event(node, &boot_reason, now_ms);
   md_general_diagnostics_start(&node->general_diagnostics, now_ms);
   md_commissioning_start(node->commissioning, now_ms);
 }
@@ -478,7 +650,23 @@ md_node_start(MdNode *node, guint64 now_ms)
 gboolean
 md_node_stop(MdNode *node, guint64 now_ms, GError **error)
 {
+  const MatterEvent shut_down = {
+    .cluster = CLUSTER_BASIC_INFORMATION,
+    .event = EVENT_SHUT_DOWN,
+    .priority = MATTER_EVENT_PRIORITY_CRITICAL,
+    .encode = encode_no_fields,
+  };
+
+  /* For subscribers still there when the next reports go out; the log
+   * itself lives in memory only. */
+  emit_event(node, &shut_down, now_ms);
   return md_general_diagnostics_stop(&node->general_diagnostics, now_ms, error);
+}
+
+const MatterEventLog *
+md_node_get_events(MdNode *node)
+{
+  return &node->events;
 }
 
 guint64

@@ -13,6 +13,7 @@
 
 #include "attestation-creds.h"
 #include "clusters/clusters.h"
+#include "matter/event-log.h"
 #include "matter/exchange.h"
 #include "matter/im-engine.h"
 #include "node-storage.h"
@@ -83,6 +84,10 @@ MdCommissioning *md_node_get_commissioning(MdNode *node);
  * loopback) and whether it has carrier, as the daemon last found it. TRUE
  * when that changed what the node reports (reports may then be due). */
 gboolean md_node_set_network_interface(MdNode *node, const char *name, gboolean connected);
+
+/* The event log (Basic Information StartUp, ShutDown and Leave, General
+ * Diagnostics BootReason, Access Control AccessControlEntryChanged). */
+const MatterEventLog *md_node_get_events(MdNode *node);
 
 /* The data model and the Interaction Model engine serving it. */
 MatterDmNode *md_node_get_dm(MdNode *node);

@@ -35,7 +35,7 @@ test_new(void)
   md_test_storage_set_fabrics(t->storage, 2);
   t->fabrics = md_fabric_table_new(md_test_storage_get(t->storage), 5, &error);
   g_assert_no_error(error);
-  md_access_control_init(&t->ac, t->fabrics);
+  md_access_control_init(&t->ac, t->fabrics, NULL);
   t->cluster = (MatterDmCluster) { .cls = &md_access_control_class, .ticks = t->ticks,
                                    .state = &t->ac };
   md_access_control_bind(&t->ac, &t->dm, &t->cluster);
@@ -169,7 +169,7 @@ commit_writes(Test *t)
     md_access_control_drop(&t->ac);
     return FALSE;
   }
-  md_access_control_apply(&t->ac);
+  md_access_control_apply(&t->ac, 0);
   return TRUE;
 }
 

@@ -14,6 +14,7 @@
 #include "fabric-table.h"
 #include "matter/attestation.h"
 #include "matter/cert.h"
+#include "matter/event-log.h"
 #include "matter/im.h"
 #include "md-test-ca.h"
 #include "md-test-core.h"
@@ -1329,6 +1330,72 @@ test_vid_verification(void)
   test_free(t);
 }
 
+/* ---- Events ---- */
+
+/* The events the node logged for @fabric_index's eyes, as (cluster,
+ * event) pairs, from event number @min. */
+static GArray *
+logged_events(Test *t, guint64 min, guint8 fabric_index, guint64 *last_number)
+{
+  const MatterEventLog *log = md_node_get_events(t->node);
+  GArray *found = g_array_new(FALSE, FALSE, sizeof(guint64));
+  MatterEventInfo info;
+
+  while (matter_event_log_next(log, min, fabric_index, &info) == MATTER_OK) {
+    guint64 id = (guint64) info.cluster << 32 | info.event;
+
+    g_array_append_val(found, id);
+    if (last_number != NULL)
+      *last_number = info.number;
+    min = info.number + 1;
+  }
+  return found;
+}
+
+#define EVENT_ID(cluster, event) ((guint64) (cluster) << 32 | (event))
+
+/* StartUp and BootReason at every start, with numbers that go on across
+ * restarts; AddNOC's administrator entry as AccessControlEntryChanged for
+ * its fabric only; Leave for a removed fabric. */
+static void
+test_events(void)
+{
+  Test *t = test_new();
+  g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID);
+  g_autoptr(GArray) at_start = NULL, after_restart = NULL, fabric1 = NULL, others = NULL;
+  g_autoptr(GArray) after_remove = NULL;
+  guint64 first_run_last = 0, second_run_last = 0;
+  MatterSession *admin;
+
+  at_start = logged_events(t, 0, 0, &first_run_last);
+  g_assert_cmpuint(at_start->len, ==, 2);
+  g_assert_cmpuint(g_array_index(at_start, guint64, 0), ==, EVENT_ID(0x0028, 0x00));
+  g_assert_cmpuint(g_array_index(at_start, guint64, 1), ==, EVENT_ID(0x0033, 0x03));
+
+  g_assert_cmpuint(commission(t, ca, NODE_ID, &admin), ==, 1);
+  fabric1 = logged_events(t, first_run_last + 1, 1, NULL);
+  g_assert_cmpuint(fabric1->len, ==, 1);
+  g_assert_cmpuint(g_array_index(fabric1, guint64, 0), ==, EVENT_ID(0x001F, 0x00));
+  /* Fabric-sensitive: another fabric does not see it. */
+  others = logged_events(t, first_run_last + 1, 2, NULL);
+  g_assert_cmpuint(others->len, ==, 0);
+
+  restart(t);
+  after_restart = logged_events(t, 0, 0, &second_run_last);
+  g_assert_cmpuint(after_restart->len, ==, 2);
+  g_assert_cmpuint(second_run_last, >, first_run_last + 1);
+
+  admin = make_session(t, MATTER_SESSION_KIND_CASE, 1, ADMIN_NODE_ID);
+  g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "Commissioning window open *");
+  g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "Removed fabric 1");
+  assert_noc(remove_fabric(t, admin, 1), MD_NOC_STATUS_OK);
+  g_test_assert_expected_messages();
+  after_remove = logged_events(t, second_run_last + 1, 0, NULL);
+  g_assert_cmpuint(after_remove->len, ==, 1);
+  g_assert_cmpuint(g_array_index(after_remove, guint64, 0), ==, EVENT_ID(0x0028, 0x02));
+  test_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1360,5 +1427,6 @@ main(int argc, char **argv)
   g_test_add_func("/opcreds/update-fabric-label", test_update_fabric_label);
   g_test_add_func("/opcreds/remove-fabric", test_remove_fabric);
   g_test_add_func("/opcreds/vid-verification", test_vid_verification);
+  g_test_add_func("/opcreds/events", test_events);
   return g_test_run();
 }

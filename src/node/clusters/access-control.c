@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "matter/acl.h"
+#include "matter/event-log.h"
 #include "matter/im-engine.h"
 
 enum {
@@ -51,16 +52,17 @@ static const MatterDmAttribute attributes[] = {
   { ATTR_ENTRIES_PER_FABRIC, MATTER_DM_FIXED, MATTER_ACL_PRIVILEGE_VIEW, 0, 0 },
 };
 
-static const MatterDmEvent events[] = {
+static const MatterDmEvent event_table[] = {
   { EVENT_ACCESS_CONTROL_ENTRY_CHANGED, MATTER_ACL_PRIVILEGE_ADMINISTER, 1,
     MATTER_DM_FABRIC_SENSITIVE, 0 },
 };
 
 void
-md_access_control_init(MdAccessControl *ac, MdFabricTable *fabrics)
+md_access_control_init(MdAccessControl *ac, MdFabricTable *fabrics, MatterEventLog *events)
 {
   *ac = (MdAccessControl) {
     .fabrics = fabrics,
+    .events = events,
     .staged = g_array_new(FALSE, TRUE, sizeof(MatterAclEntry)),
     .ready = g_array_new(FALSE, TRUE, sizeof(MatterAclEntry)),
   };
@@ -90,9 +92,10 @@ md_access_control_changed(MdAccessControl *ac)
 /* ---- Reading ---- */
 
 static void
-put_entry(MatterTlvWriter *w, const MatterAclEntry *entry, gboolean sensitive_too)
+put_entry(MatterTlvWriter *w, MatterTlvTag tag, const MatterAclEntry *entry,
+          gboolean sensitive_too)
 {
-  matter_tlv_start_structure(w, matter_tlv_tag_anonymous());
+  matter_tlv_start_structure(w, tag);
   /* Everything but the fabric index is fabric-sensitive. */
   if (sensitive_too) {
     matter_tlv_put_uint(w, matter_tlv_tag_context(FIELD_PRIVILEGE), entry->privilege);
@@ -150,7 +153,7 @@ read_attribute(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_
     for (gsize i = 0; i < count; i++) {
       if (request->fabric_filtered && entries[i].fabric_index != accessing)
         continue;
-      put_entry(w, &entries[i], entries[i].fabric_index == accessing);
+      put_entry(w, matter_tlv_tag_anonymous(), &entries[i], entries[i].fabric_index == accessing);
     }
     matter_tlv_end_container(w);
     break;
@@ -293,8 +296,18 @@ stage_append(MdAccessControl *ac, const MatterAclEntry *entry)
 
 /* The first write of an interaction starts from the fabric's entries; a
  * replace then empties them. */
+/* Who changes the list, for AccessControlEntryChanged. */
+static MdAclAdmin
+admin_of(const MatterDmRequest *request)
+{
+  if (request->session != NULL && request->session->kind == MATTER_SESSION_KIND_CASE)
+    return (MdAclAdmin) { .node_id = request->session->peer_node_id, .is_node = TRUE };
+  /* Over PASE, the passcode of the commissioning window: id 0. */
+  return (MdAclAdmin) { .passcode_id = 0 };
+}
+
 static void
-begin_staging(MdAccessControl *ac, guint8 fabric_index)
+begin_staging(MdAccessControl *ac, const MatterDmRequest *request, guint8 fabric_index)
 {
   const MdFabric *fabric = md_fabric_table_get(ac->fabrics, fabric_index);
 
@@ -302,6 +315,7 @@ begin_staging(MdAccessControl *ac, guint8 fabric_index)
     return;
   ac->has_staged = TRUE;
   ac->staged_fabric = fabric_index;
+  ac->staged_admin = admin_of(request);
   g_array_set_size(ac->staged, 0);
   if (fabric != NULL)
     g_array_append_vals(ac->staged, fabric->acl->data, fabric->acl->len);
@@ -328,7 +342,7 @@ write_attribute(MatterDmCluster *cluster, const MatterDmRequest *request,
     return MATTER_IM_STATUS_UNSUPPORTED_WRITE;
   if (md_fabric_table_get(ac->fabrics, fabric_index) == NULL)
     return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
-  begin_staging(ac, fabric_index);
+  begin_staging(ac, request, fabric_index);
 
   if (path->list_index_kind == MATTER_IM_LIST_INDEX_APPEND) {
     status = decode_entry(value, fabric_index, &entry);
@@ -370,6 +384,7 @@ list_write_done(MatterDmCluster *cluster, const MatterDmRequest *request,
     g_array_append_vals(ac->ready, ac->staged->data, ac->staged->len);
     ac->has_ready = TRUE;
     ac->ready_fabric = ac->staged_fabric;
+    ac->ready_admin = ac->staged_admin;
   }
   drop_staged(ac);
   return MATTER_IM_STATUS_SUCCESS;
@@ -385,13 +400,133 @@ md_access_control_stage(MdAccessControl *ac, GError **error)
                                    error);
 }
 
-gboolean
-md_access_control_apply(MdAccessControl *ac)
+/* ---- AccessControlEntryChanged ---- */
+
+/* ChangeTypeEnum. */
+enum {
+  CHANGE_CHANGED = 0,
+  CHANGE_ADDED = 1,
+  CHANGE_REMOVED = 2,
+};
+
+typedef struct {
+  MdAclAdmin admin;
+  guint8 change;
+  const MatterAclEntry *entry;
+} EntryChanged;
+
+static MatterError
+encode_entry_changed(void *user_data, MatterTlvWriter *w, MatterTlvTag tag)
 {
+  const EntryChanged *e = user_data;
+
+  matter_tlv_start_structure(w, tag);
+  if (e->admin.is_node) {
+    matter_tlv_put_uint(w, matter_tlv_tag_context(1), e->admin.node_id);
+    matter_tlv_put_null(w, matter_tlv_tag_context(2));
+  } else {
+    matter_tlv_put_null(w, matter_tlv_tag_context(1));
+    matter_tlv_put_uint(w, matter_tlv_tag_context(2), e->admin.passcode_id);
+  }
+  matter_tlv_put_uint(w, matter_tlv_tag_context(3), e->change);
+  put_entry(w, matter_tlv_tag_context(4), e->entry, TRUE);
+  matter_tlv_put_uint(w, matter_tlv_tag_context(FIELD_FABRIC_INDEX), e->entry->fabric_index);
+  return matter_tlv_end_container(w);
+}
+
+static void
+emit_entry_changed(MdAccessControl *ac, const MdAclAdmin *admin, guint8 change,
+                   const MatterAclEntry *entry, guint64 now_ms)
+{
+  EntryChanged fields = { *admin, change, entry };
+  MatterEvent event = {
+    .endpoint = 0,
+    .cluster = md_access_control_class.id,
+    .event = EVENT_ACCESS_CONTROL_ENTRY_CHANGED,
+    .priority = 1, /* Info */
+    .fabric_index = entry->fabric_index,
+    .encode = encode_entry_changed,
+    .encode_data = &fields,
+  };
+  MatterError err;
+
+  if (ac->events == NULL)
+    return;
+  err = matter_event_log_emit(ac->events, &event, now_ms, NULL);
+  if (err != MATTER_OK)
+    g_warning("Cannot log AccessControlEntryChanged: %s", matter_error_str(err));
+}
+
+static gboolean
+targets_equal(const MatterAclTarget *p, const MatterAclTarget *q)
+{
+  return p->has_cluster == q->has_cluster && (!p->has_cluster || p->cluster == q->cluster) &&
+         p->has_endpoint == q->has_endpoint && (!p->has_endpoint || p->endpoint == q->endpoint) &&
+         p->has_device_type == q->has_device_type &&
+         (!p->has_device_type || p->device_type == q->device_type);
+}
+
+static gboolean
+entries_equal(const MatterAclEntry *a, const MatterAclEntry *b)
+{
+  if (a->fabric_index != b->fabric_index || a->privilege != b->privilege ||
+      a->auth_mode != b->auth_mode || a->subject_count != b->subject_count ||
+      a->target_count != b->target_count)
+    return FALSE;
+  for (size_t i = 0; i < a->subject_count; i++)
+    if (a->subjects[i] != b->subjects[i])
+      return FALSE;
+  for (size_t i = 0; i < a->target_count; i++)
+    if (!targets_equal(&a->targets[i], &b->targets[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* One event per position that changed between the lists (9.10.7.1). */
+static void
+emit_changes(MdAccessControl *ac, const MdAclAdmin *admin, const GArray *before,
+             const GArray *after, guint64 now_ms)
+{
+  guint common = MIN(before->len, after->len);
+
+  for (guint i = 0; i < common; i++) {
+    const MatterAclEntry *old = &g_array_index(before, MatterAclEntry, i);
+    const MatterAclEntry *new = &g_array_index(after, MatterAclEntry, i);
+
+    if (!entries_equal(old, new))
+      emit_entry_changed(ac, admin, CHANGE_CHANGED, new, now_ms);
+  }
+  for (guint i = common; i < after->len; i++)
+    emit_entry_changed(ac, admin, CHANGE_ADDED, &g_array_index(after, MatterAclEntry, i), now_ms);
+  for (guint i = common; i < before->len; i++)
+    emit_entry_changed(ac, admin, CHANGE_REMOVED, &g_array_index(before, MatterAclEntry, i),
+                       now_ms);
+}
+
+void
+md_access_control_entry_added(MdAccessControl *ac, const MatterAclEntry *entry,
+                              const MatterDmRequest *request)
+{
+  MdAclAdmin admin = admin_of(request);
+
+  emit_entry_changed(ac, &admin, CHANGE_ADDED, entry, request->now_ms);
+  md_access_control_changed(ac);
+}
+
+gboolean
+md_access_control_apply(MdAccessControl *ac, guint64 now_ms)
+{
+  const MdFabric *fabric;
+  g_autoptr(GArray) before = NULL;
+
   if (!ac->has_ready)
     return FALSE;
+  fabric = md_fabric_table_get(ac->fabrics, ac->ready_fabric);
+  before = fabric != NULL ? g_array_copy(fabric->acl)
+                          : g_array_new(FALSE, TRUE, sizeof(MatterAclEntry));
   md_fabric_table_set_acl(ac->fabrics, ac->ready_fabric, (const MatterAclEntry *) ac->ready->data,
                           ac->ready->len);
+  emit_changes(ac, &ac->ready_admin, before, ac->ready, now_ms);
   g_message("Access Control: fabric %u has %u entries now", ac->ready_fabric, ac->ready->len);
   md_access_control_changed(ac);
   ac->has_ready = FALSE;
@@ -412,8 +547,8 @@ const MatterDmClass md_access_control_class = {
   .name = "Access Control",
   .attributes = attributes,
   .attribute_count = G_N_ELEMENTS(attributes),
-  .events = events,
-  .event_count = G_N_ELEMENTS(events),
+  .events = event_table,
+  .event_count = G_N_ELEMENTS(event_table),
   .read = read_attribute,
   .write = write_attribute,
   .list_write_done = list_write_done,

@@ -11,6 +11,7 @@
 #include "fabric-table.h"
 #include "fail-safe.h"
 #include "matter/dm.h"
+#include "matter/event-log.h"
 #include "node-storage.h"
 
 /* Descriptor (0x001D): its state is the node's MatterDmNode. */
@@ -170,6 +171,9 @@ typedef struct {
   /* AddNOC over PASE: @session goes on with @fabric_index as its
    * accessing fabric (11.18.6.8). */
   void (*bind_session)(gpointer user_data, const MatterSession *session, guint8 fabric_index);
+  /* AddNOC added the administrator's entry from CaseAdminSubject. */
+  void (*admin_entry_added)(gpointer user_data, const MatterAclEntry *entry,
+                            const MatterDmRequest *request);
   /* RemoveFabric: the fabric and everything scoped to it (sessions, ACL
    * entries, group keys, subscriptions); @request's session, when it is
    * the fabric's, only after the response has gone out. */
@@ -212,21 +216,32 @@ void md_operational_credentials_free_pending(MdOperationalCredentials *oc);
 /* Access Control (0x001F): the ACL of the fabric table. */
 extern const MatterDmClass md_access_control_class;
 
+/* Who changed an entry: a CASE administrator's node id, or the passcode
+ * id of a PASE commissioner (AdminNodeID / AdminPasscodeID). */
+typedef struct {
+  gboolean is_node;
+  guint64 node_id;
+  guint16 passcode_id;
+} MdAclAdmin;
+
 typedef struct {
   MdFabricTable *fabrics; /* not owned */
+  MatterEventLog *events; /* not owned; AccessControlEntryChanged */
   MatterDmNode *dm;
   MatterDmCluster *cluster;
   /* The accessing fabric's list as the write in progress builds it ... */
   gboolean has_staged;
   guint8 staged_fabric;
+  MdAclAdmin staged_admin;
   GArray *staged; /* MatterAclEntry */
   /* ... and once complete, for the transaction to store. */
   gboolean has_ready;
   guint8 ready_fabric;
+  MdAclAdmin ready_admin;
   GArray *ready;
 } MdAccessControl;
 
-void md_access_control_init(MdAccessControl *ac, MdFabricTable *fabrics);
+void md_access_control_init(MdAccessControl *ac, MdFabricTable *fabrics, MatterEventLog *events);
 void md_access_control_clear(MdAccessControl *ac);
 void md_access_control_bind(MdAccessControl *ac, MatterDmNode *dm, MatterDmCluster *cluster);
 /* The ACL changed other than by a write (AddNOC, RemoveFabric, rollback). */
@@ -234,7 +249,10 @@ void md_access_control_changed(MdAccessControl *ac);
 /* A write interaction's entries: stored inside the node's transaction,
  * made live (TRUE: the ACL changed) once it committed, or dropped. */
 gboolean md_access_control_stage(MdAccessControl *ac, GError **error);
-gboolean md_access_control_apply(MdAccessControl *ac);
+gboolean md_access_control_apply(MdAccessControl *ac, guint64 now_ms);
+/* AddNOC's administrator entry (not a write of the list). */
+void md_access_control_entry_added(MdAccessControl *ac, const MatterAclEntry *entry,
+                                   const MatterDmRequest *request);
 void md_access_control_drop(MdAccessControl *ac);
 /* General Diagnostics (0x0033): the node's starts, up time, operational
  * hours and the host's network interfaces as the daemon sees them. */

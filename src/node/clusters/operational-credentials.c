@@ -636,6 +636,7 @@ add_noc(MdOperationalCredentials *oc, const MatterDmRequest *request, MatterTlvR
   };
   g_array_append_val(fabric->acl, admin);
   md_fabric_table_set_pending(oc->fabrics, fabric);
+  oc->ops->admin_entry_added(oc->user_data, &admin, request);
   oc->noc_installed = TRUE;
   oc->general->fail_safe.fabric_index = index;
   /* A PASE session goes on with the new fabric as its accessing fabric. */
