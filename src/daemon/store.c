@@ -831,6 +831,962 @@ md_store_count_fabrics(MdStore *store, GError **error)
   return (int) count;
 }
 
+/* ---- fabric-scoped rows ----
+ *
+ * Every row read back is checked the way a put checks its record before
+ * writing, and a row that fails is MD_ERROR_STORE_CORRUPT naming the row: a
+ * damaged or hand-edited row must stop the node, not become a fabric with a
+ * short key. Because the same checks run before each put, the store never
+ * writes a row it would refuse to read.
+ *
+ * Access control subjects and targets are BLOBs in an encoding of this
+ * store's own, versioned by their first byte so a later schema can change
+ * it (ACL_BLOB_VERSION):
+ *   subjects: 0x01, then each subject as 8 bytes, little-endian;
+ *   targets:  0x01, then each target as ACL_TARGET_LEN bytes: a flags byte
+ *             (ACL_TARGET_*), the cluster id (4 bytes LE), the endpoint
+ *             (2 bytes LE) and the device type (4 bytes LE); a field whose
+ *             flag is clear is zero.
+ * An empty list ("any subject of the auth mode", "every target") is SQL
+ * NULL. */
+
+#define ACL_BLOB_VERSION 1
+#define ACL_SUBJECT_LEN 8
+#define ACL_TARGET_LEN 11
+#define ACL_TARGET_CLUSTER 0x01
+#define ACL_TARGET_ENDPOINT 0x02
+#define ACL_TARGET_DEVICE_TYPE 0x04
+#define ACL_TARGET_FLAGS (ACL_TARGET_CLUSTER | ACL_TARGET_ENDPOINT | ACL_TARGET_DEVICE_TYPE)
+#define FABRIC_LABEL_MAX 32
+
+static void set_corrupt(GError **error, const char *row, const char *format, ...)
+    G_GNUC_PRINTF(3, 4);
+
+static void
+set_corrupt(GError **error, const char *row, const char *format, ...)
+{
+  g_autofree char *why = NULL;
+  va_list args;
+
+  va_start(args, format);
+  why = g_strdup_vprintf(format, args);
+  va_end(args);
+  g_set_error(error, MD_ERROR, MD_ERROR_STORE_CORRUPT, "Stored %s is corrupt: %s", row, why);
+}
+
+static void set_invalid(GError **error, const char *row, const char *format, ...)
+    G_GNUC_PRINTF(3, 4);
+
+/* A record a put refuses: the caller's bug, not the database's. */
+static void
+set_invalid(GError **error, const char *row, const char *format, ...)
+{
+  g_autofree char *why = NULL;
+  va_list args;
+
+  va_start(args, format);
+  why = g_strdup_vprintf(format, args);
+  va_end(args);
+  g_set_error(error, MD_ERROR, MD_ERROR_FAILED, "Refusing to store %s: %s", row, why);
+}
+
+static gboolean
+bytes_len_is(GBytes *bytes, gsize len)
+{
+  return bytes != NULL && g_bytes_get_size(bytes) == len;
+}
+
+/* NULL when the record may be stored, else why not. */
+static const char *
+check_fabric(const MdFabricRecord *fabric)
+{
+  if (fabric->fabric_index < 1 || fabric->fabric_index > 254)
+    return "fabric index outside 1..254";
+  if (fabric->label != NULL &&
+      (strlen(fabric->label) > FABRIC_LABEL_MAX || !g_utf8_validate(fabric->label, -1, NULL)))
+    return "label is not UTF-8 of up to 32 bytes";
+  if (fabric->rcac == NULL || g_bytes_get_size(fabric->rcac) == 0)
+    return "no root certificate";
+  if (fabric->icac != NULL && g_bytes_get_size(fabric->icac) == 0)
+    return "empty intermediate certificate";
+  if (fabric->noc == NULL || g_bytes_get_size(fabric->noc) == 0)
+    return "no operational certificate";
+  if (!bytes_len_is(fabric->operational_key, MATTER_P256_PRIVATE_KEY_LEN))
+    return "operational key is not a P-256 private key of 32 bytes";
+  if (!bytes_len_is(fabric->ipk_epoch_key, MATTER_AES128_KEY_LEN))
+    return "IPK epoch key is not 16 bytes";
+  return NULL;
+}
+
+static const char *
+check_acl_entry(const MatterAclEntry *entry)
+{
+  if (entry->privilege < MATTER_ACL_PRIVILEGE_VIEW ||
+      entry->privilege > MATTER_ACL_PRIVILEGE_ADMINISTER)
+    return "privilege outside 1..5";
+  if (entry->auth_mode < MATTER_ACL_AUTH_PASE || entry->auth_mode > MATTER_ACL_AUTH_GROUP)
+    return "auth mode outside 1..3";
+  if (entry->subject_count > MATTER_ACL_SUBJECTS_MAX)
+    return "more subjects than an entry holds";
+  if (entry->target_count > MATTER_ACL_TARGETS_MAX)
+    return "more targets than an entry holds";
+  for (gsize i = 0; i < entry->target_count; i++) {
+    const MatterAclTarget *target = &entry->targets[i];
+
+    if (!target->has_cluster && !target->has_endpoint && !target->has_device_type)
+      return "a target that names nothing";
+  }
+  return NULL;
+}
+
+static const char *
+check_group_key_set(const MdGroupKeySetRecord *set)
+{
+  if (set->fabric_index < 1 || set->fabric_index > 254)
+    return "fabric index outside 1..254";
+  if (set->key_set_id == 0)
+    return "key set 0 is the fabric's IPK";
+  /* GroupKeySecurityPolicyEnum: TrustFirst, CacheAndSync. */
+  if (set->security_policy > 1)
+    return "security policy outside 0..1";
+  if (set->epoch_key_count < 1 || set->epoch_key_count > MD_GROUP_EPOCH_KEYS_MAX)
+    return "epoch key count outside 1..3";
+  return NULL;
+}
+
+static const char *
+check_group_key_map(const MdGroupKeyMapRecord *entry)
+{
+  if (entry->group_id == 0)
+    return "group id 0";
+  if (entry->key_set_id == 0)
+    return "key set id 0";
+  return NULL;
+}
+
+/* A SAVEPOINT nests inside md_store_begin()'s transaction and is one of
+ * its own outside it, so a put of several rows is all or nothing either
+ * way. */
+static gboolean
+savepoint_begin(MdStore *store, GError **error)
+{
+  return check_transaction(store, error) && exec_sql(store->db, "SAVEPOINT rows", error);
+}
+
+static gboolean
+savepoint_end(MdStore *store, gboolean ok, GError **error)
+{
+  if (ok && exec_sql(store->db, "RELEASE rows", error))
+    return TRUE;
+  /* Fails only when SQLite already rolled the whole transaction back,
+   * which check_transaction() reports at the next write. */
+  sqlite3_exec(store->db, "ROLLBACK TO rows; RELEASE rows", NULL, NULL, NULL);
+  return FALSE;
+}
+
+/* Steps a write statement once; @what names it for the message. */
+static gboolean
+step_done(MdStore *store, sqlite3_stmt *stmt, const char *what, GError **error)
+{
+  int rc = sqlite3_step(stmt);
+
+  if (rc != SQLITE_DONE) {
+    set_sqlite_error(error, store->db, rc, "Cannot write %s", what);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Binds @bytes, or SQL NULL for NULL. A zero-length blob needs a non-NULL
+ * pointer, or it would bind NULL too. */
+static int
+bind_bytes(sqlite3_stmt *stmt, int col, GBytes *bytes)
+{
+  gconstpointer data;
+  gsize size;
+
+  if (bytes == NULL)
+    return sqlite3_bind_null(stmt, col);
+  data = g_bytes_get_data(bytes, &size);
+  return sqlite3_bind_blob64(stmt, col, data != NULL ? data : "", size, SQLITE_STATIC);
+}
+
+/* Reads an INTEGER column within @min..@max. */
+static gboolean
+column_int(sqlite3_stmt *stmt, int col, sqlite3_int64 min, sqlite3_int64 max, sqlite3_int64 *value,
+           const char *row, GError **error)
+{
+  if (sqlite3_column_type(stmt, col) != SQLITE_INTEGER) {
+    set_corrupt(error, row, "%s holds a value of type %s, not an integer",
+                sqlite3_column_name(stmt, col), type_name(sqlite3_column_type(stmt, col)));
+    return FALSE;
+  }
+  *value = sqlite3_column_int64(stmt, col);
+  if (*value < min || *value > max) {
+    set_corrupt(error, row,
+                "%s %" G_GINT64_FORMAT " is outside %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT,
+                sqlite3_column_name(stmt, col), (gint64) *value, (gint64) min, (gint64) max);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Reads a BLOB column; SQL NULL gives NULL where @nullable. A @secret is
+ * copied into memory that is wiped when the GBytes goes. */
+static gboolean
+column_bytes(sqlite3_stmt *stmt, int col, gboolean nullable, gboolean secret, GBytes **value,
+             const char *row, GError **error)
+{
+  int type = sqlite3_column_type(stmt, col);
+  const void *data;
+  gsize size;
+
+  *value = NULL;
+  if (type == SQLITE_NULL && nullable)
+    return TRUE;
+  if (type != SQLITE_BLOB) {
+    set_corrupt(error, row, "%s holds a value of type %s, not a byte string",
+                sqlite3_column_name(stmt, col), type_name(type));
+    return FALSE;
+  }
+  /* Blob before bytes, as SQLite documents; NULL for an empty blob. */
+  data = sqlite3_column_blob(stmt, col);
+  size = sqlite3_column_bytes(stmt, col);
+  *value = secret ? md_secret_bytes_new(data, size) : g_bytes_new(data, size);
+  return TRUE;
+}
+
+static gboolean
+column_label(sqlite3_stmt *stmt, int col, char **label, const char *row, GError **error)
+{
+  const unsigned char *text;
+
+  if (sqlite3_column_type(stmt, col) != SQLITE_TEXT) {
+    set_corrupt(error, row, "label holds a value of type %s, not a string",
+                type_name(sqlite3_column_type(stmt, col)));
+    return FALSE;
+  }
+  text = sqlite3_column_text(stmt, col);
+  *label = g_strndup(text != NULL ? (const char *) text : "", sqlite3_column_bytes(stmt, col));
+  return TRUE;
+}
+
+/* Steps a load statement: TRUE while it gives rows; FALSE at the end,
+ * or with *@failed and @error set when it cannot read on. */
+static gboolean
+next_row(MdStore *store, sqlite3_stmt *stmt, const char *table, gboolean *failed, GError **error)
+{
+  int rc = sqlite3_step(stmt);
+
+  *failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+  if (*failed)
+    set_sqlite_error(error, store->db, rc, "Cannot read table %s", table);
+  return rc == SQLITE_ROW;
+}
+
+#define FABRIC_COLUMNS                                                                     \
+  "fabric_index, fabric_id, node_id, vendor_id, label, rcac, icac, noc, operational_key, " \
+  "ipk_epoch_key, vid_verification_statement, vvsc"
+
+static MdFabricRecord *
+read_fabric(sqlite3_stmt *stmt, GError **error)
+{
+  g_autoptr(MdFabricRecord) fabric = g_new0(MdFabricRecord, 1);
+  g_autofree char *row =
+      g_strdup_printf("fabric %" G_GINT64_FORMAT, (gint64) sqlite3_column_int64(stmt, 0));
+  sqlite3_int64 index, fabric_id, node_id, vendor_id;
+  const char *why;
+
+  if (!column_int(stmt, 0, 1, 254, &index, row, error) ||
+      !column_int(stmt, 1, G_MININT64, G_MAXINT64, &fabric_id, row, error) ||
+      !column_int(stmt, 2, G_MININT64, G_MAXINT64, &node_id, row, error) ||
+      !column_int(stmt, 3, 0, G_MAXUINT16, &vendor_id, row, error) ||
+      !column_label(stmt, 4, &fabric->label, row, error) ||
+      !column_bytes(stmt, 5, FALSE, FALSE, &fabric->rcac, row, error) ||
+      !column_bytes(stmt, 6, TRUE, FALSE, &fabric->icac, row, error) ||
+      !column_bytes(stmt, 7, FALSE, FALSE, &fabric->noc, row, error) ||
+      !column_bytes(stmt, 8, FALSE, TRUE, &fabric->operational_key, row, error) ||
+      !column_bytes(stmt, 9, FALSE, TRUE, &fabric->ipk_epoch_key, row, error) ||
+      !column_bytes(stmt, 10, TRUE, FALSE, &fabric->vid_verification_statement, row, error) ||
+      !column_bytes(stmt, 11, TRUE, FALSE, &fabric->vvsc, row, error))
+    return NULL;
+  fabric->fabric_index = (guint8) index;
+  /* Signed in SQL, as md_store_put_uint64() keeps them. */
+  fabric->fabric_id = (guint64) fabric_id;
+  fabric->node_id = (guint64) node_id;
+  fabric->vendor_id = (guint16) vendor_id;
+  if ((why = check_fabric(fabric)) != NULL) {
+    set_corrupt(error, row, "%s", why);
+    return NULL;
+  }
+  return g_steal_pointer(&fabric);
+}
+
+static GPtrArray *
+store_load_fabrics(gpointer user_data, GError **error)
+{
+  MdStore *store = user_data;
+  g_autoptr(GPtrArray) fabrics =
+      g_ptr_array_new_with_free_func((GDestroyNotify) md_fabric_record_free);
+  g_autoptr(sqlite3_stmt) stmt =
+      prepare(store->db, "SELECT " FABRIC_COLUMNS " FROM fabric ORDER BY fabric_index", error);
+  gboolean failed = FALSE;
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row(store, stmt, "fabric", &failed, error)) {
+    MdFabricRecord *fabric = read_fabric(stmt, error);
+
+    if (fabric == NULL)
+      return NULL;
+    g_ptr_array_add(fabrics, fabric);
+  }
+  return failed ? NULL : g_steal_pointer(&fabrics);
+}
+
+static gboolean
+store_put_fabric(gpointer user_data, const MdFabricRecord *fabric, GError **error)
+{
+  /* An upsert, not INSERT OR REPLACE: a replace deletes the row first, and
+   * the delete would cascade to the fabric's ACL and group rows. */
+  static const char sql[] =
+      "INSERT INTO fabric (" FABRIC_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+      "?11, ?12) ON CONFLICT (fabric_index) DO UPDATE SET fabric_id = excluded.fabric_id, "
+      "node_id = excluded.node_id, vendor_id = excluded.vendor_id, label = excluded.label, "
+      "rcac = excluded.rcac, icac = excluded.icac, noc = excluded.noc, "
+      "operational_key = excluded.operational_key, ipk_epoch_key = excluded.ipk_epoch_key, "
+      "vid_verification_statement = excluded.vid_verification_statement, vvsc = excluded.vvsc";
+  MdStore *store = user_data;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *row = g_strdup_printf("fabric %u", fabric->fabric_index);
+  const char *label = fabric->label != NULL ? fabric->label : "";
+  const char *why = check_fabric(fabric);
+  int rc;
+
+  if (why != NULL) {
+    set_invalid(error, row, "%s", why);
+    return FALSE;
+  }
+  if (!check_transaction(store, error) || (stmt = prepare(store->db, sql, error)) == NULL)
+    return FALSE;
+  rc = sqlite3_bind_int(stmt, 1, fabric->fabric_index);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64(stmt, 2, (sqlite3_int64) fabric->fabric_id);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64(stmt, 3, (sqlite3_int64) fabric->node_id);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int(stmt, 4, fabric->vendor_id);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_text(stmt, 5, label, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes(stmt, 6, fabric->rcac);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes(stmt, 7, fabric->icac);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes(stmt, 8, fabric->noc);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes(stmt, 9, fabric->operational_key);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes(stmt, 10, fabric->ipk_epoch_key);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes(stmt, 11, fabric->vid_verification_statement);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes(stmt, 12, fabric->vvsc);
+  if (rc != SQLITE_OK) {
+    set_sqlite_error(error, store->db, rc, "Cannot write %s", row);
+    return FALSE;
+  }
+  return step_done(store, stmt, row, error);
+}
+
+/* Deletes @sql's rows of the fabric bound as ?1. */
+static gboolean
+delete_fabric_rows(MdStore *store, const char *sql, guint8 fabric_index, const char *what,
+                   GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare(store->db, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_bind_int(stmt, 1, fabric_index);
+  if (rc != SQLITE_OK) {
+    set_sqlite_error(error, store->db, rc, "Cannot delete %s of fabric %u", what, fabric_index);
+    return FALSE;
+  }
+  return step_done(store, stmt, what, error);
+}
+
+static gboolean
+store_delete_fabric(gpointer user_data, guint8 fabric_index, GError **error)
+{
+  MdStore *store = user_data;
+
+  /* The fabric's ACL and group rows go with it: ON DELETE CASCADE, and
+   * enable_foreign_keys() made sure SQLite enforces it. */
+  return check_transaction(store, error) &&
+         delete_fabric_rows(store, "DELETE FROM fabric WHERE fabric_index = ?1", fabric_index,
+                            "fabric", error);
+}
+
+static GBytes *
+encode_subjects(const MatterAclEntry *entry)
+{
+  guint8 *blob;
+  gsize len = 1 + entry->subject_count * ACL_SUBJECT_LEN;
+
+  if (entry->subject_count == 0)
+    return NULL;
+  blob = g_malloc(len);
+  blob[0] = ACL_BLOB_VERSION;
+  for (gsize i = 0; i < entry->subject_count; i++) {
+    guint64 le = GUINT64_TO_LE(entry->subjects[i]);
+    memcpy(blob + 1 + i * ACL_SUBJECT_LEN, &le, ACL_SUBJECT_LEN);
+  }
+  return g_bytes_new_take(blob, len);
+}
+
+static GBytes *
+encode_targets(const MatterAclEntry *entry)
+{
+  guint8 *blob;
+  gsize len = 1 + entry->target_count * ACL_TARGET_LEN;
+
+  if (entry->target_count == 0)
+    return NULL;
+  blob = g_malloc(len);
+  blob[0] = ACL_BLOB_VERSION;
+  for (gsize i = 0; i < entry->target_count; i++) {
+    const MatterAclTarget *target = &entry->targets[i];
+    guint8 *out = blob + 1 + i * ACL_TARGET_LEN;
+    guint32 cluster = GUINT32_TO_LE(target->has_cluster ? target->cluster : 0);
+    guint16 endpoint = GUINT16_TO_LE(target->has_endpoint ? target->endpoint : 0);
+    guint32 device_type = GUINT32_TO_LE(target->has_device_type ? target->device_type : 0);
+
+    out[0] = (target->has_cluster ? ACL_TARGET_CLUSTER : 0) |
+             (target->has_endpoint ? ACL_TARGET_ENDPOINT : 0) |
+             (target->has_device_type ? ACL_TARGET_DEVICE_TYPE : 0);
+    memcpy(out + 1, &cluster, 4);
+    memcpy(out + 5, &endpoint, 2);
+    memcpy(out + 7, &device_type, 4);
+  }
+  return g_bytes_new_take(blob, len);
+}
+
+/* The records of a versioned list blob (see above): how many @record_len
+ * records follow the version byte, at most @max. */
+static gboolean
+list_blob_records(GBytes *blob, gsize record_len, gsize max, const char *name, gsize *count,
+                  const char *row, GError **error)
+{
+  gsize size;
+  const guint8 *data = blob != NULL ? g_bytes_get_data(blob, &size) : NULL;
+
+  *count = 0;
+  if (blob == NULL)
+    return TRUE;
+  if (size < 1 || data[0] != ACL_BLOB_VERSION) {
+    set_corrupt(error, row, "%s are not in encoding version %d", name, ACL_BLOB_VERSION);
+    return FALSE;
+  }
+  if ((size - 1) % record_len != 0 || (size - 1) / record_len > max) {
+    set_corrupt(error, row,
+                "%s are %" G_GSIZE_FORMAT " bytes, not up to %" G_GSIZE_FORMAT
+                " records of %" G_GSIZE_FORMAT,
+                name, size - 1, max, record_len);
+    return FALSE;
+  }
+  *count = (size - 1) / record_len;
+  return TRUE;
+}
+
+static gboolean
+decode_subjects(GBytes *blob, MatterAclEntry *entry, const char *row, GError **error)
+{
+  const guint8 *data;
+
+  if (!list_blob_records(blob, ACL_SUBJECT_LEN, MATTER_ACL_SUBJECTS_MAX, "subjects",
+                         &entry->subject_count, row, error))
+    return FALSE;
+  data = blob != NULL ? (const guint8 *) g_bytes_get_data(blob, NULL) + 1 : NULL;
+  for (gsize i = 0; i < entry->subject_count; i++) {
+    guint64 le;
+
+    memcpy(&le, data + i * ACL_SUBJECT_LEN, ACL_SUBJECT_LEN);
+    entry->subjects[i] = GUINT64_FROM_LE(le);
+  }
+  return TRUE;
+}
+
+static gboolean
+decode_target(const guint8 *in, MatterAclTarget *target, const char *row, GError **error)
+{
+  guint8 flags = in[0];
+  guint32 cluster, device_type;
+  guint16 endpoint;
+
+  memcpy(&cluster, in + 1, 4);
+  memcpy(&endpoint, in + 5, 2);
+  memcpy(&device_type, in + 7, 4);
+  target->has_cluster = (flags & ACL_TARGET_CLUSTER) != 0;
+  target->has_endpoint = (flags & ACL_TARGET_ENDPOINT) != 0;
+  target->has_device_type = (flags & ACL_TARGET_DEVICE_TYPE) != 0;
+  target->cluster = GUINT32_FROM_LE(cluster);
+  target->endpoint = GUINT16_FROM_LE(endpoint);
+  target->device_type = GUINT32_FROM_LE(device_type);
+  /* encode_targets() writes nothing else: anything else is damage. */
+  if ((flags & ~ACL_TARGET_FLAGS) != 0 || flags == 0 ||
+      (!target->has_cluster && target->cluster != 0) ||
+      (!target->has_endpoint && target->endpoint != 0) ||
+      (!target->has_device_type && target->device_type != 0)) {
+    set_corrupt(error, row, "a target with flags 0x%02x does not decode", flags);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+decode_targets(GBytes *blob, MatterAclEntry *entry, const char *row, GError **error)
+{
+  const guint8 *data;
+
+  if (!list_blob_records(blob, ACL_TARGET_LEN, MATTER_ACL_TARGETS_MAX, "targets",
+                         &entry->target_count, row, error))
+    return FALSE;
+  data = blob != NULL ? (const guint8 *) g_bytes_get_data(blob, NULL) + 1 : NULL;
+  for (gsize i = 0; i < entry->target_count; i++)
+    if (!decode_target(data + i * ACL_TARGET_LEN, &entry->targets[i], row, error))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+read_acl_entry(sqlite3_stmt *stmt, MatterAclEntry *entry, GError **error)
+{
+  g_autofree char *row = g_strdup_printf(
+      "access control entry %" G_GINT64_FORMAT " of fabric %" G_GINT64_FORMAT,
+      (gint64) sqlite3_column_int64(stmt, 1), (gint64) sqlite3_column_int64(stmt, 0));
+  g_autoptr(GBytes) subjects = NULL;
+  g_autoptr(GBytes) targets = NULL;
+  sqlite3_int64 index, position, privilege, auth_mode;
+  const char *why;
+
+  memset(entry, 0, sizeof(*entry));
+  if (!column_int(stmt, 0, 1, 254, &index, row, error) ||
+      !column_int(stmt, 1, 0, G_MAXINT64, &position, row, error) ||
+      !column_int(stmt, 2, 0, G_MAXUINT8, &privilege, row, error) ||
+      !column_int(stmt, 3, 0, G_MAXUINT8, &auth_mode, row, error) ||
+      !column_bytes(stmt, 4, TRUE, FALSE, &subjects, row, error) ||
+      !column_bytes(stmt, 5, TRUE, FALSE, &targets, row, error) ||
+      !decode_subjects(subjects, entry, row, error) || !decode_targets(targets, entry, row, error))
+    return FALSE;
+  entry->fabric_index = (guint8) index;
+  entry->privilege = (MatterAclPrivilege) privilege;
+  entry->auth_mode = (MatterAclAuthMode) auth_mode;
+  if ((why = check_acl_entry(entry)) != NULL) {
+    set_corrupt(error, row, "%s", why);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GArray *
+store_load_acl(gpointer user_data, GError **error)
+{
+  MdStore *store = user_data;
+  g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(MatterAclEntry));
+  g_autoptr(sqlite3_stmt) stmt =
+      prepare(store->db,
+              "SELECT fabric_index, position, privilege, auth_mode, subjects, targets "
+              "FROM acl_entry ORDER BY fabric_index, position",
+              error);
+  gboolean failed = FALSE;
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row(store, stmt, "acl_entry", &failed, error)) {
+    MatterAclEntry entry;
+
+    if (!read_acl_entry(stmt, &entry, error))
+      return NULL;
+    g_array_append_val(entries, entry);
+  }
+  return failed ? NULL : g_steal_pointer(&entries);
+}
+
+static gboolean
+insert_acl_entry(MdStore *store, sqlite3_stmt *stmt, guint8 fabric_index, gsize position,
+                 const MatterAclEntry *entry, const char *row, GError **error)
+{
+  g_autoptr(GBytes) subjects = encode_subjects(entry);
+  g_autoptr(GBytes) targets = encode_targets(entry);
+  int rc;
+
+  sqlite3_reset(stmt);
+  rc = sqlite3_bind_int(stmt, 1, fabric_index);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64(stmt, 2, (sqlite3_int64) position);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int(stmt, 3, entry->privilege);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int(stmt, 4, entry->auth_mode);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes(stmt, 5, subjects);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes(stmt, 6, targets);
+  if (rc != SQLITE_OK) {
+    set_sqlite_error(error, store->db, rc, "Cannot write %s", row);
+    return FALSE;
+  }
+  return step_done(store, stmt, row, error);
+}
+
+/* The rows' own fabric_index fields are not used: every row is @fabric_index's. */
+static gboolean
+put_acl_rows(MdStore *store, guint8 fabric_index, const MatterAclEntry *entries, gsize count,
+             GError **error)
+{
+  g_autoptr(sqlite3_stmt) insert = NULL;
+
+  if (!delete_fabric_rows(store, "DELETE FROM acl_entry WHERE fabric_index = ?1", fabric_index,
+                          "access control entries", error))
+    return FALSE;
+  insert = prepare(store->db,
+                   "INSERT INTO acl_entry (fabric_index, position, privilege, auth_mode, "
+                   "subjects, targets) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                   error);
+  if (insert == NULL)
+    return FALSE;
+  for (gsize i = 0; i < count; i++) {
+    g_autofree char *row =
+        g_strdup_printf("access control entry %" G_GSIZE_FORMAT " of fabric %u", i, fabric_index);
+
+    if (!insert_acl_entry(store, insert, fabric_index, i, &entries[i], row, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+store_put_acl(gpointer user_data, guint8 fabric_index, const MatterAclEntry *entries, gsize count,
+              GError **error)
+{
+  MdStore *store = user_data;
+
+  for (gsize i = 0; i < count; i++) {
+    const char *why = check_acl_entry(&entries[i]);
+
+    if (why != NULL) {
+      g_autofree char *row =
+          g_strdup_printf("access control entry %" G_GSIZE_FORMAT " of fabric %u", i, fabric_index);
+      set_invalid(error, row, "%s", why);
+      return FALSE;
+    }
+  }
+  if (!savepoint_begin(store, error))
+    return FALSE;
+  return savepoint_end(store, put_acl_rows(store, fabric_index, entries, count, error), error);
+}
+
+/* Epoch keys are wiped when the caller frees the array. */
+static void
+group_key_set_clear(gpointer data)
+{
+  matter_secure_zero(data, sizeof(MdGroupKeySetRecord));
+}
+
+static GArray *
+group_key_set_array_new(void)
+{
+  GArray *sets = g_array_new(FALSE, TRUE, sizeof(MdGroupKeySetRecord));
+
+  g_array_set_clear_func(sets, group_key_set_clear);
+  return sets;
+}
+
+/* Reads epoch key @n (columns 3 + 2n and 4 + 2n) into @set; *@present
+ * says whether the row has one. */
+static gboolean
+read_epoch_key(sqlite3_stmt *stmt, guint n, MdGroupKeySetRecord *set, gboolean *present,
+               const char *row, GError **error)
+{
+  int key_col = 3 + 2 * (int) n, start_col = 4 + 2 * (int) n;
+  g_autoptr(GBytes) key = NULL;
+  sqlite3_int64 start;
+
+  *present = FALSE;
+  if (!column_bytes(stmt, key_col, n > 0, TRUE, &key, row, error))
+    return FALSE;
+  if (key == NULL) {
+    if (sqlite3_column_type(stmt, start_col) != SQLITE_NULL) {
+      set_corrupt(error, row, "epoch start time %u without its key", n);
+      return FALSE;
+    }
+    return TRUE;
+  }
+  if (!bytes_len_is(key, MATTER_AES128_KEY_LEN)) {
+    set_corrupt(error, row, "epoch key %u is not 16 bytes", n);
+    return FALSE;
+  }
+  if (!column_int(stmt, start_col, G_MININT64, G_MAXINT64, &start, row, error))
+    return FALSE;
+  memcpy(set->epoch_keys[n], g_bytes_get_data(key, NULL), MATTER_AES128_KEY_LEN);
+  set->epoch_start_times[n] = (guint64) start;
+  *present = TRUE;
+  return TRUE;
+}
+
+static gboolean
+read_group_key_set(sqlite3_stmt *stmt, MdGroupKeySetRecord *set, GError **error)
+{
+  g_autofree char *row = g_strdup_printf(
+      "group key set %" G_GINT64_FORMAT " of fabric %" G_GINT64_FORMAT,
+      (gint64) sqlite3_column_int64(stmt, 1), (gint64) sqlite3_column_int64(stmt, 0));
+  sqlite3_int64 index, key_set_id, policy;
+  const char *why;
+
+  if (!column_int(stmt, 0, 1, 254, &index, row, error) ||
+      !column_int(stmt, 1, 1, G_MAXUINT16, &key_set_id, row, error) ||
+      !column_int(stmt, 2, 0, G_MAXUINT8, &policy, row, error))
+    return FALSE;
+  set->fabric_index = (guint8) index;
+  set->key_set_id = (guint16) key_set_id;
+  set->security_policy = (guint8) policy;
+  set->epoch_key_count = 0;
+  for (guint n = 0; n < MD_GROUP_EPOCH_KEYS_MAX; n++) {
+    gboolean present;
+
+    if (!read_epoch_key(stmt, n, set, &present, row, error))
+      return FALSE;
+    if (present && set->epoch_key_count != n) {
+      set_corrupt(error, row, "epoch key %u follows a missing one", n);
+      return FALSE;
+    }
+    if (present)
+      set->epoch_key_count = n + 1;
+  }
+  if ((why = check_group_key_set(set)) != NULL) {
+    set_corrupt(error, row, "%s", why);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GArray *
+store_load_group_key_sets(gpointer user_data, GError **error)
+{
+  MdStore *store = user_data;
+  g_autoptr(GArray) sets = group_key_set_array_new();
+  g_autoptr(sqlite3_stmt) stmt = prepare(
+      store->db,
+      "SELECT fabric_index, key_set_id, security_policy, epoch_key0, epoch_start0, epoch_key1, "
+      "epoch_start1, epoch_key2, epoch_start2 FROM group_key_set ORDER BY fabric_index, key_set_id",
+      error);
+  gboolean failed = FALSE;
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row(store, stmt, "group_key_set", &failed, error)) {
+    MdGroupKeySetRecord set = { 0 };
+    gboolean ok = read_group_key_set(stmt, &set, error);
+
+    if (ok)
+      g_array_append_val(sets, set);
+    matter_secure_zero(&set, sizeof(set));
+    if (!ok)
+      return NULL;
+  }
+  return failed ? NULL : g_steal_pointer(&sets);
+}
+
+static int
+bind_epoch_key(sqlite3_stmt *stmt, const MdGroupKeySetRecord *set, guint n)
+{
+  int key_col = 4 + 2 * (int) n, start_col = 5 + 2 * (int) n;
+  int rc;
+
+  if (n >= set->epoch_key_count) {
+    rc = sqlite3_bind_null(stmt, key_col);
+    return rc == SQLITE_OK ? sqlite3_bind_null(stmt, start_col) : rc;
+  }
+  /* SQLITE_TRANSIENT copies into SQLite's memory, which it does not wipe;
+   * STATIC reads the caller's record, which outlives the step. */
+  rc = sqlite3_bind_blob(stmt, key_col, set->epoch_keys[n], MATTER_AES128_KEY_LEN, SQLITE_STATIC);
+  return rc == SQLITE_OK
+             ? sqlite3_bind_int64(stmt, start_col, (sqlite3_int64) set->epoch_start_times[n])
+             : rc;
+}
+
+static gboolean
+store_put_group_key_set(gpointer user_data, const MdGroupKeySetRecord *set, GError **error)
+{
+  MdStore *store = user_data;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *row =
+      g_strdup_printf("group key set %u of fabric %u", set->key_set_id, set->fabric_index);
+  const char *why = check_group_key_set(set);
+  int rc;
+
+  if (why != NULL) {
+    set_invalid(error, row, "%s", why);
+    return FALSE;
+  }
+  if (!check_transaction(store, error))
+    return FALSE;
+  stmt = prepare(store->db,
+                 "INSERT INTO group_key_set (fabric_index, key_set_id, security_policy, "
+                 "epoch_key0, epoch_start0, epoch_key1, epoch_start1, epoch_key2, epoch_start2) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                 "ON CONFLICT (fabric_index, key_set_id) DO UPDATE SET "
+                 "security_policy = excluded.security_policy, epoch_key0 = excluded.epoch_key0, "
+                 "epoch_start0 = excluded.epoch_start0, epoch_key1 = excluded.epoch_key1, "
+                 "epoch_start1 = excluded.epoch_start1, epoch_key2 = excluded.epoch_key2, "
+                 "epoch_start2 = excluded.epoch_start2",
+                 error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_bind_int(stmt, 1, set->fabric_index);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int(stmt, 2, set->key_set_id);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int(stmt, 3, set->security_policy);
+  for (guint n = 0; n < MD_GROUP_EPOCH_KEYS_MAX && rc == SQLITE_OK; n++)
+    rc = bind_epoch_key(stmt, set, n);
+  if (rc != SQLITE_OK) {
+    set_sqlite_error(error, store->db, rc, "Cannot write %s", row);
+    return FALSE;
+  }
+  return step_done(store, stmt, row, error);
+}
+
+static gboolean
+store_delete_group_key_set(gpointer user_data, guint8 fabric_index, guint16 key_set_id,
+                           GError **error)
+{
+  MdStore *store = user_data;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *row = g_strdup_printf("group key set %u of fabric %u", key_set_id, fabric_index);
+  int rc;
+
+  if (!check_transaction(store, error))
+    return FALSE;
+  stmt = prepare(store->db, "DELETE FROM group_key_set WHERE fabric_index = ?1 AND key_set_id = ?2",
+                 error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_bind_int(stmt, 1, fabric_index);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int(stmt, 2, key_set_id);
+  if (rc != SQLITE_OK) {
+    set_sqlite_error(error, store->db, rc, "Cannot delete %s", row);
+    return FALSE;
+  }
+  return step_done(store, stmt, row, error);
+}
+
+static gboolean
+read_group_key_map(sqlite3_stmt *stmt, MdGroupKeyMapRecord *entry, GError **error)
+{
+  g_autofree char *row = g_strdup_printf(
+      "group key map entry %" G_GINT64_FORMAT " of fabric %" G_GINT64_FORMAT,
+      (gint64) sqlite3_column_int64(stmt, 1), (gint64) sqlite3_column_int64(stmt, 0));
+  sqlite3_int64 index, position, group_id, key_set_id;
+
+  if (!column_int(stmt, 0, 1, 254, &index, row, error) ||
+      !column_int(stmt, 1, 0, G_MAXINT64, &position, row, error) ||
+      !column_int(stmt, 2, 1, G_MAXUINT16, &group_id, row, error) ||
+      !column_int(stmt, 3, 1, G_MAXUINT16, &key_set_id, row, error))
+    return FALSE;
+  entry->fabric_index = (guint8) index;
+  entry->group_id = (guint16) group_id;
+  entry->key_set_id = (guint16) key_set_id;
+  return TRUE;
+}
+
+static GArray *
+store_load_group_key_map(gpointer user_data, GError **error)
+{
+  MdStore *store = user_data;
+  g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(MdGroupKeyMapRecord));
+  g_autoptr(sqlite3_stmt) stmt = prepare(store->db,
+                                         "SELECT fabric_index, position, group_id, key_set_id "
+                                         "FROM group_map ORDER BY fabric_index, position",
+                                         error);
+  gboolean failed = FALSE;
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row(store, stmt, "group_map", &failed, error)) {
+    MdGroupKeyMapRecord entry;
+
+    if (!read_group_key_map(stmt, &entry, error))
+      return NULL;
+    g_array_append_val(entries, entry);
+  }
+  return failed ? NULL : g_steal_pointer(&entries);
+}
+
+static gboolean
+put_group_map_rows(MdStore *store, guint8 fabric_index, const MdGroupKeyMapRecord *entries,
+                   gsize count, GError **error)
+{
+  g_autoptr(sqlite3_stmt) insert = NULL;
+
+  if (!delete_fabric_rows(store, "DELETE FROM group_map WHERE fabric_index = ?1", fabric_index,
+                          "group key map", error))
+    return FALSE;
+  insert = prepare(store->db,
+                   "INSERT INTO group_map (fabric_index, position, group_id, key_set_id) "
+                   "VALUES (?1, ?2, ?3, ?4)",
+                   error);
+  if (insert == NULL)
+    return FALSE;
+  for (gsize i = 0; i < count; i++) {
+    g_autofree char *row =
+        g_strdup_printf("group key map entry %" G_GSIZE_FORMAT " of fabric %u", i, fabric_index);
+    int rc;
+
+    sqlite3_reset(insert);
+    rc = sqlite3_bind_int(insert, 1, fabric_index);
+    if (rc == SQLITE_OK)
+      rc = sqlite3_bind_int64(insert, 2, (sqlite3_int64) i);
+    if (rc == SQLITE_OK)
+      rc = sqlite3_bind_int(insert, 3, entries[i].group_id);
+    if (rc == SQLITE_OK)
+      rc = sqlite3_bind_int(insert, 4, entries[i].key_set_id);
+    if (rc != SQLITE_OK) {
+      set_sqlite_error(error, store->db, rc, "Cannot write %s", row);
+      return FALSE;
+    }
+    if (!step_done(store, insert, row, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* As put_acl: the entries' own fabric_index fields are not used. */
+static gboolean
+store_put_group_key_map(gpointer user_data, guint8 fabric_index, const MdGroupKeyMapRecord *entries,
+                        gsize count, GError **error)
+{
+  MdStore *store = user_data;
+
+  for (gsize i = 0; i < count; i++) {
+    const char *why = check_group_key_map(&entries[i]);
+
+    if (why != NULL) {
+      g_autofree char *row =
+          g_strdup_printf("group key map entry %" G_GSIZE_FORMAT " of fabric %u", i, fabric_index);
+      set_invalid(error, row, "%s", why);
+      return FALSE;
+    }
+  }
+  if (!savepoint_begin(store, error))
+    return FALSE;
+  return savepoint_end(store, put_group_map_rows(store, fabric_index, entries, count, error),
+                       error);
+}
+
 /* ---- the node's storage interface ---- */
 
 static gboolean
@@ -893,6 +1849,16 @@ md_store_get_node_storage(MdStore *store, MdNodeStorage *storage)
     .get_bytes = node_get_bytes,
     .put_bytes = node_put_bytes,
     .count_fabrics = node_count_fabrics,
+    .load_fabrics = store_load_fabrics,
+    .put_fabric = store_put_fabric,
+    .delete_fabric = store_delete_fabric,
+    .load_acl = store_load_acl,
+    .put_acl = store_put_acl,
+    .load_group_key_sets = store_load_group_key_sets,
+    .put_group_key_set = store_put_group_key_set,
+    .delete_group_key_set = store_delete_group_key_set,
+    .load_group_key_map = store_load_group_key_map,
+    .put_group_key_map = store_put_group_key_map,
   };
 
   storage->ops = &ops;

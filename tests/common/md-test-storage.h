@@ -5,7 +5,10 @@
  * store has them (nothing visible until commit, rollback undoes), and a
  * call that fails on demand, so that every storage failure path can be
  * driven: md_test_storage_fail_at(storage, n) makes the n-th call from
- * then on fail with MD_ERROR_STORE. */
+ * then on fail with MD_ERROR_STORE. Fabric-scoped rows behave as the
+ * store's tables do: a row of a missing fabric fails (its foreign key),
+ * deleting a fabric deletes its rows, and records the store refuses to
+ * write are refused (MD_ERROR_FAILED). */
 
 #include <glib.h>
 
@@ -29,4 +32,7 @@ gboolean md_test_storage_in_transaction(MdTestStorage *storage);
 gboolean md_test_storage_has(MdTestStorage *storage, const char *key);
 guint64 md_test_storage_uint64(MdTestStorage *storage, const char *key);
 guint md_test_storage_count(MdTestStorage *storage);
+/* Makes the committed fabrics 1..@count (placeholder certificates and
+ * keys for those missing; those above @count go with their rows), for
+ * tests that only need fabrics to exist. Not inside a transaction. */
 void md_test_storage_set_fabrics(MdTestStorage *storage, int count);
