@@ -51,15 +51,29 @@ md_test_node_start(MdTestNode *node, const char *config)
   node->commissioner = md_test_commissioner_new(node->port);
 }
 
-void
-md_test_node_crash_and_restart(MdTestNode *node)
+/* Stops the daemon with @signal, expecting @status from md_test_daemon_stop(),
+ * and starts it again on the same state and port. */
+static void
+stop_and_restart(MdTestNode *node, int signal, int status)
 {
   g_autofree char *port = g_strdup_printf("%u", node->port);
 
-  g_assert_cmpint(md_test_daemon_stop(node->daemon, SIGKILL), ==, -1);
+  g_assert_cmpint(md_test_daemon_stop(node->daemon, signal), ==, status);
   md_test_daemon_free(node->daemon);
   g_ptr_array_set_size(node->notify->messages, 0);
   spawn(node, port);
+}
+
+void
+md_test_node_crash_and_restart(MdTestNode *node)
+{
+  stop_and_restart(node, SIGKILL, -1);
+}
+
+void
+md_test_node_restart(MdTestNode *node)
+{
+  stop_and_restart(node, SIGTERM, 0);
 }
 
 void

@@ -28,6 +28,9 @@ void md_test_node_start(MdTestNode *node, const char *config);
 void md_test_node_stop(MdTestNode *node);
 /* kill -9, then the same daemon again on the same state and port. */
 void md_test_node_crash_and_restart(MdTestNode *node);
+/* SIGTERM (it must exit 0), then the same daemon again on the same state
+ * and port. */
+void md_test_node_restart(MdTestNode *node);
 
 /* A property of org.matterd.Node1. */
 GVariant *md_test_node_property(MdTestNode *node, const char *name);

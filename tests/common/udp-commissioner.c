@@ -526,3 +526,197 @@ md_test_pbkdf_request_datagram(guint64 node_id, guint16 exchange_id, guint32 cou
   }
   return g_bytes_new(buf, header_len + protocol_len + payload_len);
 }
+
+static gboolean
+was_closed(MdTestCommissioner *c, guint16 local_session_id)
+{
+  for (guint i = 0; i < c->closed->len; i++)
+    if (g_array_index(c->closed, guint16, i) == local_session_id)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+md_test_commissioner_wait_closed(MdTestCommissioner *c, guint16 local_session_id, guint timeout_ms)
+{
+  guint64 end = md_test_now_ms() + timeout_ms;
+
+  while (!was_closed(c, local_session_id) && md_test_now_ms() < end)
+    md_test_commissioner_run_for(c, 20);
+  return was_closed(c, local_session_id);
+}
+
+/* ---- Interactions as a controller has them ---- */
+
+/* The timeout of the timed interactions below: ample on a loaded machine,
+ * short beside any fail-safe. */
+#define TIMED_INTERACTION_MS 1000
+
+/* The one reply of an interaction; asserts it came with @want_opcode. */
+static GBytes *
+interaction(MdTestCommissioner *c, MatterSession *session, gboolean timed, guint8 opcode,
+            const guint8 *payload, gsize len, guint8 want_opcode)
+{
+  GBytes *reply;
+  guint8 reply_opcode = 0;
+
+  if (timed)
+    reply = md_test_commissioner_im_timed_request(c, session, TIMED_INTERACTION_MS, opcode, payload,
+                                                  len, &reply_opcode);
+  else
+    reply = md_test_commissioner_im_request(c, session, opcode, payload, len, &reply_opcode);
+  g_assert_nonnull(reply);
+  g_assert_cmpuint(reply_opcode, ==, want_opcode);
+  return reply;
+}
+
+void
+md_test_invoke_answer_clear(MdTestInvokeAnswer *answer)
+{
+  g_clear_pointer(&answer->fields, g_bytes_unref);
+}
+
+void
+md_test_invoke_answer_fields(const MdTestInvokeAnswer *answer, MatterTlvReader *reader)
+{
+  g_assert_false(answer->is_status);
+  g_assert_nonnull(answer->fields);
+  matter_tlv_reader_init(reader, g_bytes_get_data(answer->fields, NULL),
+                         g_bytes_get_size(answer->fields));
+  g_assert_cmpint(matter_tlv_next(reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_enter(reader), ==, MATTER_OK);
+}
+
+void
+md_test_commissioner_invoke(MdTestCommissioner *c, MatterSession *session, guint16 endpoint,
+                            guint32 cluster, guint32 command, const guint8 *fields,
+                            gsize fields_len, gboolean timed, MdTestInvokeAnswer *answer)
+{
+  MatterImCommandData cmd = {
+    .path = { TRUE, endpoint, cluster, command },
+    .has_fields = fields != NULL,
+    .fields = { fields, fields_len },
+  };
+  g_autoptr(GBytes) reply = NULL;
+  MatterImInvokeResponseMessage response;
+  MatterImInvokeResponse item;
+  guint8 buf[MATTER_MESSAGE_MAX];
+  gsize len;
+
+  memset(answer, 0, sizeof(*answer));
+  g_assert_cmpint(matter_im_invoke_request_encode(FALSE, timed, &cmd, 1, buf, sizeof(buf), &len),
+                  ==, MATTER_OK);
+  reply = interaction(c, session, timed, MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len,
+                      MATTER_IM_OPCODE_INVOKE_RESPONSE);
+  g_assert_cmpint(matter_im_invoke_response_decode(g_bytes_get_data(reply, NULL),
+                                                   g_bytes_get_size(reply), &response),
+                  ==, MATTER_OK);
+  g_assert_false(response.more_chunked_messages);
+  g_assert_cmpint(matter_im_next_invoke_response(&response.responses, &item), ==, MATTER_OK);
+  answer->is_status = item.is_status;
+  if (item.is_status) {
+    g_assert_cmpuint(item.status_path.command, ==, command);
+    answer->status = item.status;
+  } else {
+    g_assert_cmpuint(item.command.path.cluster, ==, cluster);
+    answer->response = item.command.path.command;
+    if (item.command.has_fields)
+      answer->fields = g_bytes_new(item.command.fields.tlv, item.command.fields.len);
+  }
+  g_assert_cmpint(matter_im_next_invoke_response(&response.responses, &item), ==,
+                  MATTER_ERROR_TLV_END);
+}
+
+MatterImAttributePath
+md_test_attribute_path(guint16 endpoint, guint32 cluster, guint32 attribute)
+{
+  return (MatterImAttributePath) {
+    .has_endpoint = TRUE,
+    .endpoint = endpoint,
+    .has_cluster = TRUE,
+    .cluster = cluster,
+    .has_attribute = TRUE,
+    .attribute = attribute,
+  };
+}
+
+static void
+attribute_answer_clear(gpointer data)
+{
+  g_clear_pointer(&((MdTestAttributeAnswer *) data)->value, g_bytes_unref);
+}
+
+GArray *
+md_test_commissioner_read(MdTestCommissioner *c, MatterSession *session,
+                          const MatterImAttributePath *paths, gsize count, gboolean fabric_filtered)
+{
+  MatterImReadRequest request = { .has_attribute_requests = TRUE,
+                                  .fabric_filtered = fabric_filtered };
+  g_autoptr(GBytes) reply = NULL;
+  GArray *answers = g_array_new(FALSE, TRUE, sizeof(MdTestAttributeAnswer));
+  MatterImReportData report;
+  MatterImAttributeReport item;
+  guint8 buf[MATTER_MESSAGE_MAX];
+  gsize len;
+
+  g_array_set_clear_func(answers, attribute_answer_clear);
+  g_assert_cmpuint(count, <=, MATTER_IM_REQUEST_PATHS_MAX);
+  memcpy(request.attribute_paths, paths, count * sizeof(*paths));
+  request.attribute_path_count = count;
+  g_assert_cmpint(matter_im_read_request_encode(&request, buf, sizeof(buf), &len), ==, MATTER_OK);
+  reply = interaction(c, session, FALSE, MATTER_IM_OPCODE_READ_REQUEST, buf, len,
+                      MATTER_IM_OPCODE_REPORT_DATA);
+  g_assert_cmpint(
+      matter_im_report_data_decode(g_bytes_get_data(reply, NULL), g_bytes_get_size(reply), &report),
+      ==, MATTER_OK);
+  /* One message: a chunked report would need the rest asked for. */
+  g_assert_false(report.more_chunked_messages);
+  while (matter_im_next_attribute_report(&report.attribute_reports, &item) == MATTER_OK) {
+    MdTestAttributeAnswer answer = { .is_status = item.is_status };
+
+    if (item.is_status) {
+      answer.path = item.status.path;
+      answer.status = item.status.status.status;
+    } else {
+      answer.path = item.data.path;
+      answer.value = g_bytes_new(item.data.data.tlv, item.data.data.len);
+    }
+    g_array_append_val(answers, answer);
+  }
+  return answers;
+}
+
+void
+md_test_attribute_answer_reader(const MdTestAttributeAnswer *answer, MatterTlvReader *reader)
+{
+  g_assert_false(answer->is_status);
+  matter_tlv_reader_init(reader, g_bytes_get_data(answer->value, NULL),
+                         g_bytes_get_size(answer->value));
+  g_assert_cmpint(matter_tlv_next(reader), ==, MATTER_OK);
+}
+
+guint8
+md_test_commissioner_write(MdTestCommissioner *c, MatterSession *session,
+                           const MatterImAttributePath *path, const guint8 *value, gsize len,
+                           gboolean timed)
+{
+  MatterImAttributeData write = { .path = *path, .data = { value, len } };
+  g_autoptr(GBytes) reply = NULL;
+  MatterImWriteResponse response;
+  MatterImAttributeStatus status;
+  guint8 buf[MATTER_MESSAGE_MAX];
+  gsize request_len;
+
+  g_assert_cmpint(matter_im_write_request_encode(FALSE, timed, &write, 1, FALSE, buf, sizeof(buf),
+                                                 &request_len),
+                  ==, MATTER_OK);
+  reply = interaction(c, session, timed, MATTER_IM_OPCODE_WRITE_REQUEST, buf, request_len,
+                      MATTER_IM_OPCODE_WRITE_RESPONSE);
+  g_assert_cmpint(matter_im_write_response_decode(g_bytes_get_data(reply, NULL),
+                                                  g_bytes_get_size(reply), &response),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_im_next_attribute_status(&response.responses, &status), ==, MATTER_OK);
+  g_assert_cmpuint(status.path.cluster, ==, path->cluster);
+  g_assert_cmpuint(status.path.attribute, ==, path->attribute);
+  return status.status.status;
+}

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "matter/exchange.h"
+#include "matter/im.h"
 #include "pase-initiator.h"
 
 /* How a PASE attempt goes once the initiator has what it needs. */
@@ -92,6 +93,12 @@ void md_test_commissioner_pase(MdTestCommissioner *commissioner, const MdTestPas
 MatterSession *md_test_commissioner_pase_retrying(MdTestCommissioner *commissioner,
                                                   guint32 passcode, guint tries, guint *busy);
 
+/* Runs the message layer until the daemon closed the session of
+ * @local_session_id with CloseSession, or @timeout_ms passed; whether it
+ * did. */
+gboolean md_test_commissioner_wait_closed(MdTestCommissioner *commissioner,
+                                          guint16 local_session_id, guint timeout_ms);
+
 /* Sends an encrypted reliable message on @session and waits for its
  * acknowledgement; TRUE when it came. */
 gboolean md_test_commissioner_send_acked(MdTestCommissioner *commissioner, MatterSession *session);
@@ -108,6 +115,60 @@ GBytes *md_test_commissioner_im_timed_request(MdTestCommissioner *commissioner,
                                               MatterSession *session, guint16 timeout_ms,
                                               guint8 opcode, const guint8 *payload, gsize len,
                                               guint8 *reply_opcode);
+
+/* ---- Interactions as a controller has them ---- */
+
+/* What one invoke came back with: a CommandStatusIB, or a response command
+ * with its CommandFields. */
+typedef struct {
+  gboolean is_status;
+  MatterImStatusIB status; /* when is_status */
+  guint32 response;        /* the response command's id, when not */
+  GBytes *fields;          /* its CommandFields element (tag included), or NULL */
+} MdTestInvokeAnswer;
+
+void md_test_invoke_answer_clear(MdTestInvokeAnswer *answer);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MdTestInvokeAnswer, md_test_invoke_answer_clear)
+/* A reader inside the response's CommandFields structure; the answer must
+ * be a response, and outlive @reader. */
+void md_test_invoke_answer_fields(const MdTestInvokeAnswer *answer, MatterTlvReader *reader);
+
+/* Invokes @command of @cluster on @endpoint with @fields (one TLV
+ * structure, any tag; NULL for a command without fields), in a timed
+ * interaction of 1 s when @timed, on a new exchange of @session. Asserts
+ * that one InvokeResponse with one InvokeResponseIB came, and fills
+ * @answer with it (clear it after). */
+void md_test_commissioner_invoke(MdTestCommissioner *commissioner, MatterSession *session,
+                                 guint16 endpoint, guint32 cluster, guint32 command,
+                                 const guint8 *fields, gsize fields_len, gboolean timed,
+                                 MdTestInvokeAnswer *answer);
+
+/* One attribute of a report: its data or the status it failed with. */
+typedef struct {
+  MatterImAttributePath path;
+  gboolean is_status;
+  guint8 status; /* when is_status */
+  GBytes *value; /* the Data element (tag included), when not */
+} MdTestAttributeAnswer;
+
+/* A concrete attribute path. */
+MatterImAttributePath md_test_attribute_path(guint16 endpoint, guint32 cluster, guint32 attribute);
+/* Reads @paths (at most MATTER_IM_REQUEST_PATHS_MAX) in one ReadRequest
+ * and returns the answers in report order: a GArray of
+ * MdTestAttributeAnswer that frees their values. Asserts that the report
+ * came in one ReportData. */
+GArray *md_test_commissioner_read(MdTestCommissioner *commissioner, MatterSession *session,
+                                  const MatterImAttributePath *paths, gsize count,
+                                  gboolean fabric_filtered);
+/* A reader on an answer's value, ready for the typed getters; asserts
+ * that it is data, not a status. */
+void md_test_attribute_answer_reader(const MdTestAttributeAnswer *answer, MatterTlvReader *reader);
+
+/* Writes @value (one TLV element, any tag) to @path in one WriteRequest,
+ * timed (1 s) when @timed; returns the AttributeStatusIB's status. */
+guint8 md_test_commissioner_write(MdTestCommissioner *commissioner, MatterSession *session,
+                                  const MatterImAttributePath *path, const guint8 *value, gsize len,
+                                  gboolean timed);
 
 /* A UDP socket on ::1 with a port of its own. */
 GSocket *md_test_udp_socket(void);

@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "clusters/clusters.h"
 #include "commissioning.h"
 #include "fabric-table.h"
 #include "matter/attestation.h"
@@ -1093,6 +1094,131 @@ test_complete_commit_fails(void)
   test_free(t);
 }
 
+/* ---- Access control entries of the pending fabric ---- */
+
+/* One Write of the ACL attribute, as the engine makes it once access was
+ * granted; the value is one TLV element. Each write here is a list of its
+ * own (the next is a replace, or the interaction ends), so the engine
+ * ends it at once with list_write_done(), successful or not. */
+static guint8
+write_acl(Test *t, MatterSession *session, MatterImListIndexKind kind, GBytes *value)
+{
+  MatterDmCluster *cluster =
+      matter_dm_find_cluster(md_node_get_dm(t->node), 0, CLUSTER_ACCESS_CONTROL);
+  MatterAclSubject subject = subject_of(session);
+  MatterDmRequest request = { .session = session, .subject = &subject, .now_ms = t->now };
+  MatterImAttributePath path = {
+    .has_endpoint = TRUE,
+    .has_cluster = TRUE,
+    .cluster = CLUSTER_ACCESS_CONTROL,
+    .has_attribute = TRUE,
+    .attribute = 0x0000,
+    .list_index_kind = kind,
+  };
+  MatterTlvReader r;
+
+  guint8 status;
+
+  matter_tlv_reader_init(&r, g_bytes_get_data(value, NULL), g_bytes_get_size(value));
+  g_assert_cmpint(matter_tlv_next(&r), ==, MATTER_OK);
+  status = cluster->cls->write(cluster, &request, &path, &r);
+  g_assert_cmpuint(cluster->cls->list_write_done(cluster, &request, &path,
+                                                 status == MATTER_IM_STATUS_SUCCESS),
+                   ==, MATTER_IM_STATUS_SUCCESS);
+  return status;
+}
+
+/* The end of the write interaction, as the node ends it once its storage
+ * transaction committed: whether the ACL changed. */
+static gboolean
+end_acl_writes(Test *t)
+{
+  MatterDmCluster *cluster =
+      matter_dm_find_cluster(md_node_get_dm(t->node), 0, CLUSTER_ACCESS_CONTROL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(md_access_control_stage(cluster->state, &error));
+  g_assert_no_error(error);
+  return md_access_control_apply(cluster->state, t->now);
+}
+
+/* An AccessControlEntryStruct for CASE subject @subject; without
+ * AuthMode when @malformed. */
+static void
+put_acl_entry(MatterTlvWriter *w, guint8 privilege, guint64 subject, gboolean malformed)
+{
+  matter_tlv_start_structure(w, matter_tlv_tag_anonymous());
+  matter_tlv_put_uint(w, matter_tlv_tag_context(1), privilege);
+  if (!malformed)
+    matter_tlv_put_uint(w, matter_tlv_tag_context(2), MATTER_ACL_AUTH_CASE);
+  matter_tlv_start_array(w, matter_tlv_tag_context(3));
+  matter_tlv_put_uint(w, matter_tlv_tag_anonymous(), subject);
+  matter_tlv_end_container(w);
+  matter_tlv_put_null(w, matter_tlv_tag_context(4));
+  matter_tlv_end_container(w);
+}
+
+static GBytes *
+acl_entry(guint8 privilege, guint64 subject, gboolean malformed)
+{
+  guint8 buf[64];
+  MatterTlvWriter w;
+  gsize len;
+
+  matter_tlv_writer_init(&w, buf, sizeof(buf));
+  put_acl_entry(&w, privilege, subject, malformed);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  return g_bytes_new(buf, len);
+}
+
+/* A refused item of a write interaction changes nothing, and leaves what
+ * the items before it staged: they were answered SUCCESS. */
+static void
+test_acl_write_refused_item(void)
+{
+  Test *t = test_new();
+  g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID);
+  g_autoptr(GBytes) noc = prepare_add_noc(t, ca, NODE_ID);
+  g_autoptr(GBytes) operate_entry = acl_entry(MATTER_ACL_PRIVILEGE_OPERATE, NODE_ID + 1, FALSE);
+  g_autoptr(GBytes) malformed = acl_entry(MATTER_ACL_PRIVILEGE_OPERATE, NODE_ID + 1, TRUE);
+  g_autoptr(GBytes) list = NULL;
+  AddNoc args = add_noc_args(noc);
+  const MatterAclEntry *entries;
+  guint8 buf[256];
+  MatterTlvWriter w;
+  guint32 version;
+  gsize count, len;
+
+  assert_noc(add_noc(t, t->pase, &args), MD_NOC_STATUS_OK);
+  matter_tlv_writer_init(&w, buf, sizeof(buf));
+  matter_tlv_start_array(&w, matter_tlv_tag_anonymous());
+  put_acl_entry(&w, MATTER_ACL_PRIVILEGE_ADMINISTER, ADMIN_NODE_ID, FALSE);
+  put_acl_entry(&w, MATTER_ACL_PRIVILEGE_OPERATE, NODE_ID + 2, TRUE);
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  list = g_bytes_new(buf, len);
+
+  /* A refused append alone: no change, not even to the data version. */
+  version = data_version(t, CLUSTER_ACCESS_CONTROL);
+  g_assert_cmpuint(write_acl(t, t->pase, MATTER_IM_LIST_INDEX_APPEND, malformed), ==,
+                   MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  g_assert_false(end_acl_writes(t));
+  g_assert_cmpuint(data_version(t, CLUSTER_ACCESS_CONTROL), ==, version);
+
+  /* An append, then a replace with a malformed entry: the append stays. */
+  g_assert_cmpuint(write_acl(t, t->pase, MATTER_IM_LIST_INDEX_APPEND, operate_entry), ==,
+                   MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(write_acl(t, t->pase, MATTER_IM_LIST_INDEX_NONE, list), ==,
+                   MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  g_assert_true(end_acl_writes(t));
+  entries = md_fabric_table_acl(md_node_get_fabrics(t->node), &count);
+  g_assert_cmpuint(count, ==, 2);
+  g_assert_cmpuint(entries[0].subjects[0], ==, ADMIN_NODE_ID);
+  g_assert_cmpuint(entries[1].privilege, ==, MATTER_ACL_PRIVILEGE_OPERATE);
+  g_assert_cmpuint(entries[1].subjects[0], ==, NODE_ID + 1);
+  test_free(t);
+}
+
 /* ---- UpdateNOC, labels, removal ---- */
 
 static NocAnswer
@@ -1422,6 +1548,7 @@ main(int argc, char **argv)
   g_test_add_func("/opcreds/fail-safe/disarm-rolls-back", test_disarm_rolls_back);
   g_test_add_func("/opcreds/fail-safe/complete-commits", test_complete_commits);
   g_test_add_func("/opcreds/fail-safe/complete-commit-fails", test_complete_commit_fails);
+  g_test_add_func("/opcreds/acl-write/refused-item", test_acl_write_refused_item);
   g_test_add_func("/opcreds/update-noc", test_update_noc);
   g_test_add_func("/opcreds/update-noc/expires", test_update_noc_expires);
   g_test_add_func("/opcreds/update-fabric-label", test_update_fabric_label);

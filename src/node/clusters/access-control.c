@@ -283,14 +283,14 @@ decode_entry(MatterTlvReader *r, guint8 fabric_index, MatterAclEntry *entry)
 }
 
 static uint8_t
-stage_append(MdAccessControl *ac, const MatterAclEntry *entry)
+stage_append(GArray *staged, const MatterAclEntry *entry)
 {
-  if (ac->staged->len >= MD_FABRIC_ACL_ENTRIES_MAX) {
+  if (staged->len >= MD_FABRIC_ACL_ENTRIES_MAX) {
     g_message("Access Control: fabric %u would have more than %u entries", entry->fabric_index,
               MD_FABRIC_ACL_ENTRIES_MAX);
     return MATTER_IM_STATUS_RESOURCE_EXHAUSTED;
   }
-  g_array_append_val(ac->staged, *entry);
+  g_array_append_val(staged, *entry);
   return MATTER_IM_STATUS_SUCCESS;
 }
 
@@ -317,7 +317,10 @@ begin_staging(MdAccessControl *ac, const MatterDmRequest *request, guint8 fabric
   ac->staged_fabric = fabric_index;
   ac->staged_admin = admin_of(request);
   g_array_set_size(ac->staged, 0);
-  if (fabric != NULL)
+  /* From what this interaction made of the list already, if anything. */
+  if (ac->has_ready && ac->ready_fabric == fabric_index)
+    g_array_append_vals(ac->staged, ac->ready->data, ac->ready->len);
+  else if (fabric != NULL)
     g_array_append_vals(ac->staged, fabric->acl->data, fabric->acl->len);
 }
 
@@ -329,44 +332,67 @@ drop_staged(MdAccessControl *ac)
 }
 
 static uint8_t
+append_entry(MdAccessControl *ac, guint8 fabric_index, MatterTlvReader *value)
+{
+  MatterAclEntry entry;
+  uint8_t status = decode_entry(value, fabric_index, &entry);
+
+  return status == MATTER_IM_STATUS_SUCCESS ? stage_append(ac->staged, &entry) : status;
+}
+
+/* The list is decoded whole before it replaces what is staged: a refused
+ * one leaves what the interaction's earlier writes staged. */
+static uint8_t
+replace_entries(MdAccessControl *ac, guint8 fabric_index, MatterTlvReader *value)
+{
+  g_autoptr(GArray) entries = g_array_new(FALSE, TRUE, sizeof(MatterAclEntry));
+  MatterAclEntry entry;
+  MatterError err;
+  uint8_t status;
+
+  if (matter_tlv_get_type(value) != MATTER_TLV_TYPE_ARRAY || matter_tlv_enter(value) != MATTER_OK)
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  while ((err = matter_tlv_next(value)) == MATTER_OK) {
+    status = decode_entry(value, fabric_index, &entry);
+    if (status == MATTER_IM_STATUS_SUCCESS)
+      status = stage_append(entries, &entry);
+    if (status != MATTER_IM_STATUS_SUCCESS)
+      return status;
+  }
+  if (err != MATTER_ERROR_TLV_END)
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  g_array_set_size(ac->staged, 0);
+  g_array_append_vals(ac->staged, entries->data, entries->len);
+  return MATTER_IM_STATUS_SUCCESS;
+}
+
+static uint8_t
 write_attribute(MatterDmCluster *cluster, const MatterDmRequest *request,
                 const MatterImAttributePath *path, MatterTlvReader *value)
 {
   MdAccessControl *ac = cluster->state;
   guint8 fabric_index = request->subject->fabric_index;
-  MatterAclEntry entry;
-  MatterError err;
+  gboolean had_staged = ac->has_staged;
   uint8_t status;
 
   if (path->attribute != ATTR_ACL)
     return MATTER_IM_STATUS_UNSUPPORTED_WRITE;
   if (md_fabric_table_get(ac->fabrics, fabric_index) == NULL)
     return MATTER_IM_STATUS_UNSUPPORTED_ACCESS;
-  begin_staging(ac, request, fabric_index);
-
-  if (path->list_index_kind == MATTER_IM_LIST_INDEX_APPEND) {
-    status = decode_entry(value, fabric_index, &entry);
-    return status == MATTER_IM_STATUS_SUCCESS ? stage_append(ac, &entry) : status;
-  }
-  if (path->list_index_kind != MATTER_IM_LIST_INDEX_NONE)
+  if (path->list_index_kind != MATTER_IM_LIST_INDEX_NONE &&
+      path->list_index_kind != MATTER_IM_LIST_INDEX_APPEND)
     return MATTER_IM_STATUS_INVALID_ACTION;
-  if (matter_tlv_get_type(value) != MATTER_TLV_TYPE_ARRAY || matter_tlv_enter(value) != MATTER_OK)
-    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
-  g_array_set_size(ac->staged, 0);
-  while ((err = matter_tlv_next(value)) == MATTER_OK) {
-    status = decode_entry(value, fabric_index, &entry);
-    if (status == MATTER_IM_STATUS_SUCCESS)
-      status = stage_append(ac, &entry);
-    if (status != MATTER_IM_STATUS_SUCCESS) {
-      drop_staged(ac);
-      return status;
-    }
-  }
-  if (err != MATTER_ERROR_TLV_END) {
+  begin_staging(ac, request, fabric_index);
+  if (path->list_index_kind == MATTER_IM_LIST_INDEX_APPEND)
+    status = append_entry(ac, fabric_index, value);
+  else
+    status = replace_entries(ac, fabric_index, value);
+  /* A refused first write leaves nothing staged, so the interaction
+   * changes nothing (nor the data version); a later one leaves what the
+   * writes before it staged, as they were answered SUCCESS. */
+  if (status != MATTER_IM_STATUS_SUCCESS && !had_staged)
     drop_staged(ac);
-    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
-  }
-  return MATTER_IM_STATUS_SUCCESS;
+  return status;
 }
 
 /* The list is complete (its last chunk, or the message it was in, is
