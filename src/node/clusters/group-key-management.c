@@ -2,9 +2,9 @@
 /* Group Key Management (0x003F), revision 2: Matter SDK
  * data_model/1.4.2/clusters/Group-Key-Management-Cluster.xml (ids,
  * qualities, privileges, the GroupKeySetStruct and GroupKeyMapStruct
- * fields and their constraints), and the Core specification's KeySetWrite,
- * KeySetRead, KeySetRemove and KeySetReadAllIndices effects (11.2.7) for
- * the order of the checks and the status each failure answers.
+ * fields and their constraints), and the Core specification's effects of
+ * KeySetWrite, KeySetRead, KeySetRemove and KeySetReadAllIndices for the
+ * order of the checks and the status each failure answers.
  *
  * Without the CacheAndSync feature (provisional in 1.4.2), so FeatureMap
  * is 0 and only the TrustFirst security policy is accepted. The
@@ -586,7 +586,7 @@ decode_key_set(MatterTlvReader *fields, KeySetFields *out)
   return err == MATTER_OK || err == MATTER_ERROR_TLV_NOT_FOUND;
 }
 
-/* KeySetWrite's checks of the epoch keys (11.2.7.1), in the order the
+/* KeySetWrite's checks of the epoch keys, in the order the
  * specification lists them: each answers the status it names. */
 static uint8_t
 check_epochs(const KeySetFields *f)
@@ -618,7 +618,7 @@ check_key_set(const KeySetFields *f)
 {
   uint8_t status;
 
-  /* The IPK is AddNOC's to set (11.2.7.1). */
+  /* The IPK is AddNOC's to set (KeySetWrite: INVALID_COMMAND). */
   if (f->key_set_id == IPK_KEY_SET_ID)
     return MATTER_IM_STATUS_INVALID_COMMAND;
   if ((status = check_epochs(f)) != MATTER_IM_STATUS_SUCCESS)
@@ -688,8 +688,8 @@ key_set_write(MdGroupKeyManagement *self, const MatterDmRequest *request, Matter
     matter_secure_zero(&set, sizeof(set));
     return status_result(MATTER_IM_STATUS_FAILURE);
   }
-  /* A replacement is a removal and an addition (11.2.7.1): nothing of the
-   * old set stays. */
+  /* A replacement is a removal and an addition, as KeySetWrite says:
+   * nothing of the old set stays. */
   if (found)
     g_array_remove_index(self->key_sets, at);
   g_array_insert_val(self->key_sets, at, set);
@@ -782,7 +782,7 @@ key_set_remove(MdGroupKeyManagement *self, const MatterDmRequest *request, Matte
 
   if (fields == NULL || matter_tlv_get_context_u16(fields, 0, &key_set_id) != MATTER_OK)
     return status_result(MATTER_IM_STATUS_INVALID_COMMAND);
-  /* The IPK cannot be removed (11.2.7.4). */
+  /* The IPK cannot be removed (KeySetRemove: INVALID_COMMAND). */
   if (key_set_id == IPK_KEY_SET_ID)
     return status_result(MATTER_IM_STATUS_INVALID_COMMAND);
   at = find_key_set(self, fabric_index, key_set_id, &found);
