@@ -3,6 +3,8 @@
 
 #include "node.h"
 
+#include <string.h>
+
 #include "commissioning.h"
 #include "matter/crypto.h"
 #include "matter/event-log.h"
@@ -37,7 +39,8 @@ typedef struct {
   MatterDmCluster general_diagnostics;
   MatterDmCluster admin_commissioning;
   MatterDmCluster operational_credentials;
-  MatterDmCluster *clusters[8];
+  MatterDmCluster group_key_management;
+  MatterDmCluster *clusters[9];
   MatterDmDeviceType device_types[1];
   MatterDmEndpoint endpoint;
   uint64_t descriptor_ticks[8 + MATTER_DM_GLOBAL_COUNT];
@@ -48,6 +51,7 @@ typedef struct {
   uint64_t general_diagnostics_ticks[6 + MATTER_DM_GLOBAL_COUNT];
   uint64_t admin_commissioning_ticks[3 + MATTER_DM_GLOBAL_COUNT];
   uint64_t operational_credentials_ticks[6 + MATTER_DM_GLOBAL_COUNT];
+  uint64_t group_key_management_ticks[4 + MATTER_DM_GLOBAL_COUNT];
 } RootEndpoint;
 
 struct _MdNode {
@@ -69,6 +73,7 @@ struct _MdNode {
   MdAdminCommissioning admin_commissioning;
   MdOperationalCredentials operational_credentials;
   MdAccessControl access_control;
+  MdGroupKeyManagement *group_keys;
   /* RemoveFabric of the fabric whose session asked: its sessions close
    * on the next process(), once the response went out (0: none). */
   guint8 close_fabric_sessions;
@@ -171,6 +176,9 @@ build_root_endpoint(MdNode *node)
   cluster_init(&root->operational_credentials, &md_operational_credentials_class,
                &node->operational_credentials, root->operational_credentials_ticks);
   *c++ = &root->operational_credentials;
+  cluster_init(&root->group_key_management, &md_group_key_management_class, node->group_keys,
+               root->group_key_management_ticks);
+  *c++ = &root->group_key_management;
   g_assert(c == root->clusters + G_N_ELEMENTS(root->clusters));
 
   root->device_types[0] = (MatterDmDeviceType) { DEVICE_TYPE_ROOT_NODE,
@@ -190,6 +198,7 @@ build_root_endpoint(MdNode *node)
                               &root->admin_commissioning);
   md_operational_credentials_bind(&node->operational_credentials, &node->dm,
                                   &root->operational_credentials);
+  md_group_key_management_bind(node->group_keys, &node->dm, &root->group_key_management);
 }
 
 /* ---- What the engine asks of the node ---- */
@@ -236,16 +245,19 @@ engine_writes_end(void *user_data, const MatterDmRequest *request)
   node->in_write_transaction = FALSE;
   if (!md_basic_information_stage(node->basic, &error) ||
       !md_access_control_stage(&node->access_control, &error) ||
+      !md_group_key_management_stage(node->group_keys, &error) ||
       !md_node_storage_commit(node->storage, &error)) {
     g_warning("Cannot store the attributes written: %s", error->message);
     md_node_storage_rollback(node->storage);
     md_basic_information_drop(node->basic);
     md_access_control_drop(&node->access_control);
+    md_group_key_management_drop(node->group_keys);
     md_general_commissioning_drop_writes(&node->general_commissioning);
     return false;
   }
   md_basic_information_apply(node->basic, &node->dm, &node->root.basic);
   md_access_control_apply(&node->access_control, request->now_ms);
+  md_group_key_management_apply(node->group_keys);
   md_general_commissioning_apply_writes(&node->general_commissioning);
   matter_im_engine_changed(node->engine);
   return true;
@@ -498,6 +510,7 @@ remove_fabric(gpointer user_data, guint8 fabric_index, const MatterDmRequest *re
 
   if (!md_fabric_table_remove(node->fabrics, fabric_index, error))
     return FALSE;
+  md_group_key_management_remove_fabric(node->group_keys, fabric_index);
   /* Basic Information's Leave: the node left that fabric. */
   emit_event(node, &event, request->now_ms);
   /* The asking session answers first (11.18.6.12), then goes. */
@@ -524,6 +537,26 @@ admin_entry_added(gpointer user_data, const MatterAclEntry *entry, const MatterD
 
   md_access_control_entry_added(&node->access_control, entry, request);
 }
+
+/* ---- What Group Key Management asks of the node ---- */
+
+/* Key set 0 is the fabric's IPK, held with the fabric (pending included). */
+static gboolean
+fabric_ipk(gpointer user_data, guint8 fabric_index, guint8 *key)
+{
+  MdNode *node = user_data;
+  const MdFabric *fabric = md_fabric_table_get(node->fabrics, fabric_index);
+
+  if (fabric == NULL || fabric->ipk_epoch_key == NULL)
+    return FALSE;
+  if (key != NULL)
+    memcpy(key, g_bytes_get_data(fabric->ipk_epoch_key, NULL), MATTER_AES128_KEY_LEN);
+  return TRUE;
+}
+
+static const MdGroupKeyManagementOps group_key_management_ops = {
+  .ipk = fabric_ipk,
+};
 
 static const MdOperationalCredentialsOps operational_credentials_ops = {
   .bind_session = bind_session,
@@ -595,6 +628,10 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
                                   &node->general_commissioning, &operational_credentials_ops,
                                   node);
   md_access_control_init(&node->access_control, node->fabrics, &node->events);
+  node->group_keys =
+      md_group_key_management_new(storage, &group_key_management_ops, node, error);
+  if (node->group_keys == NULL)
+    return NULL;
   build_root_endpoint(node);
   node->engine = g_new0(MatterImEngine, 1);
   err = matter_im_engine_init(node->engine, exchanges, &node->dm, &engine_owner, node);
@@ -618,6 +655,7 @@ md_node_free(MdNode *node)
   g_clear_pointer(&node->commissioning, md_commissioning_free);
   md_operational_credentials_free_pending(&node->operational_credentials);
   md_access_control_clear(&node->access_control);
+  g_clear_pointer(&node->group_keys, md_group_key_management_free);
   g_clear_pointer(&node->fabrics, md_fabric_table_free);
   md_attestation_creds_free(node->attestation);
   g_free(node);

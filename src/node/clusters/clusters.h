@@ -351,3 +351,36 @@ void md_general_diagnostics_set_posix_time(MdGeneralDiagnostics *gd, gboolean kn
  * log: priority critical, read privilege View. */
 MatterError md_general_diagnostics_encode_boot_reason_event(const MdGeneralDiagnostics *gd,
                                                             MatterTlvWriter *w, MatterTlvTag tag);
+/* Group Key Management (0x003F): the fabrics' group key sets and their
+ * GroupKeyMap, loaded from the store at start. Key set 0, the IPK, lives
+ * with its fabric; the cluster asks for it through the ops. */
+extern const MatterDmClass md_group_key_management_class;
+
+typedef struct {
+  /* Whether fabric @fabric_index has an IPK and, when @key is not NULL,
+   * its epoch key copied into @key (MATTER_AES128_KEY_LEN bytes), which
+   * the caller wipes. */
+  gboolean (*ipk)(gpointer user_data, guint8 fabric_index, guint8 *key);
+} MdGroupKeyManagementOps;
+
+typedef struct _MdGroupKeyManagement MdGroupKeyManagement;
+
+/* Loads the key sets and the GroupKeyMap from @storage; its errors
+ * (MD_ERROR_STORE_CORRUPT for a damaged row) when that fails. @ops may be
+ * NULL (no fabric has an IPK). */
+MdGroupKeyManagement *md_group_key_management_new(const MdNodeStorage *storage,
+                                                  const MdGroupKeyManagementOps *ops,
+                                                  gpointer user_data, GError **error);
+void md_group_key_management_free(MdGroupKeyManagement *gkm);
+/* Where committed changes are marked (matter_dm_mark()). */
+void md_group_key_management_bind(MdGroupKeyManagement *gkm, MatterDmNode *dm,
+                                  MatterDmCluster *cluster);
+/* A write interaction's GroupKeyMap: stored inside the node's transaction
+ * (@storage is in one), made live and marked after it committed, or
+ * dropped. */
+gboolean md_group_key_management_stage(MdGroupKeyManagement *gkm, GError **error);
+void md_group_key_management_apply(MdGroupKeyManagement *gkm);
+void md_group_key_management_drop(MdGroupKeyManagement *gkm);
+/* RemoveFabric: forgets the fabric's key sets and map entries (its rows
+ * in the store go with delete_fabric()). */
+void md_group_key_management_remove_fabric(MdGroupKeyManagement *gkm, guint8 fabric_index);
