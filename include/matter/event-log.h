@@ -142,5 +142,11 @@ MatterError matter_event_log_next(const MatterEventLog *log, uint64_t min_number
  * than info->len. */
 MatterError matter_event_log_copy(const MatterEventLog *log, const MatterEventInfo *info,
                                   uint8_t *out, size_t size);
+/* A removed fabric's events are shown to no one any more, so a fabric
+ * that later gets the same index does not see them. They keep their
+ * numbers and their place in the rings until they age out. */
+#define MATTER_EVENT_FABRIC_FORGOTTEN 0xFF
+void matter_event_log_forget_fabric(MatterEventLog *log, uint8_t fabric_index);
+
 /* The number the next event gets: every event logged so far is below. */
 uint64_t matter_event_log_next_number(const MatterEventLog *log);

@@ -254,7 +254,8 @@ matter_event_log_emit(MatterEventLog *log, const MatterEvent *event, uint64_t no
 static bool
 visible_to(const MatterEventInfo *info, uint8_t fabric_index)
 {
-  return info->fabric_index == 0 || info->fabric_index == fabric_index;
+  return info->fabric_index == 0 || (info->fabric_index == fabric_index &&
+                                     info->fabric_index != MATTER_EVENT_FABRIC_FORGOTTEN);
 }
 
 /* In @ring, the first event at or above @min_number that @fabric_index
@@ -295,6 +296,27 @@ matter_event_log_next(const MatterEventLog *log, uint64_t min_number, uint8_t fa
     }
   }
   return any ? MATTER_OK : MATTER_ERROR_TLV_END;
+}
+
+void
+matter_event_log_forget_fabric(MatterEventLog *log, uint8_t fabric_index)
+{
+  if (log == NULL || fabric_index == 0)
+    return;
+  for (size_t i = 0; i < MATTER_EVENT_PRIORITIES; i++) {
+    MatterEventRing *ring = &log->rings[i];
+    size_t pos = ring->head;
+
+    for (size_t n = 0; n < ring->count; n++) {
+      MatterEventInfo info;
+      size_t next = ring_record(ring, pos, &info);
+
+      /* The header's fabric byte (encode_header()): no fabric is 0xFF. */
+      if (info.fabric_index == fabric_index)
+        ring->buf[ring_pos(ring, pos + 2)] = MATTER_EVENT_FABRIC_FORGOTTEN;
+      pos = next;
+    }
+  }
 }
 
 MatterError

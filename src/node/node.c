@@ -511,6 +511,7 @@ remove_fabric(gpointer user_data, guint8 fabric_index, const MatterDmRequest *re
   if (!md_fabric_table_remove(node->fabrics, fabric_index, error))
     return FALSE;
   md_group_key_management_remove_fabric(node->group_keys, fabric_index);
+  matter_event_log_forget_fabric(&node->events, fabric_index);
   /* Basic Information's Leave: the node left that fabric. */
   emit_event(node, &event, request->now_ms);
   /* The asking session answers first (11.18.6.12), then goes. */

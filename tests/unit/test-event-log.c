@@ -256,6 +256,29 @@ test_filters(void)
   g_assert_cmpuint(none->len, ==, 0);
 }
 
+/* A removed fabric's events: shown to no one, the others untouched. */
+static void
+test_forget_fabric(void)
+{
+  g_autofree Fixture *f = g_new0(Fixture, 1);
+  g_autoptr(GArray) fabric1 = NULL, fabric2 = NULL;
+
+  start(f, 100);
+  emit(f, 1, MATTER_EVENT_PRIORITY_INFO, 0, 0, 0);     /* 0 */
+  emit(f, 1, MATTER_EVENT_PRIORITY_CRITICAL, 1, 0, 0); /* 1: fabric 1 */
+  emit(f, 1, MATTER_EVENT_PRIORITY_DEBUG, 2, 0, 0);    /* 2: fabric 2 */
+  emit(f, 1, MATTER_EVENT_PRIORITY_INFO, 1, 0, 0);     /* 3: fabric 1 */
+  matter_event_log_forget_fabric(&f->log, 1);
+  fabric1 = numbers_from(f, 0, 1);
+  g_assert_cmpuint(fabric1->len, ==, 1);
+  g_assert_cmpuint(g_array_index(fabric1, uint64_t, 0), ==, 0);
+  fabric2 = numbers_from(f, 0, 2);
+  g_assert_cmpuint(fabric2->len, ==, 2);
+  g_assert_cmpuint(count_from(f, 0, MATTER_EVENT_FABRIC_FORGOTTEN), ==, 1);
+  /* Numbers go on. */
+  g_assert_cmpuint(matter_event_log_next_number(&f->log), ==, 4);
+}
+
 static MatterError
 encode_big(void *user_data, MatterTlvWriter *w, MatterTlvTag tag)
 {
@@ -295,6 +318,7 @@ main(int argc, char **argv)
   g_test_add_func("/event-log/ring-overwrite", test_ring_overwrite);
   g_test_add_func("/event-log/numbers-across-restart", test_numbers_across_restart);
   g_test_add_func("/event-log/filters", test_filters);
+  g_test_add_func("/event-log/forget-fabric", test_forget_fabric);
   g_test_add_func("/event-log/invalid", test_invalid);
   return g_test_run();
 }
