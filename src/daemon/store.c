@@ -62,6 +62,9 @@ static const char *const migrations[] = {
    * The IPK stays with its fabric (ipk_epoch_key): key set 0 is not here. */
   "ALTER TABLE fabric ADD COLUMN vid_verification_statement BLOB;"
   "ALTER TABLE fabric ADD COLUMN vvsc BLOB;"
+  /* Access Control's Extension entry of the fabric (at most one). */
+  "ALTER TABLE fabric ADD COLUMN acl_extension BLOB"
+  "  CHECK (acl_extension IS NULL OR length(acl_extension) BETWEEN 1 AND 128);"
   "CREATE TABLE group_key_set ("
   "  fabric_index INTEGER NOT NULL REFERENCES fabric (fabric_index) ON DELETE CASCADE,"
   "  key_set_id INTEGER NOT NULL CHECK (key_set_id BETWEEN 1 AND 65535),"
@@ -915,6 +918,9 @@ check_fabric(const MdFabricRecord *fabric)
     return "operational key is not a P-256 private key of 32 bytes";
   if (!bytes_len_is(fabric->ipk_epoch_key, MATTER_AES128_KEY_LEN))
     return "IPK epoch key is not 16 bytes";
+  if (fabric->acl_extension != NULL && (g_bytes_get_size(fabric->acl_extension) == 0 ||
+                                        g_bytes_get_size(fabric->acl_extension) > 128))
+    return "access control extension is not 1..128 bytes";
   return NULL;
 }
 
@@ -1086,7 +1092,7 @@ next_row(MdStore *store, sqlite3_stmt *stmt, const char *table, gboolean *failed
 
 #define FABRIC_COLUMNS                                                                     \
   "fabric_index, fabric_id, node_id, vendor_id, label, rcac, icac, noc, operational_key, " \
-  "ipk_epoch_key, vid_verification_statement, vvsc"
+  "ipk_epoch_key, vid_verification_statement, vvsc, acl_extension"
 
 static MdFabricRecord *
 read_fabric(sqlite3_stmt *stmt, GError **error)
@@ -1108,7 +1114,8 @@ read_fabric(sqlite3_stmt *stmt, GError **error)
       !column_bytes(stmt, 8, FALSE, TRUE, &fabric->operational_key, row, error) ||
       !column_bytes(stmt, 9, FALSE, TRUE, &fabric->ipk_epoch_key, row, error) ||
       !column_bytes(stmt, 10, TRUE, FALSE, &fabric->vid_verification_statement, row, error) ||
-      !column_bytes(stmt, 11, TRUE, FALSE, &fabric->vvsc, row, error))
+      !column_bytes(stmt, 11, TRUE, FALSE, &fabric->vvsc, row, error) ||
+      !column_bytes(stmt, 12, TRUE, FALSE, &fabric->acl_extension, row, error))
     return NULL;
   fabric->fabric_index = (guint8) index;
   /* Signed in SQL, as md_store_put_uint64() keeps them. */
@@ -1151,11 +1158,12 @@ store_put_fabric(gpointer user_data, const MdFabricRecord *fabric, GError **erro
    * the delete would cascade to the fabric's ACL and group rows. */
   static const char sql[] =
       "INSERT INTO fabric (" FABRIC_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-      "?11, ?12) ON CONFLICT (fabric_index) DO UPDATE SET fabric_id = excluded.fabric_id, "
+      "?11, ?12, ?13) ON CONFLICT (fabric_index) DO UPDATE SET fabric_id = excluded.fabric_id, "
       "node_id = excluded.node_id, vendor_id = excluded.vendor_id, label = excluded.label, "
       "rcac = excluded.rcac, icac = excluded.icac, noc = excluded.noc, "
       "operational_key = excluded.operational_key, ipk_epoch_key = excluded.ipk_epoch_key, "
-      "vid_verification_statement = excluded.vid_verification_statement, vvsc = excluded.vvsc";
+      "vid_verification_statement = excluded.vid_verification_statement, vvsc = excluded.vvsc, "
+      "acl_extension = excluded.acl_extension";
   MdStore *store = user_data;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *row = g_strdup_printf("fabric %u", fabric->fabric_index);
@@ -1192,6 +1200,8 @@ store_put_fabric(gpointer user_data, const MdFabricRecord *fabric, GError **erro
     rc = bind_bytes(stmt, 11, fabric->vid_verification_statement);
   if (rc == SQLITE_OK)
     rc = bind_bytes(stmt, 12, fabric->vvsc);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes(stmt, 13, fabric->acl_extension);
   if (rc != SQLITE_OK) {
     set_sqlite_error(error, store->db, rc, "Cannot write %s", row);
     return FALSE;

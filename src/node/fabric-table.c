@@ -121,6 +121,7 @@ md_fabric_copy(const MdFabric *fabric)
   copy->vid_verification_statement = ref_or_null(fabric->vid_verification_statement);
   copy->vvsc = ref_or_null(fabric->vvsc);
   copy->acl = g_array_copy(fabric->acl);
+  copy->acl_extension = ref_or_null(fabric->acl_extension);
   return copy;
 }
 
@@ -138,6 +139,7 @@ md_fabric_free(MdFabric *fabric)
   g_clear_pointer(&fabric->vid_verification_statement, g_bytes_unref);
   g_clear_pointer(&fabric->vvsc, g_bytes_unref);
   g_clear_pointer(&fabric->acl, g_array_unref);
+  g_clear_pointer(&fabric->acl_extension, g_bytes_unref);
   g_free(fabric);
 }
 
@@ -176,6 +178,7 @@ fabric_from_record(const MdFabricRecord *record, GError **error)
   g_strlcpy(fabric->label, record->label, sizeof(fabric->label));
   fabric->vid_verification_statement = ref_or_null(record->vid_verification_statement);
   fabric->vvsc = ref_or_null(record->vvsc);
+  fabric->acl_extension = ref_or_null(record->acl_extension);
   return fabric;
 }
 
@@ -196,6 +199,7 @@ fabric_to_record(const MdFabric *fabric)
   record->ipk_epoch_key = ref_or_null(fabric->ipk_epoch_key);
   record->vid_verification_statement = ref_or_null(fabric->vid_verification_statement);
   record->vvsc = ref_or_null(fabric->vvsc);
+  record->acl_extension = ref_or_null(fabric->acl_extension);
   return record;
 }
 
@@ -581,6 +585,35 @@ md_fabric_table_set_acl(MdFabricTable *table, guint8 index, const MatterAclEntry
   g_array_set_size(fabric->acl, 0);
   g_array_append_vals(fabric->acl, entries, count);
   table->acl_stale = TRUE;
+}
+
+gboolean
+md_fabric_table_stage_extension(MdFabricTable *table, guint8 index, GBytes *extension,
+                                GError **error)
+{
+  const MdFabric *fabric = md_fabric_table_get(table, index);
+  g_autoptr(MdFabricRecord) record = NULL;
+
+  if (fabric == NULL) {
+    g_set_error(error, MD_ERROR, MD_ERROR_NOT_FOUND, "No fabric %u", index);
+    return FALSE;
+  }
+  if (table->pending != NULL && table->pending->index == index)
+    return TRUE;
+  record = fabric_to_record(fabric);
+  g_clear_pointer(&record->acl_extension, g_bytes_unref);
+  record->acl_extension = ref_or_null(extension);
+  return md_node_storage_put_fabric(table->storage, record, error);
+}
+
+void
+md_fabric_table_set_extension(MdFabricTable *table, guint8 index, GBytes *extension)
+{
+  MdFabric *fabric = (MdFabric *) md_fabric_table_get(table, index);
+
+  g_return_if_fail(fabric != NULL);
+  g_clear_pointer(&fabric->acl_extension, g_bytes_unref);
+  fabric->acl_extension = ref_or_null(extension);
 }
 
 gboolean

@@ -48,6 +48,7 @@ typedef struct {
   GBytes *vid_verification_statement; /* NULL: none */
   GBytes *vvsc;                       /* NULL: none */
   GArray *acl; /* MatterAclEntry, in list order */
+  GBytes *acl_extension; /* Access Control Extension data; NULL: none */
 } MdFabric;
 
 /* Builds a fabric from a chain that matter_cert_chain_validate() accepted
@@ -118,6 +119,11 @@ gboolean md_fabric_table_stage_acl(MdFabricTable *table, guint8 index,
                                    const MatterAclEntry *entries, gsize count, GError **error);
 void md_fabric_table_set_acl(MdFabricTable *table, guint8 index, const MatterAclEntry *entries,
                              gsize count);
+/* The fabric's Access Control Extension (NULL: none), in the same two
+ * steps as its entries. */
+gboolean md_fabric_table_stage_extension(MdFabricTable *table, guint8 index, GBytes *extension,
+                                         GError **error);
+void md_fabric_table_set_extension(MdFabricTable *table, guint8 index, GBytes *extension);
 /* Removes @index with everything scoped to it in the store. */
 gboolean md_fabric_table_remove(MdFabricTable *table, guint8 index, GError **error);
 

@@ -43,6 +43,7 @@ md_fabric_record_free(MdFabricRecord *fabric)
   g_clear_pointer(&fabric->ipk_epoch_key, g_bytes_unref);
   g_clear_pointer(&fabric->vid_verification_statement, g_bytes_unref);
   g_clear_pointer(&fabric->vvsc, g_bytes_unref);
+  g_clear_pointer(&fabric->acl_extension, g_bytes_unref);
   g_free(fabric);
 }
 
@@ -68,5 +69,6 @@ md_fabric_record_copy(const MdFabricRecord *fabric)
   copy->ipk_epoch_key = ref_or_null(fabric->ipk_epoch_key);
   copy->vid_verification_statement = ref_or_null(fabric->vid_verification_statement);
   copy->vvsc = ref_or_null(fabric->vvsc);
+  copy->acl_extension = ref_or_null(fabric->acl_extension);
   return copy;
 }

@@ -33,6 +33,7 @@ typedef struct {
   GBytes *ipk_epoch_key;   /* MATTER_AES128_KEY_LEN bytes */
   GBytes *vid_verification_statement; /* NULL when none was set */
   GBytes *vvsc;                       /* NULL when none was set */
+  GBytes *acl_extension;              /* Access Control Extension data; NULL: none */
 } MdFabricRecord;
 
 /* A Group Key Management key set of one fabric (GroupKeySetStruct); the

@@ -878,6 +878,7 @@ make_fabric(guint8 index)
   fabric->ipk_epoch_key = filled_bytes(0x50 + index, MATTER_AES128_KEY_LEN);
   fabric->vid_verification_statement = index % 2 == 1 ? filled_bytes(0x60 + index, 33) : NULL;
   fabric->vvsc = index % 2 == 1 ? filled_bytes(0x70 + index, 44) : NULL;
+  fabric->acl_extension = index % 2 == 0 ? filled_bytes(0x60 + index, 20) : NULL;
   return fabric;
 }
 
@@ -906,6 +907,7 @@ assert_fabric_equal(const MdFabricRecord *actual, const MdFabricRecord *expected
   assert_optional_bytes_equal(actual->vid_verification_statement,
                               expected->vid_verification_statement);
   assert_optional_bytes_equal(actual->vvsc, expected->vvsc);
+  assert_optional_bytes_equal(actual->acl_extension, expected->acl_extension);
 }
 
 static void
@@ -1498,6 +1500,7 @@ test_migrate_from_1(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint(g_bytes_get_size(fabric->operational_key), ==, MATTER_P256_PRIVATE_KEY_LEN);
   g_assert_null(fabric->vid_verification_statement);
   g_assert_null(fabric->vvsc);
+  g_assert_null(fabric->acl_extension);
 
   acl = load_acl(&storage);
   g_assert_cmpuint(acl->len, ==, 1);

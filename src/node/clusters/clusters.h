@@ -239,6 +239,15 @@ typedef struct {
   guint8 ready_fabric;
   MdAclAdmin ready_admin;
   GArray *ready;
+  /* The same two stages for the Extension list (NULL: no extension). */
+  gboolean ext_has_staged;
+  guint8 ext_fabric;
+  MdAclAdmin ext_admin;
+  GBytes *ext_staged;
+  gboolean ext_has_ready;
+  guint8 ext_ready_fabric;
+  MdAclAdmin ext_ready_admin;
+  GBytes *ext_ready;
 } MdAccessControl;
 
 void md_access_control_init(MdAccessControl *ac, MdFabricTable *fabrics, MatterEventLog *events);
