@@ -296,9 +296,14 @@ prepare_window(MdCommissioning *self, const char *what, guint timeout, GError **
 }
 
 gboolean
-md_commissioning_open_basic(MdCommissioning *self, guint timeout, guint64 now_ms, GError **error)
+md_commissioning_open_basic(MdCommissioning *self, guint timeout, guint8 fabric_index,
+                            guint64 now_ms, GError **error)
 {
-  return prepare_window(self, "A basic commissioning window", timeout, error) && open_basic(self, timeout, now_ms, error);
+  if (!prepare_window(self, "A basic commissioning window", timeout, error) ||
+      !open_basic(self, timeout, now_ms, error))
+    return FALSE;
+  self->opener_fabric = fabric_index;
+  return TRUE;
 }
 
 gboolean
@@ -352,7 +357,9 @@ md_commissioning_start(MdCommissioning *self, guint64 now_ms)
               self->counted_attempts);
     return;
   }
-  /* A window reopened after a restart keeps counting the attempts made. */
+  /* A window reopened after a restart keeps counting the attempts made;
+   * no administrator opened it. */
+  self->opener_fabric = 0;
   if (!open_basic(self, self->default_timeout, now_ms, &error))
     g_warning("Cannot open a commissioning window: %s", error->message);
 }

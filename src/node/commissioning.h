@@ -65,10 +65,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdCommissioning, md_commissioning_free)
  * attempt limit was not reached. */
 void md_commissioning_start(MdCommissioning *commissioning, guint64 now_ms);
 
-/* Opens a basic window for @timeout seconds (180..900) and logs the codes
- * to commission with. Resets the failed-attempt count. */
+/* Opens a basic window for @timeout seconds (180..900), on behalf of
+ * @fabric_index (0: none), and logs the codes to commission with. Resets
+ * the failed-attempt count. */
 gboolean md_commissioning_open_basic(MdCommissioning *commissioning, guint timeout,
-                                     guint64 now_ms, GError **error);
+                                     guint8 fabric_index, guint64 now_ms, GError **error);
 /* Opens an enhanced window for @timeout seconds (180..900) with an
  * administrator's verifier, on behalf of @fabric_index (0: none). The
  * verifier is kept in memory only and wiped on close. @discriminator is

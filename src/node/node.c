@@ -194,7 +194,7 @@ build_root_endpoint(MdNode *node)
                                 &root->network_commissioning);
   md_general_diagnostics_bind(&node->general_diagnostics, &node->dm, &root->general_diagnostics);
   md_admin_commissioning_bind(&node->admin_commissioning, node->commissioning,
-                              &node->general_commissioning, &node->dm,
+                              &node->general_commissioning, node->fabrics, &node->dm,
                               &root->admin_commissioning);
   md_operational_credentials_bind(&node->operational_credentials, &node->dm,
                                   &root->operational_credentials);
@@ -314,6 +314,8 @@ static void
 fabrics_changed(MdNode *node)
 {
   md_access_control_changed(&node->access_control);
+  /* The window's opener may have gone with its fabric. */
+  md_admin_commissioning_window_changed(&node->admin_commissioning);
   if (node->engine != NULL)
     matter_im_engine_changed(node->engine);
   md_node_changed(node, MD_NODE_CHANGE_FABRICS);

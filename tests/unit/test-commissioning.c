@@ -331,13 +331,13 @@ test_open_resets_allowance(Fixture *f, gconstpointer data)
     md_commissioning_attempt_end(c, FALSE);
   }
   g_assert_true(begin(f));
-  g_assert_true(md_commissioning_open_basic(c, 180, 10, &error));
+  g_assert_true(md_commissioning_open_basic(c, 180, 0, 10, &error));
   g_assert_cmpuint(md_commissioning_get_counted_attempts(c), ==, 1);
   g_assert_cmpuint(md_test_storage_uint64(f->storage, KEY_ATTEMPTS), ==, 1);
   md_commissioning_attempt_end(c, TRUE);
   g_assert_cmpuint(md_commissioning_get_counted_attempts(c), ==, 0);
   g_assert_cmpuint(md_node_next_deadline(f->node), ==, 10 + 180 * 1000);
-  g_assert_false(md_commissioning_open_basic(c, 100, 10, &error));
+  g_assert_false(md_commissioning_open_basic(c, 100, 0, 10, &error));
 }
 
 static void

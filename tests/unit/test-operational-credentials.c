@@ -816,7 +816,7 @@ test_add_noc_fabric_conflict(void)
   AddNoc args;
 
   commission(t, ca, NODE_ID, NULL);
-  md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, t->now, NULL);
+  md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, 0, t->now, NULL);
   noc = prepare_add_noc(t, ca, NODE_ID + 1);
   args = add_noc_args(noc);
   g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "*already on that fabric*");
@@ -837,7 +837,7 @@ test_add_noc_table_full(void)
     g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID + i);
 
     g_assert_cmpuint(commission(t, ca, NODE_ID, NULL), ==, i + 1);
-    md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, t->now, NULL);
+    md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, 0, t->now, NULL);
   }
   g_assert_cmpuint(read_uint(t, t->pase, CLUSTER_OPCREDS, ATTR_COMMISSIONED_FABRICS), ==, 5);
   noc = prepare_add_noc(t, last, NODE_ID);
@@ -968,7 +968,7 @@ test_add_noc_index_wraps(void)
   g_assert_cmpuint(first, ==, 254);
   restart(t);
   t->pase = make_session(t, MATTER_SESSION_KIND_PASE, 0, 0);
-  md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, t->now, NULL);
+  md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, 0, t->now, NULL);
   {
     g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID + 1);
 
@@ -1314,7 +1314,7 @@ test_update_fabric_label(void)
   MatterSession *admin1, *admin2;
 
   commission(t, ca1, NODE_ID, &admin1);
-  md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, t->now, NULL);
+  md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, 0, t->now, NULL);
   commission(t, ca2, NODE_ID, &admin2);
   assert_noc(update_label(t, admin1, "Living room"), MD_NOC_STATUS_OK);
   g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "*has that label*");
@@ -1353,7 +1353,7 @@ test_remove_fabric(void)
   gsize count;
 
   commission(t, ca1, NODE_ID, &admin1);
-  md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, t->now, NULL);
+  md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, 0, t->now, NULL);
   commission(t, ca2, NODE_ID, &admin2);
   md_commissioning_close(md_node_get_commissioning(t->node), "test");
   g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "*No fabric has that index*");
@@ -1383,6 +1383,42 @@ test_remove_fabric(void)
                   MD_WINDOW_BASIC);
   restart(t);
   g_assert_cmpuint(fabric_count(t), ==, 0);
+  test_free(t);
+}
+
+/* A window a fabric's administrator opened names that fabric and its
+ * vendor id; both go null with the fabric. */
+static void
+test_window_opener(void)
+{
+  Test *t = test_new();
+  g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID);
+  g_autoptr(GBytes) open_basic = NULL;
+  MatterSession *admin;
+  MatterTlvReader r;
+  Fields f;
+
+  commission(t, ca, NODE_ID, &admin);
+  fields_begin(&f);
+  matter_tlv_put_uint(&f.w, matter_tlv_tag_context(0), 180);
+  open_basic = fields_end(&f);
+  g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "Commissioning window open *");
+  g_assert_cmpuint(invoke(t, admin, 0x003C, 0x01, open_basic).status, ==,
+                   MATTER_IM_STATUS_SUCCESS);
+  g_test_assert_expected_messages();
+  g_assert_cmpuint(read_uint(t, admin, 0x003C, 0x0001), ==, 1);
+  g_assert_cmpuint(read_uint(t, admin, 0x003C, 0x0002), ==, 0xFFF1);
+  g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "Commissioning window open *");
+  g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "Removed fabric 1");
+  assert_noc(remove_fabric(t, admin, 1), MD_NOC_STATUS_OK);
+  g_test_assert_expected_messages();
+  for (guint32 attribute = 1; attribute <= 2; attribute++) {
+    g_autoptr(GBytes) value_bytes = read_attribute(t, t->pase, 0x003C, attribute, FALSE);
+
+    matter_tlv_reader_init(&r, g_bytes_get_data(value_bytes, NULL), g_bytes_get_size(value_bytes));
+    g_assert_cmpint(matter_tlv_next(&r), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_get_type(&r), ==, MATTER_TLV_TYPE_NULL);
+  }
   test_free(t);
 }
 
@@ -1554,6 +1590,7 @@ main(int argc, char **argv)
   g_test_add_func("/opcreds/update-fabric-label", test_update_fabric_label);
   g_test_add_func("/opcreds/remove-fabric", test_remove_fabric);
   g_test_add_func("/opcreds/vid-verification", test_vid_verification);
+  g_test_add_func("/opcreds/window-opener", test_window_opener);
   g_test_add_func("/opcreds/events", test_events);
   return g_test_run();
 }

@@ -63,10 +63,10 @@ static const MatterDmCommand commands[] = {
 
 void
 md_admin_commissioning_bind(MdAdminCommissioning *ac, MdCommissioning *commissioning,
-                            MdGeneralCommissioning *general, MatterDmNode *dm,
-                            MatterDmCluster *cluster)
+                            MdGeneralCommissioning *general, MdFabricTable *fabrics,
+                            MatterDmNode *dm, MatterDmCluster *cluster)
 {
-  *ac = (MdAdminCommissioning) { dm, cluster, commissioning, general };
+  *ac = (MdAdminCommissioning) { dm, cluster, commissioning, general, fabrics };
   cluster->feature_map = FEATURE_BASIC;
 }
 
@@ -86,6 +86,8 @@ read_attribute(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_
 {
   MdAdminCommissioning *ac = cluster->state;
   guint8 opener = md_commissioning_get_opener(ac->commissioning);
+  /* Null once the opener's fabric is gone, too. */
+  const MdFabric *fabric = opener != 0 ? md_fabric_table_get(ac->fabrics, opener) : NULL;
 
   switch (attribute) {
   case ATTR_WINDOW_STATUS:
@@ -102,15 +104,17 @@ read_attribute(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_
     }
     break;
   case ATTR_ADMIN_FABRIC_INDEX:
-    if (opener != 0)
-      matter_tlv_put_uint(w, tag, opener);
+    if (fabric != NULL)
+      matter_tlv_put_uint(w, tag, fabric->index);
     else
       matter_tlv_put_null(w, tag);
     break;
   case ATTR_ADMIN_VENDOR_ID:
-    /* The opener fabric's root VendorID comes with the fabric table
-     * (Operational Credentials); until then no fabric can open one. */
-    matter_tlv_put_null(w, tag);
+    /* The VendorID of the opener's entry in Fabrics. */
+    if (fabric != NULL)
+      matter_tlv_put_uint(w, tag, fabric->vendor_id);
+    else
+      matter_tlv_put_null(w, tag);
     break;
   default:
     return MATTER_IM_STATUS_UNSUPPORTED_ATTRIBUTE;
@@ -220,7 +224,8 @@ open_basic_commissioning_window(MdAdminCommissioning *ac, const MatterDmRequest 
     return cluster_status(STATUS_BUSY);
   if (!timeout_valid(timeout))
     return status_result(MATTER_IM_STATUS_INVALID_COMMAND);
-  if (!md_commissioning_open_basic(ac->commissioning, timeout, request->now_ms, &error)) {
+  if (!md_commissioning_open_basic(ac->commissioning, timeout, request->subject->fabric_index,
+                                   request->now_ms, &error)) {
     g_warning("Cannot open a basic commissioning window: %s", error->message);
     return status_result(MATTER_IM_STATUS_FAILURE);
   }

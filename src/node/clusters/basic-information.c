@@ -5,8 +5,9 @@
  * configured (ManufacturingDate, PartNumber, ProductURL, ProductLabel,
  * SerialNumber); LocalConfigDisabled, Reachable and ProductAppearance are
  * not offered. NodeLabel and Location are writable and kept in the store;
- * UniqueID is random per installation. The StartUp and ShutDown events
- * come with the engine's events. */
+ * UniqueID is random per installation. The node logs the StartUp,
+ * ShutDown and Leave events (node.c); ReachableChanged goes with
+ * Reachable, which a root node does not have. */
 #define G_LOG_DOMAIN "matterd"
 
 #include "clusters.h"
@@ -351,12 +352,21 @@ md_basic_information_drop(MdBasicInformation *self)
   self->has_staged_location = FALSE;
 }
 
+/* StartUp, ShutDown, Leave. */
+static const MatterDmEvent event_table[] = {
+  { 0x00, MATTER_ACL_PRIVILEGE_VIEW, 2 /* critical */, 0, 0 },
+  { 0x01, MATTER_ACL_PRIVILEGE_VIEW, 2 /* critical */, 0, 0 },
+  { 0x02, MATTER_ACL_PRIVILEGE_VIEW, 1 /* info */, 0, 0 },
+};
+
 const MatterDmClass md_basic_information_class = {
   .id = 0x0028,
   .revision = 5,
   .name = "BasicInformation",
   .attributes = attributes,
   .attribute_count = G_N_ELEMENTS(attributes),
+  .events = event_table,
+  .event_count = G_N_ELEMENTS(event_table),
   .present = basic_present,
   .read = basic_read,
   .write = basic_write,

@@ -140,12 +140,13 @@ typedef struct {
   MatterDmCluster *cluster;
   MdCommissioning *commissioning;  /* the window */
   MdGeneralCommissioning *general; /* the fail-safe */
+  MdFabricTable *fabrics;          /* the opener's fabric */
 } MdAdminCommissioning;
 
 /* Also sets the cluster's FeatureMap. */
 void md_admin_commissioning_bind(MdAdminCommissioning *ac, MdCommissioning *commissioning,
-                                 MdGeneralCommissioning *general, MatterDmNode *dm,
-                                 MatterDmCluster *cluster);
+                                 MdGeneralCommissioning *general, MdFabricTable *fabrics,
+                                 MatterDmNode *dm, MatterDmCluster *cluster);
 /* The window opened or closed, by whatever means: marks the attributes. */
 void md_admin_commissioning_window_changed(MdAdminCommissioning *ac);
 
