@@ -105,6 +105,12 @@ void md_general_commissioning_process(MdGeneralCommissioning *gc, guint64 now_ms
 /* Expires an armed fail-safe at @now_ms, i.e. on the next process(), after
  * the response in hand has gone out on the session the cleanup may close. */
 void md_general_commissioning_expire_soon(MdGeneralCommissioning *gc, guint64 now_ms);
+/* Whether the fail-safe is armed, and by which fabric (0: over PASE
+ * before AddNOC). */
+gboolean md_general_commissioning_fail_safe_armed(const MdGeneralCommissioning *gc,
+                                                  guint8 *fabric_index);
+/* AddNOC: the fail-safe now belongs to the fabric just added (11.18.6.8). */
+void md_general_commissioning_move_fail_safe(MdGeneralCommissioning *gc, guint8 fabric_index);
 /* A write interaction's Breadcrumb, after it committed or failed. */
 void md_general_commissioning_apply_writes(MdGeneralCommissioning *gc);
 void md_general_commissioning_drop_writes(MdGeneralCommissioning *gc);

@@ -134,6 +134,21 @@ md_general_commissioning_expire_soon(MdGeneralCommissioning *gc, guint64 now_ms)
     gc->fail_safe.deadline_ms = MIN(gc->fail_safe.deadline_ms, now_ms);
 }
 
+gboolean
+md_general_commissioning_fail_safe_armed(const MdGeneralCommissioning *gc, guint8 *fabric_index)
+{
+  if (fabric_index != NULL)
+    *fabric_index = gc->fail_safe.fabric_index;
+  return gc->fail_safe.armed;
+}
+
+void
+md_general_commissioning_move_fail_safe(MdGeneralCommissioning *gc, guint8 fabric_index)
+{
+  g_return_if_fail(gc->fail_safe.armed);
+  gc->fail_safe.fabric_index = fabric_index;
+}
+
 void
 md_general_commissioning_apply_writes(MdGeneralCommissioning *gc)
 {

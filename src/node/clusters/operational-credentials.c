@@ -323,7 +323,7 @@ noc_response(MatterTlvWriter *response, MatterTlvTag tag, MdNocStatus status, gu
 static gboolean
 fail_safe_armed(MdOperationalCredentials *oc)
 {
-  return oc->general->fail_safe.armed;
+  return md_general_commissioning_fail_safe_armed(oc->general, NULL);
 }
 
 /* ---- Attestation, certificates and CSR ---- */
@@ -638,7 +638,7 @@ add_noc(MdOperationalCredentials *oc, const MatterDmRequest *request, MatterTlvR
   md_fabric_table_set_pending(oc->fabrics, fabric);
   oc->ops->admin_entry_added(oc->user_data, &admin, request);
   oc->noc_installed = TRUE;
-  oc->general->fail_safe.fabric_index = index;
+  md_general_commissioning_move_fail_safe(oc->general, index);
   /* A PASE session goes on with the new fabric as its accessing fabric. */
   if (request->session->kind == MATTER_SESSION_KIND_PASE)
     oc->ops->bind_session(oc->user_data, request->session, index);
@@ -663,11 +663,13 @@ update_noc(MdOperationalCredentials *oc, const MatterDmRequest *request, MatterT
   MdNocStatus status;
   NocFields f;
   uint8_t im_status;
+  guint8 armed_by;
 
   im_status = read_noc_fields(fields, &f);
   if (im_status != MATTER_IM_STATUS_SUCCESS)
     return status_result(im_status);
-  if (!fail_safe_armed(oc) || oc->general->fail_safe.fabric_index != accessing_fabric(request))
+  if (!md_general_commissioning_fail_safe_armed(oc->general, &armed_by) ||
+      armed_by != accessing_fabric(request))
     return status_result(MATTER_IM_STATUS_FAILSAFE_REQUIRED);
   if (oc->noc_installed || oc->pending_root != NULL)
     return status_result(MATTER_IM_STATUS_CONSTRAINT_ERROR);
