@@ -827,6 +827,12 @@ md_node_changed(MdNode *node, MdNodeChange change)
     node->host->changed(change, node->host_data);
 }
 
+void
+md_node_session_closing(MdNode *node, const MatterSession *session, guint64 now_ms)
+{
+  md_general_commissioning_session_closed(&node->general_commissioning, session, now_ms);
+}
+
 char *
 md_node_peer_to_string(MdNode *node, const MatterPeerAddress *peer)
 {

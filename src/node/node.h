@@ -104,4 +104,8 @@ MdFabricTable *md_node_get_fabrics(MdNode *node);
 
 /* For the node's parts: report a change, name a peer. */
 void md_node_changed(MdNode *node, MdNodeChange change);
+/* A secure session is about to go because its peer closed it or the
+ * table evicted it: what lived only as long as it (a fail-safe armed over
+ * PASE) ends too. */
+void md_node_session_closing(MdNode *node, const MatterSession *session, guint64 now_ms);
 char *md_node_peer_to_string(MdNode *node, const MatterPeerAddress *peer);

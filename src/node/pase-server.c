@@ -152,6 +152,7 @@ make_room(MdPaseServer *self, guint64 now)
                 MD_LOG_NONE, victim->local_session_id,
                 "Session table full: closing the least recently used session %u",
                 victim->local_session_id);
+  md_node_session_closing(self->node, victim, now);
   matter_exchange_manager_close_session(self->exchanges, victim, now);
 }
 
@@ -483,6 +484,7 @@ close_session(MdPaseServer *self, MatterExchange *exchange, guint64 now)
   md_log_matter(G_LOG_LEVEL_MESSAGE, session->fabric_index ? session->fabric_index : MD_LOG_NONE,
                 MD_LOG_NONE, session->local_session_id, "Peer closed session %u",
                 session->local_session_id);
+  md_node_session_closing(self->node, session, now);
   matter_exchange_manager_remove_session(self->exchanges, session, now);
   md_node_changed(self->node, MD_NODE_CHANGE_SESSIONS);
 }

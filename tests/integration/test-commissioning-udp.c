@@ -831,6 +831,26 @@ test_fail_safe_expiry(MdTestNode *node, gconstpointer data)
   assert_store_has_no_fabric(node);
 }
 
+/* The commissioner closing its PASE session after AddNOC (CloseSession)
+ * ends the fail-safe it armed: the fabric goes at once, not at expiry. */
+static void
+test_close_session(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID);
+  MatterSession *session = pase(node);
+  g_autoptr(GBytes) noc = NULL;
+
+  commission_to_add_noc(node, session, ca, 60, &noc);
+  matter_exchange_manager_close_session(&node->commissioner->exchanges, session, md_test_now_ms());
+  /* Long enough for CloseSession to go out and be acknowledged. */
+  md_test_commissioner_run_for(node->commissioner, 300);
+  g_assert_true(md_test_node_wait_for_log(node, "The PASE session that armed the fail-safe"));
+  g_assert_true(md_test_node_wait_for_log(node, "Dropping the fabric the fail-safe held"));
+  session = pase(node);
+  assert_no_fabric(node, session);
+  assert_store_has_no_fabric(node);
+}
+
 /* kill -9 while the fail-safe holds the fabric: the restarted daemon is
  * on no fabric and waits to be commissioned, with the same passcode. */
 static void
@@ -916,6 +936,7 @@ main(int argc, char **argv)
 
   add_test("/commissioning-udp/commission-over-pase", test_commission_over_pase);
   add_test("/commissioning-udp/fail-safe-expiry", test_fail_safe_expiry);
+  add_test("/commissioning-udp/close-session", test_close_session);
   add_test("/commissioning-udp/crash-before-expiry", test_crash_before_expiry);
   add_test("/commissioning-udp/bad-input", test_bad_input);
   return g_test_run();

@@ -1035,6 +1035,36 @@ test_disarm_rolls_back(void)
   test_free(t);
 }
 
+/* The PASE session that armed the fail-safe closing (the peer's
+ * CloseSession, an eviction) ends the fail-safe with it; another
+ * session's closing does not. */
+static void
+test_pase_close_rolls_back(void)
+{
+  Test *t = test_new();
+  g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID);
+  g_autoptr(GBytes) noc = prepare_add_noc(t, ca, NODE_ID);
+  AddNoc args = add_noc_args(noc);
+  MatterSession *other = make_session(t, MATTER_SESSION_KIND_PASE, 0, 0);
+
+  assert_noc(add_noc(t, t->pase, &args), MD_NOC_STATUS_OK);
+  md_node_session_closing(t->node, other, t->now);
+  md_node_process(t->node, t->now);
+  g_assert_cmpuint(fabric_count(t), ==, 1);
+
+  g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "The PASE session that armed*");
+  md_node_session_closing(t->node, t->pase, t->now);
+  g_test_assert_expected_messages();
+  matter_exchange_manager_remove_session(&t->exchanges, t->pase, t->now);
+  g_assert_cmpuint(md_node_next_deadline(t->node), <=, t->now);
+  g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "Fail-safe expired*");
+  g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "Dropping the fabric*");
+  md_node_process(t->node, t->now);
+  g_test_assert_expected_messages();
+  g_assert_cmpuint(fabric_count(t), ==, 0);
+  test_free(t);
+}
+
 static void
 test_complete_commits(void)
 {
@@ -1582,6 +1612,7 @@ main(int argc, char **argv)
   g_test_add_func("/opcreds/add-noc/index-wraps", test_add_noc_index_wraps);
   g_test_add_func("/opcreds/fail-safe/expiry-rolls-back", test_expiry_rolls_back);
   g_test_add_func("/opcreds/fail-safe/disarm-rolls-back", test_disarm_rolls_back);
+  g_test_add_func("/opcreds/fail-safe/pase-close-rolls-back", test_pase_close_rolls_back);
   g_test_add_func("/opcreds/fail-safe/complete-commits", test_complete_commits);
   g_test_add_func("/opcreds/fail-safe/complete-commit-fails", test_complete_commit_fails);
   g_test_add_func("/opcreds/acl-write/refused-item", test_acl_write_refused_item);

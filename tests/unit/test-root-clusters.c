@@ -235,7 +235,7 @@ test_commissioning_complete_conditions(void)
   assert_code(complete(t, t->case1), NO_FAIL_SAFE);
   assert_code(arm(t, t->pase, 60, 1), OK);
   assert_code(complete(t, t->pase), INVALID_AUTHENTICATION);
-  assert_code(complete(t, t->case1), BUSY_WITH_OTHER_ADMIN);
+  assert_code(complete(t, t->case1), INVALID_AUTHENTICATION);
   test_free(t);
 }
 

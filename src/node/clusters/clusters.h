@@ -87,6 +87,8 @@ typedef struct {
   MatterDmNode *dm; /* for change marks, once bound */
   MatterDmCluster *cluster;
   MdFailSafe fail_safe;
+  gboolean armed_over_pase; /* by the PASE session of this id */
+  guint16 armed_session_id;
   guint64 breadcrumb;
   gboolean has_staged_breadcrumb;
   guint64 staged_breadcrumb;
@@ -105,6 +107,10 @@ void md_general_commissioning_process(MdGeneralCommissioning *gc, guint64 now_ms
 /* Expires an armed fail-safe at @now_ms, i.e. on the next process(), after
  * the response in hand has gone out on the session the cleanup may close. */
 void md_general_commissioning_expire_soon(MdGeneralCommissioning *gc, guint64 now_ms);
+/* @session is closing, other than by the node's own doing: the fail-safe
+ * it armed over PASE expires with it (at the next process()). */
+void md_general_commissioning_session_closed(MdGeneralCommissioning *gc,
+                                             const MatterSession *session, guint64 now_ms);
 /* Whether the fail-safe is armed, and by which fabric (0: over PASE
  * before AddNOC). */
 gboolean md_general_commissioning_fail_safe_armed(const MdGeneralCommissioning *gc,

@@ -134,6 +134,18 @@ md_general_commissioning_expire_soon(MdGeneralCommissioning *gc, guint64 now_ms)
     gc->fail_safe.deadline_ms = MIN(gc->fail_safe.deadline_ms, now_ms);
 }
 
+void
+md_general_commissioning_session_closed(MdGeneralCommissioning *gc, const MatterSession *session,
+                                        guint64 now_ms)
+{
+  if (!gc->fail_safe.armed || !gc->armed_over_pase ||
+      session->kind != MATTER_SESSION_KIND_PASE ||
+      session->local_session_id != gc->armed_session_id)
+    return;
+  g_message("The PASE session that armed the fail-safe closed: expiring it");
+  md_general_commissioning_expire_soon(gc, now_ms);
+}
+
 gboolean
 md_general_commissioning_fail_safe_armed(const MdGeneralCommissioning *gc, guint8 *fabric_index)
 {
@@ -273,6 +285,9 @@ arm_fail_safe(MdGeneralCommissioning *gc, const MatterDmRequest *request, Matter
     md_general_commissioning_expire_soon(gc, request->now_ms);
   } else {
     md_fail_safe_arm(fs, accessing_fabric(request), seconds, request->now_ms);
+    /* Armed over PASE, it lives no longer than that session. */
+    gc->armed_over_pase = request->session->kind == MATTER_SESSION_KIND_PASE;
+    gc->armed_session_id = request->session->local_session_id;
     g_debug("Fail-safe armed for %u s (fabric %u)", seconds, fs->fabric_index);
   }
   set_breadcrumb(gc, breadcrumb);
@@ -334,10 +349,11 @@ commissioning_complete(MdGeneralCommissioning *gc, const MatterDmRequest *reques
   if (request->session->kind != MATTER_SESSION_KIND_CASE)
     return respond(response, tag, CMD_COMMISSIONING_COMPLETE_RESPONSE,
                    MD_COMMISSIONING_INVALID_AUTHENTICATION, "CommissioningComplete needs CASE");
+  /* 11.10.7.6: from the fabric the fail-safe is for, or not at all. */
   if (fs->fabric_index != fabric)
     return respond(response, tag, CMD_COMMISSIONING_COMPLETE_RESPONSE,
-                   MD_COMMISSIONING_BUSY_WITH_OTHER_ADMIN,
-                   "Another administrator holds the fail-safe");
+                   MD_COMMISSIONING_INVALID_AUTHENTICATION,
+                   "The fail-safe is armed for another fabric");
   if (!gc->ops->complete(gc->user_data, fabric, request->now_ms))
     return status_result(MATTER_IM_STATUS_FAILURE);
   md_fail_safe_disarm(fs);
