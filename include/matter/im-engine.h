@@ -100,6 +100,13 @@
 #define MATTER_IM_VALUE_MAX 8192
 
 /* What the engine needs from its owner (the node). */
+/* What a refusal was of, for the owner's log. */
+typedef enum {
+  MATTER_IM_ACTION_REQUEST, /* a whole message: StatusResponse */
+  MATTER_IM_ACTION_WRITE,
+  MATTER_IM_ACTION_INVOKE,
+} MatterImAction;
+
 typedef struct {
   /* The Access Control List in force, for every fabric. */
   const MatterAclEntry *(*acl)(void *user_data, size_t *count);
@@ -115,6 +122,12 @@ typedef struct {
   /* The node's event log, which reads and subscriptions report from. May
    * be NULL, as may what it returns: no events then. */
   const MatterEventLog *(*event_log)(void *user_data);
+  /* A request from @session, or one of its paths (@endpoint, @cluster and
+   * @id, the attribute or command; 0 for a whole request), was answered
+   * @status other than SUCCESS: the owner logs it, so that every refusal
+   * leaves a line. May be NULL. */
+  void (*refused)(void *user_data, const MatterSession *session, MatterImAction action,
+                  uint16_t endpoint, uint32_t cluster, uint32_t id, uint8_t status);
 } MatterImEngineOwner;
 
 typedef struct MatterImEngine MatterImEngine;

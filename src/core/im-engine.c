@@ -79,11 +79,20 @@ send_im(MatterImEngine *e, MatterExchange *exchange, uint8_t opcode, const uint8
 /* A StatusResponse ends the interaction (8.x: errors on the whole
  * request). */
 static void
+note_refusal(MatterImEngine *e, const MatterSession *session, MatterImAction action,
+             uint16_t endpoint, uint32_t cluster, uint32_t id, uint8_t status)
+{
+  if (status != MATTER_IM_STATUS_SUCCESS && e->owner.refused != NULL)
+    e->owner.refused(e->owner_data, session, action, endpoint, cluster, id, status);
+}
+
+static void
 reply_status(MatterImEngine *e, MatterExchange *exchange, uint8_t status)
 {
   uint8_t buf[16];
   size_t len;
 
+  note_refusal(e, exchange->session, MATTER_IM_ACTION_REQUEST, 0, 0, 0, status);
   if (matter_im_status_response_encode(status, buf, sizeof(buf), &len) == MATTER_OK)
     send_im(e, exchange, MATTER_IM_OPCODE_STATUS_RESPONSE, buf, len);
   matter_exchange_close(exchange, e->now_ms);
@@ -1174,13 +1183,19 @@ write_message(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *excha
   if (!req->more_chunked_messages)
     end_list(e, wh, &request, true);
   committed = e->owner.writes_end == NULL || e->owner.writes_end(e->owner_data, &request);
-  if (committed)
-    return;
-  for (size_t i = 0; i < e->write_status_count; i++)
-    if (e->write_statuses[i].status.status == MATTER_IM_STATUS_SUCCESS)
-      e->write_statuses[i].status.status = MATTER_IM_STATUS_FAILURE;
-  if (wh->list_active && wh->list_status == MATTER_IM_STATUS_SUCCESS)
-    wh->list_status = MATTER_IM_STATUS_FAILURE;
+  if (!committed) {
+    for (size_t i = 0; i < e->write_status_count; i++)
+      if (e->write_statuses[i].status.status == MATTER_IM_STATUS_SUCCESS)
+        e->write_statuses[i].status.status = MATTER_IM_STATUS_FAILURE;
+    if (wh->list_active && wh->list_status == MATTER_IM_STATUS_SUCCESS)
+      wh->list_status = MATTER_IM_STATUS_FAILURE;
+  }
+  for (size_t i = 0; i < e->write_status_count; i++) {
+    const MatterImAttributeStatus *st = &e->write_statuses[i];
+
+    note_refusal(e, exchange->session, MATTER_IM_ACTION_WRITE, st->path.endpoint,
+                 st->path.cluster, st->path.attribute, st->status.status);
+  }
 }
 
 static void
@@ -1405,6 +1420,9 @@ handle_invoke(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payloa
   subject_of(e, exchange->session, &subject);
   request_for(e, exchange->session, &subject, true, timed, &request);
   result = invoke_one(e, &request, &cmd, &fields_len);
+  if (!result.has_response)
+    note_refusal(e, exchange->session, MATTER_IM_ACTION_INVOKE, cmd.path.endpoint,
+                 cmd.path.cluster, cmd.path.command, result.status);
   if (req.suppress_response) {
     matter_exchange_close(exchange, e->now_ms);
     return;

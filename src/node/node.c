@@ -9,6 +9,7 @@
 #include "matter/crypto.h"
 #include "matter/event-log.h"
 #include "md-error.h"
+#include "md-log.h"
 #include "pase-server.h"
 
 #define DISCRIMINATOR_KEY "discriminator"
@@ -568,12 +569,36 @@ static const MdOperationalCredentialsOps operational_credentials_ops = {
   .fabrics_changed = opcreds_fabrics_changed,
 };
 
+static void
+engine_refused(void *user_data, const MatterSession *session, MatterImAction action,
+               uint16_t endpoint, uint32_t cluster, uint32_t id, uint8_t status)
+{
+  static const char *const actions[] = {
+    [MATTER_IM_ACTION_REQUEST] = "request",
+    [MATTER_IM_ACTION_WRITE] = "write of attribute",
+    [MATTER_IM_ACTION_INVOKE] = "command",
+  };
+  guint64 fabric = session->fabric_index != 0 ? session->fabric_index : MD_LOG_NONE;
+  guint64 peer = session->peer_node_id != 0 ? session->peer_node_id : MD_LOG_NONE;
+
+  if (action == MATTER_IM_ACTION_REQUEST)
+    md_log_matter(G_LOG_LEVEL_MESSAGE, fabric, peer, session->local_session_id,
+                  "Refused a request on session %u: %s", session->local_session_id,
+                  matter_im_status_name(status));
+  else
+    md_log_matter(G_LOG_LEVEL_MESSAGE, fabric, peer, session->local_session_id,
+                  "Refused %s 0x%04X/0x%04X on endpoint %u (session %u): %s", actions[action],
+                  cluster, id, endpoint, session->local_session_id,
+                  matter_im_status_name(status));
+}
+
 static const MatterImEngineOwner engine_owner = {
   .acl = engine_acl,
   .commissioning = engine_commissioning,
   .writes_begin = engine_writes_begin,
   .writes_end = engine_writes_end,
   .event_log = engine_event_log,
+  .refused = engine_refused,
 };
 
 MdNode *

@@ -260,6 +260,7 @@ typedef struct {
   guint transactions;   /* writes_begin calls */
   guint commits;        /* writes_end calls */
   gboolean fail_commit;
+  GArray *refusals; /* guint32: action << 24 | id << 8 | status, in order */
 } Test;
 
 static void
@@ -287,11 +288,23 @@ owner_event_log(void *user_data)
   return &((Test *) user_data)->events;
 }
 
+static void
+owner_refused(void *user_data, const MatterSession *session, MatterImAction action,
+              uint16_t endpoint, uint32_t cluster, uint32_t id, uint8_t status)
+{
+  Test *t = user_data;
+  guint32 refusal = (guint32) action << 24 | (id & 0xFFFF) << 8 | status;
+
+  g_assert_cmpuint(status, !=, MATTER_IM_STATUS_SUCCESS);
+  g_array_append_val(t->refusals, refusal);
+}
+
 static const MatterImEngineOwner owner = {
   .acl = owner_acl,
   .writes_begin = owner_writes_begin,
   .writes_end = owner_writes_end,
   .event_log = owner_event_log,
+  .refused = owner_refused,
 };
 
 static MatterError
@@ -402,6 +415,7 @@ test_new(uint64_t client_node)
   g_queue_init(&t->to_server);
   g_queue_init(&t->to_client);
   t->replies = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+  t->refusals = g_array_new(FALSE, FALSE, sizeof(guint32));
   t->ack_reports = TRUE;
   matter_session_table_init(&t->server_sessions, t->server_secure, 2, t->server_unsecured, 1,
                             NULL);
@@ -448,6 +462,7 @@ test_free(Test *t)
   while ((bytes = g_queue_pop_head(&t->to_client)) != NULL)
     g_bytes_unref(bytes);
   g_ptr_array_unref(t->replies);
+  g_array_unref(t->refusals);
   matter_session_table_clear(&t->server_sessions);
   matter_session_table_clear(&t->client_sessions);
   g_free(t);
@@ -738,6 +753,16 @@ test_write(void)
   g_assert_cmphex(write_u8(t, 2, 1, FALSE, 2), ==, MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION);
   g_assert_cmphex(write_u8(t, 9, 1, FALSE, 3), ==, MATTER_IM_STATUS_UNSUPPORTED_ATTRIBUTE);
   g_assert_cmpuint(t->state.writes, ==, 1);
+  /* Each refusal reached the owner's log, the success did not. */
+  {
+    const guint32 want[] = {
+      MATTER_IM_ACTION_WRITE << 24 | 3 << 8 | MATTER_IM_STATUS_UNSUPPORTED_WRITE,
+      MATTER_IM_ACTION_WRITE << 24 | 2 << 8 | MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION,
+      MATTER_IM_ACTION_WRITE << 24 | 9 << 8 | MATTER_IM_STATUS_UNSUPPORTED_ATTRIBUTE,
+    };
+
+    g_assert_cmpmem(t->refusals->data, t->refusals->len * sizeof(guint32), want, sizeof(want));
+  }
   test_free(t);
 
   t = test_new(VIEWER);
@@ -1118,6 +1143,15 @@ test_invoke(void)
   r = invoke(t, 1, FALSE, FALSE, 4);
   g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_INVALID_COMMAND);
   g_assert_cmpuint(t->state.invokes, ==, 3);
+  {
+    const guint32 want[] = {
+      MATTER_IM_ACTION_INVOKE << 24 | 7 << 8 | MATTER_IM_STATUS_UNSUPPORTED_COMMAND,
+      MATTER_IM_ACTION_INVOKE << 24 | 3 << 8 | MATTER_IM_STATUS_NEEDS_TIMED_INTERACTION,
+      MATTER_IM_ACTION_INVOKE << 24 | 1 << 8 | MATTER_IM_STATUS_INVALID_COMMAND,
+    };
+
+    g_assert_cmpmem(t->refusals->data, t->refusals->len * sizeof(guint32), want, sizeof(want));
+  }
   test_free(t);
 
   t = test_new(VIEWER);
