@@ -365,7 +365,8 @@ MatterError matter_im_subscribe_request_decode(const uint8_t *buf, size_t len,
 MatterError matter_im_subscribe_response_decode(const uint8_t *buf, size_t len,
                                                 MatterImSubscribeResponse *msg);
 MatterError matter_im_report_data_decode(const uint8_t *buf, size_t len, MatterImReportData *msg);
-MatterError matter_im_write_request_decode(const uint8_t *buf, size_t len, MatterImWriteRequest *msg);
+MatterError matter_im_write_request_decode(const uint8_t *buf, size_t len,
+                                           MatterImWriteRequest *msg);
 MatterError matter_im_write_response_decode(const uint8_t *buf, size_t len,
                                             MatterImWriteResponse *msg);
 MatterError matter_im_invoke_request_decode(const uint8_t *buf, size_t len,

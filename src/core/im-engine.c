@@ -1321,7 +1321,8 @@ handle_write(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload
   MatterImWriteHandler *wh = &single;
   MatterImWriteRequest req;
 
-  if (matter_im_write_request_decode(payload, len, &req) != MATTER_OK || !write_paths_concrete(req)) {
+  if (matter_im_write_request_decode(payload, len, &req) != MATTER_OK ||
+      !write_paths_concrete(req)) {
     reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
     return;
   }

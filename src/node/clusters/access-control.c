@@ -65,10 +65,10 @@ static const MatterDmAttribute attributes[] = {
 };
 
 static const MatterDmEvent event_table[] = {
-  { EVENT_ACCESS_CONTROL_ENTRY_CHANGED, MATTER_ACL_PRIVILEGE_ADMINISTER, 1,
+  { EVENT_ACCESS_CONTROL_ENTRY_CHANGED, MATTER_ACL_PRIVILEGE_ADMINISTER, MATTER_EVENT_PRIORITY_INFO,
     MATTER_DM_FABRIC_SENSITIVE, 0 },
-  { EVENT_ACCESS_CONTROL_EXTENSION_CHANGED, MATTER_ACL_PRIVILEGE_ADMINISTER, 1,
-    MATTER_DM_FABRIC_SENSITIVE, FEATURE_EXTENSION },
+  { EVENT_ACCESS_CONTROL_EXTENSION_CHANGED, MATTER_ACL_PRIVILEGE_ADMINISTER,
+    MATTER_EVENT_PRIORITY_INFO, MATTER_DM_FABRIC_SENSITIVE, FEATURE_EXTENSION },
 };
 
 void
@@ -661,7 +661,7 @@ emit_entry_changed(MdAccessControl *ac, const MdAclAdmin *admin, guint8 change,
     .endpoint = 0,
     .cluster = md_access_control_class.id,
     .event = EVENT_ACCESS_CONTROL_ENTRY_CHANGED,
-    .priority = 1, /* Info */
+    .priority = MATTER_EVENT_PRIORITY_INFO,
     .fabric_index = entry->fabric_index,
     .encode = encode_entry_changed,
     .encode_data = &fields,
@@ -763,7 +763,7 @@ emit_extension_changed(MdAccessControl *ac, GBytes *before, guint64 now_ms)
   MatterEvent event = {
     .cluster = md_access_control_class.id,
     .event = EVENT_ACCESS_CONTROL_EXTENSION_CHANGED,
-    .priority = 1, /* Info */
+    .priority = MATTER_EVENT_PRIORITY_INFO,
     .fabric_index = ac->ext_ready_fabric,
     .encode = encode_extension_changed,
     .encode_data = &fields,

@@ -12,6 +12,8 @@
 
 #include "clusters.h"
 
+#include "matter/event-log.h"
+
 #include <string.h>
 
 #include "matter/acl.h"
@@ -354,9 +356,9 @@ md_basic_information_drop(MdBasicInformation *self)
 
 /* StartUp, ShutDown, Leave. */
 static const MatterDmEvent event_table[] = {
-  { 0x00, MATTER_ACL_PRIVILEGE_VIEW, 2 /* critical */, 0, 0 },
-  { 0x01, MATTER_ACL_PRIVILEGE_VIEW, 2 /* critical */, 0, 0 },
-  { 0x02, MATTER_ACL_PRIVILEGE_VIEW, 1 /* info */, 0, 0 },
+  { 0x00, MATTER_ACL_PRIVILEGE_VIEW, MATTER_EVENT_PRIORITY_CRITICAL, 0, 0 },
+  { 0x01, MATTER_ACL_PRIVILEGE_VIEW, MATTER_EVENT_PRIORITY_CRITICAL, 0, 0 },
+  { 0x02, MATTER_ACL_PRIVILEGE_VIEW, MATTER_EVENT_PRIORITY_INFO, 0, 0 },
 };
 
 const MatterDmClass md_basic_information_class = {

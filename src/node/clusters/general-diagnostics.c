@@ -19,6 +19,8 @@
 
 #include "clusters.h"
 
+#include "matter/event-log.h"
+
 #include <inttypes.h>
 #include <string.h>
 
@@ -74,7 +76,8 @@ static const MatterDmCommand commands[] = {
 };
 
 static const MatterDmEvent events[] = {
-  { MD_GENERAL_DIAGNOSTICS_EVENT_BOOT_REASON, MATTER_ACL_PRIVILEGE_VIEW, 2 /* critical */, 0, 0 },
+  { MD_GENERAL_DIAGNOSTICS_EVENT_BOOT_REASON, MATTER_ACL_PRIVILEGE_VIEW,
+    MATTER_EVENT_PRIORITY_CRITICAL, 0, 0 },
 };
 
 /* ---- Start, stop and the stored counters ---- */

@@ -389,7 +389,8 @@ new_csr_key(MdOperationalCredentials *oc)
   guint8 priv[MATTER_P256_PRIVATE_KEY_LEN];
   MatterP256Key *key = NULL;
 
-  if (matter_p256_generate(&key) != MATTER_OK || matter_p256_export_private(key, priv) != MATTER_OK) {
+  if (matter_p256_generate(&key) != MATTER_OK ||
+      matter_p256_export_private(key, priv) != MATTER_OK) {
     matter_p256_free(key);
     return FALSE;
   }
