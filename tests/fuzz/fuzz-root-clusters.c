@@ -15,7 +15,7 @@
  * kind byte and what that kind takes (bytes missing at the end read as
  * zero):
  *
- *   kind % 8   what                 then
+ *   kind % 10  what                 then
  *   0 invoke   InvokeRequest        cluster, command, fields (one TLV element)
  *   1 write    WriteRequest         cluster, attribute, TLV elements: the
  *                                   first replaces the value, each one
@@ -35,6 +35,10 @@
  *              PASE), fabric index, peer node id (8), one CAT (4, 0: none)
  *   7 time     seconds to let pass (2, little endian), then the node's and
  *              the exchanges' timers run
+ *   8 fault    the storage's n-th call from now fails (1 byte; 0: none)
+ *   9 restart  the node stops without warning and starts again on the same
+ *              storage (what it committed is all it finds), with a new
+ *              PASE session of its window if it opens one
  *
  * Bit 0x80 of the kind byte makes an invoke or a write timed (a
  * TimedRequest first, on the same exchange). A cluster is picked by index
@@ -89,6 +93,8 @@ enum {
   OP_NOC,
   OP_SESSION,
   OP_TIME,
+  OP_FAULT,
+  OP_RESTART,
   OP_KINDS,
 };
 #define OP_TIMED 0x80
@@ -281,8 +287,31 @@ open_session(Fuzz *f, MatterSessionKind kind, uint8_t fabric_index, uint64_t pee
   return session;
 }
 
+/* The host's interface as the daemon would report it, so that Network
+ * Commissioning and General Diagnostics have one to show. */
 static void
-fuzz_start(Fuzz *f)
+set_interfaces(MdNode *node)
+{
+  MdNetworkInterfaceSnapshot eth0 = {
+    .name = "eth0",
+    .is_operational = TRUE,
+    .hardware_address = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 },
+    .hardware_address_len = 6,
+    .ipv4 = { { 192, 0, 2, 1 } },
+    .ipv4_count = 1,
+    .ipv6 = { { 0xfe, 0x80, [15] = 1 } },
+    .ipv6_count = 1,
+    .type = MD_INTERFACE_TYPE_ETHERNET,
+  };
+
+  md_node_set_network_interface(node, "eth0", TRUE);
+  md_node_set_network_interfaces(node, &eth0, 1);
+}
+
+/* A node on @f's storage, started, and a PASE session to talk to it on:
+ * the one of its window, when it opens one (a node on no fabric). */
+static void
+start_node(Fuzz *f)
 {
   static const MatterExchangeCallbacks callbacks = { .send = discard };
   MdNodeParams params = {
@@ -298,10 +327,6 @@ fuzz_start(Fuzz *f)
                .software_version_string = "0.1.0" },
   };
 
-  f->now = START_MS;
-  f->counter = 1;
-  f->storage = md_test_storage_new();
-  store_verifier(md_test_storage_get(f->storage));
   require(matter_session_table_init(&f->sessions, f->secure, G_N_ELEMENTS(f->secure),
                                     f->unsecured, G_N_ELEMENTS(f->unsecured), NULL) == MATTER_OK);
   require(matter_exchange_manager_init(&f->exchanges, &f->sessions, f->slots,
@@ -309,16 +334,33 @@ fuzz_start(Fuzz *f)
   f->node = md_node_new(&params, md_test_storage_get(f->storage), dev_attestation(), &f->exchanges,
                         &f->sessions, NULL, NULL, NULL);
   require(f->node != NULL);
+  set_interfaces(f->node);
   md_node_start(f->node, f->now);
   f->session = open_session(f, MATTER_SESSION_KIND_PASE, 0, 0, 0);
   require(f->session != NULL);
 }
 
 static void
-fuzz_stop(Fuzz *f)
+stop_node(Fuzz *f)
 {
   md_node_free(f->node);
   matter_session_table_clear(&f->sessions);
+}
+
+static void
+fuzz_start(Fuzz *f)
+{
+  f->now = START_MS;
+  f->counter = 1;
+  f->storage = md_test_storage_new();
+  store_verifier(md_test_storage_get(f->storage));
+  start_node(f);
+}
+
+static void
+fuzz_stop(Fuzz *f)
+{
+  stop_node(f);
   md_test_storage_free(f->storage);
 }
 
@@ -574,8 +616,8 @@ run_op(Fuzz *f, const uint8_t *data, size_t len)
   uint32_t attribute;
 
   /* Nothing reaches the node on a session that ended (the fail-safe's
-   * expiry and CommissioningComplete end PASE sessions), but time. */
-  if (kind != OP_SESSION && kind != OP_TIME && f->session->state != MATTER_SESSION_ACTIVE)
+   * expiry and CommissioningComplete end PASE sessions). */
+  if (kind <= OP_NOC && f->session->state != MATTER_SESSION_ACTIVE)
     return;
   switch (kind) {
   case OP_INVOKE:
@@ -602,6 +644,14 @@ run_op(Fuzz *f, const uint8_t *data, size_t len)
     break;
   case OP_TIME:
     advance(f, arg_le(&a, 0, 2) * 1000);
+    break;
+  case OP_FAULT:
+    md_test_storage_fail_at(f->storage, arg_u8(&a, 0));
+    break;
+  case OP_RESTART:
+    md_test_storage_fail_at(f->storage, 0);
+    stop_node(f);
+    start_node(f);
     break;
   }
 }
