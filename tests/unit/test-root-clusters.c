@@ -520,6 +520,42 @@ test_write_without_transaction(void)
   test_free(t);
 }
 
+/* NodeLabel written empty is stored as an empty value, which the store
+ * may give back without data: the next start loads it as "". */
+static void
+test_empty_node_label_loads(void)
+{
+  const MdBasicInformationParams params = { .vendor_name = "v", .product_name = "p" };
+  g_autoptr(MdTestStorage) storage = md_test_storage_new();
+  g_autoptr(GBytes) empty = g_bytes_new(NULL, 0);
+  g_autoptr(GError) error = NULL;
+  MdBasicInformation *info;
+  MatterDmCluster cluster = { &md_basic_information_class };
+  MatterAclSubject subject = { .auth_mode = MATTER_ACL_AUTH_PASE };
+  MatterDmRequest request = { .subject = &subject };
+  guint8 out[64];
+  char label[33];
+  MatterTlvWriter w;
+  MatterTlvReader r;
+  size_t len;
+
+  g_assert_true(md_node_storage_put_bytes(md_test_storage_get(storage), KEY_NODE_LABEL, empty,
+                                          &error));
+  info = md_basic_information_new(&params, md_test_storage_get(storage), &error);
+  g_assert_no_error(error);
+  cluster.state = info;
+  matter_tlv_writer_init(&w, out, sizeof(out));
+  g_assert_cmpuint(md_basic_information_class.read(&cluster, &request, ATTR_NODE_LABEL, &w,
+                                                   matter_tlv_tag_anonymous()),
+                   ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  matter_tlv_reader_init(&r, out, len);
+  g_assert_cmpint(matter_tlv_next(&r), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_string(&r, label, sizeof(label)), ==, MATTER_OK);
+  g_assert_cmpstr(label, ==, "");
+  md_basic_information_free(info);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -534,5 +570,6 @@ main(int argc, char **argv)
   g_test_add_func("/root-clusters/regulatory-config-storage-failure",
                   test_regulatory_config_storage_failure);
   g_test_add_func("/root-clusters/write-without-transaction", test_write_without_transaction);
+  g_test_add_func("/root-clusters/empty-node-label-loads", test_empty_node_label_loads);
   return g_test_run();
 }
