@@ -9,7 +9,8 @@
  * commissioning window open and a PASE session of that window to talk on
  * (TCP, so no acknowledgements are awaited); then time runs out, so the
  * fail-safe and the window expire. Nothing may crash, leak, read out of
- * bounds or log a critical.
+ * bounds, do anything undefined or log a critical (FUZZ_VERBOSE=1 shows
+ * the node's log, to follow what an input does).
  *
  * Input: up to OPS_MAX operations separated by "MTR|", in order, each a
  * kind byte and what that kind takes (bytes missing at the end read as
@@ -32,13 +33,14 @@
  *              flags, fabric id offset (1 byte), node id (8, little
  *              endian), CaseAdminSubject (8), AdminVendorId (2), IPK (16)
  *   6 session  a new secure session to go on with: kind (bit 0: CASE, else
- *              PASE), fabric index, peer node id (8), one CAT (4, 0: none)
+ *              PASE), fabric index, peer node id (8), one CAT (4, 0: none);
+ *              CASE only on a fabric the node has, PASE on none
  *   7 time     seconds to let pass (2, little endian), then the node's and
  *              the exchanges' timers run
  *   8 fault    the storage's n-th call from now fails (1 byte; 0: none)
  *   9 restart  the node stops without warning and starts again on the same
  *              storage (what it committed is all it finds), with a new
- *              PASE session of its window if it opens one
+ *              PASE session (an administrator while the window is open)
  *
  * Bit 0x80 of the kind byte makes an invoke or a write timed (a
  * TimedRequest first, on the same exchange). A cluster is picked by index
@@ -66,6 +68,15 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__ubsan_default_options(void);
+
+/* Undefined behaviour is a finding like a crash: stop at the first, with
+ * its input saved, rather than report it and go on. */
+const char *
+__ubsan_default_options(void)
+{
+  return "halt_on_error=1:print_stacktrace=1";
+}
 
 #define require(cond) \
   do {                \
