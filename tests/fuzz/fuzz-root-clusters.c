@@ -34,13 +34,14 @@
  *              endian), CaseAdminSubject (8), AdminVendorId (2), IPK (16)
  *   6 session  a new secure session to go on with: kind (bit 0: CASE, else
  *              PASE), fabric index, peer node id (8), one CAT (4, 0: none);
- *              CASE only on a fabric the node has, PASE on none
+ *              CASE only on a fabric the node has, PASE on none and
+ *              only while the commissioning window is open
  *   7 time     seconds to let pass (2, little endian), then the node's and
  *              the exchanges' timers run
  *   8 fault    the storage's n-th call from now fails (1 byte; 0: none)
  *   9 restart  the node stops without warning and starts again on the same
  *              storage (what it committed is all it finds), with a new
- *              PASE session (an administrator while the window is open)
+ *              PASE session if it opens its window (on no fabric)
  *
  * Bit 0x80 of the kind byte makes an invoke or a write timed (a
  * TimedRequest first, on the same exchange). A cluster is picked by index
@@ -319,6 +320,12 @@ set_interfaces(MdNode *node)
   md_node_set_network_interfaces(node, &eth0, 1);
 }
 
+static gboolean
+window_open(Fuzz *f)
+{
+  return md_commissioning_get_window(md_node_get_commissioning(f->node)) != MD_WINDOW_CLOSED;
+}
+
 /* A node on @f's storage, started, and a PASE session to talk to it on:
  * the one of its window, when it opens one (a node on no fabric). */
 static void
@@ -347,8 +354,11 @@ start_node(Fuzz *f)
   require(f->node != NULL);
   set_interfaces(f->node);
   md_node_start(f->node, f->now);
-  f->session = open_session(f, MATTER_SESSION_KIND_PASE, 0, 0, 0);
-  require(f->session != NULL);
+  f->session = NULL;
+  if (window_open(f)) {
+    f->session = open_session(f, MATTER_SESSION_KIND_PASE, 0, 0, 0);
+    require(f->session != NULL);
+  }
 }
 
 static void
@@ -598,8 +608,9 @@ advance(Fuzz *f, guint64 ms)
   md_node_process(f->node, f->now);
 }
 
-/* A PASE session begins on no fabric; CASE only ever runs on a fabric
- * the node has (committed, or the one the fail-safe holds). */
+/* PASE only ever runs in a commissioning window and begins on no
+ * fabric; CASE only on a fabric the node has (committed, or the one the
+ * fail-safe holds). */
 static void
 new_session(Fuzz *f, const Args *a)
 {
@@ -607,7 +618,8 @@ new_session(Fuzz *f, const Args *a)
   guint8 fabric_index = is_case ? arg_u8(a, 1) : 0;
   MatterSession *session;
 
-  if (is_case && md_fabric_table_get(md_node_get_fabrics(f->node), fabric_index) == NULL)
+  if (is_case ? md_fabric_table_get(md_node_get_fabrics(f->node), fabric_index) == NULL
+              : !window_open(f))
     return;
   session = open_session(f, is_case ? MATTER_SESSION_KIND_CASE : MATTER_SESSION_KIND_PASE,
                          fabric_index, is_case ? arg_le(a, 2, 8) : 0,
@@ -627,8 +639,9 @@ run_op(Fuzz *f, const uint8_t *data, size_t len)
   uint32_t attribute;
 
   /* Nothing reaches the node on a session that ended (the fail-safe's
-   * expiry and CommissioningComplete end PASE sessions). */
-  if (kind <= OP_NOC && f->session->state != MATTER_SESSION_ACTIVE)
+   * expiry and CommissioningComplete end PASE sessions), or before there
+   * is one. */
+  if (kind <= OP_NOC && (f->session == NULL || f->session->state != MATTER_SESSION_ACTIVE))
     return;
   switch (kind) {
   case OP_INVOKE:
