@@ -89,6 +89,7 @@ struct _MdNode {
   guint8 events_info[EVENTS_INFO_SIZE];
   guint8 events_critical[EVENTS_CRITICAL_SIZE];
   gboolean in_write_transaction;
+  gboolean write_transaction_begun; /* FALSE: the store could not begin it */
   guint32 software_version;
 };
 
@@ -230,13 +231,24 @@ engine_writes_begin(void *user_data, const MatterDmRequest *request)
   MdNode *node = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!md_node_storage_begin(node->storage, &error))
+  node->write_transaction_begun = md_node_storage_begin(node->storage, &error);
+  if (!node->write_transaction_begun)
     g_warning("Cannot start storing the attributes written: %s", error->message);
   node->in_write_transaction = TRUE;
 }
 
+static void
+drop_writes(MdNode *node)
+{
+  md_basic_information_drop(node->basic);
+  md_access_control_drop(&node->access_control);
+  md_group_key_management_drop(node->group_keys);
+  md_general_commissioning_drop_writes(&node->general_commissioning);
+}
+
 /* One storage transaction for the whole WriteRequest: memory changes, and
- * change marks go out, only once it committed. */
+ * change marks go out, only once it committed. Without the transaction
+ * nothing is staged: the rows would be stored one by one, outside it. */
 static bool
 engine_writes_end(void *user_data, const MatterDmRequest *request)
 {
@@ -244,16 +256,17 @@ engine_writes_end(void *user_data, const MatterDmRequest *request)
   g_autoptr(GError) error = NULL;
 
   node->in_write_transaction = FALSE;
+  if (!node->write_transaction_begun) {
+    drop_writes(node);
+    return false;
+  }
   if (!md_basic_information_stage(node->basic, &error) ||
       !md_access_control_stage(&node->access_control, &error) ||
       !md_group_key_management_stage(node->group_keys, &error) ||
       !md_node_storage_commit(node->storage, &error)) {
     g_warning("Cannot store the attributes written: %s", error->message);
     md_node_storage_rollback(node->storage);
-    md_basic_information_drop(node->basic);
-    md_access_control_drop(&node->access_control);
-    md_group_key_management_drop(node->group_keys);
-    md_general_commissioning_drop_writes(&node->general_commissioning);
+    drop_writes(node);
     return false;
   }
   md_basic_information_apply(node->basic, &node->dm, &node->root.basic);

@@ -17,6 +17,7 @@
 #include "md-test-core.h"
 #include "md-test-storage.h"
 
+#define CLUSTER_BASIC_INFORMATION 0x0028
 #define CLUSTER_GENERAL_COMMISSIONING 0x0030
 #define CLUSTER_ADMIN_COMMISSIONING 0x003C
 #define CMD_ARM_FAIL_SAFE 0x00
@@ -25,7 +26,9 @@
 #define CMD_REVOKE_COMMISSIONING 0x02
 #define CMD_SET_REGULATORY_CONFIG 0x02
 #define ATTR_REGULATORY_CONFIG 0x0002
+#define ATTR_NODE_LABEL 0x0005
 #define KEY_REGULATORY_CONFIG "general-commissioning/regulatory-config"
+#define KEY_NODE_LABEL "basic-information/node-label"
 
 enum { OK = 0, INVALID_AUTHENTICATION = 2, NO_FAIL_SAFE = 3, BUSY_WITH_OTHER_ADMIN = 4 };
 enum { ADMIN_BUSY = 2, ADMIN_PAKE_PARAMETER_ERROR = 3, ADMIN_WINDOW_NOT_OPEN = 4 };
@@ -42,6 +45,7 @@ typedef struct {
   MatterSession *pase;
   MatterSession *case1; /* fabric 1 */
   MatterSession *case2; /* fabric 2 */
+  guint32 counter;      /* of the messages delivered to the node */
 } Test;
 
 static MatterError
@@ -426,6 +430,132 @@ test_regulatory_config_storage_failure(void)
   test_free(t);
 }
 
+/* A WriteRequest of NodeLabel on the PASE session, handed to the node's
+ * engine as the message layer hands it a decrypted message. */
+static void
+write_node_label(Test *t, const char *label)
+{
+  MatterImAttributeData write = {
+    .path = { .has_endpoint = TRUE, .endpoint = 0, .has_cluster = TRUE,
+              .cluster = CLUSTER_BASIC_INFORMATION, .has_attribute = TRUE,
+              .attribute = ATTR_NODE_LABEL },
+  };
+  MatterProtocolHeader protocol = {
+    .exchange_flags = MATTER_EXCHANGE_FLAG_I,
+    .exchange_id = (guint16) (0x100 + t->counter),
+    .protocol_id = MATTER_PROTOCOL_INTERACTION_MODEL,
+    .opcode = MATTER_IM_OPCODE_WRITE_REQUEST,
+  };
+  MatterMessageHeader header = {
+    .security_flags = MATTER_SESSION_TYPE_UNICAST,
+    .counter = ++t->counter,
+  };
+  guint8 value[64], message[256];
+  MatterTlvWriter w;
+  gsize protocol_len, len;
+
+  matter_tlv_writer_init(&w, value, sizeof(value));
+  matter_tlv_put_string(&w, matter_tlv_tag_anonymous(), label);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &write.data.len), ==, MATTER_OK);
+  write.data.tlv = value;
+  g_assert_cmpint(matter_protocol_header_encode(&protocol, message, sizeof(message),
+                                                &protocol_len),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_im_write_request_encode(FALSE, FALSE, &write, 1, FALSE,
+                                                 message + protocol_len,
+                                                 sizeof(message) - protocol_len, &len),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_exchange_manager_receive(&t->exchanges, t->pase, &header, message,
+                                                  protocol_len + len, t->now),
+                  ==, MATTER_OK);
+}
+
+static char *
+read_node_label(Test *t)
+{
+  MatterDmCluster *cluster =
+      matter_dm_find_cluster(md_node_get_dm(t->node), 0, CLUSTER_BASIC_INFORMATION);
+  MatterAclSubject subject = { .auth_mode = MATTER_ACL_AUTH_PASE };
+  MatterDmRequest request = { .session = t->pase, .subject = &subject, .now_ms = t->now };
+  guint8 out[64];
+  char label[33];
+  MatterTlvWriter w;
+  MatterTlvReader r;
+  size_t len;
+
+  matter_tlv_writer_init(&w, out, sizeof(out));
+  g_assert_cmpuint(cluster->cls->read(cluster, &request, ATTR_NODE_LABEL, &w,
+                                      matter_tlv_tag_anonymous()),
+                   ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  matter_tlv_reader_init(&r, out, len);
+  g_assert_cmpint(matter_tlv_next(&r), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_string(&r, label, sizeof(label)), ==, MATTER_OK);
+  return g_strdup(label);
+}
+
+/* A WriteRequest whose storage transaction cannot begin stages nothing:
+ * the row would be stored on its own, outside any transaction, while the
+ * write fails and memory keeps the old value. */
+static void
+test_write_without_transaction(void)
+{
+  Test *t = test_new();
+  g_autofree char *before = NULL, *after = NULL;
+
+  md_test_storage_fail_at(t->storage, 1);
+  g_test_expect_message("matterd", G_LOG_LEVEL_WARNING,
+                        "Cannot start storing the attributes written: *");
+  write_node_label(t, "kitchen");
+  g_test_assert_expected_messages();
+  g_assert_false(md_test_storage_in_transaction(t->storage));
+  g_assert_false(md_test_storage_has(t->storage, KEY_NODE_LABEL));
+  before = read_node_label(t);
+  g_assert_cmpstr(before, ==, "");
+  /* With the store working again, the same write takes. */
+  write_node_label(t, "kitchen");
+  g_assert_true(md_test_storage_has(t->storage, KEY_NODE_LABEL));
+  after = read_node_label(t);
+  g_assert_cmpstr(after, ==, "kitchen");
+  test_free(t);
+}
+
+/* NodeLabel written empty is stored as an empty value, which the store
+ * may give back without data: the next start loads it as "". */
+static void
+test_empty_node_label_loads(void)
+{
+  const MdBasicInformationParams params = { .vendor_name = "v", .product_name = "p" };
+  g_autoptr(MdTestStorage) storage = md_test_storage_new();
+  g_autoptr(GBytes) empty = g_bytes_new(NULL, 0);
+  g_autoptr(GError) error = NULL;
+  MdBasicInformation *info;
+  MatterDmCluster cluster = { &md_basic_information_class };
+  MatterAclSubject subject = { .auth_mode = MATTER_ACL_AUTH_PASE };
+  MatterDmRequest request = { .subject = &subject };
+  guint8 out[64];
+  char label[33];
+  MatterTlvWriter w;
+  MatterTlvReader r;
+  size_t len;
+
+  g_assert_true(md_node_storage_put_bytes(md_test_storage_get(storage), KEY_NODE_LABEL, empty,
+                                          &error));
+  info = md_basic_information_new(&params, md_test_storage_get(storage), &error);
+  g_assert_no_error(error);
+  cluster.state = info;
+  matter_tlv_writer_init(&w, out, sizeof(out));
+  g_assert_cmpuint(md_basic_information_class.read(&cluster, &request, ATTR_NODE_LABEL, &w,
+                                                   matter_tlv_tag_anonymous()),
+                   ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  matter_tlv_reader_init(&r, out, len);
+  g_assert_cmpint(matter_tlv_next(&r), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_string(&r, label, sizeof(label)), ==, MATTER_OK);
+  g_assert_cmpstr(label, ==, "");
+  md_basic_information_free(info);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -439,5 +569,7 @@ main(int argc, char **argv)
   g_test_add_func("/root-clusters/revoke-commissioning", test_revoke_commissioning);
   g_test_add_func("/root-clusters/regulatory-config-storage-failure",
                   test_regulatory_config_storage_failure);
+  g_test_add_func("/root-clusters/write-without-transaction", test_write_without_transaction);
+  g_test_add_func("/root-clusters/empty-node-label-loads", test_empty_node_label_loads);
   return g_test_run();
 }

@@ -122,7 +122,9 @@ load_string(const MdNodeStorage *storage, const char *key, char *out, gsize size
     g_set_error(error, MD_ERROR, MD_ERROR_STORE_CORRUPT, "Stored %s is not valid", key);
     return FALSE;
   }
-  memcpy(out, data, len);
+  /* An empty value may come without data. */
+  if (len > 0)
+    memcpy(out, data, len);
   out[len] = '\0';
   return TRUE;
 }
