@@ -85,6 +85,21 @@ static const char *const migrations[] = {
   "  key_set_id INTEGER NOT NULL CHECK (key_set_id BETWEEN 1 AND 65535),"
   "  PRIMARY KEY (fabric_index, position)"
   ");",
+  /* 3: CASE session resumption records (Core spec 4.14.2), one per peer
+   * of a fabric. peer_cats is NULL (no tags) or a list blob of 1..3 tags
+   * (see "fabric-scoped rows" below). sequence grows with every record
+   * written and is unique, so the oldest record of a fabric, the one to
+   * evict, is always one row; its index also serves the load's ORDER BY.
+   * The (fabric_index, peer_node_id) index serves the cascade too. */
+  "CREATE TABLE resumption ("
+  "  resumption_id BLOB PRIMARY KEY NOT NULL CHECK (length(resumption_id) = 16),"
+  "  fabric_index INTEGER NOT NULL REFERENCES fabric (fabric_index) ON DELETE CASCADE,"
+  "  peer_node_id INTEGER NOT NULL,"
+  "  peer_cats BLOB CHECK (peer_cats IS NULL OR length(peer_cats) IN (5, 9, 13)),"
+  "  shared_secret BLOB NOT NULL CHECK (length(shared_secret) = 32),"
+  "  sequence INTEGER NOT NULL UNIQUE CHECK (sequence >= 0),"
+  "  UNIQUE (fabric_index, peer_node_id)"
+  ");",
 };
 
 int
@@ -842,16 +857,19 @@ md_store_count_fabrics(MdStore *store, GError **error)
  * short key. Because the same checks run before each put, the store never
  * writes a row it would refuse to read.
  *
- * Access control subjects and targets are BLOBs in an encoding of this
- * store's own, versioned by their first byte so a later schema can change
- * it (ACL_BLOB_VERSION):
- *   subjects: 0x01, then each subject as 8 bytes, little-endian;
- *   targets:  0x01, then each target as ACL_TARGET_LEN bytes: a flags byte
- *             (ACL_TARGET_*), the cluster id (4 bytes LE), the endpoint
- *             (2 bytes LE) and the device type (4 bytes LE); a field whose
- *             flag is clear is zero.
- * An empty list ("any subject of the auth mode", "every target") is SQL
- * NULL. */
+ * Access control subjects and targets, and the CASE Authenticated Tags of
+ * a resumption record's peer, are BLOBs in an encoding of this store's
+ * own, versioned by their first byte so a later schema can change it
+ * (ACL_BLOB_VERSION):
+ *   subjects:  0x01, then each subject as 8 bytes, little-endian;
+ *   targets:   0x01, then each target as ACL_TARGET_LEN bytes: a flags byte
+ *              (ACL_TARGET_*), the cluster id (4 bytes LE), the endpoint
+ *              (2 bytes LE) and the device type (4 bytes LE); a field whose
+ *              flag is clear is zero;
+ *   peer_cats: 0x01, then each tag as 4 bytes LE, in the record's order;
+ *              none is 0.
+ * An empty list ("any subject of the auth mode", "every target", "no
+ * tags") is SQL NULL. */
 
 #define ACL_BLOB_VERSION 1
 #define ACL_SUBJECT_LEN 8
@@ -861,6 +879,7 @@ md_store_count_fabrics(MdStore *store, GError **error)
 #define ACL_TARGET_DEVICE_TYPE 0x04
 #define ACL_TARGET_FLAGS (ACL_TARGET_CLUSTER | ACL_TARGET_ENDPOINT | ACL_TARGET_DEVICE_TYPE)
 #define FABRIC_LABEL_MAX 32
+#define RESUMPTION_CAT_LEN 4
 
 static void set_corrupt(GError **error, const char *row, const char *format, ...)
     G_GNUC_PRINTF(3, 4);
@@ -967,6 +986,20 @@ check_group_key_map(const MdGroupKeyMapRecord *entry)
     return "group id 0";
   if (entry->key_set_id == 0)
     return "key set id 0";
+  return NULL;
+}
+
+static const char *
+check_resumption(const MdResumptionRecord *record)
+{
+  if (record->fabric_index < 1 || record->fabric_index > 254)
+    return "fabric index outside 1..254";
+  if (record->sequence > G_MAXINT64)
+    return "sequence above 2^63 - 1";
+  /* The encoding keeps tags, not their positions: a gap would not come back. */
+  for (gsize i = 1; i < G_N_ELEMENTS(record->peer_cats); i++)
+    if (record->peer_cats[i] != 0 && record->peer_cats[i - 1] == 0)
+      return "a CASE Authenticated Tag follows an absent one";
   return NULL;
 }
 
@@ -1232,8 +1265,8 @@ store_delete_fabric(gpointer user_data, guint8 fabric_index, GError **error)
 {
   MdStore *store = user_data;
 
-  /* The fabric's ACL and group rows go with it: ON DELETE CASCADE, and
-   * enable_foreign_keys() made sure SQLite enforces it. */
+  /* The fabric's ACL, group and resumption rows go with it: ON DELETE
+   * CASCADE, and enable_foreign_keys() made sure SQLite enforces it. */
   return check_transaction(store, error) &&
          delete_fabric_rows(store, "DELETE FROM fabric WHERE fabric_index = ?1", fabric_index,
                             "fabric", error);
@@ -1797,6 +1830,216 @@ store_put_group_key_map(gpointer user_data, guint8 fabric_index, const MdGroupKe
                        error);
 }
 
+/* ---- resumption records ---- */
+
+#define RESUMPTION_COLUMNS \
+  "resumption_id, fabric_index, peer_node_id, peer_cats, shared_secret, sequence"
+
+/* Rows are named by their peer: the resumption id says nothing to a reader. */
+static char *
+resumption_row_name(gint64 fabric_index, guint64 peer_node_id)
+{
+  return g_strdup_printf("resumption record of node 0x%016" G_GINT64_MODIFIER
+                         "X on fabric %" G_GINT64_FORMAT,
+                         peer_node_id, fabric_index);
+}
+
+/* Every record of the array is wiped as the array drops it. */
+static void
+resumption_clear(gpointer data)
+{
+  matter_secure_zero(data, sizeof(MdResumptionRecord));
+}
+
+static GArray *
+resumption_array_new(void)
+{
+  GArray *records = g_array_new(FALSE, TRUE, sizeof(MdResumptionRecord));
+
+  g_array_set_clear_func(records, resumption_clear);
+  return records;
+}
+
+static GBytes *
+encode_cats(const MdResumptionRecord *record)
+{
+  guint8 blob[1 + MATTER_CERT_MAX_CATS * RESUMPTION_CAT_LEN];
+  gsize count = 0;
+
+  while (count < MATTER_CERT_MAX_CATS && record->peer_cats[count] != 0) {
+    guint32 le = GUINT32_TO_LE(record->peer_cats[count]);
+
+    memcpy(blob + 1 + count * RESUMPTION_CAT_LEN, &le, RESUMPTION_CAT_LEN);
+    count++;
+  }
+  if (count == 0)
+    return NULL;
+  blob[0] = ACL_BLOB_VERSION;
+  return g_bytes_new(blob, 1 + count * RESUMPTION_CAT_LEN);
+}
+
+static gboolean
+decode_cats(GBytes *blob, MdResumptionRecord *record, const char *row, GError **error)
+{
+  const guint8 *data;
+  gsize count;
+
+  if (!list_blob_records(blob, RESUMPTION_CAT_LEN, MATTER_CERT_MAX_CATS, "peer CATs", &count, row,
+                         error))
+    return FALSE;
+  /* encode_cats() writes no tags as NULL, and no tag as 0. */
+  if (blob != NULL && count == 0) {
+    set_corrupt(error, row, "peer CATs are an empty list");
+    return FALSE;
+  }
+  data = blob != NULL ? (const guint8 *) g_bytes_get_data(blob, NULL) + 1 : NULL;
+  for (gsize i = 0; i < count; i++) {
+    guint32 le;
+
+    memcpy(&le, data + i * RESUMPTION_CAT_LEN, RESUMPTION_CAT_LEN);
+    record->peer_cats[i] = GUINT32_FROM_LE(le);
+    if (record->peer_cats[i] == 0) {
+      set_corrupt(error, row, "peer CAT %" G_GSIZE_FORMAT " is 0", i);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Copies a BLOB column of exactly @len bytes into @out. */
+static gboolean
+column_fixed_bytes(sqlite3_stmt *stmt, int col, gboolean secret, guint8 *out, gsize len,
+                   const char *row, GError **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (!column_bytes(stmt, col, FALSE, secret, &bytes, row, error))
+    return FALSE;
+  if (!bytes_len_is(bytes, len)) {
+    set_corrupt(error, row, "%s is not %" G_GSIZE_FORMAT " bytes", sqlite3_column_name(stmt, col),
+                len);
+    return FALSE;
+  }
+  memcpy(out, g_bytes_get_data(bytes, NULL), len);
+  return TRUE;
+}
+
+static gboolean
+read_resumption(sqlite3_stmt *stmt, MdResumptionRecord *record, GError **error)
+{
+  g_autofree char *row =
+      resumption_row_name(sqlite3_column_int64(stmt, 1), (guint64) sqlite3_column_int64(stmt, 2));
+  g_autoptr(GBytes) cats = NULL;
+  sqlite3_int64 index, node_id, sequence;
+  const char *why;
+
+  if (!column_fixed_bytes(stmt, 0, FALSE, record->resumption_id, MD_RESUMPTION_ID_LEN, row,
+                          error) ||
+      !column_int(stmt, 1, 1, 254, &index, row, error) ||
+      !column_int(stmt, 2, G_MININT64, G_MAXINT64, &node_id, row, error) ||
+      !column_bytes(stmt, 3, TRUE, FALSE, &cats, row, error) ||
+      !decode_cats(cats, record, row, error) ||
+      !column_fixed_bytes(stmt, 4, TRUE, record->shared_secret, MD_RESUMPTION_SECRET_LEN, row,
+                          error) ||
+      !column_int(stmt, 5, 0, G_MAXINT64, &sequence, row, error))
+    return FALSE;
+  record->fabric_index = (guint8) index;
+  /* Signed in SQL, as md_store_put_uint64() keeps them. */
+  record->peer_node_id = (guint64) node_id;
+  record->sequence = (guint64) sequence;
+  if ((why = check_resumption(record)) != NULL) {
+    set_corrupt(error, row, "%s", why);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GArray *
+store_load_resumptions(gpointer user_data, GError **error)
+{
+  MdStore *store = user_data;
+  g_autoptr(GArray) records = resumption_array_new();
+  g_autoptr(sqlite3_stmt) stmt =
+      prepare(store->db, "SELECT " RESUMPTION_COLUMNS " FROM resumption ORDER BY sequence", error);
+  gboolean failed = FALSE;
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row(store, stmt, "resumption", &failed, error)) {
+    MdResumptionRecord record = { 0 };
+    gboolean ok = read_resumption(stmt, &record, error);
+
+    if (ok)
+      g_array_append_val(records, record);
+    matter_secure_zero(&record, sizeof(record));
+    if (!ok)
+      return NULL;
+  }
+  return failed ? NULL : g_steal_pointer(&records);
+}
+
+static gboolean
+store_put_resumption(gpointer user_data, const MdResumptionRecord *record, GError **error)
+{
+  /* The peer's row takes the new id, secret, tags and sequence. */
+  static const char sql[] =
+      "INSERT INTO resumption (" RESUMPTION_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+      "ON CONFLICT (fabric_index, peer_node_id) DO UPDATE SET "
+      "resumption_id = excluded.resumption_id, peer_cats = excluded.peer_cats, "
+      "shared_secret = excluded.shared_secret, sequence = excluded.sequence";
+  MdStore *store = user_data;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GBytes) cats = encode_cats(record);
+  g_autofree char *row = resumption_row_name(record->fabric_index, record->peer_node_id);
+  const char *why = check_resumption(record);
+  int rc;
+
+  if (why != NULL) {
+    set_invalid(error, row, "%s", why);
+    return FALSE;
+  }
+  if (!check_transaction(store, error) || (stmt = prepare(store->db, sql, error)) == NULL)
+    return FALSE;
+  rc = sqlite3_bind_blob(stmt, 1, record->resumption_id, MD_RESUMPTION_ID_LEN, SQLITE_STATIC);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int(stmt, 2, record->fabric_index);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64(stmt, 3, (sqlite3_int64) record->peer_node_id);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes(stmt, 4, cats);
+  /* STATIC, as bind_epoch_key() binds keys: SQLite's own copy would not be wiped. */
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_blob(stmt, 5, record->shared_secret, MD_RESUMPTION_SECRET_LEN, SQLITE_STATIC);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64(stmt, 6, (sqlite3_int64) record->sequence);
+  if (rc != SQLITE_OK) {
+    set_sqlite_error(error, store->db, rc, "Cannot write %s", row);
+    return FALSE;
+  }
+  return step_done(store, stmt, row, error);
+}
+
+static gboolean
+store_delete_resumption(gpointer user_data, const guint8 resumption_id[MD_RESUMPTION_ID_LEN],
+                        GError **error)
+{
+  MdStore *store = user_data;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  if (!check_transaction(store, error))
+    return FALSE;
+  stmt = prepare(store->db, "DELETE FROM resumption WHERE resumption_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_bind_blob(stmt, 1, resumption_id, MD_RESUMPTION_ID_LEN, SQLITE_STATIC);
+  if (rc != SQLITE_OK) {
+    set_sqlite_error(error, store->db, rc, "Cannot delete a resumption record");
+    return FALSE;
+  }
+  return step_done(store, stmt, "a resumption record", error);
+}
+
 /* ---- the node's storage interface ---- */
 
 static gboolean
@@ -1869,6 +2112,9 @@ md_store_get_node_storage(MdStore *store, MdNodeStorage *storage)
     .delete_group_key_set = store_delete_group_key_set,
     .load_group_key_map = store_load_group_key_map,
     .put_group_key_map = store_put_group_key_map,
+    .load_resumptions = store_load_resumptions,
+    .put_resumption = store_put_resumption,
+    .delete_resumption = store_delete_resumption,
   };
 
   storage->ops = &ops;

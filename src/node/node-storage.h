@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "matter/acl.h"
+#include "matter/cert.h"
 #include "matter/crypto.h"
 
 /* One committed fabric, a row of the store's fabric table. The record owns
@@ -55,6 +56,26 @@ typedef struct {
   guint16 key_set_id;
 } MdGroupKeyMapRecord;
 
+/* What a CASE responder keeps of a completed handshake so that a later
+ * Sigma1 naming @resumption_id resumes the session (Core spec 4.14.2):
+ * one record per peer of a fabric. shared_secret is a secret: arrays of
+ * load_resumptions() wipe each record when they drop it, and holders of a
+ * copy wipe it with matter_secure_zero(). */
+#define MD_RESUMPTION_ID_LEN 16
+#define MD_RESUMPTION_SECRET_LEN 32
+typedef struct {
+  guint8 resumption_id[MD_RESUMPTION_ID_LEN];
+  guint8 shared_secret[MD_RESUMPTION_SECRET_LEN];
+  guint8 fabric_index;
+  guint64 peer_node_id;
+  /* The peer's CASE Authenticated Tags in NOC order, 0 for none; a tag
+   * never follows a 0. */
+  guint32 peer_cats[MATTER_CERT_MAX_CATS];
+  /* Increases with every record written, up to G_MAXINT64: the order in
+   * which records of a fabric are evicted. */
+  guint64 sequence;
+} MdResumptionRecord;
+
 typedef struct {
   gboolean (*begin)(gpointer user_data, GError **error);
   gboolean (*commit)(gpointer user_data, GError **error);
@@ -87,6 +108,15 @@ typedef struct {
   /* Replaces the fabric's GroupKeyMap with @entries, in order. */
   gboolean (*put_group_key_map)(gpointer user_data, guint8 fabric_index,
                                 const MdGroupKeyMapRecord *entries, gsize count, GError **error);
+  /* Every record, in ascending sequence; the array wipes each record it
+   * drops. */
+  GArray *(*load_resumptions)(gpointer user_data, GError **error); /* of MdResumptionRecord */
+  /* Inserts the record, or replaces the one of the same fabric and peer
+   * node id (its resumption id, secret, tags and sequence). */
+  gboolean (*put_resumption)(gpointer user_data, const MdResumptionRecord *record, GError **error);
+  /* A missing one is not an error. */
+  gboolean (*delete_resumption)(gpointer user_data,
+                                const guint8 resumption_id[MD_RESUMPTION_ID_LEN], GError **error);
 } MdNodeStorageOps;
 
 typedef struct {
@@ -208,6 +238,26 @@ md_node_storage_put_group_key_map(const MdNodeStorage *storage, guint8 fabric_in
                                   const MdGroupKeyMapRecord *entries, gsize count, GError **error)
 {
   return storage->ops->put_group_key_map(storage->user_data, fabric_index, entries, count, error);
+}
+
+static inline GArray *
+md_node_storage_load_resumptions(const MdNodeStorage *storage, GError **error)
+{
+  return storage->ops->load_resumptions(storage->user_data, error);
+}
+
+static inline gboolean
+md_node_storage_put_resumption(const MdNodeStorage *storage, const MdResumptionRecord *record,
+                               GError **error)
+{
+  return storage->ops->put_resumption(storage->user_data, record, error);
+}
+
+static inline gboolean
+md_node_storage_delete_resumption(const MdNodeStorage *storage,
+                                  const guint8 resumption_id[MD_RESUMPTION_ID_LEN], GError **error)
+{
+  return storage->ops->delete_resumption(storage->user_data, resumption_id, error);
 }
 
 /* Frees a record of load_fabrics(), wiping its secrets. */

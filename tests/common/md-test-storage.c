@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "md-test-storage.h"
 
+#include <string.h>
+
 #include "md-error.h"
 #include "md-test-ca.h"
 
@@ -12,11 +14,12 @@ typedef struct {
 
 /* Everything the store holds; rows in the order the loads return them. */
 typedef struct {
-  GHashTable *values; /* key -> Value */
-  GPtrArray *fabrics; /* of MdFabricRecord, by fabric index */
-  GArray *acl;        /* of MatterAclEntry, by fabric index, then position */
-  GArray *key_sets;   /* of MdGroupKeySetRecord, by fabric index, then key set id */
-  GArray *key_map;    /* of MdGroupKeyMapRecord, by fabric index, then position */
+  GHashTable *values;  /* key -> Value */
+  GPtrArray *fabrics;  /* of MdFabricRecord, by fabric index */
+  GArray *acl;         /* of MatterAclEntry, by fabric index, then position */
+  GArray *key_sets;    /* of MdGroupKeySetRecord, by fabric index, then key set id */
+  GArray *key_map;     /* of MdGroupKeyMapRecord, by fabric index, then position */
+  GArray *resumptions; /* of MdResumptionRecord, by sequence */
 } State;
 
 struct MdTestStorage {
@@ -78,6 +81,22 @@ key_set_array_new(void)
   return sets;
 }
 
+static void
+resumption_clear(gpointer data)
+{
+  matter_secure_zero(data, sizeof(MdResumptionRecord));
+}
+
+static GArray *
+resumption_array_new(void)
+{
+  GArray *records = g_array_new(FALSE, TRUE, sizeof(MdResumptionRecord));
+
+  /* Shared secrets are wiped when the array goes, as the store's are. */
+  g_array_set_clear_func(records, resumption_clear);
+  return records;
+}
+
 static State *
 state_new(void)
 {
@@ -88,6 +107,7 @@ state_new(void)
   state->acl = g_array_new(FALSE, TRUE, sizeof(MatterAclEntry));
   state->key_sets = key_set_array_new();
   state->key_map = g_array_new(FALSE, TRUE, sizeof(MdGroupKeyMapRecord));
+  state->resumptions = resumption_array_new();
   return state;
 }
 
@@ -101,6 +121,7 @@ state_free(State *state)
   g_array_unref(state->acl);
   g_array_unref(state->key_sets);
   g_array_unref(state->key_map);
+  g_array_unref(state->resumptions);
   g_free(state);
 }
 
@@ -131,6 +152,7 @@ state_copy(const State *from)
   to->acl = array_copy(g_array_new(FALSE, TRUE, sizeof(MatterAclEntry)), from->acl);
   to->key_sets = array_copy(key_set_array_new(), from->key_sets);
   to->key_map = array_copy(g_array_new(FALSE, TRUE, sizeof(MdGroupKeyMapRecord)), from->key_map);
+  to->resumptions = array_copy(resumption_array_new(), from->resumptions);
   return to;
 }
 
@@ -410,6 +432,8 @@ state_delete_fabric(State *state, guint8 fabric_index)
                      fabric_index);
   remove_fabric_rows(state->key_map, G_STRUCT_OFFSET(MdGroupKeyMapRecord, fabric_index),
                      fabric_index);
+  remove_fabric_rows(state->resumptions, G_STRUCT_OFFSET(MdResumptionRecord, fabric_index),
+                     fabric_index);
 }
 
 static gboolean
@@ -555,6 +579,114 @@ storage_put_group_key_map(gpointer user_data, guint8 fabric_index,
   return TRUE;
 }
 
+static GArray *
+storage_load_resumptions(gpointer user_data, GError **error)
+{
+  MdTestStorage *self = user_data;
+
+  return call(self, error) ? array_copy(resumption_array_new(), current(self)->resumptions) : NULL;
+}
+
+static gboolean
+resumption_valid(const MdResumptionRecord *record)
+{
+  if (record->sequence > G_MAXINT64)
+    return FALSE;
+  for (gsize i = 1; i < G_N_ELEMENTS(record->peer_cats); i++)
+    if (record->peer_cats[i] != 0 && record->peer_cats[i - 1] == 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* The position of the record with @resumption_id, or -1. */
+static int
+find_resumption_id(GArray *records, const guint8 resumption_id[MD_RESUMPTION_ID_LEN])
+{
+  for (guint i = 0; i < records->len; i++)
+    if (memcmp(g_array_index(records, MdResumptionRecord, i).resumption_id, resumption_id,
+               MD_RESUMPTION_ID_LEN) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* The position of the record of the fabric's peer, or -1. */
+static int
+find_resumption_peer(GArray *records, guint8 fabric_index, guint64 peer_node_id)
+{
+  for (guint i = 0; i < records->len; i++) {
+    const MdResumptionRecord *record = &g_array_index(records, MdResumptionRecord, i);
+
+    if (record->fabric_index == fabric_index && record->peer_node_id == peer_node_id)
+      return (int) i;
+  }
+  return -1;
+}
+
+/* The store's table has the resumption id as primary key and a unique
+ * sequence: a put that would repeat either of another row fails. */
+static gboolean
+resumption_unique(GArray *records, const MdResumptionRecord *record, int peer, GError **error)
+{
+  int same_id = find_resumption_id(records, record->resumption_id);
+
+  if (same_id >= 0 && same_id != peer) {
+    g_set_error_literal(error, MD_ERROR, MD_ERROR_STORE,
+                        "UNIQUE constraint failed: resumption.resumption_id");
+    return FALSE;
+  }
+  for (guint i = 0; i < records->len; i++)
+    if ((int) i != peer &&
+        g_array_index(records, MdResumptionRecord, i).sequence == record->sequence) {
+      g_set_error_literal(error, MD_ERROR, MD_ERROR_STORE,
+                          "UNIQUE constraint failed: resumption.sequence");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+storage_put_resumption(gpointer user_data, const MdResumptionRecord *record, GError **error)
+{
+  MdTestStorage *self = user_data;
+  GArray *records;
+  guint at = 0;
+  int peer;
+
+  if (!call(self, error) || !require_fabric(self, record->fabric_index, error))
+    return FALSE;
+  if (!resumption_valid(record)) {
+    set_invalid(error, "resumption record of node 0x%016" G_GINT64_MODIFIER "X on fabric %u",
+                record->peer_node_id, record->fabric_index);
+    return FALSE;
+  }
+  records = current(self)->resumptions;
+  peer = find_resumption_peer(records, record->fabric_index, record->peer_node_id);
+  if (!resumption_unique(records, record, peer, error))
+    return FALSE;
+  if (peer >= 0)
+    g_array_remove_index(records, (guint) peer);
+  while (at < records->len &&
+         g_array_index(records, MdResumptionRecord, at).sequence < record->sequence)
+    at++;
+  g_array_insert_val(records, at, *record);
+  return TRUE;
+}
+
+static gboolean
+storage_delete_resumption(gpointer user_data, const guint8 resumption_id[MD_RESUMPTION_ID_LEN],
+                          GError **error)
+{
+  MdTestStorage *self = user_data;
+  int at;
+
+  if (!call(self, error))
+    return FALSE;
+  at = find_resumption_id(current(self)->resumptions, resumption_id);
+  if (at >= 0)
+    g_array_remove_index(current(self)->resumptions, (guint) at);
+  return TRUE;
+}
+
 static const MdNodeStorageOps ops = {
   .begin = storage_begin,
   .commit = storage_commit,
@@ -574,6 +706,9 @@ static const MdNodeStorageOps ops = {
   .delete_group_key_set = storage_delete_group_key_set,
   .load_group_key_map = storage_load_group_key_map,
   .put_group_key_map = storage_put_group_key_map,
+  .load_resumptions = storage_load_resumptions,
+  .put_resumption = storage_put_resumption,
+  .delete_resumption = storage_delete_resumption,
 };
 
 MdTestStorage *

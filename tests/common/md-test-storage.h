@@ -5,10 +5,12 @@
  * store has them (nothing visible until commit, rollback undoes), and a
  * call that fails on demand, so that every storage failure path can be
  * driven: md_test_storage_fail_at(storage, n) makes the n-th call from
- * then on fail with MD_ERROR_STORE. Fabric-scoped rows behave as the
- * store's tables do: a row of a missing fabric fails (its foreign key),
- * deleting a fabric deletes its rows, and records the store refuses to
- * write are refused (MD_ERROR_FAILED). */
+ * then on fail with MD_ERROR_STORE. Fabric-scoped rows (resumption
+ * records included) behave as the store's tables do: a row of a missing
+ * fabric fails (its foreign key), deleting a fabric deletes its rows, a
+ * resumption record repeating another's id or sequence fails (their
+ * unique constraints), and records the store refuses to write are refused
+ * (MD_ERROR_FAILED). */
 
 #include <glib.h>
 

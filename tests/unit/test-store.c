@@ -555,7 +555,7 @@ test_migrate_empty(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   assert_raw_query(db,
                    "SELECT group_concat(name, ',') FROM "
                    "(SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)",
-                   "acl_entry,fabric,group_key_set,group_map,node");
+                   "acl_entry,fabric,group_key_set,group_map,node,resumption");
   sqlite3_close(db);
 }
 
@@ -766,6 +766,9 @@ test_db_is_directory(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   "INSERT INTO fabric (fabric_index, fabric_id, node_id, vendor_id, rcac, noc, operational_key, " \
   "ipk_epoch_key) VALUES (" index ", 1, 2, " vendor ", x'01', x'02', x'03', x'04')"
 #define INSERT_FABRIC(index) INSERT_FABRIC_VENDOR(index, "65521")
+#define INSERT_RESUMPTION(id, cats, secret, sequence)                              \
+  "INSERT INTO resumption (resumption_id, fabric_index, peer_node_id, peer_cats, " \
+  "shared_secret, sequence) VALUES (" id ", 1, 7, " cats ", " secret ", " sequence ")"
 
 static void
 test_count_fabrics(Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -824,6 +827,13 @@ test_check_constraints(Fixture *f, gconstpointer data G_GNUC_UNUSED)
     "INSERT INTO acl_entry (fabric_index, position, privilege, auth_mode) VALUES (1, 0, 5, 0)",
     "INSERT INTO acl_entry (fabric_index, position, privilege, auth_mode) VALUES (1, 0, 5, 4)",
     "INSERT INTO acl_entry (fabric_index, position, privilege, auth_mode) VALUES (1, -1, 5, 2)",
+    INSERT_RESUMPTION("zeroblob(15)", "NULL", "zeroblob(32)", "1"),
+    INSERT_RESUMPTION("zeroblob(17)", "NULL", "zeroblob(32)", "1"),
+    INSERT_RESUMPTION("zeroblob(16)", "NULL", "zeroblob(31)", "1"),
+    INSERT_RESUMPTION("zeroblob(16)", "x'01'", "zeroblob(32)", "1"),
+    INSERT_RESUMPTION("zeroblob(16)", "x'010100000002'", "zeroblob(32)", "1"),
+    INSERT_RESUMPTION("zeroblob(16)", "x'0101000000020000000300000004000000'", "zeroblob(32)", "1"),
+    INSERT_RESUMPTION("zeroblob(16)", "NULL", "zeroblob(32)", "-1"),
   };
   g_autoptr(MdStore) store = open_store(f, MD_STORE_OPEN_DEFAULT);
   sqlite3 *db = raw_open(f->db_path);
@@ -834,8 +844,45 @@ test_check_constraints(Fixture *f, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(raw_exec_rc(db, rejected[i]), ==, SQLITE_CONSTRAINT_CHECK);
   }
   assert_raw_query(db, "SELECT count(*) FROM acl_entry", "0");
+  assert_raw_query(db, "SELECT count(*) FROM resumption", "0");
+  /* The one the cases above vary is fine as it is. */
+  raw_exec(db, INSERT_RESUMPTION("zeroblob(16)", "x'0101000000'", "zeroblob(32)", "1"));
   sqlite3_close(db);
   g_assert_cmpint(md_store_count_fabrics(store, NULL), ==, 1);
+}
+
+static void
+test_resumption_cascade(Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr(MdStore) store = open_store(f, MD_STORE_OPEN_DEFAULT);
+  sqlite3 *db;
+
+  g_clear_pointer(&store, md_store_close);
+  db = raw_open(f->db_path);
+  raw_exec(db, "PRAGMA foreign_keys = ON");
+  raw_exec(db, INSERT_FABRIC("1"));
+  raw_exec(db, INSERT_FABRIC("2"));
+  raw_exec(db, "INSERT INTO resumption VALUES (zeroblob(16), 1, 7, NULL, zeroblob(32), 1), "
+               "(x'01000000000000000000000000000000', 1, 8, NULL, zeroblob(32), 2), "
+               "(x'02000000000000000000000000000000', 2, 7, NULL, zeroblob(32), 3)");
+  /* No fabric 3; a second record of a peer; a sequence already taken. */
+  g_assert_cmpint(raw_exec_rc(db, "INSERT INTO resumption VALUES "
+                                  "(x'03000000000000000000000000000000', 3, 7, NULL, "
+                                  "zeroblob(32), 4)"),
+                  ==, SQLITE_CONSTRAINT_FOREIGNKEY);
+  g_assert_cmpint(raw_exec_rc(db, "INSERT INTO resumption VALUES "
+                                  "(x'03000000000000000000000000000000', 1, 7, NULL, "
+                                  "zeroblob(32), 4)"),
+                  ==, SQLITE_CONSTRAINT_UNIQUE);
+  g_assert_cmpint(raw_exec_rc(db, "INSERT INTO resumption VALUES "
+                                  "(x'03000000000000000000000000000000', 1, 9, NULL, "
+                                  "zeroblob(32), 3)"),
+                  ==, SQLITE_CONSTRAINT_UNIQUE);
+
+  raw_exec(db, "DELETE FROM fabric WHERE fabric_index = 1");
+  assert_raw_query(db, "SELECT count(*) FROM resumption WHERE fabric_index = 1", "0");
+  assert_raw_query(db, "SELECT count(*) FROM resumption WHERE fabric_index = 2", "1");
+  sqlite3_close(db);
 }
 
 /* ---- fabric-scoped rows, through the node's storage interface ---- */
@@ -1240,7 +1287,197 @@ test_group_key_map_round_trip(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   assert_key_map_entry(loaded, 1, 3, 9, 9);
 }
 
-/* Fabric @index with an ACL entry, a key set and a map entry. */
+/* A record whose every field depends on its arguments; @cats tags. */
+static MdResumptionRecord
+make_resumption(guint8 fabric_index, guint64 peer_node_id, guint64 sequence, guint cats)
+{
+  MdResumptionRecord record = {
+    .fabric_index = fabric_index,
+    .peer_node_id = peer_node_id,
+    .sequence = sequence,
+  };
+
+  memset(record.resumption_id, (int) (0x10 + sequence), MD_RESUMPTION_ID_LEN);
+  record.resumption_id[0] = fabric_index;
+  memset(record.shared_secret, (int) (0x80 + sequence), MD_RESUMPTION_SECRET_LEN);
+  for (guint i = 0; i < cats; i++)
+    record.peer_cats[i] = 0xFFFF0001u - 0x10000u * i - (guint32) sequence;
+  return record;
+}
+
+static void
+assert_resumption_equal(const MdResumptionRecord *actual, const MdResumptionRecord *expected)
+{
+  g_assert_cmpmem(actual->resumption_id, MD_RESUMPTION_ID_LEN, expected->resumption_id,
+                  MD_RESUMPTION_ID_LEN);
+  g_assert_cmpmem(actual->shared_secret, MD_RESUMPTION_SECRET_LEN, expected->shared_secret,
+                  MD_RESUMPTION_SECRET_LEN);
+  g_assert_cmpuint(actual->fabric_index, ==, expected->fabric_index);
+  g_assert_cmpuint(actual->peer_node_id, ==, expected->peer_node_id);
+  for (guint i = 0; i < G_N_ELEMENTS(expected->peer_cats); i++)
+    g_assert_cmpuint(actual->peer_cats[i], ==, expected->peer_cats[i]);
+  g_assert_cmpuint(actual->sequence, ==, expected->sequence);
+}
+
+static void
+put_resumption(MdNodeStorage *storage, const MdResumptionRecord *record)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(md_node_storage_put_resumption(storage, record, &error));
+  g_assert_no_error(error);
+}
+
+static GArray *
+load_resumptions(MdNodeStorage *storage)
+{
+  g_autoptr(GError) error = NULL;
+  GArray *records = md_node_storage_load_resumptions(storage, &error);
+
+  g_assert_no_error(error);
+  g_assert_nonnull(records);
+  return records;
+}
+
+#define RESUMPTION(records, i) (&g_array_index((records), MdResumptionRecord, (i)))
+
+static void
+test_resumption_round_trip(Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  /* Put out of sequence order; node ids above G_MAXINT64 and 0..3 tags. */
+  const MdResumptionRecord records[] = {
+    make_resumption(2, 0x0000000100000001, 40, 0),
+    make_resumption(1, G_MAXUINT64 - 16, 10, 3),
+    make_resumption(1, 0x0000000100000002, G_MAXINT64, 1),
+    make_resumption(2, G_MAXUINT64 - 16, 20, 2),
+  };
+  const gsize order[] = { 1, 3, 0, 2 };
+  g_autoptr(MdStore) store = open_store(f, MD_STORE_OPEN_DEFAULT);
+  MdNodeStorage storage = node_storage(store);
+  g_autoptr(GArray) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  loaded = load_resumptions(&storage);
+  g_assert_cmpuint(loaded->len, ==, 0);
+  g_clear_pointer(&loaded, g_array_unref);
+  put_fabric(&storage, 1);
+  put_fabric(&storage, 2);
+  for (gsize i = 0; i < G_N_ELEMENTS(records); i++)
+    put_resumption(&storage, &records[i]);
+
+  /* Across a restart, in ascending sequence. */
+  g_clear_pointer(&store, md_store_close);
+  store = open_store(f, MD_STORE_OPEN_DEFAULT);
+  storage = node_storage(store);
+  loaded = load_resumptions(&storage);
+  g_assert_cmpuint(loaded->len, ==, G_N_ELEMENTS(records));
+  for (gsize i = 0; i < G_N_ELEMENTS(order); i++)
+    assert_resumption_equal(RESUMPTION(loaded, i), &records[order[i]]);
+  g_clear_pointer(&loaded, g_array_unref);
+
+  /* Deleting one leaves the others; a missing one is no error. */
+  g_assert_true(md_node_storage_delete_resumption(&storage, records[3].resumption_id, &error));
+  g_assert_no_error(error);
+  g_assert_true(md_node_storage_delete_resumption(&storage, records[3].resumption_id, &error));
+  g_assert_no_error(error);
+  loaded = load_resumptions(&storage);
+  g_assert_cmpuint(loaded->len, ==, 3);
+  assert_resumption_equal(RESUMPTION(loaded, 0), &records[1]);
+  assert_resumption_equal(RESUMPTION(loaded, 1), &records[0]);
+  assert_resumption_equal(RESUMPTION(loaded, 2), &records[2]);
+}
+
+static void
+test_resumption_upsert(Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  const MdResumptionRecord first = make_resumption(1, 0x55, 1, 2);
+  const MdResumptionRecord other_peer = make_resumption(1, 0x56, 2, 0);
+  const MdResumptionRecord other_fabric = make_resumption(2, 0x55, 3, 1);
+  /* The same peer: new id, secret and sequence, and fewer tags. */
+  const MdResumptionRecord second = make_resumption(1, 0x55, 4, 1);
+  MdResumptionRecord again = second;
+  g_autoptr(MdStore) store = open_store(f, MD_STORE_OPEN_DEFAULT);
+  MdNodeStorage storage = node_storage(store);
+  g_autoptr(GArray) loaded = NULL;
+
+  put_fabric(&storage, 1);
+  put_fabric(&storage, 2);
+  put_resumption(&storage, &first);
+  put_resumption(&storage, &other_peer);
+  put_resumption(&storage, &other_fabric);
+  put_resumption(&storage, &second);
+
+  loaded = load_resumptions(&storage);
+  g_assert_cmpuint(loaded->len, ==, 3);
+  assert_resumption_equal(RESUMPTION(loaded, 0), &other_peer);
+  assert_resumption_equal(RESUMPTION(loaded, 1), &other_fabric);
+  assert_resumption_equal(RESUMPTION(loaded, 2), &second);
+  g_clear_pointer(&loaded, g_array_unref);
+  /* The old id is gone with the old row. */
+  g_assert_true(md_node_storage_delete_resumption(&storage, first.resumption_id, NULL));
+  loaded = load_resumptions(&storage);
+  g_assert_cmpuint(loaded->len, ==, 3);
+  g_clear_pointer(&loaded, g_array_unref);
+
+  /* The same id again for its own peer is an update too. */
+  again.sequence = 5;
+  memset(again.shared_secret, 0xEE, sizeof(again.shared_secret));
+  put_resumption(&storage, &again);
+  loaded = load_resumptions(&storage);
+  g_assert_cmpuint(loaded->len, ==, 3);
+  assert_resumption_equal(RESUMPTION(loaded, 2), &again);
+}
+
+static void
+test_resumption_refused(Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr(MdStore) store = open_store(f, MD_STORE_OPEN_DEFAULT);
+  MdNodeStorage storage = node_storage(store);
+  const MdResumptionRecord kept = make_resumption(1, 0x55, 1, 0);
+  MdResumptionRecord record = make_resumption(1, 0x66, 2, 0);
+  g_autoptr(GArray) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A fabric that is not there. */
+  g_assert_false(md_node_storage_put_resumption(&storage, &record, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_STORE);
+  g_clear_error(&error);
+
+  put_fabric(&storage, 1);
+  put_resumption(&storage, &kept);
+  /* Another peer's id or sequence. */
+  memcpy(record.resumption_id, kept.resumption_id, MD_RESUMPTION_ID_LEN);
+  g_assert_false(md_node_storage_put_resumption(&storage, &record, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_STORE);
+  g_clear_error(&error);
+  record = make_resumption(1, 0x66, 1, 0);
+  record.resumption_id[1] = 0xFF;
+  g_assert_false(md_node_storage_put_resumption(&storage, &record, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_STORE);
+  g_clear_error(&error);
+
+  /* Records the store could not read back. */
+  record = make_resumption(1, 0x66, 2, 0);
+  record.peer_cats[1] = 7;
+  g_assert_false(md_node_storage_put_resumption(&storage, &record, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_FAILED);
+  g_clear_error(&error);
+  record = make_resumption(1, 0x66, (guint64) G_MAXINT64 + 1, 0);
+  g_assert_false(md_node_storage_put_resumption(&storage, &record, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_FAILED);
+  g_clear_error(&error);
+  record = make_resumption(0, 0x66, 2, 0);
+  g_assert_false(md_node_storage_put_resumption(&storage, &record, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_FAILED);
+  g_clear_error(&error);
+
+  loaded = load_resumptions(&storage);
+  g_assert_cmpuint(loaded->len, ==, 1);
+  assert_resumption_equal(RESUMPTION(loaded, 0), &kept);
+}
+
+/* Fabric @index with an ACL entry, a key set, a map entry and a
+ * resumption record (the one test_rows_corrupt() names). */
 static void
 put_fabric_with_rows(MdNodeStorage *storage, guint8 index)
 {
@@ -1248,11 +1485,13 @@ put_fabric_with_rows(MdNodeStorage *storage, guint8 index)
       make_acl_entry(MATTER_ACL_PRIVILEGE_ADMINISTER, MATTER_ACL_AUTH_CASE, 1, 1);
   const MdGroupKeySetRecord set = make_key_set(index, 5, 2);
   const MdGroupKeyMapRecord map = { .group_id = 0x100 + index, .key_set_id = 5 };
+  const MdResumptionRecord resumption = make_resumption(index, 0x1234, index, 2);
 
   put_fabric(storage, index);
   put_acl(storage, index, &entry, 1);
   put_key_set(storage, &set);
   put_key_map(storage, index, &map, 1);
+  put_resumption(storage, &resumption);
 }
 
 static void
@@ -1261,7 +1500,8 @@ assert_rows_of(MdNodeStorage *storage, guint8 index, guint expected)
   g_autoptr(GArray) acl = load_acl(storage);
   g_autoptr(GArray) sets = load_key_sets(storage);
   g_autoptr(GArray) map = load_key_map(storage);
-  guint found[3] = { 0 };
+  g_autoptr(GArray) resumptions = load_resumptions(storage);
+  guint found[4] = { 0 };
 
   for (guint i = 0; i < acl->len; i++)
     found[0] += g_array_index(acl, MatterAclEntry, i).fabric_index == index;
@@ -1269,6 +1509,8 @@ assert_rows_of(MdNodeStorage *storage, guint8 index, guint expected)
     found[1] += g_array_index(sets, MdGroupKeySetRecord, i).fabric_index == index;
   for (guint i = 0; i < map->len; i++)
     found[2] += g_array_index(map, MdGroupKeyMapRecord, i).fabric_index == index;
+  for (guint i = 0; i < resumptions->len; i++)
+    found[3] += RESUMPTION(resumptions, i)->fabric_index == index;
   for (guint i = 0; i < G_N_ELEMENTS(found); i++)
     g_assert_cmpuint(found[i], ==, expected);
 }
@@ -1333,20 +1575,29 @@ test_rows_rollback(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   MdNodeStorage storage = node_storage(store);
   g_autoptr(MdFabricRecord) one = make_fabric(1);
   g_autoptr(MdFabricRecord) renamed = make_fabric(1);
+  const MdResumptionRecord kept = make_resumption(1, 0x77, 100, 1);
+  const MdResumptionRecord resumption = make_resumption(1, 0x78, 101, 0);
   g_autoptr(GPtrArray) fabrics = NULL;
   g_autoptr(GArray) sets = NULL;
+  g_autoptr(GArray) resumptions = NULL;
 
   put_fabric(&storage, 1);
+  put_resumption(&storage, &kept);
   g_assert_true(md_node_storage_begin(&storage, NULL));
   put_fabric_with_rows(&storage, 2);
   g_free(renamed->label);
   renamed->label = g_strdup("renamed");
   g_assert_true(md_node_storage_put_fabric(&storage, renamed, NULL));
   put_acl(&storage, 1, NULL, 0);
+  put_resumption(&storage, &resumption);
+  g_assert_true(md_node_storage_delete_resumption(&storage, kept.resumption_id, NULL));
   /* Visible inside the transaction... */
   sets = load_key_sets(&storage);
   g_assert_cmpuint(sets->len, ==, 1);
   g_clear_pointer(&sets, g_array_unref);
+  resumptions = load_resumptions(&storage);
+  g_assert_cmpuint(resumptions->len, ==, 2);
+  g_clear_pointer(&resumptions, g_array_unref);
   md_node_storage_rollback(&storage);
 
   /* ...and gone after it. */
@@ -1354,6 +1605,9 @@ test_rows_rollback(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint(fabrics->len, ==, 1);
   assert_fabric_equal(g_ptr_array_index(fabrics, 0), one);
   assert_rows_of(&storage, 2, 0);
+  resumptions = load_resumptions(&storage);
+  g_assert_cmpuint(resumptions->len, ==, 1);
+  assert_resumption_equal(RESUMPTION(resumptions, 0), &kept);
 }
 
 /* A put of several rows is all or nothing, in a transaction or not. */
@@ -1469,6 +1723,8 @@ test_migrate_from_1(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_autoptr(GArray) acl = NULL;
   g_autoptr(GArray) sets = NULL;
   g_autofree char *version = g_strdup_printf("%d", md_store_schema_version());
+  g_autofree char *migrated =
+      g_strdup_printf("*Migrated*from schema version 1 to %d*", md_store_schema_version());
   const MdFabricRecord *fabric;
   const MatterAclEntry *entry;
   sqlite3 *db;
@@ -1484,7 +1740,7 @@ test_migrate_from_1(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   sqlite3_close(db);
   g_assert_cmpint(g_chmod(f->db_path, 0600), ==, 0);
 
-  g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, "*Migrated*from schema version 1 to 2*");
+  g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, migrated);
   store = open_store(f, MD_STORE_OPEN_DEFAULT);
   g_test_assert_expected_messages();
   storage = node_storage(store);
@@ -1523,10 +1779,105 @@ test_migrate_from_1(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   sqlite3_close(db);
 }
 
+/* What migration 2 added, as a matterd of that version ran it. */
+#define SCHEMA_2                                                                                  \
+  "ALTER TABLE fabric ADD COLUMN vid_verification_statement BLOB;"                                \
+  "ALTER TABLE fabric ADD COLUMN vvsc BLOB;"                                                      \
+  "ALTER TABLE fabric ADD COLUMN acl_extension BLOB CHECK (acl_extension IS NULL OR "             \
+  "length(acl_extension) BETWEEN 1 AND 128);"                                                     \
+  "CREATE TABLE group_key_set (fabric_index INTEGER NOT NULL REFERENCES fabric (fabric_index) "   \
+  "ON DELETE CASCADE, key_set_id INTEGER NOT NULL CHECK (key_set_id BETWEEN 1 AND 65535), "       \
+  "security_policy INTEGER NOT NULL CHECK (security_policy BETWEEN 0 AND 1), epoch_key0 BLOB "    \
+  "NOT NULL CHECK (length(epoch_key0) = 16), epoch_start0 INTEGER NOT NULL, epoch_key1 BLOB "     \
+  "CHECK (epoch_key1 IS NULL OR length(epoch_key1) = 16), epoch_start1 INTEGER, epoch_key2 BLOB " \
+  "CHECK (epoch_key2 IS NULL OR length(epoch_key2) = 16), epoch_start2 INTEGER, PRIMARY KEY "     \
+  "(fabric_index, key_set_id));"                                                                  \
+  "CREATE TABLE group_map (fabric_index INTEGER NOT NULL REFERENCES fabric (fabric_index) ON "    \
+  "DELETE CASCADE, position INTEGER NOT NULL CHECK (position >= 0), group_id INTEGER NOT NULL "   \
+  "CHECK (group_id BETWEEN 1 AND 65535), key_set_id INTEGER NOT NULL CHECK (key_set_id BETWEEN "  \
+  "1 AND 65535), PRIMARY KEY (fabric_index, position));"                                          \
+  "PRAGMA user_version = 2;"
+
+static void
+test_migrate_from_2(Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr(MdStore) store = NULL;
+  MdNodeStorage storage;
+  g_autoptr(GPtrArray) fabrics = NULL;
+  g_autoptr(GArray) acl = NULL;
+  g_autoptr(GArray) sets = NULL;
+  g_autoptr(GArray) map = NULL;
+  g_autoptr(GArray) resumptions = NULL;
+  g_autofree char *version = g_strdup_printf("%d", md_store_schema_version());
+  g_autofree char *migrated =
+      g_strdup_printf("*Migrated*from schema version 2 to %d*", md_store_schema_version());
+  const MdResumptionRecord record = make_resumption(3, 0x99, 1, 3);
+  const MdFabricRecord *fabric;
+  const MdGroupKeySetRecord *set;
+  sqlite3 *db;
+
+  make_state_dir(f);
+  db = raw_open(f->db_path);
+  raw_exec(db, SCHEMA_1);
+  raw_exec(db, SCHEMA_2);
+  raw_exec(db, "INSERT INTO fabric (fabric_index, fabric_id, node_id, vendor_id, label, rcac, "
+               "noc, operational_key, ipk_epoch_key, acl_extension) VALUES (3, 5, 1234, 65521, "
+               "'home', x'01', x'02', zeroblob(32), zeroblob(16), x'1518');"
+               "INSERT INTO acl_entry VALUES (3, 0, 5, 2, x'013412000000000000', NULL);"
+               "INSERT INTO group_key_set VALUES (3, 42, 1, zeroblob(16), 99, NULL, NULL, NULL, "
+               "NULL);"
+               "INSERT INTO group_map VALUES (3, 0, 257, 42);"
+               "INSERT INTO node VALUES ('k', 7);");
+  sqlite3_close(db);
+  g_assert_cmpint(g_chmod(f->db_path, 0600), ==, 0);
+
+  g_test_expect_message("matterd", G_LOG_LEVEL_MESSAGE, migrated);
+  store = open_store(f, MD_STORE_OPEN_DEFAULT);
+  g_test_assert_expected_messages();
+  storage = node_storage(store);
+
+  fabrics = load_fabrics(&storage);
+  g_assert_cmpuint(fabrics->len, ==, 1);
+  fabric = g_ptr_array_index(fabrics, 0);
+  g_assert_cmpuint(fabric->fabric_index, ==, 3);
+  g_assert_cmpuint(fabric->node_id, ==, 1234);
+  g_assert_cmpstr(fabric->label, ==, "home");
+  g_assert_cmpuint(g_bytes_get_size(fabric->acl_extension), ==, 2);
+  acl = load_acl(&storage);
+  g_assert_cmpuint(acl->len, ==, 1);
+  g_assert_cmpuint(g_array_index(acl, MatterAclEntry, 0).subjects[0], ==, 0x1234);
+  sets = load_key_sets(&storage);
+  g_assert_cmpuint(sets->len, ==, 1);
+  set = &g_array_index(sets, MdGroupKeySetRecord, 0);
+  g_assert_cmpuint(set->key_set_id, ==, 42);
+  g_assert_cmpuint(set->epoch_start_times[0], ==, 99);
+  map = load_key_map(&storage);
+  g_assert_cmpuint(map->len, ==, 1);
+  g_assert_cmpuint(g_array_index(map, MdGroupKeyMapRecord, 0).group_id, ==, 257);
+  resumptions = load_resumptions(&storage);
+  g_assert_cmpuint(resumptions->len, ==, 0);
+  g_clear_pointer(&resumptions, g_array_unref);
+
+  /* The new table works and cascades from the migrated fabric. */
+  put_resumption(&storage, &record);
+  resumptions = load_resumptions(&storage);
+  g_assert_cmpuint(resumptions->len, ==, 1);
+  assert_resumption_equal(RESUMPTION(resumptions, 0), &record);
+  g_assert_true(md_node_storage_delete_fabric(&storage, 3, NULL));
+  assert_rows_of(&storage, 3, 0);
+  db = raw_open(f->db_path);
+  assert_raw_query(db, "PRAGMA user_version", version);
+  assert_raw_query(db, "SELECT value FROM node WHERE key = 'k'", "7");
+  sqlite3_close(db);
+}
+
 /* Blobs are literals: SQL's || would make them text. */
+/* put_fabric_with_rows()'s resumption record of fabric 1. */
+#define RESUMPTION_ROW "resumption record of node 0x0000000000001234 on fabric 1"
+
 typedef struct {
   const char *sql;  /* run with CHECK constraints off, on a valid fabric 1 with rows */
-  const char *load; /* "fabrics", "acl", "key sets" or "key map" */
+  const char *load; /* "fabrics", "acl", "key sets", "key map" or "resumptions" */
   const char *row;  /* how the error names the row */
 } CorruptCase;
 
@@ -1568,6 +1919,23 @@ static const CorruptCase corrupt_cases[] = {
   { "UPDATE group_key_set SET epoch_start0 = 'soon'", "key sets", "group key set 5 of fabric 1" },
   { "UPDATE group_map SET key_set_id = 0", "key map", "group key map entry 0 of fabric 1" },
   { "UPDATE group_map SET group_id = 65536", "key map", "group key map entry 0 of fabric 1" },
+  { "UPDATE resumption SET shared_secret = zeroblob(31)", "resumptions", RESUMPTION_ROW },
+  { "UPDATE resumption SET shared_secret = 'text'", "resumptions", RESUMPTION_ROW },
+  { "UPDATE resumption SET resumption_id = zeroblob(17)", "resumptions", RESUMPTION_ROW },
+  { "UPDATE resumption SET resumption_id = '0123456789abcdef'", "resumptions", RESUMPTION_ROW },
+  { "UPDATE resumption SET fabric_index = 255", "resumptions",
+    "resumption record of node 0x0000000000001234 on fabric 255" },
+  { "UPDATE resumption SET peer_node_id = 'one'", "resumptions",
+    "resumption record of node 0x0000000000000000 on fabric 1" },
+  { "UPDATE resumption SET peer_cats = x'0100000000'", "resumptions", RESUMPTION_ROW },
+  { "UPDATE resumption SET peer_cats = x'0201000000'", "resumptions", RESUMPTION_ROW },
+  { "UPDATE resumption SET peer_cats = x'01'", "resumptions", RESUMPTION_ROW },
+  { "UPDATE resumption SET peer_cats = x'010100000002'", "resumptions", RESUMPTION_ROW },
+  { "UPDATE resumption SET peer_cats = x'0101000000020000000300000004000000'", "resumptions",
+    RESUMPTION_ROW },
+  { "UPDATE resumption SET peer_cats = 5", "resumptions", RESUMPTION_ROW },
+  { "UPDATE resumption SET sequence = -1", "resumptions", RESUMPTION_ROW },
+  { "UPDATE resumption SET sequence = 1.5", "resumptions", RESUMPTION_ROW },
 };
 
 static gboolean
@@ -1582,8 +1950,10 @@ load_fails(MdNodeStorage *storage, const char *what, GError **error)
     rows = md_node_storage_load_acl(storage, error);
   else if (g_str_equal(what, "key sets"))
     rows = md_node_storage_load_group_key_sets(storage, error);
-  else
+  else if (g_str_equal(what, "key map"))
     rows = md_node_storage_load_group_key_map(storage, error);
+  else
+    rows = md_node_storage_load_resumptions(storage, error);
   return rows == NULL;
 }
 
@@ -1594,6 +1964,7 @@ test_rows_corrupt(Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
   g_autoptr(MdStore) store = open_store(f, MD_STORE_OPEN_DEFAULT);
   MdNodeStorage storage = node_storage(store);
+  const MdResumptionRecord resumption = make_resumption(1, 0x1234, 1, 2);
 
   for (gsize i = 0; i < G_N_ELEMENTS(corrupt_cases); i++) {
     const CorruptCase *c = &corrupt_cases[i];
@@ -1602,6 +1973,8 @@ test_rows_corrupt(Fixture *f, gconstpointer data G_GNUC_UNUSED)
 
     g_test_message("%s", c->sql);
     g_assert_true(md_node_storage_delete_fabric(&storage, 1, NULL));
+    /* A case may have moved the record off fabric 1, out of the cascade. */
+    g_assert_true(md_node_storage_delete_resumption(&storage, resumption.resumption_id, NULL));
     put_fabric_with_rows(&storage, 1);
     g_assert_false(load_fails(&storage, c->load, &error));
     g_assert_no_error(error);
@@ -1654,16 +2027,21 @@ main(int argc, char **argv)
   add("/store/count-fabrics", test_count_fabrics);
   add("/store/acl-cascade", test_acl_cascade);
   add("/store/check-constraints", test_check_constraints);
+  add("/store/resumption-cascade", test_resumption_cascade);
   add("/store/rows/fabric-round-trip", test_fabric_round_trip);
   add("/store/rows/acl-round-trip", test_acl_round_trip);
   add("/store/rows/group-key-set-round-trip", test_group_key_set_round_trip);
   add("/store/rows/group-key-map-round-trip", test_group_key_map_round_trip);
+  add("/store/rows/resumption-round-trip", test_resumption_round_trip);
+  add("/store/rows/resumption-upsert", test_resumption_upsert);
+  add("/store/rows/resumption-refused", test_resumption_refused);
   add("/store/rows/fabric-update-keeps-rows", test_fabric_update_keeps_rows);
   add("/store/rows/delete-fabric", test_delete_fabric);
   add("/store/rows/rollback", test_rows_rollback);
   add("/store/rows/put-atomic", test_rows_put_atomic);
   add("/store/rows/refused", test_rows_refused);
   add("/store/rows/migrate-from-1", test_migrate_from_1);
+  add("/store/rows/migrate-from-2", test_migrate_from_2);
   add("/store/rows/corrupt", test_rows_corrupt);
 
   return g_test_run();
