@@ -125,12 +125,17 @@
   X(MATTER_ERROR_PROTOCOL_NOT_ALLOWED, "protocol not allowed on this session") \
   X(MATTER_ERROR_MRP_GIVE_UP, "no acknowledgement of the last transmission")  \
   X(MATTER_ERROR_EXCHANGE_TIMEOUT, "exchange timed out")                      \
-  /* Secure channel (securechannel.h, pase.h) */                               \
+  /* Secure channel (securechannel.h, pase.h, case.h) */                       \
   X(MATTER_ERROR_SC_PEER_STATUS,                                               \
     "peer ended the exchange with a failure StatusReport")                     \
   X(MATTER_ERROR_PASE_INVALID_MESSAGE, "malformed or refused PASE message")    \
   X(MATTER_ERROR_PASE_VERIFICATION_FAILED,                                     \
     "PASE confirmation did not verify (wrong passcode)")                       \
+  X(MATTER_ERROR_CASE_INVALID_MESSAGE, "malformed or refused CASE message")    \
+  X(MATTER_ERROR_CASE_NO_SHARED_ROOT,                                          \
+    "no fabric matches the CASE destination identifier")                       \
+  X(MATTER_ERROR_CASE_VERIFICATION_FAILED,                                     \
+    "CASE peer's credentials, signature or MIC did not verify")                \
   /* Interaction Model (im.h) */                                              \
   X(MATTER_ERROR_IM_MALFORMED, "malformed Interaction Model message")         \
   X(MATTER_ERROR_IM_TOO_MANY_PATHS, "more paths than the request can hold")   \
