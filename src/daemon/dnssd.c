@@ -239,8 +239,9 @@ read_fabrics(MdNode *node, GArray *fabrics)
 
 /* An operational name is the node's identity on its fabric (4.3.2.1):
  * another name would not be found, so a collision is retried with the
- * same name after this long. */
-#define OPERATIONAL_RETRY_S 10
+ * same name after this long (the spacing RFC 6762 8.1 asks of a host
+ * that keeps meeting conflicts). */
+#define OPERATIONAL_RETRY_S 5
 /* When no client could be made at all (no system bus). */
 #define RECONNECT_S 10
 
@@ -354,18 +355,6 @@ retry_entry(gpointer user_data)
   entry->retry_id = 0;
   register_entry(entry);
   return G_SOURCE_REMOVE;
-}
-
-static Entry *
-find_commissionable(MdDnssd *self)
-{
-  for (guint i = 0; i < self->entries->len; i++) {
-    Entry *entry = self->entries->pdata[i];
-
-    if (entry->service->kind == MD_DNSSD_COMMISSIONABLE)
-      return entry;
-  }
-  return NULL;
 }
 
 /* 4.3.1: a commissionable name taken on the network is replaced by a new
@@ -666,16 +655,4 @@ md_dnssd_sync(MdDnssd *self, MdNode *node)
   self->state.fabrics = (const MdDnssdFabric *) self->fabrics->data;
   self->state.fabric_count = self->fabrics->len;
   apply(self);
-}
-
-const char *
-md_dnssd_get_commissionable_name(MdDnssd *self)
-{
-#if ENABLE_DNSSD
-  Entry *entry = find_commissionable(self);
-
-  return entry != NULL ? entry->service->name : NULL;
-#else
-  return NULL;
-#endif
 }

@@ -86,7 +86,3 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdDnssd, md_dnssd_free)
  * are withdrawn or registered, so calling it again with nothing changed
  * does nothing. A window that opens gets a new random instance name. */
 void md_dnssd_sync(MdDnssd *dnssd, MdNode *node);
-
-/* The instance name of the commissionable service, NULL while none is
- * wanted (for logs and tests). */
-const char *md_dnssd_get_commissionable_name(MdDnssd *dnssd);

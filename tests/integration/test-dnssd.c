@@ -13,8 +13,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "matter/attestation.h"
 #include "matter/crypto.h"
+#include "matter/im.h"
 #include "md-test-ca.h"
+#include "md-test-core.h"
 #include "md-test-node.h"
 #include "node-storage.h"
 #include "store.h"
@@ -31,6 +34,21 @@
 
 #define FABRIC_ID G_GUINT64_CONSTANT(0x2906C908D115D362)
 #define NODE_ID G_GUINT64_CONSTANT(0x00000000000000A7)
+#define ADMIN_NODE_ID G_GUINT64_CONSTANT(0x000000000001B669)
+#define ADMIN_VENDOR_ID 0xFFF2
+
+/* Commands a commissioner sends up to AddNOC: data_model/1.4.2/clusters/
+ * GeneralCommissioningCluster.xml and OperationalCredentialCluster.xml. */
+#define ROOT_ENDPOINT 0
+#define CLUSTER_GENERAL_COMMISSIONING 0x0030
+#define CMD_ARM_FAIL_SAFE 0x00
+#define CMD_ARM_FAIL_SAFE_RESPONSE 0x01
+#define CLUSTER_OPCREDS 0x003E
+#define CMD_CSR_REQUEST 0x04
+#define CMD_CSR_RESPONSE 0x05
+#define CMD_ADD_NOC 0x06
+#define CMD_NOC_RESPONSE 0x08
+#define CMD_ADD_TRUSTED_ROOT 0x0B
 
 /* A record is on the network in well under a second here (probing on
  * loopback); the bound is for loaded sanitizer machines. */
@@ -672,6 +690,253 @@ test_operational(Fixture *f, gconstpointer data)
   g_assert_cmpuint(count_log(f, "DNS-SD: published operational service"), ==, 1);
 }
 
+typedef struct {
+  Fixture *fixture;
+  FabricSeed seed;
+  char *name;
+  GSubprocess *squatter;
+} Collision;
+
+/* The fabric, and another publisher holding its operational name before
+ * matterd starts. */
+static void
+write_fabric_and_squat(const char *state_dir, gpointer user_data)
+{
+  Collision *c = user_data;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Found) found = NULL;
+
+  write_fabric(state_dir, &c->seed);
+  c->name = g_strdup_printf("%016" G_GINT64_MODIFIER "X-%016" G_GINT64_MODIFIER "X",
+                            c->seed.compressed_fabric_id, c->seed.node_id);
+  g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_setenv(launcher, "DBUS_SYSTEM_BUS_ADDRESS", c->fixture->system_bus->address,
+                               TRUE);
+  c->squatter = g_subprocess_launcher_spawn(launcher, &error, "avahi-publish", "-s", c->name,
+                                            "_matter._tcp", "9", NULL);
+  g_assert_no_error(error);
+  found = wait_present(c->fixture, "_matter._tcp", c->name);
+  g_assert_cmpuint(found->port, ==, 9);
+}
+
+/* 4.3.2.1: the operational name is the node's identity, so a collision
+ * is logged and the same name tried again, never another one; once the
+ * other publisher is gone, the node's own record is there. */
+static void
+test_operational_collision(Fixture *f, gconstpointer data)
+{
+  Collision c = { .fixture = f, .seed = { .fabric_id = FABRIC_ID, .node_id = NODE_ID } };
+  const MdTestNodeOptions options = { .prepare_state = write_fabric_and_squat, .user_data = &c };
+  g_autoptr(GPtrArray) all = NULL;
+  g_autofree char *warning = NULL;
+  gboolean ours = FALSE;
+  guint64 end;
+
+  if (f->dir == NULL || !have_program("avahi-publish"))
+    return;
+  avahi_start(f);
+  node_start(f, CONFIG, &options);
+  g_assert_true(md_test_node_wait_for_log(&f->node, "DNS-SD: another host publishes"));
+  warning = g_strdup_printf("another host publishes %s._matter._tcp", c.name);
+  g_assert_cmpuint(count_log(f, warning), ==, 1);
+
+  g_subprocess_send_signal(c.squatter, SIGTERM);
+  g_assert_true(md_test_wait_process(c.squatter, MD_TEST_TIMEOUT_MS));
+  g_clear_object(&c.squatter);
+  /* The retry comes a few seconds later, under the same name. */
+  end = md_test_now_ms() + BROWSE_DEADLINE_MS;
+  do {
+    g_clear_pointer(&all, g_ptr_array_unref);
+    all = browse(f, "_matter._tcp");
+    ours = all->len == 1 && ((Found *) all->pdata[0])->port == f->node.port;
+  } while (!ours && md_test_now_ms() < end);
+  g_assert_true(ours);
+  g_assert_cmpstr(((Found *) all->pdata[0])->name, ==, c.name);
+  g_free(c.name);
+}
+
+/* ---- A fabric the fail-safe holds ---- */
+
+typedef struct {
+  guint8 buf[1024];
+  gsize len;
+  MatterTlvWriter w;
+} Fields;
+
+static MatterTlvWriter *
+fields_begin(Fields *f)
+{
+  matter_tlv_writer_init(&f->w, f->buf, sizeof(f->buf));
+  matter_tlv_start_structure(&f->w, matter_tlv_tag_anonymous());
+  return &f->w;
+}
+
+static void
+fields_end(Fields *f)
+{
+  matter_tlv_end_container(&f->w);
+  g_assert_cmpint(matter_tlv_writer_finish(&f->w, &f->len), ==, MATTER_OK);
+}
+
+static void
+invoke(Fixture *f, MatterSession *session, guint32 cluster, guint32 command, const guint8 *fields,
+       gsize len, MdTestInvokeAnswer *answer)
+{
+  md_test_commissioner_invoke(f->node.commissioner, session, ROOT_ENDPOINT, cluster, command,
+                              fields, len, FALSE, answer);
+}
+
+static void
+arm_fail_safe(Fixture *f, MatterSession *session, guint16 seconds)
+{
+  g_auto(MdTestInvokeAnswer) answer = { 0 };
+  guint8 fields[MD_TEST_FIELDS_MAX];
+  gsize len = md_test_arm_fail_safe_fields(fields, seconds, 1);
+  MatterTlvReader r;
+  guint8 code;
+
+  invoke(f, session, CLUSTER_GENERAL_COMMISSIONING, CMD_ARM_FAIL_SAFE, fields, len, &answer);
+  g_assert_false(answer.is_status);
+  g_assert_cmpuint(answer.response, ==, CMD_ARM_FAIL_SAFE_RESPONSE);
+  md_test_invoke_answer_fields(&answer, &r);
+  g_assert_cmpint(matter_tlv_get_context_u8(&r, 0, &code), ==, MATTER_OK);
+  g_assert_cmpuint(code, ==, 0);
+}
+
+/* The key a CSRRequest's NOCSR is for, its signature checked with the
+ * installed DAC's key. */
+static void
+csr_request(Fixture *f, MatterSession *session, guint8 public_key[MATTER_P256_PUBLIC_KEY_LEN])
+{
+  g_autofree char *dac_path =
+      g_test_build_filename(G_TEST_DIST, "..", "data", "dev-attestation", "dac-cert.der", NULL);
+  g_autoptr(GBytes) dac = md_test_read_file(dac_path);
+  g_auto(MdTestInvokeAnswer) answer = { 0 };
+  guint8 nonce[MATTER_CSR_NONCE_LEN];
+  MatterAttestationCertInfo info;
+  MatterNocsrElements decoded;
+  const uint8_t *elements, *signature;
+  size_t elements_len, signature_len;
+  MatterTlvReader r;
+  Fields fields;
+
+  g_assert_cmpint(matter_attestation_cert_check(g_bytes_get_data(dac, NULL), g_bytes_get_size(dac),
+                                                MATTER_ATTESTATION_DAC, &info),
+                  ==, MATTER_OK);
+  for (gsize i = 0; i < sizeof(nonce); i++)
+    nonce[i] = (guint8) g_random_int();
+  matter_tlv_put_bytes(fields_begin(&fields), matter_tlv_tag_context(0), nonce, sizeof(nonce));
+  fields_end(&fields);
+  invoke(f, session, CLUSTER_OPCREDS, CMD_CSR_REQUEST, fields.buf, fields.len, &answer);
+  g_assert_false(answer.is_status);
+  g_assert_cmpuint(answer.response, ==, CMD_CSR_RESPONSE);
+  md_test_invoke_answer_fields(&answer, &r);
+  g_assert_cmpint(matter_tlv_get_context_bytes(&r, 0, &elements, &elements_len), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_context_bytes(&r, 1, &signature, &signature_len), ==, MATTER_OK);
+  g_assert_cmpuint(signature_len, ==, MATTER_P256_SIGNATURE_LEN);
+  g_assert_cmpint(matter_nocsr_response_verify(info.public_key, elements, elements_len,
+                                               session->attestation_challenge, signature, nonce,
+                                               &decoded, public_key),
+                  ==, MATTER_OK);
+}
+
+static void
+add_trusted_root(Fixture *f, MatterSession *session, GBytes *rcac)
+{
+  g_auto(MdTestInvokeAnswer) answer = { 0 };
+  Fields fields;
+
+  matter_tlv_put_bytes(fields_begin(&fields), matter_tlv_tag_context(0),
+                       g_bytes_get_data(rcac, NULL), g_bytes_get_size(rcac));
+  fields_end(&fields);
+  invoke(f, session, CLUSTER_OPCREDS, CMD_ADD_TRUSTED_ROOT, fields.buf, fields.len, &answer);
+  g_assert_true(answer.is_status);
+  g_assert_cmpuint(answer.status.status, ==, MATTER_IM_STATUS_SUCCESS);
+}
+
+static void
+add_noc(Fixture *f, MatterSession *session, GBytes *noc)
+{
+  static const guint8 ipk[MATTER_AES128_KEY_LEN] = {
+    0x4a, 0x71, 0xcd, 0xd7, 0xb2, 0xa3, 0xca, 0x90, 0x24, 0xf9, 0x6f, 0x3c, 0x96, 0xa1, 0x9d, 0xee
+  };
+  g_auto(MdTestInvokeAnswer) answer = { 0 };
+  MatterTlvWriter *w;
+  MatterTlvReader r;
+  Fields fields;
+  guint8 code;
+
+  w = fields_begin(&fields);
+  matter_tlv_put_bytes(w, matter_tlv_tag_context(0), g_bytes_get_data(noc, NULL),
+                       g_bytes_get_size(noc));
+  matter_tlv_put_bytes(w, matter_tlv_tag_context(2), ipk, sizeof(ipk));
+  matter_tlv_put_uint(w, matter_tlv_tag_context(3), ADMIN_NODE_ID);
+  matter_tlv_put_uint(w, matter_tlv_tag_context(4), ADMIN_VENDOR_ID);
+  fields_end(&fields);
+  invoke(f, session, CLUSTER_OPCREDS, CMD_ADD_NOC, fields.buf, fields.len, &answer);
+  g_assert_false(answer.is_status);
+  g_assert_cmpuint(answer.response, ==, CMD_NOC_RESPONSE);
+  md_test_invoke_answer_fields(&answer, &r);
+  g_assert_cmpint(matter_tlv_get_context_u8(&r, 0, &code), ==, MATTER_OK);
+  g_assert_cmpuint(code, ==, 0);
+}
+
+/* After AddNOC, before CommissioningComplete: the pending fabric is
+ * published so the commissioner can find the node for CASE, while the
+ * commissionable service stays as it was; the PASE session closing drops
+ * the fabric, and its record goes with it. */
+static void
+test_pending_fabric(Fixture *f, gconstpointer data)
+{
+  const MdTestPaseOptions pase = { .passcode = PASSCODE };
+  g_autoptr(MdTestCa) ca = NULL;
+  g_autoptr(GBytes) noc = NULL;
+  g_autoptr(Found) commissionable = NULL;
+  g_autoptr(Found) operational = NULL;
+  g_autoptr(Found) still = NULL;
+  guint8 operational_key[MATTER_P256_PUBLIC_KEY_LEN];
+  g_autofree char *name = NULL;
+  MdTestPaseOutcome outcome;
+  MatterSession *session;
+
+  if (f->dir == NULL)
+    return;
+  avahi_start(f);
+  node_start(f, CONFIG, NULL);
+  commissionable = wait_commissionable(f, NULL);
+
+  md_test_commissioner_pase(f->node.commissioner, &pase, &outcome);
+  g_assert_cmpint(outcome.state, ==, MATTER_PASE_STATE_ESTABLISHED);
+  session = outcome.session;
+  ca = md_test_ca_new(FABRIC_ID);
+  arm_fail_safe(f, session, 60);
+  csr_request(f, session, operational_key);
+  add_trusted_root(f, session, ca->rcac);
+  noc = md_test_ca_issue_noc(ca, operational_key, NODE_ID, 0, NULL, 0);
+  add_noc(f, session, noc);
+
+  name = g_strdup_printf("%016" G_GINT64_MODIFIER "X-%016" G_GINT64_MODIFIER "X",
+                         compressed_fabric_id(ca->public_key, FABRIC_ID), NODE_ID);
+  operational = wait_present(f, "_matter._tcp", name);
+  g_assert_cmpuint(operational->port, ==, f->node.port);
+  /* Not committed: still the hint of a node in no fabric, and the same
+   * commissionable record, not announced again. */
+  still = wait_commissionable(f, commissionable->name);
+  assert_txt(still, (const char *const[]){ "D=840", "CM=1", "VP=65521+32768", "PH=1", NULL });
+  g_assert_cmpuint(count_log(f, "DNS-SD: published commissionable service"), ==, 1);
+  g_assert_cmpuint(count_log(f, "DNS-SD: published operational service"), ==, 1);
+
+  matter_exchange_manager_close_session(&f->node.commissioner->exchanges, session,
+                                        md_test_now_ms());
+  md_test_commissioner_run_for(f->node.commissioner, 300);
+  g_assert_true(md_test_node_wait_for_log(&f->node, "Dropping the fabric the fail-safe held"));
+  wait_absent(f, "_matter._tcp", name);
+  g_clear_pointer(&still, found_free);
+  still = wait_commissionable(f, commissionable->name);
+}
+
 static void
 add_test(const char *path, void (*func)(Fixture *, gconstpointer))
 {
@@ -688,5 +953,7 @@ main(int argc, char **argv)
   add_test("/dnssd/avahi-late", test_avahi_late);
   add_test("/dnssd/disabled", test_disabled);
   add_test("/dnssd/operational", test_operational);
+  add_test("/dnssd/operational-collision", test_operational_collision);
+  add_test("/dnssd/pending-fabric", test_pending_fabric);
   return g_test_run();
 }
