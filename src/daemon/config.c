@@ -15,6 +15,7 @@ typedef enum {
   KEY_PATH,   /* an absolute file name (char *) */
   KEY_STRING, /* UTF-8 of min..max bytes (char *) */
   KEY_DATE,   /* a KEY_STRING starting with a valid YYYYMMDD */
+  KEY_BOOL,   /* yes or no (gboolean) */
 } KeyKind;
 
 typedef struct {
@@ -36,6 +37,7 @@ typedef struct {
   { group, key, KEY_STRING, min, max, FALSE, FIELD(field), -1 }
 #define DATE_KEY(group, key, min, max, field) \
   { group, key, KEY_DATE, min, max, FALSE, FIELD(field), -1 }
+#define BOOL_KEY(group, key, field) { group, key, KEY_BOOL, 0, 0, FALSE, FIELD(field), -1 }
 
 static const ConfigKey config_keys[] = {
   UINT_KEY("Node", "VendorId", 0x0001, 0xFFFE, TRUE, vendor_id, -1),
@@ -55,6 +57,7 @@ static const ConfigKey config_keys[] = {
   /* Core spec 11.1.5.19: YYYYMMDD, then up to 8 bytes of vendor data. */
   DATE_KEY("Node", "ManufacturingDate", 8, 16, manufacturing_date),
   UINT_KEY("Network", "Port", 0, 65535, FALSE, port, -1),
+  BOOL_KEY("Network", "DnsSd", dnssd),
   UINT_KEY("Commissioning", "Passcode", 1, 99999998, FALSE, passcode, FIELD(has_passcode)),
   /* Core spec 5.4.2.3: a basic window lasts 3 to 15 minutes. */
   UINT_KEY("Commissioning", "WindowTimeout", 180, 900, FALSE, window_timeout, -1),
@@ -83,6 +86,7 @@ md_config_init(MdConfig *config)
     .has_discriminator = FALSE,
     .supported_fabrics = 16,
     .port = 5540,
+    .dnssd = TRUE,
     .window_timeout = 900,
   };
 }
@@ -194,6 +198,26 @@ apply_date(MdConfig *config, const ConfigKey *def, const char *text, const char 
   return apply_string(config, def, text, origin, error);
 }
 
+/* Exactly "yes" or "no": a misspelt switch must not silently mean either. */
+static gboolean
+apply_bool(MdConfig *config, const ConfigKey *def, const char *text, const char *origin,
+           GError **error)
+{
+  gboolean value;
+
+  if (g_str_equal(text, "yes"))
+    value = TRUE;
+  else if (g_str_equal(text, "no"))
+    value = FALSE;
+  else {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG, "%s: [%s] %s=%s is not yes or no",
+                origin, def->group, def->key, text);
+    return FALSE;
+  }
+  G_STRUCT_MEMBER(gboolean, config, def->offset) = value;
+  return TRUE;
+}
+
 static gboolean
 apply_key(MdConfig *config, GKeyFile *file, const ConfigKey *def, const char *origin,
           GError **error)
@@ -208,6 +232,8 @@ apply_key(MdConfig *config, GKeyFile *file, const ConfigKey *def, const char *or
     return apply_string(config, def, text, origin, error);
   if (def->kind == KEY_DATE)
     return apply_date(config, def, text, origin, error);
+  if (def->kind == KEY_BOOL)
+    return apply_bool(config, def, text, origin, error);
 
   if (!parse_unsigned(text, &value)) {
     g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,

@@ -16,6 +16,7 @@ typedef struct {
   gboolean has_discriminator; /* else one is chosen at first start and stored */
   guint supported_fabrics;
   guint port;
+  gboolean dnssd; /* advertise through avahi-daemon (Core spec 4.3) */
 
   /* Basic Information (NULL: the default matterd.conf(5) names). */
   char *vendor_name;

@@ -14,6 +14,7 @@
 #include "commissioning.h"
 #include "config.h"
 #include "dbus-service.h"
+#include "dnssd.h"
 #include "host-network.h"
 #include "log.h"
 #include "messaging.h"
@@ -161,11 +162,13 @@ warn_if_development(MdAttestationCreds *attestation)
     g_message("Attestation credentials from %s", md_attestation_creds_origin(attestation));
 }
 
-/* What the node and the message layer report, told to D-Bus and systemd. */
+/* What the node and the message layer report, told to D-Bus, systemd and
+ * DNS-SD. */
 typedef struct {
   MdNode *node;
   MdMessaging *messaging;
   MdDBusService *service;
+  MdDnssd *dnssd; /* NULL: [Network] DnsSd=no */
 } Wiring;
 
 /* Cables, DHCP and NetworkManager change the host's interfaces; a
@@ -203,6 +206,10 @@ on_node_changed(MdNodeChange change, gpointer user_data)
   Wiring *wiring = user_data;
   MdWindowKind window;
 
+  /* The advertisements follow the window and the fabric table's view. */
+  if (wiring->dnssd != NULL && wiring->node != NULL &&
+      (change == MD_NODE_CHANGE_WINDOW || change == MD_NODE_CHANGE_FABRICS))
+    md_dnssd_sync(wiring->dnssd, wiring->node);
   if (wiring->service == NULL)
     return;
   switch (change) {
@@ -309,6 +316,7 @@ run(const Options *options, const MdConfig *config)
   g_autoptr(MdMessaging) messaging = NULL;
   g_autoptr(MdNode) node = NULL;
   g_autoptr(MdDBusService) service = NULL;
+  g_autoptr(MdDnssd) dnssd = NULL;
   MdNodeStorage storage;
   MdNodeParams params;
   Wiring wiring = { 0 };
@@ -358,7 +366,13 @@ run(const Options *options, const MdConfig *config)
                                 &dbus_callbacks, &daemon);
   wiring.service = service;
   md_messaging_set_sessions_changed_func(messaging, on_sessions_changed, &wiring);
+  if (config->dnssd)
+    dnssd = md_dnssd_new(md_messaging_get_port(messaging));
+  wiring.dnssd = dnssd;
   md_node_start(node, md_messaging_now_ms());
+  /* The fabrics loaded at start were no change: publish them now. */
+  if (dnssd != NULL)
+    md_dnssd_sync(dnssd, node);
   refresh_host_network(&wiring);
   network_id = g_timeout_add_seconds(HOST_NETWORK_REFRESH_S, refresh_host_network, &wiring);
   md_messaging_reschedule(messaging);
@@ -367,6 +381,8 @@ run(const Options *options, const MdConfig *config)
 
   md_notify_stopping();
   g_source_remove(network_id);
+  wiring.dnssd = NULL;
+  g_clear_pointer(&dnssd, md_dnssd_free);
   wiring.service = NULL;
   g_clear_pointer(&service, md_dbus_service_free);
   /* The node goes before the message layer it serves on. */

@@ -32,6 +32,7 @@ struct _MdCommissioning {
   guint64 closes_at_ms; /* MD_NODE_NEVER while closed */
   /* An enhanced window's: never stored. */
   MdPaseVerifier enhanced;
+  guint16 enhanced_discriminator;
   guint8 opener_fabric;
 };
 
@@ -314,6 +315,7 @@ md_commissioning_open_enhanced(MdCommissioning *self, const MdPaseVerifier *veri
   if (!prepare_window(self, "An enhanced commissioning window", timeout, error))
     return FALSE;
   self->enhanced = *verifier;
+  self->enhanced_discriminator = discriminator;
   self->opener_fabric = fabric_index;
   self->closes_at_ms = now_ms + (guint64) timeout * 1000;
   set_window(self, MD_WINDOW_ENHANCED);
@@ -368,6 +370,14 @@ MdWindowKind
 md_commissioning_get_window(MdCommissioning *self)
 {
   return self->window;
+}
+
+guint16
+md_commissioning_get_discriminator(MdCommissioning *self)
+{
+  if (self->window == MD_WINDOW_ENHANCED)
+    return self->enhanced_discriminator;
+  return md_node_get_discriminator(self->node);
 }
 
 const MdPaseVerifier *

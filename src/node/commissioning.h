@@ -73,7 +73,7 @@ gboolean md_commissioning_open_basic(MdCommissioning *commissioning, guint timeo
 /* Opens an enhanced window for @timeout seconds (180..900) with an
  * administrator's verifier, on behalf of @fabric_index (0: none). The
  * verifier is kept in memory only and wiped on close. @discriminator is
- * only logged until DNS-SD advertises windows. Resets the failed-attempt
+ * the one the window is advertised with. Resets the failed-attempt
  * count. */
 gboolean md_commissioning_open_enhanced(MdCommissioning *commissioning,
                                         const MdPaseVerifier *verifier, guint16 discriminator,
@@ -90,6 +90,9 @@ guint64 md_commissioning_next_deadline(MdCommissioning *commissioning);
 void md_commissioning_process(MdCommissioning *commissioning, guint64 now_ms);
 
 MdWindowKind md_commissioning_get_window(MdCommissioning *commissioning);
+/* The discriminator the open window is found by: an enhanced window's
+ * own, else the node's. */
+guint16 md_commissioning_get_discriminator(MdCommissioning *commissioning);
 /* The verifier while a window is open, else NULL. */
 const MdPaseVerifier *md_commissioning_get_verifier(MdCommissioning *commissioning);
 /* Attempts that ended without a verified Pake3, and those counted in all

@@ -28,12 +28,19 @@ spawn(MdTestNode *node, const char *port)
     args[2] = "--port";
     args[3] = port;
   }
-  node->daemon = md_test_daemon_spawn(node->bus, node->notify, node->state_dir, args, NULL);
+  node->daemon = md_test_daemon_spawn(node->bus, node->notify, node->state_dir, args,
+                                      (const char *const *) node->env);
   g_assert_nonnull(md_test_notify_wait(node->notify, "READY=1", MD_TEST_TIMEOUT_MS));
 }
 
 void
 md_test_node_start(MdTestNode *node, const char *config)
+{
+  md_test_node_start_full(node, config, NULL);
+}
+
+void
+md_test_node_start_full(MdTestNode *node, const char *config, const MdTestNodeOptions *options)
 {
   g_autoptr(GError) error = NULL;
 
@@ -43,6 +50,10 @@ md_test_node_start(MdTestNode *node, const char *config)
   node->config_path = g_build_filename(node->dir, "matterd.conf", NULL);
   g_file_set_contents(node->config_path, config, -1, &error);
   g_assert_no_error(error);
+  if (options != NULL && options->env != NULL)
+    node->env = g_strdupv((char **) options->env);
+  if (options != NULL && options->prepare_state != NULL)
+    options->prepare_state(node->state_dir, options->user_data);
   node->bus = md_test_bus_start(node->dir);
   node->notify = md_test_notify_new(node->dir);
   node->connection = md_test_bus_connect(node->bus);
@@ -89,6 +100,7 @@ md_test_node_stop(MdTestNode *node)
   g_free(node->config_path);
   g_free(node->state_dir);
   g_free(node->dir);
+  g_strfreev(node->env);
 }
 
 GVariant *

@@ -20,10 +20,25 @@ typedef struct {
   MdTestDaemon *daemon;
   guint16 port;
   MdTestCommissioner *commissioner;
+  GStrv env; /* extra environment of every start, NULL-terminated */
 } MdTestNode;
+
+/* What md_test_node_start_full() adds to a plain start. */
+typedef struct {
+  /* "KEY=VALUE" strings for matterd's environment (restarts too), e.g.
+   * the DBUS_SYSTEM_BUS_ADDRESS of a private system bus; may be NULL. */
+  const char *const *env;
+  /* Called with the (not yet existing) state directory before matterd
+   * first starts, to put state there; may be NULL. */
+  void (*prepare_state)(const char *state_dir, gpointer user_data);
+  gpointer user_data;
+} MdTestNodeOptions;
 
 /* Starts matterd with @config (a matterd.conf text) and waits for READY. */
 void md_test_node_start(MdTestNode *node, const char *config);
+/* The same, with @options (NULL: none). */
+void md_test_node_start_full(MdTestNode *node, const char *config,
+                             const MdTestNodeOptions *options);
 /* Stops matterd (SIGTERM; it must exit 0) and removes everything. */
 void md_test_node_stop(MdTestNode *node);
 /* kill -9, then the same daemon again on the same state and port. */

@@ -332,6 +332,12 @@ md_test_daemon_spawn_bare(MdTestBus *bus, MdTestNotify *notify, const char *stat
   g_subprocess_launcher_setenv(launcher,
                                bus->system ? "DBUS_SYSTEM_BUS_ADDRESS" : "DBUS_SESSION_BUS_ADDRESS",
                                bus->address, TRUE);
+  /* DNS-SD goes to avahi-daemon on the system bus: never the host's, whose
+   * avahi-daemon would carry a test's records onto the real network. A
+   * test that wants DNS-SD names a private system bus in @env. */
+  if (!bus->system)
+    g_subprocess_launcher_setenv(launcher, "DBUS_SYSTEM_BUS_ADDRESS",
+                                 "unix:path=/nonexistent/matterd-test-no-system-bus", TRUE);
   if (notify != NULL)
     g_subprocess_launcher_setenv(launcher, "NOTIFY_SOCKET", notify->path, TRUE);
   else

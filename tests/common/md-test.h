@@ -58,7 +58,9 @@ void md_test_generate_attestation(const char *state_dir, guint16 vendor_id, guin
 /* Runs the built matterd (MATTERD_BINARY) on @bus (session type) with
  * NOTIFY_SOCKET pointing at @notify, state in @state_dir and @args
  * (NULL-terminated, may be NULL) appended. stderr goes to a file. Extra
- * environment: @env, NULL-terminated "KEY=VALUE" strings, may be NULL. */
+ * environment: @env, NULL-terminated "KEY=VALUE" strings, may be NULL.
+ * On a session-type @bus matterd gets no system bus (so no avahi-daemon)
+ * unless @env names one in DBUS_SYSTEM_BUS_ADDRESS. */
 MdTestDaemon *md_test_daemon_spawn(MdTestBus *bus, MdTestNotify *notify, const char *state_dir,
                                    const char *const *args, const char *const *env);
 /* The same with the state directory exactly as the test left it: no

@@ -9,12 +9,21 @@
 # lower interface index, so it is matterd's primary interface. Needs root
 # (CI and the dev machines are); without it the test runs in the host's
 # namespace on loopback and free ports.
+#
+# The namespace has a mount namespace of its own too, with a private tmpfs
+# on /run/avahi-daemon (avahi-daemon's fixed pid file and socket), and
+# IPv4 multicast routed over loopback: a test may start an avahi-daemon of
+# its own there (allow-interfaces=lo). MD_TEST_MDNS=1 tells it that it can.
 set -eu
-if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 && unshare -n true 2>/dev/null; then
-  exec unshare -n sh -c 'ip link set lo up &&
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 && unshare -n -m true 2>/dev/null; then
+  exec unshare -n -m sh -c 'ip link set lo up &&
     if ip link add md-peer0 type veth peer name md-eth0 2>/dev/null &&
        ip link set md-peer0 up && ip link set md-eth0 up; then
       export MD_TEST_INTERFACE=md-eth0
+    fi
+    if ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo &&
+       mkdir -p /run/avahi-daemon && mount -t tmpfs -o mode=0755 tmpfs /run/avahi-daemon; then
+      export MD_TEST_MDNS=1
     fi
     exec "$@"' run-in-netns "$@"
 fi

@@ -340,6 +340,28 @@ test_open_resets_allowance(Fixture *f, gconstpointer data)
   g_assert_false(md_commissioning_open_basic(c, 100, 0, 10, &error));
 }
 
+/* The discriminator a window is found by: an enhanced window's own while
+ * it is open, the node's otherwise. */
+static void
+test_window_discriminator(Fixture *f, gconstpointer data)
+{
+  MdCommissioning *c = commissioning(f);
+  const guint16 own = md_node_get_discriminator(f->node);
+  const guint16 other = own == 1234 ? 1235 : 1234;
+  MdPaseVerifier verifier = { .salt_len = 16, .iterations = 1000 };
+  g_autoptr(GError) error = NULL;
+
+  md_node_start(f->node, 0);
+  g_assert_cmpint(md_commissioning_get_window(c), ==, MD_WINDOW_BASIC);
+  g_assert_cmpuint(md_commissioning_get_discriminator(c), ==, own);
+  md_commissioning_close(c, "test");
+  g_assert_true(md_commissioning_open_enhanced(c, &verifier, other, 180, 1, 10, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(md_commissioning_get_discriminator(c), ==, other);
+  md_commissioning_close(c, "test");
+  g_assert_cmpuint(md_commissioning_get_discriminator(c), ==, own);
+}
+
 static void
 add_test(const char *path, void (*func)(Fixture *, gconstpointer), guint passcode)
 {
@@ -362,5 +384,6 @@ main(int argc, char **argv)
   add_test("/commissioning/attempts/in-flight-after-restart", test_in_flight_counted_after_restart,
            0);
   add_test("/commissioning/attempts/open-resets", test_open_resets_allowance, 0);
+  add_test("/commissioning/window-discriminator", test_window_discriminator, 0);
   return g_test_run();
 }

@@ -23,6 +23,7 @@ test_defaults(void)
   g_assert_false(config.has_discriminator);
   g_assert_cmpuint(config.supported_fabrics, ==, 16);
   g_assert_cmpuint(config.port, ==, 5540);
+  g_assert_true(config.dnssd);
   g_assert_false(config.has_passcode);
   g_assert_cmpuint(config.window_timeout, ==, 900);
 }
@@ -47,7 +48,7 @@ test_all_keys(void)
 
   g_assert_true(load(&config,
                      "[Node]\nVendorId=0xfff4\nProductId=32769\nDiscriminator= 0 \n"
-                     "SupportedFabrics=254\n[Network]\nPort=0\n",
+                     "SupportedFabrics=254\n[Network]\nPort=0\nDnsSd=no\n",
                      &error));
   g_assert_no_error(error);
   g_assert_cmpuint(config.vendor_id, ==, 0xFFF4);
@@ -56,6 +57,32 @@ test_all_keys(void)
   g_assert_cmpuint(config.discriminator, ==, 0);
   g_assert_cmpuint(config.supported_fabrics, ==, 254);
   g_assert_cmpuint(config.port, ==, 0);
+  g_assert_false(config.dnssd);
+}
+
+/* DnsSd is yes or no, nothing else; the last value read wins. */
+static void
+test_dnssd_switch(void)
+{
+  static const char *const bad[] = { "1", "0", "true", "Yes", "", "yes please" };
+  g_autoptr(GError) error = NULL;
+  MdConfig config;
+
+  g_assert_true(load(&config, "[Network]\nDnsSd=no\n", &error));
+  g_assert_false(config.dnssd);
+  g_assert_true(md_config_load_data(&config, "[Network]\nDnsSd= yes \n", -1, "again", &error));
+  g_assert_no_error(error);
+  g_assert_true(config.dnssd);
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autofree char *text = g_strdup_printf("[Network]\nDnsSd=%s\n", bad[i]);
+
+    g_assert_false(load(&config, text, &error));
+    g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG);
+    g_assert_nonnull(strstr(error->message, "[Network] DnsSd="));
+    g_assert_nonnull(strstr(error->message, "is not yes or no"));
+    g_assert_true(config.dnssd);
+    g_clear_error(&error);
+  }
 }
 
 static void
@@ -291,6 +318,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/defaults", test_defaults);
   g_test_add_func("/config/empty-file", test_empty_file_keeps_defaults);
   g_test_add_func("/config/all-keys", test_all_keys);
+  g_test_add_func("/config/dnssd-switch", test_dnssd_switch);
   g_test_add_func("/config/basic-information-keys", test_basic_information_keys);
   g_test_add_func("/config/bounds", test_bounds);
   g_test_add_func("/config/error-is-atomic", test_error_is_atomic);
