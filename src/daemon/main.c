@@ -338,7 +338,7 @@ run(const Options *options, const MdConfig *config)
   }
   warn_if_development(attestation);
   messaging = md_messaging_new(store, (guint16) config->port, config->supported_fabrics,
-                               MD_PASE_HANDSHAKES_MAX, &error);
+                               MD_NODE_HANDSHAKES_MAX, &error);
   if (messaging == NULL) {
     g_warning("Cannot start the message layer: %s", error->message);
     return EXIT_RUNTIME;

@@ -5,12 +5,14 @@
 
 #include <string.h>
 
+#include "case-server.h"
 #include "commissioning.h"
 #include "matter/crypto.h"
 #include "matter/event-log.h"
 #include "md-error.h"
 #include "md-log.h"
 #include "pase-server.h"
+#include "resumption-store.h"
 
 #define DISCRIMINATOR_KEY "discriminator"
 /* Event numbers below this are taken (matter/event-log.h). */
@@ -29,6 +31,8 @@
 /* The Root Node device type (0x0016), revision 3 in Matter 1.4. */
 #define DEVICE_TYPE_ROOT_NODE 0x0016
 #define DEVICE_TYPE_ROOT_NODE_REVISION 3
+
+G_STATIC_ASSERT(MD_NODE_HANDSHAKES_MAX == MD_PASE_HANDSHAKES_MAX + MD_CASE_HANDSHAKES_MAX);
 
 /* The root endpoint and its clusters, in ascending cluster id order. */
 typedef struct {
@@ -67,6 +71,8 @@ struct _MdNode {
   MdFabricTable *fabrics;
   MdCommissioning *commissioning;
   MdPaseServer *pase_server;
+  MdResumptionStore *resumptions;
+  MdCaseServer *case_server;
   MdBasicInformation *basic;
   MdGeneralCommissioning general_commissioning;
   MdNetworkCommissioning network_commissioning;
@@ -527,6 +533,7 @@ remove_fabric(gpointer user_data, guint8 fabric_index, const MatterDmRequest *re
   if (!md_fabric_table_remove(node->fabrics, fabric_index, error))
     return FALSE;
   md_group_key_management_remove_fabric(node->group_keys, fabric_index);
+  md_resumption_store_forget_fabric(node->resumptions, fabric_index);
   matter_event_log_forget_fabric(&node->events, fabric_index);
   /* Basic Information's Leave: the node left that fabric. */
   emit_event(node, &event, request->now_ms);
@@ -646,6 +653,11 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
   node->commissioning = md_commissioning_new(node, storage, params, error);
   if (node->commissioning == NULL)
     return NULL;
+  node->resumptions = md_resumption_store_new(storage, MD_CASE_RESUMPTIONS_PER_FABRIC, error);
+  if (node->resumptions == NULL)
+    return NULL;
+  node->case_server =
+      md_case_server_new(node, node->fabrics, node->resumptions, exchanges, sessions);
   node->pase_server = md_pase_server_new(node, exchanges, sessions, error);
   if (node->pase_server == NULL)
     return NULL;
@@ -693,6 +705,8 @@ md_node_free(MdNode *node)
   g_clear_pointer(&node->engine, g_free);
   g_clear_pointer(&node->basic, md_basic_information_free);
   g_clear_pointer(&node->pase_server, md_pase_server_free);
+  g_clear_pointer(&node->case_server, md_case_server_free);
+  g_clear_pointer(&node->resumptions, md_resumption_store_free);
   g_clear_pointer(&node->commissioning, md_commissioning_free);
   md_operational_credentials_free_pending(&node->operational_credentials);
   md_access_control_clear(&node->access_control);
@@ -869,6 +883,12 @@ void
 md_node_session_closing(MdNode *node, const MatterSession *session, guint64 now_ms)
 {
   md_general_commissioning_session_closed(&node->general_commissioning, session, now_ms);
+}
+
+MdCaseServer *
+md_node_get_case_server(MdNode *node)
+{
+  return node->case_server;
 }
 
 char *

@@ -20,9 +20,14 @@
 
 /* No deadline. */
 #define MD_NODE_NEVER G_MAXUINT64
+/* PASE and CASE handshakes served at once (MD_PASE_HANDSHAKES_MAX +
+ * MD_CASE_HANDSHAKES_MAX): the session slots the node keeps for pending
+ * sessions, which the daemon's session table must leave room for. */
+#define MD_NODE_HANDSHAKES_MAX 24
 
 typedef struct _MdNode MdNode;
 typedef struct _MdCommissioning MdCommissioning;
+typedef struct _MdCaseServer MdCaseServer;
 
 /* What the node is configured with (the daemon takes it from
  * matterd.conf). */
@@ -108,4 +113,6 @@ void md_node_changed(MdNode *node, MdNodeChange change);
  * table evicted it: what lived only as long as it (a fail-safe armed over
  * PASE) ends too. */
 void md_node_session_closing(MdNode *node, const MatterSession *session, guint64 now_ms);
+/* The CASE server, for the Secure Channel protocol's handler. */
+MdCaseServer *md_node_get_case_server(MdNode *node);
 char *md_node_peer_to_string(MdNode *node, const MatterPeerAddress *peer);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "case-server.h"
 #include "commissioning.h"
 #include "matter/pase.h"
 #include "matter/securechannel.h"
@@ -503,6 +504,14 @@ on_unsolicited(void *user_data, MatterExchange *exchange, const MatterProtocolHe
       return;
     }
     break;
+  case MATTER_SC_OPCODE_CASE_SIGMA1:
+    /* One handler serves the protocol: CASE has its own server. */
+    if (exchange->session->kind == MATTER_SESSION_KIND_UNSECURED) {
+      md_case_server_handle_sigma1(md_node_get_case_server(self->node), exchange, payload, len,
+                                   now_ms);
+      return;
+    }
+    break;
   case MATTER_SC_OPCODE_STATUS_REPORT:
     if (exchange->session->kind != MATTER_SESSION_KIND_UNSECURED &&
         matter_status_report_decode(payload, len, &report) == MATTER_OK &&
@@ -536,8 +545,9 @@ md_pase_server_new(MdNode *node, MatterExchangeManager *exchanges, MatterSession
   self->sessions = sessions;
   for (gsize i = 0; i < G_N_ELEMENTS(self->handshakes); i++)
     self->handshakes[i].server = self;
-  /* Established sessions never take the handshakes' slots. */
-  err = matter_session_table_reserve_pending(self->sessions, MD_PASE_HANDSHAKES_MAX);
+  /* Established sessions never take the handshakes' slots, PASE's or
+   * CASE's. */
+  err = matter_session_table_reserve_pending(self->sessions, MD_NODE_HANDSHAKES_MAX);
   if (err != MATTER_OK) {
     md_error_set_core(error, err, "The session table has no room for the PASE handshakes");
     return NULL;

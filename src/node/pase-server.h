@@ -4,8 +4,9 @@
 /* The commissionee's side of PASE (Core spec 4.14.1) on the message
  * layer: answers PBKDFParamRequest while a commissioning window is open,
  * turns an established handshake into a PASE session, and counts attempts
- * with the commissioning window (commissioning.h). Also ends secure
- * sessions the peer closes (CloseSession).
+ * with the commissioning window (commissioning.h). As the Secure Channel
+ * protocol's one handler it also hands Sigma1 to the CASE server
+ * (case-server.h) and ends secure sessions the peer closes (CloseSession).
  *
  * Up to MD_PASE_HANDSHAKES_MAX handshakes run at once, each with its own
  * responder, exchange, pending session and counted attempt, so that one
@@ -20,7 +21,7 @@
  *   until the first may be replaced.
  * Malformed requests, and requests while no window is open, are refused
  * without taking a slot, and without R. The session table keeps
- * MD_PASE_HANDSHAKES_MAX slots for pending sessions, so a handshake never
+ * MD_NODE_HANDSHAKES_MAX slots for pending sessions, so a handshake never
  * evicts anyone before it has succeeded; then the least recently used
  * session is closed with CloseSession if the table is full (4.10.1.1). */
 

@@ -120,7 +120,7 @@ static MdPaseVerifier verifier;
 typedef struct {
   guint64 now;
   MdTestStorage *storage;
-  MatterSession secure[MD_PASE_HANDSHAKES_MAX + 8];
+  MatterSession secure[MD_NODE_HANDSHAKES_MAX + 8];
   MatterSession unsecured[2];
   MatterSessionTable sessions;
   MatterExchange slots[8];

@@ -19,7 +19,7 @@
 
 typedef struct {
   MdTestStorage *storage;
-  MatterSession secure[MD_PASE_HANDSHAKES_MAX + 4];
+  MatterSession secure[MD_NODE_HANDSHAKES_MAX + 4];
   MatterSession unsecured[4];
   MatterSessionTable sessions;
   MatterExchange slots[8];

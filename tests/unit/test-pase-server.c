@@ -14,7 +14,7 @@
 #include "pase-server.h"
 
 #define PASSCODE 20202021
-#define CLIENTS (MD_PASE_HANDSHAKES_MAX + 2)
+#define CLIENTS (MD_NODE_HANDSHAKES_MAX + 2)
 #define KEY_ATTEMPTS "commissioning/failed-attempts"
 
 typedef struct Test Test;
@@ -49,7 +49,7 @@ typedef struct {
 struct Test {
   guint64 now;
   MdTestStorage *storage;
-  MatterSession secure[MD_PASE_HANDSHAKES_MAX + 4];
+  MatterSession secure[MD_NODE_HANDSHAKES_MAX + 4];
   MatterSession unsecured[2 * MD_PASE_HANDSHAKES_MAX];
   MatterSessionTable sessions;
   MatterExchange slots[4 * MD_PASE_HANDSHAKES_MAX];

@@ -36,7 +36,7 @@ enum { ADMIN_BUSY = 2, ADMIN_PAKE_PARAMETER_ERROR = 3, ADMIN_WINDOW_NOT_OPEN = 4
 typedef struct {
   guint64 now;
   MdTestStorage *storage;
-  MatterSession secure[MD_PASE_HANDSHAKES_MAX + 4];
+  MatterSession secure[MD_NODE_HANDSHAKES_MAX + 4];
   MatterSession unsecured[2];
   MatterSessionTable sessions;
   MatterExchange slots[8];
