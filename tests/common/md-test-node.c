@@ -28,16 +28,24 @@ spawn(MdTestNode *node, const char *port)
     args[2] = "--port";
     args[3] = port;
   }
-  node->daemon = md_test_daemon_spawn(node->bus, node->notify, node->state_dir, args, NULL);
+  node->daemon = md_test_daemon_spawn(node->bus, node->notify, node->state_dir, args,
+                                      (const char *const *) node->env);
   g_assert_nonnull(md_test_notify_wait(node->notify, "READY=1", MD_TEST_TIMEOUT_MS));
 }
 
 void
 md_test_node_start(MdTestNode *node, const char *config)
 {
+  md_test_node_start_with_env(node, config, NULL);
+}
+
+void
+md_test_node_start_with_env(MdTestNode *node, const char *config, const char *const *env)
+{
   g_autoptr(GError) error = NULL;
 
   memset(node, 0, sizeof(*node));
+  node->env = g_strdupv((char **) env);
   node->dir = md_test_mkdtemp();
   node->state_dir = g_build_filename(node->dir, "state", NULL);
   node->config_path = g_build_filename(node->dir, "matterd.conf", NULL);
@@ -89,6 +97,7 @@ md_test_node_stop(MdTestNode *node)
   g_free(node->config_path);
   g_free(node->state_dir);
   g_free(node->dir);
+  g_strfreev(node->env);
 }
 
 GVariant *
