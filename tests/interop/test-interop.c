@@ -15,6 +15,7 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,6 +500,9 @@ main(int argc, char **argv)
 {
   g_autofree char *peer = NULL;
 
+  /* matter.js logs in UTF-8 (arrows for the direction of each message),
+   * which the log keeps only in a UTF-8 locale. */
+  setlocale(LC_ALL, "C.UTF-8");
   g_test_init(&argc, &argv, NULL);
   peer = interop_path(INTEROP_PEER);
   /* Exit status 77 tells meson the test was skipped. */
