@@ -40,6 +40,14 @@ md_test_node_start(MdTestNode *node, const char *config)
 }
 
 void
+md_test_node_start_with_env(MdTestNode *node, const char *config, const char *const *env)
+{
+  MdTestNodeOptions options = { .env = env };
+
+  md_test_node_start_full(node, config, &options);
+}
+
+void
 md_test_node_start_full(MdTestNode *node, const char *config, const MdTestNodeOptions *options)
 {
   g_autoptr(GError) error = NULL;

@@ -39,6 +39,10 @@ void md_test_node_start(MdTestNode *node, const char *config);
 /* The same, with @options (NULL: none). */
 void md_test_node_start_full(MdTestNode *node, const char *config,
                              const MdTestNodeOptions *options);
+/* The same with extra environment for the daemon: @env, NULL-terminated
+ * "KEY=VALUE" strings (e.g. DBUS_SYSTEM_BUS_ADDRESS of a private system bus
+ * with avahi-daemon on it), also given to it on every restart. */
+void md_test_node_start_with_env(MdTestNode *node, const char *config, const char *const *env);
 /* Stops matterd (SIGTERM; it must exit 0) and removes everything. */
 void md_test_node_stop(MdTestNode *node);
 /* kill -9, then the same daemon again on the same state and port. */

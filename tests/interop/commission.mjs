@@ -1,0 +1,731 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
+//
+// An independent Matter controller (matter.js) that commissions a node over
+// UDP and then operates it from a second process, as a real administrator
+// would after a restart. Every step prints one JSON line on stdout:
+//
+//   {"step":"pase","ok":true,...}              the step passed, with what it saw
+//   {"step":"case","ok":false,"error":"..."}   the step failed, and why
+//   {"step":"case","skipped":true,"reason":"..."}
+//   {"done":true,"passed":N,"skipped":M}       the last line of a run that passed
+//
+// The first failure ends the run with exit status 1; matter.js's own log goes
+// to stderr. Usage:
+//
+//   node commission.mjs [all|commission|operate] --code MANUAL-CODE
+//       --address IP --port PORT --state-dir DIR
+//       [--paa DER --cd-signer DER]... [--trust-matterjs-test-pki]
+//       [--operational-address IP:PORT] [--until STEP] [--step-timeout S]
+//       [--log-level debug|info|notice|warn|error]
+//
+// "all" (the default) commissions, then runs "operate" in a new process on
+// the same storage. --until STEP stops successfully after that step and
+// reports the later ones as skipped (for a node that does not get further yet).
+// Commissioning goes to the given address (no commissionable discovery); CASE
+// finds the node's operational address over mDNS (_matter._tcp), or uses
+// --operational-address when given.
+
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+// Every step, in order, named as the JSON lines name them. The commissioning
+// steps up to "commissioning-complete" run in the first process.
+const COMMISSION_STEPS = [
+  "pase",
+  "read-commissioning-info",
+  "arm-fail-safe",
+  "regulatory-config",
+  "time-sync",
+  "attestation",
+  "csr",
+  "add-trusted-root",
+  "addnoc",
+  "access-control",
+  "case",
+  "commissioning-complete",
+];
+const OPERATE_STEPS = [
+  "case-reconnect",
+  "read-basic-information",
+  "read-operational-credentials",
+  "read-acl",
+  "write-node-label",
+  "update-fabric-label",
+  "subscribe-node-label",
+  "remove-fabric",
+  "case-refused",
+];
+const ALL_STEPS = [...COMMISSION_STEPS, ...OPERATE_STEPS];
+
+// matter.js's names for its commissioning steps and commands.
+const FLOW_STEP_NAMES = {
+  GetInitialData: "read-commissioning-info",
+  "GeneralCommissioning.ArmFailsafe": "arm-fail-safe",
+  "GeneralCommissioning.ConfigureRegulatoryInformation": "regulatory-config",
+  "TimeSynchronization.SynchronizeTime": "time-sync",
+  "OperationalCredentials.DeviceAttestation": "attestation",
+  AccessControl: "access-control",
+  Reconnect: "case",
+  "GeneralCommissioning.Complete": "commissioning-complete",
+};
+const CERTIFICATE_COMMANDS = {
+  csrRequest: "csr",
+  addTrustedRootCertificate: "add-trusted-root",
+  addNoc: "addnoc",
+};
+
+const CONTROLLER_ID = "matterd-interop";
+const FABRIC_LABEL = "matterd interop";
+const UPDATED_FABRIC_LABEL = "matterd interop 2";
+const ROOT_ENDPOINT = 0;
+/* Access Control: data_model/1.4.2/clusters/ACL-Cluster.xml
+ * (AccessControlEntryPrivilegeEnum, AccessControlEntryAuthModeEnum). */
+const PRIVILEGE_ADMINISTER = 5;
+const AUTH_MODE_CASE = 2;
+
+// ---- Output ---------------------------------------------------------------
+
+let passed = 0;
+let skipped = 0;
+let until;
+
+class StepFailure extends Error {}
+// Thrown through matter.js's commissioning flow to leave it after --until.
+class StopHere extends Error {}
+
+function emit(record) {
+  process.stdout.write(JSON.stringify(record, jsonValue) + "\n");
+}
+
+// Bigints (node and fabric ids) and byte strings, readably.
+function jsonValue(_key, value) {
+  if (typeof value === "bigint") return `0x${value.toString(16).toUpperCase()}`;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("hex");
+  // What Buffer.toJSON made of it before we saw it.
+  if (value?.type === "Buffer" && Array.isArray(value.data)) return Buffer.from(value.data).toString("hex");
+  return value;
+}
+
+function errorText(error) {
+  const parts = [];
+  for (let e = error; e !== undefined && e !== null; e = e.cause) {
+    parts.push(e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e));
+    if (parts.length > 5) break;
+  }
+  return parts.join(" <- caused by: ");
+}
+
+function pass(step, details = {}) {
+  passed++;
+  emit({ step, ok: true, ...details });
+}
+
+// A failed step carries matter.js's last log lines: what a peer answered (or
+// that it never did) is often only there.
+function fail(step, error, details = {}) {
+  const text = error instanceof Error ? errorText(error) : String(error);
+  emit({ step, ok: false, error: text, ...details, log: recentLog });
+  throw new StepFailure(step);
+}
+
+const RECENT_LOG_LINES = 12;
+const recentLog = [];
+function keepRecentLog() {
+  Logger.destinations.recent = LogDestination({
+    level: LogLevel.INFO,
+    write: text => {
+      recentLog.push(text.trim().slice(0, 400));
+      if (recentLog.length > RECENT_LOG_LINES) recentLog.shift();
+    },
+  });
+}
+
+function check(step, condition, what, details) {
+  if (!condition) fail(step, `expected ${what}`, details);
+}
+
+// After the --until step, every later one is reported skipped and the run
+// ends successfully.
+function reachedUntil(step) {
+  return until !== undefined && step === until;
+}
+
+function skipRest(after) {
+  const rest = ALL_STEPS.slice(ALL_STEPS.indexOf(after) + 1);
+  for (const step of rest) {
+    skipped++;
+    emit({ step, skipped: true, reason: `--until ${until}: not run yet` });
+  }
+}
+
+// Watches matter.js's log for a line matching @pattern: what a peer answered
+// is sometimes only logged.
+function watchLog(pattern) {
+  let found;
+  const seen = new Promise(resolve => (found = resolve));
+  Logger.destinations.watch = LogDestination({
+    level: LogLevel.DEBUG,
+    write: text => {
+      if (pattern.test(text)) found(text.trim());
+    },
+  });
+  return { seen, stop: () => delete Logger.destinations.watch };
+}
+
+function withTimeout(promise, seconds, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// ---- Arguments --------------------------------------------------------------
+
+function parseArguments(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        code: { type: "string" },
+        address: { type: "string", default: "127.0.0.1" },
+        port: { type: "string" },
+        "state-dir": { type: "string" },
+        paa: { type: "string", multiple: true, default: [] },
+        "cd-signer": { type: "string", multiple: true, default: [] },
+        "trust-matterjs-test-pki": { type: "boolean", default: false },
+        "operational-address": { type: "string" },
+        "mdns-interface": { type: "string", default: "lo" },
+        until: { type: "string" },
+        "step-timeout": { type: "string", default: "20" },
+        "log-level": { type: "string", default: "info" },
+      },
+    });
+  } catch (error) {
+    usage(error.message);
+  }
+  const { values, positionals } = parsed;
+  const mode = positionals[0] ?? "all";
+  if (!["all", "commission", "operate"].includes(mode)) usage(`unknown mode ${mode}`);
+  if (values["state-dir"] === undefined) usage("--state-dir is required");
+  if (mode !== "operate" && (values.code === undefined || values.port === undefined))
+    usage("--code and --port are required to commission");
+  if (values.until !== undefined && !ALL_STEPS.includes(values.until))
+    usage(`--until takes one of: ${ALL_STEPS.join(", ")}`);
+  return { mode, ...values, stepTimeout: Number(values["step-timeout"]) };
+}
+
+function usage(message) {
+  process.stderr.write(`commission.mjs: ${message}\n`);
+  process.exit(2);
+}
+
+function parseAddress(text) {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text);
+  if (match === null) usage(`not an IP:PORT: ${text}`);
+  return { ip: match[1], port: Number(match[2]), type: "udp" };
+}
+
+// ---- The controller -----------------------------------------------------------
+
+// matter.js logs to stdout by default; stdout carries the results.
+function logToStderr(options) {
+  Logger.destinations.default.write = text => process.stderr.write(text + "\n");
+  Logger.format = "plain";
+  Logger.level = options["log-level"];
+  keepRecentLog();
+}
+
+function controllerEnvironment(options) {
+  logToStderr(options);
+  const environment = Environment.default;
+  environment.vars.set("storage.path", options["state-dir"]);
+  // IPv4 mDNS only, on one interface: Avahi on loopback answers over IPv4.
+  environment.vars.set("mdns.networkInterface", options["mdns-interface"]);
+  environment.vars.set("mdns.ipv4", true);
+  return environment;
+}
+
+// The attestation trust store holds exactly the roots and CD signers given:
+// no DCL or GitHub download (its production lookups go to a closed local port,
+// so they fail at once and no traffic leaves the machine).
+async function trustStore(environment, options) {
+  const service = new DclCertificateService(environment, {
+    fetchTestCertificates: false,
+    fetchGithubCertificates: false,
+    acceptTestCertificates: true,
+    updateInterval: null,
+    timeout: Seconds(1),
+    dclConfig: { url: "http://127.0.0.1:9" },
+    testDclConfig: { url: "http://127.0.0.1:9" },
+  });
+  await service.construction;
+  const paas = options.paa.map(path => readFileSync(path));
+  const signers = options["cd-signer"].map(path => readFileSync(path));
+  if (options["trust-matterjs-test-pki"]) {
+    paas.push(TestCert_PAA_FFF1_Cert, TestCert_PAA_NoVID_Cert);
+    signers.push(CertificationDeclaration.testSignerCertificate());
+  }
+  for (const der of paas) await service.addCertificate(new Uint8Array(der), "PAA");
+  for (const der of signers) await service.addCertificate(new Uint8Array(der), "CDSigner");
+  return service;
+}
+
+function newController(environment) {
+  return new CommissioningController({
+    environment: { environment, id: CONTROLLER_ID },
+    autoConnect: false,
+    adminFabricLabel: FABRIC_LABEL,
+  });
+}
+
+// Only info-level findings (a test CD, a trust store filled after the DAC
+// was issued) are acceptable: anything else means a check did not run.
+function attestationPolicy(findings) {
+  const refused = findings.filter(f => f.level !== "info");
+  attestationFindings = findings.map(f => `${f.level} ${f.type}: ${f.message}`);
+  if (refused.length === 0) return true;
+  return `attestation refused: ${refused.map(f => `${f.type} (${f.message})`).join("; ")}`;
+}
+let attestationFindings = [];
+
+// The stock commissioning flow, with every step and certificate command
+// reported as it ends, a bound on the CASE step, and a stop after --until.
+function reportingFlow(options, operationalAddress, controller) {
+  return class ReportingFlow extends ControllerCommissioningFlow {
+    constructor(interaction, ...rest) {
+      super(interaction, ...rest);
+      // matter.js builds this flow once PASE is established.
+      pass("pase", { peer: interaction.address?.toString() });
+      // Commissioning by known address does not pass the policy on, and
+      // without one matter.js accepts any finding, failed checks included.
+      const { attestation } = this.commissioningOptions;
+      if (attestation.dclCertificateService === undefined)
+        fail("attestation", "matter.js does not use the trust store of --paa and --cd-signer");
+      attestation.onFailure = attestationPolicy;
+      if (reachedUntil("pase")) throw new StopHere();
+      this.#wrapInvoke();
+      for (const step of this.commissioningSteps) this.#wrapStep(step);
+    }
+
+    // Remembers which certificate commands went out, to report them one by one.
+    #certificateCommands = [];
+    #wrapInvoke() {
+      const interaction = this.interaction;
+      const invoke = interaction.invoke.bind(interaction);
+      const commands = this.#certificateCommands;
+      interaction.invoke = function (request) {
+        for (const command of request.commands?.values?.() ?? []) {
+          const name = CERTIFICATE_COMMANDS[command.command];
+          if (name !== undefined) commands.push(name);
+        }
+        return invoke(request);
+      };
+    }
+
+    #wrapStep(step) {
+      const logic = step.stepLogic;
+      if (step.name === "OperationalCredentials.Certificates") {
+        step.stepLogic = () => this.#certificates(logic);
+        return;
+      }
+      const name = FLOW_STEP_NAMES[step.name];
+      if (name === undefined) return; // reported elsewhere (fabric label) or not used
+      step.stepLogic = async () => {
+        const details = {};
+        if (name === "case") {
+          // The DNS-SD instance the node must publish for CASE to find it.
+          const { nodeId } = this.interaction.address;
+          details.operationalInstance = getOperationalDeviceQname(this.fabric.globalId, nodeId);
+          process.stderr.write(`commission.mjs: CASE looks for ${details.operationalInstance}\n`);
+          if (operationalAddress !== undefined) {
+            this.#setOperationalAddress();
+            details.operationalAddress = options["operational-address"];
+          }
+        }
+        let result;
+        try {
+          const running = logic();
+          result = name === "case" ? await withTimeout(running, options.stepTimeout, "CASE") : await running;
+        } catch (error) {
+          if (name === "attestation") details.findings = attestationFindings;
+          fail(name, error, details);
+        }
+        details.result = ["success", "failure", "skipped", "stop"][result.code];
+        if (name === "attestation") details.findings = attestationFindings;
+        pass(name, details);
+        if (reachedUntil(name)) throw new StopHere();
+        return result;
+      };
+    }
+
+    // CSRRequest, AddTrustedRootCertificate and AddNOC run in one matter.js
+    // step; a failure belongs to the last command that went out.
+    async #certificates(logic) {
+      let result, failure;
+      try {
+        result = await logic();
+      } catch (error) {
+        failure = error;
+      }
+      const sent = this.#certificateCommands;
+      for (const [i, name] of sent.entries()) {
+        if (failure !== undefined && i === sent.length - 1) fail(name, failure);
+        pass(name);
+        if (reachedUntil(name)) throw new StopHere();
+      }
+      if (failure !== undefined) fail("csr", failure);
+      return result;
+    }
+
+    // The address CASE falls back to when mDNS finds nothing.
+    #setOperationalAddress() {
+      const peer = controller.node.env.get(PeerSet).for(this.interaction.address);
+      peer.descriptor.operationalAddress = operationalAddress;
+    }
+  };
+}
+
+async function commission(options) {
+  const environment = controllerEnvironment(options);
+  const trusted = await trustStore(environment, options);
+  const controller = newController(environment);
+  await controller.start();
+  try {
+    const pairing = ManualPairingCodeCodec.decode(options.code.replace(/-/g, ""));
+    const operationalAddress =
+      options["operational-address"] !== undefined ? parseAddress(options["operational-address"]) : undefined;
+    let nodeId;
+    try {
+      nodeId = await controller.commissionNode(
+        {
+          passcode: pairing.passcode,
+          discovery: {
+            identifierData: { shortDiscriminator: pairing.shortDiscriminator },
+            knownAddress: { ip: options.address, port: Number(options.port), type: "udp" },
+            discoveryCapabilities: { onIpNetwork: true },
+            timeout: Seconds(options.stepTimeout),
+          },
+          commissioning: {
+            regulatoryLocation: 2, // IndoorOutdoor
+            regulatoryCountryCode: "XX",
+          },
+        },
+        {
+          connectNodeAfterCommissioning: false,
+          commissioningFlowImpl: reportingFlow(options, operationalAddress, controller),
+        },
+      );
+    } catch (error) {
+      if (error instanceof StopHere || causedBy(error, StopHere)) return "stopped";
+      if (error instanceof StepFailure || causedBy(error, StepFailure)) throw unwrap(error, StepFailure);
+      // Nothing was reported yet: PASE (or finding the node) failed.
+      fail(passed === 0 ? "pase" : "commissioning", error);
+    }
+    check("commissioning-complete", controller.isNodeCommissioned(nodeId), "the node in the controller's list");
+    return nodeId;
+  } finally {
+    // Releases the storage for the next process.
+    await controller.close();
+    await trusted.close();
+  }
+}
+
+function causedBy(error, kind) {
+  for (let e = error; e !== undefined && e !== null; e = e.cause) if (e instanceof kind) return true;
+  return false;
+}
+
+function unwrap(error, kind) {
+  for (let e = error; e !== undefined && e !== null; e = e.cause) if (e instanceof kind) return e;
+  return error;
+}
+
+// ---- Operating the commissioned node from a fresh process ----------------------
+
+async function operate(options) {
+  const environment = controllerEnvironment(options);
+  const trusted = await trustStore(environment, options);
+  const controller = newController(environment);
+  await controller.start();
+  try {
+    const nodes = controller.getCommissionedNodes();
+    if (nodes.length !== 1) fail("case-reconnect", `one commissioned node in the storage, found ${nodes.length}`);
+    const nodeId = nodes[0];
+    const client = await step("case-reconnect", options, async () => {
+      // Over mDNS alone, unless told the address: the one kept from
+      // commissioning must not hide a node that no longer announces itself.
+      let discovery = NodeDiscoveryType.FullDiscovery;
+      if (options["operational-address"] !== undefined) {
+        const address = PeerAddress({ fabricIndex: controller.fabric.fabricIndex, nodeId });
+        const peer = controller.node.env.get(PeerSet).for(address);
+        peer.descriptor.operationalAddress = parseAddress(options["operational-address"]);
+        discovery = NodeDiscoveryType.TimedDiscovery;
+      }
+      const client = await controller.createInteractionClient(nodeId, discovery, {
+        discoveryTimeout: Seconds(options.stepTimeout),
+        forcedConnection: true,
+      });
+      return [client, { nodeId }];
+    });
+    const basic = ClusterClient(BasicInformation.Cluster, EndpointNumber(ROOT_ENDPOINT), client);
+    const opcreds = ClusterClient(OperationalCredentials.Cluster, EndpointNumber(ROOT_ENDPOINT), client);
+    const acl = ClusterClient(AccessControl.Cluster, EndpointNumber(ROOT_ENDPOINT), client);
+    const fabric = controller.fabric;
+
+    await step("read-basic-information", options, async () => {
+      const info = {
+        dataModelRevision: await basic.getDataModelRevisionAttribute(true),
+        vendorName: await basic.getVendorNameAttribute(true),
+        vendorId: await basic.getVendorIdAttribute(true),
+        productName: await basic.getProductNameAttribute(true),
+        productId: await basic.getProductIdAttribute(true),
+        nodeLabel: await basic.getNodeLabelAttribute(true),
+        location: await basic.getLocationAttribute(true),
+        hardwareVersion: await basic.getHardwareVersionAttribute(true),
+        softwareVersion: await basic.getSoftwareVersionAttribute(true),
+        softwareVersionString: await basic.getSoftwareVersionStringAttribute(true),
+        capabilityMinima: await basic.getCapabilityMinimaAttribute(true),
+      };
+      const where = "read-basic-information";
+      check(where, info.vendorId === 0xfff1, "VendorID 0xFFF1 (the development attestation's)", info);
+      check(where, info.productId === 0x8000, "ProductID 0x8000 (the development attestation's)", info);
+      check(where, typeof info.vendorName === "string" && info.vendorName.length > 0, "a VendorName", info);
+      check(where, typeof info.productName === "string" && info.productName.length > 0, "a ProductName", info);
+      check(where, info.dataModelRevision >= 17, "DataModelRevision >= 17 (Matter 1.2 or later)", info);
+      check(where, info.capabilityMinima?.caseSessionsPerFabric >= 3, "CapabilityMinima.CaseSessionsPerFabric >= 3", info);
+      return [undefined, info];
+    });
+
+    let fabricIndex;
+    await step("read-operational-credentials", options, async () => {
+      const nocs = await opcreds.getNocsAttribute(true);
+      const fabrics = await opcreds.getFabricsAttribute(true);
+      const supportedFabrics = await opcreds.getSupportedFabricsAttribute(true);
+      const commissionedFabrics = await opcreds.getCommissionedFabricsAttribute(true);
+      const trustedRoots = await opcreds.getTrustedRootCertificatesAttribute(true);
+      const currentFabricIndex = await opcreds.getCurrentFabricIndexAttribute(true);
+      const seen = { nocs, fabrics, supportedFabrics, commissionedFabrics, trustedRoots, currentFabricIndex };
+      const where = "read-operational-credentials";
+      check(where, nocs.length === 1 && nocs[0].noc.length > 0, "one NOC, ours", seen);
+      check(where, fabrics.length === 1, "one fabric descriptor", seen);
+      const ours = fabrics[0];
+      check(where, BigInt(ours.fabricId) === BigInt(fabric.fabricId), `FabricID ${fabric.fabricId}`, seen);
+      check(where, BigInt(ours.nodeId) === BigInt(nodeId), `NodeID ${nodeId}`, seen);
+      check(where, ours.vendorId === fabric.rootVendorId, `VendorID ${fabric.rootVendorId}`, seen);
+      check(where, Buffer.from(ours.rootPublicKey).equals(Buffer.from(fabric.rootPublicKey)), "our root public key", seen);
+      check(where, ours.label === FABRIC_LABEL, `the label "${FABRIC_LABEL}" set while commissioning`, seen);
+      check(where, supportedFabrics >= 5, "SupportedFabrics >= 5", seen);
+      check(where, commissionedFabrics === 1, "CommissionedFabrics 1", seen);
+      check(where, trustedRoots.length === 1, "one trusted root", seen);
+      check(where, currentFabricIndex === ours.fabricIndex && currentFabricIndex >= 1, "CurrentFabricIndex naming our fabric", seen);
+      fabricIndex = currentFabricIndex;
+      return [undefined, seen];
+    });
+
+    await step("read-acl", options, async () => {
+      const entries = await acl.getAclAttribute(true);
+      const where = "read-acl";
+      const seen = { acl: entries };
+      check(where, entries.length === 1, "one ACL entry (the one AddNOC made)", seen);
+      const [entry] = entries;
+      check(where, entry.privilege === PRIVILEGE_ADMINISTER, "privilege Administer", seen);
+      check(where, entry.authMode === AUTH_MODE_CASE, "auth mode CASE", seen);
+      check(where, entry.subjects?.length === 1 && BigInt(entry.subjects[0]) === BigInt(controller.nodeId),
+        `subjects [${controller.nodeId}] (the CaseAdminSubject)`, seen);
+      check(where, entry.targets === null, "no targets (the whole node)", seen);
+      check(where, entry.fabricIndex === fabricIndex, `fabric index ${fabricIndex}`, seen);
+      return [undefined, seen];
+    });
+
+    await step("write-node-label", options, async () => {
+      await basic.setNodeLabelAttribute("interop-1");
+      const nodeLabel = await basic.getNodeLabelAttribute(true);
+      check("write-node-label", nodeLabel === "interop-1", 'NodeLabel "interop-1" read back', { nodeLabel });
+      return [undefined, { nodeLabel }];
+    });
+
+    await step("update-fabric-label", options, async () => {
+      const response = await opcreds.updateFabricLabel({ label: UPDATED_FABRIC_LABEL });
+      const fabrics = await opcreds.getFabricsAttribute(true);
+      const seen = { response, fabrics };
+      check("update-fabric-label", response.statusCode === OperationalCredentials.NodeOperationalCertStatus.Ok,
+        "NOCResponse status Ok", seen);
+      check("update-fabric-label", response.fabricIndex === fabricIndex, `NOCResponse fabric index ${fabricIndex}`, seen);
+      check("update-fabric-label", fabrics[0]?.label === UPDATED_FABRIC_LABEL, `label "${UPDATED_FABRIC_LABEL}" read back`, seen);
+      return [undefined, seen];
+    });
+
+    await step("subscribe-node-label", options, async () => {
+      const reports = [];
+      let wake;
+      const second = new Promise(resolve => (wake = resolve));
+      await basic.subscribeNodeLabelAttribute(
+        value => {
+          reports.push(value);
+          if (value === "interop-2") wake();
+        },
+        0,
+        60,
+      );
+      await basic.setNodeLabelAttribute("interop-2");
+      await withTimeout(second, options.stepTimeout, "report of NodeLabel after the write");
+      return [undefined, { reports }];
+    });
+
+    await step("remove-fabric", options, async () => {
+      const response = await opcreds.removeFabric({ fabricIndex: FabricIndex(fabricIndex) });
+      check("remove-fabric", response.statusCode === OperationalCredentials.NodeOperationalCertStatus.Ok,
+        "NOCResponse status Ok", { response });
+      return [undefined, { response }];
+    });
+
+    await step("case-refused", options, async () => {
+      // A controller restarted on the same storage holds no session, so it
+      // must run a CASE handshake to the address the node had. The node must
+      // answer it with NoSharedTrustRoots, which matter.js only logs (it then
+      // waits minutes before it tries again).
+      await controller.close();
+      await controller.start();
+      const refusal = watchLog(/NoSharedTrustRoots/);
+      try {
+        const fresh = await controller.createInteractionClient(nodeId, NodeDiscoveryType.None, {
+          discoveryTimeout: Seconds(5),
+          forcedConnection: true,
+        });
+        const read = ClusterClient(BasicInformation.Cluster, EndpointNumber(ROOT_ENDPOINT), fresh).getVendorIdAttribute(true);
+        const outcome = await withTimeout(
+          Promise.race([read.then(vendorId => ({ vendorId })), refusal.seen.then(line => ({ line }))]),
+          options.stepTimeout,
+          "an answer to CASE after RemoveFabric",
+        );
+        read.catch(() => {}); // abandoned once refused
+        if (outcome.line === undefined)
+          fail("case-refused", `a CASE session after RemoveFabric, which read VendorID ${outcome.vendorId}`);
+        return [undefined, { refusal: outcome.line }];
+      } catch (error) {
+        if (error instanceof StepFailure) throw error;
+        fail("case-refused", error, { expected: "the node answers Sigma1 with NoSharedTrustRoots" });
+      } finally {
+        refusal.stop();
+      }
+    });
+  } finally {
+    await controller.close().catch(error => process.stderr.write(`closing the controller: ${error}\n`));
+    await trusted.close();
+  }
+}
+
+// Runs one named step: reports it, and stops the run after --until.
+async function step(name, options, body) {
+  let result, details;
+  try {
+    [result, details] = await withTimeout(body(), options.stepTimeout * 2, name);
+  } catch (error) {
+    if (error instanceof StepFailure) throw error;
+    fail(name, error);
+  }
+  pass(name, details);
+  if (reachedUntil(name)) throw new StopHere();
+  return result;
+}
+
+// ---- Main ------------------------------------------------------------------------
+
+// The operate phase, in a process of its own with the same arguments.
+function runOperateProcess(argv) {
+  const script = fileURLToPath(import.meta.url);
+  const args = argv.filter((arg, i) => !(i === 0 && ["all", "commission"].includes(arg)));
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, [script, "operate", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let buffer = "";
+    child.stdout.on("data", chunk => {
+      buffer += chunk;
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        // Counted here, printed as the child printed it, but for its summary.
+        try {
+          const record = JSON.parse(line);
+          if (record.done) {
+            passed += record.passed;
+            skipped += record.skipped;
+            continue;
+          }
+        } catch {
+          // not JSON: pass it on
+        }
+        process.stdout.write(line + "\n");
+      }
+    });
+    child.on("exit", code => resolve(code ?? 1));
+  });
+}
+
+const argv = process.argv.slice(2);
+const options = parseArguments(argv);
+// matter.js reads settings from the command line as well (--log-level, for
+// one) when it is loaded: it must see none of ours.
+process.argv.splice(2);
+const { Environment, LogDestination, Logger, LogLevel, Seconds } = await import("@matter/main");
+const { AccessControl, BasicInformation, OperationalCredentials } = await import("@matter/main/clusters");
+const {
+  CertificationDeclaration,
+  ControllerCommissioningFlow,
+  DclCertificateService,
+  getOperationalDeviceQname,
+  PeerAddress,
+  PeerSet,
+  TestCert_PAA_FFF1_Cert,
+  TestCert_PAA_NoVID_Cert,
+} = await import("@matter/main/protocol");
+const { EndpointNumber, FabricIndex, ManualPairingCodeCodec } = await import("@matter/main/types");
+const { CommissioningController } = await import("@project-chip/matter.js");
+const { ClusterClient, NodeDiscoveryType } = await import("@project-chip/matter.js/cluster");
+
+async function main() {
+  until = options.until;
+  try {
+    if (options.mode === "operate") {
+      await operate(options);
+    } else {
+      const result = await commission(options);
+      if (result === "stopped") {
+        skipRest(until);
+      } else if (options.mode === "all") {
+        const status = await runOperateProcess(argv);
+        if (status !== 0) {
+          process.exitCode = status;
+          return;
+        }
+      }
+    }
+  } catch (error) {
+    if (error instanceof StopHere) {
+      skipRest(until);
+    } else if (error instanceof StepFailure) {
+      process.exitCode = 1;
+      return;
+    } else {
+      emit({ step: "internal", ok: false, error: errorText(error), stack: error?.stack });
+      process.exitCode = 1;
+      return;
+    }
+  }
+  emit({ done: true, passed, skipped, ...(until !== undefined ? { until } : {}) });
+}
+
+// matter.js keeps timers (mDNS, retransmissions) running after close; the
+// result is known, so end the process once stdout is flushed.
+main()
+  .catch(error => {
+    emit({ step: "internal", ok: false, error: errorText(error), stack: error?.stack });
+    process.exitCode = 1;
+  })
+  .finally(() => process.stdout.write("", () => process.exit()));

@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Commissioning and operation of the built matterd by an independent
+ * controller: matter.js (tests/interop/commission.mjs, pinned in
+ * package-lock.json) commissions it over UDP on loopback with the
+ * development attestation trusted, then operates it from a second process
+ * over CASE, finding it through Avahi on a private system bus. The script
+ * prints one JSON line per step; each line is checked here, so the log names
+ * the step that failed and what matter.js said.
+ *
+ * MATTERD_INTEROP_UNTIL=STEP ends the run successfully after STEP, for steps
+ * matterd cannot do yet; the later ones are listed as skipped. With
+ * MATTERD_INTEROP_KNOWN_ADDRESS set (or without avahi-daemon), CASE goes to
+ * matterd's address without looking it up over mDNS.
+ *
+ * Runs under run-interop.sh, which gives it network and mount namespaces of
+ * its own (loopback with IPv4 multicast, a private /run/avahi-daemon). */
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "md-test-node.h"
+
+#define CONFIG "[Node]\nDiscriminator=3840\n[Commissioning]\nPasscode=20202021\n"
+
+/* What commission.mjs needs on top of Node.js: npm ci in tests/interop. */
+#define INTEROP_PEER "node_modules/@project-chip/matter.js/package.json"
+#define AVAHI_POLICY "/usr/share/dbus-1/system.d/avahi-dbus.conf"
+/* AVAHI_SERVER_RUNNING of org.freedesktop.Avahi.Server.GetState. */
+#define AVAHI_SERVER_RUNNING 2
+
+/* Bounds the whole controller run; its own steps time out sooner. */
+#define CONTROLLER_TIMEOUT_MS 90000
+#define CONTROLLER_LOG_TAIL_LINES 60
+
+/* Every step commission.mjs reports, in order: the commissioning steps
+ * (matter.js's flow) and then those of the second process. */
+static const char *const steps[] = {
+  "pase",
+  "read-commissioning-info",
+  "arm-fail-safe",
+  "regulatory-config",
+  "time-sync",
+  "attestation",
+  "csr",
+  "add-trusted-root",
+  "addnoc",
+  "access-control",
+  "case",
+  "commissioning-complete",
+  "case-reconnect",
+  "read-basic-information",
+  "read-operational-credentials",
+  "read-acl",
+  "write-node-label",
+  "update-fabric-label",
+  "subscribe-node-label",
+  "remove-fabric",
+  "case-refused",
+  NULL,
+};
+
+typedef struct {
+  MdTestNode node;
+  char *dir;
+  MdTestBus *system_bus;
+  GSubprocess *avahi;
+} Fixture;
+
+static char *
+interop_path(const char *name)
+{
+  return g_test_build_filename(G_TEST_DIST, "interop", name, NULL);
+}
+
+static char *
+dev_attestation_path(const char *name)
+{
+  return g_test_build_filename(G_TEST_DIST, "..", "data", "dev-attestation", name, NULL);
+}
+
+static char *
+node_program(void)
+{
+  char *node = g_strdup(g_getenv("MATTERD_INTEROP_NODE"));
+
+  if (node == NULL)
+    node = g_find_program_in_path("node");
+  g_assert_nonnull(node);
+  return node;
+}
+
+static void
+die_with_parent(gpointer data)
+{
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocessLauncher *
+launcher_new(void)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+
+  g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+  return launcher;
+}
+
+/* ---- Avahi on a private system bus ---- */
+
+static gboolean
+avahi_running(GDBusConnection *bus)
+{
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+      bus, "org.freedesktop.Avahi", "/", "org.freedesktop.Avahi.Server", "GetState", NULL,
+      G_VARIANT_TYPE("(i)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+  gint32 state = -1;
+
+  if (reply != NULL)
+    g_variant_get(reply, "(i)", &state);
+  return state == AVAHI_SERVER_RUNNING;
+}
+
+static const char avahi_config[] = "[server]\n"
+                                   "use-ipv4=yes\n"
+                                   "use-ipv6=no\n"
+                                   "allow-interfaces=lo\n"
+                                   "enable-dbus=yes\n"
+                                   "[wide-area]\n"
+                                   "enable-wide-area=no\n"
+                                   "[publish]\n"
+                                   "publish-workstation=no\n"
+                                   "publish-hinfo=no\n";
+
+/* Starts avahi-daemon on a private system bus, for matterd to publish on;
+ * FALSE, with the reason, when this machine or
+ * namespace cannot have one. */
+static gboolean
+start_avahi(Fixture *f, char **why)
+{
+  g_autofree char *daemon = g_find_program_in_path("avahi-daemon");
+  g_autofree char *config_path = g_build_filename(f->dir, "avahi-daemon.conf", NULL);
+  g_autofree char *log_path = g_build_filename(f->dir, "avahi-daemon.log", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 end;
+
+  if (g_getenv("MATTERD_INTEROP_KNOWN_ADDRESS") != NULL) {
+    *why = g_strdup("MATTERD_INTEROP_KNOWN_ADDRESS is set");
+    return FALSE;
+  }
+  if (g_getenv("MD_INTEROP_PRIVATE_AVAHI_RUN") == NULL) {
+    *why = g_strdup("no private /run/avahi-daemon (not started by run-interop.sh)");
+    return FALSE;
+  }
+  if (daemon == NULL || !g_file_test(AVAHI_POLICY, G_FILE_TEST_EXISTS)) {
+    *why = g_strdup("avahi-daemon is not installed");
+    return FALSE;
+  }
+  g_file_set_contents(config_path, avahi_config, -1, &error);
+  g_assert_no_error(error);
+  f->system_bus = md_test_bus_start_system(f->dir, AVAHI_POLICY);
+
+  launcher = launcher_new();
+  g_subprocess_launcher_set_stderr_file_path(launcher, log_path);
+  g_subprocess_launcher_setenv(launcher, "DBUS_SYSTEM_BUS_ADDRESS", f->system_bus->address, TRUE);
+  f->avahi = g_subprocess_launcher_spawn(launcher, &error, daemon, "-f", config_path,
+                                         "--no-drop-root", "--no-chroot", "--no-rlimits", NULL);
+  g_assert_no_error(error);
+
+  bus = md_test_bus_connect(f->system_bus);
+  for (end = md_test_now_ms() + MD_TEST_TIMEOUT_MS; md_test_now_ms() < end;) {
+    if (avahi_running(bus))
+      return TRUE;
+    if (g_subprocess_get_identifier(f->avahi) == NULL)
+      g_error("avahi-daemon exited; see %s", log_path);
+    g_usleep(50 * 1000);
+  }
+  g_error("avahi-daemon did not come up; see %s", log_path);
+  return FALSE;
+}
+
+static void
+stop_avahi(Fixture *f)
+{
+  if (f->avahi != NULL) {
+    g_subprocess_send_signal(f->avahi, SIGTERM);
+    md_test_wait_process(f->avahi, MD_TEST_TIMEOUT_MS);
+    g_clear_object(&f->avahi);
+  }
+  g_clear_pointer(&f->system_bus, md_test_bus_stop);
+}
+
+/* ---- The controller's report ---- */
+
+typedef struct {
+  guint passed;
+  guint skipped;
+  guint next; /* index in steps[] of the step expected next */
+  gboolean done;
+  gboolean failed;
+} Report;
+
+static void
+check_step(Report *report, JsonObject *line, const char *text)
+{
+  const char *step = json_object_get_string_member(line, "step");
+  const char *expected = steps[report->next];
+
+  if (json_object_has_member(line, "ok") && !json_object_get_boolean_member(line, "ok")) {
+    const char *error = json_object_get_string_member_with_default(line, "error", "?");
+
+    g_test_fail_printf("matter.js step \"%s\" failed: %s", step, error);
+    g_test_message("failed step, as reported: %s", text);
+    report->failed = TRUE;
+    return;
+  }
+  if (expected == NULL || g_strcmp0(step, expected) != 0) {
+    g_test_fail_printf("matter.js reported step \"%s\" where \"%s\" was due", step,
+                       expected != NULL ? expected : "(the end)");
+    report->failed = TRUE;
+    return;
+  }
+  report->next++;
+  if (json_object_get_boolean_member_with_default(line, "skipped", FALSE)) {
+    report->skipped++;
+    g_test_message("SKIPPED %s: %s", step,
+                   json_object_get_string_member_with_default(line, "reason", ""));
+  } else {
+    report->passed++;
+    g_test_message("passed %s", step);
+  }
+}
+
+static void
+check_line(Report *report, const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  JsonObject *line;
+
+  if (*text == '\0')
+    return;
+  g_test_message("matter.js: %s", text);
+  if (!json_parser_load_from_data(parser, text, -1, &error) ||
+      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+    g_test_fail_printf("commission.mjs printed a line that is not a JSON object: %s", text);
+    report->failed = TRUE;
+    return;
+  }
+  line = json_node_get_object(json_parser_get_root(parser));
+  if (json_object_has_member(line, "step")) {
+    check_step(report, line, text);
+  } else if (json_object_get_boolean_member_with_default(line, "done", FALSE)) {
+    g_assert_cmpuint(json_object_get_int_member(line, "passed"), ==, report->passed);
+    g_assert_cmpuint(json_object_get_int_member(line, "skipped"), ==, report->skipped);
+    report->done = TRUE;
+  }
+}
+
+static void
+print_tail(const char *path, guint lines)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) all = NULL;
+  guint n;
+
+  if (!g_file_get_contents(path, &text, NULL, NULL))
+    return;
+  all = g_strsplit(text, "\n", -1);
+  n = g_strv_length(all);
+  g_test_message("last %u lines of matter.js's log (%s):", lines, path);
+  for (guint i = n > lines ? n - lines : 0; i < n; i++)
+    g_test_message("  %s", all[i]);
+}
+
+/* Runs commission.mjs against the node at @port and returns its exit
+ * status; @trust (NULL-terminated) are the options naming the attestation
+ * roots and CD signers it trusts. */
+static int
+run_controller(Fixture *f, guint16 node_port, const char *manual_code, const char *const *trust,
+               const char *until, gboolean with_mdns, Report *report)
+{
+  g_autofree char *node_js = node_program();
+  g_autofree char *script = interop_path("commission.mjs");
+  g_autofree char *state = g_build_filename(f->dir, "controller", NULL);
+  g_autofree char *out_path = g_build_filename(f->dir, "controller.out", NULL);
+  g_autofree char *log_path = g_build_filename(f->dir, "controller.log", NULL);
+  g_autofree char *port = g_strdup_printf("%u", node_port);
+  g_autofree char *known = g_strdup_printf("127.0.0.1:%u", node_port);
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  int status;
+
+  g_ptr_array_add(argv, node_js);
+  g_ptr_array_add(argv, script);
+  g_ptr_array_add(argv, "all");
+  g_ptr_array_add(argv, "--code");
+  g_ptr_array_add(argv, (char *) manual_code);
+  g_ptr_array_add(argv, "--address");
+  g_ptr_array_add(argv, "127.0.0.1");
+  g_ptr_array_add(argv, "--port");
+  g_ptr_array_add(argv, port);
+  g_ptr_array_add(argv, "--state-dir");
+  g_ptr_array_add(argv, state);
+  for (guint i = 0; trust[i] != NULL; i++)
+    g_ptr_array_add(argv, (char *) trust[i]);
+  if (!with_mdns) {
+    g_ptr_array_add(argv, "--operational-address");
+    g_ptr_array_add(argv, known);
+  }
+  if (until != NULL) {
+    g_ptr_array_add(argv, "--until");
+    g_ptr_array_add(argv, (char *) until);
+  }
+  g_ptr_array_add(argv, NULL);
+
+  g_subprocess_launcher_set_stdout_file_path(launcher, out_path);
+  g_subprocess_launcher_set_stderr_file_path(launcher, log_path);
+  g_subprocess_launcher_unsetenv(launcher, "NODE_OPTIONS");
+  process = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error(error);
+  if (!md_test_wait_process(process, CONTROLLER_TIMEOUT_MS)) {
+    g_subprocess_force_exit(process);
+    md_test_wait_process(process, MD_TEST_TIMEOUT_MS);
+    g_test_fail_printf("commission.mjs did not end within %u s", CONTROLLER_TIMEOUT_MS / 1000);
+    report->failed = TRUE;
+  }
+
+  g_file_get_contents(out_path, &out, NULL, &error);
+  g_assert_no_error(error);
+  lines = g_strsplit(out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    check_line(report, lines[i]);
+
+  status = g_subprocess_get_if_exited(process) ? g_subprocess_get_exit_status(process) : -1;
+  if (status != 0 || report->failed)
+    print_tail(log_path, CONTROLLER_LOG_TAIL_LINES);
+  return status;
+}
+
+static char *
+manual_code(MdTestNode *node)
+{
+  g_autofree char *log = md_test_daemon_stderr(node->daemon);
+  g_autoptr(GRegex) regex = g_regex_new("manual pairing code ([0-9-]+)", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+
+  g_assert_true(g_regex_match(regex, log, 0, &match));
+  return g_match_info_fetch(match, 1);
+}
+
+static gboolean
+step_reached(const char *until, const char *step)
+{
+  for (guint i = 0; steps[i] != NULL; i++) {
+    if (g_strcmp0(steps[i], step) == 0)
+      return TRUE;
+    if (g_strcmp0(steps[i], until) == 0)
+      return FALSE;
+  }
+  return FALSE;
+}
+
+static void
+test_commission_and_operate(void)
+{
+  const char *until = g_getenv("MATTERD_INTEROP_UNTIL");
+  g_autofree char *paa = dev_attestation_path("paa-cert.der");
+  g_autofree char *cd_signer = dev_attestation_path("cd-signing-cert.der");
+  const char *const trust[] = { "--paa", paa, "--cd-signer", cd_signer, NULL };
+  Fixture f = { 0 };
+  Report report = { 0 };
+  g_autofree char *why = NULL;
+  g_autofree char *code = NULL;
+  gboolean with_mdns;
+  int status;
+
+  if (until != NULL && *until == '\0')
+    until = NULL;
+  if (until != NULL && !g_strv_contains(steps, until))
+    g_error("MATTERD_INTEROP_UNTIL=%s names no step", until);
+
+  f.dir = md_test_mkdtemp();
+  with_mdns = start_avahi(&f, &why);
+  if (with_mdns) {
+    g_autofree char *bus = g_strdup_printf("DBUS_SYSTEM_BUS_ADDRESS=%s", f.system_bus->address);
+    const char *const env[] = { bus, NULL };
+
+    g_test_message("CASE finds matterd over mDNS (_matter._tcp through avahi-daemon)");
+    md_test_node_start_with_env(&f.node, CONFIG, env);
+  } else {
+    g_test_message("CASE goes to matterd's known address: %s", why);
+    md_test_node_start(&f.node, CONFIG);
+  }
+  code = manual_code(&f.node);
+
+  status = run_controller(&f, f.node.port, code, trust, until, with_mdns, &report);
+
+  /* What the controller saw must be what matterd did. */
+  if (!report.failed && step_reached(until, "addnoc"))
+    g_assert_true(md_test_node_wait_for_log(&f.node, "AddNOC: fabric 1 pending"));
+  if (!report.failed) {
+    g_assert_cmpint(status, ==, 0);
+    g_assert_true(report.done);
+    g_assert_null(steps[report.next]);
+  }
+  if (until != NULL)
+    g_test_message("MATTERD_INTEROP_UNTIL=%s: %u steps passed, %u not run yet", until,
+                   report.passed, report.skipped);
+
+  md_test_node_stop(&f.node);
+  stop_avahi(&f);
+  md_test_rmtree(f.dir);
+  g_free(f.dir);
+}
+
+/* ---- The reference: commission.mjs against a matter.js device ---- */
+
+#define DEVICE_PORT "5540"
+
+/* Starts device.mjs and waits for its line saying it is commissionable;
+ * returns its manual pairing code. */
+static char *
+start_device(Fixture *f, GSubprocess **device)
+{
+  g_autofree char *node_js = node_program();
+  g_autofree char *script = interop_path("device.mjs");
+  g_autofree char *state = g_build_filename(f->dir, "device", NULL);
+  g_autofree char *out_path = g_build_filename(f->dir, "device.out", NULL);
+  g_autofree char *log_path = g_build_filename(f->dir, "device.log", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new();
+  g_autoptr(GError) error = NULL;
+  guint64 end;
+
+  g_subprocess_launcher_set_stdout_file_path(launcher, out_path);
+  g_subprocess_launcher_set_stderr_file_path(launcher, log_path);
+  *device = g_subprocess_launcher_spawn(launcher, &error, node_js, script, "--state-dir", state,
+                                        "--port", DEVICE_PORT, "--passcode", "20202021",
+                                        "--discriminator", "3840", NULL);
+  g_assert_no_error(error);
+  for (end = md_test_now_ms() + MD_TEST_TIMEOUT_MS; md_test_now_ms() < end;) {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new();
+
+    if (g_file_get_contents(out_path, &out, NULL, NULL) && strchr(out, '\n') != NULL) {
+      JsonObject *ready;
+
+      json_parser_load_from_data(parser, out, -1, &error);
+      g_assert_no_error(error);
+      ready = json_node_get_object(json_parser_get_root(parser));
+      g_assert_true(json_object_get_boolean_member(ready, "ready"));
+      return g_strdup(json_object_get_string_member(ready, "manualPairingCode"));
+    }
+    if (g_subprocess_get_identifier(*device) == NULL) {
+      print_tail(log_path, CONTROLLER_LOG_TAIL_LINES);
+      g_error("device.mjs exited before it was commissionable");
+    }
+    g_usleep(50 * 1000);
+  }
+  print_tail(log_path, CONTROLLER_LOG_TAIL_LINES);
+  g_error("device.mjs was not commissionable within %u s", MD_TEST_TIMEOUT_MS / 1000);
+  return NULL;
+}
+
+/* Every step, CASE included, against matter.js itself: proves the
+ * controller side of the test, so a failure against matterd is matterd's. */
+static void
+test_reference_device(void)
+{
+  Fixture f = { 0 };
+  Report report = { 0 };
+  g_autoptr(GSubprocess) device = NULL;
+  g_autofree char *code = NULL;
+  const char *const trust[] = { "--trust-matterjs-test-pki", NULL };
+  int status;
+
+  f.dir = md_test_mkdtemp();
+  code = start_device(&f, &device);
+  /* The device answers mDNS itself. */
+  status = run_controller(&f, (guint16) atoi(DEVICE_PORT), code, trust, NULL, TRUE, &report);
+  g_assert_false(report.failed);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_true(report.done);
+  g_assert_null(steps[report.next]);
+  g_assert_cmpuint(report.skipped, ==, 0);
+
+  g_subprocess_send_signal(device, SIGTERM);
+  g_assert_true(md_test_wait_process(device, MD_TEST_TIMEOUT_MS));
+  g_assert_true(g_subprocess_get_if_exited(device));
+  g_assert_cmpint(g_subprocess_get_exit_status(device), ==, 0);
+  md_test_rmtree(f.dir);
+  g_free(f.dir);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_autofree char *peer = NULL;
+
+  /* matter.js logs in UTF-8 (arrows for the direction of each message),
+   * which the log keeps only in a UTF-8 locale. */
+  setlocale(LC_ALL, "C.UTF-8");
+  g_test_init(&argc, &argv, NULL);
+  peer = interop_path(INTEROP_PEER);
+  /* Exit status 77 tells meson the test was skipped. */
+  if (!g_file_test(peer, G_FILE_TEST_EXISTS)) {
+    g_printerr("SKIP: the matter.js interop peer is not installed (%s is missing): "
+               "run `scripts/dev test`, or `npm ci` in tests/interop\n",
+               peer);
+    return 77;
+  }
+  g_test_add_func("/interop/matterjs/reference-device", test_reference_device);
+  g_test_add_func("/interop/matterjs/commission-and-operate", test_commission_and_operate);
+  return g_test_run();
+}
