@@ -1185,9 +1185,11 @@ send_sigma2_resume(MatterCaseResponder *r, const Reply *reply)
                                            r->h.resumption_id, msg.sigma2_resume_mic)) !=
           MATTER_OK ||
       (err = matter_case_resumption_session_keys(r->h.shared_secret, r->h.initiator_random,
-                                                 r->h.resumption_id, r->h.keys)) != MATTER_OK ||
-      (err = matter_case_sigma2_resume_encode(&msg, reply->buf, reply->size, reply->len)) !=
-          MATTER_OK)
+                                                 r->h.resumption_id, r->h.keys)) != MATTER_OK)
+    return err;
+  memcpy(msg.resumption_id, r->h.resumption_id, sizeof(msg.resumption_id));
+  if ((err = matter_case_sigma2_resume_encode(&msg, reply->buf, reply->size, reply->len)) !=
+      MATTER_OK)
     return err;
   r->h.resumed = true;
   *reply->opcode = MATTER_SC_OPCODE_CASE_SIGMA2_RESUME;
