@@ -1536,14 +1536,31 @@ test_responder_malformed(void)
   assert_responder_failed(resp, MATTER_ERROR_BAD_STATE, MATTER_ERROR_BAD_STATE);
   matter_case_responder_free(resp);
 
-  /* A SigmaFinished where Sigma3 belongs. */
+  /* A SigmaFinished where Sigma3 belongs is ignored (4.14.2.3.13); a
+   * failure report ends the attempt, one too short to read as well. */
   resp = responder_new(&f.owner, TRUE);
   m = good;
   md_test_assert_error(to_responder(resp, &m), MATTER_OK);
   m.opcode = MATTER_SC_OPCODE_STATUS_REPORT;
   md_test_unhex_into(status_finished, m.buf, 8);
   m.len = 8;
+  md_test_assert_error(to_responder(resp, &m), MATTER_ERROR_BAD_STATE);
+  g_assert_cmpuint(m.len, ==, 0);
+  g_assert_cmpint(matter_case_responder_get_state(resp), ==, MATTER_CASE_STATE_IN_PROGRESS);
+  m.opcode = MATTER_SC_OPCODE_STATUS_REPORT;
+  md_test_unhex_into(status_invalid_parameter, m.buf, 8);
+  m.len = 8;
   md_test_assert_error(to_responder(resp, &m), MATTER_ERROR_SC_PEER_STATUS);
+  g_assert_cmpuint(m.len, ==, 0);
+  assert_responder_failed(resp, MATTER_ERROR_SC_PEER_STATUS, MATTER_ERROR_SC_PEER_STATUS);
+  matter_case_responder_free(resp);
+
+  resp = responder_new(&f.owner, TRUE);
+  m = good;
+  md_test_assert_error(to_responder(resp, &m), MATTER_OK);
+  m.opcode = MATTER_SC_OPCODE_STATUS_REPORT;
+  m.len = 3;
+  md_test_assert_error(to_responder(resp, &m), MATTER_ERROR_CASE_INVALID_MESSAGE);
   g_assert_cmpuint(m.len, ==, 0);
   g_assert_cmpint(matter_case_responder_get_state(resp), ==, MATTER_CASE_STATE_FAILED);
   matter_case_responder_free(resp);
@@ -1570,6 +1587,17 @@ test_initiator_malformed(void)
   assert_status(&m, status_invalid_parameter);
   g_assert_cmpint(matter_case_initiator_get_state(init), ==, MATTER_CASE_STATE_FAILED);
   md_test_assert_error(to_initiator(init, &m), MATTER_ERROR_BAD_STATE);
+  matter_case_initiator_free(init);
+
+  /* SigmaFinished before Sigma2: ignored. */
+  init = initiator_new(&f.initiator, RESPONDER_NODE_ID, NULL);
+  start(init, &m);
+  m.opcode = MATTER_SC_OPCODE_STATUS_REPORT;
+  md_test_unhex_into(status_finished, m.buf, 8);
+  m.len = 8;
+  md_test_assert_error(to_initiator(init, &m), MATTER_ERROR_BAD_STATE);
+  g_assert_cmpuint(m.len, ==, 0);
+  g_assert_cmpint(matter_case_initiator_get_state(init), ==, MATTER_CASE_STATE_IN_PROGRESS);
   matter_case_initiator_free(init);
 
   /* Garbage for a Sigma2. */
