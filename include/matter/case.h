@@ -363,10 +363,12 @@ void matter_case_responder_free(MatterCaseResponder *resp);
  *     which (MATTER_ERROR_AUTH_FAILED, a MATTER_ERROR_CERT_* code,
  *     MATTER_ERROR_INVALID_SIGNATURE).
  *   MATTER_ERROR_SC_PEER_STATUS  the initiator sent a failure StatusReport
- *     (or anything but SUCCESS after Sigma2_Resume); nothing to send.
+ *     (a StatusReport too short to decode is MATTER_ERROR_CASE_INVALID_
+ *     MESSAGE); nothing to send.
  *   MATTER_ERROR_BAD_STATE  not the message this state expects. Mid-
  *     handshake: StatusReport (FAILURE, INVALID_PARAMETER); when IDLE,
- *     ESTABLISHED or FAILED: nothing to send, the state stays.
+ *     ESTABLISHED or FAILED, and for a SigmaFinished out of order (which
+ *     4.14.2.3.13 says to ignore): nothing to send, the state stays.
  *   MATTER_ERROR_NO_MEMORY, MATTER_ERROR_CRYPTO, or the sign function's
  *     error: a local failure; StatusReport (FAILURE, INVALID_PARAMETER).
  *   MATTER_ERROR_INVALID_ARGUMENT, MATTER_ERROR_BUFFER_TOO_SMALL  the
@@ -424,8 +426,9 @@ MatterError matter_case_initiator_start(MatterCaseInitiator *init, uint8_t *out_
  *     is of another fabric or another node, the signature is wrong, or
  *     the Sigma2_Resume MIC is wrong: (FAILURE, INVALID_PARAMETER).
  *   MATTER_ERROR_SC_PEER_STATUS  the responder sent a failure StatusReport
- *     (e.g. NO_SHARED_TRUST_ROOTS); nothing to send.
- *   Others as for the responder. Every refusal fails the initiator. */
+ *     (e.g. NO_SHARED_TRUST_ROOTS, see get_peer_status()); nothing to send.
+ *   Others as for the responder. Every refusal fails the initiator; a
+ *   SigmaFinished out of order is ignored (MATTER_ERROR_BAD_STATE). */
 MatterError matter_case_initiator_handle(MatterCaseInitiator *init, uint8_t opcode,
                                          const uint8_t *payload, size_t len, uint8_t *out_opcode,
                                          uint8_t *out, size_t out_size, size_t *out_len);

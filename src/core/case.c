@@ -1185,9 +1185,11 @@ send_sigma2_resume(MatterCaseResponder *r, const Reply *reply)
                                            r->h.resumption_id, msg.sigma2_resume_mic)) !=
           MATTER_OK ||
       (err = matter_case_resumption_session_keys(r->h.shared_secret, r->h.initiator_random,
-                                                 r->h.resumption_id, r->h.keys)) != MATTER_OK ||
-      (err = matter_case_sigma2_resume_encode(&msg, reply->buf, reply->size, reply->len)) !=
-          MATTER_OK)
+                                                 r->h.resumption_id, r->h.keys)) != MATTER_OK)
+    return err;
+  memcpy(msg.resumption_id, r->h.resumption_id, sizeof(msg.resumption_id));
+  if ((err = matter_case_sigma2_resume_encode(&msg, reply->buf, reply->size, reply->len)) !=
+      MATTER_OK)
     return err;
   r->h.resumed = true;
   *reply->opcode = MATTER_SC_OPCODE_CASE_SIGMA2_RESUME;
@@ -1319,8 +1321,9 @@ responder_peer_status(MatterCaseResponder *r, const uint8_t *payload, size_t len
     handshake_end(&r->h);
     return MATTER_OK;
   }
+  /* A SigmaFinished out of order is ignored (4.14.2.3.13). */
   if (err == MATTER_OK)
-    err = MATTER_ERROR_SC_PEER_STATUS; /* SigmaFinished before Sigma3 */
+    return MATTER_ERROR_BAD_STATE;
   r->h.refusal = err;
   r->h.refusal_detail = err;
   r->step = STEP_FAILED;
@@ -1665,7 +1668,7 @@ initiator_peer_status(MatterCaseInitiator *i, const uint8_t *payload, size_t len
   MatterStatusReport report;
   MatterError err = peer_status(payload, len, &report);
 
-  if (err != MATTER_ERROR_CASE_INVALID_MESSAGE) {
+  if (err == MATTER_ERROR_SC_PEER_STATUS) {
     i->peer_general_code = report.general_code;
     i->peer_protocol_code = report.protocol_code;
   }
@@ -1676,7 +1679,7 @@ initiator_peer_status(MatterCaseInitiator *i, const uint8_t *payload, size_t len
     return MATTER_OK;
   }
   if (err == MATTER_OK)
-    err = MATTER_ERROR_SC_PEER_STATUS; /* SigmaFinished before Sigma2 */
+    return MATTER_ERROR_BAD_STATE; /* out of order: ignored (4.14.2.3.13) */
   return initiator_fail(i, NULL, err, err);
 }
 

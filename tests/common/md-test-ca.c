@@ -9,13 +9,13 @@ static void
 add_attr(MatterCertDn *dn, MatterCertDnType type, guint64 value)
 {
   g_assert_cmpuint(dn->count, <, MATTER_CERT_DN_CAPACITY);
-  dn->attrs[dn->count++] = (MatterCertDnAttr) { .type = type, .value = value };
+  dn->attrs[dn->count++] = (MatterCertDnAttr){ .type = type, .value = value };
 }
 
 static void
 add_ext(MatterCert *cert, MatterCertExtKind kind)
 {
-  cert->exts[cert->ext_count++] = (MatterCertExt) { .kind = kind };
+  cert->exts[cert->ext_count++] = (MatterCertExt){ .kind = kind };
 }
 
 /* Signs @cert's TBS with @issuer and returns its TLV encoding. */
@@ -40,6 +40,20 @@ root_dn(const MdTestCa *ca, MatterCertDn *dn)
   memset(dn, 0, sizeof(*dn));
   add_attr(dn, MATTER_CERT_DN_RCAC_ID, ca->rcac_id);
   add_attr(dn, MATTER_CERT_DN_FABRIC_ID, ca->fabric_id);
+}
+
+/* The issuer DN of what the CA signs. */
+static void
+issuer_dn(const MdTestCa *ca, MatterCertDn *dn)
+{
+  memset(dn, 0, sizeof(*dn));
+  if (ca->icac_id == 0) {
+    root_dn(ca, dn);
+    return;
+  }
+  add_attr(dn, MATTER_CERT_DN_ICAC_ID, ca->icac_id);
+  if (ca->icac_names_fabric)
+    add_attr(dn, MATTER_CERT_DN_FABRIC_ID, ca->fabric_id);
 }
 
 MdTestCa *
@@ -72,6 +86,40 @@ md_test_ca_new(guint64 fabric_id)
   return ca;
 }
 
+MdTestCa *
+md_test_ca_new_icac(MdTestCa *root, gboolean with_fabric_id)
+{
+  static const guint8 serial[] = { 0x03 };
+  MdTestCa *ca = g_new0(MdTestCa, 1);
+  MatterCert cert = { 0 };
+
+  g_assert_cmpuint(root->icac_id, ==, 0);
+  ca->fabric_id = root->fabric_id;
+  ca->rcac_id = root->rcac_id;
+  ca->icac_id = g_random_int() | 1;
+  ca->icac_names_fabric = with_fabric_id;
+  ca->rcac = g_bytes_ref(root->rcac);
+  g_assert_cmpint(matter_p256_generate(&ca->key), ==, MATTER_OK);
+  g_assert_cmpint(matter_p256_export_public(ca->key, ca->public_key), ==, MATTER_OK);
+  g_assert_cmpint(matter_cert_key_id(ca->public_key, ca->key_id), ==, MATTER_OK);
+  cert.serial = serial;
+  cert.serial_len = sizeof(serial);
+  root_dn(root, &cert.issuer);
+  issuer_dn(ca, &cert.subject);
+  cert.not_after = MATTER_CERT_NO_EXPIRY;
+  cert.public_key = ca->public_key;
+  cert.is_ca = true;
+  cert.key_usage = MATTER_CERT_KEY_USAGE_KEY_CERT_SIGN | MATTER_CERT_KEY_USAGE_CRL_SIGN;
+  cert.subject_key_id = ca->key_id;
+  cert.authority_key_id = root->key_id;
+  add_ext(&cert, MATTER_CERT_EXT_BASIC_CONSTRAINTS);
+  add_ext(&cert, MATTER_CERT_EXT_KEY_USAGE);
+  add_ext(&cert, MATTER_CERT_EXT_SUBJECT_KEY_ID);
+  add_ext(&cert, MATTER_CERT_EXT_AUTHORITY_KEY_ID);
+  ca->icac = sign(&cert, root->key);
+  return ca;
+}
+
 void
 md_test_ca_free(MdTestCa *ca)
 {
@@ -79,6 +127,8 @@ md_test_ca_free(MdTestCa *ca)
     return;
   matter_p256_free(ca->key);
   g_bytes_unref(ca->rcac);
+  if (ca->icac != NULL)
+    g_bytes_unref(ca->icac);
   g_free(ca);
 }
 
@@ -92,7 +142,7 @@ md_test_ca_issue_noc(MdTestCa *ca, const guint8 public_key[MATTER_P256_PUBLIC_KE
 
   cert.serial = serial;
   cert.serial_len = sizeof(serial);
-  root_dn(ca, &cert.issuer);
+  issuer_dn(ca, &cert.issuer);
   add_attr(&cert.subject, MATTER_CERT_DN_NODE_ID, node_id);
   add_attr(&cert.subject, MATTER_CERT_DN_FABRIC_ID, fabric_id != 0 ? fabric_id : ca->fabric_id);
   for (gsize i = 0; i < cat_count; i++)
