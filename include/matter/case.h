@@ -258,7 +258,10 @@ typedef MatterError (*MatterCaseSignFunc)(void *user_data, const uint8_t *msg, s
  * copy what they keep (ids, IPK, certificates); the signing key or
  * function is used while the message that needs the signature is handled
  * (the responder's Sigma1, the initiator's Sigma2), so it must stay valid
- * while the state machine lives. */
+ * while the state machine lives. A record is usable with a nonzero
+ * fabric index, an RCAC and a NOC of 1..MATTER_CERT_MAX_TLV_LEN bytes, an
+ * ICAC of that size or none, and a key or sign function; the responder
+ * skips any other. */
 typedef struct {
   uint8_t fabric_index;
   uint64_t fabric_id;
