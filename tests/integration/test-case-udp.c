@@ -743,7 +743,9 @@ test_case_refusals(MdTestNode *node, gconstpointer data)
   g_auto(Identity) other_root = { 0 };
   g_auto(Identity) other_ipk = { 0 };
   static const guint8 wrong_ipk[16] = { 0x01 };
+  g_autofree char *window = NULL;
   MatterSession *session;
+  guint16 id;
   guint8 index;
 
   admin_init(&admin, ca);
@@ -752,13 +754,19 @@ test_case_refusals(MdTestNode *node, gconstpointer data)
   assert_case_refused(node, &admin);
 
   session = commission(node, ca, &admin, &index, NULL);
+  id = session->local_session_id;
   assert_case_refused(node, &other_root);
   assert_case_refused(node, &other_ipk);
   /* Refusals leave the fabric as it was. */
   assert_committed_fabric(node, session, ca, index, "");
 
+  /* The session answers, then goes with its fabric. */
   g_assert_cmpuint(remove_fabric(node, session, index), ==, NOC_STATUS_OK);
+  g_assert_true(md_test_commissioner_wait_closed(node->commissioner, id, 2000));
   assert_case_refused(node, &admin);
+  /* On no fabric any more, the node waits to be commissioned again. */
+  window = md_test_node_window(node);
+  g_assert_cmpstr(window, ==, "basic");
   g_assert_cmpuint(count_rows(node, "SELECT count(*) FROM fabric"), ==, 0);
   g_assert_cmpuint(count_rows(node, "SELECT count(*) FROM acl_entry"), ==, 0);
   g_assert_cmpuint(count_rows(node, "SELECT count(*) FROM resumption"), ==, 0);
