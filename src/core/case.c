@@ -1180,8 +1180,11 @@ send_sigma2_resume(MatterCaseResponder *r, const Reply *reply)
   };
   MatterError err;
 
-  if ((err = draw_random(&r->h, r->h.resumption_id, sizeof(r->h.resumption_id))) != MATTER_OK ||
-      (err = matter_case_sigma2_resume_mic(r->h.shared_secret, r->h.initiator_random,
+  if ((err = draw_random(&r->h, r->h.resumption_id, sizeof(r->h.resumption_id))) != MATTER_OK)
+    return err;
+  /* The initiator derives S2RK and the session keys from the id sent. */
+  memcpy(msg.resumption_id, r->h.resumption_id, sizeof(msg.resumption_id));
+  if ((err = matter_case_sigma2_resume_mic(r->h.shared_secret, r->h.initiator_random,
                                            r->h.resumption_id, msg.sigma2_resume_mic)) !=
           MATTER_OK ||
       (err = matter_case_resumption_session_keys(r->h.shared_secret, r->h.initiator_random,

@@ -110,6 +110,7 @@ md_test_commissioner_free(MdTestCommissioner *c)
   if (c == NULL)
     return;
   g_clear_pointer(&c->initiator, md_test_pase_initiator_free);
+  g_clear_pointer(&c->case_initiator, matter_case_initiator_free);
   matter_session_table_clear(&c->sessions);
   g_clear_pointer(&c->last_sent, g_bytes_unref);
   g_array_unref(c->closed);
@@ -352,6 +353,106 @@ md_test_commissioner_pase_retrying(MdTestCommissioner *c, guint32 passcode, guin
     md_test_commissioner_run_for(c, outcome.busy_wait_ms);
   }
   return NULL;
+}
+
+/* ---- CASE ---- */
+
+static void
+case_attempt_over(MdTestCommissioner *c, MatterError err)
+{
+  c->case_outcome->error = err;
+  c->done = TRUE;
+}
+
+static void
+on_case_message(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+                const uint8_t *payload, size_t len, uint64_t now)
+{
+  MdTestCommissioner *c = user_data;
+  MdTestCaseOutcome *outcome = c->case_outcome;
+  guint8 out[MATTER_CASE_MESSAGE_MAX];
+  uint8_t opcode = 0;
+  size_t out_len = 0;
+  MatterError err;
+
+  if (header->protocol_id != MATTER_PROTOCOL_SECURE_CHANNEL) {
+    case_attempt_over(c, MATTER_ERROR_CASE_INVALID_MESSAGE);
+    return;
+  }
+  err = matter_case_initiator_handle(c->case_initiator, header->opcode, payload, len, &opcode, out,
+                                     sizeof(out), &out_len);
+  if (out_len > 0)
+    send_on_attempt(c, opcode, out, out_len, now);
+  matter_secure_zero(out, sizeof(out));
+  if (err == MATTER_ERROR_SC_PEER_STATUS)
+    outcome->got_report =
+        matter_case_initiator_get_peer_status(c->case_initiator, &outcome->general_code,
+                                              &outcome->protocol_code) == MATTER_OK;
+  if (err != MATTER_OK ||
+      matter_case_initiator_get_state(c->case_initiator) != MATTER_CASE_STATE_IN_PROGRESS)
+    case_attempt_over(c, err);
+}
+
+static void
+on_case_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t now)
+{
+  case_attempt_over(user_data, err);
+}
+
+static const MatterExchangeHandler case_handler = {
+  .on_message = on_case_message,
+  .on_error = on_case_error,
+};
+
+void
+md_test_commissioner_case(MdTestCommissioner *c, const MatterCaseFabric *fabric,
+                          guint64 peer_node_id, const MatterCaseResumption *resumption,
+                          MdTestCaseOutcome *outcome)
+{
+  MatterSession *unsecured = NULL, *pending = NULL;
+  guint8 out[MATTER_CASE_MESSAGE_MAX];
+  uint8_t opcode = 0;
+  size_t out_len = 0;
+
+  memset(outcome, 0, sizeof(*outcome));
+  c->case_outcome = outcome;
+  c->done = FALSE;
+  g_assert_cmpint(matter_session_table_allocate(&c->sessions, md_test_now_ms(), &pending), ==,
+                  MATTER_OK);
+  g_assert_cmpint(matter_case_initiator_new(fabric, peer_node_id, resumption,
+                                            pending->local_session_id, NULL, NULL,
+                                            MATTER_CERT_TIME_UNKNOWN, 0, &c->case_initiator),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_session_table_new_unsecured(&c->sessions, &c->peer, md_test_now_ms(),
+                                                     &unsecured),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_exchange_new(&c->exchanges, unsecured, &case_handler, c, &c->exchange),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_case_initiator_start(c->case_initiator, &opcode, out, sizeof(out),
+                                              &out_len),
+                  ==, MATTER_OK);
+  send_on_attempt(c, opcode, out, out_len, md_test_now_ms());
+  if (!md_test_commissioner_run_until(c, &c->done, STEP_TIMEOUT_MS))
+    outcome->error = MATTER_ERROR_EXCHANGE_TIMEOUT;
+  /* Closing acknowledges SigmaFinished, or resends ours until it is. */
+  matter_exchange_close(c->exchange, md_test_now_ms());
+  c->exchange = NULL;
+  c->case_outcome = NULL;
+
+  outcome->state = matter_case_initiator_get_state(c->case_initiator);
+  matter_case_initiator_get_failure(c->case_initiator, &outcome->detail);
+  if (outcome->state == MATTER_CASE_STATE_ESTABLISHED) {
+    g_assert_cmpint(matter_case_initiator_get_result(c->case_initiator, &outcome->result), ==,
+                    MATTER_OK);
+    outcome->result.setup.peer_address = c->peer;
+    g_assert_cmpint(
+        matter_session_activate(&c->sessions, pending, &outcome->result.setup, md_test_now_ms()),
+        ==, MATTER_OK);
+    outcome->session = pending;
+  } else {
+    matter_session_table_remove(&c->sessions, pending);
+  }
+  g_clear_pointer(&c->case_initiator, matter_case_initiator_free);
 }
 
 static void

@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 
+#include "matter/case.h"
 #include "matter/exchange.h"
 #include "matter/im.h"
 #include "pase-initiator.h"
@@ -42,6 +43,19 @@ typedef struct {
   MatterSession *session;   /* the PASE session, when established */
 } MdTestPaseOutcome;
 
+/* How a CASE attempt ended. */
+typedef struct {
+  MatterCaseState state;    /* the initiator's, at the end */
+  MatterError error;        /* why it ended, MATTER_OK when established */
+  MatterError detail;       /* the cause beneath a refusal of the initiator's */
+  gboolean got_report;      /* the daemon refused with a StatusReport: */
+  guint16 general_code;     /* its general code */
+  guint16 protocol_code;    /* and its Secure Channel code */
+  MatterCaseResult result;  /* when established: resumed, setup.resumption_id
+                             * and setup.shared_secret to resume with */
+  MatterSession *session;   /* the CASE session, when established */
+} MdTestCaseOutcome;
+
 typedef struct MdTestCommissioner MdTestCommissioner;
 
 /* Called on every turn of the commissioner's loop, e.g. to flood. */
@@ -69,6 +83,8 @@ struct MdTestCommissioner {
   MatterExchange *exchange;
   MdTestPaseOptions options;
   MdTestPaseOutcome *outcome;
+  MatterCaseInitiator *case_initiator;
+  MdTestCaseOutcome *case_outcome;
   gboolean done;
 };
 
@@ -92,6 +108,16 @@ void md_test_commissioner_pase(MdTestCommissioner *commissioner, const MdTestPas
  * trying again, up to @tries times; *@busy counts the BUSY answers. */
 MatterSession *md_test_commissioner_pase_retrying(MdTestCommissioner *commissioner,
                                                   guint32 passcode, guint tries, guint *busy);
+
+/* One CASE attempt as the node @fabric describes (the commissioner's own
+ * identity: its RCAC, NOC, key and operational IPK) towards the daemon's
+ * @peer_node_id, on a new unsecured session, resuming @resumption when not
+ * NULL (a full handshake otherwise); returns when it ended. The session,
+ * when established, is in the commissioner's table until the daemon
+ * closes it. */
+void md_test_commissioner_case(MdTestCommissioner *commissioner, const MatterCaseFabric *fabric,
+                               guint64 peer_node_id, const MatterCaseResumption *resumption,
+                               MdTestCaseOutcome *outcome);
 
 /* Runs the message layer until the daemon closed the session of
  * @local_session_id with CloseSession, or @timeout_ms passed; whether it
