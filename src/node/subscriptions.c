@@ -127,9 +127,8 @@ clear_slot(MdSubscriptions *subs, guint slot)
   const MatterImSubscriptionRecord *record = &subs->slots[slot].record;
 
   if (!write_slot(subs, slot, NULL, &error)) {
-    md_log_matter(G_LOG_LEVEL_WARNING, record->fabric_index, record->peer_node_id, MD_LOG_NONE,
-                  "Cannot forget subscription 0x%08X: %s", record->subscription_id,
-                  error->message);
+    g_warning("Cannot forget subscription 0x%08X of fabric %u: %s", record->subscription_id,
+              record->fabric_index, error->message);
     return;
   }
   memset(&subs->slots[slot], 0, sizeof(subs->slots[slot]));
@@ -147,15 +146,13 @@ md_subscriptions_added(MdSubscriptions *subs, const MatterImSubscriptionRecord *
   if (slot < 0)
     slot = free_slot(subs);
   if (slot < 0) {
-    md_log_matter(G_LOG_LEVEL_WARNING, record->fabric_index, record->peer_node_id, MD_LOG_NONE,
-                  "No room to keep subscription 0x%08X across restarts",
-                  record->subscription_id);
+    g_warning("No room to keep subscription 0x%08X of fabric %u across restarts",
+              record->subscription_id, record->fabric_index);
     return;
   }
   if (!write_slot(subs, (guint) slot, record, &error)) {
-    md_log_matter(G_LOG_LEVEL_WARNING, record->fabric_index, record->peer_node_id, MD_LOG_NONE,
-                  "Cannot keep subscription 0x%08X across restarts: %s", record->subscription_id,
-                  error->message);
+    g_warning("Cannot keep subscription 0x%08X of fabric %u across restarts: %s",
+              record->subscription_id, record->fabric_index, error->message);
     return;
   }
   subs->slots[slot].used = TRUE;
