@@ -649,8 +649,11 @@ send_report(MatterImReadHandler *rh)
     read_end(rh);
 }
 
+/* Ends the read or subscription; the owner hears of an announced
+ * subscription's end, @lost when the subscriber stopped answering rather
+ * than ended it. */
 static void
-read_end(MatterImReadHandler *rh)
+handler_end(MatterImReadHandler *rh, bool lost)
 {
   MatterImEngine *e = rh->engine;
   bool announced = rh->is_subscription && rh->announced;
@@ -661,8 +664,24 @@ read_end(MatterImReadHandler *rh)
     matter_exchange_close(rh->exchange, e->now_ms);
   memset(rh, 0, sizeof(*rh));
   rh->engine = e;
-  if (announced && e->owner.subscription_removed != NULL)
+  if (!announced)
+    return;
+  if (lost && e->owner.subscription_lost != NULL)
+    e->owner.subscription_lost(e->owner_data, fabric_index, subscription_id, e->now_ms);
+  else if (!lost && e->owner.subscription_removed != NULL)
     e->owner.subscription_removed(e->owner_data, fabric_index, subscription_id);
+}
+
+static void
+read_end(MatterImReadHandler *rh)
+{
+  handler_end(rh, false);
+}
+
+static void
+subscription_lost(MatterImReadHandler *rh)
+{
+  handler_end(rh, true);
 }
 
 /* A subscription's report went through: what it covered is reported. */
@@ -788,8 +807,9 @@ on_read_error(void *user_data, MatterExchange *exchange, MatterError err, uint64
   if (err == MATTER_ERROR_SESSION_CLOSED)
     rh->exchange = NULL;
   /* A report the subscriber did not take (MRP gave up, no answer) ends
-   * the subscription too. */
-  read_end(rh);
+   * the subscription too; the subscriber did not end it, so the owner
+   * may bring it back. */
+  subscription_lost(rh);
 }
 
 static const MatterExchangeHandler read_handler = {
@@ -1059,7 +1079,7 @@ start_report(MatterImReadHandler *rh)
   if (!session_alive(rh) ||
       matter_exchange_new(e->exchanges, (MatterSession *) rh->session, &read_handler, rh,
                           &exchange) != MATTER_OK) {
-    read_end(rh);
+    subscription_lost(rh);
     return;
   }
   rh->exchange = exchange;

@@ -636,6 +636,16 @@ engine_subscription_removed(void *user_data, uint8_t fabric_index, uint32_t subs
 }
 
 static void
+engine_subscription_lost(void *user_data, uint8_t fabric_index, uint32_t subscription_id,
+                         uint64_t now_ms)
+{
+  MdNode *node = user_data;
+
+  if (node->subscriptions != NULL)
+    md_subscriptions_lost(node->subscriptions, fabric_index, subscription_id, now_ms);
+}
+
+static void
 resumed_session_established(gpointer user_data, MatterSession *session)
 {
   md_node_changed(user_data, MD_NODE_CHANGE_SESSIONS);
@@ -650,6 +660,7 @@ static const MatterImEngineOwner engine_owner = {
   .refused = engine_refused,
   .subscription_added = engine_subscription_added,
   .subscription_removed = engine_subscription_removed,
+  .subscription_lost = engine_subscription_lost,
 };
 
 MdNode *

@@ -14,6 +14,7 @@
 
 typedef struct {
   gboolean used;
+  guint losses; /* since it was announced; memory only */
   MatterImSubscriptionRecord record;
 } Slot;
 
@@ -156,6 +157,7 @@ md_subscriptions_added(MdSubscriptions *subs, const MatterImSubscriptionRecord *
     return;
   }
   subs->slots[slot].used = TRUE;
+  subs->slots[slot].losses = 0;
   subs->slots[slot].record = *record;
 }
 
@@ -314,12 +316,27 @@ open_handshake(Resume *r, const MdFabric *fabric, guint64 now)
   return MATTER_OK;
 }
 
+static gboolean
+has_records(MdSubscriptions *subs, guint8 fabric_index, guint64 peer_node_id)
+{
+  for (guint i = 0; i < MD_SUBSCRIPTIONS_MAX; i++)
+    if (subs->slots[i].used && subs->slots[i].record.fabric_index == fabric_index &&
+        subs->slots[i].record.peer_node_id == peer_node_id)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 attempt(Resume *r, guint64 now)
 {
   const MdFabric *fabric = md_fabric_table_get(r->subs->fabrics, r->fabric_index);
   MatterError err;
 
+  /* Its subscriptions ended or were dropped meanwhile. */
+  if (!has_records(r->subs, r->fabric_index, r->peer_node_id)) {
+    resume_free(r, now);
+    return;
+  }
   if (fabric == NULL) {
     md_log_matter(G_LOG_LEVEL_MESSAGE, r->fabric_index, r->peer_node_id, MD_LOG_NONE,
                   "Dropping the subscriptions of node 0x%016" G_GINT64_MODIFIER
@@ -453,7 +470,7 @@ find_resume(MdSubscriptions *subs, guint8 fabric_index, guint64 peer_node_id)
 }
 
 static Resume *
-new_resume(MdSubscriptions *subs, const MatterImSubscriptionRecord *record, guint64 now)
+new_resume(MdSubscriptions *subs, const MatterImSubscriptionRecord *record, guint64 due)
 {
   for (guint i = 0; i < MD_SUBSCRIPTIONS_MAX; i++) {
     Resume *r = &subs->resumes[i];
@@ -464,7 +481,7 @@ new_resume(MdSubscriptions *subs, const MatterImSubscriptionRecord *record, guin
     r->fabric_index = record->fabric_index;
     r->peer_node_id = record->peer_node_id;
     r->address = record->peer_address;
-    r->due_ms = now;
+    r->due_ms = due;
     return r;
   }
   return NULL; /* there are as many as records */
@@ -481,6 +498,31 @@ md_subscriptions_start(MdSubscriptions *subs, guint64 now_ms)
     if (subs->slots[i].used && find_resume(subs, record->fabric_index, record->peer_node_id) == NULL)
       new_resume(subs, record, now_ms);
   }
+}
+
+void
+md_subscriptions_lost(MdSubscriptions *subs, guint8 fabric_index, guint32 subscription_id,
+                      guint64 now_ms)
+{
+  Slot *slot;
+  int n;
+
+  g_return_if_fail(subs != NULL);
+
+  n = find_slot(subs, fabric_index, subscription_id);
+  if (n < 0)
+    return;
+  slot = &subs->slots[n];
+  if (++slot->losses > MD_SUBSCRIPTIONS_ATTEMPTS) {
+    md_log_matter(G_LOG_LEVEL_MESSAGE, fabric_index, slot->record.peer_node_id, MD_LOG_NONE,
+                  "Subscription 0x%08X was lost %u times: not resuming it any more",
+                  subscription_id, slot->losses - 1);
+    clear_slot(subs, (guint) n);
+    return;
+  }
+  /* A handshake under way or due brings this one back too. */
+  if (find_resume(subs, fabric_index, slot->record.peer_node_id) == NULL)
+    new_resume(subs, &slot->record, now_ms + MD_SUBSCRIPTIONS_RETRY_MS);
 }
 
 guint64

@@ -56,11 +56,18 @@ MdSubscriptions *md_subscriptions_new(const MdNodeStorage *storage, MdFabricTabl
 void md_subscriptions_free(MdSubscriptions *subs);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdSubscriptions, md_subscriptions_free)
 
-/* The engine's subscription_added and subscription_removed (im-engine.h).
- * A record that cannot be kept is logged; the subscription goes on, it
- * only will not survive a restart. Not inside a storage transaction. */
+/* The engine's subscription_added, subscription_removed and
+ * subscription_lost (im-engine.h). A record that cannot be kept is
+ * logged; the subscription goes on, it only will not survive a restart.
+ * A lost subscription is kept and its subscriber is due for a handshake
+ * after MD_SUBSCRIPTIONS_RETRY_MS, as after a restart; one lost more than
+ * MD_SUBSCRIPTIONS_ATTEMPTS times since it was announced is dropped, so
+ * that a subscriber that takes CASE but never a report is not tried
+ * forever. Not inside a storage transaction. */
 void md_subscriptions_added(MdSubscriptions *subs, const MatterImSubscriptionRecord *record);
 void md_subscriptions_removed(MdSubscriptions *subs, guint8 fabric_index, guint32 subscription_id);
+void md_subscriptions_lost(MdSubscriptions *subs, guint8 fabric_index, guint32 subscription_id,
+                           guint64 now_ms);
 /* The fabric was removed: its records and handshakes go. */
 void md_subscriptions_forget_fabric(MdSubscriptions *subs, guint8 fabric_index);
 

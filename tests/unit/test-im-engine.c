@@ -263,6 +263,7 @@ typedef struct {
   GArray *refusals; /* guint32: action << 24 | id << 8 | status, in order */
   GArray *added;    /* MatterImSubscriptionRecord, from subscription_added */
   GArray *removed;  /* guint32: fabric << 24 ^ subscription id, from subscription_removed */
+  GArray *lost;     /* guint32: the same, from subscription_lost */
 } Test;
 
 static void
@@ -315,6 +316,15 @@ owner_subscription_removed(void *user_data, uint8_t fabric_index, uint32_t subsc
   g_array_append_val(((Test *) user_data)->removed, removal);
 }
 
+static void
+owner_subscription_lost(void *user_data, uint8_t fabric_index, uint32_t subscription_id,
+                        uint64_t now_ms)
+{
+  guint32 loss = (guint32) fabric_index << 24 ^ subscription_id;
+
+  g_array_append_val(((Test *) user_data)->lost, loss);
+}
+
 static const MatterImEngineOwner owner = {
   .acl = owner_acl,
   .writes_begin = owner_writes_begin,
@@ -323,6 +333,7 @@ static const MatterImEngineOwner owner = {
   .refused = owner_refused,
   .subscription_added = owner_subscription_added,
   .subscription_removed = owner_subscription_removed,
+  .subscription_lost = owner_subscription_lost,
 };
 
 static MatterError
@@ -436,6 +447,7 @@ test_new(uint64_t client_node)
   t->refusals = g_array_new(FALSE, FALSE, sizeof(guint32));
   t->added = g_array_new(FALSE, FALSE, sizeof(MatterImSubscriptionRecord));
   t->removed = g_array_new(FALSE, FALSE, sizeof(guint32));
+  t->lost = g_array_new(FALSE, FALSE, sizeof(guint32));
   t->ack_reports = TRUE;
   matter_session_table_init(&t->server_sessions, t->server_secure, 2, t->server_unsecured, 1,
                             NULL);
@@ -485,6 +497,7 @@ test_free(Test *t)
   g_array_unref(t->refusals);
   g_array_unref(t->added);
   g_array_unref(t->removed);
+  g_array_unref(t->lost);
   matter_session_table_clear(&t->server_sessions);
   matter_session_table_clear(&t->client_sessions);
   g_free(t);
@@ -1361,6 +1374,11 @@ test_subscribe_ends(void)
                                                                  : &t->server_secure[1],
                                          t->now);
   g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 0);
+  /* Lost, not ended by the subscriber: the owner may resume it. */
+  g_assert_cmpuint(t->removed->len, ==, 0);
+  g_assert_cmpuint(t->lost->len, ==, 1);
+  g_assert_cmphex(g_array_index(t->lost, guint32, 0), ==,
+                  1u << 24 ^ g_array_index(t->added, MatterImSubscriptionRecord, 0).subscription_id);
   test_free(t);
 }
 
@@ -1824,6 +1842,7 @@ test_resume_refused(void)
   g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 0);
   g_assert_cmpuint(t->removed->len, ==, 1);
   g_assert_cmphex(g_array_index(t->removed, guint32, 0), ==, 1u << 24 ^ record.subscription_id);
+  g_assert_cmpuint(t->lost->len, ==, 0);
   test_free(t);
 }
 

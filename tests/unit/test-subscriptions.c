@@ -56,6 +56,7 @@ typedef struct {
   MatterSession *controller_pending;
   MatterSession *controller_session;
   guint sigma1_seen;
+  gboolean refuse_reports; /* answer them INVALID_SUBSCRIPTION */
   GArray *report_ids; /* guint32: the SubscriptionId of each ReportData */
 } Fixture;
 
@@ -247,7 +248,9 @@ on_controller_im(void *user_data, MatterExchange *exchange, const MatterProtocol
     matter_exchange_close(exchange, now);
     return;
   }
-  matter_im_status_response_encode(MATTER_IM_STATUS_SUCCESS, buf, sizeof(buf), &out_len);
+  matter_im_status_response_encode(f->refuse_reports ? MATTER_IM_STATUS_INVALID_SUBSCRIPTION
+                                                    : MATTER_IM_STATUS_SUCCESS,
+                                   buf, sizeof(buf), &out_len);
   g_assert_cmpint(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
                                        MATTER_IM_OPCODE_STATUS_RESPONSE, buf, out_len,
                                        MATTER_EXCHANGE_SEND_RELIABLE, now),
@@ -270,9 +273,16 @@ engine_removed(void *user_data, uint8_t fabric_index, uint32_t subscription_id)
   md_subscriptions_removed(((Fixture *) user_data)->subs, fabric_index, subscription_id);
 }
 
+static void
+engine_lost(void *user_data, uint8_t fabric_index, uint32_t subscription_id, uint64_t now_ms)
+{
+  md_subscriptions_lost(((Fixture *) user_data)->subs, fabric_index, subscription_id, now_ms);
+}
+
 static const MatterImEngineOwner engine_owner = {
   .subscription_added = engine_added,
   .subscription_removed = engine_removed,
+  .subscription_lost = engine_lost,
 };
 
 static void
@@ -597,14 +607,35 @@ test_resume(Fixture *f, gconstpointer data)
   g_assert_cmpuint(f->report_ids->len, ==, 2);
   g_assert_cmphex(g_array_index(f->report_ids, guint32, 1), ==, SUBSCRIPTION_ID);
 
-  /* The session goes: the subscription ends at its next report, and is
-   * not kept any more. */
+  /* The session goes without the subscriber ending anything: the
+   * subscription is lost at its next report, kept, and resumed over a new
+   * handshake. */
   for (gsize i = 0; i < G_N_ELEMENTS(f->node_secure); i++)
     if (f->node_secure[i].state == MATTER_SESSION_ACTIVE)
       matter_exchange_manager_remove_session(&f->node_exchanges, &f->node_secure[i], f->now);
   advance(f, f->now + MAX_INTERVAL_S * 1000);
   g_assert_cmpuint(matter_im_engine_count_subscriptions(f->engine), ==, 0);
+  g_assert_cmpuint(md_subscriptions_count(f->subs, 1), ==, 1);
+  g_assert_cmpuint(md_subscriptions_count_pending(f->subs), ==, 1);
+  advance(f, f->now + MD_SUBSCRIPTIONS_RETRY_MS);
+  g_assert_cmpuint(f->sigma1_seen, ==, 2);
+  g_assert_cmpuint(f->established, ==, 2);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(f->engine), ==, 1);
+  g_assert_cmpuint(f->report_ids->len, ==, 3);
+  g_assert_cmphex(g_array_index(f->report_ids, guint32, 2), ==, SUBSCRIPTION_ID);
+
+  /* Lost once more, and this time the subscriber refuses the resumed
+   * report (it forgot the subscription): over, and not kept any more. */
+  f->refuse_reports = TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS(f->node_secure); i++)
+    if (f->node_secure[i].state == MATTER_SESSION_ACTIVE)
+      matter_exchange_manager_remove_session(&f->node_exchanges, &f->node_secure[i], f->now);
+  advance(f, f->now + MAX_INTERVAL_S * 1000 + MD_SUBSCRIPTIONS_RETRY_MS);
+  g_assert_cmpuint(f->sigma1_seen, ==, 3);
+  g_assert_cmpuint(f->report_ids->len, ==, 4);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(f->engine), ==, 0);
   g_assert_cmpuint(md_subscriptions_count(f->subs, 0), ==, 0);
+  g_assert_cmpuint(md_subscriptions_count_pending(f->subs), ==, 0);
   node_restart(f);
   g_assert_cmpuint(md_subscriptions_count(f->subs, 0), ==, 0);
 }
@@ -636,6 +667,37 @@ test_unreachable(Fixture *f, gconstpointer data)
   g_assert_cmpuint(md_subscriptions_count(f->subs, 0), ==, 0);
 }
 
+/* A lost subscription is kept and its subscriber due after the retry
+ * delay; one lost too often is dropped. */
+static void
+test_lost(Fixture *f, gconstpointer data)
+{
+  MatterImSubscriptionRecord record = record_of(1, SUBSCRIPTION_ID);
+
+  md_subscriptions_added(f->subs, &record);
+  md_subscriptions_lost(f->subs, 1, SUBSCRIPTION_ID + 1, f->now);
+  g_assert_cmpuint(md_subscriptions_count_pending(f->subs), ==, 0);
+  for (guint i = 0; i < MD_SUBSCRIPTIONS_ATTEMPTS; i++)
+    md_subscriptions_lost(f->subs, 1, SUBSCRIPTION_ID, f->now);
+  g_assert_cmpuint(md_subscriptions_count(f->subs, 1), ==, 1);
+  g_assert_cmpuint(md_subscriptions_count_pending(f->subs), ==, 1);
+  g_assert_cmpuint(md_subscriptions_next_deadline(f->subs), ==,
+                   f->now + MD_SUBSCRIPTIONS_RETRY_MS);
+  md_subscriptions_lost(f->subs, 1, SUBSCRIPTION_ID, f->now);
+  g_assert_cmpuint(md_subscriptions_count(f->subs, 0), ==, 0);
+  /* Nothing left to resume: no handshake. */
+  advance(f, f->now + MD_SUBSCRIPTIONS_RETRY_MS);
+  g_assert_cmpuint(md_subscriptions_count_pending(f->subs), ==, 0);
+  g_assert_cmpuint(f->sigma1_seen, ==, 0);
+  node_restart(f);
+  g_assert_cmpuint(md_subscriptions_count(f->subs, 0), ==, 0);
+
+  /* Announced anew, it starts counting again. */
+  md_subscriptions_added(f->subs, &record);
+  md_subscriptions_lost(f->subs, 1, SUBSCRIPTION_ID, f->now);
+  g_assert_cmpuint(md_subscriptions_count(f->subs, 1), ==, 1);
+}
+
 /* A record of a fabric the node no longer has is dropped. */
 static void
 test_fabric_gone(Fixture *f, gconstpointer data)
@@ -662,6 +724,7 @@ main(int argc, char **argv)
   ADD("/subscriptions/damaged", test_damaged);
   ADD("/subscriptions/resume", test_resume);
   ADD("/subscriptions/unreachable", test_unreachable);
+  ADD("/subscriptions/lost", test_lost);
   ADD("/subscriptions/fabric-gone", test_fabric_gone);
 #undef ADD
   return g_test_run();
