@@ -137,13 +137,14 @@ typedef struct {
    * refused a report or answered it wrongly, another subscription took
    * its place or slot): the owner forgets it. Not called by
    * matter_im_engine_deinit(), so that what was kept outlives the engine.
-   * May be NULL. */
-  void (*subscription_removed)(void *user_data, uint8_t fabric_index, uint32_t subscription_id);
+   * May be NULL. @record is valid during the call only, as is @record of
+   * subscription_lost(). */
+  void (*subscription_removed)(void *user_data, const MatterImSubscriptionRecord *record);
   /* An announced or resumed subscription ended without the subscriber
    * ending it: a report it did not take (MRP gave up, the exchange timed
    * out) or its session gone. The owner may keep it and resume it on a
    * new session (8.5, subscription resumption). May be NULL. */
-  void (*subscription_lost)(void *user_data, uint8_t fabric_index, uint32_t subscription_id,
+  void (*subscription_lost)(void *user_data, const MatterImSubscriptionRecord *record,
                             uint64_t now_ms);
 } MatterImEngineOwner;
 

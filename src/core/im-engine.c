@@ -649,6 +649,8 @@ send_report(MatterImReadHandler *rh)
     read_end(rh);
 }
 
+static void record_of(const MatterImReadHandler *rh, MatterImSubscriptionRecord *record);
+
 /* Ends the read or subscription; the owner hears of an announced
  * subscription's end, @lost when the subscriber stopped answering rather
  * than ended it. */
@@ -657,9 +659,10 @@ handler_end(MatterImReadHandler *rh, bool lost)
 {
   MatterImEngine *e = rh->engine;
   bool announced = rh->is_subscription && rh->announced;
-  uint8_t fabric_index = rh->fabric_index;
-  uint32_t subscription_id = rh->subscription_id;
+  MatterImSubscriptionRecord record;
 
+  if (announced)
+    record_of(rh, &record);
   if (rh->exchange != NULL)
     matter_exchange_close(rh->exchange, e->now_ms);
   memset(rh, 0, sizeof(*rh));
@@ -667,9 +670,9 @@ handler_end(MatterImReadHandler *rh, bool lost)
   if (!announced)
     return;
   if (lost && e->owner.subscription_lost != NULL)
-    e->owner.subscription_lost(e->owner_data, fabric_index, subscription_id, e->now_ms);
+    e->owner.subscription_lost(e->owner_data, &record, e->now_ms);
   else if (!lost && e->owner.subscription_removed != NULL)
-    e->owner.subscription_removed(e->owner_data, fabric_index, subscription_id);
+    e->owner.subscription_removed(e->owner_data, &record);
 }
 
 static void
@@ -1033,8 +1036,11 @@ matter_im_engine_resume_subscription(MatterImEngine *engine, MatterSession *sess
     MatterImReadHandler *other = &engine->subscriptions[i];
 
     /* The same subscription resumed twice lives once; its removal is no
-     * news to the owner, who keeps the record. */
-    if (other->used && other->subscription_id == record->subscription_id) {
+     * news to the owner, who keeps the record. Ids are only unique among
+     * the subscriptions held in memory, so the subscriber must match too. */
+    if (other->used && other->subscription_id == record->subscription_id &&
+        other->fabric_index == record->fabric_index &&
+        other->peer_node_id == record->peer_node_id) {
       other->announced = false;
       read_end(other);
     }

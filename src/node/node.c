@@ -627,22 +627,22 @@ engine_subscription_added(void *user_data, const MatterImSubscriptionRecord *rec
 }
 
 static void
-engine_subscription_removed(void *user_data, uint8_t fabric_index, uint32_t subscription_id)
+engine_subscription_removed(void *user_data, const MatterImSubscriptionRecord *record)
 {
   MdNode *node = user_data;
 
   if (node->subscriptions != NULL)
-    md_subscriptions_removed(node->subscriptions, fabric_index, subscription_id);
+    md_subscriptions_removed(node->subscriptions, record);
 }
 
 static void
-engine_subscription_lost(void *user_data, uint8_t fabric_index, uint32_t subscription_id,
+engine_subscription_lost(void *user_data, const MatterImSubscriptionRecord *record,
                          uint64_t now_ms)
 {
   MdNode *node = user_data;
 
   if (node->subscriptions != NULL)
-    md_subscriptions_lost(node->subscriptions, fabric_index, subscription_id, now_ms);
+    md_subscriptions_lost(node->subscriptions, record, now_ms);
 }
 
 static void

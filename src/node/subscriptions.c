@@ -101,13 +101,19 @@ load_slot(MdSubscriptions *subs, guint slot, GError **error)
   return TRUE;
 }
 
+/* Subscription ids are unique only among the subscriptions the engine
+ * holds, so a record is known by its subscriber too. */
 static int
-find_slot(MdSubscriptions *subs, guint8 fabric_index, guint32 subscription_id)
+find_slot(MdSubscriptions *subs, const MatterImSubscriptionRecord *record)
 {
-  for (guint i = 0; i < MD_SUBSCRIPTIONS_MAX; i++)
-    if (subs->slots[i].used && subs->slots[i].record.fabric_index == fabric_index &&
-        subs->slots[i].record.subscription_id == subscription_id)
+  for (guint i = 0; i < MD_SUBSCRIPTIONS_MAX; i++) {
+    const MatterImSubscriptionRecord *kept = &subs->slots[i].record;
+
+    if (subs->slots[i].used && kept->fabric_index == record->fabric_index &&
+        kept->peer_node_id == record->peer_node_id &&
+        kept->subscription_id == record->subscription_id)
       return (int) i;
+  }
   return -1;
 }
 
@@ -143,7 +149,7 @@ md_subscriptions_added(MdSubscriptions *subs, const MatterImSubscriptionRecord *
 
   g_return_if_fail(subs != NULL && record != NULL);
 
-  slot = find_slot(subs, record->fabric_index, record->subscription_id);
+  slot = find_slot(subs, record);
   if (slot < 0)
     slot = free_slot(subs);
   if (slot < 0) {
@@ -162,13 +168,13 @@ md_subscriptions_added(MdSubscriptions *subs, const MatterImSubscriptionRecord *
 }
 
 void
-md_subscriptions_removed(MdSubscriptions *subs, guint8 fabric_index, guint32 subscription_id)
+md_subscriptions_removed(MdSubscriptions *subs, const MatterImSubscriptionRecord *record)
 {
   int slot;
 
-  g_return_if_fail(subs != NULL);
+  g_return_if_fail(subs != NULL && record != NULL);
 
-  slot = find_slot(subs, fabric_index, subscription_id);
+  slot = find_slot(subs, record);
   if (slot >= 0)
     clear_slot(subs, (guint) slot);
 }
@@ -501,27 +507,27 @@ md_subscriptions_start(MdSubscriptions *subs, guint64 now_ms)
 }
 
 void
-md_subscriptions_lost(MdSubscriptions *subs, guint8 fabric_index, guint32 subscription_id,
+md_subscriptions_lost(MdSubscriptions *subs, const MatterImSubscriptionRecord *record,
                       guint64 now_ms)
 {
   Slot *slot;
   int n;
 
-  g_return_if_fail(subs != NULL);
+  g_return_if_fail(subs != NULL && record != NULL);
 
-  n = find_slot(subs, fabric_index, subscription_id);
+  n = find_slot(subs, record);
   if (n < 0)
     return;
   slot = &subs->slots[n];
   if (++slot->losses > MD_SUBSCRIPTIONS_ATTEMPTS) {
-    md_log_matter(G_LOG_LEVEL_MESSAGE, fabric_index, slot->record.peer_node_id, MD_LOG_NONE,
+    md_log_matter(G_LOG_LEVEL_MESSAGE, record->fabric_index, record->peer_node_id, MD_LOG_NONE,
                   "Subscription 0x%08X was lost %u times: not resuming it any more",
-                  subscription_id, slot->losses - 1);
+                  record->subscription_id, slot->losses - 1);
     clear_slot(subs, (guint) n);
     return;
   }
   /* A handshake under way or due brings this one back too. */
-  if (find_resume(subs, fabric_index, slot->record.peer_node_id) == NULL)
+  if (find_resume(subs, record->fabric_index, record->peer_node_id) == NULL)
     new_resume(subs, &slot->record, now_ms + MD_SUBSCRIPTIONS_RETRY_MS);
 }
 

@@ -65,8 +65,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdSubscriptions, md_subscriptions_free)
  * that a subscriber that takes CASE but never a report is not tried
  * forever. Not inside a storage transaction. */
 void md_subscriptions_added(MdSubscriptions *subs, const MatterImSubscriptionRecord *record);
-void md_subscriptions_removed(MdSubscriptions *subs, guint8 fabric_index, guint32 subscription_id);
-void md_subscriptions_lost(MdSubscriptions *subs, guint8 fabric_index, guint32 subscription_id,
+void md_subscriptions_removed(MdSubscriptions *subs, const MatterImSubscriptionRecord *record);
+void md_subscriptions_lost(MdSubscriptions *subs, const MatterImSubscriptionRecord *record,
                            guint64 now_ms);
 /* The fabric was removed: its records and handshakes go. */
 void md_subscriptions_forget_fabric(MdSubscriptions *subs, guint8 fabric_index);

@@ -309,18 +309,20 @@ owner_subscription_added(void *user_data, const MatterImSubscriptionRecord *reco
 }
 
 static void
-owner_subscription_removed(void *user_data, uint8_t fabric_index, uint32_t subscription_id)
+owner_subscription_removed(void *user_data, const MatterImSubscriptionRecord *record)
 {
-  guint32 removal = (guint32) fabric_index << 24 ^ subscription_id;
+  guint32 removal = (guint32) record->fabric_index << 24 ^ record->subscription_id;
+
+  g_assert_cmphex(record->peer_node_id, ==, VIEWER);
 
   g_array_append_val(((Test *) user_data)->removed, removal);
 }
 
 static void
-owner_subscription_lost(void *user_data, uint8_t fabric_index, uint32_t subscription_id,
+owner_subscription_lost(void *user_data, const MatterImSubscriptionRecord *record,
                         uint64_t now_ms)
 {
-  guint32 loss = (guint32) fabric_index << 24 ^ subscription_id;
+  guint32 loss = (guint32) record->fabric_index << 24 ^ record->subscription_id;
 
   g_array_append_val(((Test *) user_data)->lost, loss);
 }

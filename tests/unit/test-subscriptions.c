@@ -268,15 +268,15 @@ engine_added(void *user_data, const MatterImSubscriptionRecord *record)
 }
 
 static void
-engine_removed(void *user_data, uint8_t fabric_index, uint32_t subscription_id)
+engine_removed(void *user_data, const MatterImSubscriptionRecord *record)
 {
-  md_subscriptions_removed(((Fixture *) user_data)->subs, fabric_index, subscription_id);
+  md_subscriptions_removed(((Fixture *) user_data)->subs, record);
 }
 
 static void
-engine_lost(void *user_data, uint8_t fabric_index, uint32_t subscription_id, uint64_t now_ms)
+engine_lost(void *user_data, const MatterImSubscriptionRecord *record, uint64_t now_ms)
 {
-  md_subscriptions_lost(((Fixture *) user_data)->subs, fabric_index, subscription_id, now_ms);
+  md_subscriptions_lost(((Fixture *) user_data)->subs, record, now_ms);
 }
 
 static const MatterImEngineOwner engine_owner = {
@@ -469,7 +469,7 @@ test_kept(Fixture *f, gconstpointer data)
   md_subscriptions_added(f->subs, &record);
   g_assert_cmpuint(md_subscriptions_count(f->subs, 0), ==, 1);
 
-  md_subscriptions_removed(f->subs, 1, SUBSCRIPTION_ID);
+  md_subscriptions_removed(f->subs, &record);
   g_assert_cmpuint(md_subscriptions_count(f->subs, 0), ==, 0);
   node_restart(f);
   g_assert_cmpuint(md_subscriptions_count(f->subs, 0), ==, 0);
@@ -495,7 +495,7 @@ test_write_fails(Fixture *f, gconstpointer data)
   md_subscriptions_added(f->subs, &record);
   md_test_storage_fail_at(f->storage, 1);
   g_test_expect_message("matterd", G_LOG_LEVEL_WARNING, "Cannot forget subscription 0x0005AB5C*");
-  md_subscriptions_removed(f->subs, 1, SUBSCRIPTION_ID);
+  md_subscriptions_removed(f->subs, &record);
   g_test_assert_expected_messages();
   g_assert_cmpuint(md_subscriptions_count(f->subs, 0), ==, 1);
   node_restart(f);
@@ -675,15 +675,26 @@ test_lost(Fixture *f, gconstpointer data)
   MatterImSubscriptionRecord record = record_of(1, SUBSCRIPTION_ID);
 
   md_subscriptions_added(f->subs, &record);
-  md_subscriptions_lost(f->subs, 1, SUBSCRIPTION_ID + 1, f->now);
-  g_assert_cmpuint(md_subscriptions_count_pending(f->subs), ==, 0);
+  {
+    /* Another subscription, and the same id of another subscriber: not
+     * this one. */
+    MatterImSubscriptionRecord other = record_of(1, SUBSCRIPTION_ID + 1);
+
+    md_subscriptions_lost(f->subs, &other, f->now);
+    other = record;
+    other.peer_node_id = NODE_ID;
+    md_subscriptions_lost(f->subs, &other, f->now);
+    md_subscriptions_removed(f->subs, &other);
+    g_assert_cmpuint(md_subscriptions_count(f->subs, 1), ==, 1);
+    g_assert_cmpuint(md_subscriptions_count_pending(f->subs), ==, 0);
+  }
   for (guint i = 0; i < MD_SUBSCRIPTIONS_ATTEMPTS; i++)
-    md_subscriptions_lost(f->subs, 1, SUBSCRIPTION_ID, f->now);
+    md_subscriptions_lost(f->subs, &record, f->now);
   g_assert_cmpuint(md_subscriptions_count(f->subs, 1), ==, 1);
   g_assert_cmpuint(md_subscriptions_count_pending(f->subs), ==, 1);
   g_assert_cmpuint(md_subscriptions_next_deadline(f->subs), ==,
                    f->now + MD_SUBSCRIPTIONS_RETRY_MS);
-  md_subscriptions_lost(f->subs, 1, SUBSCRIPTION_ID, f->now);
+  md_subscriptions_lost(f->subs, &record, f->now);
   g_assert_cmpuint(md_subscriptions_count(f->subs, 0), ==, 0);
   /* Nothing left to resume: no handshake. */
   advance(f, f->now + MD_SUBSCRIPTIONS_RETRY_MS);
@@ -694,7 +705,7 @@ test_lost(Fixture *f, gconstpointer data)
 
   /* Announced anew, it starts counting again. */
   md_subscriptions_added(f->subs, &record);
-  md_subscriptions_lost(f->subs, 1, SUBSCRIPTION_ID, f->now);
+  md_subscriptions_lost(f->subs, &record, f->now);
   g_assert_cmpuint(md_subscriptions_count(f->subs, 1), ==, 1);
 }
 
