@@ -128,6 +128,24 @@ typedef struct {
    * leaves a line. May be NULL. */
   void (*refused)(void *user_data, const MatterSession *session, MatterImAction action,
                   uint16_t endpoint, uint32_t cluster, uint32_t id, uint8_t status);
+  /* Subscription resumption (8.5): a CASE subscription was established
+   * (its SubscribeResponse went out), and what the owner keeps to resume
+   * it after a restart; @record is valid during the call only. Resumed
+   * subscriptions are not announced again. May be NULL. */
+  void (*subscription_added)(void *user_data, const MatterImSubscriptionRecord *record);
+  /* An announced or resumed subscription ended for good (the subscriber
+   * refused a report or answered it wrongly, another subscription took
+   * its place or slot): the owner forgets it. Not called by
+   * matter_im_engine_deinit(), so that what was kept outlives the engine.
+   * May be NULL. @record is valid during the call only, as is @record of
+   * subscription_lost(). */
+  void (*subscription_removed)(void *user_data, const MatterImSubscriptionRecord *record);
+  /* An announced or resumed subscription ended without the subscriber
+   * ending it: a report it did not take (MRP gave up, the exchange timed
+   * out) or its session gone. The owner may keep it and resume it on a
+   * new session (8.5, subscription resumption). May be NULL. */
+  void (*subscription_lost)(void *user_data, const MatterImSubscriptionRecord *record,
+                            uint64_t now_ms);
 } MatterImEngineOwner;
 
 typedef struct MatterImEngine MatterImEngine;
@@ -162,6 +180,9 @@ typedef struct {
   /* Subscriptions (8.5): the handler stays between reports. */
   bool is_subscription;
   bool priming; /* the first report, answered with SubscribeResponse */
+  bool resumed; /* ... unless the node resumed it: no SubscribeResponse */
+  bool announced; /* subscription_added() was called, or it was resumed */
+  MatterPeerAddress peer_address; /* where the subscriber was when it subscribed */
   uint32_t subscription_id;
   uint16_t min_interval_s;
   uint16_t max_interval_s;
@@ -227,5 +248,20 @@ void matter_im_engine_changed(MatterImEngine *engine);
  * a subscription's report or keep-alive. */
 uint64_t matter_im_engine_next_deadline(const MatterImEngine *engine);
 void matter_im_engine_process(MatterImEngine *engine, uint64_t now_ms);
+/* Resumes a subscription kept from before a restart (8.5, subscription
+ * resumption) on @session, a CASE session the node established to the
+ * subscriber (its fabric and peer node must be the record's): the
+ * subscription takes a slot with the record's id, paths and intervals and
+ * sends its priming report (all paths, statuses included) on a new
+ * exchange; once the subscriber acknowledged it with a StatusResponse it
+ * reports as any other. A subscription already using the id is ended
+ * first.
+ *   MATTER_ERROR_INVALID_ARGUMENT  @session does not fit the record, or
+ *                                  the record has no paths
+ *   MATTER_ERROR_NO_MEMORY         no slot for the subscription's fabric
+ *   others                         from opening the exchange */
+MatterError matter_im_engine_resume_subscription(MatterImEngine *engine, MatterSession *session,
+                                                 const MatterImSubscriptionRecord *record,
+                                                 uint64_t now_ms);
 /* Active subscriptions (for tests and status). */
 size_t matter_im_engine_count_subscriptions(const MatterImEngine *engine);

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "matter/error.h"
+#include "matter/session.h"
 #include "matter/tlv.h"
 
 /* InteractionModelRevision of Matter 1.4 (the SDK's
@@ -322,6 +323,34 @@ typedef struct {
   uint32_t subscription_id;
   uint16_t max_interval_s;
 } MatterImSubscribeResponse;
+
+/* An established subscription as the publisher keeps it across a restart
+ * (8.5, subscription resumption): who subscribed, with which id, intervals
+ * and paths, and where the subscriber was last seen (the node has no
+ * DNS-SD browser to find it again). Event and data version filters are
+ * not kept: a resumed subscription primes with everything, as a new one
+ * with no filters would. */
+typedef struct {
+  uint8_t fabric_index;
+  uint64_t peer_node_id;
+  uint32_t subscription_id;
+  uint16_t min_interval_s;
+  uint16_t max_interval_s;
+  MatterPeerAddress peer_address;
+  MatterImPathRequest paths;
+} MatterImSubscriptionRecord;
+
+/* The record's own TLV form (not a message of the protocol), for storage:
+ * a structure of fabric [0], peer node [1], subscription id [2], the
+ * intervals [3] [4], the peer's transport [5] and address [6], and the
+ * paths as a SubscribeRequest carries them, at [10] [11] and [13]. Decoding
+ * checks what encoding guarantees: a fabric index, a subscription id, at
+ * least one path and min <= max. */
+#define MATTER_IM_SUBSCRIPTION_RECORD_MAX 1600
+MatterError matter_im_subscription_record_encode(const MatterImSubscriptionRecord *record,
+                                                 uint8_t *out, size_t size, size_t *len);
+MatterError matter_im_subscription_record_decode(const uint8_t *buf, size_t len,
+                                                 MatterImSubscriptionRecord *record);
 
 /* ReportDataMessage. */
 typedef struct {

@@ -865,6 +865,90 @@ matter_im_subscribe_response_decode(const uint8_t *buf, size_t len, MatterImSubs
   return err == MATTER_OK && (!has(&m, 0) || !has(&m, 2)) ? MALFORMED : err;
 }
 
+/* ---- Subscription records ------------------------------------------------ */
+
+#define RECORD_PATHS_BASE 10
+#define RECORD_FABRIC_FILTERED 13
+
+static MatterError
+get_peer_address_bytes(MatterTlvReader *r, MatterPeerAddress *address)
+{
+  const uint8_t *bytes;
+  size_t n;
+
+  if (matter_tlv_get_bytes(r, &bytes, &n) != MATTER_OK || n > sizeof(address->bytes))
+    return MALFORMED;
+  memcpy(address->bytes, bytes, n);
+  address->len = (uint8_t) n;
+  return MATTER_OK;
+}
+
+static MatterError
+get_transport(MatterTlvReader *r, MatterTransport *transport)
+{
+  uint8_t v;
+  MatterError err = get_u8(r, &v);
+
+  if (err != MATTER_OK || v > MATTER_TRANSPORT_BLE)
+    return MALFORMED;
+  *transport = (MatterTransport) v;
+  return MATTER_OK;
+}
+
+static MatterError
+record_member(MatterTlvReader *r, unsigned tag, MatterImSubscriptionRecord *record)
+{
+  switch (tag) {
+  case 0:
+    return get_u8(r, &record->fabric_index);
+  case 1:
+    return get_u64(r, &record->peer_node_id);
+  case 2:
+    return get_u32(r, &record->subscription_id);
+  case 3:
+    return get_u16(r, &record->min_interval_s);
+  case 4:
+    return get_u16(r, &record->max_interval_s);
+  case 5:
+    return get_transport(r, &record->peer_address.transport);
+  case 6:
+    return get_peer_address_bytes(r, &record->peer_address);
+  case MATTER_IM_TAG_REVISION:
+    return check_revision(r);
+  default:
+    return path_request_member(r, tag, RECORD_PATHS_BASE, RECORD_FABRIC_FILTERED,
+                               &record->paths);
+  }
+}
+
+MatterError
+matter_im_subscription_record_decode(const uint8_t *buf, size_t len,
+                                     MatterImSubscriptionRecord *record)
+{
+  MatterTlvReader r;
+  Members m;
+  unsigned tag;
+  MatterError err;
+
+  if (record == NULL)
+    return MATTER_ERROR_INVALID_ARGUMENT;
+  memset(record, 0, sizeof(*record));
+  err = enter_message(&r, buf, len, &m);
+  while (err == MATTER_OK && (err = next_member(&m, &tag)) == MATTER_OK)
+    err = record_member(&r, tag, record);
+  err = message_done(&r, err);
+  if (err != MATTER_OK)
+    return err;
+  for (unsigned t = 0; t <= 6; t++)
+    if (!has(&m, t))
+      return MALFORMED;
+  if (record->fabric_index == 0 || record->subscription_id == 0 ||
+      record->min_interval_s > record->max_interval_s ||
+      (record->paths.attribute_path_count == 0 && record->paths.event_path_count == 0))
+    return MALFORMED;
+  return MATTER_OK;
+}
+
 MatterError
 matter_im_report_data_decode(const uint8_t *buf, size_t len, MatterImReportData *msg)
 {
@@ -1362,6 +1446,32 @@ matter_im_subscribe_request_encode(const MatterImSubscribeRequest *msg, uint8_t 
   matter_tlv_put_uint(&w, ctx(1), msg->min_interval_floor_s);
   matter_tlv_put_uint(&w, ctx(2), msg->max_interval_ceiling_s);
   put_path_request(&w, &msg->paths, 3, 7);
+  return end_message(&w, len);
+}
+
+MatterError
+matter_im_subscription_record_encode(const MatterImSubscriptionRecord *record, uint8_t *out,
+                                     size_t size, size_t *len)
+{
+  MatterImPathRequest paths;
+  MatterTlvWriter w;
+
+  if (record == NULL || out == NULL || len == NULL || !path_request_fits(&record->paths) ||
+      record->peer_address.len > sizeof(record->peer_address.bytes))
+    return MATTER_ERROR_INVALID_ARGUMENT;
+  /* The filters were for the first priming report only. */
+  paths = record->paths;
+  paths.event_filter_count = 0;
+  paths.data_version_filter_count = 0;
+  begin_message(&w, out, size);
+  matter_tlv_put_uint(&w, ctx(0), record->fabric_index);
+  matter_tlv_put_uint(&w, ctx(1), record->peer_node_id);
+  matter_tlv_put_uint(&w, ctx(2), record->subscription_id);
+  matter_tlv_put_uint(&w, ctx(3), record->min_interval_s);
+  matter_tlv_put_uint(&w, ctx(4), record->max_interval_s);
+  matter_tlv_put_uint(&w, ctx(5), (uint64_t) record->peer_address.transport);
+  matter_tlv_put_bytes(&w, ctx(6), record->peer_address.bytes, record->peer_address.len);
+  put_path_request(&w, &paths, RECORD_PATHS_BASE, RECORD_FABRIC_FILTERED);
   return end_message(&w, len);
 }
 

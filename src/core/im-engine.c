@@ -649,15 +649,42 @@ send_report(MatterImReadHandler *rh)
     read_end(rh);
 }
 
+static void record_of(const MatterImReadHandler *rh, MatterImSubscriptionRecord *record);
+
+/* Ends the read or subscription; the owner hears of an announced
+ * subscription's end, @lost when the subscriber stopped answering rather
+ * than ended it. */
 static void
-read_end(MatterImReadHandler *rh)
+handler_end(MatterImReadHandler *rh, bool lost)
 {
   MatterImEngine *e = rh->engine;
+  bool announced = rh->is_subscription && rh->announced;
+  MatterImSubscriptionRecord record;
 
+  if (announced)
+    record_of(rh, &record);
   if (rh->exchange != NULL)
     matter_exchange_close(rh->exchange, e->now_ms);
   memset(rh, 0, sizeof(*rh));
   rh->engine = e;
+  if (!announced)
+    return;
+  if (lost && e->owner.subscription_lost != NULL)
+    e->owner.subscription_lost(e->owner_data, &record, e->now_ms);
+  else if (!lost && e->owner.subscription_removed != NULL)
+    e->owner.subscription_removed(e->owner_data, &record);
+}
+
+static void
+read_end(MatterImReadHandler *rh)
+{
+  handler_end(rh, false);
+}
+
+static void
+subscription_lost(MatterImReadHandler *rh)
+{
+  handler_end(rh, true);
 }
 
 /* A subscription's report went through: what it covered is reported. */
@@ -672,6 +699,51 @@ subscription_reported(MatterImReadHandler *rh)
   rh->has_pending = false;
   rh->list_started = false;
   rh->event_status_index = 0;
+}
+
+/* What the owner keeps of an established subscription to resume it. */
+static void
+record_of(const MatterImReadHandler *rh, MatterImSubscriptionRecord *record)
+{
+  *record = (MatterImSubscriptionRecord) {
+    .fabric_index = rh->fabric_index,
+    .peer_node_id = rh->peer_node_id,
+    .subscription_id = rh->subscription_id,
+    .min_interval_s = rh->min_interval_s,
+    .max_interval_s = rh->max_interval_s,
+    .peer_address = rh->peer_address,
+    .paths = rh->request,
+  };
+  record->paths.event_filter_count = 0;
+  record->paths.data_version_filter_count = 0;
+  record->paths.data_version_filters_dropped = false;
+}
+
+/* Only CASE subscriptions can be resumed: the node can reach the peer
+ * again by its node id on the fabric, never a PASE peer. */
+static void
+announce_subscription(MatterImReadHandler *rh)
+{
+  MatterImEngine *e = rh->engine;
+  MatterImSubscriptionRecord record;
+
+  if (rh->session->kind != MATTER_SESSION_KIND_CASE || e->owner.subscription_added == NULL)
+    return;
+  record_of(rh, &record);
+  rh->announced = true;
+  e->owner.subscription_added(e->owner_data, &record);
+}
+
+/* A resumed subscription's priming report was acknowledged: there is no
+ * SubscribeRequest to answer, the exchange the node opened ends here. */
+static void
+resumed_primed(MatterImReadHandler *rh)
+{
+  matter_exchange_close(rh->exchange, rh->engine->now_ms);
+  rh->exchange = NULL;
+  rh->priming = false;
+  rh->resumed = false;
+  subscription_reported(rh);
 }
 
 /* The priming report was answered: SubscribeResponse ends the exchange
@@ -690,6 +762,7 @@ send_subscribe_response(MatterImReadHandler *rh)
   rh->exchange = NULL;
   rh->priming = false;
   subscription_reported(rh);
+  announce_subscription(rh);
 }
 
 /* The client's StatusResponse between chunks, or after a subscription's
@@ -717,6 +790,8 @@ on_read_message(void *user_data, MatterExchange *exchange, const MatterProtocolH
   }
   if (rh->more) {
     send_report(rh);
+  } else if (rh->priming && rh->resumed) {
+    resumed_primed(rh);
   } else if (rh->priming) {
     send_subscribe_response(rh);
   } else {
@@ -735,8 +810,9 @@ on_read_error(void *user_data, MatterExchange *exchange, MatterError err, uint64
   if (err == MATTER_ERROR_SESSION_CLOSED)
     rh->exchange = NULL;
   /* A report the subscriber did not take (MRP gave up, no answer) ends
-   * the subscription too. */
-  read_end(rh);
+   * the subscription too; the subscriber did not end it, so the owner
+   * may bring it back. */
+  subscription_lost(rh);
 }
 
 static const MatterExchangeHandler read_handler = {
@@ -897,11 +973,88 @@ start_subscribe(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payl
   rh->session_id = session->local_session_id;
   rh->fabric_index = session->fabric_index;
   rh->peer_node_id = session->peer_node_id;
+  rh->peer_address = session->peer_address;
   rh->report_tick = e->dm->tick;
   rh->event_next = event_min_of(&rh->request, session);
   rh->exchange = exchange;
   matter_exchange_set_handler(exchange, &read_handler, rh);
   send_report(rh);
+}
+
+static bool
+record_fits_session(const MatterImSubscriptionRecord *record, const MatterSession *session)
+{
+  return session->kind == MATTER_SESSION_KIND_CASE && session->state == MATTER_SESSION_ACTIVE &&
+         session->fabric_index == record->fabric_index &&
+         session->peer_node_id == record->peer_node_id && record->subscription_id != 0 &&
+         record->min_interval_s <= record->max_interval_s &&
+         record->paths.attribute_path_count <= MATTER_IM_REQUEST_PATHS_MAX &&
+         record->paths.event_path_count <= MATTER_IM_REQUEST_PATHS_MAX &&
+         (record->paths.attribute_path_count > 0 || record->paths.event_path_count > 0) &&
+         read_paths_valid(&record->paths);
+}
+
+/* The subscription as it was, on the new session, priming from the
+ * start: the subscriber knows nothing of what changed meanwhile. */
+static void
+resume_into(MatterImReadHandler *rh, MatterSession *session,
+            const MatterImSubscriptionRecord *record)
+{
+  rh->request = record->paths;
+  rh->request.event_filter_count = 0;
+  rh->request.data_version_filter_count = 0;
+  rh->used = true;
+  rh->is_subscription = true;
+  rh->priming = true;
+  rh->resumed = true;
+  rh->announced = true;
+  rh->subscription_id = record->subscription_id;
+  rh->min_interval_s = record->min_interval_s;
+  rh->max_interval_s = record->max_interval_s;
+  rh->session = session;
+  rh->session_id = session->local_session_id;
+  rh->fabric_index = session->fabric_index;
+  rh->peer_node_id = session->peer_node_id;
+  rh->peer_address = record->peer_address;
+  rh->report_tick = rh->engine->dm->tick;
+  rh->event_next = event_min_of(&rh->request, session);
+}
+
+MatterError
+matter_im_engine_resume_subscription(MatterImEngine *engine, MatterSession *session,
+                                     const MatterImSubscriptionRecord *record, uint64_t now_ms)
+{
+  MatterImReadHandler *rh;
+  MatterExchange *exchange = NULL;
+  MatterError err;
+
+  if (engine == NULL || session == NULL || record == NULL ||
+      !record_fits_session(record, session))
+    return MATTER_ERROR_INVALID_ARGUMENT;
+  engine->now_ms = now_ms;
+  for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++) {
+    MatterImReadHandler *other = &engine->subscriptions[i];
+
+    /* The same subscription resumed twice lives once; its removal is no
+     * news to the owner, who keeps the record. Ids are only unique among
+     * the subscriptions held in memory, so the subscriber must match too. */
+    if (other->used && other->subscription_id == record->subscription_id &&
+        other->fabric_index == record->fabric_index &&
+        other->peer_node_id == record->peer_node_id) {
+      other->announced = false;
+      read_end(other);
+    }
+  }
+  rh = subscription_slot(engine, session->fabric_index);
+  if (rh == NULL)
+    return MATTER_ERROR_NO_MEMORY;
+  err = matter_exchange_new(engine->exchanges, session, &read_handler, rh, &exchange);
+  if (err != MATTER_OK)
+    return err;
+  resume_into(rh, session, record);
+  rh->exchange = exchange;
+  send_report(rh);
+  return MATTER_OK;
 }
 
 static bool
@@ -932,7 +1085,7 @@ start_report(MatterImReadHandler *rh)
   if (!session_alive(rh) ||
       matter_exchange_new(e->exchanges, (MatterSession *) rh->session, &read_handler, rh,
                           &exchange) != MATTER_OK) {
-    read_end(rh);
+    subscription_lost(rh);
     return;
   }
   rh->exchange = exchange;

@@ -13,6 +13,7 @@
 #include "md-log.h"
 #include "pase-server.h"
 #include "resumption-store.h"
+#include "subscriptions.h"
 
 #define DISCRIMINATOR_KEY "discriminator"
 /* Event numbers below this are taken (matter/event-log.h). */
@@ -73,6 +74,7 @@ struct _MdNode {
   MdPaseServer *pase_server;
   MdResumptionStore *resumptions;
   MdCaseServer *case_server;
+  MdSubscriptions *subscriptions; /* kept across restarts and resumed */
   MdBasicInformation *basic;
   MdGeneralCommissioning general_commissioning;
   MdNetworkCommissioning network_commissioning;
@@ -534,6 +536,7 @@ remove_fabric(gpointer user_data, guint8 fabric_index, const MatterDmRequest *re
     return FALSE;
   md_group_key_management_remove_fabric(node->group_keys, fabric_index);
   md_resumption_store_forget_fabric(node->resumptions, fabric_index);
+  md_subscriptions_forget_fabric(node->subscriptions, fabric_index);
   matter_event_log_forget_fabric(&node->events, fabric_index);
   /* Basic Information's Leave: the node left that fabric. */
   emit_event(node, &event, request->now_ms);
@@ -612,6 +615,42 @@ engine_refused(void *user_data, const MatterSession *session, MatterImAction act
                   matter_im_status_name(status));
 }
 
+/* Subscriptions are kept from the moment they exist; the store comes
+ * after the engine, so anything announced before has nowhere to go. */
+static void
+engine_subscription_added(void *user_data, const MatterImSubscriptionRecord *record)
+{
+  MdNode *node = user_data;
+
+  if (node->subscriptions != NULL)
+    md_subscriptions_added(node->subscriptions, record);
+}
+
+static void
+engine_subscription_removed(void *user_data, const MatterImSubscriptionRecord *record)
+{
+  MdNode *node = user_data;
+
+  if (node->subscriptions != NULL)
+    md_subscriptions_removed(node->subscriptions, record);
+}
+
+static void
+engine_subscription_lost(void *user_data, const MatterImSubscriptionRecord *record,
+                         uint64_t now_ms)
+{
+  MdNode *node = user_data;
+
+  if (node->subscriptions != NULL)
+    md_subscriptions_lost(node->subscriptions, record, now_ms);
+}
+
+static void
+resumed_session_established(gpointer user_data, MatterSession *session)
+{
+  md_node_changed(user_data, MD_NODE_CHANGE_SESSIONS);
+}
+
 static const MatterImEngineOwner engine_owner = {
   .acl = engine_acl,
   .commissioning = engine_commissioning,
@@ -619,6 +658,9 @@ static const MatterImEngineOwner engine_owner = {
   .writes_end = engine_writes_end,
   .event_log = engine_event_log,
   .refused = engine_refused,
+  .subscription_added = engine_subscription_added,
+  .subscription_removed = engine_subscription_removed,
+  .subscription_lost = engine_subscription_lost,
 };
 
 MdNode *
@@ -692,6 +734,16 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
     md_error_set_core(error, err, "Cannot serve the Interaction Model");
     return NULL;
   }
+  {
+    static const MdSubscriptionsOwner subscriptions_owner = {
+      .session_established = resumed_session_established,
+    };
+
+    node->subscriptions = md_subscriptions_new(storage, node->fabrics, exchanges, sessions,
+                                               node->engine, &subscriptions_owner, node, error);
+    if (node->subscriptions == NULL)
+      return NULL;
+  }
   return g_steal_pointer(&node);
 }
 
@@ -700,6 +752,7 @@ md_node_free(MdNode *node)
 {
   if (node == NULL)
     return;
+  g_clear_pointer(&node->subscriptions, md_subscriptions_free);
   if (node->engine != NULL)
     matter_im_engine_deinit(node->engine);
   g_clear_pointer(&node->engine, g_free);
@@ -738,6 +791,7 @@ md_node_start(MdNode *node, guint64 now_ms)
   emit_event(node, &boot_reason, now_ms);
   md_general_diagnostics_start(&node->general_diagnostics, now_ms);
   md_commissioning_start(node->commissioning, now_ms);
+  md_subscriptions_start(node->subscriptions, now_ms);
 }
 
 gboolean
@@ -771,6 +825,7 @@ md_node_next_deadline(MdNode *node)
   if (node->close_fabric_sessions != 0)
     return 0;
   deadline = MIN(deadline, md_general_diagnostics_next_deadline(&node->general_diagnostics));
+  deadline = MIN(deadline, md_subscriptions_next_deadline(node->subscriptions));
   return MIN(deadline, md_general_commissioning_next_deadline(&node->general_commissioning));
 }
 
@@ -784,6 +839,7 @@ md_node_process(MdNode *node, guint64 now_ms)
   md_commissioning_process(node->commissioning, now_ms);
   md_general_commissioning_process(&node->general_commissioning, now_ms);
   md_general_diagnostics_process(&node->general_diagnostics, now_ms);
+  md_subscriptions_process(node->subscriptions, now_ms);
   matter_im_engine_process(node->engine, now_ms);
 }
 

@@ -261,6 +261,9 @@ typedef struct {
   guint commits;        /* writes_end calls */
   gboolean fail_commit;
   GArray *refusals; /* guint32: action << 24 | id << 8 | status, in order */
+  GArray *added;    /* MatterImSubscriptionRecord, from subscription_added */
+  GArray *removed;  /* guint32: fabric << 24 ^ subscription id, from subscription_removed */
+  GArray *lost;     /* guint32: the same, from subscription_lost */
 } Test;
 
 static void
@@ -299,12 +302,40 @@ owner_refused(void *user_data, const MatterSession *session, MatterImAction acti
   g_array_append_val(t->refusals, refusal);
 }
 
+static void
+owner_subscription_added(void *user_data, const MatterImSubscriptionRecord *record)
+{
+  g_array_append_val(((Test *) user_data)->added, *record);
+}
+
+static void
+owner_subscription_removed(void *user_data, const MatterImSubscriptionRecord *record)
+{
+  guint32 removal = (guint32) record->fabric_index << 24 ^ record->subscription_id;
+
+  g_assert_cmphex(record->peer_node_id, ==, VIEWER);
+
+  g_array_append_val(((Test *) user_data)->removed, removal);
+}
+
+static void
+owner_subscription_lost(void *user_data, const MatterImSubscriptionRecord *record,
+                        uint64_t now_ms)
+{
+  guint32 loss = (guint32) record->fabric_index << 24 ^ record->subscription_id;
+
+  g_array_append_val(((Test *) user_data)->lost, loss);
+}
+
 static const MatterImEngineOwner owner = {
   .acl = owner_acl,
   .writes_begin = owner_writes_begin,
   .writes_end = owner_writes_end,
   .event_log = owner_event_log,
   .refused = owner_refused,
+  .subscription_added = owner_subscription_added,
+  .subscription_removed = owner_subscription_removed,
+  .subscription_lost = owner_subscription_lost,
 };
 
 static MatterError
@@ -416,6 +447,9 @@ test_new(uint64_t client_node)
   g_queue_init(&t->to_client);
   t->replies = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
   t->refusals = g_array_new(FALSE, FALSE, sizeof(guint32));
+  t->added = g_array_new(FALSE, FALSE, sizeof(MatterImSubscriptionRecord));
+  t->removed = g_array_new(FALSE, FALSE, sizeof(guint32));
+  t->lost = g_array_new(FALSE, FALSE, sizeof(guint32));
   t->ack_reports = TRUE;
   matter_session_table_init(&t->server_sessions, t->server_secure, 2, t->server_unsecured, 1,
                             NULL);
@@ -463,6 +497,9 @@ test_free(Test *t)
     g_bytes_unref(bytes);
   g_ptr_array_unref(t->replies);
   g_array_unref(t->refusals);
+  g_array_unref(t->added);
+  g_array_unref(t->removed);
+  g_array_unref(t->lost);
   matter_session_table_clear(&t->server_sessions);
   matter_session_table_clear(&t->client_sessions);
   g_free(t);
@@ -1339,6 +1376,11 @@ test_subscribe_ends(void)
                                                                  : &t->server_secure[1],
                                          t->now);
   g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 0);
+  /* Lost, not ended by the subscriber: the owner may resume it. */
+  g_assert_cmpuint(t->removed->len, ==, 0);
+  g_assert_cmpuint(t->lost->len, ==, 1);
+  g_assert_cmphex(g_array_index(t->lost, guint32, 0), ==,
+                  1u << 24 ^ g_array_index(t->added, MatterImSubscriptionRecord, 0).subscription_id);
   test_free(t);
 }
 
@@ -1608,6 +1650,292 @@ test_event_subscribe(void)
   test_free(t);
 }
 
+/* ---- Subscription resumption ------------------------------------------------------ */
+
+static MatterSession *
+server_session(Test *t)
+{
+  return t->server_secure[0].state == MATTER_SESSION_ACTIVE ? &t->server_secure[0]
+                                                            : &t->server_secure[1];
+}
+
+/* The server starts again: a new exchange manager and engine, and a new
+ * CASE session with the same client (the one the node would establish to
+ * resume). The client keeps its exchange manager and what it received. */
+static void
+restart_server(Test *t)
+{
+  static const MatterExchangeCallbacks server_callbacks = { .send = server_send };
+
+  matter_im_engine_deinit(t->engine);
+  memset(t->engine, 0, sizeof(*t->engine));
+  matter_session_table_clear(&t->server_sessions);
+  memset(t->server_slots, 0, sizeof(t->server_slots));
+  g_assert_cmpint(matter_exchange_manager_init(&t->server_exchanges, &t->server_sessions,
+                                               t->server_slots, 8, &server_callbacks, t, NULL),
+                  ==, MATTER_OK);
+  g_assert_cmpint(matter_im_engine_init(t->engine, &t->server_exchanges, &t->dm, &owner, t), ==,
+                  MATTER_OK);
+  secure_pair(t, t->added->len > 0 ? g_array_index(t->added, MatterImSubscriptionRecord, 0)
+                                       .peer_node_id
+                                   : VIEWER);
+  g_ptr_array_set_size(t->replies, 0);
+}
+
+/* What the node would keep in storage, through its TLV form. */
+static MatterImSubscriptionRecord
+stored_record(Test *t, guint index)
+{
+  MatterImSubscriptionRecord record;
+  uint8_t buf[MATTER_IM_SUBSCRIPTION_RECORD_MAX];
+  size_t len;
+
+  g_assert_cmpuint(index, <, t->added->len);
+  assert_error(matter_im_subscription_record_encode(
+                 &g_array_index(t->added, MatterImSubscriptionRecord, index), buf, sizeof(buf),
+                 &len),
+               MATTER_OK);
+  assert_error(matter_im_subscription_record_decode(buf, len, &record), MATTER_OK);
+  return record;
+}
+
+static uint8_t
+reported_u8(GArray *reports, guint index)
+{
+  MatterTlvReader value;
+  uint8_t v = 0;
+
+  assert_error(matter_im_data_reader(&g_array_index(reports, MatterImAttributeReport, index)
+                                        .data.data,
+                                     &value),
+               MATTER_OK);
+  assert_error(matter_tlv_get_u8(&value, &v), MATTER_OK);
+  return v;
+}
+
+/* An established CASE subscription is announced with what resuming it
+ * takes; one that ends is announced gone. */
+static void
+test_resume_announced(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImSubscribeResponse rsp;
+  const MatterImSubscriptionRecord *record;
+  const uint8_t *payload;
+  size_t len;
+
+  subscribe(t, 2, 30, FALSE, 0);
+  reply(t, 1, MATTER_IM_OPCODE_SUBSCRIBE_RESPONSE, &payload, &len);
+  assert_error(matter_im_subscribe_response_decode(payload, len, &rsp), MATTER_OK);
+  g_assert_cmpuint(t->added->len, ==, 1);
+  record = &g_array_index(t->added, MatterImSubscriptionRecord, 0);
+  g_assert_cmpuint(record->fabric_index, ==, 1);
+  g_assert_cmphex(record->peer_node_id, ==, VIEWER);
+  g_assert_cmphex(record->subscription_id, ==, rsp.subscription_id);
+  g_assert_cmpuint(record->min_interval_s, ==, 2);
+  g_assert_cmpuint(record->max_interval_s, ==, 30);
+  g_assert_cmpint(record->peer_address.transport, ==, MATTER_TRANSPORT_UDP);
+  g_assert_cmpuint(record->peer_address.len, ==, 1);
+  g_assert_cmpuint(record->paths.attribute_path_count, ==, 1);
+  g_assert_cmphex(record->paths.attribute_paths[0].cluster, ==, CLUSTER);
+  g_assert_cmpuint(record->paths.attribute_paths[0].attribute, ==, 0);
+  g_assert_cmpuint(t->removed->len, ==, 0);
+
+  /* Replaced by a subscription that does not keep the others. */
+  subscribe(t, 0, 30, FALSE, 3);
+  g_assert_cmpuint(t->added->len, ==, 2);
+  g_assert_cmpuint(t->removed->len, ==, 1);
+  g_assert_cmphex(g_array_index(t->removed, guint32, 0), ==, 1u << 24 ^ rsp.subscription_id);
+  test_free(t);
+}
+
+/* After a restart the subscription resumes on the new session with its
+ * old id: a priming report of everything on an exchange the node opens,
+ * no SubscribeResponse, then reports and keep-alives as before. */
+static void
+test_resume(void)
+{
+  Test *t = test_new(VIEWER);
+  g_autoptr(GArray) reports = g_array_new(FALSE, FALSE, sizeof(MatterImAttributeReport));
+  MatterImSubscriptionRecord record;
+  MatterImReportData data;
+  uint32_t id;
+
+  t->now = 1000;
+  subscribe(t, 2, 10, FALSE, 0);
+  id = g_array_index(t->added, MatterImSubscriptionRecord, 0).subscription_id;
+  record = stored_record(t, 0);
+  g_assert_cmphex(record.subscription_id, ==, id);
+  t->state.value = 42;
+
+  restart_server(t);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 0);
+  t->now = 50000;
+  assert_error(matter_im_engine_resume_subscription(t->engine, server_session(t), &record, t->now),
+               MATTER_OK);
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  data = report_reply(t, 0, reports);
+  g_assert_true(data.has_subscription_id);
+  g_assert_cmphex(data.subscription_id, ==, id);
+  g_assert_false(data.suppress_response);
+  g_assert_cmpuint(reports->len, ==, 1);
+  g_assert_cmpuint(reported_u8(reports, 0), ==, 42);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 1);
+  /* Acknowledged: the exchange is over, the keep-alive is due at max. */
+  g_assert_cmpuint(matter_exchange_manager_count(&t->server_exchanges, server_session(t)), ==, 0);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, t->now + 10000);
+  g_assert_cmpuint(t->added->len, ==, 1);
+
+  t->now += 500;
+  change_value(t, 43);
+  run_to(t, 50000 + 1999);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  run_to(t, 50000 + 2000);
+  g_assert_cmpuint(t->replies->len, ==, 2);
+  g_array_set_size(reports, 0);
+  data = report_reply(t, 1, reports);
+  g_assert_cmphex(data.subscription_id, ==, id);
+  g_assert_cmpuint(reports->len, ==, 1);
+  g_assert_cmpuint(reported_u8(reports, 0), ==, 43);
+
+  run_to(t, 50000 + 2000 + 10000);
+  g_assert_cmpuint(t->replies->len, ==, 3);
+  data = report_reply(t, 2, NULL);
+  g_assert_cmphex(data.subscription_id, ==, id);
+  g_assert_true(data.suppress_response);
+  g_assert_cmpuint(t->removed->len, ==, 0);
+  test_free(t);
+}
+
+/* A subscriber that refuses the resumed priming report (it forgot the
+ * subscription) ends it, and the owner hears so. */
+static void
+test_resume_refused(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImSubscriptionRecord record;
+
+  subscribe(t, 0, 10, FALSE, 0);
+  record = stored_record(t, 0);
+  restart_server(t);
+  t->ack_reports = FALSE;
+  assert_error(matter_im_engine_resume_subscription(t->engine, server_session(t), &record, t->now),
+               MATTER_OK);
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  {
+    MatterExchange *exchange = NULL;
+    uint8_t buf[16];
+    size_t len;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(t->client_slots); i++)
+      if (t->client_slots[i].open && !t->client_slots[i].initiator)
+        exchange = &t->client_slots[i];
+    g_assert_nonnull(exchange);
+    matter_im_status_response_encode(MATTER_IM_STATUS_INVALID_SUBSCRIPTION, buf, sizeof(buf),
+                                      &len);
+    assert_error(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                      MATTER_IM_OPCODE_STATUS_RESPONSE, buf, len,
+                                      MATTER_EXCHANGE_SEND_RELIABLE, t->now),
+                 MATTER_OK);
+    pump(t);
+  }
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 0);
+  g_assert_cmpuint(t->removed->len, ==, 1);
+  g_assert_cmphex(g_array_index(t->removed, guint32, 0), ==, 1u << 24 ^ record.subscription_id);
+  g_assert_cmpuint(t->lost->len, ==, 0);
+  test_free(t);
+}
+
+/* A record resumes only on a CASE session with its subscriber; resuming
+ * the same id again leaves one subscription. */
+static void
+test_resume_checks(void)
+{
+  Test *t = test_new(VIEWER);
+  MatterImSubscriptionRecord record, other;
+
+  subscribe(t, 0, 10, FALSE, 0);
+  record = stored_record(t, 0);
+  restart_server(t);
+  other = record;
+  other.peer_node_id = OPERATOR;
+  assert_error(matter_im_engine_resume_subscription(t->engine, server_session(t), &other, t->now),
+               MATTER_ERROR_INVALID_ARGUMENT);
+  other = record;
+  other.fabric_index = 2;
+  assert_error(matter_im_engine_resume_subscription(t->engine, server_session(t), &other, t->now),
+               MATTER_ERROR_INVALID_ARGUMENT);
+  other = record;
+  other.paths.attribute_path_count = 0;
+  assert_error(matter_im_engine_resume_subscription(t->engine, server_session(t), &other, t->now),
+               MATTER_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  assert_error(matter_im_engine_resume_subscription(t->engine, server_session(t), &record, t->now),
+               MATTER_OK);
+  pump(t);
+  assert_error(matter_im_engine_resume_subscription(t->engine, server_session(t), &record, t->now),
+               MATTER_OK);
+  pump(t);
+  g_assert_cmpuint(matter_im_engine_count_subscriptions(t->engine), ==, 1);
+  g_assert_cmpuint(t->replies->len, ==, 2);
+  g_assert_cmpuint(t->removed->len, ==, 0);
+  test_free(t);
+}
+
+/* The record's TLV form: every field comes back, and damaged or
+ * inconsistent input is refused. */
+static void
+test_resume_record_codec(void)
+{
+  MatterImSubscriptionRecord in = { .fabric_index = 3, .peer_node_id = UINT64_C(0x1122334455667788),
+                                    .subscription_id = 0xCAFE, .min_interval_s = 1,
+                                    .max_interval_s = 60 };
+  MatterImSubscriptionRecord out;
+  uint8_t buf[MATTER_IM_SUBSCRIPTION_RECORD_MAX];
+  size_t len;
+
+  in.peer_address = (MatterPeerAddress) { .transport = MATTER_TRANSPORT_UDP, .len = 3,
+                                          .bytes = { 7, 8, 9 } };
+  in.paths.has_attribute_requests = true;
+  in.paths.attribute_path_count = 2;
+  in.paths.attribute_paths[0] = path_of(1, CLUSTER, 0);
+  in.paths.attribute_paths[1] = path_of(-1, CLUSTER, -1);
+  in.paths.has_event_requests = true;
+  in.paths.event_path_count = 1;
+  in.paths.event_paths[0] = event_path_of(1, TRUE);
+  in.paths.event_filter_count = 1;
+  in.paths.event_filters[0].event_min = 99;
+  in.paths.fabric_filtered = true;
+  assert_error(matter_im_subscription_record_encode(&in, buf, sizeof(buf), &len), MATTER_OK);
+  assert_error(matter_im_subscription_record_decode(buf, len, &out), MATTER_OK);
+  g_assert_cmpuint(out.fabric_index, ==, 3);
+  g_assert_cmphex(out.peer_node_id, ==, in.peer_node_id);
+  g_assert_cmphex(out.subscription_id, ==, 0xCAFE);
+  g_assert_cmpuint(out.min_interval_s, ==, 1);
+  g_assert_cmpuint(out.max_interval_s, ==, 60);
+  g_assert_cmpuint(out.peer_address.len, ==, 3);
+  g_assert_cmpmem(out.peer_address.bytes, 3, in.peer_address.bytes, 3);
+  g_assert_cmpuint(out.paths.attribute_path_count, ==, 2);
+  g_assert_false(out.paths.attribute_paths[1].has_endpoint);
+  g_assert_cmpuint(out.paths.event_path_count, ==, 1);
+  g_assert_true(out.paths.event_paths[0].is_urgent);
+  g_assert_cmpuint(out.paths.event_filter_count, ==, 0);
+  g_assert_true(out.paths.fabric_filtered);
+
+  /* Every truncation fails cleanly. */
+  for (size_t cut = 0; cut < len; cut++)
+    g_assert_cmpint(matter_im_subscription_record_decode(buf, cut, &out), !=, MATTER_OK);
+  in.min_interval_s = 61;
+  assert_error(matter_im_subscription_record_encode(&in, buf, sizeof(buf), &len), MATTER_OK);
+  g_assert_cmpint(matter_im_subscription_record_decode(buf, len, &out), !=, MATTER_OK);
+  in.min_interval_s = 1;
+  in.fabric_index = 0;
+  assert_error(matter_im_subscription_record_encode(&in, buf, sizeof(buf), &len), MATTER_OK);
+  g_assert_cmpint(matter_im_subscription_record_decode(buf, len, &out), !=, MATTER_OK);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1636,5 +1964,10 @@ main(int argc, char **argv)
   g_test_add_func("/im-engine/event/read", test_event_read);
   g_test_add_func("/im-engine/event/read-chunked", test_event_read_chunked);
   g_test_add_func("/im-engine/event/subscribe", test_event_subscribe);
+  g_test_add_func("/im-engine/resume/announced", test_resume_announced);
+  g_test_add_func("/im-engine/resume", test_resume);
+  g_test_add_func("/im-engine/resume/refused", test_resume_refused);
+  g_test_add_func("/im-engine/resume/checks", test_resume_checks);
+  g_test_add_func("/im-engine/resume/record-codec", test_resume_record_codec);
   return g_test_run();
 }
