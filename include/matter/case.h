@@ -31,7 +31,7 @@
  * S3K = KDF(shared secret, IPK || SHA-256(Sigma1 || Sigma2), "Sigma3");
  * I2RKey || R2IKey || AttestationChallenge = KDF(shared secret, IPK ||
  * SHA-256(Sigma1 || Sigma2 || Sigma3), "SessionKeys", 48 bytes), or for
- * a resumed session KDF(shared secret, initiatorRandom || new resumption
+ * a resumed session KDF(shared secret, initiatorRandom || Sigma1's resumption
  * id, "SessionResumptionKeys", 48 bytes). KDF is HKDF-SHA256; the IPK is
  * the fabric's operational group key of key set 0.
  *
@@ -225,7 +225,8 @@ MatterError matter_case_session_keys(const uint8_t shared_secret[MATTER_P256_SHA
                                      const uint8_t ipk[MATTER_CASE_IPK_LEN],
                                      const uint8_t transcript_hash[MATTER_SHA256_LEN],
                                      uint8_t keys[MATTER_CASE_SESSION_KEYS_LEN]);
-/* The keys of a resumed session, with the new resumption id. */
+/* The keys of a resumed session, with the resumption id Sigma1 offered
+ * (which independent implementations use on both ends). */
 MatterError
 matter_case_resumption_session_keys(const uint8_t shared_secret[MATTER_P256_SHARED_SECRET_LEN],
                                     const uint8_t initiator_random[MATTER_CASE_RANDOM_LEN],

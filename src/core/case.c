@@ -1170,8 +1170,11 @@ can_resume(MatterCaseResponder *r, const MatterCaseSigma1 *s1)
   return ok;
 }
 
+/* Sigma2_Resume with a new resumption id. S2RK is derived with the new id;
+ * the resumed session's keys with the one Sigma1 offered (4.14.2.3), as
+ * the initiator derives them. */
 static MatterError
-send_sigma2_resume(MatterCaseResponder *r, const Reply *reply)
+send_sigma2_resume(MatterCaseResponder *r, const MatterCaseSigma1 *s1, const Reply *reply)
 {
   MatterCaseSigma2Resume msg = {
     .responder_session_id = r->h.local_session_id,
@@ -1182,17 +1185,16 @@ send_sigma2_resume(MatterCaseResponder *r, const Reply *reply)
 
   if ((err = draw_random(&r->h, r->h.resumption_id, sizeof(r->h.resumption_id))) != MATTER_OK)
     return err;
-  /* The initiator derives S2RK and the session keys from the id sent. */
+  /* The new id goes out in the message: the initiator derives S2RK and the
+   * session keys from the one it receives. */
   memcpy(msg.resumption_id, r->h.resumption_id, sizeof(msg.resumption_id));
   if ((err = matter_case_sigma2_resume_mic(r->h.shared_secret, r->h.initiator_random,
                                            r->h.resumption_id, msg.sigma2_resume_mic)) !=
           MATTER_OK ||
       (err = matter_case_resumption_session_keys(r->h.shared_secret, r->h.initiator_random,
-                                                 r->h.resumption_id, r->h.keys)) != MATTER_OK)
-    return err;
-  memcpy(msg.resumption_id, r->h.resumption_id, sizeof(msg.resumption_id));
-  if ((err = matter_case_sigma2_resume_encode(&msg, reply->buf, reply->size, reply->len)) !=
-      MATTER_OK)
+                                                 s1->resumption_id, r->h.keys)) != MATTER_OK ||
+      (err = matter_case_sigma2_resume_encode(&msg, reply->buf, reply->size, reply->len)) !=
+          MATTER_OK)
     return err;
   r->h.resumed = true;
   *reply->opcode = MATTER_SC_OPCODE_CASE_SIGMA2_RESUME;
@@ -1256,7 +1258,7 @@ handle_sigma1(MatterCaseResponder *r, const uint8_t *payload, size_t len, const 
   memcpy(r->h.initiator_eph_pub, s1.initiator_eph_pub, sizeof(r->h.initiator_eph_pub));
 
   if (can_resume(r, &s1)) {
-    if ((err = send_sigma2_resume(r, reply)) != MATTER_OK)
+    if ((err = send_sigma2_resume(r, &s1, reply)) != MATTER_OK)
       return responder_fail_local(r, reply, err);
     r->step = STEP_WAIT_FINISHED;
   } else {
@@ -1649,8 +1651,10 @@ handle_sigma2_resume(MatterCaseInitiator *i, const uint8_t *payload, size_t len,
     return initiator_fail(i, reply, MATTER_ERROR_CASE_VERIFICATION_FAILED, err);
   memcpy(i->h.shared_secret, i->resumption.shared_secret, sizeof(i->h.shared_secret));
   memcpy(i->h.resumption_id, s2r.resumption_id, sizeof(i->h.resumption_id));
+  /* The session keys come from the id this side offered in Sigma1. */
   if ((err = matter_case_resumption_session_keys(i->h.shared_secret, i->h.initiator_random,
-                                                 i->h.resumption_id, i->h.keys)) != MATTER_OK ||
+                                                 i->resumption.resumption_id, i->h.keys)) !=
+          MATTER_OK ||
       (err = reply_finished(reply)) != MATTER_OK)
     return initiator_fail(i, reply, err, err);
   i->h.peer_node_id = i->resumption.peer_node_id;

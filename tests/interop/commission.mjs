@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // An independent Matter controller (matter.js) that commissions a node over
-// UDP and then operates it from a second process, as a real administrator
-// would after a restart. Every step prints one JSON line on stdout:
+// UDP, then operates it from a second process, as a real administrator
+// would after a restart, and from a third one after the node restarted
+// (a test restarts it between the two). Every step prints one JSON line on
+// stdout:
 //
 //   {"step":"pase","ok":true,...}              the step passed, with what it saw
 //   {"step":"case","ok":false,"error":"..."}   the step failed, and why
@@ -13,18 +15,28 @@
 // The first failure ends the run with exit status 1; matter.js's own log goes
 // to stderr. Usage:
 //
-//   node commission.mjs [all|commission|operate] --code MANUAL-CODE
+//   node commission.mjs [all|commission|operate|after-restart] --code MANUAL-CODE
 //       --address IP --port PORT --state-dir DIR
 //       [--paa DER --cd-signer DER]... [--trust-matterjs-test-pki]
 //       [--operational-address IP:PORT] [--until STEP] [--step-timeout S]
 //       [--log-level debug|info|notice|warn|error]
 //
-// "all" (the default) commissions, then runs "operate" in a new process on
-// the same storage. --until STEP stops successfully after that step and
+// "all" (the default) commissions, then runs "operate" and "after-restart",
+// each in a new process on the same storage (without restarting the node in
+// between: a test that does runs the three modes itself). --until STEP stops successfully after that step and
 // reports the later ones as skipped (for a node that does not get further yet).
 // Commissioning goes to the given address (no commissionable discovery); CASE
 // finds the node's operational address over mDNS (_matter._tcp), or uses
 // --operational-address when given.
+//
+//   node commission.mjs bench --state-dir DIR --count N [--operational-address IP:PORT]
+//
+// measures, on a node commissioned on that storage, N full CASE handshakes,
+// N resumed ones and N single-attribute reads. Before each batch it prints
+// {"batch":NAME,"ready":true} and waits for a line on stdin (so a caller can
+// sample the node's CPU time), then prints {"batch":NAME,"n":N,"ms":...,
+// "sessions":{"New":n,"Resumed":m}}: how matter.js's log says each session
+// came about.
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -55,10 +67,11 @@ const OPERATE_STEPS = [
   "write-node-label",
   "update-fabric-label",
   "subscribe-node-label",
-  "remove-fabric",
-  "case-refused",
 ];
-const ALL_STEPS = [...COMMISSION_STEPS, ...OPERATE_STEPS];
+// After the node restarted: what it kept, then leaving its fabric.
+const AFTER_RESTART_STEPS = ["case-after-restart", "read-after-restart", "remove-fabric", "case-refused"];
+const ALL_STEPS = [...COMMISSION_STEPS, ...OPERATE_STEPS, ...AFTER_RESTART_STEPS];
+const LAST_NODE_LABEL = "interop-2";
 
 // matter.js's names for its commissioning steps and commands.
 const FLOW_STEP_NAMES = {
@@ -202,6 +215,7 @@ function parseArguments(argv) {
         "operational-address": { type: "string" },
         "mdns-interface": { type: "string", default: "lo" },
         until: { type: "string" },
+        count: { type: "string", default: "10" },
         "step-timeout": { type: "string", default: "20" },
         "log-level": { type: "string", default: "info" },
       },
@@ -211,13 +225,15 @@ function parseArguments(argv) {
   }
   const { values, positionals } = parsed;
   const mode = positionals[0] ?? "all";
-  if (!["all", "commission", "operate"].includes(mode)) usage(`unknown mode ${mode}`);
+  if (!["all", "commission", "operate", "after-restart", "bench"].includes(mode)) usage(`unknown mode ${mode}`);
   if (values["state-dir"] === undefined) usage("--state-dir is required");
-  if (mode !== "operate" && (values.code === undefined || values.port === undefined))
+  if ((mode === "all" || mode === "commission") && (values.code === undefined || values.port === undefined))
     usage("--code and --port are required to commission");
   if (values.until !== undefined && !ALL_STEPS.includes(values.until))
     usage(`--until takes one of: ${ALL_STEPS.join(", ")}`);
-  return { mode, ...values, stepTimeout: Number(values["step-timeout"]) };
+  const count = Number(values.count);
+  if (!Number.isInteger(count) || count < 1) usage(`--count takes a positive number, not ${values.count}`);
+  return { mode, ...values, count, stepTimeout: Number(values["step-timeout"]) };
 }
 
 function usage(message) {
@@ -448,31 +464,61 @@ function unwrap(error, kind) {
 
 // ---- Operating the commissioned node from a fresh process ----------------------
 
-async function operate(options) {
+// A controller on the stored fabric, started, with the one node it holds.
+async function storedController(options, firstStep) {
   const environment = controllerEnvironment(options);
   const trusted = await trustStore(environment, options);
   const controller = newController(environment);
   await controller.start();
+  const nodes = controller.getCommissionedNodes();
+  if (nodes.length !== 1) {
+    await controller.close();
+    await trusted.close();
+    fail(firstStep, `one commissioned node in the storage, found ${nodes.length}`);
+  }
+  const close = async () => {
+    await controller.close().catch(error => process.stderr.write(`closing the controller: ${error}\n`));
+    await trusted.close();
+  };
+  return { controller, nodeId: nodes[0], close };
+}
+
+function sessionManager(controller) {
+  return controller.node.env.get(SessionManager);
+}
+
+// A CASE session to the node, over mDNS alone unless told the address: the
+// one kept from commissioning must not hide a node that no longer announces
+// itself. Says whether matter.js held a resumption record to offer and
+// whether its log calls the session new or resumed.
+async function connect(controller, nodeId, options) {
+  const address = PeerAddress({ fabricIndex: controller.fabric.fabricIndex, nodeId });
+  const offered = sessionManager(controller).findResumptionRecordByAddress(address) !== undefined;
+  const session = watchLog(/(New|Resumed) session with/);
   try {
-    const nodes = controller.getCommissionedNodes();
-    if (nodes.length !== 1) fail("case-reconnect", `one commissioned node in the storage, found ${nodes.length}`);
-    const nodeId = nodes[0];
-    const client = await step("case-reconnect", options, async () => {
-      // Over mDNS alone, unless told the address: the one kept from
-      // commissioning must not hide a node that no longer announces itself.
-      let discovery = NodeDiscoveryType.FullDiscovery;
-      if (options["operational-address"] !== undefined) {
-        const address = PeerAddress({ fabricIndex: controller.fabric.fabricIndex, nodeId });
-        const peer = controller.node.env.get(PeerSet).for(address);
-        peer.descriptor.operationalAddress = parseAddress(options["operational-address"]);
-        discovery = NodeDiscoveryType.TimedDiscovery;
-      }
-      const client = await controller.createInteractionClient(nodeId, discovery, {
-        discoveryTimeout: Seconds(options.stepTimeout),
-        forcedConnection: true,
-      });
-      return [client, { nodeId }];
+    let discovery = NodeDiscoveryType.FullDiscovery;
+    if (options["operational-address"] !== undefined) {
+      const peer = controller.node.env.get(PeerSet).for(address);
+      peer.descriptor.operationalAddress = parseAddress(options["operational-address"]);
+      discovery = NodeDiscoveryType.TimedDiscovery;
+    }
+    const client = await controller.createInteractionClient(nodeId, discovery, {
+      discoveryTimeout: Seconds(options.stepTimeout),
+      forcedConnection: true,
     });
+    // matter.js opens the session with the first interaction.
+    await ClusterClient(BasicInformation.Cluster, EndpointNumber(ROOT_ENDPOINT), client).getVendorIdAttribute(true);
+    const line = await withTimeout(session.seen, options.stepTimeout, "matter.js's log of the new session");
+    return [client, { nodeId, resumptionOffered: offered, session: /Resumed session/.test(line) ? "resumed" : "new" }];
+  } finally {
+    session.stop();
+  }
+}
+
+async function operate(options) {
+  const { controller, nodeId, close } = await storedController(options, "case-reconnect");
+  try {
+    const client = await step("case-reconnect", options, () => connect(controller, nodeId, options));
     const basic = ClusterClient(BasicInformation.Cluster, EndpointNumber(ROOT_ENDPOINT), client);
     const opcreds = ClusterClient(OperationalCredentials.Cluster, EndpointNumber(ROOT_ENDPOINT), client);
     const acl = ClusterClient(AccessControl.Cluster, EndpointNumber(ROOT_ENDPOINT), client);
@@ -568,14 +614,48 @@ async function operate(options) {
       await basic.subscribeNodeLabelAttribute(
         value => {
           reports.push(value);
-          if (value === "interop-2") wake();
+          if (value === LAST_NODE_LABEL) wake();
         },
         0,
         60,
       );
-      await basic.setNodeLabelAttribute("interop-2");
+      await basic.setNodeLabelAttribute(LAST_NODE_LABEL);
       await withTimeout(second, options.stepTimeout, "report of NodeLabel after the write");
       return [undefined, { reports }];
+    });
+  } finally {
+    await close();
+  }
+}
+
+// ---- After the node restarted ------------------------------------------------------
+
+async function afterRestart(options) {
+  const { controller, nodeId, close } = await storedController(options, "case-after-restart");
+  try {
+    const client = await step("case-after-restart", options, () => connect(controller, nodeId, options));
+    const basic = ClusterClient(BasicInformation.Cluster, EndpointNumber(ROOT_ENDPOINT), client);
+    const opcreds = ClusterClient(OperationalCredentials.Cluster, EndpointNumber(ROOT_ENDPOINT), client);
+    const fabric = controller.fabric;
+
+    // The fabric and the labels written before the restart, as the node
+    // keeps them.
+    const fabricIndex = await step("read-after-restart", options, async () => {
+      const fabrics = await opcreds.getFabricsAttribute(true);
+      const commissionedFabrics = await opcreds.getCommissionedFabricsAttribute(true);
+      const currentFabricIndex = await opcreds.getCurrentFabricIndexAttribute(true);
+      const nodeLabel = await basic.getNodeLabelAttribute(true);
+      const seen = { fabrics, commissionedFabrics, currentFabricIndex, nodeLabel };
+      const where = "read-after-restart";
+      check(where, fabrics.length === 1 && commissionedFabrics === 1, "one fabric", seen);
+      const ours = fabrics[0];
+      check(where, BigInt(ours.fabricId) === BigInt(fabric.fabricId), `FabricID ${fabric.fabricId}`, seen);
+      check(where, BigInt(ours.nodeId) === BigInt(nodeId), `NodeID ${nodeId}`, seen);
+      check(where, Buffer.from(ours.rootPublicKey).equals(Buffer.from(fabric.rootPublicKey)), "our root public key", seen);
+      check(where, ours.label === UPDATED_FABRIC_LABEL, `the label "${UPDATED_FABRIC_LABEL}"`, seen);
+      check(where, currentFabricIndex === ours.fabricIndex, "CurrentFabricIndex naming our fabric", seen);
+      check(where, nodeLabel === LAST_NODE_LABEL, `NodeLabel "${LAST_NODE_LABEL}"`, seen);
+      return [currentFabricIndex, seen];
     });
 
     await step("remove-fabric", options, async () => {
@@ -616,8 +696,84 @@ async function operate(options) {
       }
     });
   } finally {
-    await controller.close().catch(error => process.stderr.write(`closing the controller: ${error}\n`));
-    await trusted.close();
+    await close();
+  }
+}
+
+// ---- Benchmark loops -------------------------------------------------------------
+
+// One line from stdin: the caller's go-ahead for the next batch.
+function stdinLines() {
+  const waiting = [];
+  const lines = [];
+  let buffer = "";
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", chunk => {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      const next = waiting.shift();
+      if (next !== undefined) next(line);
+      else lines.push(line);
+    }
+  });
+  process.stdin.on("end", () => {
+    for (const next of waiting.splice(0)) next(undefined);
+  });
+  return () => (lines.length > 0 ? Promise.resolve(lines.shift()) : new Promise(resolve => waiting.push(resolve)));
+}
+
+async function bench(options) {
+  const { controller, nodeId, close } = await storedController(options, "bench");
+  const nextLine = stdinLines();
+  const sessions = sessionManager(controller);
+  const address = PeerAddress({ fabricIndex: controller.fabric.fabricIndex, nodeId });
+  try {
+    const [first] = await withTimeout(connect(controller, nodeId, options), options.stepTimeout, "bench: CASE");
+    let client = first;
+
+    // Every handshake starts with no session to the node (each closed with
+    // CloseSession) and, for a full one, no resumption record to offer; the
+    // read of VendorID on the new session is part of what is timed.
+    const closeSessions = async () => {
+      for (const session of sessions.sessionsFor(address)) await session.initiateClose();
+    };
+    const handshake = async resume => {
+      await closeSessions();
+      if (!resume) await sessions.deleteResumptionRecord(address);
+      client = await controller.createInteractionClient(nodeId, NodeDiscoveryType.None, { forcedConnection: true });
+      await ClusterClient(BasicInformation.Cluster, EndpointNumber(ROOT_ENDPOINT), client).getVendorIdAttribute(true);
+    };
+    const read = () =>
+      ClusterClient(BasicInformation.Cluster, EndpointNumber(ROOT_ENDPOINT), client).getVendorIdAttribute(true);
+    const batches = [
+      ["case", () => handshake(false)],
+      ["case-resumed", () => handshake(true)],
+      ["read", read],
+    ];
+    for (const [batch, operation] of batches) {
+      // The session the resumed batch resumes must have been made with a
+      // record: the full batch deleted the last one before its handshake.
+      emit({ batch, ready: true });
+      if ((await nextLine()) === undefined) break;
+      const counted = { New: 0, Resumed: 0 };
+      Logger.destinations.bench = LogDestination({
+        level: LogLevel.INFO,
+        write: text => {
+          const match = /(New|Resumed) session with/.exec(text);
+          if (match !== null) counted[match[1]]++;
+        },
+      });
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < options.count; i++) await withTimeout(operation(), options.stepTimeout, `bench ${batch}`);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      delete Logger.destinations.bench;
+      emit({ batch, n: options.count, ms, sessions: counted });
+    }
+  } finally {
+    await close();
   }
 }
 
@@ -637,13 +793,15 @@ async function step(name, options, body) {
 
 // ---- Main ------------------------------------------------------------------------
 
-// The operate phase, in a process of its own with the same arguments.
-function runOperateProcess(argv) {
+// A later phase (operate, after-restart), in a process of its own with the
+// same arguments.
+function runPhaseProcess(mode, argv) {
   const script = fileURLToPath(import.meta.url);
   const args = argv.filter((arg, i) => !(i === 0 && ["all", "commission"].includes(arg)));
   return new Promise(resolve => {
-    const child = spawn(process.execPath, [script, "operate", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [script, mode, ...args], { stdio: ["ignore", "pipe", "inherit"] });
     let buffer = "";
+    let stoppedEarly = false;
     child.stdout.on("data", chunk => {
       buffer += chunk;
       let newline;
@@ -654,6 +812,7 @@ function runOperateProcess(argv) {
         try {
           const record = JSON.parse(line);
           if (record.done) {
+            stoppedEarly = record.until !== undefined;
             passed += record.passed;
             skipped += record.skipped;
             continue;
@@ -664,7 +823,7 @@ function runOperateProcess(argv) {
         process.stdout.write(line + "\n");
       }
     });
-    child.on("exit", code => resolve(code ?? 1));
+    child.on("exit", code => resolve({ code: code ?? 1, stopped: stoppedEarly }));
   });
 }
 
@@ -682,6 +841,7 @@ const {
   getOperationalDeviceQname,
   PeerAddress,
   PeerSet,
+  SessionManager,
   TestCert_PAA_FFF1_Cert,
   TestCert_PAA_NoVID_Cert,
 } = await import("@matter/main/protocol");
@@ -694,15 +854,22 @@ async function main() {
   try {
     if (options.mode === "operate") {
       await operate(options);
+    } else if (options.mode === "after-restart") {
+      await afterRestart(options);
+    } else if (options.mode === "bench") {
+      await bench(options);
     } else {
       const result = await commission(options);
       if (result === "stopped") {
         skipRest(until);
       } else if (options.mode === "all") {
-        const status = await runOperateProcess(argv);
-        if (status !== 0) {
-          process.exitCode = status;
-          return;
+        for (const mode of ["operate", "after-restart"]) {
+          const { code, stopped } = await runPhaseProcess(mode, argv);
+          if (code !== 0) {
+            process.exitCode = code;
+            return;
+          }
+          if (stopped) break;
         }
       }
     }

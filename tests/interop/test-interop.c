@@ -3,9 +3,14 @@
  * controller: matter.js (tests/interop/commission.mjs, pinned in
  * package-lock.json) commissions it over UDP on loopback with the
  * development attestation trusted, then operates it from a second process
- * over CASE, finding it through Avahi on a private system bus. The script
- * prints one JSON line per step; each line is checked here, so the log names
- * the step that failed and what matter.js said.
+ * over CASE, finding it through Avahi on a private system bus, restarts
+ * matterd and reconnects from a third process to find what it kept, and
+ * removes its fabric. The script prints one JSON line per step; each line is
+ * checked here, so the log names the step that failed and what matter.js
+ * said. Between the phases the test browses matterd's DNS-SD services as a
+ * commissioner would (avahi-browse): the commissionable one by its
+ * discriminator while the window is open, the operational one by its
+ * compressed fabric id after commissioning, gone after RemoveFabric.
  *
  * MATTERD_INTEROP_UNTIL=STEP ends the run successfully after STEP, for steps
  * matterd cannot do yet; the later ones are listed as skipped. With
@@ -23,8 +28,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "matter/crypto.h"
 #include "md-test-node.h"
 
+#define DISCRIMINATOR 3840
 #define CONFIG "[Node]\nDiscriminator=3840\n[Commissioning]\nPasscode=20202021\n"
 
 /* What commission.mjs needs on top of Node.js: npm ci in tests/interop. */
@@ -32,6 +39,10 @@
 #define AVAHI_POLICY "/usr/share/dbus-1/system.d/avahi-dbus.conf"
 /* AVAHI_SERVER_RUNNING of org.freedesktop.Avahi.Server.GetState. */
 #define AVAHI_SERVER_RUNNING 2
+
+/* Bounds one avahi-browse, and the polls for a record to come or go. */
+#define BROWSE_TIMEOUT "10"
+#define BROWSE_DEADLINE_MS 15000
 
 /* Bounds the whole controller run; its own steps time out sooner. */
 #define CONTROLLER_TIMEOUT_MS 90000
@@ -59,10 +70,22 @@ static const char *const steps[] = {
   "write-node-label",
   "update-fabric-label",
   "subscribe-node-label",
+  "case-after-restart",
+  "read-after-restart",
   "remove-fabric",
   "case-refused",
   NULL,
 };
+
+/* commission.mjs's phases, each a process of its own: the test restarts
+ * the node between the last two. */
+typedef enum {
+  PHASE_COMMISSION,
+  PHASE_OPERATE,
+  PHASE_AFTER_RESTART,
+} Phase;
+
+static const char *const phase_modes[] = { "commission", "operate", "after-restart" };
 
 typedef struct {
   MdTestNode node;
@@ -200,10 +223,33 @@ stop_avahi(Fixture *f)
 typedef struct {
   guint passed;
   guint skipped;
+  guint run_passed; /* the same, in the current controller run */
+  guint run_skipped;
   guint next; /* index in steps[] of the step expected next */
   gboolean done;
   gboolean failed;
+  GHashTable *seen; /* step name -> JsonObject of its line, once passed */
 } Report;
+
+static void
+report_clear(Report *report)
+{
+  g_clear_pointer(&report->seen, g_hash_table_unref);
+}
+
+/* What the controller reported with @step; NULL unless it passed. */
+static JsonObject *
+step_details(Report *report, const char *step)
+{
+  return report->seen != NULL ? g_hash_table_lookup(report->seen, step) : NULL;
+}
+
+/* All steps passed or skipped so far, none failed, more to come. */
+static gboolean
+report_continues(const Report *report)
+{
+  return !report->failed && steps[report->next] != NULL;
+}
 
 static void
 check_step(Report *report, JsonObject *line, const char *text)
@@ -228,10 +274,16 @@ check_step(Report *report, JsonObject *line, const char *text)
   report->next++;
   if (json_object_get_boolean_member_with_default(line, "skipped", FALSE)) {
     report->skipped++;
+    report->run_skipped++;
     g_test_message("SKIPPED %s: %s", step,
                    json_object_get_string_member_with_default(line, "reason", ""));
   } else {
     report->passed++;
+    report->run_passed++;
+    if (report->seen == NULL)
+      report->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) json_object_unref);
+    g_hash_table_replace(report->seen, g_strdup(step), json_object_ref(line));
     g_test_message("passed %s", step);
   }
 }
@@ -256,8 +308,8 @@ check_line(Report *report, const char *text)
   if (json_object_has_member(line, "step")) {
     check_step(report, line, text);
   } else if (json_object_get_boolean_member_with_default(line, "done", FALSE)) {
-    g_assert_cmpuint(json_object_get_int_member(line, "passed"), ==, report->passed);
-    g_assert_cmpuint(json_object_get_int_member(line, "skipped"), ==, report->skipped);
+    g_assert_cmpuint(json_object_get_int_member(line, "passed"), ==, report->run_passed);
+    g_assert_cmpuint(json_object_get_int_member(line, "skipped"), ==, report->run_skipped);
     report->done = TRUE;
   }
 }
@@ -278,18 +330,22 @@ print_tail(const char *path, guint lines)
     g_test_message("  %s", all[i]);
 }
 
-/* Runs commission.mjs against the node at @port and returns its exit
- * status; @trust (NULL-terminated) are the options naming the attestation
- * roots and CD signers it trusts. */
+/* Runs one @phase of commission.mjs against the node at @port and returns
+ * its exit status; @trust (NULL-terminated) are the options naming the
+ * attestation roots and CD signers it trusts. Every phase uses the same
+ * controller storage. */
 static int
-run_controller(Fixture *f, guint16 node_port, const char *manual_code, const char *const *trust,
-               const char *until, gboolean with_mdns, Report *report)
+run_controller(Fixture *f, Phase phase, guint16 node_port, const char *manual_code,
+               const char *const *trust, const char *until, gboolean with_mdns, Report *report)
 {
+  const char *mode = phase_modes[phase];
   g_autofree char *node_js = node_program();
   g_autofree char *script = interop_path("commission.mjs");
   g_autofree char *state = g_build_filename(f->dir, "controller", NULL);
-  g_autofree char *out_path = g_build_filename(f->dir, "controller.out", NULL);
-  g_autofree char *log_path = g_build_filename(f->dir, "controller.log", NULL);
+  g_autofree char *out_name = g_strdup_printf("controller-%s.out", mode);
+  g_autofree char *log_name = g_strdup_printf("controller-%s.log", mode);
+  g_autofree char *out_path = g_build_filename(f->dir, out_name, NULL);
+  g_autofree char *log_path = g_build_filename(f->dir, log_name, NULL);
   g_autofree char *port = g_strdup_printf("%u", node_port);
   g_autofree char *known = g_strdup_printf("127.0.0.1:%u", node_port);
   g_autoptr(GSubprocessLauncher) launcher = launcher_new();
@@ -302,7 +358,7 @@ run_controller(Fixture *f, guint16 node_port, const char *manual_code, const cha
 
   g_ptr_array_add(argv, node_js);
   g_ptr_array_add(argv, script);
-  g_ptr_array_add(argv, "all");
+  g_ptr_array_add(argv, (char *) mode);
   g_ptr_array_add(argv, "--code");
   g_ptr_array_add(argv, (char *) manual_code);
   g_ptr_array_add(argv, "--address");
@@ -337,6 +393,8 @@ run_controller(Fixture *f, guint16 node_port, const char *manual_code, const cha
 
   g_file_get_contents(out_path, &out, NULL, &error);
   g_assert_no_error(error);
+  report->run_passed = report->run_skipped = 0;
+  report->done = FALSE;
   lines = g_strsplit(out, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     check_line(report, lines[i]);
@@ -370,6 +428,297 @@ step_reached(const char *until, const char *step)
   return FALSE;
 }
 
+/* ---- DNS-SD as a commissioner sees it: avahi-browse ---- */
+
+/* One resolved service, as avahi-browse -p prints it. */
+typedef struct {
+  char *name;
+  char *address;
+  guint16 port;
+  GStrv txt; /* sorted */
+} Found;
+
+static void
+found_free(Found *found)
+{
+  g_free(found->name);
+  g_free(found->address);
+  g_strfreev(found->txt);
+  g_free(found);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Found, found_free)
+
+/* For g_ptr_array_sort(), which passes pointers to the elements. */
+static gint
+compare_strings(gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0(*(const char *const *) a, *(const char *const *) b);
+}
+
+static GStrv
+parse_txt(const char *field)
+{
+  g_autoptr(GRegex) regex = g_regex_new("\"([^\"]*)\"", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autoptr(GPtrArray) items = g_ptr_array_new();
+
+  g_regex_match(regex, field, 0, &match);
+  while (g_match_info_matches(match)) {
+    g_ptr_array_add(items, g_match_info_fetch(match, 1));
+    g_match_info_next(match, NULL);
+  }
+  g_ptr_array_sort(items, compare_strings);
+  g_ptr_array_add(items, NULL);
+  return (GStrv) g_ptr_array_free(g_steal_pointer(&items), FALSE);
+}
+
+/* "=;lo;IPv4;NAME;TYPE;local;HOST;ADDRESS;PORT;TXT" */
+static Found *
+parse_resolved(const char *line)
+{
+  g_auto(GStrv) fields = g_strsplit(line, ";", 10);
+  Found *found;
+
+  if (g_strv_length(fields) < 10 || !g_str_equal(fields[0], "="))
+    return NULL;
+  found = g_new0(Found, 1);
+  found->name = g_strdup(fields[3]);
+  found->address = g_strdup(fields[7]);
+  found->port = (guint16) g_ascii_strtoull(fields[8], NULL, 10);
+  found->txt = parse_txt(fields[9]);
+  return found;
+}
+
+/* The instance @name (NULL: any) that `avahi-browse -rtp @type` resolves
+ * now, or NULL. -t ends once the cache is dumped and every entry resolved;
+ * timeout(1) bounds a resolution that never ends. */
+static Found *
+browse(Fixture *f, const char *type, const char *name)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_setenv(launcher, "DBUS_SYSTEM_BUS_ADDRESS", f->system_bus->address, TRUE);
+  process = g_subprocess_launcher_spawn(launcher, &error, "timeout", BROWSE_TIMEOUT, "avahi-browse",
+                                        "-rtp", type, NULL);
+  g_assert_no_error(error);
+  g_subprocess_communicate_utf8(process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error(error);
+  lines = g_strsplit(out != NULL ? out : "", "\n", -1);
+  for (char **line = lines; *line != NULL; line++) {
+    Found *entry = parse_resolved(*line);
+
+    if (entry != NULL && (name == NULL || g_str_equal(entry->name, name)))
+      return entry;
+    g_clear_pointer(&entry, found_free);
+  }
+  return NULL;
+}
+
+/* Polls until @type has an instance @name (NULL: any); fails after the
+ * deadline. */
+static Found *
+wait_present(Fixture *f, const char *type, const char *name)
+{
+  guint64 end = md_test_now_ms() + BROWSE_DEADLINE_MS;
+
+  do {
+    Found *found = browse(f, type, name);
+
+    if (found != NULL)
+      return found;
+    g_usleep(100 * 1000);
+  } while (md_test_now_ms() < end);
+  g_error("avahi-browse found no %s instance %s", type, name != NULL ? name : "at all");
+  return NULL;
+}
+
+/* Polls until @type has no instance @name; fails after the deadline. */
+static void
+wait_absent(Fixture *f, const char *type, const char *name)
+{
+  guint64 end = md_test_now_ms() + BROWSE_DEADLINE_MS;
+
+  do {
+    g_autoptr(Found) found = browse(f, type, name);
+
+    if (found == NULL)
+      return;
+    g_usleep(100 * 1000);
+  } while (md_test_now_ms() < end);
+  g_error("%s instance %s was not withdrawn", type, name);
+}
+
+/* @found has exactly the TXT items @expected (NULL-terminated), compared
+ * key by key so a failure names the key. */
+static void
+assert_txt(const Found *found, const char *const *expected)
+{
+  g_autofree char *got = g_strjoinv(" ", found->txt);
+
+  g_test_message("%s: TXT %s", found->name, got);
+  for (const char *const *item = expected; *item != NULL; item++) {
+    gsize key_len = strcspn(*item, "=");
+    const char *value = NULL;
+
+    for (char **txt = found->txt; *txt != NULL && value == NULL; txt++)
+      if (strncmp(*txt, *item, key_len + 1) == 0)
+        value = *txt;
+    if (value == NULL)
+      g_error("%s: no TXT key %.*s (TXT: %s)", found->name, (int) key_len, *item, got);
+    g_assert_cmpstr(value, ==, *item);
+  }
+  g_assert_cmpuint(g_strv_length(found->txt), ==, g_strv_length((char **) expected));
+}
+
+static gboolean
+is_upper_hex(const char *text, gsize len)
+{
+  if (strlen(text) != len)
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isdigit(*p) && !(*p >= 'A' && *p <= 'F'))
+      return FALSE;
+  return TRUE;
+}
+
+/* While the window is open: the commissionable instance a commissioner
+ * finds by the long discriminator, with the TXT keys of Core spec 4.3.1
+ * (D, CM for the basic window, VP, PH). */
+static void
+check_commissionable(Fixture *f)
+{
+  g_autofree char *type = g_strdup_printf("_L%u._sub._matterc._udp", DISCRIMINATOR);
+  g_autofree char *d = g_strdup_printf("D=%u", DISCRIMINATOR);
+  g_autoptr(Found) found = wait_present(f, type, NULL);
+
+  g_test_message("avahi-browse %s: instance %s at %s:%u", type, found->name, found->address,
+                 found->port);
+  g_assert_true(is_upper_hex(found->name, 16));
+  g_assert_cmpstr(found->address, ==, "127.0.0.1");
+  g_assert_cmpuint(found->port, ==, f->node.port);
+  assert_txt(found, (const char *const[]){ d, "CM=1", "VP=65521+32768", "PH=1", NULL });
+}
+
+/* A number matter.js printed: a JSON number or a "0x..." string (bigints). */
+static guint64
+json_id(JsonObject *object, const char *member)
+{
+  JsonNode *node = json_object_get_member(object, member);
+
+  g_assert_nonnull(node);
+  if (json_node_get_value_type(node) == G_TYPE_STRING)
+    return g_ascii_strtoull(json_node_get_string(node), NULL, 0);
+  return (guint64) json_node_get_int(node);
+}
+
+/* 4.3.2.2, computed here from what the controller read in Fabrics. */
+static guint64
+compressed_fabric_id(const char *root_public_key_hex, guint64 fabric_id)
+{
+  static const char info[] = "CompressedFabric";
+  guint8 root_public_key[MATTER_P256_PUBLIC_KEY_LEN];
+  guint8 salt[8], out[8];
+  guint64 id = 0;
+
+  md_test_unhex_into(root_public_key_hex, root_public_key, sizeof(root_public_key));
+  for (int i = 0; i < 8; i++)
+    salt[i] = (guint8) (fabric_id >> (56 - 8 * i));
+  g_assert_cmpint(matter_hkdf_sha256(root_public_key + 1, MATTER_P256_PUBLIC_KEY_LEN - 1, salt,
+                                     sizeof(salt), (const guint8 *) info, sizeof(info) - 1, out,
+                                     sizeof(out)),
+                  ==, MATTER_OK);
+  for (int i = 0; i < 8; i++)
+    id = id << 8 | out[i];
+  return id;
+}
+
+/* After commissioning: "<compressed fabric id>-<node id>" on the _I
+ * subtype of the fabric the controller read, with no TXT keys (matterd
+ * announces no session parameters). Returns the instance name, and the
+ * subtype it was found on in @type. */
+static char *
+check_operational(Fixture *f, Report *report, char **type_out)
+{
+  JsonObject *seen = step_details(report, "read-operational-credentials");
+  JsonObject *fabric;
+  guint64 cfid, node_id;
+  char *type;
+  g_autoptr(Found) found = NULL;
+  char *name;
+
+  g_assert_nonnull(seen);
+  fabric = json_array_get_object_element(json_object_get_array_member(seen, "fabrics"), 0);
+  cfid = compressed_fabric_id(json_object_get_string_member(fabric, "rootPublicKey"),
+                              json_id(fabric, "fabricId"));
+  node_id = json_id(fabric, "nodeId");
+  name = g_strdup_printf("%016" G_GINT64_MODIFIER "X-%016" G_GINT64_MODIFIER "X", cfid, node_id);
+  type = g_strdup_printf("_I%016" G_GINT64_MODIFIER "X._sub._matter._tcp", cfid);
+  found = wait_present(f, type, name);
+  g_test_message("avahi-browse %s: instance %s at %s:%u", type, found->name, found->address,
+                 found->port);
+  g_assert_cmpstr(found->address, ==, "127.0.0.1");
+  g_assert_cmpuint(found->port, ==, f->node.port);
+  assert_txt(found, (const char *const[]){ NULL });
+  *type_out = type;
+  return name;
+}
+
+/* ---- The whole sequence against matterd ---- */
+
+/* How matterd's log says each CASE session came about, in order:
+ * "resumed" or "established", space-separated. */
+static char *
+case_sessions_logged(MdTestNode *node)
+{
+  g_autofree char *log = md_test_daemon_stderr(node->daemon);
+  g_autoptr(GRegex) regex =
+      g_regex_new("CASE session [0-9]+ (resumed|established) with node", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autoptr(GString) kinds = g_string_new(NULL);
+
+  g_regex_match(regex, log, 0, &match);
+  while (g_match_info_matches(match)) {
+    g_autofree char *kind = g_match_info_fetch(match, 1);
+
+    g_string_append_printf(kinds, "%s%s", kinds->len > 0 ? " " : "", kind);
+    g_match_info_next(match, NULL);
+  }
+  return g_string_free(g_steal_pointer(&kinds), FALSE);
+}
+
+/* Whether matter.js offered a resumption record for @step's session and
+ * what its log called the session; matterd's last logged session must
+ * agree. Resumption is the controller's choice: either is accepted. */
+static void
+check_reconnect(Report *report, const char *step, const char *matterd_sessions)
+{
+  JsonObject *seen = step_details(report, step);
+  const char *session = json_object_get_string_member(seen, "session");
+  gboolean offered = json_object_get_boolean_member(seen, "resumptionOffered");
+  const char *last = strrchr(matterd_sessions, ' ');
+
+  last = last != NULL ? last + 1 : matterd_sessions;
+  g_test_message("%s: matter.js %s a resumption record; its session is %s; matterd logged: %s",
+                 step, offered ? "offered" : "had no", session, matterd_sessions);
+  g_assert_cmpstr(last, ==, g_str_equal(session, "resumed") ? "resumed" : "established");
+  if (!offered)
+    g_assert_cmpstr(session, ==, "new");
+}
+
+static gboolean
+have_program(const char *name)
+{
+  g_autofree char *path = g_find_program_in_path(name);
+
+  return path != NULL;
+}
+
 static void
 test_commission_and_operate(void)
 {
@@ -381,7 +730,9 @@ test_commission_and_operate(void)
   Report report = { 0 };
   g_autofree char *why = NULL;
   g_autofree char *code = NULL;
-  gboolean with_mdns;
+  g_autofree char *operational = NULL;
+  g_autofree char *operational_type = NULL;
+  gboolean with_mdns, with_browse;
   int status;
 
   if (until != NULL && *until == '\0')
@@ -402,12 +753,49 @@ test_commission_and_operate(void)
     md_test_node_start(&f.node, CONFIG);
   }
   code = manual_code(&f.node);
+  with_browse = with_mdns && have_program("avahi-browse");
+  if (!with_browse)
+    g_test_message("SKIPPED the DNS-SD checks with avahi-browse: %s",
+                   !with_mdns ? why : "avahi-browse is not installed (avahi-utils)");
 
-  status = run_controller(&f, f.node.port, code, trust, until, with_mdns, &report);
-
+  if (with_browse)
+    check_commissionable(&f);
+  status =
+      run_controller(&f, PHASE_COMMISSION, f.node.port, code, trust, until, with_mdns, &report);
   /* What the controller saw must be what matterd did. */
   if (!report.failed && step_reached(until, "addnoc"))
     g_assert_true(md_test_node_wait_for_log(&f.node, "AddNOC: fabric 1 pending"));
+
+  if (status == 0 && report_continues(&report)) {
+    g_autofree char *sessions = NULL;
+
+    status = run_controller(&f, PHASE_OPERATE, f.node.port, code, trust, until, with_mdns, &report);
+    if (!report.failed && step_details(&report, "case-reconnect") != NULL) {
+      sessions = case_sessions_logged(&f.node);
+      check_reconnect(&report, "case-reconnect", sessions);
+    }
+    if (with_browse && !report.failed && step_details(&report, "read-operational-credentials"))
+      operational = check_operational(&f, &report, &operational_type);
+  }
+  if (status == 0 && report_continues(&report)) {
+    g_autofree char *sessions = NULL;
+
+    /* SIGTERM, then the same state directory and port: the fabric, its
+     * labels and the resumption records must have been kept. */
+    md_test_node_restart(&f.node);
+    status = run_controller(&f, PHASE_AFTER_RESTART, f.node.port, code, trust, until, with_mdns,
+                            &report);
+    if (!report.failed && step_details(&report, "case-after-restart") != NULL) {
+      sessions = case_sessions_logged(&f.node);
+      check_reconnect(&report, "case-after-restart", sessions);
+    }
+    if (operational != NULL && !report.failed && step_details(&report, "remove-fabric") != NULL) {
+      wait_absent(&f, operational_type, operational);
+      wait_absent(&f, "_matter._tcp", operational);
+      g_test_message("%s withdrawn after RemoveFabric", operational);
+    }
+  }
+
   if (!report.failed) {
     g_assert_cmpint(status, ==, 0);
     g_assert_true(report.done);
@@ -417,6 +805,7 @@ test_commission_and_operate(void)
     g_test_message("MATTERD_INTEROP_UNTIL=%s: %u steps passed, %u not run yet", until,
                    report.passed, report.skipped);
 
+  report_clear(&report);
   md_test_node_stop(&f.node);
   stop_avahi(&f);
   md_test_rmtree(f.dir);
@@ -427,16 +816,18 @@ test_commission_and_operate(void)
 
 #define DEVICE_PORT "5540"
 
-/* Starts device.mjs and waits for its line saying it is commissionable;
- * returns its manual pairing code. */
+/* Starts device.mjs (@run names its output files) and waits for its line
+ * saying it is up; returns its manual pairing code. */
 static char *
-start_device(Fixture *f, GSubprocess **device)
+start_device(Fixture *f, const char *run, GSubprocess **device)
 {
   g_autofree char *node_js = node_program();
   g_autofree char *script = interop_path("device.mjs");
   g_autofree char *state = g_build_filename(f->dir, "device", NULL);
-  g_autofree char *out_path = g_build_filename(f->dir, "device.out", NULL);
-  g_autofree char *log_path = g_build_filename(f->dir, "device.log", NULL);
+  g_autofree char *out_name = g_strdup_printf("device-%s.out", run);
+  g_autofree char *log_name = g_strdup_printf("device-%s.log", run);
+  g_autofree char *out_path = g_build_filename(f->dir, out_name, NULL);
+  g_autofree char *log_path = g_build_filename(f->dir, log_name, NULL);
   g_autoptr(GSubprocessLauncher) launcher = launcher_new();
   g_autoptr(GError) error = NULL;
   guint64 end;
@@ -462,41 +853,66 @@ start_device(Fixture *f, GSubprocess **device)
     }
     if (g_subprocess_get_identifier(*device) == NULL) {
       print_tail(log_path, CONTROLLER_LOG_TAIL_LINES);
-      g_error("device.mjs exited before it was commissionable");
+      g_error("device.mjs exited before it was up");
     }
     g_usleep(50 * 1000);
   }
   print_tail(log_path, CONTROLLER_LOG_TAIL_LINES);
-  g_error("device.mjs was not commissionable within %u s", MD_TEST_TIMEOUT_MS / 1000);
+  g_error("device.mjs was not up within %u s", MD_TEST_TIMEOUT_MS / 1000);
   return NULL;
 }
 
-/* Every step, CASE included, against matter.js itself: proves the
- * controller side of the test, so a failure against matterd is matterd's. */
+static void
+stop_device(GSubprocess *device)
+{
+  g_subprocess_send_signal(device, SIGTERM);
+  g_assert_true(md_test_wait_process(device, MD_TEST_TIMEOUT_MS));
+  g_assert_true(g_subprocess_get_if_exited(device));
+  g_assert_cmpint(g_subprocess_get_exit_status(device), ==, 0);
+}
+
+/* Every step, CASE and the restart included, against matter.js itself:
+ * proves the controller side of the test, so a failure against matterd is
+ * matterd's. */
 static void
 test_reference_device(void)
 {
   Fixture f = { 0 };
   Report report = { 0 };
   g_autoptr(GSubprocess) device = NULL;
+  g_autoptr(GSubprocess) restarted = NULL;
   g_autofree char *code = NULL;
+  g_autofree char *code_again = NULL;
   const char *const trust[] = { "--trust-matterjs-test-pki", NULL };
-  int status;
+  guint16 port = (guint16) atoi(DEVICE_PORT);
 
   f.dir = md_test_mkdtemp();
-  code = start_device(&f, &device);
+  code = start_device(&f, "first", &device);
   /* The device answers mDNS itself. */
-  status = run_controller(&f, (guint16) atoi(DEVICE_PORT), code, trust, NULL, TRUE, &report);
+  for (Phase phase = PHASE_COMMISSION; phase <= PHASE_OPERATE; phase++) {
+    g_assert_cmpint(run_controller(&f, phase, port, code, trust, NULL, TRUE, &report), ==, 0);
+    g_assert_false(report.failed);
+    g_assert_true(report.done);
+  }
+  stop_device(device);
+  code_again = start_device(&f, "restarted", &restarted);
+  g_assert_cmpint(run_controller(&f, PHASE_AFTER_RESTART, port, code, trust, NULL, TRUE, &report),
+                  ==, 0);
   g_assert_false(report.failed);
-  g_assert_cmpint(status, ==, 0);
   g_assert_true(report.done);
   g_assert_null(steps[report.next]);
   g_assert_cmpuint(report.skipped, ==, 0);
+  g_test_message(
+      "matter.js device after its restart: matter.js %s a resumption record; its "
+      "session is %s",
+      json_object_get_boolean_member(step_details(&report, "case-after-restart"),
+                                     "resumptionOffered")
+          ? "offered"
+          : "had no",
+      json_object_get_string_member(step_details(&report, "case-after-restart"), "session"));
 
-  g_subprocess_send_signal(device, SIGTERM);
-  g_assert_true(md_test_wait_process(device, MD_TEST_TIMEOUT_MS));
-  g_assert_true(g_subprocess_get_if_exited(device));
-  g_assert_cmpint(g_subprocess_get_exit_status(device), ==, 0);
+  stop_device(restarted);
+  report_clear(&report);
   md_test_rmtree(f.dir);
   g_free(f.dir);
 }
