@@ -131,9 +131,11 @@ function errorText(error) {
   return parts.join(" <- caused by: ");
 }
 
+// Each step says when it ended, in ms since the controller started: the
+// commissioning time a controller sees is commissioning-complete's.
 function pass(step, details = {}) {
   passed++;
-  emit({ step, ok: true, ...details });
+  emit({ step, ok: true, atMs: Math.round(performance.now()), ...details });
 }
 
 // A failed step carries matter.js's last log lines: what a peer answered (or
