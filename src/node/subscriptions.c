@@ -141,6 +141,40 @@ clear_slot(MdSubscriptions *subs, guint slot)
   memset(&subs->slots[slot], 0, sizeof(subs->slots[slot]));
 }
 
+static gboolean
+same_address(const MatterPeerAddress *a, const MatterPeerAddress *b)
+{
+  return a->transport == b->transport && a->len == b->len &&
+         memcmp(a->bytes, b->bytes, a->len) == 0;
+}
+
+/* One handshake resumes all of a subscriber's subscriptions, at one
+ * address: the one its newest subscription came from. A controller that
+ * restarted listens elsewhere, and its older records would otherwise send
+ * the handshake to where nobody listens any more. */
+static void
+follow_subscriber(MdSubscriptions *subs, const MatterImSubscriptionRecord *newest)
+{
+  for (guint i = 0; i < MD_SUBSCRIPTIONS_MAX; i++) {
+    MatterImSubscriptionRecord *kept = &subs->slots[i].record;
+    MatterImSubscriptionRecord moved;
+    g_autoptr(GError) error = NULL;
+
+    if (!subs->slots[i].used || kept->fabric_index != newest->fabric_index ||
+        kept->peer_node_id != newest->peer_node_id ||
+        same_address(&kept->peer_address, &newest->peer_address))
+      continue;
+    moved = *kept;
+    moved.peer_address = newest->peer_address;
+    if (!write_slot(subs, i, &moved, &error)) {
+      g_warning("Cannot move subscription 0x%08X of fabric %u to its subscriber's address: %s",
+                kept->subscription_id, kept->fabric_index, error->message);
+      continue;
+    }
+    *kept = moved;
+  }
+}
+
 void
 md_subscriptions_added(MdSubscriptions *subs, const MatterImSubscriptionRecord *record)
 {
@@ -165,6 +199,7 @@ md_subscriptions_added(MdSubscriptions *subs, const MatterImSubscriptionRecord *
   subs->slots[slot].used = TRUE;
   subs->slots[slot].losses = 0;
   subs->slots[slot].record = *record;
+  follow_subscriber(subs, record);
 }
 
 void

@@ -29,6 +29,14 @@
 // finds the node's operational address over mDNS (_matter._tcp), or uses
 // --operational-address when given.
 //
+//   node commission.mjs resume-subscription --state-dir DIR [--operational-address IP:PORT]
+//
+// subscribes to NodeLabel ({"step":"subscribe-for-resume",...}), waits for a
+// line on stdin saying the node was restarted, then reports whether the node
+// resumed that subscription ("resumed-report": a report under the same id,
+// with no SubscribeRequest of ours) and whether a write reaches it
+// ("report-after-resume").
+//
 //   node commission.mjs bench --state-dir DIR --count N [--operational-address IP:PORT]
 //
 // measures, on a node commissioned on that storage, N full CASE handshakes,
@@ -227,7 +235,7 @@ function parseArguments(argv) {
   }
   const { values, positionals } = parsed;
   const mode = positionals[0] ?? "all";
-  if (!["all", "commission", "operate", "after-restart", "bench"].includes(mode)) usage(`unknown mode ${mode}`);
+  if (!["all", "commission", "operate", "after-restart", "resume-subscription", "bench"].includes(mode)) usage(`unknown mode ${mode}`);
   if (values["state-dir"] === undefined) usage("--state-dir is required");
   if ((mode === "all" || mode === "commission") && (values.code === undefined || values.port === undefined))
     usage("--code and --port are required to commission");
@@ -702,6 +710,109 @@ async function afterRestart(options) {
   }
 }
 
+// ---- A subscription the node resumes after its restart -----------------------
+
+// Subscribes to NodeLabel and keeps this process (and its CASE responder on
+// the same UDP port) running while the caller restarts the node; the line
+// on stdin says the restart is over. The node must then open CASE to us
+// and resume the subscription under its old id: matter.js files reports by
+// peer and subscription id, not by session. Then a write on the session the
+// node opened must reach us as a report of that same subscription.
+async function resumeSubscription(options) {
+  const { controller, nodeId, close } = await storedController(options, "subscribe-for-resume");
+  const nextLine = stdinLines();
+  const subscriptions = controller.node.env.get(ClientSubscriptions);
+  const ids = () => [...subscriptions].map(s => s.subscriptionId).filter(id => id !== undefined);
+  const reports = [];
+  // What matter.js logs of it: the sessions the node opened to us (its
+  // CaseServer answering), reports it refused as of no subscription it
+  // knows, subscriptions that timed out, and SubscribeRequests it sent.
+  const events = { acceptedSessions: [], ignored: [], ignoredIds: [], timedOut: [], subscribeSent: 0 };
+  Logger.destinations.resume = LogDestination({
+    level: LogLevel.INFO,
+    write: text => {
+      const line = text.trim().slice(0, 300);
+      const ignored = /Ignoring data report for unknown subscription ID ([0-9a-f]+)/.exec(line);
+      if (ignored !== null) {
+        events.ignored.push(line);
+        events.ignoredIds.push(Number.parseInt(ignored[1], 16));
+      } else if (/timed out after/.test(line)) events.timedOut.push(line);
+      else if (/CaseServer .*(New|Resumed) session with/.test(line)) events.acceptedSessions.push(line);
+      if (/Subscribe »/.test(line)) events.subscribeSent++;
+    },
+  });
+  try {
+    const [client] = await withTimeout(connect(controller, nodeId, options), options.stepTimeout, "CASE");
+    const basic = ClusterClient(BasicInformation.Cluster, EndpointNumber(ROOT_ENDPOINT), client);
+    let wake;
+    let waitingFor;
+    await basic.subscribeNodeLabelAttribute(
+      value => {
+        reports.push({ value, atMs: Math.round(performance.now()) });
+        if (value === waitingFor) wake();
+      },
+      0,
+      60,
+    );
+    const original = ids();
+    check("subscribe-for-resume", original.length === 1, "one subscription", { original });
+    const [subscriptionId] = original;
+    const peer = () => [...subscriptions].find(s => s.subscriptionId === subscriptionId);
+    pass("subscribe-for-resume", { subscriptionId });
+
+    // The caller restarted the node.
+    if ((await nextLine()) === undefined) fail("resumed-report", "stdin closed before the restart");
+    const restartedAt = Time.nowMs;
+    const subscribeBefore = events.subscribeSent;
+    const deadline = Date.now() + options.stepTimeout * 1000;
+    while (Date.now() < deadline && !(peer()?.lastReportStartedAt >= restartedAt)) await sleep(100);
+    const seen = {
+      subscriptionId,
+      active: ids(),
+      reportStarted: peer()?.lastReportStartedAt >= restartedAt,
+      resubscribed: events.subscribeSent > subscribeBefore,
+      ...events,
+    };
+    check("resumed-report", seen.reportStarted, `a report of subscription ${subscriptionId} after the restart`,
+      { ...seen, log: recentLog });
+    check("resumed-report", seen.acceptedSessions.length >= 1, "a CASE session the node opened to us", seen);
+    check("resumed-report", !seen.resubscribed && seen.active.length === 1 && seen.active[0] === subscriptionId,
+      "no subscription but the original", seen);
+    pass("resumed-report", seen);
+
+    // A change after the resumption: reported on the original subscription.
+    const changed = new Promise(resolve => (wake = resolve));
+    waitingFor = "interop-resumed";
+    await basic.setNodeLabelAttribute(waitingFor);
+    await withTimeout(changed, options.stepTimeout, "report of NodeLabel on the resumed subscription");
+    // Back to what the after-restart phase expects.
+    const restored = new Promise(resolve => (wake = resolve));
+    waitingFor = LAST_NODE_LABEL;
+    await basic.setNodeLabelAttribute(waitingFor);
+    await withTimeout(restored, options.stepTimeout, "report of the restored NodeLabel");
+    const after = {
+      subscriptionId,
+      active: ids(),
+      reports,
+      resubscribed: events.subscribeSent > subscribeBefore,
+      ignoredIds: events.ignoredIds,
+    };
+    check("report-after-resume", !after.resubscribed && after.active.length === 1 && after.active[0] === subscriptionId,
+      "the reports on the original subscription", after);
+    pass("report-after-resume", after);
+  } catch (error) {
+    if (error instanceof StepFailure) throw error;
+    fail("resume-subscription", error, { reports, ...events });
+  } finally {
+    delete Logger.destinations.resume;
+    await close();
+  }
+}
+
+function sleep(ms) {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
 // ---- Benchmark loops -------------------------------------------------------------
 
 // One line from stdin: the caller's go-ahead for the next batch.
@@ -834,10 +945,11 @@ const options = parseArguments(argv);
 // matter.js reads settings from the command line as well (--log-level, for
 // one) when it is loaded: it must see none of ours.
 process.argv.splice(2);
-const { Environment, LogDestination, Logger, LogLevel, Seconds } = await import("@matter/main");
+const { Environment, LogDestination, Logger, LogLevel, Seconds, Time } = await import("@matter/main");
 const { AccessControl, BasicInformation, OperationalCredentials } = await import("@matter/main/clusters");
 const {
   CertificationDeclaration,
+  ClientSubscriptions,
   ControllerCommissioningFlow,
   DclCertificateService,
   getOperationalDeviceQname,
@@ -860,6 +972,8 @@ async function main() {
       await afterRestart(options);
     } else if (options.mode === "bench") {
       await bench(options);
+    } else if (options.mode === "resume-subscription") {
+      await resumeSubscription(options);
     } else {
       const result = await commission(options);
       if (result === "stopped") {

@@ -4,8 +4,10 @@
  * package-lock.json) commissions it over UDP on loopback with the
  * development attestation trusted, then operates it from a second process
  * over CASE, finding it through Avahi on a private system bus, restarts
- * matterd and reconnects from a third process to find what it kept, and
- * removes its fabric. The script prints one JSON line per step; each line is
+ * matterd while a subscriber keeps listening (matterd must open CASE to it
+ * and resume its subscription under the same id, and matter.js must take
+ * the reports as that subscription's), reconnects from a fourth process to
+ * find what it kept, and removes its fabric. The script prints one JSON line per step; each line is
  * checked here, so the log names the step that failed and what matter.js
  * said. Between the phases the test browses matterd's DNS-SD services as a
  * commissioner would (avahi-browse): the commissionable one by its
@@ -711,6 +713,188 @@ check_reconnect(Report *report, const char *step, const char *matterd_sessions)
     g_assert_cmpstr(session, ==, "new");
 }
 
+/* One JSON line of the resume-subscription phase, parsed; NULL at its end. */
+static JsonObject *
+read_resume_line(GDataInputStream *out, Report *report)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonObject *line;
+
+  for (;;) {
+    g_clear_pointer(&text, g_free);
+    text = g_data_input_stream_read_line_utf8(out, NULL, NULL, &error);
+    g_assert_no_error(error);
+    if (text == NULL)
+      return NULL;
+    if (*text != '\0')
+      break;
+  }
+  g_test_message("matter.js: %s", text);
+  if (!json_parser_load_from_data(parser, text, -1, &error) ||
+      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+    g_error("commission.mjs printed a line that is not a JSON object: %s", text);
+  line = json_node_get_object(json_parser_get_root(parser));
+  if (json_object_has_member(line, "ok") && !json_object_get_boolean_member(line, "ok")) {
+    g_test_fail_printf("matter.js step \"%s\" failed: %s",
+                       json_object_get_string_member_with_default(line, "step", "?"),
+                       json_object_get_string_member_with_default(line, "error", "?"));
+    report->failed = TRUE;
+  }
+  return json_object_ref(line);
+}
+
+/* A line of the resumed subscription: its reports came under the id it
+ * had, matter.js sent no SubscribeRequest of its own and holds no other
+ * subscription. */
+static void
+check_resumed_line(JsonObject *line, guint64 subscription_id)
+{
+  JsonArray *active = json_object_get_array_member(line, "active");
+
+  g_assert_cmpuint(json_id(line, "subscriptionId"), ==, subscription_id);
+  g_assert_false(json_object_get_boolean_member(line, "resubscribed"));
+  g_assert_cmpuint(json_array_get_length(active), ==, 1);
+  g_assert_cmpuint((guint64) json_array_get_int_element(active, 0), ==, subscription_id);
+}
+
+/* matterd's side of it: one handshake, to the address of the subscriber's
+ * newest subscription (no failed attempt before it), and every kept
+ * subscription of that subscriber resumed on it: the subscriber's own, and
+ * the older ones of processes gone since, which matter.js refused
+ * (@refused, InvalidSubscription) and matterd then forgets. */
+static void
+check_resumption_logged(const char *log, guint64 subscription_id, JsonArray *refused)
+{
+  g_autoptr(GRegex) regex = g_regex_new("Resuming subscription 0x([0-9A-F]{8})", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autoptr(GHashTable) resumed = g_hash_table_new(g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+  gint64 ours = (gint64) subscription_id;
+  guint handshakes = 0;
+
+  for (const char *at = log; (at = strstr(at, "to resume its subscriptions")) != NULL; at++)
+    handshakes++;
+  g_assert_cmpuint(handshakes, ==, 1);
+  g_assert_null(strstr(log, "Cannot reach node"));
+  g_regex_match(regex, log, 0, &match);
+  while (g_match_info_matches(match)) {
+    g_autofree char *hex = g_match_info_fetch(match, 1);
+    gint64 id = (gint64) g_ascii_strtoull(hex, NULL, 16);
+
+    g_array_append_val(ids, id);
+    g_match_info_next(match, NULL);
+  }
+  for (guint i = 0; i < ids->len; i++)
+    g_hash_table_add(resumed, &g_array_index(ids, gint64, i));
+  g_assert_cmpuint(g_hash_table_size(resumed), ==, ids->len);
+  g_assert_true(g_hash_table_contains(resumed, &ours));
+  g_assert_cmpuint(ids->len, ==, 1 + json_array_get_length(refused));
+  for (guint i = 0; i < json_array_get_length(refused); i++) {
+    gint64 id = json_array_get_int_element(refused, i);
+
+    g_assert_cmpint(id, !=, ours);
+    g_assert_true(g_hash_table_contains(resumed, &id));
+  }
+  g_test_message("matterd resumed subscription 0x%08" G_GINT64_MODIFIER
+                 "X in one handshake and matter.js took its reports as that subscription's; "
+                 "%u older subscription(s) of the same controller resumed with it, refused",
+                 subscription_id, json_array_get_length(refused));
+}
+
+/* A subscription matterd resumes itself after its restart: commission.mjs
+ * subscribes to NodeLabel and keeps running (its CASE responder on the
+ * same port) while the node restarts; matterd must open CASE to it and
+ * resume the subscription under its old id, and matter.js must take the
+ * reports as that subscription's, without subscribing again. */
+static void
+run_resume_subscription(Fixture *f, const char *manual_code, const char *const *trust,
+                        gboolean with_mdns, Report *report)
+{
+  g_autofree char *node_js = node_program();
+  g_autofree char *script = interop_path("commission.mjs");
+  g_autofree char *state = g_build_filename(f->dir, "controller", NULL);
+  g_autofree char *log_path = g_build_filename(f->dir, "controller-resume-subscription.log", NULL);
+  g_autofree char *known = g_strdup_printf("127.0.0.1:%u", f->node.port);
+  g_autofree char *log = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) subscribed = NULL;
+  g_autoptr(JsonArray) refused = NULL;
+  guint64 subscription_id;
+
+  g_ptr_array_add(argv, node_js);
+  g_ptr_array_add(argv, script);
+  g_ptr_array_add(argv, "resume-subscription");
+  g_ptr_array_add(argv, "--state-dir");
+  g_ptr_array_add(argv, state);
+  for (guint i = 0; trust[i] != NULL; i++)
+    g_ptr_array_add(argv, (char *) trust[i]);
+  if (!with_mdns) {
+    g_ptr_array_add(argv, "--operational-address");
+    g_ptr_array_add(argv, known);
+  }
+  g_ptr_array_add(argv, NULL);
+
+  g_subprocess_launcher_set_flags(launcher,
+                                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_stderr_file_path(launcher, log_path);
+  g_subprocess_launcher_unsetenv(launcher, "NODE_OPTIONS");
+  process = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error(error);
+  out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(process));
+
+  subscribed = read_resume_line(out, report);
+  if (subscribed == NULL || report->failed) {
+    print_tail(log_path, CONTROLLER_LOG_TAIL_LINES);
+    if (subscribed == NULL)
+      g_test_fail_printf("commission.mjs resume-subscription ended before it subscribed");
+    report->failed = TRUE;
+    g_subprocess_force_exit(process);
+    md_test_wait_process(process, MD_TEST_TIMEOUT_MS);
+    return;
+  }
+  g_assert_cmpstr(json_object_get_string_member(subscribed, "step"), ==, "subscribe-for-resume");
+  subscription_id = json_id(subscribed, "subscriptionId");
+
+  md_test_node_restart(&f->node);
+  g_output_stream_write_all(g_subprocess_get_stdin_pipe(process), "restarted\n", 10, NULL, NULL,
+                            &error);
+  g_assert_no_error(error);
+
+  for (const char *step = "resumed-report"; step != NULL && !report->failed;) {
+    g_autoptr(JsonObject) line = read_resume_line(out, report);
+
+    if (line == NULL) {
+      g_test_fail_printf("commission.mjs resume-subscription ended before \"%s\"", step);
+      report->failed = TRUE;
+      break;
+    }
+    if (report->failed)
+      break;
+    g_assert_cmpstr(json_object_get_string_member(line, "step"), ==, step);
+    check_resumed_line(line, subscription_id);
+    if (g_str_equal(step, "report-after-resume"))
+      refused = json_array_ref(json_object_get_array_member(line, "ignoredIds"));
+    step = g_str_equal(step, "resumed-report") ? "report-after-resume" : NULL;
+  }
+  if (!md_test_wait_process(process, CONTROLLER_TIMEOUT_MS))
+    g_subprocess_force_exit(process);
+  log = md_test_daemon_stderr(f->node.daemon);
+  if (report->failed) {
+    print_tail(log_path, CONTROLLER_LOG_TAIL_LINES);
+    g_test_message("matterd's log after the restart:\n%s", log);
+    return;
+  }
+  g_assert_true(g_subprocess_get_if_exited(process));
+  g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 0);
+  check_resumption_logged(log, subscription_id, refused);
+}
+
 static gboolean
 have_program(const char *name)
 {
@@ -778,11 +962,15 @@ test_commission_and_operate(void)
       operational = check_operational(&f, &report, &operational_type);
   }
   if (status == 0 && report_continues(&report)) {
+    /* SIGTERM, then the same state directory and port: the fabric, its
+     * labels and the resumption records must have been kept. The restart
+     * is that of the resume-subscription phase, with a subscriber
+     * listening. */
+    run_resume_subscription(&f, code, trust, with_mdns, &report);
+  }
+  if (status == 0 && report_continues(&report)) {
     g_autofree char *sessions = NULL;
 
-    /* SIGTERM, then the same state directory and port: the fabric, its
-     * labels and the resumption records must have been kept. */
-    md_test_node_restart(&f.node);
     status = run_controller(&f, PHASE_AFTER_RESTART, f.node.port, code, trust, until, with_mdns,
                             &report);
     if (!report.failed && step_details(&report, "case-after-restart") != NULL) {
