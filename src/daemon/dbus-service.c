@@ -16,6 +16,7 @@ struct _MdDBusService {
   gulong closed_id;
   GDBusObjectManagerServer *manager;
   MdDBusNode1 *node1;
+  GHashTable *fabrics; /* fabric index -> MdDBusObjectSkeleton exported */
   gboolean failed;
 };
 
@@ -56,6 +57,71 @@ handle_factory_reset(MdDBusNode1 *node1, GDBusMethodInvocation *invocation, gpoi
   return return_not_supported(invocation, "Factory reset");
 }
 
+static char *
+fabric_path(guint8 index)
+{
+  return g_strdup_printf(MD_DBUS_PATH "/fabric%u", index);
+}
+
+static void
+set_fabric_properties(MdDBusFabric1 *fabric1, const MdFabric *fabric)
+{
+  GVariant *key = g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, fabric->root_public_key,
+                                            sizeof(fabric->root_public_key), 1);
+
+  md_dbus_fabric1_set_fabric_index(fabric1, fabric->index);
+  md_dbus_fabric1_set_fabric_id(fabric1, fabric->fabric_id);
+  md_dbus_fabric1_set_node_id(fabric1, fabric->node_id);
+  md_dbus_fabric1_set_vendor_id(fabric1, fabric->vendor_id);
+  md_dbus_fabric1_set_label(fabric1, fabric->label);
+  md_dbus_fabric1_set_root_public_key(fabric1, key);
+  md_dbus_fabric1_set_compressed_fabric_id(fabric1, fabric->compressed_fabric_id);
+}
+
+/* One object per fabric of the table's view: new ones are exported
+ * (InterfacesAdded), gone ones unexported (InterfacesRemoved), and the
+ * others' changed properties announced. */
+static void
+sync_fabrics(MdDBusService *service)
+{
+  MdFabricTable *table = md_node_get_fabrics(service->node);
+  g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint n = 0;; n++) {
+    const MdFabric *fabric = md_fabric_table_nth(table, n);
+    MdDBusObjectSkeleton *object;
+
+    if (fabric == NULL)
+      break;
+    g_hash_table_add(seen, GUINT_TO_POINTER(fabric->index));
+    object = g_hash_table_lookup(service->fabrics, GUINT_TO_POINTER(fabric->index));
+    if (object == NULL) {
+      g_autofree char *path = fabric_path(fabric->index);
+      g_autoptr(MdDBusFabric1) fabric1 = md_dbus_fabric1_skeleton_new();
+
+      set_fabric_properties(fabric1, fabric);
+      object = md_dbus_object_skeleton_new(path);
+      md_dbus_object_skeleton_set_fabric1(object, fabric1);
+      g_dbus_object_manager_server_export(service->manager, G_DBUS_OBJECT_SKELETON(object));
+      g_hash_table_insert(service->fabrics, GUINT_TO_POINTER(fabric->index), object);
+    } else {
+      g_autoptr(MdDBusFabric1) fabric1 = md_dbus_object_get_fabric1(MD_DBUS_OBJECT(object));
+
+      set_fabric_properties(fabric1, fabric);
+    }
+  }
+  g_hash_table_iter_init(&iter, service->fabrics);
+  while (g_hash_table_iter_next(&iter, &key, &value)) {
+    if (g_hash_table_contains(seen, key))
+      continue;
+    g_dbus_object_manager_server_unexport(service->manager,
+                                          g_dbus_object_get_object_path(G_DBUS_OBJECT(value)));
+    g_hash_table_iter_remove(&iter);
+  }
+}
+
 void
 md_dbus_service_refresh(MdDBusService *service)
 {
@@ -77,6 +143,7 @@ md_dbus_service_refresh(MdDBusService *service)
   md_dbus_node1_set_commissioned(service->node1, fabrics > 0);
   md_dbus_node1_set_commissioning_window(
     service->node1, md_window_kind_to_string(md_commissioning_get_window(md_node_get_commissioning(node))));
+  sync_fabrics(service);
 }
 
 void
@@ -103,9 +170,9 @@ on_bus_acquired(GDBusConnection *connection, const char *name, gpointer user_dat
   service->closed_id =
     g_signal_connect(connection, "closed", G_CALLBACK(on_connection_closed), service);
 
-  /* Fabrics and sessions will be exported below /org/matterd through the
-   * manager; Node1 sits on the manager's own path beside it. */
-  service->manager = g_dbus_object_manager_server_new(MD_DBUS_PATH);
+  /* Fabrics (and later sessions) are exported below /org/matterd through
+   * the manager, as BlueZ exports its devices; Node1 sits on the
+   * manager's own path beside it. */
   g_dbus_object_manager_server_set_connection(service->manager, connection);
 
   if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(service->node1), connection,
@@ -150,6 +217,8 @@ md_dbus_service_new(MdNode *node, GBusType bus_type,
   service->user_data = user_data;
 
   service->node1 = md_dbus_node1_skeleton_new();
+  service->manager = g_dbus_object_manager_server_new(MD_DBUS_PATH);
+  service->fabrics = g_hash_table_new_full(NULL, NULL, NULL, g_object_unref);
   md_dbus_node1_set_session_count(service->node1, 0);
   md_dbus_service_refresh(service);
   g_signal_connect(service->node1, "handle-open-commissioning-window",
@@ -174,6 +243,7 @@ md_dbus_service_free(MdDBusService *service)
   if (g_dbus_interface_skeleton_get_connection(G_DBUS_INTERFACE_SKELETON(service->node1)) != NULL)
     g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(service->node1));
   g_clear_object(&service->node1);
+  g_clear_pointer(&service->fabrics, g_hash_table_unref);
   g_clear_object(&service->manager);
   if (service->connection != NULL)
     g_clear_signal_handler(&service->closed_id, service->connection);

@@ -772,6 +772,89 @@ test_case_refusals(MdTestNode *node, gconstpointer data)
   g_assert_cmpuint(count_rows(node, "SELECT count(*) FROM resumption"), ==, 0);
 }
 
+/* ---- The fabric on D-Bus ---- */
+
+/* The objects below /org/matterd, from the daemon's ObjectManager: path ->
+ * a{sa{sv}} of its interfaces. */
+static GVariant *
+managed_objects(MdTestNode *node)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *reply = g_dbus_connection_call_sync(
+      node->connection, "org.matterd", "/org/matterd", "org.freedesktop.DBus.ObjectManager",
+      "GetManagedObjects", NULL, G_VARIANT_TYPE("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, 5000,
+      NULL, &error);
+
+  g_assert_no_error(error);
+  return reply;
+}
+
+/* The properties of org.matterd.Fabric1 at @path, or NULL when there is
+ * no such object. */
+static GVariant *
+fabric_properties(MdTestNode *node, const char *path)
+{
+  g_autoptr(GVariant) reply = managed_objects(node);
+  g_autoptr(GVariant) objects = g_variant_get_child_value(reply, 0);
+  g_autoptr(GVariant) interfaces = g_variant_lookup_value(objects, path, NULL);
+
+  if (interfaces == NULL)
+    return NULL;
+  return g_variant_lookup_value(interfaces, "org.matterd.Fabric1", NULL);
+}
+
+/* What the D-Bus fabric object shows is the committed fabric: ids, vendor,
+ * label and the root key the test's CA signs with; after RemoveFabric the
+ * object is gone. */
+static void
+test_dbus_fabric(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID);
+  g_auto(Identity) admin = { 0 };
+  g_autofree char *path = NULL;
+  g_autoptr(GVariant) props = NULL, key = NULL, gone = NULL, fabric_count = NULL;
+  MatterSession *session;
+  guint8 cfid[MATTER_CASE_COMPRESSED_FABRIC_ID_LEN];
+  guint64 fabric_id, node_id, compressed, want_cfid = 0;
+  guint16 vendor_id;
+  const char *label;
+  guint8 fabric_index;
+  gsize key_len;
+  guint8 index;
+
+  admin_init(&admin, ca);
+  session = commission(node, ca, &admin, &index, NULL);
+  path = g_strdup_printf("/org/matterd/fabric%u", index);
+  props = fabric_properties(node, path);
+  g_assert_nonnull(props);
+  g_assert_true(g_variant_lookup(props, "FabricIndex", "y", &fabric_index));
+  g_assert_true(g_variant_lookup(props, "FabricId", "t", &fabric_id));
+  g_assert_true(g_variant_lookup(props, "NodeId", "t", &node_id));
+  g_assert_true(g_variant_lookup(props, "VendorId", "q", &vendor_id));
+  g_assert_true(g_variant_lookup(props, "Label", "&s", &label));
+  g_assert_true(g_variant_lookup(props, "CompressedFabricId", "t", &compressed));
+  key = g_variant_lookup_value(props, "RootPublicKey", G_VARIANT_TYPE_BYTESTRING);
+  g_assert_nonnull(key);
+  g_assert_cmpuint(fabric_index, ==, index);
+  g_assert_cmpuint(fabric_id, ==, FABRIC_ID);
+  g_assert_cmpuint(node_id, ==, NODE_ID);
+  g_assert_cmpuint(vendor_id, ==, ADMIN_VENDOR_ID);
+  g_assert_cmpstr(label, ==, "");
+  g_assert_cmpmem(g_variant_get_fixed_array(key, &key_len, 1), key_len, ca->public_key,
+                  MATTER_P256_PUBLIC_KEY_LEN);
+  g_assert_cmpint(matter_case_compressed_fabric_id(ca->public_key, FABRIC_ID, cfid), ==, MATTER_OK);
+  for (gsize i = 0; i < sizeof(cfid); i++)
+    want_cfid = want_cfid << 8 | cfid[i];
+  g_assert_cmpuint(compressed, ==, want_cfid);
+  fabric_count = md_test_node_property(node, "FabricCount");
+  g_assert_cmpuint(g_variant_get_byte(fabric_count), ==, 1);
+
+  g_assert_cmpuint(remove_fabric(node, session, index), ==, NOC_STATUS_OK);
+  md_test_commissioner_run_for(node->commissioner, 200);
+  gone = fabric_properties(node, path);
+  g_assert_null(gone);
+}
+
 static void
 add_test(const char *path, void (*func)(MdTestNode *, gconstpointer))
 {
@@ -787,5 +870,6 @@ main(int argc, char **argv)
   add_test("/case-udp/restart-keeps-fabric", test_restart_keeps_fabric);
   add_test("/case-udp/crash-before-complete", test_crash_before_complete);
   add_test("/case-udp/case-refusals", test_case_refusals);
+  add_test("/case-udp/dbus-fabric", test_dbus_fabric);
   return g_test_run();
 }
