@@ -8,6 +8,7 @@
 #include "matter/case.h"
 #include "matter/securechannel.h"
 #include "md-log.h"
+#include "secure-channel-util.h"
 
 /* A controller on the local network takes each step within a round trip
  * and one signature: milliseconds, or about 0.4 s more when MRP resends. */
@@ -48,17 +49,6 @@ static const MatterExchangeHandler handshake_handler = {
   .on_message = on_handshake_message,
   .on_error = on_handshake_error,
 };
-
-static void
-send_sc(MatterExchange *exchange, uint8_t opcode, const guint8 *payload, gsize len,
-        unsigned flags, guint64 now)
-{
-  MatterError err =
-      matter_exchange_send(exchange, MATTER_PROTOCOL_SECURE_CHANNEL, opcode, payload, len, flags, now);
-
-  if (err != MATTER_OK)
-    g_warning("Cannot send %s: %s", matter_sc_opcode_name(opcode), matter_error_str(err));
-}
 
 /* ---- What the responder asks of its owner ---- */
 
@@ -153,26 +143,6 @@ handshake_failed(Handshake *hs, guint64 now)
   handshake_finish(hs, FALSE, FALSE, now);
 }
 
-/* 4.10.1.1: a session that succeeded evicts the least recently used one
- * when only the slots kept for handshakes are left, with CloseSession. */
-static void
-make_room(MdCaseServer *self, guint64 now)
-{
-  MatterSession *victim;
-
-  if (!matter_session_table_needs_eviction(self->sessions))
-    return;
-  victim = matter_session_table_eviction_candidate(self->sessions);
-  if (victim == NULL)
-    return;
-  md_log_matter(G_LOG_LEVEL_MESSAGE, victim->fabric_index ? victim->fabric_index : MD_LOG_NONE,
-                MD_LOG_NONE, victim->local_session_id,
-                "Session table full: closing the least recently used session %u",
-                victim->local_session_id);
-  md_node_session_closing(self->node, victim, now);
-  matter_exchange_manager_close_session(self->exchanges, victim, now);
-}
-
 /* The peer may resume this session later: its record replaces the one it
  * had. A pending fabric has no row yet for the record to belong to; its
  * peers resume once it is committed. */
@@ -211,7 +181,7 @@ establish_session(Handshake *hs, guint64 now)
 
   if (err == MATTER_OK) {
     result.setup.peer_address = hs->exchange->session->peer_address;
-    make_room(self, now);
+    md_sc_make_room(self->node, self->exchanges, self->sessions, now);
     err = matter_session_activate(self->sessions, session, &result.setup, now);
   }
   if (err != MATTER_OK) {
@@ -245,7 +215,7 @@ step_handshake(Handshake *hs, uint8_t opcode, const uint8_t *payload, size_t len
   unsigned flags = state == MATTER_CASE_STATE_IDLE ? 0 : MATTER_EXCHANGE_SEND_RELIABLE;
 
   if (out_len > 0)
-    send_sc(hs->exchange, out_opcode, out, out_len, flags, now);
+    md_sc_send(hs->exchange, out_opcode, out, out_len, flags, now);
   matter_secure_zero(out, sizeof(out));
   switch (state) {
   case MATTER_CASE_STATE_ESTABLISHED:
@@ -266,13 +236,6 @@ step_handshake(Handshake *hs, uint8_t opcode, const uint8_t *payload, size_t len
   }
 }
 
-static gboolean
-same_peer(const MatterPeerAddress *a, const MatterPeerAddress *b)
-{
-  return a->transport == b->transport && a->len == b->len &&
-         memcmp(a->bytes, b->bytes, a->len) == 0;
-}
-
 /* A slot for a Sigma1 from @peer: its own earlier handshake, a free slot,
  * or the longest stalled one. NULL when all are moving on, with
  * *@wait_ms until the first may be replaced. */
@@ -285,7 +248,7 @@ handshake_slot(MdCaseServer *self, const MatterPeerAddress *peer, guint64 now, g
   for (gsize i = 0; i < G_N_ELEMENTS(self->handshakes); i++) {
     Handshake *hs = &self->handshakes[i];
 
-    if (hs->responder != NULL && same_peer(&hs->peer, peer)) {
+    if (hs->responder != NULL && md_peer_address_equal(&hs->peer, peer)) {
       g_debug("A new Sigma1 from the same peer replaces its handshake");
       handshake_finish(hs, FALSE, TRUE, now);
       return hs;
@@ -311,20 +274,6 @@ handshake_slot(MdCaseServer *self, const MatterPeerAddress *peer, guint64 now, g
   return NULL;
 }
 
-static void
-reply_busy(MatterExchange *exchange, guint64 wait_ms, guint64 now)
-{
-  guint8 busy[MATTER_STATUS_REPORT_BUSY_LEN];
-  size_t busy_len;
-
-  /* 4.10.1.5: BUSY goes without R, in the request's exchange. */
-  wait_ms = CLAMP(wait_ms, CASE_BUSY_WAIT_MIN_MS, CASE_STALE_MS);
-  if (matter_status_report_encode_busy((uint16_t) wait_ms, busy, sizeof(busy), &busy_len) ==
-      MATTER_OK)
-    send_sc(exchange, MATTER_SC_OPCODE_STATUS_REPORT, busy, busy_len, 0, now);
-  matter_exchange_close(exchange, now);
-}
-
 void
 md_case_server_handle_sigma1(MdCaseServer *self, MatterExchange *exchange, const uint8_t *payload,
                              size_t len, guint64 now)
@@ -346,24 +295,19 @@ md_case_server_handle_sigma1(MdCaseServer *self, MatterExchange *exchange, const
   err = matter_case_sigma1_decode(payload, len, &sigma1);
   matter_secure_zero(&sigma1, sizeof(sigma1));
   if (err != MATTER_OK || md_fabric_table_count(self->fabrics) == 0) {
-    guint8 report[MATTER_STATUS_REPORT_MIN_LEN];
-    size_t report_len;
-    uint16_t code = err != MATTER_OK ? MATTER_SC_STATUS_INVALID_PARAMETER
-                                     : MATTER_SC_STATUS_NO_SHARED_TRUST_ROOTS;
-
     g_debug("Refusing a Sigma1: %s",
             err != MATTER_OK ? matter_error_str(err) : "the node is on no fabric");
-    if (matter_status_report_encode_sc(MATTER_STATUS_FAILURE, code, report, sizeof(report),
-                                       &report_len) == MATTER_OK)
-      send_sc(exchange, MATTER_SC_OPCODE_STATUS_REPORT, report, report_len, 0, now);
-    matter_exchange_close(exchange, now);
+    md_sc_refuse(exchange, MATTER_STATUS_FAILURE,
+                 err != MATTER_OK ? MATTER_SC_STATUS_INVALID_PARAMETER
+                                  : MATTER_SC_STATUS_NO_SHARED_TRUST_ROOTS,
+                 now);
     return;
   }
   hs = handshake_slot(self, &exchange->session->peer_address, now, &wait_ms);
   if (hs == NULL) {
     g_debug("All %d CASE handshakes are moving on: BUSY for %" G_GUINT64_FORMAT " ms",
             MD_CASE_HANDSHAKES_MAX, wait_ms);
-    reply_busy(exchange, wait_ms, now);
+    md_sc_reply_busy(exchange, CLAMP(wait_ms, CASE_BUSY_WAIT_MIN_MS, CASE_STALE_MS), now);
     return;
   }
   err = matter_session_table_allocate(self->sessions, now, &session);
@@ -374,7 +318,7 @@ md_case_server_handle_sigma1(MdCaseServer *self, MatterExchange *exchange, const
     g_warning("Cannot start CASE: %s", matter_error_str(err));
     if (session != NULL)
       matter_session_table_remove(self->sessions, session);
-    reply_busy(exchange, CASE_STALE_MS, now);
+    md_sc_reply_busy(exchange, CASE_STALE_MS, now);
     return;
   }
   hs->session = session;

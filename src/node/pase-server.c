@@ -11,6 +11,7 @@
 #include "matter/securechannel.h"
 #include "md-error.h"
 #include "md-log.h"
+#include "secure-channel-util.h"
 
 /* A commissioner on the local network takes each step within a round trip
  * and its PBKDF2 (1000 iterations here): tens of milliseconds, or about
@@ -68,38 +69,6 @@ static const MatterExchangeHandler handshake_handler = {
   .on_error = on_handshake_error,
 };
 
-static void
-send_sc(MatterExchange *exchange, uint8_t opcode, const guint8 *payload, gsize len,
-        unsigned flags, guint64 now)
-{
-  MatterError err =
-    matter_exchange_send(exchange, MATTER_PROTOCOL_SECURE_CHANNEL, opcode, payload, len, flags, now);
-
-  if (err != MATTER_OK)
-    g_warning("Cannot send %s: %s", matter_sc_opcode_name(opcode), matter_error_str(err));
-}
-
-static void
-send_status(MatterExchange *exchange, uint16_t general, uint16_t code, unsigned flags, guint64 now)
-{
-  guint8 buf[MATTER_STATUS_REPORT_MIN_LEN];
-  size_t len;
-
-  if (matter_status_report_encode_sc(general, code, buf, sizeof(buf), &len) == MATTER_OK)
-    send_sc(exchange, MATTER_SC_OPCODE_STATUS_REPORT, buf, len, flags, now);
-}
-
-/* Refuses a request at the door, before any state exists for it. The
- * refusal goes without R, like BUSY (4.10.1.5): a peer that never
- * completed anything must not pin an exchange and an unsecured context
- * while MRP retries a message it may never acknowledge. */
-static void
-refuse_request(MatterExchange *exchange, uint16_t general, uint16_t code, guint64 now)
-{
-  send_status(exchange, general, code, 0, now);
-  matter_exchange_close(exchange, now);
-}
-
 /* Ends @hs and frees its slot. An attempt it counted stays counted unless
  * @verified. Its exchange closes, sending what is still owed, or with
  * @abandon is freed at once (the peer is given up for another). */
@@ -132,29 +101,9 @@ static void
 handshake_refuse(Handshake *hs, const char *why, guint64 now)
 {
   g_message("PASE failed: %s", why);
-  send_status(hs->exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER,
+  md_sc_send_status(hs->exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER,
               MATTER_EXCHANGE_SEND_RELIABLE, now);
   handshake_finish(hs, FALSE, FALSE, now);
-}
-
-/* 4.10.1.1: a session that succeeded evicts the least recently used one
- * when only the slots kept for handshakes are left, with CloseSession. */
-static void
-make_room(MdPaseServer *self, guint64 now)
-{
-  MatterSession *victim;
-
-  if (!matter_session_table_needs_eviction(self->sessions))
-    return;
-  victim = matter_session_table_eviction_candidate(self->sessions);
-  if (victim == NULL)
-    return;
-  md_log_matter(G_LOG_LEVEL_MESSAGE, victim->fabric_index ? victim->fabric_index : MD_LOG_NONE,
-                MD_LOG_NONE, victim->local_session_id,
-                "Session table full: closing the least recently used session %u",
-                victim->local_session_id);
-  md_node_session_closing(self->node, victim, now);
-  matter_exchange_manager_close_session(self->exchanges, victim, now);
 }
 
 static void
@@ -178,7 +127,7 @@ establish_session(Handshake *hs, guint64 now)
     if (result.has_peer_params)
       setup.peer_params = result.peer_params;
     setup.peer_address = hs->exchange->session->peer_address;
-    make_room(self, now);
+    md_sc_make_room(self->node, self->exchanges, self->sessions, now);
     err = matter_session_activate(self->sessions, session, &setup, now);
   }
   matter_secure_zero(&result, sizeof(result));
@@ -245,7 +194,7 @@ step_handshake(Handshake *hs, uint8_t opcode, const uint8_t *payload, size_t len
   if (state == MATTER_PASE_STATE_IDLE)
     flags = 0;
   if (out_len > 0)
-    send_sc(hs->exchange, out_opcode, out, out_len, flags, now);
+    md_sc_send(hs->exchange, out_opcode, out, out_len, flags, now);
   matter_secure_zero(out, sizeof(out));
   switch (state) {
   case MATTER_PASE_STATE_ESTABLISHED:
@@ -279,12 +228,6 @@ static guint64
 replaceable_at(const Handshake *hs)
 {
   return hs->progress_ms + (is_blind(hs) ? PASE_BLIND_STALE_MS : PASE_STALE_MS);
-}
-
-static gboolean
-same_peer(const MatterPeerAddress *a, const MatterPeerAddress *b)
-{
-  return a->transport == b->transport && a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
 }
 
 /* Tells the operator, rate-limited, that handshakes are being given up
@@ -336,7 +279,7 @@ handshake_slot(MdPaseServer *self, const MatterPeerAddress *peer, guint64 now, g
   Handshake *hs = NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS(self->handshakes); i++)
-    if (self->handshakes[i].responder != NULL && same_peer(&self->handshakes[i].peer, peer)) {
+    if (self->handshakes[i].responder != NULL && md_peer_address_equal(&self->handshakes[i].peer, peer)) {
       hs = &self->handshakes[i];
       g_debug("A new PASE request from the same peer replaces its handshake");
       handshake_finish(hs, FALSE, TRUE, now);
@@ -371,20 +314,6 @@ check_request(const uint8_t *payload, size_t len)
 }
 
 static void
-reply_busy(MatterExchange *exchange, guint64 wait_ms, guint64 now)
-{
-  guint8 busy[MATTER_STATUS_REPORT_BUSY_LEN];
-  size_t busy_len;
-
-  /* 4.10.1.5: BUSY goes without R, in the request's exchange. */
-  wait_ms = CLAMP(wait_ms, PASE_BUSY_WAIT_MIN_MS, PASE_STALE_MS);
-  if (matter_status_report_encode_busy((uint16_t) wait_ms, busy, sizeof(busy), &busy_len) ==
-      MATTER_OK)
-    send_sc(exchange, MATTER_SC_OPCODE_STATUS_REPORT, busy, busy_len, 0, now);
-  matter_exchange_close(exchange, now);
-}
-
-static void
 start_handshake(MdPaseServer *self, MatterExchange *exchange, const uint8_t *payload, size_t len,
                 guint64 now)
 {
@@ -397,20 +326,20 @@ start_handshake(MdPaseServer *self, MatterExchange *exchange, const uint8_t *pay
 
   if (verifier == NULL) {
     g_debug("PBKDFParamRequest while no commissioning window is open");
-    refuse_request(exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER, now);
+    md_sc_refuse(exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER, now);
     return;
   }
   err = check_request(payload, len);
   if (err != MATTER_OK) {
     g_debug("Refusing a malformed PBKDFParamRequest: %s", matter_error_str(err));
-    refuse_request(exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER, now);
+    md_sc_refuse(exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER, now);
     return;
   }
   hs = handshake_slot(self, &exchange->session->peer_address, now, &wait_ms);
   if (hs == NULL) {
     g_debug("All %d PASE handshakes are moving on: BUSY for %" G_GUINT64_FORMAT " ms",
             MD_PASE_HANDSHAKES_MAX, wait_ms);
-    reply_busy(exchange, wait_ms, now);
+    md_sc_reply_busy(exchange, CLAMP(wait_ms, PASE_BUSY_WAIT_MIN_MS, PASE_STALE_MS), now);
     self->busy++;
     note_pressure(self, now);
     return;
@@ -418,7 +347,7 @@ start_handshake(MdPaseServer *self, MatterExchange *exchange, const uint8_t *pay
   /* The handshake given up may have spent the window's last attempt. */
   verifier = md_commissioning_get_verifier(self->commissioning);
   if (verifier == NULL) {
-    refuse_request(exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER, now);
+    md_sc_refuse(exchange, MATTER_STATUS_FAILURE, MATTER_SC_STATUS_INVALID_PARAMETER, now);
     return;
   }
 
@@ -431,7 +360,7 @@ start_handshake(MdPaseServer *self, MatterExchange *exchange, const uint8_t *pay
     g_warning("Cannot start PASE: %s", matter_error_str(err));
     if (session != NULL)
       matter_session_table_remove(self->sessions, session);
-    reply_busy(exchange, PASE_STALE_MS, now);
+    md_sc_reply_busy(exchange, PASE_STALE_MS, now);
     return;
   }
   hs->session = session;

@@ -9,6 +9,7 @@
 #include "matter/securechannel.h"
 #include "md-error.h"
 #include "md-log.h"
+#include "secure-channel-util.h"
 
 #define KEY_FORMAT "subscriptions/%u"
 
@@ -141,13 +142,6 @@ clear_slot(MdSubscriptions *subs, guint slot)
   memset(&subs->slots[slot], 0, sizeof(subs->slots[slot]));
 }
 
-static gboolean
-same_address(const MatterPeerAddress *a, const MatterPeerAddress *b)
-{
-  return a->transport == b->transport && a->len == b->len &&
-         memcmp(a->bytes, b->bytes, a->len) == 0;
-}
-
 /* One handshake resumes all of a subscriber's subscriptions, at one
  * address: the one its newest subscription came from. A controller that
  * restarted listens elsewhere, and its older records would otherwise send
@@ -162,7 +156,7 @@ follow_subscriber(MdSubscriptions *subs, const MatterImSubscriptionRecord *newes
 
     if (!subs->slots[i].used || kept->fabric_index != newest->fabric_index ||
         kept->peer_node_id != newest->peer_node_id ||
-        same_address(&kept->peer_address, &newest->peer_address))
+        md_peer_address_equal(&kept->peer_address, &newest->peer_address))
       continue;
     moved = *kept;
     moved.peer_address = newest->peer_address;
