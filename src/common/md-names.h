@@ -6,11 +6,21 @@
  * the journal fields of its log records. */
 
 #define MD_DBUS_NAME "org.matterd"
+/* The ObjectManager sits on "/", as BlueZ's and iwd's do, so that
+ * GetManagedObjects lists the node itself (MD_DBUS_PATH) with its fabrics
+ * and sessions below it. */
+#define MD_DBUS_MANAGER_PATH "/"
 #define MD_DBUS_PATH "/org/matterd"
+#define MD_DBUS_FABRIC_PATH_PREFIX MD_DBUS_PATH "/fabric"   /* + fabric index */
+#define MD_DBUS_SESSION_PATH_PREFIX MD_DBUS_PATH "/session" /* + local session id */
 
 #define MD_DBUS_INTERFACE_NODE "org.matterd.Node1"
 #define MD_DBUS_INTERFACE_FABRIC "org.matterd.Fabric1"
 #define MD_DBUS_INTERFACE_SESSION "org.matterd.Session1"
+
+/* polkit actions (data/org.matterd.policy). */
+#define MD_POLKIT_ACTION_MANAGE "org.matterd.manage"
+#define MD_POLKIT_ACTION_FACTORY_RESET "org.matterd.factory-reset"
 
 /* D-Bus errors are MD_DBUS_ERROR_PREFIX "<Name>" (md-error.h). */
 #define MD_DBUS_ERROR_PREFIX "org.matterd.Error."
