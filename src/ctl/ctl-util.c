@@ -93,16 +93,36 @@ md_ctl_parse_id(const char *option, const char *text, guint64 max, guint64 *valu
   return TRUE;
 }
 
+static char *current_command;
+
+void
+md_ctl_set_command(const char *command)
+{
+  g_free(current_command);
+  current_command = g_strdup(command);
+}
+
 gboolean
 md_ctl_parse_options(const char *parameter, const char *summary, const GOptionEntry *entries,
                      int *argc, char ***argv)
 {
   g_autoptr(GOptionContext) context = g_option_context_new(parameter);
   g_autoptr(GError) error = NULL;
+  g_autofree char *program = g_strdup(g_get_prgname());
+  gboolean parsed;
 
   g_option_context_set_summary(context, summary);
   g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse(context, argc, argv, &error)) {
+  /* --help's usage line names the command: "matterctl window open". */
+  if (current_command != NULL) {
+    g_autofree char *name = g_strdup_printf("matterctl %s", current_command);
+
+    g_set_prgname(name);
+  }
+  parsed = g_option_context_parse(context, argc, argv, &error);
+  if (program != NULL)
+    g_set_prgname(program);
+  if (!parsed) {
     md_ctl_usage_error("%s", error->message);
     return FALSE;
   }
@@ -132,8 +152,12 @@ md_ctl_run_command(const char *group, const char *choices, const MdCtlCommand *c
   if (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h"))
     return print_commands(group, commands, n_commands);
   for (gsize i = 0; i < n_commands; i++)
-    if (g_str_equal(argv[1], commands[i].name))
+    if (g_str_equal(argv[1], commands[i].name)) {
+      g_autofree char *command = g_strdup_printf("%s %s", group, commands[i].name);
+
+      md_ctl_set_command(command);
       return commands[i].func(argc - 1, argv + 1);
+    }
   return md_ctl_usage_error(_("unknown %s command '%s' (use %s)"), group, argv[1], choices);
 }
 
@@ -200,4 +224,37 @@ md_ctl_json_add_hex(JsonBuilder *builder, const char *name, const guint8 *data, 
   g_autofree char *hex = data != NULL ? md_ctl_hex(data, len) : NULL;
 
   md_ctl_json_add_string(builder, name, hex);
+}
+
+void
+md_ctl_print_table(GPtrArray *rows)
+{
+  g_autoptr(GArray) widths = g_array_new(FALSE, TRUE, sizeof(glong));
+
+  for (guint r = 0; r < rows->len; r++) {
+    char **row = g_ptr_array_index(rows, r);
+
+    for (guint c = 0; row[c] != NULL; c++) {
+      glong width = g_utf8_strlen(row[c], -1);
+
+      if (c >= widths->len)
+        g_array_set_size(widths, c + 1);
+      if (width > g_array_index(widths, glong, c))
+        g_array_index(widths, glong, c) = width;
+    }
+  }
+  for (guint r = 0; r < rows->len; r++) {
+    char **row = g_ptr_array_index(rows, r);
+    g_autoptr(GString) line = g_string_new(NULL);
+
+    for (guint c = 0; row[c] != NULL; c++) {
+      g_string_append(line, row[c]);
+      if (row[c + 1] == NULL)
+        break;
+      for (glong pad = g_array_index(widths, glong, c) - g_utf8_strlen(row[c], -1) + 2; pad > 0;
+           pad--)
+        g_string_append_c(line, ' ');
+    }
+    g_print("%s\n", line->str);
+  }
 }

@@ -60,3 +60,11 @@ void md_ctl_print_json(JsonBuilder *builder);
 void md_ctl_json_add_string(JsonBuilder *builder, const char *name, const char *value);
 /* Member @name: @data in hex, or null when it is NULL. */
 void md_ctl_json_add_hex(JsonBuilder *builder, const char *name, const guint8 *data, gsize len);
+
+/* Prints @rows (each a NULL-terminated array of cells, the first row the
+ * header) as columns two spaces apart, the last one not padded. */
+void md_ctl_print_table(GPtrArray *rows);
+
+/* Which command runs, e.g. "window open", for the usage line of its
+ * --help; md_ctl_run_command() sets it for the commands of a group. */
+void md_ctl_set_command(const char *command);

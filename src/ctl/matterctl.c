@@ -9,97 +9,29 @@
 
 #include "cmd-cert.h"
 #include "cmd-creds.h"
+#include "cmd-fabric.h"
+#include "cmd-monitor.h"
+#include "cmd-node.h"
 #include "cmd-payload.h"
+#include "ctl-bus.h"
 #include "ctl-util.h"
-#include "md-dbus-generated.h"
-#include "md-names.h"
 
-typedef struct {
-  GBusType bus_type;
-} Context;
+static int help_run(int argc, char **argv);
 
-typedef int (*CommandFunc)(Context *ctx, int argc, char **argv);
-
-typedef struct {
-  const char *name;
-  CommandFunc func;
-  const char *summary;
-} Command;
-
-static const char *
-bus_name(GBusType bus_type)
-{
-  return bus_type == G_BUS_TYPE_SESSION ? _("session") : _("system");
-}
-
-static MdDBusNode1 *
-connect_node(Context *ctx)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MdDBusNode1) node = NULL;
-  g_autofree char *owner = NULL;
-
-  node = md_dbus_node1_proxy_new_for_bus_sync(ctx->bus_type, G_DBUS_PROXY_FLAGS_NONE,
-                                              MD_DBUS_NAME, MD_DBUS_PATH, NULL, &error);
-  if (node == NULL) {
-    md_ctl_failure(_("cannot reach the %s bus: %s"), bus_name(ctx->bus_type), error->message);
-    return NULL;
-  }
-  owner = g_dbus_proxy_get_name_owner(G_DBUS_PROXY(node));
-  if (owner == NULL) {
-    md_ctl_failure(_("matterd is not running on the %s bus"), bus_name(ctx->bus_type));
-    return NULL;
-  }
-  return g_steal_pointer(&node);
-}
-
-static int
-cmd_status(Context *ctx, int argc, char **argv)
-{
-  g_autoptr(MdDBusNode1) node = NULL;
-
-  if (argc > 1)
-    return md_ctl_usage_error(_("status takes no arguments"));
-  node = connect_node(ctx);
-  if (node == NULL)
-    return MD_CTL_EXIT_FAILURE;
-
-  g_print("%-22s 0x%04X\n", _("Vendor ID:"), md_dbus_node1_get_vendor_id(node));
-  g_print("%-22s 0x%04X\n", _("Product ID:"), md_dbus_node1_get_product_id(node));
-  g_print("%-22s %u\n", _("Discriminator:"), md_dbus_node1_get_discriminator(node));
-  g_print("%-22s %s\n", _("Commissioned:"),
-          md_dbus_node1_get_commissioned(node) ? _("yes") : _("no"));
-  g_print("%-22s %s\n", _("Commissioning window:"),
-          md_dbus_node1_get_commissioning_window(node));
-  g_print("%-22s %u of %u\n", _("Fabrics:"), md_dbus_node1_get_fabric_count(node),
-          md_dbus_node1_get_supported_fabrics(node));
-  g_print("%-22s %u\n", _("Sessions:"), md_dbus_node1_get_session_count(node));
-  return MD_CTL_EXIT_OK;
-}
-
-static int
-cmd_payload(Context *ctx, int argc, char **argv)
-{
-  return md_ctl_payload_run(argc, argv);
-}
-
-static int
-cmd_creds(Context *ctx, int argc, char **argv)
-{
-  return md_ctl_creds_run(argc, argv);
-}
-
-static int
-cmd_cert(Context *ctx, int argc, char **argv)
-{
-  return md_ctl_cert_run(argc, argv);
-}
-
-static const Command commands[] = {
-  { "status", cmd_status, N_("Show the node's identity and state") },
-  { "payload", cmd_payload, N_("Encode and decode onboarding payloads, compute verifiers") },
-  { "creds", cmd_creds, N_("Generate development attestation credentials") },
-  { "cert", cmd_cert, N_("Convert, show and validate operational certificates") },
+static const MdCtlCommand commands[] = {
+  { "status", md_ctl_status_run, N_("Show the node's identity and state") },
+  { "fabrics", md_ctl_fabrics_run, N_("List the fabrics the node belongs to") },
+  { "fabric", md_ctl_fabric_run, N_("Leave a fabric (fabric remove INDEX)") },
+  { "sessions", md_ctl_sessions_run, N_("List the node's secure sessions") },
+  { "session", md_ctl_session_run, N_("Close a session (session close ID)") },
+  { "window", md_ctl_window_run, N_("Open or close a commissioning window") },
+  { "label", md_ctl_label_run, N_("Set the node's label (label set TEXT)") },
+  { "factory-reset", md_ctl_factory_reset_run, N_("Return the node to its factory state") },
+  { "monitor", md_ctl_monitor_run, N_("Print the node's changes as they happen") },
+  { "payload", md_ctl_payload_run, N_("Encode and decode onboarding payloads, compute verifiers") },
+  { "creds", md_ctl_creds_run, N_("Generate development attestation credentials") },
+  { "cert", md_ctl_cert_run, N_("Convert, show and validate operational certificates") },
+  { "help", help_run, N_("Show this help, or a command's (help COMMAND)") },
 };
 
 static char *
@@ -108,8 +40,49 @@ commands_description(void)
   GString *text = g_string_new(_("Commands:\n"));
 
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-    g_string_append_printf(text, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+    g_string_append_printf(text, "  %-14s %s\n", commands[i].name, _(commands[i].summary));
+  g_string_append_printf(text, "\n%s\n", _("Run 'matterctl COMMAND --help' for its options."));
   return g_string_free(text, FALSE);
+}
+
+static GOptionContext *main_context;
+
+static const MdCtlCommand *
+find_command(const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+    if (g_str_equal(name, commands[i].name))
+      return &commands[i];
+  return NULL;
+}
+
+static int
+run_command(const MdCtlCommand *command, int argc, char **argv)
+{
+  md_ctl_set_command(command->name);
+  return command->func(argc, argv);
+}
+
+/* `matterctl help [COMMAND]`: the main help, or COMMAND --help. */
+static int
+help_run(int argc, char **argv)
+{
+  const MdCtlCommand *command;
+  g_autofree char *help = NULL;
+
+  if (argc > 2)
+    return md_ctl_usage_error(_("help takes at most one command"));
+  if (argc == 2) {
+    char *command_argv[] = { argv[1], (char *) "--help", NULL };
+
+    command = find_command(argv[1]);
+    if (command == NULL || command->func == help_run)
+      return md_ctl_usage_error(_("unknown command '%s' (see matterctl help)"), argv[1]);
+    return run_command(command, 2, command_argv);
+  }
+  help = g_option_context_get_help(main_context, TRUE, NULL);
+  g_print("%s", help);
+  return MD_CTL_EXIT_OK;
 }
 
 int
@@ -125,7 +98,7 @@ main(int argc, char **argv)
   g_autoptr(GOptionContext) context = g_option_context_new(_("COMMAND [ARGUMENTS...]"));
   g_autoptr(GError) error = NULL;
   g_autofree char *description = commands_description();
-  Context ctx = { .bus_type = G_BUS_TYPE_SYSTEM };
+  const MdCtlCommand *command;
 
   setlocale(LC_ALL, "");
   bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
@@ -144,17 +117,16 @@ main(int argc, char **argv)
   }
   if (system_bus && session_bus)
     return md_ctl_usage_error(_("--system and --session exclude each other"));
-  if (session_bus)
-    ctx.bus_type = G_BUS_TYPE_SESSION;
+  md_ctl_bus_set_type(session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM);
+  main_context = context;
   if (argc < 2) {
     g_autofree char *help = g_option_context_get_help(context, TRUE, NULL);
     g_printerr("%s", help);
     return MD_CTL_EXIT_USAGE;
   }
 
-  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-    if (g_str_equal(argv[1], commands[i].name))
-      return commands[i].func(&ctx, argc - 1, argv + 1);
-
-  return md_ctl_usage_error(_("unknown command '%s' (see matterctl --help)"), argv[1]);
+  command = find_command(argv[1]);
+  if (command == NULL)
+    return md_ctl_usage_error(_("unknown command '%s' (see matterctl help)"), argv[1]);
+  return run_command(command, argc - 1, argv + 1);
 }
