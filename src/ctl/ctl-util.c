@@ -255,6 +255,7 @@ md_ctl_print_table(GPtrArray *rows)
            pad--)
         g_string_append_c(line, ' ');
     }
-    g_print("%s\n", line->str);
+    /* An empty last cell leaves no padding behind. */
+    g_print("%s\n", g_strchomp(line->str));
   }
 }
