@@ -44,10 +44,10 @@ table_row(const MdCtlObjectKind *kind, GDBusProxy *proxy)
   GPtrArray *row = g_ptr_array_new();
 
   if (kind == &md_ctl_session_kind)
-    g_ptr_array_add(row, proxy == NULL ? g_strdup(_("ID"))
-                                       : g_strdup_printf("%u", md_ctl_session_id(
-                                                                   g_dbus_proxy_get_object_path(
-                                                                       proxy))));
+    g_ptr_array_add(
+        row, proxy == NULL
+                 ? g_strdup(_("ID"))
+                 : g_strdup_printf("%u", md_ctl_session_id(g_dbus_proxy_get_object_path(proxy))));
   for (gsize i = 0; i < kind->n_fields; i++) {
     const MdCtlField *field = &kind->fields[i];
     g_autoptr(GVariant) value = NULL;
@@ -85,7 +85,7 @@ list_objects(const MdCtlObjectKind *kind, const char *command, const char *membe
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object"), NULL },
-    G_OPTION_ENTRY_NULL
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GDBusObjectManager) manager = NULL;
   g_autoptr(GPtrArray) proxies = NULL;

@@ -94,7 +94,21 @@ add_json_object(JsonBuilder *builder, const MdCtlObjectKind *kind, const char *p
   }
 }
 
-/* A field's text as a monitor line quotes it: strings in double quotes. */
+/* The bytes of multibyte UTF-8 sequences, which g_strescape() is to keep
+ * as they are. */
+static const char *
+utf8_bytes(void)
+{
+  static char bytes[0x81];
+
+  if (bytes[0] == '\0')
+    for (int i = 0; i < 0x80; i++)
+      bytes[i] = (char) (0x80 + i);
+  return bytes;
+}
+
+/* A field's text as a monitor line quotes it: strings in double quotes,
+ * with C escapes for quotes and control characters. */
 static char *
 quoted_text(const MdCtlField *field, GVariant *value)
 {
@@ -104,10 +118,10 @@ quoted_text(const MdCtlField *field, GVariant *value)
   if (field == NULL)
     return value != NULL ? g_variant_print(value, FALSE) : g_strdup("-");
   text = md_ctl_field_text(field, value);
-  if ((field->format != MD_CTL_FORMAT_STRING && field->format != MD_CTL_FORMAT_OPTIONAL)
-      || md_ctl_field_is_none(field, value))
+  if ((field->format != MD_CTL_FORMAT_STRING && field->format != MD_CTL_FORMAT_OPTIONAL) ||
+      md_ctl_field_is_none(field, value))
     return g_steal_pointer(&text);
-  escaped = g_strescape(text, NULL);
+  escaped = g_strescape(text, utf8_bytes());
   return g_strdup_printf("\"%s\"", escaped);
 }
 
@@ -209,8 +223,8 @@ print_state(Monitor *monitor)
     end_json(builder);
     return;
   }
-  window = node != NULL ? md_ctl_proxy_string(G_DBUS_PROXY(node), "CommissioningWindow")
-                        : g_strdup("-");
+  window =
+      node != NULL ? md_ctl_proxy_string(G_DBUS_PROXY(node), "CommissioningWindow") : g_strdup("-");
   fabric_text = g_strdup_printf(ngettext("%u fabric", "%u fabrics", fabrics->len), fabrics->len);
   session_text =
       g_strdup_printf(ngettext("%u session", "%u sessions", sessions->len), sessions->len);
@@ -359,8 +373,8 @@ on_interface_removed(GDBusObjectManager *manager, GDBusObject *object, GDBusInte
 /* ---- Properties changing ----------------------------------------------- */
 
 static void
-print_change(Monitor *monitor, GDBusProxy *proxy, const MdCtlObjectKind *kind,
-             const char *property, GVariant *old_value, GVariant *new_value)
+print_change(Monitor *monitor, GDBusProxy *proxy, const MdCtlObjectKind *kind, const char *property,
+             GVariant *old_value, GVariant *new_value)
 {
   const MdCtlField *field = md_ctl_field_find(kind, property);
   const char *path = g_dbus_proxy_get_object_path(proxy);
@@ -392,10 +406,10 @@ print_change(Monitor *monitor, GDBusProxy *proxy, const MdCtlObjectKind *kind,
   if (kind == &md_ctl_session_kind && g_str_equal(property, "LastActivity"))
     return;
   if (kind == &md_ctl_node_kind && g_str_equal(property, "CommissioningWindow")) {
-    const char *old_window = old_value != NULL && g_variant_is_of_type(old_value,
-                                                                       G_VARIANT_TYPE_STRING)
-                                 ? g_variant_get_string(old_value, NULL)
-                                 : "-";
+    const char *old_window =
+        old_value != NULL && g_variant_is_of_type(old_value, G_VARIANT_TYPE_STRING)
+            ? g_variant_get_string(old_value, NULL)
+            : "-";
 
     old_text = g_strdup(old_window);
     new_text = md_ctl_field_text(field, new_value);
@@ -430,7 +444,8 @@ on_properties_changed(GDBusObjectManagerClient *manager, GDBusObjectProxy *objec
   while (g_variant_iter_next(&iter, "{&sv}", &property, &value)) {
     GVariant *old_value = g_hash_table_lookup(properties, property);
 
-    if (kind != NULL && monitor->running && (old_value == NULL || !g_variant_equal(old_value, value)))
+    if (kind != NULL && monitor->running &&
+        (old_value == NULL || !g_variant_equal(old_value, value)))
       print_change(monitor, proxy, kind, property, old_value, value);
     g_hash_table_insert(properties, g_strdup(property), value);
   }
@@ -471,7 +486,7 @@ md_ctl_monitor_run(int argc, char **argv)
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object per line"), NULL },
-    G_OPTION_ENTRY_NULL
+    G_OPTION_ENTRY_NULL,
   };
   Monitor monitor = { 0 };
   g_autofree char *owner = NULL;
@@ -505,7 +520,8 @@ md_ctl_monitor_run(int argc, char **argv)
   sigint = g_unix_signal_add(SIGINT, on_signal, &monitor);
   sigterm = g_unix_signal_add(SIGTERM, on_signal, &monitor);
 
-  owner = g_dbus_object_manager_client_get_name_owner(G_DBUS_OBJECT_MANAGER_CLIENT(monitor.manager));
+  owner =
+      g_dbus_object_manager_client_get_name_owner(G_DBUS_OBJECT_MANAGER_CLIENT(monitor.manager));
   monitor.running = owner != NULL;
   if (monitor.running) {
     snapshot_all(&monitor);

@@ -31,8 +31,8 @@ print_status(GDBusProxy *node)
     char **row;
 
     /* Payloads and the closing time only while a window is open. */
-    if ((field->format == MD_CTL_FORMAT_OPTIONAL || field->format == MD_CTL_FORMAT_TIME)
-        && md_ctl_field_is_none(field, value))
+    if ((field->format == MD_CTL_FORMAT_OPTIONAL || field->format == MD_CTL_FORMAT_TIME) &&
+        md_ctl_field_is_none(field, value))
       continue;
     row = g_new0(char *, 3);
     row[0] = g_strdup(_(field->label));
@@ -48,7 +48,7 @@ md_ctl_status_run(int argc, char **argv)
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object"), NULL },
-    G_OPTION_ENTRY_NULL
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GDBusObjectManager) manager = NULL;
   g_autoptr(MdDBusNode1) node = NULL;
@@ -90,8 +90,7 @@ connect_node(GDBusObjectManager **manager)
 }
 
 static void
-print_window_json(const char *qr_code, const char *manual_code, const char *window,
-                  guint64 expires)
+print_window_json(const char *qr_code, const char *manual_code, const char *window, guint64 expires)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new();
 
@@ -109,8 +108,7 @@ print_window_json(const char *qr_code, const char *manual_code, const char *wind
 }
 
 static void
-print_window_text(const char *qr_code, const char *manual_code, const char *window,
-                  guint64 expires)
+print_window_text(const char *qr_code, const char *manual_code, const char *window, guint64 expires)
 {
   g_autofree char *picture = md_ctl_qr_render(qr_code, md_ctl_qr_style_for_stdout());
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
@@ -144,8 +142,7 @@ window_open(int argc, char **argv)
   const GOptionEntry entries[] = {
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_text,
       N_("Seconds the window stays open (matterd takes 180..900; default 300)"), N_("SECONDS") },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object, and no picture"),
-      NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object, and no picture"), NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GDBusObjectManager) manager = NULL;
@@ -257,8 +254,7 @@ md_ctl_label_run(int argc, char **argv)
     { "set", label_set, N_("Set the node's label") },
   };
 
-  return md_ctl_run_command("label", _("set"), subcommands, G_N_ELEMENTS(subcommands), argc,
-                            argv);
+  return md_ctl_run_command("label", _("set"), subcommands, G_N_ELEMENTS(subcommands), argc, argv);
 }
 
 /* ---- factory-reset ----------------------------------------------------- */
@@ -271,7 +267,7 @@ confirm_reset(void)
 
   g_printerr("%s\n%s ",
              _("This removes every fabric, key and access control entry of the node, and gives "
-               "it a new unique ID and passcode."),
+               "it a new unique ID."),
              _("Type 'yes' to reset it:"));
   if (fgets(answer, sizeof(answer), stdin) == NULL)
     return FALSE;
@@ -285,7 +281,7 @@ md_ctl_factory_reset_run(int argc, char **argv)
   gboolean yes = FALSE;
   const GOptionEntry entries[] = {
     { "yes", 'y', 0, G_OPTION_ARG_NONE, &yes, N_("Do not ask for confirmation"), NULL },
-    G_OPTION_ENTRY_NULL
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GDBusObjectManager) manager = NULL;
   g_autoptr(MdDBusNode1) node = NULL;

@@ -109,11 +109,10 @@ static GVariant *
 call_properties(GDBusProxy *proxy, const char *method, GVariant *parameters,
                 const GVariantType *reply_type, GDBusCallFlags flags, int timeout, GError **error)
 {
-  return g_dbus_connection_call_sync(g_dbus_proxy_get_connection(proxy),
-                                     g_dbus_proxy_get_name(proxy),
-                                     g_dbus_proxy_get_object_path(proxy),
-                                     "org.freedesktop.DBus.Properties", method, parameters,
-                                     reply_type, flags, timeout, NULL, error);
+  return g_dbus_connection_call_sync(
+      g_dbus_proxy_get_connection(proxy), g_dbus_proxy_get_name(proxy),
+      g_dbus_proxy_get_object_path(proxy), "org.freedesktop.DBus.Properties", method, parameters,
+      reply_type, flags, timeout, NULL, error);
 }
 
 int
@@ -122,11 +121,9 @@ md_ctl_bus_set_property(GDBusProxy *proxy, const char *name, GVariant *value)
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
 
-  reply = call_properties(proxy, "Set",
-                          g_variant_new("(ssv)", g_dbus_proxy_get_interface_name(proxy), name,
-                                        value),
-                          G_VARIANT_TYPE_UNIT, md_ctl_bus_change_flags(),
-                          md_ctl_bus_change_timeout(), &error);
+  reply = call_properties(
+      proxy, "Set", g_variant_new("(ssv)", g_dbus_proxy_get_interface_name(proxy), name, value),
+      G_VARIANT_TYPE_UNIT, md_ctl_bus_change_flags(), md_ctl_bus_change_timeout(), &error);
   if (reply == NULL)
     return md_ctl_bus_failure(error);
   return MD_CTL_EXIT_OK;

@@ -37,8 +37,8 @@ static const MdCtlField fabric_fields[] = {
   { "FabricId", "fabric_id", N_("FABRIC ID"), MD_CTL_FORMAT_ID64, TRUE },
   { "NodeId", "node_id", N_("NODE ID"), MD_CTL_FORMAT_ID64, TRUE },
   { "VendorId", "vendor_id", N_("VENDOR ID"), MD_CTL_FORMAT_ID16, TRUE },
-  { "CompressedFabricId", "compressed_fabric_id", N_("COMPRESSED FABRIC ID"),
-    MD_CTL_FORMAT_HEX64, TRUE },
+  { "CompressedFabricId", "compressed_fabric_id", N_("COMPRESSED FABRIC ID"), MD_CTL_FORMAT_HEX64,
+    TRUE },
   { "Label", "label", N_("LABEL"), MD_CTL_FORMAT_STRING, TRUE },
   { "RootPublicKey", "root_public_key", N_("ROOT PUBLIC KEY"), MD_CTL_FORMAT_BYTES, FALSE },
 };
@@ -55,20 +55,28 @@ static const MdCtlField session_fields[] = {
 };
 
 const MdCtlObjectKind md_ctl_node_kind = {
-  MD_DBUS_INTERFACE_NODE, "node", node_fields, G_N_ELEMENTS(node_fields),
+  MD_DBUS_INTERFACE_NODE,
+  "node",
+  node_fields,
+  G_N_ELEMENTS(node_fields),
 };
 const MdCtlObjectKind md_ctl_fabric_kind = {
-  MD_DBUS_INTERFACE_FABRIC, "fabric", fabric_fields, G_N_ELEMENTS(fabric_fields),
+  MD_DBUS_INTERFACE_FABRIC,
+  "fabric",
+  fabric_fields,
+  G_N_ELEMENTS(fabric_fields),
 };
 const MdCtlObjectKind md_ctl_session_kind = {
-  MD_DBUS_INTERFACE_SESSION, "session", session_fields, G_N_ELEMENTS(session_fields),
+  MD_DBUS_INTERFACE_SESSION,
+  "session",
+  session_fields,
+  G_N_ELEMENTS(session_fields),
 };
 
 const MdCtlObjectKind *
 md_ctl_object_kind_find(const char *interface)
 {
-  const MdCtlObjectKind *kinds[] = { &md_ctl_node_kind, &md_ctl_fabric_kind,
-                                     &md_ctl_session_kind };
+  const MdCtlObjectKind *kinds[] = { &md_ctl_node_kind, &md_ctl_fabric_kind, &md_ctl_session_kind };
 
   for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++)
     if (g_str_equal(kinds[i]->interface, interface))

@@ -30,7 +30,7 @@ typedef struct {
   const char *member;   /* its JSON member */
   const char *label;    /* its text label, marked with N_() */
   MdCtlFormat format;
-  gboolean in_table;    /* a column of the fabrics or sessions table */
+  gboolean in_table; /* a column of the fabrics or sessions table */
 } MdCtlField;
 
 typedef struct {

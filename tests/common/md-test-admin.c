@@ -48,7 +48,7 @@ md_test_admin_new(guint64 fabric_id, guint64 admin_node_id, guint64 device_node_
   g_assert_cmpint(matter_p256_generate(&admin->key), ==, MATTER_OK);
   g_assert_cmpint(matter_p256_export_public(admin->key, public_key), ==, MATTER_OK);
   admin->noc = md_test_ca_issue_noc(admin->ca, public_key, admin_node_id, 0, NULL, 0);
-  admin->fabric = (MatterCaseFabric) {
+  admin->fabric = (MatterCaseFabric){
     .fabric_index = ADMIN_FABRIC_INDEX,
     .fabric_id = fabric_id,
     .node_id = admin_node_id,
@@ -58,9 +58,8 @@ md_test_admin_new(guint64 fabric_id, guint64 admin_node_id, guint64 device_node_
          sizeof(admin->fabric.root_public_key));
   admin->fabric.rcac = g_bytes_get_data(admin->ca->rcac, &admin->fabric.rcac_len);
   admin->fabric.noc = g_bytes_get_data(admin->noc, &admin->fabric.noc_len);
-  g_assert_cmpint(
-      matter_case_compressed_fabric_id(admin->ca->public_key, fabric_id, compressed), ==,
-      MATTER_OK);
+  g_assert_cmpint(matter_case_compressed_fabric_id(admin->ca->public_key, fabric_id, compressed),
+                  ==, MATTER_OK);
   g_assert_cmpint(matter_case_operational_ipk((const guint8 *) MD_TEST_ADMIN_IPK, compressed,
                                               admin->fabric.ipk),
                   ==, MATTER_OK);
@@ -103,8 +102,8 @@ fields_end(Fields *f)
 }
 
 static void
-invoke(MdTestCommissioner *commissioner, MatterSession *session, guint32 cluster,
-       guint32 command, const Fields *fields, MdTestInvokeAnswer *answer)
+invoke(MdTestCommissioner *commissioner, MatterSession *session, guint32 cluster, guint32 command,
+       const Fields *fields, MdTestInvokeAnswer *answer)
 {
   md_test_commissioner_invoke(commissioner, session, ROOT_ENDPOINT, cluster, command,
                               fields != NULL ? fields->buf : NULL, fields != NULL ? fields->len : 0,
@@ -131,8 +130,8 @@ invoke_code(MdTestCommissioner *commissioner, MatterSession *session, guint32 cl
 static GBytes *
 read_dev_dac(void)
 {
-  g_autofree char *path = g_test_build_filename(G_TEST_DIST, "..", "data", "dev-attestation",
-                                                "dac-cert.der", NULL);
+  g_autofree char *path =
+      g_test_build_filename(G_TEST_DIST, "..", "data", "dev-attestation", "dac-cert.der", NULL);
   g_autoptr(GError) error = NULL;
   char *data;
   gsize len;
@@ -191,8 +190,8 @@ md_test_admin_add_noc(MdTestAdmin *admin, MdTestCommissioner *commissioner, Matt
   Fields f;
 
   f.len = md_test_arm_fail_safe_fields(f.buf, FAIL_SAFE_SECONDS, 1);
-  g_assert_cmpuint(invoke_code(commissioner, pase, CLUSTER_GENERAL_COMMISSIONING,
-                               CMD_ARM_FAIL_SAFE, &f, CMD_ARM_FAIL_SAFE_RESPONSE),
+  g_assert_cmpuint(invoke_code(commissioner, pase, CLUSTER_GENERAL_COMMISSIONING, CMD_ARM_FAIL_SAFE,
+                               &f, CMD_ARM_FAIL_SAFE_RESPONSE),
                    ==, COMMISSIONING_OK);
   csr_request(commissioner, pase, operational_key);
 
@@ -231,8 +230,7 @@ md_test_admin_case(MdTestAdmin *admin, MdTestCommissioner *commissioner)
 
   md_test_commissioner_case(commissioner, &admin->fabric, admin->device_node_id, NULL, &outcome);
   if (outcome.got_report)
-    g_test_message("CASE refused: StatusReport %u/%u", outcome.general_code,
-                   outcome.protocol_code);
+    g_test_message("CASE refused: StatusReport %u/%u", outcome.general_code, outcome.protocol_code);
   md_test_assert_error(outcome.error, MATTER_OK);
   g_assert_cmpint(outcome.state, ==, MATTER_CASE_STATE_ESTABLISHED);
   g_assert_nonnull(outcome.session);
@@ -242,8 +240,7 @@ md_test_admin_case(MdTestAdmin *admin, MdTestCommissioner *commissioner)
 }
 
 void
-md_test_admin_complete(MdTestAdmin *admin, MdTestCommissioner *commissioner,
-                       MatterSession *session)
+md_test_admin_complete(MdTestAdmin *admin, MdTestCommissioner *commissioner, MatterSession *session)
 {
   g_assert_cmpuint(invoke_code(commissioner, session, CLUSTER_GENERAL_COMMISSIONING,
                                CMD_COMMISSIONING_COMPLETE, NULL,

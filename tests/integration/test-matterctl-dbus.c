@@ -169,9 +169,9 @@ direct_error(Fixture *f, const char *path, const char *interface, const char *me
              GVariant *parameters, const char *name)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-      f->node.connection, "org.matterd", path, interface, method, parameters, NULL,
-      G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_autoptr(GVariant) reply =
+      g_dbus_connection_call_sync(f->node.connection, "org.matterd", path, interface, method,
+                                  parameters, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   g_autofree char *remote = NULL;
   g_autofree char *want = g_strconcat("org.matterd.Error.", name, NULL);
 
@@ -243,8 +243,8 @@ assert_qr_picture(const char *out, const char *qr_code)
   for (int y = 0; y < size; y++) {
     for (int x = 0; x < size; x++) {
       int mx = x - margin, my = y - margin;
-      gboolean dark = mx >= 0 && my >= 0 && mx < code->width && my < code->width
-                      && (code->data[my * code->width + mx] & 1);
+      gboolean dark = mx >= 0 && my >= 0 && mx < code->width && my < code->width &&
+                      (code->data[my * code->width + mx] & 1);
 
       g_string_append(want, dark ? "##" : "  ");
     }
@@ -258,9 +258,11 @@ assert_qr_picture(const char *out, const char *qr_code)
 /* ---- status ------------------------------------------------------------ */
 
 static const char *const node_members[] = {
-  "vendor_id", "product_id", "discriminator", "unique_id", "node_label", "location",
-  "commissioned", "commissioning_window", "commissioning_window_expires_usec", "qr_code",
-  "manual_code", "fabric_count", "supported_fabrics", "session_count", NULL,
+  "vendor_id",         "product_id",           "discriminator",
+  "unique_id",         "node_label",           "location",
+  "commissioned",      "commissioning_window", "commissioning_window_expires_usec",
+  "qr_code",           "manual_code",          "fabric_count",
+  "supported_fabrics", "session_count",        NULL,
 };
 
 /* status --json is Node1, property by property. */
@@ -412,13 +414,14 @@ assert_row(char **row, const char *const *want)
 }
 
 static const char *const fabric_members[] = {
-  "fabric_index", "fabric_id", "node_id", "vendor_id", "compressed_fabric_id", "label",
-  "root_public_key", NULL,
+  "fabric_index",         "fabric_id", "node_id",         "vendor_id",
+  "compressed_fabric_id", "label",     "root_public_key", NULL,
 };
 
 static const char *const session_members[] = {
-  "id", "kind", "fabric_index", "peer_node_id", "peer_address", "transport", "established_usec",
-  "last_activity_usec", NULL,
+  "id",           "kind",      "fabric_index",     "peer_node_id",
+  "peer_address", "transport", "established_usec", "last_activity_usec",
+  NULL,
 };
 
 /* After commissioning, fabrics and sessions list the fabric the
@@ -434,8 +437,7 @@ test_fabrics_sessions(Fixture *f, gconstpointer data)
   gint64 after = g_get_real_time();
   g_autofree char *fabric_id = id_hex(FABRIC_ID), *node_id = id_hex(NODE_ID);
   g_autofree char *admin_id = id_hex(ADMIN_NODE_ID), *cfid = id_hex(compressed_fabric_id(f));
-  g_autofree char *root_key = lower_hex(f->admin->ca->public_key,
-                                        sizeof(f->admin->ca->public_key));
+  g_autofree char *root_key = lower_hex(f->admin->ca->public_key, sizeof(f->admin->ca->public_key));
   g_autofree char *address = g_strdup_printf("[::1]:%u", commissioner_port(f));
   g_autofree char *index_text = g_strdup_printf("%u", index);
   g_autofree char *id_text = g_strdup_printf("%u", session->peer_session_id);
@@ -488,9 +490,9 @@ test_fabrics_sessions(Fixture *f, gconstpointer data)
   g_assert_cmpint(fabrics_text.status, ==, 0);
   rows = table_rows(md_test_ctl_text(&fabrics_text));
   g_assert_cmpuint(rows->len, ==, 2);
-  assert_row(g_ptr_array_index(rows, 1),
-             (const char *const[]){ index_text, fabric_id_text, node_id_text, "0xFFF2", cfid,
-                                    NULL });
+  assert_row(
+      g_ptr_array_index(rows, 1),
+      (const char *const[]){ index_text, fabric_id_text, node_id_text, "0xFFF2", cfid, NULL });
   g_clear_pointer(&rows, g_ptr_array_unref);
   g_assert_cmpint(sessions_text.status, ==, 0);
   rows = table_rows(md_test_ctl_text(&sessions_text));
@@ -542,8 +544,8 @@ test_window_basic(Fixture *f, gconstpointer data)
   assert_silent_success(&close);
   window = md_test_node_window(&f->node);
   g_assert_cmpstr(window, ==, "closed");
-  not_found = direct_error(f, NODE_PATH, NODE_INTERFACE, "CloseCommissioningWindow", NULL,
-                           "NotFound");
+  not_found =
+      direct_error(f, NODE_PATH, NODE_INTERFACE, "CloseCommissioningWindow", NULL, "NotFound");
   g_assert_cmpstr(close_again.err, ==, not_found);
   md_test_ctl_assert_error(&close_again, 1, "");
 
@@ -638,9 +640,8 @@ test_session_close(Fixture *f, gconstpointer data)
   guint16 case_id = session->local_session_id;
   g_autofree char *id = g_strdup_printf("%u", session->peer_session_id);
   /* The node's only session is the CASE one. */
-  g_autofree char *other =
-      g_strdup_printf("%u", session->peer_session_id == G_MAXUINT16 ? 1u
-                                                                     : session->peer_session_id + 1u);
+  g_autofree char *other = g_strdup_printf(
+      "%u", session->peer_session_id == G_MAXUINT16 ? 1u : session->peer_session_id + 1u);
   g_auto(MdTestCtlResult) missing = ctl("session", "close", other);
   g_auto(MdTestCtlResult) closed = ctl("session", "close", id);
   g_auto(MdTestCtlResult) again = { 0 };
@@ -754,8 +755,8 @@ monitor_start(gboolean json)
   g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
   monitor->process = g_subprocess_launcher_spawnv(launcher, argv, &error);
   g_assert_no_error(error);
-  monitor->fd =
-      g_unix_input_stream_get_fd(G_UNIX_INPUT_STREAM(g_subprocess_get_stdout_pipe(monitor->process)));
+  monitor->fd = g_unix_input_stream_get_fd(
+      G_UNIX_INPUT_STREAM(g_subprocess_get_stdout_pipe(monitor->process)));
   monitor->out = g_string_new(NULL);
   return monitor;
 }
@@ -832,8 +833,8 @@ monitor_json_find(Monitor *monitor, JsonParser *parser, const char *event, const
     g_assert_true(json_object_has_member(object, "time_usec"));
     if (!g_str_equal(json_object_get_string_member(object, "event"), event))
       continue;
-    if (name == NULL
-        || g_strcmp0(json_object_get_string_member_with_default(object, name, NULL), value) == 0)
+    if (name == NULL ||
+        g_strcmp0(json_object_get_string_member_with_default(object, name, NULL), value) == 0)
       return object;
   }
   return NULL;
@@ -863,20 +864,19 @@ test_monitor(Fixture *f, gconstpointer data)
   event = monitor_json_find(json, parser, "state", NULL, NULL);
   g_assert_nonnull(event);
   g_assert_cmpuint(json_array_get_length(json_object_get_array_member(event, "fabrics")), ==, 0);
-  g_assert_cmpstr(
-      json_object_get_string_member(json_object_get_object_member(event, "node"),
-                                    "commissioning_window"),
-      ==, "basic");
+  g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(event, "node"),
+                                                "commissioning_window"),
+                  ==, "basic");
 
   session = commission(f, &index);
   added = g_strdup_printf("fabric %u added (fabric id 0x%016" G_GINT64_MODIFIER
                           "X, node id 0x%016" G_GINT64_MODIFIER "X, vendor id 0x%04X, "
                           "label \"\")\n",
                           index, FABRIC_ID, NODE_ID, ADMIN_VENDOR_ID);
-  established = g_strdup_printf("session %u established (case, fabric %u, peer node 0x%016"
-                                G_GINT64_MODIFIER "X, [::1]:%u over udp)\n",
-                                session->peer_session_id, index, ADMIN_NODE_ID,
-                                commissioner_port(f));
+  established =
+      g_strdup_printf("session %u established (case, fabric %u, peer node 0x%016" G_GINT64_MODIFIER
+                      "X, [::1]:%u over udp)\n",
+                      session->peer_session_id, index, ADMIN_NODE_ID, commissioner_port(f));
   g_assert_true(monitor_wait(text, added));
   g_assert_true(g_regex_match(timestamped, text->out->str, 0, NULL));
   g_assert_true(monitor_wait(text, established));
@@ -898,10 +898,9 @@ test_monitor(Fixture *f, gconstpointer data)
   /* matterd going and coming back: one line each, its state again. */
   md_test_node_restart(&f->node);
   g_assert_true(monitor_wait(text, " matterd left the session bus\n"));
-  g_assert_true(monitor_wait_from(text,
-                                  strstr(text->out->str, " matterd left the session bus\n")
-                                      - text->out->str,
-                                  " matterd on the session bus: window basic, 0 fabrics, "));
+  g_assert_true(monitor_wait_from(
+      text, strstr(text->out->str, " matterd left the session bus\n") - text->out->str,
+      " matterd on the session bus: window basic, 0 fabrics, "));
 
   /* The same in JSON, with the listing commands' members. */
   g_assert_true(monitor_wait(json, "\"event\":\"gone\""));
@@ -955,9 +954,9 @@ test_usage(Fixture *f, gconstpointer data)
   g_auto(MdTestCtlResult) help_status = md_test_ctl_run("help", "status");
   g_auto(MdTestCtlResult) status_help = md_test_ctl_run("status", "--help");
   g_auto(MdTestCtlResult) window_help = md_test_ctl_run("window", "open", "--help");
-  static const char *const commands[] = { "status", "fabrics", "fabric", "sessions", "session",
-                                          "window", "label", "factory-reset", "monitor", "help",
-                                          NULL };
+  static const char *const commands[] = { "status",  "fabrics", "fabric", "sessions",
+                                          "session", "window",  "label",  "factory-reset",
+                                          "monitor", "help",    NULL };
 
   usage("unknown command 'bogus'", "--session", "bogus");
   usage("exclude each other", "--session", "--system", "status");
@@ -1004,9 +1003,12 @@ test_not_running(void)
   g_autofree char *dir = md_test_mkdtemp();
   MdTestBus *bus = md_test_bus_start(dir);
   const char *const commands[][4] = {
-    { "--session", "status", NULL }, { "--session", "fabrics", NULL },
-    { "--session", "sessions", "--json", NULL }, { "--session", "window", "open", NULL },
-    { "--session", "fabric", "remove", "1" }, { "--session", "label", "set", "x" },
+    { "--session", "status", NULL },
+    { "--session", "fabrics", NULL },
+    { "--session", "sessions", "--json", NULL },
+    { "--session", "window", "open", NULL },
+    { "--session", "fabric", "remove", "1" },
+    { "--session", "label", "set", "x" },
   };
 
   g_setenv("DBUS_SESSION_BUS_ADDRESS", bus->address, TRUE);
