@@ -180,6 +180,10 @@ test_lifecycle(Fixture *f, gconstpointer data)
   g_assert_no_error(error);
 
   /* The ObjectManager on "/", as BlueZ and iwd have it. */
+  /* READY comes with the window the node opened at start in its status. */
+  g_assert_nonnull(
+    md_test_notify_wait(f->notify, "STATUS=Running, commissioning window open", 0));
+
   xml = run_gdbus(f, introspect_root);
   g_assert_nonnull(strstr(xml, "interface org.freedesktop.DBus.ObjectManager"));
   g_clear_pointer(&xml, g_free);
