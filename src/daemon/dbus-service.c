@@ -3,22 +3,107 @@
 
 #include "dbus-service.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "bouncer.h"
 #include "md-dbus-generated.h"
 #include "md-error.h"
 
+/* Session1.LastActivity is announced at most this often. */
+#define ACTIVITY_REFRESH_S 1
+
 struct _MdDBusService {
-  MdNode *node; /* not owned */
+  MdNode *node;           /* not owned */
+  MdMessaging *messaging; /* not owned */
   MdDBusServiceCallbacks callbacks;
   gpointer user_data;
+  /* CLOCK_REALTIME usec at the node's time 0: what turns its monotonic
+   * milliseconds into the wall-clock times of the properties. Taken once,
+   * so that the same instant is always the same value. */
+  gint64 realtime_offset_us;
 
   guint owner_id;
   GDBusConnection *connection;
   gulong closed_id;
+  MdBouncer *bouncer; /* once on the bus */
   GDBusObjectManagerServer *manager;
+  MdDBusObjectSkeleton *node_object;
   MdDBusNode1 *node1;
-  GHashTable *fabrics; /* fabric index -> MdDBusObjectSkeleton exported */
+  GHashTable *fabrics;  /* fabric index -> MdDBusObjectSkeleton exported */
+  GHashTable *sessions; /* local session id -> MdDBusObjectSkeleton exported */
+  guint activity_id;    /* refreshes LastActivity while sessions exist */
   gboolean failed;
 };
+
+/* ---- Node1 with a writable NodeLabel ----
+ *
+ * The generated skeleton sets a property the moment Properties.Set
+ * arrives. NodeLabel needs polkit's answer first, which comes later: with
+ * no set_property in the vtable GDBus hands Set (validated: known,
+ * writable, right type) to method_call, which asks the bouncer. */
+
+typedef struct {
+  MdDBusNode1Skeleton parent_instance;
+  MdDBusService *service;
+} NodeSkeleton;
+
+typedef struct {
+  MdDBusNode1SkeletonClass parent_class;
+} NodeSkeletonClass;
+
+static GType node_skeleton_get_type(void);
+G_DEFINE_TYPE(NodeSkeleton, node_skeleton, MD_DBUS_TYPE_NODE1_SKELETON)
+
+static GDBusInterfaceMethodCallFunc generated_method_call;
+static void set_property_allowed(GDBusMethodInvocation *invocation, gpointer user_data);
+
+static void
+node_method_call(GDBusConnection *connection, const char *sender, const char *object_path,
+                 const char *interface_name, const char *method_name, GVariant *parameters,
+                 GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  NodeSkeleton *self = user_data;
+  const char *property;
+
+  if (g_strcmp0(interface_name, "org.freedesktop.DBus.Properties") != 0) {
+    generated_method_call(connection, sender, object_path, interface_name, method_name,
+                          parameters, invocation, user_data);
+    return;
+  }
+  /* Only Set comes here, for NodeLabel, the one writable property. */
+  g_variant_get(parameters, "(&s&sv)", NULL, &property, NULL);
+  g_assert(strcmp(property, "NodeLabel") == 0);
+  md_bouncer_check(self->service->bouncer, invocation, MD_POLKIT_ACTION_MANAGE,
+                   set_property_allowed, self->service);
+}
+
+static GDBusInterfaceVTable *
+node_skeleton_get_vtable(GDBusInterfaceSkeleton *skeleton)
+{
+  static GDBusInterfaceVTable vtable;
+  GDBusInterfaceVTable *generated =
+    G_DBUS_INTERFACE_SKELETON_CLASS(node_skeleton_parent_class)->get_vtable(skeleton);
+
+  generated_method_call = generated->method_call;
+  vtable = *generated;
+  vtable.method_call = node_method_call;
+  vtable.set_property = NULL;
+  return &vtable;
+}
+
+static void
+node_skeleton_class_init(NodeSkeletonClass *klass)
+{
+  G_DBUS_INTERFACE_SKELETON_CLASS(klass)->get_vtable = node_skeleton_get_vtable;
+}
+
+static void
+node_skeleton_init(NodeSkeleton *self)
+{
+}
+
+/* ---- Helpers ---- */
 
 static void
 fail(MdDBusService *service, const char *reason)
@@ -29,38 +114,187 @@ fail(MdDBusService *service, const char *reason)
   service->callbacks.failed(reason, service->user_data);
 }
 
-static gboolean
-return_not_supported(GDBusMethodInvocation *invocation, const char *what)
+/* Only the documented names reach the bus; the message says what
+ * happened. */
+static void
+return_error(GDBusMethodInvocation *invocation, const GError *error)
 {
-  g_dbus_method_invocation_return_error(invocation, MD_ERROR, MD_ERROR_NOT_SUPPORTED,
-                                        "%s is not supported by this version of matterd", what);
-  return TRUE;
+  g_autoptr(GError) public_error = md_error_to_public(error);
+
+  g_dbus_method_invocation_return_gerror(invocation, public_error);
+}
+
+static guint64
+to_realtime_us(MdDBusService *service, guint64 ms)
+{
+  return (guint64) (service->realtime_offset_us + (gint64) ms * 1000);
+}
+
+/* The node's timers may have moved: its deadline is the message layer's
+ * timer's. */
+static void
+node_poked(MdDBusService *service)
+{
+  md_messaging_reschedule(service->messaging);
+}
+
+/* The number at the end of @path after @prefix (fabric7, session42), or
+ * -1. */
+static gint64
+path_number(const char *path, const char *prefix, guint64 max)
+{
+  guint64 number;
+
+  if (!g_str_has_prefix(path, prefix) ||
+      !g_ascii_string_to_unsigned(path + strlen(prefix), 10, 1, max, &number, NULL))
+    return -1;
+  return (gint64) number;
+}
+
+/* ---- Node1 methods ---- */
+
+static void
+open_window_allowed(GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  MdDBusService *service = user_data;
+  g_autoptr(GError) error = NULL;
+  char qr_code[MATTER_PAYLOAD_QR_SIZE], manual_code[MATTER_PAYLOAD_MANUAL_SIZE];
+  guint32 timeout;
+
+  g_variant_get(g_dbus_method_invocation_get_parameters(invocation), "(u)", &timeout);
+  if (!md_node_open_window(service->node, timeout, md_messaging_now_ms(), &error) ||
+      !md_node_get_window_codes(service->node, qr_code, manual_code, &error)) {
+    return_error(invocation, error);
+    return;
+  }
+  node_poked(service);
+  md_dbus_node1_complete_open_commissioning_window(service->node1, invocation, qr_code,
+                                                   manual_code);
+  matter_secure_zero(qr_code, sizeof(qr_code));
+  matter_secure_zero(manual_code, sizeof(manual_code));
 }
 
 static gboolean
 handle_open_commissioning_window(MdDBusNode1 *node1, GDBusMethodInvocation *invocation,
                                  guint timeout, gpointer user_data)
 {
-  return return_not_supported(invocation, "Opening a commissioning window");
+  MdDBusService *service = user_data;
+
+  if (timeout < MD_WINDOW_TIMEOUT_MIN || timeout > MD_WINDOW_TIMEOUT_MAX) {
+    g_dbus_method_invocation_return_error(invocation, MD_ERROR, MD_ERROR_INVALID_ARGUMENT,
+                                          "A commissioning window lasts %u to %u s, not %u",
+                                          MD_WINDOW_TIMEOUT_MIN, MD_WINDOW_TIMEOUT_MAX, timeout);
+    return TRUE;
+  }
+  md_bouncer_check(service->bouncer, invocation, MD_POLKIT_ACTION_MANAGE, open_window_allowed,
+                   service);
+  return TRUE;
+}
+
+static void
+close_window_allowed(GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  MdDBusService *service = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!md_node_close_window(service->node, md_messaging_now_ms(), &error)) {
+    return_error(invocation, error);
+    return;
+  }
+  node_poked(service);
+  md_dbus_node1_complete_close_commissioning_window(service->node1, invocation);
 }
 
 static gboolean
 handle_close_commissioning_window(MdDBusNode1 *node1, GDBusMethodInvocation *invocation,
                                   gpointer user_data)
 {
-  return return_not_supported(invocation, "Closing a commissioning window");
+  MdDBusService *service = user_data;
+
+  md_bouncer_check(service->bouncer, invocation, MD_POLKIT_ACTION_MANAGE, close_window_allowed,
+                   service);
+  return TRUE;
+}
+
+static void
+factory_reset_allowed(GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  MdDBusService *service = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_message("Factory reset requested by %s", g_dbus_method_invocation_get_sender(invocation));
+  if (!md_node_factory_reset(service->node, md_messaging_now_ms(), &error)) {
+    g_warning("Factory reset failed: %s", error->message);
+    return_error(invocation, error);
+    return;
+  }
+  node_poked(service);
+  md_dbus_node1_complete_factory_reset(service->node1, invocation);
 }
 
 static gboolean
 handle_factory_reset(MdDBusNode1 *node1, GDBusMethodInvocation *invocation, gpointer user_data)
 {
-  return return_not_supported(invocation, "Factory reset");
+  MdDBusService *service = user_data;
+
+  md_bouncer_check(service->bouncer, invocation, MD_POLKIT_ACTION_FACTORY_RESET,
+                   factory_reset_allowed, service);
+  return TRUE;
 }
 
-static char *
-fabric_path(guint8 index)
+static void
+set_property_allowed(GDBusMethodInvocation *invocation, gpointer user_data)
 {
-  return g_strdup_printf(MD_DBUS_PATH "/fabric%u", index);
+  MdDBusService *service = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = NULL;
+  const char *label;
+
+  g_variant_get(g_dbus_method_invocation_get_parameters(invocation), "(&s&sv)", NULL, NULL,
+                &value);
+  label = g_variant_get_string(value, NULL);
+  if (!md_node_set_node_label(service->node, label, &error)) {
+    return_error(invocation, error);
+    return;
+  }
+  md_dbus_node1_set_node_label(service->node1, label);
+  g_dbus_method_invocation_return_value(invocation, NULL);
+}
+
+/* ---- Fabric1 ---- */
+
+static void
+remove_fabric_allowed(GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  MdDBusService *service = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 index = path_number(g_dbus_method_invocation_get_object_path(invocation),
+                             MD_DBUS_FABRIC_PATH_PREFIX, 254);
+  MdDBusObject *object = g_hash_table_lookup(service->fabrics, GINT_TO_POINTER((int) index));
+  g_autoptr(MdDBusFabric1) fabric1 = object != NULL ? md_dbus_object_get_fabric1(object) : NULL;
+
+  if (index < 0 || fabric1 == NULL) {
+    g_dbus_method_invocation_return_error(invocation, MD_ERROR, MD_ERROR_NOT_FOUND,
+                                          "The fabric is gone");
+    return;
+  }
+  if (!md_node_remove_fabric(service->node, (guint8) index, md_messaging_now_ms(), &error)) {
+    return_error(invocation, error);
+    return;
+  }
+  node_poked(service);
+  md_dbus_fabric1_complete_remove(fabric1, invocation);
+}
+
+static gboolean
+handle_remove_fabric(MdDBusFabric1 *fabric1, GDBusMethodInvocation *invocation,
+                     gpointer user_data)
+{
+  MdDBusService *service = user_data;
+
+  md_bouncer_check(service->bouncer, invocation, MD_POLKIT_ACTION_MANAGE, remove_fabric_allowed,
+                   service);
+  return TRUE;
 }
 
 static void
@@ -78,6 +312,23 @@ set_fabric_properties(MdDBusFabric1 *fabric1, const MdFabric *fabric)
   md_dbus_fabric1_set_compressed_fabric_id(fabric1, fabric->compressed_fabric_id);
 }
 
+/* Unexports the objects of @table whose key is not in @seen. */
+static void
+unexport_unseen(MdDBusService *service, GHashTable *table, GHashTable *seen)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init(&iter, table);
+  while (g_hash_table_iter_next(&iter, &key, &value)) {
+    if (g_hash_table_contains(seen, key))
+      continue;
+    g_dbus_object_manager_server_unexport(service->manager,
+                                          g_dbus_object_get_object_path(G_DBUS_OBJECT(value)));
+    g_hash_table_iter_remove(&iter);
+  }
+}
+
 /* One object per fabric of the table's view: new ones are exported
  * (InterfacesAdded), gone ones unexported (InterfacesRemoved), and the
  * others' changed properties announced. */
@@ -86,8 +337,6 @@ sync_fabrics(MdDBusService *service)
 {
   MdFabricTable *table = md_node_get_fabrics(service->node);
   g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
-  GHashTableIter iter;
-  gpointer key, value;
 
   for (guint n = 0;; n++) {
     const MdFabric *fabric = md_fabric_table_nth(table, n);
@@ -98,10 +347,11 @@ sync_fabrics(MdDBusService *service)
     g_hash_table_add(seen, GUINT_TO_POINTER(fabric->index));
     object = g_hash_table_lookup(service->fabrics, GUINT_TO_POINTER(fabric->index));
     if (object == NULL) {
-      g_autofree char *path = fabric_path(fabric->index);
+      g_autofree char *path = g_strdup_printf(MD_DBUS_FABRIC_PATH_PREFIX "%u", fabric->index);
       g_autoptr(MdDBusFabric1) fabric1 = md_dbus_fabric1_skeleton_new();
 
       set_fabric_properties(fabric1, fabric);
+      g_signal_connect(fabric1, "handle-remove", G_CALLBACK(handle_remove_fabric), service);
       object = md_dbus_object_skeleton_new(path);
       md_dbus_object_skeleton_set_fabric1(object, fabric1);
       g_dbus_object_manager_server_export(service->manager, G_DBUS_OBJECT_SKELETON(object));
@@ -112,14 +362,156 @@ sync_fabrics(MdDBusService *service)
       set_fabric_properties(fabric1, fabric);
     }
   }
-  g_hash_table_iter_init(&iter, service->fabrics);
-  while (g_hash_table_iter_next(&iter, &key, &value)) {
-    if (g_hash_table_contains(seen, key))
-      continue;
-    g_dbus_object_manager_server_unexport(service->manager,
-                                          g_dbus_object_get_object_path(G_DBUS_OBJECT(value)));
-    g_hash_table_iter_remove(&iter);
+  unexport_unseen(service, service->fabrics, seen);
+}
+
+/* ---- Session1 ---- */
+
+static void
+close_session_allowed(GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  MdDBusService *service = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 id = path_number(g_dbus_method_invocation_get_object_path(invocation),
+                          MD_DBUS_SESSION_PATH_PREFIX, G_MAXUINT16);
+  MdDBusObject *object = g_hash_table_lookup(service->sessions, GINT_TO_POINTER((int) id));
+  g_autoptr(MdDBusSession1) session1 =
+    object != NULL ? md_dbus_object_get_session1(object) : NULL;
+
+  if (id < 0 || session1 == NULL) {
+    g_dbus_method_invocation_return_error(invocation, MD_ERROR, MD_ERROR_NOT_FOUND,
+                                          "The session is gone");
+    return;
   }
+  if (!md_node_close_session(service->node, (guint16) id, md_messaging_now_ms(), &error)) {
+    return_error(invocation, error);
+    return;
+  }
+  node_poked(service);
+  md_dbus_session1_complete_close(session1, invocation);
+}
+
+static gboolean
+handle_close_session(MdDBusSession1 *session1, GDBusMethodInvocation *invocation,
+                     gpointer user_data)
+{
+  MdDBusService *service = user_data;
+
+  md_bouncer_check(service->bouncer, invocation, MD_POLKIT_ACTION_MANAGE, close_session_allowed,
+                   service);
+  return TRUE;
+}
+
+static const char *
+session_kind(MatterSessionKind kind)
+{
+  switch (kind) {
+  case MATTER_SESSION_KIND_PASE:
+    return "pase";
+  case MATTER_SESSION_KIND_CASE:
+    return "case";
+  case MATTER_SESSION_KIND_UNSECURED:
+  default:
+    return "unsecured";
+  }
+}
+
+static const char *
+transport_name(MatterTransport transport)
+{
+  switch (transport) {
+  case MATTER_TRANSPORT_UDP:
+  default:
+    return "udp";
+  }
+}
+
+static void
+set_session_properties(MdDBusService *service, MdDBusSession1 *session1,
+                       const MdSessionInfo *info)
+{
+  g_autofree char *address = md_node_peer_to_string(service->node, &info->peer_address);
+
+  md_dbus_session1_set_kind(session1, session_kind(info->kind));
+  md_dbus_session1_set_fabric_index(session1, info->fabric_index);
+  md_dbus_session1_set_peer_node_id(session1, info->peer_node_id);
+  md_dbus_session1_set_peer_address(session1, address);
+  md_dbus_session1_set_transport(session1, transport_name(info->peer_address.transport));
+  md_dbus_session1_set_established(session1, to_realtime_us(service, info->established_ms));
+  md_dbus_session1_set_last_activity(session1, to_realtime_us(service, info->last_activity_ms));
+}
+
+static gboolean refresh_activity(gpointer user_data);
+
+static void
+sync_sessions(MdDBusService *service)
+{
+  g_autoptr(GArray) sessions = md_node_list_sessions(service->node);
+  g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+
+  for (guint i = 0; i < sessions->len; i++) {
+    const MdSessionInfo *info = &g_array_index(sessions, MdSessionInfo, i);
+    MdDBusObjectSkeleton *object = g_hash_table_lookup(service->sessions,
+                                                       GUINT_TO_POINTER(info->id));
+
+    g_hash_table_add(seen, GUINT_TO_POINTER(info->id));
+    if (object == NULL) {
+      g_autofree char *path = g_strdup_printf(MD_DBUS_SESSION_PATH_PREFIX "%u", info->id);
+      g_autoptr(MdDBusSession1) session1 = md_dbus_session1_skeleton_new();
+
+      set_session_properties(service, session1, info);
+      g_signal_connect(session1, "handle-close", G_CALLBACK(handle_close_session), service);
+      object = md_dbus_object_skeleton_new(path);
+      md_dbus_object_skeleton_set_session1(object, session1);
+      g_dbus_object_manager_server_export(service->manager, G_DBUS_OBJECT_SKELETON(object));
+      g_hash_table_insert(service->sessions, GUINT_TO_POINTER(info->id), object);
+    } else {
+      g_autoptr(MdDBusSession1) session1 = md_dbus_object_get_session1(MD_DBUS_OBJECT(object));
+
+      set_session_properties(service, session1, info);
+    }
+  }
+  unexport_unseen(service, service->sessions, seen);
+  md_dbus_node1_set_session_count(service->node1, sessions->len);
+
+  /* Activity changes with every message: it is read back once a second
+   * while there are sessions, rather than announced per message. */
+  if (sessions->len > 0 && service->activity_id == 0)
+    service->activity_id = g_timeout_add_seconds(ACTIVITY_REFRESH_S, refresh_activity, service);
+  else if (sessions->len == 0)
+    g_clear_handle_id(&service->activity_id, g_source_remove);
+}
+
+static gboolean
+refresh_activity(gpointer user_data)
+{
+  MdDBusService *service = user_data;
+
+  service->activity_id = 0;
+  sync_sessions(service);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- What the daemon tells the service ---- */
+
+static void
+sync_window(MdDBusService *service)
+{
+  MdCommissioning *commissioning = md_node_get_commissioning(service->node);
+  MdWindowKind window = md_commissioning_get_window(commissioning);
+  char qr_code[MATTER_PAYLOAD_QR_SIZE] = "", manual_code[MATTER_PAYLOAD_MANUAL_SIZE] = "";
+  guint64 closes_at = md_node_get_window_closes_at(service->node);
+
+  if (window != MD_WINDOW_CLOSED &&
+      !md_node_get_window_codes(service->node, qr_code, manual_code, NULL))
+    qr_code[0] = manual_code[0] = '\0'; /* an administrator's own verifier */
+  md_dbus_node1_set_commissioning_window(service->node1, md_window_kind_to_string(window));
+  md_dbus_node1_set_commissioning_window_expires(
+    service->node1, closes_at == MD_NODE_NEVER ? 0 : to_realtime_us(service, closes_at));
+  md_dbus_node1_set_qr_code(service->node1, qr_code);
+  md_dbus_node1_set_manual_code(service->node1, manual_code);
+  matter_secure_zero(qr_code, sizeof(qr_code));
+  matter_secure_zero(manual_code, sizeof(manual_code));
 }
 
 void
@@ -134,23 +526,29 @@ md_dbus_service_refresh(MdDBusService *service)
     fabrics = 0;
   }
 
-  /* The generated setters emit PropertiesChanged only for real changes. */
+  /* The generated setters queue PropertiesChanged only for real changes,
+   * and send what a main-loop iteration queued as one signal per object. */
   md_dbus_node1_set_vendor_id(service->node1, md_node_get_vendor_id(node));
   md_dbus_node1_set_product_id(service->node1, md_node_get_product_id(node));
   md_dbus_node1_set_discriminator(service->node1, md_node_get_discriminator(node));
+  md_dbus_node1_set_unique_id(service->node1, md_node_get_unique_id(node));
+  md_dbus_node1_set_node_label(service->node1, md_node_get_node_label(node));
+  md_dbus_node1_set_location(service->node1, md_node_get_location(node));
   md_dbus_node1_set_supported_fabrics(service->node1, md_node_get_supported_fabrics(node));
   md_dbus_node1_set_fabric_count(service->node1, (guchar) fabrics);
   md_dbus_node1_set_commissioned(service->node1, fabrics > 0);
-  md_dbus_node1_set_commissioning_window(
-    service->node1, md_window_kind_to_string(md_commissioning_get_window(md_node_get_commissioning(node))));
+  sync_window(service);
   sync_fabrics(service);
+  sync_sessions(service);
 }
 
 void
-md_dbus_service_set_session_count(MdDBusService *service, guint count)
+md_dbus_service_sessions_changed(MdDBusService *service)
 {
-  md_dbus_node1_set_session_count(service->node1, count);
+  sync_sessions(service);
 }
+
+/* ---- Life on the bus ---- */
 
 static void
 on_connection_closed(GDBusConnection *connection, gboolean remote_peer_vanished, GError *error,
@@ -163,24 +561,15 @@ static void
 on_bus_acquired(GDBusConnection *connection, const char *name, gpointer user_data)
 {
   MdDBusService *service = user_data;
-  g_autoptr(GError) error = NULL;
 
   service->connection = g_object_ref(connection);
   g_dbus_connection_set_exit_on_close(connection, FALSE);
   service->closed_id =
     g_signal_connect(connection, "closed", G_CALLBACK(on_connection_closed), service);
-
-  /* Fabrics (and later sessions) are exported below /org/matterd through
-   * the manager, as BlueZ exports its devices; Node1 sits on the
-   * manager's own path beside it. */
+  service->bouncer = md_bouncer_new(connection);
+  /* Every object, the node's included, is exported through the manager
+   * on "/": GetManagedObjects lists them all, as BlueZ's and iwd's do. */
   g_dbus_object_manager_server_set_connection(service->manager, connection);
-
-  if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(service->node1), connection,
-                                        MD_DBUS_PATH, &error)) {
-    g_autofree char *reason = g_strdup_printf("Cannot export %s: %s", MD_DBUS_PATH,
-                                              error->message);
-    fail(service, reason);
-  }
 }
 
 static void
@@ -207,19 +596,28 @@ on_name_lost(GDBusConnection *connection, const char *name, gpointer user_data)
 }
 
 MdDBusService *
-md_dbus_service_new(MdNode *node, GBusType bus_type,
+md_dbus_service_new(MdNode *node, MdMessaging *messaging, GBusType bus_type,
                     const MdDBusServiceCallbacks *callbacks, gpointer user_data)
 {
   MdDBusService *service = g_new0(MdDBusService, 1);
+  NodeSkeleton *skeleton = g_object_new(node_skeleton_get_type(), NULL);
 
   service->node = node;
+  service->messaging = messaging;
   service->callbacks = *callbacks;
   service->user_data = user_data;
+  service->realtime_offset_us =
+    g_get_real_time() - (gint64) md_messaging_now_ms() * 1000;
 
-  service->node1 = md_dbus_node1_skeleton_new();
-  service->manager = g_dbus_object_manager_server_new(MD_DBUS_PATH);
+  skeleton->service = service;
+  service->node1 = MD_DBUS_NODE1(skeleton);
+  service->manager = g_dbus_object_manager_server_new(MD_DBUS_MANAGER_PATH);
+  service->node_object = md_dbus_object_skeleton_new(MD_DBUS_PATH);
+  md_dbus_object_skeleton_set_node1(service->node_object, service->node1);
+  g_dbus_object_manager_server_export(service->manager,
+                                      G_DBUS_OBJECT_SKELETON(service->node_object));
   service->fabrics = g_hash_table_new_full(NULL, NULL, NULL, g_object_unref);
-  md_dbus_node1_set_session_count(service->node1, 0);
+  service->sessions = g_hash_table_new_full(NULL, NULL, NULL, g_object_unref);
   md_dbus_service_refresh(service);
   g_signal_connect(service->node1, "handle-open-commissioning-window",
                    G_CALLBACK(handle_open_commissioning_window), service);
@@ -240,11 +638,15 @@ md_dbus_service_free(MdDBusService *service)
   if (service == NULL)
     return;
   g_bus_unown_name(service->owner_id);
-  if (g_dbus_interface_skeleton_get_connection(G_DBUS_INTERFACE_SKELETON(service->node1)) != NULL)
-    g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(service->node1));
-  g_clear_object(&service->node1);
+  g_clear_handle_id(&service->activity_id, g_source_remove);
+  /* Checks in flight are answered now; their callbacks would find no
+   * service. */
+  g_clear_pointer(&service->bouncer, md_bouncer_free);
   g_clear_pointer(&service->fabrics, g_hash_table_unref);
+  g_clear_pointer(&service->sessions, g_hash_table_unref);
   g_clear_object(&service->manager);
+  g_clear_object(&service->node_object);
+  g_clear_object(&service->node1);
   if (service->connection != NULL)
     g_clear_signal_handler(&service->closed_id, service->connection);
   g_clear_object(&service->connection);

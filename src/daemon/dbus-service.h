@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/* matterd on D-Bus: owns org.matterd and exports /org/matterd with
- * org.freedesktop.DBus.ObjectManager and org.matterd.Node1. */
+/* matterd on D-Bus (docs/dbus-api.md): owns org.matterd, keeps the
+ * ObjectManager on "/" with the node (org.matterd.Node1) at /org/matterd
+ * and one object per fabric and per session below it, and serves the
+ * methods, each behind the polkit bouncer. */
 
 #include <gio/gio.h>
 
 #include "commissioning.h"
 #include "md-names.h"
+#include "messaging.h"
 #include "node.h"
 
 typedef struct _MdDBusService MdDBusService;
@@ -20,12 +23,15 @@ typedef struct {
   void (*failed)(const char *reason, gpointer user_data);
 } MdDBusServiceCallbacks;
 
-MdDBusService *md_dbus_service_new(MdNode *node, GBusType bus_type,
+/* @node and @messaging (whose timer drives the node) must outlive it. */
+MdDBusService *md_dbus_service_new(MdNode *node, MdMessaging *messaging, GBusType bus_type,
                                    const MdDBusServiceCallbacks *callbacks, gpointer user_data);
 void md_dbus_service_free(MdDBusService *service);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdDBusService, md_dbus_service_free)
 
-/* Re-reads the node model into the exported properties; changed ones are
- * announced with PropertiesChanged. */
+/* Re-reads the node model into the exported objects and properties;
+ * changed ones are announced with PropertiesChanged, objects that came or
+ * went with InterfacesAdded and InterfacesRemoved. */
 void md_dbus_service_refresh(MdDBusService *service);
-void md_dbus_service_set_session_count(MdDBusService *service, guint count);
+/* Re-reads only the sessions. */
+void md_dbus_service_sessions_changed(MdDBusService *service);

@@ -220,11 +220,11 @@ on_node_changed(MdNodeChange change, gpointer user_data)
                                                 : "Running, commissioning window open");
     break;
   case MD_NODE_CHANGE_FABRICS:
+  case MD_NODE_CHANGE_IDENTITY:
     md_dbus_service_refresh(wiring->service);
     break;
   case MD_NODE_CHANGE_SESSIONS:
-    md_dbus_service_set_session_count(wiring->service,
-                                      md_messaging_count_sessions(wiring->messaging));
+    md_dbus_service_sessions_changed(wiring->service);
     break;
   }
 }
@@ -362,7 +362,8 @@ run(const Options *options, const MdConfig *config)
   sigterm_id = g_unix_signal_add(SIGTERM, on_signal, &daemon);
   sigint_id = g_unix_signal_add(SIGINT, on_signal, &daemon);
   watchdog_id = md_notify_watchdog_start();
-  service = md_dbus_service_new(node, options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
+  service = md_dbus_service_new(node, messaging,
+                                options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
                                 &dbus_callbacks, &daemon);
   wiring.service = service;
   md_messaging_set_sessions_changed_func(messaging, on_sessions_changed, &wiring);

@@ -19,9 +19,16 @@ struct _MdCommissioning {
   MdNode *node;                 /* not owned */
   const MdNodeStorage *storage; /* not owned */
   guint default_timeout;
+  gboolean has_configured_passcode;
+  guint32 configured_passcode;
 
   guint32 passcode;
   MdPaseVerifier verifier;
+  /* A factory reset's new passcode and verifier, stored in its
+   * transaction and made live once that committed. */
+  gboolean has_staged;
+  guint32 staged_passcode;
+  MdPaseVerifier staged_verifier;
   /* Attempts counted in this window: those that failed plus those in
    * flight (Pake2 sent, Pake3 not verified yet). The store holds this
    * sum, so a restart takes every attempt in flight as failed. */
@@ -33,6 +40,9 @@ struct _MdCommissioning {
   /* An enhanced window's: never stored. */
   MdPaseVerifier enhanced;
   guint16 enhanced_discriminator;
+  /* The passcode behind an enhanced window the host opened; 0 when an
+   * administrator brought its own verifier. */
+  guint32 enhanced_passcode;
   guint8 opener_fabric;
 };
 
@@ -117,33 +127,48 @@ load_verifier(MdCommissioning *self, GError **error)
   return TRUE;
 }
 
-/* A new salt and verifier for @passcode, stored in one transaction. */
+/* A new random salt and the verifier of @passcode. */
 static gboolean
-create_verifier(MdCommissioning *self, guint32 passcode, GError **error)
+compute_verifier(guint32 passcode, MdPaseVerifier *v, GError **error)
 {
-  MdPaseVerifier *v = &self->verifier;
   MatterError err;
 
   v->salt_len = sizeof(v->salt);
+  v->iterations = MD_PASE_ITERATIONS;
   err = matter_random(v->salt, sizeof(v->salt));
   if (err == MATTER_OK)
-    err = matter_payload_compute_verifier(passcode, v->salt, sizeof(v->salt), MD_PASE_ITERATIONS,
+    err = matter_payload_compute_verifier(passcode, v->salt, sizeof(v->salt), v->iterations,
                                           v->w0, v->L);
   if (err != MATTER_OK) {
     md_error_set_core(error, err, "Cannot compute the passcode verifier");
     return FALSE;
   }
-  v->iterations = MD_PASE_ITERATIONS;
-  self->passcode = passcode;
+  return TRUE;
+}
 
+/* Stores @passcode and @v, and a fresh attempt count, in the caller's
+ * transaction. */
+static gboolean
+put_verifier(MdCommissioning *self, guint32 passcode, const MdPaseVerifier *v, GError **error)
+{
+  return md_node_storage_put_uint64(self->storage, KEY_PASSCODE, passcode, error) &&
+         md_node_storage_put_uint64(self->storage, KEY_ITERATIONS, v->iterations, error) &&
+         put_blob(self->storage, KEY_SALT, v->salt, sizeof(v->salt), error) &&
+         put_blob(self->storage, KEY_W0, v->w0, sizeof(v->w0), error) &&
+         put_blob(self->storage, KEY_L, v->L, sizeof(v->L), error) &&
+         md_node_storage_put_uint64(self->storage, KEY_FAILED_ATTEMPTS, 0, error);
+}
+
+/* A new salt and verifier for @passcode, stored in one transaction. */
+static gboolean
+create_verifier(MdCommissioning *self, guint32 passcode, GError **error)
+{
+  if (!compute_verifier(passcode, &self->verifier, error))
+    return FALSE;
+  self->passcode = passcode;
   if (!md_node_storage_begin(self->storage, error))
     return FALSE;
-  if (!md_node_storage_put_uint64(self->storage, KEY_PASSCODE, passcode, error) ||
-      !md_node_storage_put_uint64(self->storage, KEY_ITERATIONS, v->iterations, error) ||
-      !put_blob(self->storage, KEY_SALT, v->salt, sizeof(v->salt), error) ||
-      !put_blob(self->storage, KEY_W0, v->w0, sizeof(v->w0), error) ||
-      !put_blob(self->storage, KEY_L, v->L, sizeof(v->L), error) ||
-      !md_node_storage_put_uint64(self->storage, KEY_FAILED_ATTEMPTS, 0, error)) {
+  if (!put_verifier(self, passcode, &self->verifier, error)) {
     md_node_storage_rollback(self->storage);
     return FALSE;
   }
@@ -175,6 +200,8 @@ md_commissioning_new(MdNode *node, const MdNodeStorage *storage, const MdNodePar
   self->node = node;
   self->storage = storage;
   self->default_timeout = params->window_timeout;
+  self->has_configured_passcode = params->has_passcode;
+  self->configured_passcode = params->passcode;
   self->closes_at_ms = MD_NODE_NEVER;
 
   if (!load_verifier(self, &local_error)) {
@@ -205,7 +232,9 @@ md_commissioning_free(MdCommissioning *self)
   if (self == NULL)
     return;
   matter_secure_zero(&self->verifier, sizeof(self->verifier));
-  self->passcode = 0;
+  matter_secure_zero(&self->staged_verifier, sizeof(self->staged_verifier));
+  matter_secure_zero(&self->enhanced, sizeof(self->enhanced));
+  self->passcode = self->staged_passcode = self->enhanced_passcode = 0;
   g_free(self);
 }
 
@@ -218,9 +247,10 @@ set_window(MdCommissioning *self, MdWindowKind kind)
   md_node_changed(self->node, MD_NODE_CHANGE_WINDOW);
 }
 
-gboolean
-md_commissioning_get_codes(MdCommissioning *self, char qr_code[MATTER_PAYLOAD_QR_SIZE],
-                           char manual_code[MATTER_PAYLOAD_MANUAL_SIZE], GError **error)
+static gboolean
+encode_codes(MdCommissioning *self, guint32 passcode, guint16 discriminator,
+             char qr_code[MATTER_PAYLOAD_QR_SIZE], char manual_code[MATTER_PAYLOAD_MANUAL_SIZE],
+             GError **error)
 {
   MatterSetupPayload payload = {
     .version = 0,
@@ -228,8 +258,8 @@ md_commissioning_get_codes(MdCommissioning *self, char qr_code[MATTER_PAYLOAD_QR
     .product_id = md_node_get_product_id(self->node),
     .flow = MATTER_PAYLOAD_FLOW_STANDARD,
     .rendezvous = MATTER_PAYLOAD_RENDEZVOUS_ON_NETWORK,
-    .discriminator = md_node_get_discriminator(self->node),
-    .passcode = self->passcode,
+    .discriminator = discriminator,
+    .passcode = passcode,
   };
   MatterError err = matter_payload_qr_encode(&payload, qr_code, MATTER_PAYLOAD_QR_SIZE);
 
@@ -241,6 +271,35 @@ md_commissioning_get_codes(MdCommissioning *self, char qr_code[MATTER_PAYLOAD_QR
     return FALSE;
   }
   return TRUE;
+}
+
+gboolean
+md_commissioning_get_codes(MdCommissioning *self, char qr_code[MATTER_PAYLOAD_QR_SIZE],
+                           char manual_code[MATTER_PAYLOAD_MANUAL_SIZE], GError **error)
+{
+  return encode_codes(self, self->passcode, md_node_get_discriminator(self->node), qr_code,
+                      manual_code, error);
+}
+
+gboolean
+md_commissioning_get_window_codes(MdCommissioning *self, char qr_code[MATTER_PAYLOAD_QR_SIZE],
+                                  char manual_code[MATTER_PAYLOAD_MANUAL_SIZE], GError **error)
+{
+  switch (self->window) {
+  case MD_WINDOW_BASIC:
+    return md_commissioning_get_codes(self, qr_code, manual_code, error);
+  case MD_WINDOW_ENHANCED:
+    if (self->enhanced_passcode != 0)
+      return encode_codes(self, self->enhanced_passcode, self->enhanced_discriminator, qr_code,
+                          manual_code, error);
+    g_set_error(error, MD_ERROR, MD_ERROR_NOT_FOUND,
+                "The administrator that opened the window holds its passcode");
+    return FALSE;
+  case MD_WINDOW_CLOSED:
+    break;
+  }
+  g_set_error(error, MD_ERROR, MD_ERROR_NOT_FOUND, "No commissioning window is open");
+  return FALSE;
 }
 
 guint64
@@ -286,8 +345,9 @@ open_basic(MdCommissioning *self, guint timeout, guint64 now_ms, GError **error)
 static gboolean
 prepare_window(MdCommissioning *self, const char *what, guint timeout, GError **error)
 {
-  if (timeout < 180 || timeout > 900) {
-    g_set_error(error, MD_ERROR, MD_ERROR_FAILED, "%s lasts 180 to 900 s, not %u", what, timeout);
+  if (timeout < MD_WINDOW_TIMEOUT_MIN || timeout > MD_WINDOW_TIMEOUT_MAX) {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT, "%s lasts %u to %u s, not %u", what,
+                MD_WINDOW_TIMEOUT_MIN, MD_WINDOW_TIMEOUT_MAX, timeout);
     return FALSE;
   }
   if (!persist_attempts(self, self->attempts_in_flight, error))
@@ -316,12 +376,69 @@ md_commissioning_open_enhanced(MdCommissioning *self, const MdPaseVerifier *veri
     return FALSE;
   self->enhanced = *verifier;
   self->enhanced_discriminator = discriminator;
+  self->enhanced_passcode = 0;
   self->opener_fabric = fabric_index;
   self->closes_at_ms = now_ms + (guint64) timeout * 1000;
   set_window(self, MD_WINDOW_ENHANCED);
   g_message("Enhanced commissioning window open for %u s (discriminator %u, opened by fabric %u)",
             timeout, discriminator, fabric_index);
   return TRUE;
+}
+
+gboolean
+md_commissioning_open_enhanced_fresh(MdCommissioning *self, guint timeout, guint64 now_ms,
+                                     GError **error)
+{
+  MdPaseVerifier verifier = { 0 };
+  guint32 passcode;
+  gboolean opened;
+
+  if (!random_passcode(&passcode, error) || !compute_verifier(passcode, &verifier, error))
+    return FALSE;
+  opened = md_commissioning_open_enhanced(self, &verifier, md_node_get_discriminator(self->node),
+                                          timeout, 0, now_ms, error);
+  if (opened)
+    self->enhanced_passcode = passcode;
+  matter_secure_zero(&verifier, sizeof(verifier));
+  matter_secure_zero(&passcode, sizeof(passcode));
+  return opened;
+}
+
+gboolean
+md_commissioning_stage_reset(MdCommissioning *self, GError **error)
+{
+  guint32 passcode = self->configured_passcode;
+
+  if (!self->has_configured_passcode && !random_passcode(&passcode, error))
+    return FALSE;
+  if (!compute_verifier(passcode, &self->staged_verifier, error) ||
+      !put_verifier(self, passcode, &self->staged_verifier, error)) {
+    md_commissioning_drop_reset(self);
+    return FALSE;
+  }
+  self->staged_passcode = passcode;
+  self->has_staged = TRUE;
+  return TRUE;
+}
+
+void
+md_commissioning_apply_reset(MdCommissioning *self)
+{
+  if (!self->has_staged)
+    return;
+  md_commissioning_close(self, "the node was reset");
+  self->passcode = self->staged_passcode;
+  self->verifier = self->staged_verifier;
+  self->counted_attempts = self->attempts_in_flight;
+  md_commissioning_drop_reset(self);
+}
+
+void
+md_commissioning_drop_reset(MdCommissioning *self)
+{
+  matter_secure_zero(&self->staged_verifier, sizeof(self->staged_verifier));
+  self->staged_passcode = 0;
+  self->has_staged = FALSE;
 }
 
 guint8
@@ -336,6 +453,7 @@ md_commissioning_close(MdCommissioning *self, const char *reason)
   if (self->window == MD_WINDOW_CLOSED)
     return;
   matter_secure_zero(&self->enhanced, sizeof(self->enhanced));
+  self->enhanced_passcode = 0;
   self->opener_fabric = 0;
   self->closes_at_ms = MD_NODE_NEVER;
   set_window(self, MD_WINDOW_CLOSED);

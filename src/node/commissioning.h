@@ -31,6 +31,9 @@
 #define MD_PASE_MAX_FAILED_ATTEMPTS 20
 #define MD_PASE_ITERATIONS 1000
 #define MD_PASE_SALT_LEN 32
+/* Core spec 5.4.2.3: a window lasts 3 to 15 minutes. */
+#define MD_WINDOW_TIMEOUT_MIN 180
+#define MD_WINDOW_TIMEOUT_MAX 900
 
 typedef enum {
   MD_WINDOW_CLOSED,
@@ -79,6 +82,14 @@ gboolean md_commissioning_open_enhanced(MdCommissioning *commissioning,
                                         const MdPaseVerifier *verifier, guint16 discriminator,
                                         guint timeout, guint8 fabric_index, guint64 now_ms,
                                         GError **error);
+/* Opens an enhanced window for @timeout seconds with a fresh random
+ * passcode and verifier, for the host (D-Bus): unlike an administrator's,
+ * its passcode is known, so md_commissioning_get_window_codes() gives the
+ * codes to commission with. The passcode lives in memory only and is
+ * wiped on close. */
+gboolean md_commissioning_open_enhanced_fresh(MdCommissioning *commissioning, guint timeout,
+                                              guint64 now_ms, GError **error);
+/* Closes the open window (nothing when closed); logs @reason. */
 void md_commissioning_close(MdCommissioning *commissioning, const char *reason);
 /* The fabric that opened the window, 0 when none did (the node itself, or
  * a window opened over D-Bus). */
@@ -110,7 +121,24 @@ gboolean md_commissioning_attempt_begin(MdCommissioning *commissioning, GError *
  * reached with nothing in flight, the window closes. */
 void md_commissioning_attempt_end(MdCommissioning *commissioning, gboolean verified);
 
-/* The onboarding payloads for this node (on-network rendezvous). */
+/* Factory reset: a new passcode (the configured one, else random) and
+ * verifier and a fresh attempt count, stored in the caller's transaction;
+ * apply_reset() after it committed closes the window and makes them live,
+ * drop_reset() after a failure forgets them. */
+gboolean md_commissioning_stage_reset(MdCommissioning *commissioning, GError **error);
+void md_commissioning_apply_reset(MdCommissioning *commissioning);
+void md_commissioning_drop_reset(MdCommissioning *commissioning);
+
+/* The codes of the open window: the node's own for a basic window, those
+ * of an enhanced window opened with md_commissioning_open_enhanced_fresh();
+ * MD_ERROR_NOT_FOUND when closed or when an administrator's verifier
+ * opened it. */
+gboolean md_commissioning_get_window_codes(MdCommissioning *commissioning,
+                                           char qr_code[MATTER_PAYLOAD_QR_SIZE],
+                                           char manual_code[MATTER_PAYLOAD_MANUAL_SIZE],
+                                           GError **error);
+/* The onboarding payloads for this node's basic window (on-network
+ * rendezvous). */
 gboolean md_commissioning_get_codes(MdCommissioning *commissioning,
                                     char qr_code[MATTER_PAYLOAD_QR_SIZE],
                                     char manual_code[MATTER_PAYLOAD_MANUAL_SIZE], GError **error);

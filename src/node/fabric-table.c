@@ -645,6 +645,26 @@ md_fabric_table_remove(MdFabricTable *table, guint8 index, GError **error)
   return TRUE;
 }
 
+gboolean
+md_fabric_table_stage_clear(MdFabricTable *table, GError **error)
+{
+  for (guint i = 0; i < table->committed->len; i++) {
+    const MdFabric *fabric = g_ptr_array_index(table->committed, i);
+
+    if (!md_node_storage_delete_fabric(table->storage, fabric->index, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+void
+md_fabric_table_clear(MdFabricTable *table)
+{
+  md_fabric_table_drop_pending(table);
+  g_ptr_array_set_size(table->committed, 0);
+  table->acl_stale = TRUE;
+}
+
 const MatterAclEntry *
 md_fabric_table_acl(MdFabricTable *table, gsize *count)
 {

@@ -126,6 +126,12 @@ gboolean md_fabric_table_stage_extension(MdFabricTable *table, guint8 index, GBy
 void md_fabric_table_set_extension(MdFabricTable *table, guint8 index, GBytes *extension);
 /* Removes @index with everything scoped to it in the store. */
 gboolean md_fabric_table_remove(MdFabricTable *table, guint8 index, GError **error);
+/* Factory reset, in two steps around the caller's transaction:
+ * stage_clear() deletes every committed fabric (and with it every row
+ * scoped to one), clear() forgets them all, the pending one too, once it
+ * committed. The next index to allocate stays where it was. */
+gboolean md_fabric_table_stage_clear(MdFabricTable *table, GError **error);
+void md_fabric_table_clear(MdFabricTable *table);
 
 /* Every access control entry of the view, fabric by fabric: valid until
  * the next change. */

@@ -278,6 +278,7 @@ engine_writes_end(void *user_data, const MatterDmRequest *request)
     return false;
   }
   md_basic_information_apply(node->basic, &node->dm, &node->root.basic);
+  md_node_changed(node, MD_NODE_CHANGE_IDENTITY);
   md_access_control_apply(&node->access_control, request->now_ms);
   md_group_key_management_apply(node->group_keys);
   md_general_commissioning_apply_writes(&node->general_commissioning);
@@ -518,11 +519,13 @@ bind_session(gpointer user_data, const MatterSession *session, guint8 fabric_ind
       node->sessions->secure[i].fabric_index = fabric_index;
 }
 
+/* The node leaves @fabric_index: what RemoveFabric does, for an
+ * administrator's request (@asking: the session it came on, answered
+ * before it closes) or for the host's (NULL). */
 static gboolean
-remove_fabric(gpointer user_data, guint8 fabric_index, const MatterDmRequest *request,
-              GError **error)
+leave_fabric(MdNode *node, guint8 fabric_index, const MatterSession *asking, guint64 now_ms,
+             GError **error)
 {
-  MdNode *node = user_data;
   LeaveFields leave = { fabric_index };
   MatterEvent event = {
     .cluster = CLUSTER_BASIC_INFORMATION,
@@ -539,16 +542,23 @@ remove_fabric(gpointer user_data, guint8 fabric_index, const MatterDmRequest *re
   md_subscriptions_forget_fabric(node->subscriptions, fabric_index);
   matter_event_log_forget_fabric(&node->events, fabric_index);
   /* Basic Information's Leave: the node left that fabric. */
-  emit_event(node, &event, request->now_ms);
+  emit_event(node, &event, now_ms);
   /* The asking session answers first (11.18.6.12), then goes. */
-  if (request->session->fabric_index == fabric_index)
+  if (asking != NULL && asking->fabric_index == fabric_index)
     node->close_fabric_sessions = fabric_index;
   else
-    close_fabric_sessions(node, fabric_index, request->now_ms);
+    close_fabric_sessions(node, fabric_index, now_ms);
   fabrics_changed(node);
   /* A node on no fabric any more waits to be commissioned again. */
-  md_commissioning_start(node->commissioning, request->now_ms);
+  md_commissioning_start(node->commissioning, now_ms);
   return TRUE;
+}
+
+static gboolean
+remove_fabric(gpointer user_data, guint8 fabric_index, const MatterDmRequest *request,
+              GError **error)
+{
+  return leave_fabric(user_data, fabric_index, request->session, request->now_ms, error);
 }
 
 static void
@@ -953,4 +963,230 @@ md_node_peer_to_string(MdNode *node, const MatterPeerAddress *peer)
   if (node->host != NULL && node->host->peer_to_string != NULL)
     return node->host->peer_to_string(peer, node->host_data);
   return g_strdup("?");
+}
+
+/* ---- What the host asks of the node ---- */
+
+const char *
+md_node_get_unique_id(MdNode *node)
+{
+  return md_basic_information_get_unique_id(node->basic);
+}
+
+const char *
+md_node_get_node_label(MdNode *node)
+{
+  return md_basic_information_get_node_label(node->basic);
+}
+
+const char *
+md_node_get_location(MdNode *node)
+{
+  return md_basic_information_get_location(node->basic);
+}
+
+gboolean
+md_node_set_node_label(MdNode *node, const char *label, GError **error)
+{
+  if (!md_basic_information_set_node_label(node->basic, label, &node->dm, &node->root.basic,
+                                           error))
+    return FALSE;
+  matter_im_engine_changed(node->engine);
+  md_node_changed(node, MD_NODE_CHANGE_IDENTITY);
+  return TRUE;
+}
+
+gboolean
+md_node_open_window(MdNode *node, guint timeout, guint64 now_ms, GError **error)
+{
+  int fabrics = md_node_count_fabrics(node, error);
+
+  if (fabrics < 0)
+    return FALSE;
+  if (timeout < MD_WINDOW_TIMEOUT_MIN || timeout > MD_WINDOW_TIMEOUT_MAX) {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT,
+                "A commissioning window lasts %u to %u s, not %u", MD_WINDOW_TIMEOUT_MIN,
+                MD_WINDOW_TIMEOUT_MAX, timeout);
+    return FALSE;
+  }
+  /* Administrator Commissioning's rule (11.19.8.1): one window at a time,
+   * and none while a commissioning holds the fail-safe. */
+  if (md_commissioning_get_window(node->commissioning) != MD_WINDOW_CLOSED) {
+    g_set_error_literal(error, MD_ERROR, MD_ERROR_BUSY, "A commissioning window is already open");
+    return FALSE;
+  }
+  if (md_general_commissioning_fail_safe_armed(&node->general_commissioning, NULL)) {
+    g_set_error_literal(error, MD_ERROR, MD_ERROR_BUSY,
+                        "A commissioning is in progress (the fail-safe is armed)");
+    return FALSE;
+  }
+  /* A commissioned node opens an enhanced window: a new administrator
+   * gets a passcode of its own, never the one printed on the device. */
+  if (fabrics > 0)
+    return md_commissioning_open_enhanced_fresh(node->commissioning, timeout, now_ms, error);
+  return md_commissioning_open_basic(node->commissioning, timeout, 0, now_ms, error);
+}
+
+gboolean
+md_node_close_window(MdNode *node, guint64 now_ms, GError **error)
+{
+  if (md_commissioning_get_window(node->commissioning) == MD_WINDOW_CLOSED) {
+    g_set_error_literal(error, MD_ERROR, MD_ERROR_NOT_FOUND, "No commissioning window is open");
+    return FALSE;
+  }
+  /* As RevokeCommissioning: the commissioning in progress ends too. */
+  md_general_commissioning_expire_soon(&node->general_commissioning, now_ms);
+  md_commissioning_close(node->commissioning, "closed by the host");
+  return TRUE;
+}
+
+guint64
+md_node_get_window_closes_at(MdNode *node)
+{
+  return md_commissioning_next_deadline(node->commissioning);
+}
+
+gboolean
+md_node_get_window_codes(MdNode *node, char qr_code[MATTER_PAYLOAD_QR_SIZE],
+                         char manual_code[MATTER_PAYLOAD_MANUAL_SIZE], GError **error)
+{
+  return md_commissioning_get_window_codes(node->commissioning, qr_code, manual_code, error);
+}
+
+gboolean
+md_node_remove_fabric(MdNode *node, guint8 fabric_index, guint64 now_ms, GError **error)
+{
+  const MdFabric *pending = md_fabric_table_get_pending(node->fabrics);
+
+  if (pending != NULL && pending->index == fabric_index) {
+    g_set_error(error, MD_ERROR, MD_ERROR_BUSY,
+                "Fabric %u is being commissioned; close the window or wait for the fail-safe",
+                fabric_index);
+    return FALSE;
+  }
+  if (md_fabric_table_get(node->fabrics, fabric_index) == NULL) {
+    g_set_error(error, MD_ERROR, MD_ERROR_NOT_FOUND, "The node is on no fabric %u",
+                fabric_index);
+    return FALSE;
+  }
+  g_message("The host removes fabric %u", fabric_index);
+  return leave_fabric(node, fabric_index, NULL, now_ms, error);
+}
+
+GArray *
+md_node_list_sessions(MdNode *node)
+{
+  GArray *list = g_array_new(FALSE, TRUE, sizeof(MdSessionInfo));
+
+  for (size_t i = 0; i < node->sessions->secure_capacity; i++) {
+    const MatterSession *session = &node->sessions->secure[i];
+    MdSessionInfo info;
+
+    if (session->state != MATTER_SESSION_ACTIVE)
+      continue;
+    info = (MdSessionInfo) {
+      .id = session->local_session_id,
+      .kind = session->kind,
+      .fabric_index = session->fabric_index,
+      .peer_node_id = session->peer_node_id,
+      .peer_address = session->peer_address,
+      .established_ms = session->created_ms,
+      .last_activity_ms = session->last_receive_ms,
+    };
+    g_array_append_val(list, info);
+  }
+  return list;
+}
+
+gboolean
+md_node_close_session(MdNode *node, guint16 id, guint64 now_ms, GError **error)
+{
+  MatterSession *session = matter_session_table_find(node->sessions, id);
+
+  if (session == NULL) {
+    g_set_error(error, MD_ERROR, MD_ERROR_NOT_FOUND, "No session %u", id);
+    return FALSE;
+  }
+  g_message("The host closes session %u", id);
+  /* What lived only as long as the session (a fail-safe armed over PASE)
+   * ends with it, as when the peer closes it. */
+  md_node_session_closing(node, session, now_ms);
+  matter_exchange_manager_close_session(node->exchanges, session, now_ms);
+  md_node_changed(node, MD_NODE_CHANGE_SESSIONS);
+  return TRUE;
+}
+
+static void
+close_all_sessions(MdNode *node, guint64 now_ms)
+{
+  for (size_t i = 0; i < node->sessions->secure_capacity; i++) {
+    MatterSession *session = &node->sessions->secure[i];
+
+    if (session->state == MATTER_SESSION_ACTIVE)
+      matter_exchange_manager_close_session(node->exchanges, session, now_ms);
+  }
+  md_node_changed(node, MD_NODE_CHANGE_SESSIONS);
+}
+
+gboolean
+md_node_factory_reset(MdNode *node, guint64 now_ms, GError **error)
+{
+  g_autoptr(GArray) left = g_array_new(FALSE, FALSE, sizeof(guint8));
+
+  /* A commissioning in progress ends first, as its fail-safe's expiry
+   * would end it: the pending fabric was never stored. */
+  if (md_general_commissioning_fail_safe_armed(&node->general_commissioning, NULL)) {
+    md_general_commissioning_expire_soon(&node->general_commissioning, now_ms);
+    md_general_commissioning_process(&node->general_commissioning, now_ms);
+  }
+  for (guint n = 0;; n++) {
+    const MdFabric *fabric = md_fabric_table_nth(node->fabrics, n);
+
+    if (fabric == NULL)
+      break;
+    g_array_append_val(left, fabric->index);
+  }
+
+  /* One transaction: a crash leaves either the old node or the new one.
+   * Counters (message, event numbers) are not touched: they must never
+   * repeat, reset or not. */
+  if (!md_node_storage_begin(node->storage, error))
+    return FALSE;
+  if (!md_fabric_table_stage_clear(node->fabrics, error) ||
+      !md_basic_information_stage_reset(node->basic, error) ||
+      !md_commissioning_stage_reset(node->commissioning, error) ||
+      !md_node_storage_commit(node->storage, error)) {
+    md_node_storage_rollback(node->storage);
+    md_basic_information_drop(node->basic);
+    md_commissioning_drop_reset(node->commissioning);
+    return FALSE;
+  }
+  g_message("Factory reset: the node left %u fabrics and has a new UniqueID and passcode",
+            left->len);
+
+  close_all_sessions(node, now_ms);
+  for (guint i = 0; i < left->len; i++) {
+    guint8 index = g_array_index(left, guint8, i);
+    LeaveFields leave = { index };
+    MatterEvent event = {
+      .cluster = CLUSTER_BASIC_INFORMATION,
+      .event = EVENT_LEAVE,
+      .priority = MATTER_EVENT_PRIORITY_INFO,
+      .encode = encode_leave,
+      .encode_data = &leave,
+    };
+
+    md_group_key_management_remove_fabric(node->group_keys, index);
+    md_resumption_store_forget_fabric(node->resumptions, index);
+    md_subscriptions_forget_fabric(node->subscriptions, index);
+    matter_event_log_forget_fabric(&node->events, index);
+    emit_event(node, &event, now_ms);
+  }
+  md_fabric_table_clear(node->fabrics);
+  md_basic_information_apply(node->basic, &node->dm, &node->root.basic);
+  md_commissioning_apply_reset(node->commissioning);
+  fabrics_changed(node);
+  md_node_changed(node, MD_NODE_CHANGE_IDENTITY);
+  md_commissioning_start(node->commissioning, now_ms);
+  return TRUE;
 }

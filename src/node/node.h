@@ -16,6 +16,8 @@
 #include "matter/event-log.h"
 #include "matter/exchange.h"
 #include "matter/im-engine.h"
+#include "matter/payload.h"
+#include "matter/session.h"
 #include "node-storage.h"
 
 /* No deadline. */
@@ -49,6 +51,7 @@ typedef enum {
   MD_NODE_CHANGE_WINDOW,   /* the commissioning window opened or closed */
   MD_NODE_CHANGE_SESSIONS, /* a secure session was established or ended */
   MD_NODE_CHANGE_FABRICS,  /* the fabric table's view changed (pending included) */
+  MD_NODE_CHANGE_IDENTITY, /* NodeLabel, Location or UniqueID may have changed */
 } MdNodeChange;
 
 typedef struct {
@@ -116,3 +119,54 @@ void md_node_session_closing(MdNode *node, const MatterSession *session, guint64
 /* The CASE server, for the Secure Channel protocol's handler. */
 MdCaseServer *md_node_get_case_server(MdNode *node);
 char *md_node_peer_to_string(MdNode *node, const MatterPeerAddress *peer);
+
+/* ---- What the host (D-Bus) asks of the node ----
+ * Errors are the public MdErrors the D-Bus API documents: INVALID_ARGUMENT,
+ * BUSY, NOT_FOUND, and others for the store's failures. */
+
+/* Basic Information's UniqueID, NodeLabel and Location. */
+const char *md_node_get_unique_id(MdNode *node);
+const char *md_node_get_node_label(MdNode *node);
+const char *md_node_get_location(MdNode *node);
+/* Stores and reports a new NodeLabel (UTF-8, at most 32 bytes). */
+gboolean md_node_set_node_label(MdNode *node, const char *label, GError **error);
+
+/* Opens a window for @timeout seconds (MD_WINDOW_TIMEOUT_MIN..MAX): an
+ * enhanced one with a fresh passcode when the node is on a fabric, the
+ * basic one otherwise. BUSY when a window is open or a fail-safe armed. */
+gboolean md_node_open_window(MdNode *node, guint timeout, guint64 now_ms, GError **error);
+/* Closes the window and ends a commissioning through it; NOT_FOUND when
+ * none is open. */
+gboolean md_node_close_window(MdNode *node, guint64 now_ms, GError **error);
+/* When the open window closes (MD_NODE_NEVER: closed). */
+guint64 md_node_get_window_closes_at(MdNode *node);
+/* The codes of the open window (md_commissioning_get_window_codes()). */
+gboolean md_node_get_window_codes(MdNode *node, char qr_code[MATTER_PAYLOAD_QR_SIZE],
+                                  char manual_code[MATTER_PAYLOAD_MANUAL_SIZE], GError **error);
+
+/* Leaves the fabric as RemoveFabric does. NOT_FOUND for no such fabric,
+ * BUSY for the one a fail-safe is still commissioning. */
+gboolean md_node_remove_fabric(MdNode *node, guint8 fabric_index, guint64 now_ms,
+                               GError **error);
+
+/* An established secure session, as the host sees it. */
+typedef struct {
+  guint16 id; /* the node's local session id */
+  MatterSessionKind kind;
+  guint8 fabric_index; /* 0: none */
+  guint64 peer_node_id; /* 0: PASE */
+  MatterPeerAddress peer_address;
+  guint64 established_ms;   /* monotonic, as now_ms */
+  guint64 last_activity_ms; /* when a message of it last arrived */
+} MdSessionInfo;
+
+/* The established secure sessions, an array of MdSessionInfo. */
+GArray *md_node_list_sessions(MdNode *node);
+/* Sends CloseSession to the peer and removes the session; NOT_FOUND. */
+gboolean md_node_close_session(MdNode *node, guint16 id, guint64 now_ms, GError **error);
+
+/* Leaves every fabric and forgets every key, ACL entry, group key,
+ * resumption record and subscription, chooses a new UniqueID and
+ * passcode (the configured one if any), all in one storage transaction,
+ * then opens the basic window. Counters keep counting up. */
+gboolean md_node_factory_reset(MdNode *node, guint64 now_ms, GError **error);

@@ -98,6 +98,8 @@ struct _MdBasicInformation {
   char staged_label[NODE_LABEL_MAX + 1];
   gboolean has_staged_location;
   char staged_location[LOCATION_LEN + 1];
+  gboolean has_staged_unique_id; /* a factory reset's */
+  char staged_unique_id[2 * UNIQUE_ID_BYTES + 1];
 };
 
 static gboolean
@@ -331,6 +333,9 @@ md_basic_information_stage(MdBasicInformation *self, GError **error)
   if (self->has_staged_label &&
       !put_string(self->storage, KEY_NODE_LABEL, self->staged_label, error))
     return FALSE;
+  if (self->has_staged_unique_id &&
+      !put_string(self->storage, KEY_UNIQUE_ID, self->staged_unique_id, error))
+    return FALSE;
   return !self->has_staged_location ||
          put_string(self->storage, KEY_LOCATION, self->staged_location, error);
 }
@@ -346,6 +351,10 @@ md_basic_information_apply(MdBasicInformation *self, MatterDmNode *dm, MatterDmC
     g_strlcpy(self->location, self->staged_location, sizeof(self->location));
     matter_dm_mark(dm, cluster, ATTR_LOCATION);
   }
+  if (self->has_staged_unique_id) {
+    g_strlcpy(self->unique_id, self->staged_unique_id, sizeof(self->unique_id));
+    matter_dm_mark(dm, cluster, ATTR_UNIQUE_ID);
+  }
   md_basic_information_drop(self);
 }
 
@@ -354,6 +363,60 @@ md_basic_information_drop(MdBasicInformation *self)
 {
   self->has_staged_label = FALSE;
   self->has_staged_location = FALSE;
+  self->has_staged_unique_id = FALSE;
+}
+
+const char *
+md_basic_information_get_node_label(MdBasicInformation *self)
+{
+  return self->node_label;
+}
+
+const char *
+md_basic_information_get_location(MdBasicInformation *self)
+{
+  return self->location;
+}
+
+const char *
+md_basic_information_get_unique_id(MdBasicInformation *self)
+{
+  return self->unique_id;
+}
+
+gboolean
+md_basic_information_set_node_label(MdBasicInformation *self, const char *label,
+                                    MatterDmNode *dm, MatterDmCluster *cluster, GError **error)
+{
+  if (strlen(label) > NODE_LABEL_MAX || !g_utf8_validate(label, -1, NULL)) {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT,
+                "A node label is UTF-8 of at most %d bytes", NODE_LABEL_MAX);
+    return FALSE;
+  }
+  if (strcmp(label, self->node_label) == 0)
+    return TRUE;
+  if (!put_string(self->storage, KEY_NODE_LABEL, label, error))
+    return FALSE;
+  g_strlcpy(self->node_label, label, sizeof(self->node_label));
+  matter_dm_mark(dm, cluster, ATTR_NODE_LABEL);
+  return TRUE;
+}
+
+gboolean
+md_basic_information_stage_reset(MdBasicInformation *self, GError **error)
+{
+  guint8 bytes[UNIQUE_ID_BYTES];
+
+  if (matter_random(bytes, sizeof(bytes)) != MATTER_OK) {
+    g_set_error(error, MD_ERROR, MD_ERROR_FAILED, "Cannot choose a UniqueID: no randomness");
+    return FALSE;
+  }
+  for (gsize i = 0; i < sizeof(bytes); i++)
+    g_snprintf(self->staged_unique_id + 2 * i, 3, "%02X", bytes[i]);
+  self->staged_label[0] = '\0';
+  g_strlcpy(self->staged_location, "XX", sizeof(self->staged_location));
+  self->has_staged_label = self->has_staged_location = self->has_staged_unique_id = TRUE;
+  return md_basic_information_stage(self, error);
 }
 
 /* StartUp, ShutDown, Leave. */

@@ -49,6 +49,18 @@ gboolean md_basic_information_stage(MdBasicInformation *info, GError **error);
 void md_basic_information_apply(MdBasicInformation *info, MatterDmNode *dm,
                                 MatterDmCluster *cluster);
 void md_basic_information_drop(MdBasicInformation *info);
+const char *md_basic_information_get_node_label(MdBasicInformation *info);
+const char *md_basic_information_get_location(MdBasicInformation *info);
+const char *md_basic_information_get_unique_id(MdBasicInformation *info);
+/* The host sets NodeLabel (stored at once, then marked in @cluster of
+ * @dm); MD_ERROR_INVALID_ARGUMENT for a label the attribute cannot hold. */
+gboolean md_basic_information_set_node_label(MdBasicInformation *info, const char *label,
+                                             MatterDmNode *dm, MatterDmCluster *cluster,
+                                             GError **error);
+/* Factory reset: NodeLabel and Location back to their defaults and a new
+ * UniqueID, stored inside the caller's transaction and made live by
+ * md_basic_information_apply() once it committed (drop() otherwise). */
+gboolean md_basic_information_stage_reset(MdBasicInformation *info, GError **error);
 
 /* General Commissioning (0x0030) and the node's fail-safe context. */
 extern const MatterDmClass md_general_commissioning_class;
