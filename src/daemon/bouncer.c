@@ -68,6 +68,17 @@ check_deny(Check *check, const char *reason)
   check_done(check);
 }
 
+/* Denies because @what failed with @error. */
+static void
+check_deny_error(Check *check, const char *what, GError *error)
+{
+  g_autofree char *reason = NULL;
+
+  g_dbus_error_strip_remote_error(error);
+  reason = g_strdup_printf("%s: %s", what, error->message);
+  check_deny(check, reason);
+}
+
 static void
 check_allow(Check *check)
 {
@@ -151,14 +162,11 @@ on_authorization(GObject *source, GAsyncResult *result, gpointer user_data)
   if (check_orphaned(check))
     return;
   if (reply == NULL) {
-    g_autofree char *reason = NULL;
-
     if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
         g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
-      reason = g_strdup("polkit is not available");
+      check_deny(check, "polkit is not available");
     else
-      reason = g_strdup_printf("polkit failed: %s", error->message);
-    check_deny(check, reason);
+      check_deny_error(check, "polkit failed", error);
     return;
   }
   g_variant_get(reply, "((bb*))", &authorized, &challenge, NULL);
@@ -184,18 +192,12 @@ on_system_bus(GObject *source, GAsyncResult *result, gpointer user_data)
   if (check_orphaned(check))
     return;
   if (system == NULL) {
-    g_autofree char *reason =
-      g_strdup_printf("polkit is not available: cannot reach the system bus: %s", error->message);
-
-    check_deny(check, reason);
+    check_deny_error(check, "polkit is not available: cannot reach the system bus", error);
     return;
   }
   subject = subject_new(check, system, &error);
   if (subject == NULL) {
-    g_autofree char *reason =
-      g_strdup_printf("cannot tell which process calls: %s", error->message);
-
-    check_deny(check, reason);
+    check_deny_error(check, "cannot tell which process calls", error);
     return;
   }
   interactive = check_interactive(check);
@@ -221,9 +223,7 @@ on_credentials(GObject *source, GAsyncResult *result, gpointer user_data)
   if (check_orphaned(check))
     return;
   if (reply == NULL) {
-    g_autofree char *reason = g_strdup_printf("cannot tell who is calling: %s", error->message);
-
-    check_deny(check, reason);
+    check_deny_error(check, "cannot tell who is calling", error);
     return;
   }
   credentials = g_variant_get_child_value(reply, 0);

@@ -107,7 +107,9 @@ test_method_reaches_daemon(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(out, "org.matterd.Error.NotAuthorized"));
 }
 
-/* So does Set: the daemon refuses it for a read-only property... */
+/* So does Set: GDBus in the daemon refuses it for a read-only property.
+ * GLib 2.74 answers InvalidArgs ("Property ... is not writable"); the
+ * D-Bus specification's PropertyReadOnly is what a later GLib may answer. */
 static void
 test_set_read_only(Fixture *f, gconstpointer data)
 {
@@ -118,7 +120,9 @@ test_set_read_only(Fixture *f, gconstpointer data)
                                   "org.freedesktop.DBus.Properties.Set", "org.matterd.Node1",
                                   "VendorId", "<uint16 1>", NULL),
                   !=, 0);
-  g_assert_nonnull(strstr(out, "org.freedesktop.DBus.Error.PropertyReadOnly"));
+  g_assert_true(strstr(out, "org.freedesktop.DBus.Error.PropertyReadOnly") != NULL ||
+                (strstr(out, "org.freedesktop.DBus.Error.InvalidArgs") != NULL &&
+                 strstr(out, "VendorId") != NULL && strstr(out, "not writable") != NULL));
 }
 
 /* ...and asks polkit for a writable one. */

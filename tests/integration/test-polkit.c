@@ -95,8 +95,8 @@ fixture_setup(Fixture *f, gconstpointer data)
       g_test_build_filename(G_TEST_DIST, "..", "dbus", "org.matterd.conf", NULL);
 
     g_assert_cmpint(g_mkdir(session_dir, 0755), ==, 0);
-    /* A system-type bus too, for its socket nobody can reach; matterd
-     * takes it for its session bus. */
+    /* A system-type bus too, for a socket the user nobody can reach;
+     * matterd takes it for its session bus. */
     f->session = md_test_bus_start_system(session_dir, project);
     f->served = f->session;
     session_env = g_strconcat("DBUS_SESSION_BUS_ADDRESS=", f->session->address, NULL);
@@ -128,17 +128,15 @@ fixture_teardown(Fixture *f, gconstpointer data)
   g_free(f->caller_pid);
 }
 
-/* Runs `gdbus call` on matterd's bus as @caller, on @path at matterd;
- * @method and its arguments (NULL-terminated) follow. Returns its exit
- * status and its output (stdout, then stderr) in *@output. */
-static int
-gdbus_call(Fixture *f, Caller caller, char **output, const char *path, const char *method, ...)
+/* Starts `gdbus call` on matterd's bus as @caller, on @path at matterd;
+ * @method and its arguments (NULL-terminated) follow. */
+static GSubprocess *
+gdbus_spawnv(Fixture *f, Caller caller, const char *path, const char *method, va_list args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
+  GSubprocess *process;
   const char *arg;
-  va_list args;
 
   if (caller != AS_ROOT) {
     for (const char *a = "setpriv\0--reuid=" NOBODY "\0--regid=" NOBODY "\0--clear-groups\0"; *a;
@@ -155,10 +153,8 @@ gdbus_call(Fixture *f, Caller caller, char **output, const char *path, const cha
     g_ptr_array_add(argv, "--interactive");
   g_ptr_array_add(argv, "--method");
   g_ptr_array_add(argv, (char *) method);
-  va_start(args, method);
   while ((arg = va_arg(args, const char *)) != NULL)
     g_ptr_array_add(argv, (char *) arg);
-  va_end(args);
   g_ptr_array_add(argv, NULL);
 
   process =
@@ -168,10 +164,45 @@ gdbus_call(Fixture *f, Caller caller, char **output, const char *path, const cha
   /* setpriv executes gdbus in its own process. */
   g_free(f->caller_pid);
   f->caller_pid = g_strdup(g_subprocess_get_identifier(process));
+  return process;
+}
+
+static GSubprocess *
+gdbus_spawn(Fixture *f, Caller caller, const char *path, const char *method, ...)
+{
+  GSubprocess *process;
+  va_list args;
+
+  va_start(args, method);
+  process = gdbus_spawnv(f, caller, path, method, args);
+  va_end(args);
+  return process;
+}
+
+/* Waits for a gdbus from gdbus_spawn(); returns its exit status and its
+ * output (stdout, then stderr) in *@output. */
+static int
+gdbus_wait(GSubprocess *process, char **output)
+{
+  g_autoptr(GError) error = NULL;
+
   g_subprocess_communicate_utf8(process, NULL, NULL, output, NULL, &error);
   g_assert_no_error(error);
-  g_test_message("%s: %s", method, *output);
+  g_test_message("gdbus: %s", *output);
   return g_subprocess_get_exit_status(process);
+}
+
+/* gdbus_spawn() and gdbus_wait() in one. */
+static int
+gdbus_call(Fixture *f, Caller caller, char **output, const char *path, const char *method, ...)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  va_list args;
+
+  va_start(args, method);
+  process = gdbus_spawnv(f, caller, path, method, args);
+  va_end(args);
+  return gdbus_wait(process, output);
 }
 
 static void
@@ -243,8 +274,8 @@ polkit_mock_call(Fixture *f, const char *method, GVariant *parameters)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-    f->connection, MD_POLKIT_BUS_NAME, MD_POLKIT_AUTHORITY_PATH, MOCK_INTERFACE, method,
-    parameters, G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+    f->connection, MD_POLKIT_BUS_NAME, MD_POLKIT_AUTHORITY_PATH, MOCK_INTERFACE, method, parameters,
+    G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
 
   g_assert_no_error(error);
   g_assert_nonnull(reply);
@@ -286,6 +317,14 @@ polkit_checks(Fixture *f)
   return checks;
 }
 
+static guint
+polkit_checks_count(Fixture *f)
+{
+  g_autoptr(GPtrArray) checks = polkit_checks(f);
+
+  return checks->len;
+}
+
 /* The one CheckAuthorization call the mock answered, which must have been
  * for @action; its flags in *@flags and subject in *@subject. */
 static void
@@ -298,6 +337,16 @@ polkit_single_check(Fixture *f, const char *action, guint32 *flags, GVariant **s
   g_assert_cmpstr(g_variant_get_type_string(checks->pdata[0]), ==, "((sa{sv})sa{ss}us)");
   g_variant_get(checks->pdata[0], "(@(sa{sv})&s*u*)", subject, &action_id, NULL, flags, NULL);
   g_assert_cmpstr(action_id, ==, action);
+}
+
+/* Makes the mock answer CheckAuthorization with @code (Python; it sets
+ * `ret` to the reply or raises) instead of the template's answer. */
+static void
+polkit_answer(Fixture *f, const char *code)
+{
+  polkit_mock_call(f, "AddMethod",
+                   g_variant_new("(sssss)", MD_POLKIT_AUTHORITY_INTERFACE, "CheckAuthorization",
+                                 "(sa{sv})sa{ss}us", "(bba{ss})", code));
 }
 
 static void
@@ -431,6 +480,55 @@ test_interactive_flag(Fixture *f, gconstpointer data)
   assert_refused(close_window(f, AS_NOBODY, &out), out);
   polkit_single_check(f, MD_POLKIT_ACTION_MANAGE, &flags, &subject);
   g_assert_cmpuint(flags, ==, 0);
+}
+
+/* polkit wants the user to authenticate: not the same as yes. */
+static void
+test_challenge_refused(Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+
+  polkit_answer(f, "ret = (False, True, {})");
+  assert_refused(close_window(f, AS_NOBODY, &out), out);
+  g_assert_nonnull(strstr(out, "authentication required"));
+  g_clear_pointer(&out, g_free);
+  assert_refused(close_window(f, AS_NOBODY_INTERACTIVE, &out), out);
+  g_assert_nonnull(strstr(out, "authentication required"));
+  wait_node_string(f, "CommissioningWindow", "basic");
+}
+
+/* polkit failing is no answer either. */
+static void
+test_polkit_error_refused(Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+
+  polkit_answer(
+    f, "raise dbus.exceptions.DBusException('no', name='org.freedesktop.PolicyKit1.Error.Failed')");
+  assert_refused(close_window(f, AS_NOBODY, &out), out);
+  g_assert_nonnull(strstr(out, "polkit failed"));
+  wait_node_string(f, "CommissioningWindow", "basic");
+}
+
+/* A check still waiting for polkit when matterd stops is answered. */
+static void
+test_shutdown_answers_pending(Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(GSubprocess) caller = NULL;
+  gint64 deadline = g_get_monotonic_time() + MD_TEST_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+  polkit_mock_call(f, "SimulateHang", g_variant_new("(b)", TRUE));
+  caller = gdbus_spawn(f, AS_NOBODY, MD_DBUS_PATH,
+                       MD_DBUS_INTERFACE_NODE ".CloseCommissioningWindow", NULL);
+  while (polkit_checks_count(f) == 0) {
+    g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+    g_usleep(20 * G_TIME_SPAN_MILLISECOND);
+  }
+  g_assert_cmpint(md_test_daemon_stop(f->daemon, SIGTERM), ==, 0);
+  g_assert_cmpint(gdbus_wait(caller, &out), !=, 0);
+  g_assert_nonnull(strstr(out, MD_DBUS_ERROR_PREFIX "Failed"));
+  g_assert_nonnull(strstr(out, "shutting down"));
 }
 
 /* matterd on another bus than polkit's: polkit is asked about the calling
@@ -638,6 +736,9 @@ main(int argc, char **argv)
   add_test("/polkit/subject/system-bus-name", SETUP_POLKIT, test_system_bus_subject);
   add_test("/polkit/subject/unix-process", SETUP_POLKIT | SETUP_SESSION, test_session_bus_subject);
   add_test("/polkit/interactive-flag", SETUP_POLKIT, test_interactive_flag);
+  add_test("/polkit/challenge-refused", SETUP_POLKIT, test_challenge_refused);
+  add_test("/polkit/error-refused", SETUP_POLKIT, test_polkit_error_refused);
+  add_test("/polkit/shutdown-answers-pending", SETUP_POLKIT, test_shutdown_answers_pending);
   add_test("/polkit/root-asks-no-one", SETUP_POLKIT, test_root_asks_no_one);
   add_test("/polkit/reading-open", SETUP_POLKIT, test_reading_open);
   add_test("/polkit/absent/nobody-refused", 0, test_absent_nobody_refused);
