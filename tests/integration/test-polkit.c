@@ -698,7 +698,7 @@ test_policy_file(void)
   g_assert_no_error(error);
   g_assert_cmpstr(actions->str, ==,
                   MD_POLKIT_ACTION_MANAGE
-                  ": allow_any=no allow_inactive=no"
+                  ": allow_any=auth_admin allow_inactive=auth_admin"
                   " allow_active=auth_admin_keep\n" MD_POLKIT_ACTION_FACTORY_RESET
                   ": allow_any=auth_admin"
                   " allow_inactive=auth_admin"
