@@ -21,6 +21,10 @@
 /* polkit actions (data/org.matterd.policy). */
 #define MD_POLKIT_ACTION_MANAGE "org.matterd.manage"
 #define MD_POLKIT_ACTION_FACTORY_RESET "org.matterd.factory-reset"
+/* polkit's Authority on the system bus, which the bouncer asks. */
+#define MD_POLKIT_BUS_NAME "org.freedesktop.PolicyKit1"
+#define MD_POLKIT_AUTHORITY_PATH "/org/freedesktop/PolicyKit1/Authority"
+#define MD_POLKIT_AUTHORITY_INTERFACE "org.freedesktop.PolicyKit1.Authority"
 
 /* D-Bus errors are MD_DBUS_ERROR_PREFIX "<Name>" (md-error.h). */
 #define MD_DBUS_ERROR_PREFIX "org.matterd.Error."

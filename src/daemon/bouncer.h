@@ -24,6 +24,9 @@ typedef void (*MdBouncerAllowed)(GDBusMethodInvocation *invocation, gpointer use
  * @user_data) runs from the main loop and answers the invocation; when
  * not, the invocation is answered with org.matterd.Error.NotAuthorized and
  * @allowed never runs. Interactive authentication is allowed only when
- * the caller's message carries G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION. */
+ * the caller's message carries G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION.
+ * polkit is asked about the sender's bus name when @connection is the
+ * system bus, and about the sender's process (as @connection's bus tells
+ * it) on any other bus, whose names polkit cannot see. */
 void md_bouncer_check(MdBouncer *bouncer, GDBusMethodInvocation *invocation,
                       const char *action_id, MdBouncerAllowed allowed, gpointer user_data);

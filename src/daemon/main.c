@@ -45,6 +45,7 @@ typedef struct {
 typedef struct {
   GMainLoop *loop;
   int exit_code;
+  MdNode *node; /* for the status systemd shows */
 } Daemon;
 
 static void
@@ -131,11 +132,32 @@ on_signal(gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The configuration is read once, at start: SIGHUP changes nothing, and
+ * says so rather than ending the daemon as its default action would. */
+static gboolean
+on_sighup(gpointer user_data)
+{
+  g_message("SIGHUP: matterd reads its configuration only at start; restart it to apply a "
+            "change");
+  return G_SOURCE_CONTINUE;
+}
+
+/* What `systemctl status matterd` shows. */
+static const char *
+status_text(MdNode *node)
+{
+  MdWindowKind window = md_commissioning_get_window(md_node_get_commissioning(node));
+
+  return window == MD_WINDOW_CLOSED ? "Running" : "Running, commissioning window open";
+}
+
 static void
 on_dbus_ready(gpointer user_data)
 {
+  Daemon *daemon = user_data;
+
   g_message("Ready, serving on D-Bus as " MD_DBUS_NAME);
-  md_notify_ready("Running");
+  md_notify_ready(status_text(daemon->node));
 }
 
 static void
@@ -204,7 +226,6 @@ static void
 on_node_changed(MdNodeChange change, gpointer user_data)
 {
   Wiring *wiring = user_data;
-  MdWindowKind window;
 
   /* The advertisements follow the window and the fabric table's view. */
   if (wiring->dnssd != NULL && wiring->node != NULL &&
@@ -214,10 +235,8 @@ on_node_changed(MdNodeChange change, gpointer user_data)
     return;
   switch (change) {
   case MD_NODE_CHANGE_WINDOW:
-    window = md_commissioning_get_window(md_node_get_commissioning(wiring->node));
     md_dbus_service_refresh(wiring->service);
-    md_notify_status(window == MD_WINDOW_CLOSED ? "Running"
-                                                : "Running, commissioning window open");
+    md_notify_status(status_text(wiring->node));
     break;
   case MD_NODE_CHANGE_FABRICS:
   case MD_NODE_CHANGE_IDENTITY:
@@ -321,7 +340,7 @@ run(const Options *options, const MdConfig *config)
   MdNodeParams params;
   Wiring wiring = { 0 };
   Daemon daemon = { .exit_code = EXIT_OK };
-  guint sigterm_id, sigint_id, watchdog_id, network_id;
+  guint sigterm_id, sigint_id, sighup_id, watchdog_id, network_id;
 
   store = md_store_open(state_dir, options->reset_corrupt_state ? MD_STORE_OPEN_RESET_CORRUPT
                                                                 : MD_STORE_OPEN_DEFAULT,
@@ -353,6 +372,7 @@ run(const Options *options, const MdConfig *config)
   }
   wiring.node = node;
   wiring.messaging = messaging;
+  daemon.node = node;
   md_messaging_set_timer_client(messaging, &node_timer, node);
   g_message("matterd %s starting: vendor 0x%04X, product 0x%04X, discriminator %u, state in %s",
             PACKAGE_VERSION, md_node_get_vendor_id(node), md_node_get_product_id(node),
@@ -361,6 +381,7 @@ run(const Options *options, const MdConfig *config)
   daemon.loop = g_main_loop_new(NULL, FALSE);
   sigterm_id = g_unix_signal_add(SIGTERM, on_signal, &daemon);
   sigint_id = g_unix_signal_add(SIGINT, on_signal, &daemon);
+  sighup_id = g_unix_signal_add(SIGHUP, on_sighup, NULL);
   watchdog_id = md_notify_watchdog_start();
   service = md_dbus_service_new(node, messaging,
                                 options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
@@ -394,6 +415,7 @@ run(const Options *options, const MdConfig *config)
   g_clear_pointer(&node, md_node_free);
   g_source_remove(sigterm_id);
   g_source_remove(sigint_id);
+  g_source_remove(sighup_id);
   if (watchdog_id != 0)
     g_source_remove(watchdog_id);
   g_main_loop_unref(daemon.loop);

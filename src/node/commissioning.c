@@ -367,22 +367,35 @@ md_commissioning_open_basic(MdCommissioning *self, guint timeout, guint8 fabric_
   return TRUE;
 }
 
-gboolean
-md_commissioning_open_enhanced(MdCommissioning *self, const MdPaseVerifier *verifier,
-                               guint16 discriminator, guint timeout, guint8 fabric_index,
-                               guint64 now_ms, GError **error)
+/* @passcode: the one behind @verifier when the node chose it, else 0. */
+static gboolean
+open_enhanced(MdCommissioning *self, const MdPaseVerifier *verifier, guint32 passcode,
+              guint16 discriminator, guint timeout, guint8 fabric_index, guint64 now_ms,
+              GError **error)
 {
   if (!prepare_window(self, "An enhanced commissioning window", timeout, error))
     return FALSE;
   self->enhanced = *verifier;
   self->enhanced_discriminator = discriminator;
-  self->enhanced_passcode = 0;
+  self->enhanced_passcode = passcode;
   self->opener_fabric = fabric_index;
   self->closes_at_ms = now_ms + (guint64) timeout * 1000;
   set_window(self, MD_WINDOW_ENHANCED);
-  g_message("Enhanced commissioning window open for %u s (discriminator %u, opened by fabric %u)",
-            timeout, discriminator, fabric_index);
+  if (fabric_index != 0)
+    g_message("Enhanced commissioning window open for %u s (discriminator %u, opened by fabric %u)",
+              timeout, discriminator, fabric_index);
+  else
+    g_message("Enhanced commissioning window open for %u s (discriminator %u, opened by the host)",
+              timeout, discriminator);
   return TRUE;
+}
+
+gboolean
+md_commissioning_open_enhanced(MdCommissioning *self, const MdPaseVerifier *verifier,
+                               guint16 discriminator, guint timeout, guint8 fabric_index,
+                               guint64 now_ms, GError **error)
+{
+  return open_enhanced(self, verifier, 0, discriminator, timeout, fabric_index, now_ms, error);
 }
 
 gboolean
@@ -395,10 +408,8 @@ md_commissioning_open_enhanced_fresh(MdCommissioning *self, guint timeout, guint
 
   if (!random_passcode(&passcode, error) || !compute_verifier(passcode, &verifier, error))
     return FALSE;
-  opened = md_commissioning_open_enhanced(self, &verifier, md_node_get_discriminator(self->node),
-                                          timeout, 0, now_ms, error);
-  if (opened)
-    self->enhanced_passcode = passcode;
+  opened = open_enhanced(self, &verifier, passcode, md_node_get_discriminator(self->node), timeout,
+                         0, now_ms, error);
   matter_secure_zero(&verifier, sizeof(verifier));
   matter_secure_zero(&passcode, sizeof(passcode));
   return opened;

@@ -157,3 +157,21 @@ md_test_node_wait_for_log(MdTestNode *node, const char *text)
   }
   return FALSE;
 }
+
+guint64
+md_test_node_query(MdTestNode *node, const char *query)
+{
+  g_autofree char *db = g_build_filename(node->state_dir, "matterd.db", NULL);
+  const char *argv[] = { "sqlite3", "-readonly", db, query, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true(g_file_test(db, G_FILE_TEST_IS_REGULAR));
+  g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
+               &error);
+  g_assert_no_error(error);
+  if (!g_spawn_check_wait_status(status, NULL))
+    g_error("sqlite3 %s: %s", query, err);
+  return g_ascii_strtoull(out, NULL, 10);
+}

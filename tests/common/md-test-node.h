@@ -59,3 +59,7 @@ char *md_test_node_window(MdTestNode *node);
 gboolean md_test_node_wait_for_log(MdTestNode *node, const char *text);
 /* How often @text is in the daemon's log. */
 guint md_test_node_count_log(MdTestNode *node, const char *text);
+
+/* The number a query of the daemon's database answers (`sqlite3
+ * -readonly`, as an administrator would look), e.g. a count(*). */
+guint64 md_test_node_query(MdTestNode *node, const char *query);

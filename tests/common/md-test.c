@@ -418,6 +418,71 @@ md_test_daemon_free(MdTestDaemon *daemon)
   g_free(daemon);
 }
 
+/* ---- python-dbusmock ---------------------------------------------------- */
+
+/* Debian's interpreter: the one on PATH may not see Debian's packages. */
+#define DBUSMOCK_PYTHON "/usr/bin/python3"
+
+gboolean
+md_test_dbusmock_available(void)
+{
+  const char *const argv[] = { DBUSMOCK_PYTHON, "-c", "import dbusmock", NULL };
+  g_autoptr(GSubprocess) process = g_subprocess_newv(
+    argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
+
+  return process != NULL && g_subprocess_wait_check(process, NULL, NULL);
+}
+
+static gboolean
+name_has_owner(GDBusConnection *connection, const char *name)
+{
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+    connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+    "NameHasOwner", g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"), G_DBUS_CALL_FLAGS_NONE, -1,
+    NULL, NULL);
+  gboolean owned = FALSE;
+
+  if (reply != NULL)
+    g_variant_get(reply, "(b)", &owned);
+  return owned;
+}
+
+GSubprocess *
+md_test_dbusmock_start(MdTestBus *bus, const char *template_name, const char *name)
+{
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GDBusConnection) connection = md_test_bus_connect(bus);
+  g_autoptr(GError) error = NULL;
+  const char *const argv[] = { DBUSMOCK_PYTHON, "-m", "dbusmock",
+                               bus->system ? "--system" : "--session",
+                               "--template", template_name, NULL };
+  gint64 deadline = g_get_monotonic_time() + MD_TEST_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  GSubprocess *mock;
+
+  g_subprocess_launcher_setenv(launcher,
+                               bus->system ? "DBUS_SYSTEM_BUS_ADDRESS" : "DBUS_SESSION_BUS_ADDRESS",
+                               bus->address, TRUE);
+  mock = g_subprocess_launcher_spawnv(launcher, argv, &error);
+  g_assert_no_error(error);
+  while (!name_has_owner(connection, name)) {
+    if (g_subprocess_get_identifier(mock) == NULL)
+      g_error("dbusmock --template %s exited before it owned %s", template_name, name);
+    g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+    g_usleep(20 * G_TIME_SPAN_MILLISECOND);
+  }
+  return mock;
+}
+
+void
+md_test_dbusmock_stop(GSubprocess *mock)
+{
+  if (mock == NULL)
+    return;
+  g_subprocess_send_signal(mock, SIGTERM);
+  md_test_wait_process(mock, MD_TEST_TIMEOUT_MS);
+  g_object_unref(mock);
+}
+
 /* ---- Hex and files ---------------------------------------------------- */
 
 guint8 *

@@ -76,6 +76,14 @@ int md_test_daemon_stop(MdTestDaemon *daemon, int signal);
 char *md_test_daemon_stderr(MdTestDaemon *daemon);
 void md_test_daemon_free(MdTestDaemon *daemon);
 
+/* python-dbusmock (Debian's python3-dbusmock) can be run. */
+gboolean md_test_dbusmock_available(void);
+/* Runs python-dbusmock's @template_name (e.g. "polkitd") on @bus and waits
+ * until it owns @name. Its D-Bus mock interface (org.freedesktop.DBus.Mock)
+ * controls it and tells what it was asked. */
+GSubprocess *md_test_dbusmock_start(MdTestBus *bus, const char *template_name, const char *name);
+void md_test_dbusmock_stop(GSubprocess *mock);
+
 /* Timeouts generous enough for sanitizer builds on a loaded machine; they
  * bound a wait, they do not assert speed. */
 #define MD_TEST_TIMEOUT_MS 30000

@@ -574,37 +574,19 @@ assert_no_fabric(MdTestNode *node, MatterSession *session)
 
 /* ---- The database, as the sqlite3 tool reads it ---- */
 
-static guint64
-count_rows(MdTestNode *node, const char *query)
-{
-  g_autofree char *db = g_build_filename(node->state_dir, "matterd.db", NULL);
-  const char *argv[] = { "sqlite3", "-readonly", db, query, NULL };
-  g_autofree char *out = NULL, *err = NULL;
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-
-  g_assert_true(g_file_test(db, G_FILE_TEST_IS_REGULAR));
-  g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
-               &error);
-  g_assert_no_error(error);
-  if (!g_spawn_check_wait_status(status, NULL))
-    g_error("sqlite3 %s: %s", query, err);
-  return g_ascii_strtoull(out, NULL, 10);
-}
-
 /* No row of any fabric-scoped table, and no fabric index handed out (the
  * next one is stored with a commit). */
 static void
 assert_store_has_no_fabric(MdTestNode *node)
 {
   /* The right database: the node's own rows are there. */
-  g_assert_cmpuint(count_rows(node, "SELECT count(*) FROM node WHERE key LIKE 'commissioning/%'"),
+  g_assert_cmpuint(md_test_node_query(node, "SELECT count(*) FROM node WHERE key LIKE 'commissioning/%'"),
                    >, 0);
-  g_assert_cmpuint(count_rows(node, "SELECT count(*) FROM fabric"), ==, 0);
-  g_assert_cmpuint(count_rows(node, "SELECT count(*) FROM acl_entry"), ==, 0);
-  g_assert_cmpuint(count_rows(node, "SELECT count(*) FROM group_key_set"), ==, 0);
-  g_assert_cmpuint(count_rows(node, "SELECT count(*) FROM group_map"), ==, 0);
-  g_assert_cmpuint(count_rows(node, "SELECT count(*) FROM node WHERE key LIKE 'fabric%'"), ==, 0);
+  g_assert_cmpuint(md_test_node_query(node, "SELECT count(*) FROM fabric"), ==, 0);
+  g_assert_cmpuint(md_test_node_query(node, "SELECT count(*) FROM acl_entry"), ==, 0);
+  g_assert_cmpuint(md_test_node_query(node, "SELECT count(*) FROM group_key_set"), ==, 0);
+  g_assert_cmpuint(md_test_node_query(node, "SELECT count(*) FROM group_map"), ==, 0);
+  g_assert_cmpuint(md_test_node_query(node, "SELECT count(*) FROM node WHERE key LIKE 'fabric%'"), ==, 0);
 }
 
 /* ---- Access control entries ---- */

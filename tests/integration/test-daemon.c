@@ -152,6 +152,8 @@ test_lifecycle(Fixture *f, gconstpointer data)
   const char *const args[] = { "--config", f->config_path, NULL };
   const char *const introspect[] = { "gdbus", "introspect", "--session", "--dest", "org.matterd",
                                      "--object-path", "/org/matterd", NULL };
+  const char *const introspect_root[] = { "gdbus", "introspect", "--session", "--dest",
+                                          "org.matterd", "--object-path", "/", NULL };
   g_autoptr(GVariant) props = NULL;
   g_autoptr(GVariant) owner = NULL;
   g_autoptr(GVariant) managed = NULL;
@@ -177,9 +179,16 @@ test_lifecycle(Fixture *f, gconstpointer data)
                                       &error);
   g_assert_no_error(error);
 
+  /* The ObjectManager on "/", as BlueZ and iwd have it. */
+  /* READY comes with the window the node opened at start in its status. */
+  g_assert_nonnull(
+    md_test_notify_wait(f->notify, "STATUS=Running, commissioning window open", 0));
+
+  xml = run_gdbus(f, introspect_root);
+  g_assert_nonnull(strstr(xml, "interface org.freedesktop.DBus.ObjectManager"));
+  g_clear_pointer(&xml, g_free);
   xml = run_gdbus(f, introspect);
   g_assert_nonnull(strstr(xml, "interface org.matterd.Node1"));
-  g_assert_nonnull(strstr(xml, "interface org.freedesktop.DBus.ObjectManager"));
   g_assert_nonnull(strstr(xml, "OpenCommissioningWindow("));
   g_assert_nonnull(strstr(xml, "readonly q Discriminator = 3840;"));
 
@@ -198,7 +207,7 @@ test_lifecycle(Fixture *f, gconstpointer data)
   g_assert_true(g_variant_lookup(props, "SessionCount", "u", &sessions));
   g_assert_cmpuint(sessions, ==, 0);
 
-  managed = g_dbus_connection_call_sync(f->connection, "org.matterd", "/org/matterd",
+  managed = g_dbus_connection_call_sync(f->connection, "org.matterd", "/",
                                         "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
                                         NULL, G_VARIANT_TYPE("(a{oa{sa{sv}}})"),
                                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
@@ -208,9 +217,10 @@ test_lifecycle(Fixture *f, gconstpointer data)
                                       "org.matterd.Node1", "OpenCommissioningWindow",
                                       g_variant_new("(u)", 180), NULL, G_DBUS_CALL_FLAGS_NONE, -1,
                                       NULL, &error);
+  /* The window the node opened at start is still open. */
   g_assert_null(reply);
   remote_error = g_dbus_error_get_remote_error(error);
-  g_assert_cmpstr(remote_error, ==, "org.matterd.Error.NotSupported");
+  g_assert_cmpstr(remote_error, ==, "org.matterd.Error.Busy");
 
   g_assert_cmpint(md_test_daemon_stop(daemon, SIGTERM), ==, 0);
   g_assert_nonnull(md_test_notify_wait(f->notify, "STOPPING=1", MD_TEST_TIMEOUT_MS));

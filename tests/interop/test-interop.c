@@ -94,6 +94,9 @@ typedef struct {
   char *dir;
   MdTestBus *system_bus;
   GSubprocess *avahi;
+  /* The controller runs are those of: its storage and log files are named
+   * after it. NULL: "controller", the one that commissions first. */
+  const char *controller;
 } Fixture;
 
 static char *
@@ -341,11 +344,12 @@ run_controller(Fixture *f, Phase phase, guint16 node_port, const char *manual_co
                const char *const *trust, const char *until, gboolean with_mdns, Report *report)
 {
   const char *mode = phase_modes[phase];
+  const char *controller = f->controller != NULL ? f->controller : "controller";
   g_autofree char *node_js = node_program();
   g_autofree char *script = interop_path("commission.mjs");
-  g_autofree char *state = g_build_filename(f->dir, "controller", NULL);
-  g_autofree char *out_name = g_strdup_printf("controller-%s.out", mode);
-  g_autofree char *log_name = g_strdup_printf("controller-%s.log", mode);
+  g_autofree char *state = g_build_filename(f->dir, controller, NULL);
+  g_autofree char *out_name = g_strdup_printf("%s-%s.out", controller, mode);
+  g_autofree char *log_name = g_strdup_printf("%s-%s.log", controller, mode);
   g_autofree char *out_path = g_build_filename(f->dir, out_name, NULL);
   g_autofree char *log_path = g_build_filename(f->dir, log_name, NULL);
   g_autofree char *port = g_strdup_printf("%u", node_port);
@@ -895,6 +899,59 @@ run_resume_subscription(Fixture *f, const char *manual_code, const char *const *
   check_resumption_logged(log, subscription_id, refused);
 }
 
+/* The host opens a window over D-Bus on the commissioned node; a second
+ * matter.js controller, with a fabric of its own, commissions the node
+ * with the codes OpenCommissioningWindow returned (an enhanced window: a
+ * passcode of its own, not the device's). */
+static void
+run_second_commissioner(Fixture *f, const char *const *trust, gboolean with_mdns)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL, count = NULL;
+  g_autofree char *window = NULL;
+  const char *qr_code, *manual;
+  Report second = { 0 };
+  int status;
+
+  reply = g_dbus_connection_call_sync(f->node.connection, "org.matterd", "/org/matterd",
+                                      "org.matterd.Node1", "OpenCommissioningWindow",
+                                      g_variant_new("(u)", 180), G_VARIANT_TYPE("(ss)"),
+                                      G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error(error);
+  g_variant_get(reply, "(&s&s)", &qr_code, &manual);
+  window = md_test_node_window(&f->node);
+  g_assert_cmpstr(window, ==, "enhanced");
+  g_test_message("second commissioner: window opened over D-Bus, codes %s and %s", qr_code,
+                 manual);
+
+  f->controller = "second-controller";
+  status = run_controller(f, PHASE_COMMISSION, f->node.port, manual, trust, NULL, with_mdns,
+                          &second);
+  f->controller = NULL;
+  g_assert_false(second.failed);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_nonnull(step_details(&second, "commissioning-complete"));
+  count = md_test_node_property(&f->node, "FabricCount");
+  g_assert_cmpuint(g_variant_get_byte(count), ==, 2);
+  g_clear_pointer(&window, g_free);
+  window = md_test_node_window(&f->node);
+  g_assert_cmpstr(window, ==, "closed");
+  g_test_message("second commissioner: commissioned, the node is on 2 fabrics");
+  report_clear(&second);
+
+  /* The host takes the second fabric away again over D-Bus, as a
+   * settings panel would; the first controller's phases go on. */
+  g_clear_pointer(&reply, g_variant_unref);
+  reply = g_dbus_connection_call_sync(f->node.connection, "org.matterd", "/org/matterd/fabric2",
+                                      "org.matterd.Fabric1", "Remove", NULL, NULL,
+                                      G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error(error);
+  g_clear_pointer(&count, g_variant_unref);
+  count = md_test_node_property(&f->node, "FabricCount");
+  g_assert_cmpuint(g_variant_get_byte(count), ==, 1);
+  g_test_message("second commissioner: its fabric removed over D-Bus");
+}
+
 static gboolean
 have_program(const char *name)
 {
@@ -960,6 +1017,8 @@ test_commission_and_operate(void)
     }
     if (with_browse && !report.failed && step_details(&report, "read-operational-credentials"))
       operational = check_operational(&f, &report, &operational_type);
+    if (status == 0 && report_continues(&report))
+      run_second_commissioner(&f, trust, with_mdns);
   }
   if (status == 0 && report_continues(&report)) {
     /* SIGTERM, then the same state directory and port: the fabric, its

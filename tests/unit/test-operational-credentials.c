@@ -17,8 +17,10 @@
 #include "matter/cert.h"
 #include "matter/event-log.h"
 #include "matter/im.h"
+#include "matter/payload.h"
 #include "md-test-ca.h"
 #include "md-test-core.h"
+#include "md-error.h"
 #include "md-test-storage.h"
 #include "node.h"
 #include "pase-server.h"
@@ -1588,6 +1590,210 @@ test_events(void)
   test_free(t);
 }
 
+/* ---- What the host asks of the node (D-Bus) ---- */
+
+static guint32
+window_passcode(Test *t)
+{
+  char qr_code[MATTER_PAYLOAD_QR_SIZE], manual_code[MATTER_PAYLOAD_MANUAL_SIZE];
+  g_autoptr(GError) error = NULL;
+  MatterSetupPayload payload;
+
+  g_assert_true(md_node_get_window_codes(t->node, qr_code, manual_code, &error));
+  g_assert_no_error(error);
+  md_test_assert_error(matter_payload_qr_decode(qr_code, &payload), MATTER_OK);
+  return payload.passcode;
+}
+
+/* The window the host opens: none while one is open or a fail-safe is
+ * armed, the basic one before the first fabric, an enhanced one with a
+ * passcode of its own after. */
+static void
+test_host_window(void)
+{
+  Test *t = test_new();
+  g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID);
+  g_autoptr(GError) error = NULL;
+  MdCommissioning *commissioning = md_node_get_commissioning(t->node);
+  MatterSession *admin;
+  char qr_code[MATTER_PAYLOAD_QR_SIZE], manual_code[MATTER_PAYLOAD_MANUAL_SIZE];
+
+  /* The node opened the basic window at start. */
+  g_assert_false(md_node_open_window(t->node, 300, t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_BUSY);
+  g_clear_error(&error);
+  g_assert_true(md_node_close_window(t->node, t->now, &error));
+  g_assert_false(md_node_close_window(t->node, t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+  g_assert_false(md_node_get_window_codes(t->node, qr_code, manual_code, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+  for (guint i = 0; i < 2; i++) {
+    guint bad[] = { MD_WINDOW_TIMEOUT_MIN - 1, MD_WINDOW_TIMEOUT_MAX + 1 };
+
+    g_assert_false(md_node_open_window(t->node, bad[i], t->now, &error));
+    g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
+    g_clear_error(&error);
+  }
+  g_assert_true(md_node_open_window(t->node, 300, t->now, &error));
+  g_assert_cmpint(md_commissioning_get_window(commissioning), ==, MD_WINDOW_BASIC);
+  g_assert_cmpuint(md_node_get_window_closes_at(t->node), ==, t->now + 300 * 1000);
+  g_assert_cmpuint(window_passcode(t), ==, 20202021);
+
+  commission(t, ca, NODE_ID, &admin);
+  g_assert_cmpint(md_commissioning_get_window(commissioning), ==, MD_WINDOW_CLOSED);
+  g_assert_cmpuint(md_node_get_window_closes_at(t->node), ==, MD_NODE_NEVER);
+  g_assert_cmpuint(arm(t, admin, 60).status, ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_false(md_node_open_window(t->node, 300, t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_BUSY);
+  g_clear_error(&error);
+  g_assert_cmpuint(arm(t, admin, 0).status, ==, MATTER_IM_STATUS_SUCCESS);
+  run_until(t, t->now + 1);
+
+  md_node_open_window(t->node, 180, t->now, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(md_commissioning_get_window(commissioning), ==, MD_WINDOW_ENHANCED);
+  g_assert_cmpuint(window_passcode(t), !=, 20202021);
+  g_assert_true(matter_payload_passcode_valid(window_passcode(t)));
+  /* The window's verifier is that of its passcode, not the device's. */
+  {
+    const MdPaseVerifier *verifier = md_commissioning_get_verifier(commissioning);
+    guint8 w0[MATTER_SPAKE2P_W_LEN], L[MATTER_SPAKE2P_POINT_LEN];
+
+    md_test_assert_error(matter_payload_compute_verifier(window_passcode(t), verifier->salt,
+                                                         verifier->salt_len,
+                                                         verifier->iterations, w0, L),
+                         MATTER_OK);
+    g_assert_cmpmem(w0, sizeof(w0), verifier->w0, sizeof(verifier->w0));
+    g_assert_cmpmem(L, sizeof(L), verifier->L, sizeof(verifier->L));
+  }
+  /* It closes when its time is up, as any window. */
+  run_until(t, t->now + 180 * 1000);
+  g_assert_cmpint(md_commissioning_get_window(commissioning), ==, MD_WINDOW_CLOSED);
+  test_free(t);
+}
+
+/* The host removes a committed fabric; a pending one is busy, a missing
+ * one not found. */
+static void
+test_host_remove_fabric(void)
+{
+  Test *t = test_new();
+  g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID);
+  g_autoptr(MdTestCa) second_ca = md_test_ca_new(FABRIC_ID + 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) noc = NULL;
+  MatterSession *admin;
+  AddNoc args;
+  NocAnswer n;
+  guint8 index;
+
+  index = commission(t, ca, NODE_ID, &admin);
+  md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, 0, t->now, NULL);
+  noc = prepare_add_noc(t, second_ca, NODE_ID);
+  args = add_noc_args(noc);
+  n = add_noc(t, t->pase, &args);
+  assert_noc(n, MD_NOC_STATUS_OK);
+  g_assert_false(md_node_remove_fabric(t->node, n.fabric_index, t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_BUSY);
+  g_clear_error(&error);
+  g_assert_false(md_node_remove_fabric(t->node, 99, t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+
+  g_assert_true(md_node_remove_fabric(t->node, index, t->now, &error));
+  g_assert_no_error(error);
+  /* Its CASE session went with it. */
+  g_assert_null(matter_session_table_find(&t->sessions, admin->local_session_id));
+  g_assert_null(md_fabric_table_get(md_node_get_fabrics(t->node), index));
+  restart(t);
+  g_assert_cmpuint(fabric_count(t), ==, 0);
+  test_free(t);
+}
+
+/* A factory reset is one transaction: a storage failure at any of its
+ * calls leaves the node as it was, in memory and in the store; the one
+ * that succeeds leaves no fabric, a new UniqueID and an open window, and
+ * a restart finds the same. */
+static void
+test_factory_reset_all_or_nothing(void)
+{
+  Test *t = test_new();
+  g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID);
+  g_autoptr(MdTestCa) second_ca = md_test_ca_new(FABRIC_ID + 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *unique_id = NULL, *new_unique_id = NULL;
+  guint64 event_limit;
+  guint call;
+
+  commission(t, ca, NODE_ID, NULL);
+  md_commissioning_open_basic(md_node_get_commissioning(t->node), 180, 0, t->now, NULL);
+  commission(t, second_ca, NODE_ID, NULL);
+  g_assert_true(md_node_set_node_label(t->node, "before", &error));
+  g_assert_no_error(error);
+  unique_id = g_strdup(md_node_get_unique_id(t->node));
+  event_limit = md_test_storage_uint64(t->storage, "event-number-limit");
+
+  for (call = 1;; call++) {
+    md_test_storage_fail_at(t->storage, call);
+    if (md_node_factory_reset(t->node, t->now, &error))
+      break;
+    g_assert_nonnull(error);
+    g_clear_error(&error);
+    g_assert_false(md_test_storage_in_transaction(t->storage));
+    g_assert_cmpuint(fabric_count(t), ==, 2);
+    g_assert_cmpstr(md_node_get_unique_id(t->node), ==, unique_id);
+    g_assert_cmpstr(md_node_get_node_label(t->node), ==, "before");
+    g_assert_cmpint(md_commissioning_get_window(md_node_get_commissioning(t->node)), ==,
+                    MD_WINDOW_CLOSED);
+    g_assert_cmpuint(call, <, 100);
+  }
+  md_test_storage_fail_at(t->storage, 0);
+  g_assert_cmpuint(call, >, 3);
+  g_test_message("a factory reset succeeded after failing at each of its first %u calls",
+                 call - 1);
+
+  g_assert_cmpuint(fabric_count(t), ==, 0);
+  new_unique_id = g_strdup(md_node_get_unique_id(t->node));
+  g_assert_cmpstr(new_unique_id, !=, unique_id);
+  g_assert_cmpstr(md_node_get_node_label(t->node), ==, "");
+  g_assert_cmpint(md_commissioning_get_window(md_node_get_commissioning(t->node)), ==,
+                  MD_WINDOW_BASIC);
+  /* The configured passcode stays the device's. */
+  g_assert_cmpuint(window_passcode(t), ==, 20202021);
+  g_assert_cmpuint(md_test_storage_uint64(t->storage, "event-number-limit"), >=, event_limit);
+
+  restart(t);
+  g_assert_cmpuint(fabric_count(t), ==, 0);
+  g_assert_cmpstr(md_node_get_unique_id(t->node), ==, new_unique_id);
+  g_assert_cmpstr(md_node_get_node_label(t->node), ==, "");
+  test_free(t);
+}
+
+static void
+test_host_node_label(void)
+{
+  Test *t = test_new();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false(md_node_set_node_label(t->node, "012345678901234567890123456789012", &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  g_assert_false(md_node_set_node_label(t->node, "\xff", &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  md_test_storage_fail_at(t->storage, 1);
+  g_assert_false(md_node_set_node_label(t->node, "kitchen", &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_STORE);
+  g_clear_error(&error);
+  g_assert_cmpstr(md_node_get_node_label(t->node), ==, "");
+  g_assert_true(md_node_set_node_label(t->node, "kitchen", &error));
+  restart(t);
+  g_assert_cmpstr(md_node_get_node_label(t->node), ==, "kitchen");
+  test_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1623,5 +1829,9 @@ main(int argc, char **argv)
   g_test_add_func("/opcreds/vid-verification", test_vid_verification);
   g_test_add_func("/opcreds/window-opener", test_window_opener);
   g_test_add_func("/opcreds/events", test_events);
+  g_test_add_func("/node-host/window", test_host_window);
+  g_test_add_func("/node-host/remove-fabric", test_host_remove_fabric);
+  g_test_add_func("/node-host/factory-reset-all-or-nothing", test_factory_reset_all_or_nothing);
+  g_test_add_func("/node-host/node-label", test_host_node_label);
   return g_test_run();
 }
