@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* matterctl's D-Bus commands end to end: the built matterctl --session
  * against the built matterd on a private bus, commissioned onto a test
- * fabric by a commissioner over UDP (md-test-admin.h). Every --json output
+ * fabric by a commissioner over UDP (md-test-commission.h). Every --json output
  * is parsed and checked against what the daemon really holds (the ids the
  * commissioner used, Node1's properties read directly), the text output
  * against the same values, the codes `window open` prints are decoded by
@@ -18,40 +18,36 @@
 #include <unistd.h>
 
 #include "matter/case.h"
-#include "md-test-admin.h"
+#include "md-test-commission.h"
 #include "md-test-core.h"
-#include "md-test-node.h"
 
-#define PASSCODE 20202021
+/* MD_TEST_COMMISSION_CONFIG's. */
 #define DISCRIMINATOR 3840
-#define CONFIG "[Node]\nDiscriminator=3840\n[Commissioning]\nPasscode=20202021\n"
-
-#define FABRIC_ID G_GUINT64_CONSTANT(0xFAB000000000001D)
-#define NODE_ID G_GUINT64_CONSTANT(0x00000000DEDEDEDE)
-#define ADMIN_NODE_ID G_GUINT64_CONSTANT(0x000000000001B669)
-#define ADMIN_VENDOR_ID 0xFFF2
 
 #define NODE_PATH "/org/matterd"
 #define NODE_INTERFACE "org.matterd.Node1"
 
 typedef struct {
   MdTestNode node;
-  MdTestAdmin *admin;
+  MdTestCa *ca;         /* the fabric's */
+  MdTestIdentity admin; /* its administrator, who commissions the node */
 } Fixture;
 
 static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
-  md_test_node_start(&f->node, CONFIG);
+  md_test_node_start(&f->node, MD_TEST_COMMISSION_CONFIG);
   /* matterctl --session finds the test's bus here. */
   g_setenv("DBUS_SESSION_BUS_ADDRESS", f->node.bus->address, TRUE);
-  f->admin = md_test_admin_new(FABRIC_ID, ADMIN_NODE_ID, NODE_ID, ADMIN_VENDOR_ID);
+  f->ca = md_test_ca_new(FABRIC_ID);
+  md_test_admin_init(&f->admin, f->ca);
 }
 
 static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
-  g_clear_pointer(&f->admin, md_test_admin_free);
+  md_test_identity_clear(&f->admin);
+  g_clear_pointer(&f->ca, md_test_ca_free);
   md_test_node_stop(&f->node);
   g_unsetenv("DBUS_SESSION_BUS_ADDRESS");
 }
@@ -120,14 +116,19 @@ commissioner_port(Fixture *f)
   return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(address));
 }
 
+/* The whole commissioning (md-test-commission.h), up to the node closing
+ * the PASE session as CommissioningComplete asks: the CASE session. */
 static MatterSession *
 commission(Fixture *f, guint8 *index)
 {
-  guint16 pase_id;
-  MatterSession *session =
-      md_test_admin_commission(f->admin, f->node.commissioner, PASSCODE, index, &pase_id);
+  MatterSession *pase = md_test_pase(&f->node);
+  guint16 pase_id = pase->local_session_id;
+  g_autoptr(GBytes) noc = NULL;
+  MatterSession *session;
 
-  /* CommissioningComplete ends the PASE session. */
+  *index = md_test_commission_to_add_noc(&f->node, pase, f->ca, &noc);
+  session = md_test_case_session(&f->node, &f->admin, NULL, NULL);
+  g_assert_cmpuint(md_test_commissioning_complete(&f->node, session), ==, COMMISSIONING_OK);
   g_assert_true(md_test_commissioner_wait_closed(f->node.commissioner, pase_id, 5000));
   return session;
 }
@@ -384,7 +385,7 @@ compressed_fabric_id(Fixture *f)
   guint8 cfid[MATTER_CASE_COMPRESSED_FABRIC_ID_LEN];
   guint64 id = 0;
 
-  g_assert_cmpint(matter_case_compressed_fabric_id(f->admin->ca->public_key, FABRIC_ID, cfid), ==,
+  g_assert_cmpint(matter_case_compressed_fabric_id(f->ca->public_key, FABRIC_ID, cfid), ==,
                   MATTER_OK);
   for (gsize i = 0; i < sizeof(cfid); i++)
     id = id << 8 | cfid[i];
@@ -437,7 +438,7 @@ test_fabrics_sessions(Fixture *f, gconstpointer data)
   gint64 after = g_get_real_time();
   g_autofree char *fabric_id = id_hex(FABRIC_ID), *node_id = id_hex(NODE_ID);
   g_autofree char *admin_id = id_hex(ADMIN_NODE_ID), *cfid = id_hex(compressed_fabric_id(f));
-  g_autofree char *root_key = lower_hex(f->admin->ca->public_key, sizeof(f->admin->ca->public_key));
+  g_autofree char *root_key = lower_hex(f->ca->public_key, sizeof(f->ca->public_key));
   g_autofree char *address = g_strdup_printf("[::1]:%u", commissioner_port(f));
   g_autofree char *index_text = g_strdup_printf("%u", index);
   g_autofree char *id_text = g_strdup_printf("%u", session->peer_session_id);
