@@ -5,7 +5,10 @@
 
 #include "ctl-bus.h"
 
+#include <errno.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "ctl-util.h"
@@ -87,14 +90,60 @@ md_ctl_bus_failure(GError *error)
   return md_ctl_failure("%s", error->message);
 }
 
+/* A textual polkit agent for this process, as systemctl starts one: on a
+ * terminal, for a user polkit may ask for a password (root never gets
+ * asked), unless the session has an agent already (--fallback), e.g. over
+ * SSH. It prompts on the terminal itself; its complaints, when polkit is
+ * not there to register with, stay out of matterctl's one-line errors.
+ * NULL when none is needed or none could start. */
+static GSubprocess *
+agent_start(void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) agent = NULL;
+  g_autofree char *program = NULL;
+  int notify[2];
+  char byte;
+
+  if (!isatty(STDIN_FILENO) || geteuid() == 0)
+    return NULL;
+  program = g_find_program_in_path("pkttyagent");
+  if (program == NULL || !g_unix_open_pipe(notify, FD_CLOEXEC, NULL))
+    return NULL;
+  launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT |
+                                       G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_take_fd(launcher, notify[1], 3);
+  agent =
+      g_subprocess_launcher_spawn(launcher, NULL, program, "--notify-fd", "3", "--fallback", NULL);
+  g_clear_object(&launcher); /* closes our copy of the write end */
+  /* The agent closes its end once it registered, or when it gives up. */
+  if (agent != NULL)
+    while (read(notify[0], &byte, 1) < 0 && errno == EINTR)
+      ;
+  close(notify[0]);
+  return g_steal_pointer(&agent);
+}
+
+static void
+agent_stop(GSubprocess *agent)
+{
+  if (agent == NULL)
+    return;
+  g_subprocess_send_signal(agent, SIGTERM);
+  g_subprocess_wait(agent, NULL, NULL);
+  g_object_unref(agent);
+}
+
 int
 md_ctl_bus_change(GDBusProxy *proxy, const char *method, GVariant *parameters, GVariant **reply)
 {
   g_autoptr(GError) error = NULL;
+  GSubprocess *agent = agent_start();
   GVariant *result;
 
   result = g_dbus_proxy_call_sync(proxy, method, parameters, md_ctl_bus_change_flags(),
                                   md_ctl_bus_change_timeout(), NULL, &error);
+  agent_stop(agent);
   if (reply != NULL)
     *reply = result;
   else if (result != NULL)
@@ -120,10 +169,12 @@ md_ctl_bus_set_property(GDBusProxy *proxy, const char *name, GVariant *value)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
+  GSubprocess *agent = agent_start();
 
   reply = call_properties(
       proxy, "Set", g_variant_new("(ssv)", g_dbus_proxy_get_interface_name(proxy), name, value),
       G_VARIANT_TYPE_UNIT, md_ctl_bus_change_flags(), md_ctl_bus_change_timeout(), &error);
+  agent_stop(agent);
   if (reply == NULL)
     return md_ctl_bus_failure(error);
   return MD_CTL_EXIT_OK;
