@@ -734,6 +734,51 @@ test_factory_reset(Fixture *f, gconstpointer data)
   commission(f, &index);
 }
 
+/* matterctl --session @args on a terminal of its own (script(1) gives it
+ * a pty), @input typed there; the exit status, everything the terminal
+ * showed in *@screen. */
+static int
+run_on_terminal(const char *input, const char *args, char **screen)
+{
+  g_autofree char *binary = g_shell_quote(g_getenv("MATTERCTL_BINARY"));
+  g_autofree char *command = g_strdup_printf("%s --session %s", binary, args);
+  g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
+  process =
+      g_subprocess_launcher_spawn(launcher, &error, "script", "-qec", command, "/dev/null", NULL);
+  g_assert_no_error(error);
+  g_subprocess_communicate_utf8(process, input, NULL, screen, NULL, &error);
+  g_assert_no_error(error);
+  g_test_message("on the terminal:\n%s", *screen);
+  g_assert_true(g_subprocess_get_if_exited(process));
+  return g_subprocess_get_exit_status(process);
+}
+
+/* On a terminal factory-reset asks, and only "yes" resets. */
+static void
+test_factory_reset_asks(Fixture *f, gconstpointer data)
+{
+  g_autofree char *unique_id = node_string(f, "UniqueId");
+  g_autofree char *screen = NULL, *after_no = NULL, *after_yes = NULL;
+
+  g_assert_cmpint(run_on_terminal("no\n", "factory-reset", &screen), ==, 1);
+  g_assert_nonnull(strstr(screen, "Type 'yes' to reset it:"));
+  g_assert_nonnull(strstr(screen, "matterctl: factory reset cancelled"));
+  after_no = node_string(f, "UniqueId");
+  g_assert_cmpstr(after_no, ==, unique_id);
+  g_clear_pointer(&screen, g_free);
+
+  g_assert_cmpint(run_on_terminal("yes\n", "factory-reset", &screen), ==, 0);
+  g_assert_nonnull(strstr(screen, "Type 'yes' to reset it:"));
+  after_yes = node_string(f, "UniqueId");
+  g_assert_cmpstr(after_yes, !=, unique_id);
+}
+
 /* ---- monitor ----------------------------------------------------------- */
 
 /* A `matterctl monitor` running beside the test, and what it printed. */
@@ -1043,6 +1088,7 @@ main(int argc, char **argv)
   add_test("/matterctl-dbus/session-close", test_session_close);
   add_test("/matterctl-dbus/label", test_label);
   add_test("/matterctl-dbus/factory-reset", test_factory_reset);
+  add_test("/matterctl-dbus/factory-reset-asks", test_factory_reset_asks);
   add_test("/matterctl-dbus/monitor", test_monitor);
   add_test("/matterctl-dbus/usage", test_usage);
   g_test_add_func("/matterctl-dbus/not-running", test_not_running);
