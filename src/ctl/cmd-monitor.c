@@ -387,8 +387,8 @@ print_change(Monitor *monitor, GDBusProxy *proxy, const MdCtlObjectKind *kind, c
     json_builder_set_member_name(builder, "property");
     json_builder_add_string_value(builder, property);
     md_ctl_json_add_string(builder, "member", field != NULL ? field->member : NULL);
-    json_builder_set_member_name(builder, "old");
     if (field != NULL) {
+      json_builder_set_member_name(builder, "old");
       md_ctl_field_add_json_value(builder, field, old_value);
       json_builder_set_member_name(builder, "new");
       md_ctl_field_add_json_value(builder, field, new_value);
