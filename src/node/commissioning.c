@@ -416,6 +416,12 @@ md_commissioning_open_enhanced_fresh(MdCommissioning *self, guint timeout, guint
 }
 
 gboolean
+md_commissioning_passcode_configured(MdCommissioning *self)
+{
+  return self->has_configured_passcode;
+}
+
+gboolean
 md_commissioning_stage_reset(MdCommissioning *self, GError **error)
 {
   guint32 passcode = self->configured_passcode;

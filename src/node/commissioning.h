@@ -126,6 +126,8 @@ void md_commissioning_attempt_end(MdCommissioning *commissioning, gboolean verif
  * apply_reset() after it committed closes the window and makes them live,
  * drop_reset() after a failure forgets them. */
 gboolean md_commissioning_stage_reset(MdCommissioning *commissioning, GError **error);
+/* Whether the passcode is the configuration's (a reset keeps it). */
+gboolean md_commissioning_passcode_configured(MdCommissioning *commissioning);
 void md_commissioning_apply_reset(MdCommissioning *commissioning);
 void md_commissioning_drop_reset(MdCommissioning *commissioning);
 

@@ -1161,8 +1161,10 @@ md_node_factory_reset(MdNode *node, guint64 now_ms, GError **error)
     md_commissioning_drop_reset(node->commissioning);
     return FALSE;
   }
-  g_message("Factory reset: the node left %u fabrics and has a new UniqueID and passcode",
-            left->len);
+  g_message("Factory reset: the node left %u fabrics and has a new UniqueID%s", left->len,
+            md_commissioning_passcode_configured(node->commissioning)
+              ? " (the configured passcode stays)"
+              : " and passcode");
 
   close_all_sessions(node, now_ms);
   for (guint i = 0; i < left->len; i++) {
