@@ -384,12 +384,15 @@ test_manage_denied(Fixture *f, gconstpointer data)
 {
   g_autofree char *out = NULL;
   g_autofree char *label = node_string(f, "NodeLabel");
+  int status;
 
   /* The mock allows nothing until told to. */
-  assert_refused(close_window(f, AS_NOBODY, &out), out);
+  status = close_window(f, AS_NOBODY, &out);
+  assert_refused(status, out);
   g_assert_nonnull(strstr(out, MD_POLKIT_ACTION_MANAGE));
   g_clear_pointer(&out, g_free);
-  assert_refused(set_label(f, AS_NOBODY, &out, "kitchen"), out);
+  status = set_label(f, AS_NOBODY, &out, "kitchen");
+  assert_refused(status, out);
   assert_logged_refusal(f, MD_POLKIT_ACTION_MANAGE);
   wait_node_string(f, "CommissioningWindow", "basic");
   wait_node_string(f, "NodeLabel", label);
@@ -401,12 +404,15 @@ test_manage_not_factory_reset(Fixture *f, gconstpointer data)
 {
   g_autofree char *out = NULL;
   g_autofree char *unique_id = node_string(f, "UniqueId");
+  int status;
 
   polkit_allow(f, (const char *const[]){ MD_POLKIT_ACTION_FACTORY_RESET, NULL });
-  assert_refused(close_window(f, AS_NOBODY, &out), out);
+  status = close_window(f, AS_NOBODY, &out);
+  assert_refused(status, out);
   g_clear_pointer(&out, g_free);
   polkit_allow(f, (const char *const[]){ MD_POLKIT_ACTION_MANAGE, NULL });
-  assert_refused(factory_reset(f, AS_NOBODY, &out), out);
+  status = factory_reset(f, AS_NOBODY, &out);
+  assert_refused(status, out);
   g_assert_nonnull(strstr(out, MD_POLKIT_ACTION_FACTORY_RESET));
   assert_logged_refusal(f, MD_POLKIT_ACTION_FACTORY_RESET);
   wait_node_string(f, "UniqueId", unique_id);
@@ -468,16 +474,19 @@ test_interactive_flag(Fixture *f, gconstpointer data)
   g_autofree char *out = NULL;
   g_autoptr(GVariant) subject = NULL;
   guint32 flags;
+  int status;
 
   /* Refused or allowed, the flag is the caller's. */
-  assert_refused(factory_reset(f, AS_NOBODY_INTERACTIVE, &out), out);
+  status = factory_reset(f, AS_NOBODY_INTERACTIVE, &out);
+  assert_refused(status, out);
   polkit_single_check(f, MD_POLKIT_ACTION_FACTORY_RESET, &flags, &subject);
   g_assert_cmpuint(flags, ==, 1);
   g_clear_pointer(&subject, g_variant_unref);
   g_clear_pointer(&out, g_free);
 
   polkit_clear_checks(f);
-  assert_refused(close_window(f, AS_NOBODY, &out), out);
+  status = close_window(f, AS_NOBODY, &out);
+  assert_refused(status, out);
   polkit_single_check(f, MD_POLKIT_ACTION_MANAGE, &flags, &subject);
   g_assert_cmpuint(flags, ==, 0);
 }
@@ -487,12 +496,15 @@ static void
 test_challenge_refused(Fixture *f, gconstpointer data)
 {
   g_autofree char *out = NULL;
+  int status;
 
   polkit_answer(f, "ret = (False, True, {})");
-  assert_refused(close_window(f, AS_NOBODY, &out), out);
+  status = close_window(f, AS_NOBODY, &out);
+  assert_refused(status, out);
   g_assert_nonnull(strstr(out, "authentication required"));
   g_clear_pointer(&out, g_free);
-  assert_refused(close_window(f, AS_NOBODY_INTERACTIVE, &out), out);
+  status = close_window(f, AS_NOBODY_INTERACTIVE, &out);
+  assert_refused(status, out);
   g_assert_nonnull(strstr(out, "authentication required"));
   wait_node_string(f, "CommissioningWindow", "basic");
 }
@@ -502,10 +514,12 @@ static void
 test_polkit_error_refused(Fixture *f, gconstpointer data)
 {
   g_autofree char *out = NULL;
+  int status;
 
   polkit_answer(
     f, "raise dbus.exceptions.DBusException('no', name='org.freedesktop.PolicyKit1.Error.Failed')");
-  assert_refused(close_window(f, AS_NOBODY, &out), out);
+  status = close_window(f, AS_NOBODY, &out);
+  assert_refused(status, out);
   g_assert_nonnull(strstr(out, "polkit failed"));
   wait_node_string(f, "CommissioningWindow", "basic");
 }
@@ -543,8 +557,10 @@ test_session_bus_subject(Fixture *f, gconstpointer data)
   guint32 flags, pid;
   guint64 start_time;
   gint32 uid;
+  int status;
 
-  assert_refused(close_window(f, AS_NOBODY, &out), out);
+  status = close_window(f, AS_NOBODY, &out);
+  assert_refused(status, out);
   g_clear_pointer(&out, g_free);
   polkit_single_check(f, MD_POLKIT_ACTION_MANAGE, &flags, &subject);
   g_variant_get(subject, "(&s@a{sv})", &kind, &details);
@@ -565,13 +581,17 @@ static void
 test_absent_nobody_refused(Fixture *f, gconstpointer data)
 {
   g_autofree char *out = NULL;
+  int status;
 
-  assert_refused(close_window(f, AS_NOBODY, &out), out);
+  status = close_window(f, AS_NOBODY, &out);
+  assert_refused(status, out);
   g_assert_nonnull(strstr(out, "polkit is not available"));
   g_clear_pointer(&out, g_free);
-  assert_refused(set_label(f, AS_NOBODY, &out, "kitchen"), out);
+  status = set_label(f, AS_NOBODY, &out, "kitchen");
+  assert_refused(status, out);
   g_clear_pointer(&out, g_free);
-  assert_refused(factory_reset(f, AS_NOBODY, &out), out);
+  status = factory_reset(f, AS_NOBODY, &out);
+  assert_refused(status, out);
   assert_logged_refusal(f, MD_POLKIT_ACTION_MANAGE);
   assert_logged_refusal(f, MD_POLKIT_ACTION_FACTORY_RESET);
   wait_node_string(f, "CommissioningWindow", "basic");
