@@ -36,3 +36,27 @@
 #define MD_LOG_FIELD_FABRIC_INDEX "MATTER_FABRIC_INDEX"
 #define MD_LOG_FIELD_NODE_ID "MATTER_NODE_ID"
 #define MD_LOG_FIELD_SESSION_ID "MATTER_SESSION_ID"
+
+/* BlueZ on the system bus (BlueZ 5.66, doc/adapter-api.txt, gatt-api.txt,
+ * advertising-api.txt), which src/daemon/ble.c drives. */
+#define MD_BLUEZ_BUS_NAME "org.bluez"
+#define MD_BLUEZ_MANAGER_PATH "/"
+#define MD_BLUEZ_INTERFACE_ADAPTER "org.bluez.Adapter1"
+#define MD_BLUEZ_INTERFACE_DEVICE "org.bluez.Device1"
+#define MD_BLUEZ_INTERFACE_GATT_MANAGER "org.bluez.GattManager1"
+#define MD_BLUEZ_INTERFACE_ADVERTISING_MANAGER "org.bluez.LEAdvertisingManager1"
+#define MD_BLUEZ_INTERFACE_GATT_SERVICE "org.bluez.GattService1"
+#define MD_BLUEZ_INTERFACE_GATT_CHARACTERISTIC "org.bluez.GattCharacteristic1"
+#define MD_BLUEZ_INTERFACE_ADVERTISEMENT "org.bluez.LEAdvertisement1"
+#define MD_BLUEZ_ERROR_PREFIX "org.bluez.Error."
+
+/* matterd's own objects on its system-bus connection, which BlueZ reads
+ * and calls: the GATT application (its ObjectManager manages the Matter
+ * service and its characteristics, and nothing else, as GattManager1
+ * asks) and the LE advertisement. */
+#define MD_BLE_APP_PATH MD_DBUS_PATH "/ble"
+#define MD_BLE_SERVICE_PATH MD_BLE_APP_PATH "/service0"
+#define MD_BLE_C1_PATH MD_BLE_SERVICE_PATH "/char0"
+#define MD_BLE_C2_PATH MD_BLE_SERVICE_PATH "/char1"
+#define MD_BLE_C3_PATH MD_BLE_SERVICE_PATH "/char2"
+#define MD_BLE_ADVERTISEMENT_PATH MD_BLE_APP_PATH "/advertisement0"

@@ -24,7 +24,7 @@ typedef enum {
 const char *md_ble_state_to_string(MdBleState state);
 
 typedef struct {
-  gboolean enable; /* FALSE: never touch BlueZ */
+  gboolean enable;     /* FALSE: never touch BlueZ */
   const char *adapter; /* "hci0"; NULL: the first powered adapter */
 } MdBleConfig;
 
@@ -37,12 +37,18 @@ typedef struct {
   gboolean additional_data; /* C3 is there */
 } MdBleAdvertisement;
 
+/* Called from the main loop, in the order things happened, and never from
+ * inside an md_ble_*() call (what those find out follows from an idle
+ * source); a callback may call md_ble_send(), md_ble_disconnect() and
+ * md_ble_set_advertisement(), not md_ble_free(). */
 typedef struct {
-  /* A central opened a BTP session. */
+  /* A central opened a BTP session (the handshake completed). */
   void (*connected)(gpointer user_data);
   /* A Matter message arrived over it. */
   void (*received)(const guint8 *message, gsize len, gpointer user_data);
-  /* The session or the link ended: everything that lived on it ends. */
+  /* The session or the link ended: everything that lived on it ends.
+   * Only after connected(), once per session, and not for
+   * md_ble_disconnect() or md_ble_free(). */
   void (*disconnected)(gpointer user_data);
   /* md_ble_get_state() changed. */
   void (*state_changed)(gpointer user_data);
@@ -67,11 +73,16 @@ MdBleState md_ble_get_state(MdBle *ble);
 gboolean md_ble_in_use(MdBle *ble);
 
 /* Advertises @advertisement (NULL: withdraws it). Kept across bluetoothd
- * restarts and adapter power cycles until withdrawn. */
+ * restarts and adapter power cycles until withdrawn; withdrawn from
+ * BlueZ while a BTP session is open (one connection at a time) and
+ * registered again when it ends. The fast interval of the window's first
+ * 30 s starts whenever advertising starts again from nothing (a new
+ * advertisement, BlueZ or the adapter back, a session ended). */
 void md_ble_set_advertisement(MdBle *ble, const MdBleAdvertisement *advertisement);
 
 /* Sends a Matter message to the connected central; FALSE with @error when
  * there is none or BTP cannot take it now. */
 gboolean md_ble_send(MdBle *ble, const guint8 *message, gsize len, GError **error);
-/* Ends the connection (the node closed what lived on it). */
+/* Ends the connection (the node closed what lived on it): the central is
+ * disconnected, and disconnected() is not called. */
 void md_ble_disconnect(MdBle *ble);
