@@ -64,6 +64,13 @@
 #define BLUEZ_ERROR_NOT_AUTHORIZED MD_BLUEZ_ERROR_PREFIX "NotAuthorized"
 #define BLUEZ_ERROR_INVALID_OFFSET MD_BLUEZ_ERROR_PREFIX "InvalidOffset"
 #define BLUEZ_ERROR_ALREADY_EXISTS MD_BLUEZ_ERROR_PREFIX "AlreadyExists"
+/* AcquireWrite's refusal. bluetoothd 5.66 maps the GATT errors (Failed,
+ * NotPermitted, InProgress...) of an AcquireWrite to an ATT error for the
+ * write that caused it and keeps that write queued, so every later write
+ * to C1 waits behind it until the application registers again; any other
+ * error makes it fall back to WriteValue, which can then be refused
+ * write by write. */
+#define BLUEZ_ERROR_NOT_AVAILABLE MD_BLUEZ_ERROR_PREFIX "NotAvailable"
 
 /* ---- Exported objects -------------------------------------------------- */
 
@@ -799,13 +806,13 @@ link_for(MdBle *self, const char *device, guint16 mtu, const char **error_name,
   return TRUE;
 }
 
+/* Hands a write to C1 to the engine; the caller runs after_btp() once it
+ * answered bluetoothd, so that the central sees its write answered before
+ * a session that the write ended drops the link. */
 static MatterError
 link_receive(MdBle *self, const guint8 *packet, gsize len)
 {
-  MatterError err = matter_btp_receive(&self->link.btp, packet, len, now_ms());
-
-  after_btp(self);
-  return err;
+  return matter_btp_receive(&self->link.btp, packet, len, now_ms());
 }
 
 /* ---- Sockets of AcquireWrite and AcquireNotify -------------------------- */
@@ -821,6 +828,7 @@ on_write_fd(int fd, GIOCondition condition, gpointer user_data)
 
     if (len > 0) {
       link_receive(self, packet, (gsize) len);
+      after_btp(self);
       if (!self->link.active || self->link.write_fd != fd) {
         flush_events(self);
         return G_SOURCE_REMOVE;
@@ -943,13 +951,13 @@ c1_write_value(MdBle *self, GVariant *parameters, GDBusMethodInvocation *invocat
   }
   packet = g_variant_get_fixed_array(value, &len, 1);
   err = link_receive(self, packet, len);
-  if (err != MATTER_OK) {
-    /* The session is over: the central sees the write fail (ATT error
-     * 0x80) as the link goes. */
+  /* A write that ends the session fails (ATT error 0x80), then the link
+   * goes. */
+  if (err != MATTER_OK)
     return_error(invocation, BLUEZ_ERROR_FAILED, matter_error_str(err));
-    return;
-  }
-  g_dbus_method_invocation_return_value(invocation, NULL);
+  else
+    g_dbus_method_invocation_return_value(invocation, NULL);
+  after_btp(self);
 }
 
 static void
@@ -966,7 +974,7 @@ c1_acquire_write(MdBle *self, GVariant *parameters, GDBusMethodInvocation *invoc
   g_variant_get(parameters, "(@a{sv})", &options);
   parsed = parse_options(options);
   if (!link_for(self, parsed.device, parsed.mtu, &error_name, &error_message)) {
-    return_error(invocation, error_name, error_message);
+    return_error(invocation, BLUEZ_ERROR_NOT_AVAILABLE, error_message);
     return;
   }
   had = self->link.write_fd >= 0;
@@ -974,7 +982,7 @@ c1_acquire_write(MdBle *self, GVariant *parameters, GDBusMethodInvocation *invoc
   if (list == NULL) {
     g_warning("BLE: cannot make the write socket for %s: %s", link_name(&self->link),
               error->message);
-    return_error(invocation, BLUEZ_ERROR_FAILED, error->message);
+    return_error(invocation, BLUEZ_ERROR_NOT_AVAILABLE, error->message);
     return;
   }
   g_debug("BLE: %s acquired C1 (MTU %u)", link_name(&self->link), parsed.mtu);
