@@ -351,12 +351,12 @@ central_write(Device *device, GVariant *value, GDBusMethodInvocation *invocation
 
   if (!find_matter(device, MATTER_C1, &info, invocation))
     return;
-  if (device->link->mode == FB_LINK_ACQUIRE && !info.write_acquired) {
-    control_error(invocation, "NotSupported", "C1 has no WriteAcquired property");
-    return;
-  }
   if (g_bytes_get_size(bytes) > (gsize) device->link->mtu - 3) {
     control_error(invocation, "InvalidArguments", "A write carries at most ATT MTU - 3 bytes");
+    return;
+  }
+  if (device->link->mode == FB_LINK_ACQUIRE && !info.write_acquired) {
+    control_error(invocation, "NotSupported", "C1 has no WriteAcquired property");
     return;
   }
   /* A Write Request, or a Write Command for a characteristic that only
