@@ -141,6 +141,25 @@
   X(MATTER_ERROR_IM_TOO_MANY_PATHS, "more paths than the request can hold")   \
   /* Access control (acl.h) */                                               \
   X(MATTER_ERROR_ACL_ENTRY, "access control entry breaks a rule")             \
+  /* Bluetooth Transport Protocol (btp.h) */                                   \
+  X(MATTER_ERROR_BTP_MALFORMED,                                                \
+    "malformed BTP packet, or segment out of place")                           \
+  X(MATTER_ERROR_BTP_VERSION, "no BTP version in common with the central")     \
+  X(MATTER_ERROR_BTP_SEQUENCE, "BTP sequence number out of order")             \
+  X(MATTER_ERROR_BTP_ACK, "BTP acknowledgement of no outstanding packet")      \
+  X(MATTER_ERROR_BTP_WINDOW, "BTP receive window zero or overrun")             \
+  X(MATTER_ERROR_BTP_SEGMENT_SIZE, "BTP packet longer than the segment size")  \
+  X(MATTER_ERROR_BTP_LENGTH,                                                   \
+    "BTP segments do not add up to the message length")                        \
+  X(MATTER_ERROR_BTP_SDU_TOO_LONG, "BTP message longer than a Matter message") \
+  X(MATTER_ERROR_BTP_HANDSHAKE_TIMEOUT,                                        \
+    "BTP handshake request or subscription did not come in time")              \
+  X(MATTER_ERROR_BTP_ACK_TIMEOUT,                                              \
+    "no BTP acknowledgement within BTP_ACK_TIMEOUT")                           \
+  X(MATTER_ERROR_BTP_IDLE_TIMEOUT,                                             \
+    "BTP session idle for BTP_CONN_IDLE_TIMEOUT")                              \
+  X(MATTER_ERROR_BTP_UNSUBSCRIBED, "central unsubscribed from C2")             \
+  X(MATTER_ERROR_BTP_QUEUE_FULL, "BTP send queue full")                        \
   /* Onboarding payload (payload.h) */                                         \
   X(MATTER_ERROR_PAYLOAD_FORMAT, "malformed onboarding payload")               \
   X(MATTER_ERROR_PAYLOAD_CHECK_DIGIT, "wrong check digit")                     \

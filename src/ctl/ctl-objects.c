@@ -26,6 +26,7 @@ static const MdCtlField node_fields[] = {
     MD_CTL_FORMAT_TIME },
   { "QrCode", "qr_code", N_("QR code:"), MD_CTL_FORMAT_OPTIONAL },
   { "ManualCode", "manual_code", N_("Manual code:"), MD_CTL_FORMAT_OPTIONAL },
+  { "BluetoothState", "bluetooth_state", N_("Bluetooth:"), MD_CTL_FORMAT_STRING },
   { "FabricCount", "fabric_count", N_("Fabrics:"), MD_CTL_FORMAT_NUMBER },
   { "SupportedFabrics", "supported_fabrics", N_("Supported fabrics:"), MD_CTL_FORMAT_NUMBER },
   { "SessionCount", "session_count", N_("Sessions:"), MD_CTL_FORMAT_NUMBER },

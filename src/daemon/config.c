@@ -16,6 +16,7 @@ typedef enum {
   KEY_STRING, /* UTF-8 of min..max bytes (char *) */
   KEY_DATE,   /* a KEY_STRING starting with a valid YYYYMMDD */
   KEY_BOOL,   /* yes or no (gboolean) */
+  KEY_SWITCH, /* auto, yes or no (MdConfigSwitch) */
 } KeyKind;
 
 typedef struct {
@@ -38,6 +39,7 @@ typedef struct {
 #define DATE_KEY(group, key, min, max, field) \
   { group, key, KEY_DATE, min, max, FALSE, FIELD(field), -1 }
 #define BOOL_KEY(group, key, field) { group, key, KEY_BOOL, 0, 0, FALSE, FIELD(field), -1 }
+#define SWITCH_KEY(group, key, field) { group, key, KEY_SWITCH, 0, 0, FALSE, FIELD(field), -1 }
 
 static const ConfigKey config_keys[] = {
   UINT_KEY("Node", "VendorId", 0x0001, 0xFFFE, TRUE, vendor_id, -1),
@@ -65,6 +67,9 @@ static const ConfigKey config_keys[] = {
   PATH_KEY("Attestation", "PAICertificate", pai_certificate),
   PATH_KEY("Attestation", "DACPrivateKey", dac_private_key),
   PATH_KEY("Attestation", "CertificationDeclaration", certification_declaration),
+  SWITCH_KEY("Bluetooth", "Enable", bluetooth),
+  /* An adapter's object name under /org/bluez, as hciconfig names it. */
+  STRING_KEY("Bluetooth", "Adapter", 1, 32, bluetooth_adapter),
 };
 
 #define PATH_FIELD(config, def) G_STRUCT_MEMBER(char *, config, (def)->offset)
@@ -88,6 +93,7 @@ md_config_init(MdConfig *config)
     .port = 5540,
     .dnssd = TRUE,
     .window_timeout = 900,
+    .bluetooth = MD_CONFIG_AUTO,
   };
 }
 
@@ -219,6 +225,27 @@ apply_bool(MdConfig *config, const ConfigKey *def, const char *text, const char 
 }
 
 static gboolean
+apply_switch(MdConfig *config, const ConfigKey *def, const char *text, const char *origin,
+             GError **error)
+{
+  MdConfigSwitch value;
+
+  if (g_str_equal(text, "auto"))
+    value = MD_CONFIG_AUTO;
+  else if (g_str_equal(text, "yes"))
+    value = MD_CONFIG_YES;
+  else if (g_str_equal(text, "no"))
+    value = MD_CONFIG_NO;
+  else {
+    g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,
+                "%s: [%s] %s=%s is not auto, yes or no", origin, def->group, def->key, text);
+    return FALSE;
+  }
+  G_STRUCT_MEMBER(MdConfigSwitch, config, def->offset) = value;
+  return TRUE;
+}
+
+static gboolean
 apply_key(MdConfig *config, GKeyFile *file, const ConfigKey *def, const char *origin,
           GError **error)
 {
@@ -234,6 +261,8 @@ apply_key(MdConfig *config, GKeyFile *file, const ConfigKey *def, const char *or
     return apply_date(config, def, text, origin, error);
   if (def->kind == KEY_BOOL)
     return apply_bool(config, def, text, origin, error);
+  if (def->kind == KEY_SWITCH)
+    return apply_switch(config, def, text, origin, error);
 
   if (!parse_unsigned(text, &value)) {
     g_set_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG,

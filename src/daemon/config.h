@@ -9,6 +9,12 @@
 
 #include <glib.h>
 
+typedef enum {
+  MD_CONFIG_AUTO,
+  MD_CONFIG_YES,
+  MD_CONFIG_NO,
+} MdConfigSwitch;
+
 typedef struct {
   guint vendor_id;
   guint product_id;
@@ -17,6 +23,10 @@ typedef struct {
   guint supported_fabrics;
   guint port;
   gboolean dnssd; /* advertise through avahi-daemon (Core spec 4.3) */
+  /* Commissioning over BLE through BlueZ: auto uses it when an adapter is
+   * there; yes says so when none is; no never touches BlueZ. */
+  MdConfigSwitch bluetooth;
+  char *bluetooth_adapter; /* "hci0"; NULL: the first powered adapter */
 
   /* Basic Information (NULL: the default matterd.conf(5) names). */
   char *vendor_name;

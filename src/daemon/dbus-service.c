@@ -543,6 +543,12 @@ md_dbus_service_refresh(MdDBusService *service)
 }
 
 void
+md_dbus_service_set_bluetooth_state(MdDBusService *service, const char *state)
+{
+  md_dbus_node1_set_bluetooth_state(service->node1, state);
+}
+
+void
 md_dbus_service_sessions_changed(MdDBusService *service)
 {
   sync_sessions(service);
@@ -618,6 +624,7 @@ md_dbus_service_new(MdNode *node, MdMessaging *messaging, GBusType bus_type,
                                       G_DBUS_OBJECT_SKELETON(service->node_object));
   service->fabrics = g_hash_table_new_full(NULL, NULL, NULL, g_object_unref);
   service->sessions = g_hash_table_new_full(NULL, NULL, NULL, g_object_unref);
+  md_dbus_node1_set_bluetooth_state(service->node1, "off");
   md_dbus_service_refresh(service);
   g_signal_connect(service->node1, "handle-open-commissioning-window",
                    G_CALLBACK(handle_open_commissioning_window), service);

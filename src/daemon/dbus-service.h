@@ -33,5 +33,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdDBusService, md_dbus_service_free)
  * changed ones are announced with PropertiesChanged, objects that came or
  * went with InterfacesAdded and InterfacesRemoved. */
 void md_dbus_service_refresh(MdDBusService *service);
+/* Node1.BluetoothState (md_ble_state_to_string()). */
+void md_dbus_service_set_bluetooth_state(MdDBusService *service, const char *state);
 /* Re-reads only the sessions. */
 void md_dbus_service_sessions_changed(MdDBusService *service);

@@ -25,6 +25,10 @@ struct _MdMessaging {
   MatterExchangeManager exchanges;
   guint timer_id;
 
+  /* The BLE link (ble.c through main.c), when there is one. */
+  MdMessagingBleSendFunc ble_send;
+  gpointer ble_send_data;
+
   MdMessagingSessionsChangedFunc sessions_changed;
   gpointer sessions_changed_data;
   const MdMessagingTimerClient *timer_client;
@@ -55,11 +59,32 @@ peer_to_udp(const MatterPeerAddress *peer, MdUdpPeer *udp_peer)
   return TRUE;
 }
 
+void
+md_messaging_ble_peer(guint32 connection, MatterPeerAddress *peer)
+{
+  memset(peer, 0, sizeof(*peer));
+  peer->transport = MATTER_TRANSPORT_BLE;
+  peer->len = sizeof(connection);
+  memcpy(peer->bytes, &connection, sizeof(connection));
+}
+
+static gboolean
+peer_to_ble(const MatterPeerAddress *peer, guint32 *connection)
+{
+  if (peer->transport != MATTER_TRANSPORT_BLE || peer->len != sizeof(*connection))
+    return FALSE;
+  memcpy(connection, peer->bytes, sizeof(*connection));
+  return TRUE;
+}
+
 char *
 md_messaging_peer_to_string(const MatterPeerAddress *peer)
 {
   MdUdpPeer udp_peer;
+  guint32 connection;
 
+  if (peer_to_ble(peer, &connection))
+    return g_strdup_printf("BLE connection %u", connection);
   if (!peer_to_udp(peer, &udp_peer))
     return g_strdup("?");
   return md_udp_peer_to_string(&udp_peer);
@@ -96,22 +121,24 @@ on_timer(gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* One message from @peer, whatever carried it. */
 static void
-on_datagram(MdUdp *udp, const guint8 *data, gsize len, const MdUdpPeer *udp_peer,
-            gpointer user_data)
+receive(MdMessaging *self, const MatterPeerAddress *peer, const guint8 *data, gsize len)
 {
-  MdMessaging *self = user_data;
   guint8 msg[MATTER_MESSAGE_MAX];
-  MatterPeerAddress peer;
   MatterError err;
 
-  /* The core decrypts in place; the datagram buffer is the socket's. */
+  if (len > sizeof(msg)) {
+    g_debug("Dropped a message of %zu bytes: over the %zu a Matter message may have", len,
+            sizeof(msg));
+    return;
+  }
+  /* The core decrypts in place; the buffer is the transport's. */
   memcpy(msg, data, len);
-  peer_from_udp(udp_peer, &peer);
-  err = matter_exchange_manager_receive_raw(&self->exchanges, &peer, msg, len,
+  err = matter_exchange_manager_receive_raw(&self->exchanges, peer, msg, len,
                                             md_messaging_now_ms());
   if (err != MATTER_OK) {
-    g_autofree char *from = md_udp_peer_to_string(udp_peer);
+    g_autofree char *from = md_messaging_peer_to_string(peer);
 
     /* Malformed, replayed or undecryptable messages are dropped without a
      * reply (4.6.2); say why at debug level, since anyone can send them. */
@@ -121,13 +148,49 @@ on_datagram(MdUdp *udp, const guint8 *data, gsize len, const MdUdpPeer *udp_peer
   md_messaging_reschedule(self);
 }
 
+static void
+on_datagram(MdUdp *udp, const guint8 *data, gsize len, const MdUdpPeer *udp_peer,
+            gpointer user_data)
+{
+  MatterPeerAddress peer;
+
+  peer_from_udp(udp_peer, &peer);
+  receive(user_data, &peer, data, len);
+}
+
+void
+md_messaging_receive_ble(MdMessaging *self, guint32 connection, const guint8 *data, gsize len)
+{
+  MatterPeerAddress peer;
+
+  md_messaging_ble_peer(connection, &peer);
+  receive(self, &peer, data, len);
+}
+
+void
+md_messaging_set_ble_send_func(MdMessaging *self, MdMessagingBleSendFunc func,
+                               gpointer user_data)
+{
+  self->ble_send = func;
+  self->ble_send_data = user_data;
+}
+
 static MatterError
 send_message(void *user_data, const MatterSession *session, const uint8_t *msg, size_t len)
 {
   MdMessaging *self = user_data;
   g_autoptr(GError) error = NULL;
   MdUdpPeer udp_peer;
+  guint32 connection;
 
+  if (peer_to_ble(&session->peer_address, &connection)) {
+    if (self->ble_send == NULL || !self->ble_send(connection, msg, len, self->ble_send_data,
+                                                  &error)) {
+      g_debug("Cannot send over BLE: %s", error != NULL ? error->message : "no link");
+      return MATTER_ERROR_INVALID_ARGUMENT;
+    }
+    return MATTER_OK;
+  }
   if (!peer_to_udp(&session->peer_address, &udp_peer))
     return MATTER_ERROR_INVALID_ARGUMENT;
   if (!md_udp_send(self->udp, &udp_peer, msg, len, &error)) {

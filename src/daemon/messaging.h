@@ -64,5 +64,23 @@ guint64 md_messaging_now_ms(void);
  * the timer client outside of a receive (a receive re-arms it itself). */
 void md_messaging_reschedule(MdMessaging *messaging);
 
-/* "[addr]:port" of a session's peer, for logs and D-Bus. */
+/* "[addr]:port" of a session's peer, or "BLE connection N", for logs and
+ * D-Bus. */
 char *md_messaging_peer_to_string(const MatterPeerAddress *peer);
+
+/* ---- BTP over BLE, beside UDP ----
+ * Each BLE connection gets a number of its own, so that a session of an
+ * earlier connection never matches a later one. MRP stays off over it
+ * (the core's exchange manager knows BLE is reliable). */
+
+/* Sends one message over BLE connection @connection. */
+typedef gboolean (*MdMessagingBleSendFunc)(guint32 connection, const guint8 *msg, gsize len,
+                                           gpointer user_data, GError **error);
+
+void md_messaging_set_ble_send_func(MdMessaging *messaging, MdMessagingBleSendFunc func,
+                                    gpointer user_data);
+/* A message that arrived over BLE connection @connection. */
+void md_messaging_receive_ble(MdMessaging *messaging, guint32 connection, const guint8 *msg,
+                              gsize len);
+/* The peer address of BLE connection @connection, as sessions carry it. */
+void md_messaging_ble_peer(guint32 connection, MatterPeerAddress *peer);

@@ -24,6 +24,7 @@ struct _MdCommissioning {
 
   guint32 passcode;
   MdPaseVerifier verifier;
+  gboolean ble; /* the onboarding payload names BLE too */
   /* A factory reset's new passcode and verifier, stored in its
    * transaction and made live once that committed. */
   gboolean has_staged;
@@ -257,7 +258,8 @@ encode_codes(MdCommissioning *self, guint32 passcode, guint16 discriminator,
     .vendor_id = md_node_get_vendor_id(self->node),
     .product_id = md_node_get_product_id(self->node),
     .flow = MATTER_PAYLOAD_FLOW_STANDARD,
-    .rendezvous = MATTER_PAYLOAD_RENDEZVOUS_ON_NETWORK,
+    .rendezvous = MATTER_PAYLOAD_RENDEZVOUS_ON_NETWORK |
+                  (self->ble ? MATTER_PAYLOAD_RENDEZVOUS_BLE : 0),
     .discriminator = discriminator,
     .passcode = passcode,
   };
@@ -413,6 +415,17 @@ md_commissioning_open_enhanced_fresh(MdCommissioning *self, guint timeout, guint
   matter_secure_zero(&verifier, sizeof(verifier));
   matter_secure_zero(&passcode, sizeof(passcode));
   return opened;
+}
+
+void
+md_commissioning_set_ble(MdCommissioning *self, gboolean ble)
+{
+  if (self->ble == ble)
+    return;
+  self->ble = ble;
+  /* The open window's codes changed with it. */
+  if (self->window != MD_WINDOW_CLOSED)
+    md_node_changed(self->node, MD_NODE_CHANGE_WINDOW);
 }
 
 gboolean

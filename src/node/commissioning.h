@@ -126,6 +126,10 @@ void md_commissioning_attempt_end(MdCommissioning *commissioning, gboolean verif
  * apply_reset() after it committed closes the window and makes them live,
  * drop_reset() after a failure forgets them. */
 gboolean md_commissioning_stage_reset(MdCommissioning *commissioning, GError **error);
+/* Whether the node can be commissioned over BLE too: the onboarding
+ * payloads then name it among their rendezvous methods (Core spec
+ * 5.1.1.3), beside on-network. */
+void md_commissioning_set_ble(MdCommissioning *commissioning, gboolean ble);
 /* Whether the passcode is the configuration's (a reset keeps it). */
 gboolean md_commissioning_passcode_configured(MdCommissioning *commissioning);
 void md_commissioning_apply_reset(MdCommissioning *commissioning);
@@ -140,7 +144,7 @@ gboolean md_commissioning_get_window_codes(MdCommissioning *commissioning,
                                            char manual_code[MATTER_PAYLOAD_MANUAL_SIZE],
                                            GError **error);
 /* The onboarding payloads for this node's basic window (on-network
- * rendezvous). */
+ * rendezvous, and BLE when set). */
 gboolean md_commissioning_get_codes(MdCommissioning *commissioning,
                                     char qr_code[MATTER_PAYLOAD_QR_SIZE],
                                     char manual_code[MATTER_PAYLOAD_MANUAL_SIZE], GError **error);

@@ -1192,3 +1192,37 @@ md_node_factory_reset(MdNode *node, guint64 now_ms, GError **error)
   md_commissioning_start(node->commissioning, now_ms);
   return TRUE;
 }
+
+void
+md_node_link_lost(MdNode *node, const MatterPeerAddress *peer, guint64 now_ms)
+{
+  gboolean closed = FALSE;
+
+  for (size_t i = 0; i < node->sessions->secure_capacity; i++) {
+    MatterSession *session = &node->sessions->secure[i];
+
+    if (session->state == MATTER_SESSION_FREE ||
+        session->peer_address.transport != peer->transport ||
+        session->peer_address.len != peer->len ||
+        memcmp(session->peer_address.bytes, peer->bytes, peer->len) != 0)
+      continue;
+    /* Nothing can reach the peer any more: no CloseSession, and what
+     * lived as long as the session (a fail-safe armed over PASE) ends. */
+    if (session->state == MATTER_SESSION_ACTIVE) {
+      md_node_session_closing(node, session, now_ms);
+      closed = TRUE;
+    }
+    matter_exchange_manager_remove_session(node->exchanges, session, now_ms);
+  }
+  for (size_t i = 0; i < node->sessions->unsecured_capacity; i++) {
+    MatterSession *context = &node->sessions->unsecured[i];
+
+    if (context->state != MATTER_SESSION_FREE &&
+        context->peer_address.transport == peer->transport &&
+        context->peer_address.len == peer->len &&
+        memcmp(context->peer_address.bytes, peer->bytes, peer->len) == 0)
+      matter_exchange_manager_remove_session(node->exchanges, context, now_ms);
+  }
+  if (closed)
+    md_node_changed(node, MD_NODE_CHANGE_SESSIONS);
+}

@@ -116,6 +116,10 @@ void md_node_changed(MdNode *node, MdNodeChange change);
  * table evicted it: what lived only as long as it (a fail-safe armed over
  * PASE) ends too. */
 void md_node_session_closing(MdNode *node, const MatterSession *session, guint64 now_ms);
+/* The link to @peer went (a BLE connection dropped): its sessions and
+ * handshakes end at once, without CloseSession, and a fail-safe armed over
+ * one of its PASE sessions expires with it. */
+void md_node_link_lost(MdNode *node, const MatterPeerAddress *peer, guint64 now_ms);
 /* The CASE server, for the Secure Channel protocol's handler. */
 MdCaseServer *md_node_get_case_server(MdNode *node);
 char *md_node_peer_to_string(MdNode *node, const MatterPeerAddress *peer);

@@ -262,8 +262,9 @@ static const char *const node_members[] = {
   "vendor_id",         "product_id",           "discriminator",
   "unique_id",         "node_label",           "location",
   "commissioned",      "commissioning_window", "commissioning_window_expires_usec",
-  "qr_code",           "manual_code",          "fabric_count",
-  "supported_fabrics", "session_count",        NULL,
+  "qr_code",           "manual_code",          "bluetooth_state",
+  "fabric_count",      "supported_fabrics",    "session_count",
+  NULL,
 };
 
 /* status --json is Node1, property by property. */
@@ -276,6 +277,7 @@ assert_status_json(Fixture *f, JsonObject *status)
   g_autofree char *window = node_string(f, "CommissioningWindow");
   g_autofree char *qr_code = node_string(f, "QrCode");
   g_autofree char *manual_code = node_string(f, "ManualCode");
+  g_autofree char *bluetooth = node_string(f, "BluetoothState");
   g_autoptr(GVariant) commissioned = node_property(f, "Commissioned");
   guint64 expires = node_uint(f, "CommissioningWindowExpires");
 
@@ -290,6 +292,7 @@ assert_status_json(Fixture *f, JsonObject *status)
   g_assert_cmpint(json_object_get_boolean_member(status, "commissioned"), ==,
                   g_variant_get_boolean(commissioned));
   g_assert_cmpstr(json_object_get_string_member(status, "commissioning_window"), ==, window);
+  g_assert_cmpstr(json_object_get_string_member(status, "bluetooth_state"), ==, bluetooth);
   if (expires == 0)
     g_assert_true(json_object_get_null_member(status, "commissioning_window_expires_usec"));
   else

@@ -85,6 +85,35 @@ test_dnssd_switch(void)
   }
 }
 
+/* [Bluetooth] Enable is auto, yes or no; Adapter names one. */
+static void
+test_bluetooth_keys(void)
+{
+  static const char *const bad[] = { "1", "on", "Auto", "", "yes no" };
+  g_autoptr(GError) error = NULL;
+  MdConfig config;
+
+  g_assert_true(load(&config, "", &error));
+  g_assert_cmpint(config.bluetooth, ==, MD_CONFIG_AUTO);
+  g_assert_null(config.bluetooth_adapter);
+  md_config_clear(&config);
+  g_assert_true(load(&config, "[Bluetooth]\nEnable=no\nAdapter=hci1\n", &error));
+  g_assert_cmpint(config.bluetooth, ==, MD_CONFIG_NO);
+  g_assert_cmpstr(config.bluetooth_adapter, ==, "hci1");
+  g_assert_true(md_config_load_data(&config, "[Bluetooth]\nEnable=yes\n", -1, "again", &error));
+  g_assert_cmpint(config.bluetooth, ==, MD_CONFIG_YES);
+  md_config_clear(&config);
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autofree char *text = g_strdup_printf("[Bluetooth]\nEnable=%s\n", bad[i]);
+
+    g_assert_false(load(&config, text, &error));
+    g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG);
+    g_assert_nonnull(strstr(error->message, "is not auto, yes or no"));
+    g_clear_error(&error);
+    md_config_clear(&config);
+  }
+}
+
 static void
 test_basic_information_keys(void)
 {
@@ -319,6 +348,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/empty-file", test_empty_file_keeps_defaults);
   g_test_add_func("/config/all-keys", test_all_keys);
   g_test_add_func("/config/dnssd-switch", test_dnssd_switch);
+  g_test_add_func("/config/bluetooth-keys", test_bluetooth_keys);
   g_test_add_func("/config/basic-information-keys", test_basic_information_keys);
   g_test_add_func("/config/bounds", test_bounds);
   g_test_add_func("/config/error-is-atomic", test_error_is_atomic);

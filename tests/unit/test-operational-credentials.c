@@ -1794,6 +1794,63 @@ test_host_node_label(void)
   test_free(t);
 }
 
+/* A dropped BLE link ends the sessions on it at once, and the
+ * commissioning its PASE session was doing with them (the fail-safe
+ * expires: the pending fabric goes); sessions elsewhere stay. */
+static void
+test_link_lost(void)
+{
+  Test *t = test_new();
+  g_autoptr(MdTestCa) ca = md_test_ca_new(FABRIC_ID);
+  g_autoptr(GBytes) noc = NULL;
+  const MatterPeerAddress ble = { .transport = MATTER_TRANSPORT_BLE, .len = 4, .bytes = { 7 } };
+  const MatterPeerAddress other = { .transport = MATTER_TRANSPORT_BLE, .len = 4, .bytes = { 8 } };
+  MatterSession *udp = make_session(t, MATTER_SESSION_KIND_PASE, 0, 0);
+  guint16 pase_id, udp_id = udp->local_session_id;
+  AddNoc args;
+
+  t->pase->peer_address = ble;
+  pase_id = t->pase->local_session_id;
+  noc = prepare_add_noc(t, ca, NODE_ID);
+  args = add_noc_args(noc);
+  assert_noc(add_noc(t, t->pase, &args), MD_NOC_STATUS_OK);
+  g_assert_cmpuint(fabric_count(t), ==, 1);
+
+  md_node_link_lost(t->node, &other, t->now);
+  g_assert_nonnull(matter_session_table_find(&t->sessions, pase_id));
+  md_node_link_lost(t->node, &ble, t->now);
+  g_assert_null(matter_session_table_find(&t->sessions, pase_id));
+  g_assert_nonnull(matter_session_table_find(&t->sessions, udp_id));
+  /* The fail-safe expires on the next process(). */
+  run_until(t, t->now + 1);
+  g_assert_cmpuint(fabric_count(t), ==, 0);
+  test_free(t);
+}
+
+/* The QR code names BLE exactly while the node says BLE can be used. */
+static void
+test_ble_rendezvous(void)
+{
+  Test *t = test_new();
+  MdCommissioning *commissioning = md_node_get_commissioning(t->node);
+  char qr_code[MATTER_PAYLOAD_QR_SIZE], manual_code[MATTER_PAYLOAD_MANUAL_SIZE];
+  MatterSetupPayload payload;
+
+  g_assert_true(md_node_get_window_codes(t->node, qr_code, manual_code, NULL));
+  md_test_assert_error(matter_payload_qr_decode(qr_code, &payload), MATTER_OK);
+  g_assert_cmpuint(payload.rendezvous, ==, MATTER_PAYLOAD_RENDEZVOUS_ON_NETWORK);
+  md_commissioning_set_ble(commissioning, TRUE);
+  g_assert_true(md_node_get_window_codes(t->node, qr_code, manual_code, NULL));
+  md_test_assert_error(matter_payload_qr_decode(qr_code, &payload), MATTER_OK);
+  g_assert_cmpuint(payload.rendezvous, ==,
+                   MATTER_PAYLOAD_RENDEZVOUS_ON_NETWORK | MATTER_PAYLOAD_RENDEZVOUS_BLE);
+  md_commissioning_set_ble(commissioning, FALSE);
+  g_assert_true(md_node_get_window_codes(t->node, qr_code, manual_code, NULL));
+  md_test_assert_error(matter_payload_qr_decode(qr_code, &payload), MATTER_OK);
+  g_assert_cmpuint(payload.rendezvous, ==, MATTER_PAYLOAD_RENDEZVOUS_ON_NETWORK);
+  test_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1833,5 +1890,7 @@ main(int argc, char **argv)
   g_test_add_func("/node-host/remove-fabric", test_host_remove_fabric);
   g_test_add_func("/node-host/factory-reset-all-or-nothing", test_factory_reset_all_or_nothing);
   g_test_add_func("/node-host/node-label", test_host_node_label);
+  g_test_add_func("/node-host/link-lost", test_link_lost);
+  g_test_add_func("/node-host/ble-rendezvous", test_ble_rendezvous);
   return g_test_run();
 }
