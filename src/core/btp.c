@@ -184,9 +184,15 @@ matter_btp_set_att_mtu(MatterBtp *btp, uint16_t att_mtu)
 
 /* Handshake */
 
+static bool
+version_supported(uint8_t version)
+{
+  return version == MATTER_BTP_VERSION;
+}
+
 /* 4.17.2.3: up to eight versions, one a nibble, Ver[0] in the low nibble
- * of the first byte. The newest both support wins (4.17.3.3); the only
- * one this side supports is MATTER_BTP_VERSION. */
+ * of the first byte. The newest both support wins (4.17.3.3), wherever
+ * the client put it; 0 when there is none. */
 static uint8_t
 select_version(const uint8_t versions[4])
 {
@@ -195,7 +201,7 @@ select_version(const uint8_t versions[4])
   for (unsigned i = 0; i < 8; i++) {
     uint8_t v = (uint8_t) ((versions[i / 2] >> (i % 2 ? 4 : 0)) & 0x0F);
 
-    if (v == MATTER_BTP_VERSION && v > best)
+    if (version_supported(v) && v > best)
       best = v;
   }
   return best;
@@ -220,6 +226,7 @@ static MatterError
 send_handshake_response(MatterBtp *btp, uint64_t now_ms)
 {
   uint8_t *p = btp->packet;
+  MatterError err;
 
   btp->segment_size = select_segment_size(btp->att_mtu, btp->client_segment_size);
   btp->window = btp->client_window < MATTER_BTP_WINDOW ? btp->client_window : MATTER_BTP_WINDOW;
@@ -243,7 +250,7 @@ send_handshake_response(MatterBtp *btp, uint64_t now_ms)
   btp->idle_deadline = deadline_after(now_ms, MATTER_BTP_IDLE_TIMEOUT_MS);
   btp->indication_in_flight = true;
 
-  MatterError err = btp->callbacks->send(btp->user_data, p, HANDSHAKE_RESPONSE_LEN);
+  err = btp->callbacks->send(btp->user_data, p, HANDSHAKE_RESPONSE_LEN);
   if (err != MATTER_OK)
     return fail(btp, err);
   return MATTER_OK;
@@ -252,6 +259,8 @@ send_handshake_response(MatterBtp *btp, uint64_t now_ms)
 static MatterError
 handle_handshake_request(MatterBtp *btp, const uint8_t *packet, size_t len, uint64_t now_ms)
 {
+  uint64_t deadline;
+
   if (btp->have_request || len != HANDSHAKE_REQUEST_LEN ||
       (packet[0] & HANDSHAKE_FLAGS_MASK) != HANDSHAKE_FLAGS ||
       packet[1] != MATTER_BTP_OPCODE_HANDSHAKE)
@@ -269,7 +278,7 @@ handle_handshake_request(MatterBtp *btp, const uint8_t *packet, size_t len, uint
   if (btp->subscribed)
     return send_handshake_response(btp, now_ms);
   /* 4.17.3.3: the subscription is due within BTP_CONN_RSP_TIMEOUT. */
-  uint64_t deadline = deadline_after(now_ms, MATTER_BTP_CONN_RSP_TIMEOUT_MS);
+  deadline = deadline_after(now_ms, MATTER_BTP_CONN_RSP_TIMEOUT_MS);
   if (deadline < btp->idle_deadline)
     btp->idle_deadline = deadline;
   return MATTER_OK;
@@ -300,6 +309,8 @@ matter_btp_subscribed(MatterBtp *btp, bool subscribed, uint64_t now_ms)
 static MatterError
 transmit(MatterBtp *btp, size_t len, bool carries_ack, bool carries_segment, uint64_t now_ms)
 {
+  MatterError err;
+
   btp->next_send_seq = seq_add(btp->next_send_seq, 1);
   if (carries_ack) {
     btp->last_ack_sent = btp->last_received_seq;
@@ -314,7 +325,7 @@ transmit(MatterBtp *btp, size_t len, bool carries_ack, bool carries_segment, uin
     btp->idle_deadline = deadline_after(now_ms, MATTER_BTP_IDLE_TIMEOUT_MS);
   btp->indication_in_flight = true;
 
-  MatterError err = btp->callbacks->send(btp->user_data, btp->packet, len);
+  err = btp->callbacks->send(btp->user_data, btp->packet, len);
   if (err != MATTER_OK)
     return fail(btp, err);
   return MATTER_OK;

@@ -32,6 +32,8 @@ typedef struct {
   GByteArray *read_value;
   guint indications;
   guint notifications;
+  guint disconnect_timer;
+  GPtrArray *disconnects; /* Device1.Disconnect calls waiting */
 } Device;
 
 struct _FbCentral {
@@ -77,7 +79,19 @@ device_get_property(FbIface *iface, const char *name)
 
 static void device_disconnect(Device *device, const char *reason);
 
-/* Device1.Disconnect(): the peripheral's side drops the link. */
+static gboolean
+on_disconnect_timer(gpointer user_data)
+{
+  Device *device = user_data;
+
+  device->disconnect_timer = 0;
+  device_disconnect(device, "local");
+  return G_SOURCE_REMOVE;
+}
+
+/* Device1.Disconnect(): bluetoothd gives the link two seconds
+ * (DISCONNECT_TIMER) before it drops it from the peripheral's side, and
+ * answers once it is down; at once when there is no link. */
 static void
 device_method_call(FbIface *iface, const char *method, GVariant *parameters,
                    GDBusMethodInvocation *invocation)
@@ -85,11 +99,12 @@ device_method_call(FbIface *iface, const char *method, GVariant *parameters,
   Device *device = iface->user_data;
 
   if (!device->connected) {
-    fb_return_error(invocation, "NotConnected", "Not Connected");
+    g_dbus_method_invocation_return_value(invocation, NULL);
     return;
   }
-  device_disconnect(device, "local");
-  g_dbus_method_invocation_return_value(invocation, NULL);
+  g_ptr_array_add(device->disconnects, g_object_ref(invocation));
+  if (device->disconnect_timer == 0)
+    device->disconnect_timer = g_timeout_add_seconds(2, on_disconnect_timer, device);
 }
 
 static const FbIfaceClass device_class = {
@@ -103,6 +118,8 @@ device_free(Device *device)
 {
   g_clear_handle_id(&device->removal_timer, g_source_remove);
   g_clear_handle_id(&device->att_timer, g_source_remove);
+  g_clear_handle_id(&device->disconnect_timer, g_source_remove);
+  g_ptr_array_unref(device->disconnects);
   fb_link_unref(device->link);
   if (device->read_value != NULL)
     g_byte_array_unref(device->read_value);
@@ -157,6 +174,10 @@ device_disconnect(Device *device, const char *reason)
   fb_gatt_remove_link(device->central->adapter->gatt, device->link);
   fb_object_changed(device->path, &device->iface, "Connected");
   fb_control_emit("Disconnected", g_variant_new("(os)", device->path, reason));
+  g_clear_handle_id(&device->disconnect_timer, g_source_remove);
+  for (guint i = 0; i < device->disconnects->len; i++)
+    g_dbus_method_invocation_return_value(device->disconnects->pdata[i], NULL);
+  g_ptr_array_set_size(device->disconnects, 0);
   if (fb_options()->temporary_timeout == 0)
     device_remove(device);
   else
@@ -223,6 +244,7 @@ device_new(FbCentral *central, const char *address)
   device->path = g_strdup_printf("%s/dev_%s", central->adapter->path, upper);
   device->iface.klass = &device_class;
   device->iface.user_data = device;
+  device->disconnects = g_ptr_array_new_with_free_func(g_object_unref);
   g_hash_table_insert(central->devices, device->path, device);
   return device;
 }
@@ -351,12 +373,12 @@ central_write(Device *device, GVariant *value, GDBusMethodInvocation *invocation
 
   if (!find_matter(device, MATTER_C1, &info, invocation))
     return;
-  if (device->link->mode == FB_LINK_ACQUIRE && !info.write_acquired) {
-    control_error(invocation, "NotSupported", "C1 has no WriteAcquired property");
-    return;
-  }
   if (g_bytes_get_size(bytes) > (gsize) device->link->mtu - 3) {
     control_error(invocation, "InvalidArguments", "A write carries at most ATT MTU - 3 bytes");
+    return;
+  }
+  if (device->link->mode == FB_LINK_ACQUIRE && !info.write_acquired) {
+    control_error(invocation, "NotSupported", "C1 has no WriteAcquired property");
     return;
   }
   /* A Write Request, or a Write Command for a characteristic that only

@@ -476,6 +476,12 @@ fb_object_add(const char *path, FbIface *iface)
   Object *object = g_hash_table_lookup(state.objects, path);
   Entry *entry;
 
+  /* Removals still to be announced go first, or the signals would come
+   * in the wrong order. */
+  if (object != NULL && object->removed->len > 0) {
+    fb_objects_flush();
+    object = g_hash_table_lookup(state.objects, path);
+  }
   if (object == NULL) {
     object = g_new0(Object, 1);
     object->path = g_strdup(path);
@@ -487,11 +493,8 @@ fb_object_add(const char *path, FbIface *iface)
     g_hash_table_insert(state.objects, object->path, object);
   }
   g_assert(find_entry(object, iface->klass->name) == NULL);
-  if (object->entries->len == 0) {
-    /* Back before its removal went out: the two cancel out. */
-    if (!g_ptr_array_remove_fast(object->removed, (gpointer) INTROSPECTABLE))
-      g_ptr_array_add(object->added, g_strdup(INTROSPECTABLE));
-  }
+  if (object->entries->len == 0)
+    g_ptr_array_add(object->added, g_strdup(INTROSPECTABLE));
   entry = g_new0(Entry, 1);
   entry->iface = iface;
   entry->registration = register_iface(path, iface);

@@ -634,6 +634,8 @@ test_handshake_not_connected(void)
   fx_init(&fx);
   handshake_request(req, versions_4, 244, 6);
   assert_error(matter_btp_receive(&fx.btp, req, sizeof(req), fx.now), MATTER_ERROR_BAD_STATE);
+  matter_btp_close(&fx.btp);
+  g_assert_cmpint(fx.btp.state, ==, MATTER_BTP_STATE_IDLE);
   matter_btp_subscribed(&fx.btp, true, fx.now);
   matter_btp_process(&fx.btp, fx.now + 100000);
   g_assert_cmpint(fx.btp.state, ==, MATTER_BTP_STATE_IDLE);
@@ -1025,6 +1027,7 @@ test_header_errors(void)
     uint8_t bytes[4];
     size_t len;
   } cases[] = {
+    { "empty", { 0x00 }, 0 },
     { "flags alone", { 0x00 }, 1 },
     { "ack without a sequence number", { F_A, 0x00 }, 2 },
   };
