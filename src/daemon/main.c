@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "attestation-files.h"
+#include "ble-transport.h"
 #include "commissioning.h"
 #include "config.h"
 #include "dbus-service.h"
@@ -191,6 +192,7 @@ typedef struct {
   MdMessaging *messaging;
   MdDBusService *service;
   MdDnssd *dnssd; /* NULL: [Network] DnsSd=no */
+  MdBleTransport *ble; /* NULL: [Bluetooth] Enable=no */
 } Wiring;
 
 /* Cables, DHCP and NetworkManager change the host's interfaces; a
@@ -231,6 +233,8 @@ on_node_changed(MdNodeChange change, gpointer user_data)
   if (wiring->dnssd != NULL && wiring->node != NULL &&
       (change == MD_NODE_CHANGE_WINDOW || change == MD_NODE_CHANGE_FABRICS))
     md_dnssd_sync(wiring->dnssd, wiring->node);
+  if (change == MD_NODE_CHANGE_WINDOW)
+    md_ble_transport_sync(wiring->ble);
   if (wiring->service == NULL)
     return;
   switch (change) {
@@ -246,6 +250,15 @@ on_node_changed(MdNodeChange change, gpointer user_data)
     md_dbus_service_sessions_changed(wiring->service);
     break;
   }
+}
+
+static void
+on_ble_state(const char *state, gpointer user_data)
+{
+  Wiring *wiring = user_data;
+
+  if (wiring->service != NULL)
+    md_dbus_service_set_bluetooth_state(wiring->service, state);
 }
 
 static char *
@@ -336,6 +349,7 @@ run(const Options *options, const MdConfig *config)
   g_autoptr(MdNode) node = NULL;
   g_autoptr(MdDBusService) service = NULL;
   g_autoptr(MdDnssd) dnssd = NULL;
+  g_autoptr(MdBleTransport) ble = NULL;
   MdNodeStorage storage;
   MdNodeParams params;
   Wiring wiring = { 0 };
@@ -391,6 +405,8 @@ run(const Options *options, const MdConfig *config)
   if (config->dnssd)
     dnssd = md_dnssd_new(md_messaging_get_port(messaging));
   wiring.dnssd = dnssd;
+  ble = md_ble_transport_new(config, node, messaging, on_ble_state, &wiring);
+  wiring.ble = ble;
   md_node_start(node, md_messaging_now_ms());
   /* The fabrics loaded at start were no change: publish them now. */
   if (dnssd != NULL)
@@ -403,6 +419,8 @@ run(const Options *options, const MdConfig *config)
 
   md_notify_stopping();
   g_source_remove(network_id);
+  wiring.ble = NULL;
+  g_clear_pointer(&ble, md_ble_transport_free);
   wiring.dnssd = NULL;
   g_clear_pointer(&dnssd, md_dnssd_free);
   wiring.service = NULL;
