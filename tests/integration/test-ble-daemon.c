@@ -202,6 +202,86 @@ test_bluez_comes_and_goes(Fixture *f, gconstpointer data)
   g_assert_nonnull(adv);
 }
 
+/* A BTP handshake request (Table 28): version 4 only, segment size 244,
+ * window 6. */
+static const guint8 handshake_request[] = { 0x65, 0x6C, 0x04, 0x00, 0x00, 0x00, 244, 0, 6 };
+
+static GVariant *
+device_args(const char *device, const guint8 *data, gsize len)
+{
+  return g_variant_new("(o@ay)", device,
+                       g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data, len, 1));
+}
+
+/* Connects a central over @mode and opens a BTP session: the path of its
+ * device. */
+static char *
+open_session(Fixture *f, const char *mode)
+{
+  g_autoptr(GVariant) reply = md_test_bluez_control(
+    f->bluez, "Connect", g_variant_new("(sqs)", "11:22:33:44:55:66", 247, mode));
+  g_autoptr(GVariant) written = NULL, subscribed = NULL, indication = NULL, value = NULL;
+  const guint8 *response;
+  char *device;
+  gsize len;
+
+  g_variant_get(reply, "(o)", &device);
+  written = md_test_bluez_control(f->bluez, "Write",
+                                  device_args(device, handshake_request,
+                                              sizeof(handshake_request)));
+  subscribed = md_test_bluez_control(f->bluez, "Subscribe", g_variant_new("(o)", device));
+  indication = md_test_bluez_wait_signal(f->bluez, "Indication", WAIT_MS);
+  g_assert_nonnull(indication);
+  g_variant_get(indication, "(o@ay)", NULL, &value);
+  response = g_variant_get_fixed_array(value, &len, 1);
+  /* Table 29: handshake, version 4, segment 244, window 6. */
+  g_assert_cmpuint(len, ==, 6);
+  g_assert_cmphex(response[0], ==, 0x65);
+  g_assert_cmphex(response[1], ==, 0x6C);
+  g_assert_cmpuint(response[2] & 0x0F, ==, 4);
+  g_assert_cmpuint(response[3] | response[4] << 8, ==, 244);
+  g_assert_cmpuint(response[5], ==, 6);
+  return device;
+}
+
+/* A commissioner's BTP session: the node stops advertising while it
+ * lasts (one connection at a time) and advertises again after; a
+ * malformed packet ends the session without harming the node. */
+static void
+test_central_session(Fixture *f, gconstpointer data)
+{
+  static const char *const modes[] = { "value", "acquire" };
+
+  wait_state(f, "advertising");
+  for (guint i = 0; i < G_N_ELEMENTS(modes); i++) {
+    g_autofree char *device = NULL;
+    g_autoptr(GVariant) gone = NULL, reply = NULL;
+    /* Sequence number 5 where 0 is due. */
+    static const guint8 out_of_order[] = { 0x05, 5, 1, 0, 0xAA };
+
+    g_test_message("central over the %s path", modes[i]);
+    device = open_session(f, modes[i]);
+    wait_state(f, "connected");
+    g_assert_true(md_test_bluez_wait(no_advertisement, f, WAIT_MS));
+    g_assert_true(md_test_node_wait_for_log(&f->node, "A commissioner connected over BLE"));
+
+    md_test_bluez_clear_signals(f->bluez);
+    /* Over WriteValue the write itself fails (an ATT error); over the
+     * write socket it cannot: either way the link goes. */
+    reply = md_test_bluez_call_full(f->bluez->connection, "/org/bluez/test",
+                                    MD_TEST_BLUEZ_CONTROL, "Write",
+                                    device_args(device, out_of_order, sizeof(out_of_order)),
+                                    NULL, NULL);
+    gone = md_test_bluez_wait_signal(f->bluez, "Disconnected", WAIT_MS);
+    g_assert_nonnull(gone);
+    wait_state(f, "advertising");
+    g_assert_true(md_test_node_wait_for_log(&f->node, "BLE connection"));
+  }
+  /* The node is unharmed: its window and codes are there. */
+  g_assert_cmpuint(qr_rendezvous(f), ==,
+                   MATTER_PAYLOAD_RENDEZVOUS_ON_NETWORK | MATTER_PAYLOAD_RENDEZVOUS_BLE);
+}
+
 /* [Bluetooth] Enable=no: BlueZ is never called. */
 static void
 test_disabled(Fixture *f, gconstpointer data)
@@ -229,6 +309,8 @@ main(int argc, char **argv)
              test_window_advertised, fixture_teardown);
   g_test_add("/ble-daemon/bluez-comes-and-goes", Fixture, NULL, fixture_setup,
              test_bluez_comes_and_goes, fixture_teardown);
+  g_test_add("/ble-daemon/central-session", Fixture, NULL, fixture_setup, test_central_session,
+             fixture_teardown);
   g_test_add("/ble-daemon/disabled", Fixture, CONFIG "[Bluetooth]\nEnable=no\n", fixture_setup,
              test_disabled, fixture_teardown);
   return g_test_run();
