@@ -4,8 +4,8 @@
  * advertisement as bluetoothd reads them, byte by byte where it builds
  * bytes; a scripted central on both I/O paths (AcquireWrite and
  * AcquireNotify, WriteValue and StartNotify) at ATT MTU 23 and 247,
- * speaking BTP as a phone does, written here from Core spec 4.17 and not
- * from the engine; a second central refused; bluetoothd restarting and
+ * speaking BTP as a phone does (md-test-btp-central.h, written from Core
+ * spec 4.17 and not from the engine); a second central refused; bluetoothd restarting and
  * the adapter power cycling; a malformed write ending the link; and
  * md_ble_free() leaving nothing registered. */
 
@@ -15,27 +15,13 @@
 #include "ble.h"
 #include "md-error.h"
 #include "md-names.h"
-#include "md-test-bluez.h"
+#include "md-test-btp-central.h"
 
 #define CENTRAL_A "11:22:33:44:55:0A"
 #define CENTRAL_B "11:22:33:44:55:0B"
 #define WAIT_MS 15000
 /* A Matter message of the size IPv6's minimum MTU allows. */
 #define SDU_LEN 1200
-
-/* BTP (Core spec 4.17.2, 4.17.3): header flags, the handshake. */
-#define BTP_BEGIN 0x01
-#define BTP_CONTINUE 0x02
-#define BTP_END 0x04
-#define BTP_ACK 0x08
-#define BTP_HANDSHAKE_FLAGS 0x65
-#define BTP_HANDSHAKE_OPCODE 0x6C
-#define BTP_VERSION 4
-/* The window the central offers, and the peripheral's (btp.h). */
-#define CENTRAL_WINDOW 5
-#define SERVER_WINDOW 6
-/* The largest segment: C1's and C2's 247 bytes less the ATT header. */
-#define SEGMENT_MAX 244
 
 /* The advertisement of the tests: discriminator 3840, the development
  * vendor and product, C3 present. */
@@ -232,295 +218,58 @@ set_powered(Fixture *f, gboolean powered)
   g_variant_unref(reply);
 }
 
-/* ---- A central speaking BTP (Core spec 4.17) ---------------------------- */
+/* ---- The central (md-test-btp-central.h) -------------------------------- */
 
-typedef struct {
-  Fixture *f;
-  char *path;  /* its Device1 object */
-  guint16 mtu; /* ATT MTU */
-  gboolean open;
-  guint16 segment; /* selected in the handshake */
-  guint8 window;   /* selected in the handshake */
-  guint8 tx_seq;   /* of our next packet */
-  guint8 tx_acked; /* the newest of ours the peripheral acknowledged */
-  guint8 rx_seq;   /* the peripheral's newest */
-  gboolean ack_pending;
-  const guint8 *tx; /* the SDU being sent */
-  gsize tx_len;
-  gsize tx_done;
-  GByteArray *rx; /* the SDU being received */
-  gsize rx_len;
-  gboolean rx_active;
-  GPtrArray *sdus; /* GBytes: what the peripheral sent */
-  guint indications;
-} Central;
-
-static Central *
+static MdTestBtpCentral *
 central_connect(Fixture *f, const char *address, guint16 mtu, const char *mode)
 {
-  g_autoptr(GVariant) reply =
-      md_test_bluez_control(f->bluez, "Connect", g_variant_new("(sqs)", address, mtu, mode));
-  Central *c = g_new0(Central, 1);
-
-  c->f = f;
-  g_variant_get(reply, "(o)", &c->path);
-  c->mtu = mtu;
-  c->tx_acked = 255;
-  c->rx = g_byte_array_new();
-  c->sdus = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
-  return c;
+  return md_test_btp_central_connect(f->bluez, address, mtu, mode);
 }
 
+/* The handshake, and the peripheral's connected() with it. */
 static void
-central_free(Central *c)
+central_handshake(Fixture *f, MdTestBtpCentral *c)
 {
-  g_free(c->path);
-  g_byte_array_unref(c->rx);
-  g_ptr_array_unref(c->sdus);
-  g_free(c);
-}
+  guint connected = f->connected;
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(Central, central_free)
-
-static GVariant *
-device_args(Central *c, const guint8 *data, gsize len)
-{
-  return g_variant_new("(o@ay)", c->path,
-                       g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data, len, 1));
-}
-
-static void
-central_write(Central *c, const guint8 *packet, gsize len)
-{
-  control(c->f, "Write", device_args(c, packet, len));
-}
-
-static void
-central_call(Central *c, const char *method)
-{
-  control(c->f, method, g_variant_new("(o)", c->path));
-}
-
-static GVariant *
-central_connection(Central *c)
-{
-  g_autoptr(GVariant) reply =
-      md_test_bluez_control(c->f->bluez, "GetConnection", g_variant_new("(o)", c->path));
-
-  return g_variant_get_child_value(reply, 0);
-}
-
-/* 4.17.3.7: packets of ours the peripheral has not acknowledged. */
-static guint
-central_in_flight(Central *c)
-{
-  return (guint8) (c->tx_seq - 1 - c->tx_acked);
-}
-
-/* 4.17.3.7: the window is closed at zero free slots, and at one unless
- * that packet carries an acknowledgement. */
-static gboolean
-central_can_send(Central *c)
-{
-  guint free = c->window - central_in_flight(c);
-
-  return free > 1 || (free == 1 && c->ack_pending);
-}
-
-/* Our next packet: the next segment of the SDU in transmission, or a
- * stand-alone acknowledgement (4.17.3.5, 4.17.3.8). */
-static void
-central_send_packet(Central *c)
-{
-  guint8 packet[SEGMENT_MAX];
-  gsize n = 1;
-  gboolean sending = c->tx != NULL && c->tx_done < c->tx_len;
-
-  packet[0] = 0;
-  if (c->ack_pending) {
-    packet[0] |= BTP_ACK;
-    packet[n++] = c->rx_seq;
-    c->ack_pending = FALSE;
-  }
-  packet[n++] = c->tx_seq++;
-  if (sending) {
-    gsize room;
-    gsize take;
-
-    if (c->tx_done == 0) {
-      packet[0] |= BTP_BEGIN;
-      packet[n++] = c->tx_len & 0xFF;
-      packet[n++] = c->tx_len >> 8;
-    }
-    room = c->segment - n;
-    take = MIN(room, c->tx_len - c->tx_done);
-    memcpy(packet + n, c->tx + c->tx_done, take);
-    n += take;
-    c->tx_done += take;
-    if (c->tx_done == c->tx_len)
-      packet[0] |= BTP_END;
-    else if (!(packet[0] & BTP_BEGIN))
-      packet[0] |= BTP_CONTINUE; /* as the phones in the field send them */
-  }
-  g_assert_cmpuint(n, <=, c->segment);
-  central_write(c, packet, n);
-}
-
-static void
-central_pump(Central *c)
-{
-  while (c->open && central_can_send(c) &&
-         ((c->tx != NULL && c->tx_done < c->tx_len) || c->ack_pending))
-    central_send_packet(c);
-}
-
-static void
-central_handshake_response(Central *c, const guint8 *p, gsize len)
-{
-  guint16 expected_segment = MIN(c->mtu - 3, SEGMENT_MAX);
-
-  g_assert_cmpuint(len, ==, 6);
-  g_assert_cmphex(p[0], ==, BTP_HANDSHAKE_FLAGS);
-  g_assert_cmphex(p[1], ==, BTP_HANDSHAKE_OPCODE);
-  g_assert_cmpuint(p[2] & 0x0F, ==, BTP_VERSION);
-  c->segment = (guint16) (p[3] | p[4] << 8);
-  c->window = p[5];
-  g_assert_cmpuint(c->segment, ==, expected_segment);
-  g_assert_cmpuint(c->window, ==, MIN(CENTRAL_WINDOW, SERVER_WINDOW));
-  /* The response is the peripheral's packet 0, to acknowledge (4.17.3.6). */
-  c->open = TRUE;
-  c->rx_seq = 0;
-  c->ack_pending = TRUE;
-}
-
-static void
-central_data(Central *c, const guint8 *p, gsize len)
-{
-  gsize n = 1;
-  guint8 flags;
-
-  g_assert_cmpuint(len, >=, 2);
-  flags = p[0];
-  g_assert_cmphex(flags & ~(BTP_BEGIN | BTP_CONTINUE | BTP_END | BTP_ACK), ==, 0);
-  if (flags & BTP_ACK) {
-    guint8 ack = p[n++];
-
-    /* Only packets that are out may be acknowledged (4.17.3.8). */
-    g_assert_cmpuint((guint8) (ack - c->tx_acked), <=, central_in_flight(c));
-    c->tx_acked = ack;
-  }
-  g_assert_cmpuint(n, <, len);
-  g_assert_cmpuint(p[n], ==, (guint8) (c->rx_seq + 1));
-  c->rx_seq = p[n++];
-  c->ack_pending = TRUE;
-  if (flags & BTP_BEGIN) {
-    g_assert_false(c->rx_active);
-    g_assert_cmpuint(n + 2, <=, len);
-    c->rx_len = p[n] | p[n + 1] << 8;
-    n += 2;
-    c->rx_active = TRUE;
-    g_byte_array_set_size(c->rx, 0);
-  }
-  if (len > n) {
-    g_assert_true(c->rx_active);
-    g_byte_array_append(c->rx, p + n, (guint) (len - n));
-    /* Segments other than the last are full (4.17.3.5). */
-    if (!(flags & BTP_END))
-      g_assert_cmpuint(len, ==, c->segment);
-  }
-  if (flags & BTP_END) {
-    g_assert_true(c->rx_active);
-    g_assert_cmpuint(c->rx->len, ==, c->rx_len);
-    g_ptr_array_add(c->sdus, g_bytes_new(c->rx->data, c->rx->len));
-    c->rx_active = FALSE;
-  }
-}
-
-/* Takes the next indication, at most @timeout_ms; FALSE without one. */
-static gboolean
-central_take(Central *c, guint timeout_ms)
-{
-  g_autoptr(GVariant) signal = md_test_bluez_wait_signal(c->f->bluez, "Indication", timeout_ms);
-  g_autoptr(GVariant) value = NULL;
-  const char *path;
-  const guint8 *p;
-  gsize len;
-
-  if (signal == NULL)
-    return FALSE;
-  g_variant_get(signal, "(&o@ay)", &path, &value);
-  g_assert_cmpstr(path, ==, c->path);
-  p = g_variant_get_fixed_array(value, &len, 1);
-  c->indications++;
-  /* Never longer than ATT MTU - 3, so never cut. */
-  g_assert_cmpuint(len, <=, (gsize) c->mtu - 3);
-  if (c->open)
-    central_data(c, p, len);
-  else
-    central_handshake_response(c, p, len);
-  central_pump(c);
-  return TRUE;
-}
-
-/* 4.17.3.3: the request on C1, then the subscription to C2, then the
- * response on C2. */
-static void
-central_handshake(Central *c)
-{
-  guint16 segment = c->mtu - 3;
-  const guint8 request[9] = {
-    BTP_HANDSHAKE_FLAGS, BTP_HANDSHAKE_OPCODE, BTP_VERSION,    0, 0, 0,
-    segment & 0xFF,      segment >> 8,         CENTRAL_WINDOW,
-  };
-  guint connected = c->f->connected;
-
-  central_write(c, request, sizeof(request));
-  central_call(c, "Subscribe");
-  g_assert_true(central_take(c, WAIT_MS));
-  g_assert_true(c->open);
-  wait_count(&c->f->connected, connected + 1);
-  g_assert_cmpint(md_ble_get_state(c->f->ble), ==, MD_BLE_STATE_CONNECTED);
+  md_test_btp_central_handshake(c);
+  wait_count(&f->connected, connected + 1);
+  g_assert_cmpint(md_ble_get_state(f->ble), ==, MD_BLE_STATE_CONNECTED);
 }
 
 /* Sends @len bytes as one SDU and waits until the peripheral has every
  * packet and its received() the SDU. */
 static void
-central_send(Central *c, const guint8 *data, gsize len)
+central_send(Fixture *f, MdTestBtpCentral *c, const guint8 *data, gsize len)
 {
-  guint received = c->f->received->len;
+  guint received = f->received->len;
   GBytes *got;
 
-  c->tx = data;
-  c->tx_len = len;
-  c->tx_done = 0;
-  central_pump(c);
-  while (c->tx_done < c->tx_len || c->f->received->len == received) {
+  md_test_btp_central_send(c, data, len);
+  while (md_test_btp_central_sending(c) || f->received->len == received) {
     /* The window fills up: the peripheral's acknowledgements open it. */
-    if (!central_take(c, WAIT_MS) && c->tx_done == c->tx_len)
+    if (!md_test_btp_central_take(c, WAIT_MS) && !md_test_btp_central_sending(c))
       break;
-    central_pump(c);
   }
-  g_assert_cmpuint(c->tx_done, ==, c->tx_len);
-  wait_count(&c->f->received->len, received + 1);
-  got = c->f->received->pdata[received];
+  g_assert_false(md_test_btp_central_sending(c));
+  wait_count(&f->received->len, received + 1);
+  got = f->received->pdata[received];
   g_assert_cmpmem(g_bytes_get_data(got, NULL), g_bytes_get_size(got), data, len);
-  c->tx = NULL;
 }
 
 /* md_ble_send(@data) reaches the central as one SDU. */
 static void
-central_expect(Central *c, const guint8 *data, gsize len)
+central_expect(Fixture *f, MdTestBtpCentral *c, const guint8 *data, gsize len)
 {
-  guint before = c->sdus->len;
   g_autoptr(GError) error = NULL;
-  GBytes *got;
+  g_autoptr(GBytes) got = NULL;
 
-  g_assert_true(md_ble_send(c->f->ble, data, len, &error));
+  g_assert_true(md_ble_send(f->ble, data, len, &error));
   g_assert_no_error(error);
-  while (c->sdus->len == before)
-    g_assert_true(central_take(c, WAIT_MS));
-  got = c->sdus->pdata[before];
+  while ((got = md_test_btp_central_pop(c)) == NULL)
+    g_assert_true(md_test_btp_central_take(c, WAIT_MS));
   g_assert_cmpmem(g_bytes_get_data(got, NULL), g_bytes_get_size(got), data, len);
+  g_assert_null(md_test_btp_central_pop(c));
 }
 
 static GBytes *
@@ -535,19 +284,19 @@ random_sdu(gsize len)
 
 /* Both ways, a Matter-message-sized SDU. */
 static void
-central_exchange(Central *c)
+central_exchange(Fixture *f, MdTestBtpCentral *c)
 {
   g_autoptr(GBytes) up = random_sdu(SDU_LEN);
   g_autoptr(GBytes) down = random_sdu(SDU_LEN);
 
-  central_send(c, g_bytes_get_data(up, NULL), SDU_LEN);
-  central_expect(c, g_bytes_get_data(down, NULL), SDU_LEN);
+  central_send(f, c, g_bytes_get_data(up, NULL), SDU_LEN);
+  central_expect(f, c, g_bytes_get_data(down, NULL), SDU_LEN);
 }
 
 static void
-assert_connection(Central *c, const char *path_kind)
+assert_connection(MdTestBtpCentral *c, const char *path_kind)
 {
-  g_autoptr(GVariant) info = central_connection(c);
+  g_autoptr(GVariant) info = md_test_btp_central_connection(c);
   const char *write_path = NULL, *notify_path = NULL, *write_socket = NULL, *notify_socket = NULL;
   guint16 write_mtu = 0, notify_mtu = 0;
   guint32 truncated = 1;
@@ -675,7 +424,7 @@ test_registration(Fixture *f, gconstpointer data)
   g_autoptr(GVariant) service = NULL;
   g_autoptr(GVariant) ccc = NULL;
   g_autoptr(GVariant) value = NULL;
-  g_autoptr(Central) c = NULL;
+  g_autoptr(MdTestBtpCentral) c = NULL;
   const char *path = NULL, *owner = NULL;
   gboolean primary = FALSE;
   gsize services = 0, characteristics = 0;
@@ -969,7 +718,7 @@ test_advertisement_phases(Fixture *f, gconstpointer data)
 static void
 run_central(Fixture *f, const char *mode, guint16 mtu)
 {
-  g_autoptr(Central) c = NULL;
+  g_autoptr(MdTestBtpCentral) c = NULL;
   const char *path_kind = g_str_equal(mode, "value") ? "value" : "fd";
 
   bluez_start(f, NULL);
@@ -977,19 +726,19 @@ run_central(Fixture *f, const char *mode, guint16 mtu)
   advertise(f);
   wait_state(f, MD_BLE_STATE_ADVERTISING);
   c = central_connect(f, CENTRAL_A, mtu, mode);
-  central_handshake(c);
-  g_assert_cmpuint(c->segment, ==, MIN(mtu - 3, SEGMENT_MAX));
-  central_exchange(c);
+  central_handshake(f, c);
+  g_assert_cmpuint(c->segment, ==, MIN(mtu - 3, MD_TEST_BTP_SEGMENT_MAX));
+  central_exchange(f, c);
   assert_connection(c, path_kind);
   /* One connection at a time: no advertisement meanwhile. */
   g_assert_cmpuint(advertisement_count(f), ==, 0);
   g_assert_cmpuint(f->disconnected, ==, 0);
 
   /* The central closes the session (4.17.3.10), then leaves. */
-  central_call(c, "Unsubscribe");
+  md_test_btp_central_call(c, "Unsubscribe");
   wait_count(&f->disconnected, 1);
   wait_state(f, MD_BLE_STATE_ADVERTISING);
-  central_call(c, "Disconnect");
+  md_test_btp_central_call(c, "Disconnect");
   md_test_bluez_spin(200);
   g_assert_cmpuint(f->disconnected, ==, 1);
   g_assert_cmpuint(f->connected, ==, 1);
@@ -1024,7 +773,7 @@ test_central_acquire_247(Fixture *f, gconstpointer data)
 static void
 test_central_drops(Fixture *f, gconstpointer data)
 {
-  g_autoptr(Central) c = NULL;
+  g_autoptr(MdTestBtpCentral) c = NULL;
   g_autoptr(GError) error = NULL;
 
   bluez_start(f, NULL);
@@ -1032,8 +781,8 @@ test_central_drops(Fixture *f, gconstpointer data)
   advertise(f);
   wait_state(f, MD_BLE_STATE_ADVERTISING);
   c = central_connect(f, CENTRAL_A, 185, "auto");
-  central_handshake(c);
-  central_call(c, "Disconnect");
+  central_handshake(f, c);
+  md_test_btp_central_call(c, "Disconnect");
   wait_count(&f->disconnected, 1);
   wait_state(f, MD_BLE_STATE_ADVERTISING);
   g_assert_false(md_ble_send(f->ble, (const guint8 *) "x", 1, &error));
@@ -1046,11 +795,12 @@ test_central_drops(Fixture *f, gconstpointer data)
 static void
 test_second_central(Fixture *f, gconstpointer data)
 {
-  g_autoptr(Central) a = NULL;
-  g_autoptr(Central) b = NULL;
-  g_autoptr(Central) b2 = NULL;
+  g_autoptr(MdTestBtpCentral) a = NULL;
+  g_autoptr(MdTestBtpCentral) b = NULL;
+  g_autoptr(MdTestBtpCentral) b2 = NULL;
   const guint8 request[9] = {
-    BTP_HANDSHAKE_FLAGS, BTP_HANDSHAKE_OPCODE, BTP_VERSION, 0, 0, 0, 20, 0, CENTRAL_WINDOW
+    MD_TEST_BTP_HANDSHAKE_FLAGS, MD_TEST_BTP_HANDSHAKE_OPCODE, MD_TEST_BTP_VERSION, 0, 0, 0, 20, 0,
+    MD_TEST_BTP_CENTRAL_WINDOW,
   };
   const char *const args[] = { "--att-timeout", "3", NULL };
   g_autofree char *message = NULL;
@@ -1064,36 +814,37 @@ test_second_central(Fixture *f, gconstpointer data)
   a = central_connect(f, CENTRAL_A, 247, "value");
   b = central_connect(f, CENTRAL_B, 23, "value");
   b2 = central_connect(f, "11:22:33:44:55:0C", 23, "auto");
-  central_handshake(a);
-  message = md_test_bluez_control_error(f->bluez, "Write", device_args(b, request, sizeof(request)),
+  central_handshake(f, a);
+  message = md_test_bluez_control_error(f->bluez, "Write",
+                                        md_test_btp_central_write_args(b, request, sizeof(request)),
                                         "org.bluez.test.Error.AttError");
   g_assert_cmpstr(message, ==, "ATT error 0xfe");
-  central_call(b, "Disconnect");
+  md_test_btp_central_call(b, "Disconnect");
 
   /* bluetoothd's AcquireWrite for b2 is refused so that it falls back to
    * WriteValue, which is refused the same way, write after write: a GATT
    * error there would leave bluetoothd 5.66 holding the write, and every
    * later one to C1 behind it unanswered (the ATT timeout is short here). */
   for (guint i = 0; i < 2; i++) {
-    g_autofree char *message2 =
-        md_test_bluez_control_error(f->bluez, "Write", device_args(b2, request, sizeof(request)),
-                                    "org.bluez.test.Error.AttError");
+    g_autofree char *message2 = md_test_bluez_control_error(
+        f->bluez, "Write", md_test_btp_central_write_args(b2, request, sizeof(request)),
+        "org.bluez.test.Error.AttError");
 
     g_assert_cmpstr(message2, ==, "ATT error 0xfe");
   }
 
-  central_exchange(a);
+  central_exchange(f, a);
   g_assert_cmpuint(f->connected, ==, 1);
   g_assert_cmpuint(f->disconnected, ==, 0);
   g_assert_cmpint(md_ble_get_state(f->ble), ==, MD_BLE_STATE_CONNECTED);
 
   /* a leaves; b2, still connected, gets the next session, on the socket
    * path this time. */
-  central_call(a, "Disconnect");
+  md_test_btp_central_call(a, "Disconnect");
   wait_count(&f->disconnected, 1);
   md_test_bluez_clear_signals(f->bluez);
-  central_handshake(b2);
-  central_exchange(b2);
+  central_handshake(f, b2);
+  central_exchange(f, b2);
   assert_connection(b2, "fd");
 }
 
@@ -1103,8 +854,8 @@ test_second_central(Fixture *f, gconstpointer data)
 static void
 test_malformed_write(Fixture *f, gconstpointer data)
 {
-  g_autoptr(Central) a = NULL;
-  g_autoptr(Central) b = NULL;
+  g_autoptr(MdTestBtpCentral) a = NULL;
+  g_autoptr(MdTestBtpCentral) b = NULL;
   g_autoptr(GVariant) signal = NULL;
   g_autofree char *message = NULL;
   const char *path, *reason;
@@ -1115,14 +866,15 @@ test_malformed_write(Fixture *f, gconstpointer data)
   advertise(f);
   wait_state(f, MD_BLE_STATE_ADVERTISING);
   a = central_connect(f, CENTRAL_A, 23, "value");
-  central_handshake(a);
+  central_handshake(f, a);
   /* A whole one-byte SDU, well formed but for its sequence number. */
-  bad[0] = BTP_BEGIN | BTP_END;
+  bad[0] = MD_TEST_BTP_BEGIN | MD_TEST_BTP_END;
   bad[1] = (guint8) (a->tx_seq + 3);
   bad[2] = 1;
   bad[3] = 0;
   bad[4] = 0xAA;
-  message = md_test_bluez_control_error(f->bluez, "Write", device_args(a, bad, sizeof(bad)),
+  message = md_test_bluez_control_error(f->bluez, "Write",
+                                        md_test_btp_central_write_args(a, bad, sizeof(bad)),
                                         "org.bluez.test.Error.AttError");
   g_assert_cmpstr(message, ==, "ATT error 0x80");
   wait_count(&f->disconnected, 1);
@@ -1135,8 +887,8 @@ test_malformed_write(Fixture *f, gconstpointer data)
   wait_state(f, MD_BLE_STATE_ADVERTISING);
   md_test_bluez_clear_signals(f->bluez);
   b = central_connect(f, CENTRAL_B, 247, "acquire");
-  central_handshake(b);
-  central_exchange(b);
+  central_handshake(f, b);
+  central_exchange(f, b);
   g_assert_cmpuint(f->connected, ==, 2);
   g_assert_cmpuint(f->disconnected, ==, 1);
 }
@@ -1145,7 +897,7 @@ test_malformed_write(Fixture *f, gconstpointer data)
 static void
 test_local_disconnect(Fixture *f, gconstpointer data)
 {
-  g_autoptr(Central) c = NULL;
+  g_autoptr(MdTestBtpCentral) c = NULL;
   g_autoptr(GVariant) signal = NULL;
   const char *path, *reason;
 
@@ -1154,7 +906,7 @@ test_local_disconnect(Fixture *f, gconstpointer data)
   advertise(f);
   wait_state(f, MD_BLE_STATE_ADVERTISING);
   c = central_connect(f, CENTRAL_A, 23, "acquire");
-  central_handshake(c);
+  central_handshake(f, c);
   md_ble_disconnect(f->ble);
   signal = md_test_bluez_wait_signal(f->bluez, "Disconnected", WAIT_MS);
   g_assert_nonnull(signal);
@@ -1171,8 +923,8 @@ test_local_disconnect(Fixture *f, gconstpointer data)
 static void
 test_bluez_restart(Fixture *f, gconstpointer data)
 {
-  g_autoptr(Central) a = NULL;
-  g_autoptr(Central) b = NULL;
+  g_autoptr(MdTestBtpCentral) a = NULL;
+  g_autoptr(MdTestBtpCentral) b = NULL;
   g_autoptr(GVariant) attributes = NULL;
   guint from;
 
@@ -1181,7 +933,7 @@ test_bluez_restart(Fixture *f, gconstpointer data)
   advertise(f);
   wait_state(f, MD_BLE_STATE_ADVERTISING);
   a = central_connect(f, CENTRAL_A, 23, "auto");
-  central_handshake(a);
+  central_handshake(f, a);
   from = f->states->len;
   bluez_stop(f);
   wait_state(f, MD_BLE_STATE_OFF);
@@ -1195,8 +947,8 @@ test_bluez_restart(Fixture *f, gconstpointer data)
   g_assert_nonnull(md_test_bluez_find_attribute(attributes, "service", MD_TEST_MATTER_SERVICE));
   g_assert_cmpuint(advertisement_count(f), ==, 1);
   b = central_connect(f, CENTRAL_B, 247, "auto");
-  central_handshake(b);
-  central_exchange(b);
+  central_handshake(f, b);
+  central_exchange(f, b);
 }
 
 /* bluetoothd starting after matterd, and with its adapter late. */
@@ -1225,8 +977,8 @@ test_bluez_late(Fixture *f, gconstpointer data)
 static void
 test_power_cycle(Fixture *f, gconstpointer data)
 {
-  g_autoptr(Central) a = NULL;
-  g_autoptr(Central) b = NULL;
+  g_autoptr(MdTestBtpCentral) a = NULL;
+  g_autoptr(MdTestBtpCentral) b = NULL;
   g_autoptr(GVariant) attributes = NULL;
 
   bluez_start(f, NULL);
@@ -1234,7 +986,7 @@ test_power_cycle(Fixture *f, gconstpointer data)
   advertise(f);
   wait_state(f, MD_BLE_STATE_ADVERTISING);
   a = central_connect(f, CENTRAL_A, 247, "value");
-  central_handshake(a);
+  central_handshake(f, a);
   set_powered(f, FALSE);
   wait_state(f, MD_BLE_STATE_NO_ADAPTER);
   wait_count(&f->disconnected, 1);
@@ -1252,8 +1004,8 @@ test_power_cycle(Fixture *f, gconstpointer data)
   g_assert_nonnull(attributes);
   g_assert_cmpuint(advertisement_count(f), ==, 1);
   b = central_connect(f, CENTRAL_B, 23, "acquire");
-  central_handshake(b);
-  central_exchange(b);
+  central_handshake(f, b);
+  central_exchange(f, b);
 }
 
 /* [Bluetooth] Adapter= names one that is not there: none is used. */
@@ -1281,7 +1033,7 @@ test_named_adapter(Fixture *f, gconstpointer data)
 static void
 test_free(Fixture *f, gconstpointer data)
 {
-  g_autoptr(Central) c = NULL;
+  g_autoptr(MdTestBtpCentral) c = NULL;
   g_autoptr(GVariant) attributes = NULL;
   g_autoptr(GVariant) signal = NULL;
 
@@ -1299,11 +1051,11 @@ test_free(Fixture *f, gconstpointer data)
   ble_start(f, NULL);
   advertise(f);
   wait_state(f, MD_BLE_STATE_ADVERTISING);
-  central_call(c, "Disconnect");
+  md_test_btp_central_call(c, "Disconnect");
   md_test_bluez_clear_signals(f->bluez);
-  g_clear_pointer(&c, central_free);
+  g_clear_pointer(&c, md_test_btp_central_free);
   c = central_connect(f, CENTRAL_B, 23, "acquire");
-  central_handshake(c);
+  central_handshake(f, c);
   g_clear_pointer(&f->ble, md_ble_free);
   g_clear_pointer(&attributes, g_variant_unref);
   attributes = application(f);
