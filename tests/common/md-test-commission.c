@@ -9,11 +9,21 @@
 MatterSession *
 md_test_pase(MdTestNode *node)
 {
-  const MdTestPaseOptions options = { .passcode = PASSCODE };
+  return md_test_pase_over(node, MATTER_TRANSPORT_UDP);
+}
+
+MatterSession *
+md_test_pase_over(MdTestNode *node, MatterTransport transport)
+{
+  const MdTestPaseOptions options = { .passcode = PASSCODE, .transport = transport };
   MdTestPaseOutcome outcome;
 
   md_test_commissioner_pase(node->commissioner, &options, &outcome);
+  if (outcome.state != MATTER_PASE_STATE_ESTABLISHED)
+    g_test_message("PASE failed (%s); the daemon's log:\n%s", matter_error_str(outcome.error),
+                   md_test_daemon_stderr(node->daemon));
   g_assert_cmpint(outcome.state, ==, MATTER_PASE_STATE_ESTABLISHED);
+  g_assert_cmpint(outcome.session->peer_address.transport, ==, transport);
   return outcome.session;
 }
 
@@ -202,6 +212,64 @@ md_test_read_dev_file(const char *name)
   g_file_get_contents(path, &data, &len, &error);
   g_assert_no_error(error);
   return g_bytes_new_take(data, len);
+}
+
+/* The DAC CertificateChainRequest (CertificateChainTypeEnum 1) gives. */
+static GBytes *
+device_dac(MdTestNode *node, MatterSession *session)
+{
+  g_auto(MdTestInvokeAnswer) answer = { 0 };
+  const uint8_t *cert;
+  size_t len;
+  MatterTlvReader r;
+  MdTestFields f;
+
+  matter_tlv_put_uint(md_test_fields_begin(&f), matter_tlv_tag_context(0), 1);
+  md_test_fields_end(&f);
+  md_test_invoke(node, session, CLUSTER_OPCREDS, CMD_CERTIFICATE_CHAIN_REQUEST, &f, &answer);
+  g_assert_false(answer.is_status);
+  g_assert_cmpuint(answer.response, ==, CMD_CERTIFICATE_CHAIN_RESPONSE);
+  md_test_invoke_answer_fields(&answer, &r);
+  g_assert_cmpint(matter_tlv_get_context_bytes(&r, 0, &cert, &len), ==, MATTER_OK);
+  return g_bytes_new(cert, len);
+}
+
+void
+md_test_attestation(MdTestNode *node, MatterSession *session)
+{
+  g_auto(MdTestInvokeAnswer) answer = { 0 };
+  g_autoptr(GBytes) installed = md_test_read_dev_file("dac-cert.der");
+  g_autoptr(GBytes) cd = md_test_read_dev_file("cd.der");
+  g_autoptr(GBytes) dac = device_dac(node, session);
+  guint8 nonce[MATTER_ATTESTATION_NONCE_LEN];
+  MatterAttestationCertInfo info;
+  MatterAttestationElements decoded;
+  const uint8_t *elements, *signature;
+  size_t elements_len, signature_len;
+  MatterTlvReader r;
+  MdTestFields f;
+
+  g_assert_true(g_bytes_equal(dac, installed));
+  g_assert_cmpint(matter_attestation_cert_check(g_bytes_get_data(dac, NULL), g_bytes_get_size(dac),
+                                                MATTER_ATTESTATION_DAC, &info),
+                  ==, MATTER_OK);
+  for (gsize i = 0; i < sizeof(nonce); i++)
+    nonce[i] = (guint8) g_random_int();
+  matter_tlv_put_bytes(md_test_fields_begin(&f), matter_tlv_tag_context(0), nonce, sizeof(nonce));
+  md_test_fields_end(&f);
+  md_test_invoke(node, session, CLUSTER_OPCREDS, CMD_ATTESTATION_REQUEST, &f, &answer);
+  g_assert_false(answer.is_status);
+  g_assert_cmpuint(answer.response, ==, CMD_ATTESTATION_RESPONSE);
+  md_test_invoke_answer_fields(&answer, &r);
+  g_assert_cmpint(matter_tlv_get_context_bytes(&r, 0, &elements, &elements_len), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_context_bytes(&r, 1, &signature, &signature_len), ==, MATTER_OK);
+  g_assert_cmpuint(signature_len, ==, MATTER_P256_SIGNATURE_LEN);
+  g_assert_cmpint(matter_attestation_response_verify(info.public_key, elements, elements_len,
+                                                     session->attestation_challenge, signature,
+                                                     nonce, &decoded),
+                  ==, MATTER_OK);
+  g_assert_cmpmem(decoded.certification_declaration, decoded.certification_declaration_len,
+                  g_bytes_get_data(cd, NULL), g_bytes_get_size(cd));
 }
 
 /* CSRRequest: the key the CSR is for in @public_key, the response checked

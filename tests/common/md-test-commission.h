@@ -33,6 +33,10 @@ enum {
  * NodeOperationalCertStatusEnum. */
 #define CLUSTER_OPCREDS 0x003E
 enum {
+  CMD_ATTESTATION_REQUEST = 0x00,
+  CMD_ATTESTATION_RESPONSE = 0x01,
+  CMD_CERTIFICATE_CHAIN_REQUEST = 0x02,
+  CMD_CERTIFICATE_CHAIN_RESPONSE = 0x03,
   CMD_CSR_REQUEST = 0x04,
   CMD_CSR_RESPONSE = 0x05,
   CMD_ADD_NOC = 0x06,
@@ -107,6 +111,9 @@ typedef struct {
 
 /* PASE with PASSCODE, which must succeed: the session. */
 MatterSession *md_test_pase(MdTestNode *node);
+/* The same over @transport: MATTER_TRANSPORT_BLE goes over the
+ * commissioner's BLE link (md_test_commissioner_set_ble()). */
+MatterSession *md_test_pase_over(MdTestNode *node, MatterTransport transport);
 void md_test_identity_init(MdTestIdentity *id, MdTestCa *ca, guint64 node_id,
                            const guint8 *epoch_key);
 /* The administrator AddNOC names: ADMIN_NODE_ID, with IPK. */
@@ -133,6 +140,12 @@ void md_test_arm_fail_safe(MdTestNode *node, MatterSession *session, guint16 sec
 guint8 md_test_commissioning_complete(MdTestNode *node, MatterSession *session);
 /* A file of data/dev-attestation (from a test in tests/integration). */
 GBytes *md_test_read_dev_file(const char *name);
+/* Device attestation as a commissioner starts it: the DAC from
+ * CertificateChainRequest is the installed one, and AttestationRequest's
+ * response is signed with its key over this session's challenge and the
+ * nonce sent, with the installed certification declaration
+ * (test-commissioning-udp checks the chain to the PAA). */
+void md_test_attestation(MdTestNode *node, MatterSession *session);
 /* CSRRequest: the key the CSR is for in @public_key, the response checked
  * against the installed DAC (test-commissioning-udp checks the chain). */
 void md_test_csr_request(MdTestNode *node, MatterSession *session,

@@ -4,7 +4,10 @@
 /* A commissioner for integration tests: the protocol core run as an
  * initiator (its own session table, exchange manager and MRP) with the test
  * PASE initiator, over a UDP socket on loopback, talking to the built
- * matterd. It can also behave as an attacker would: end a handshake in
+ * matterd; and over BLE when given a link (a BTP central through the fake
+ * BlueZ, md-test-btp-central.h): sessions whose peer is MATTER_TRANSPORT_BLE
+ * go over it, as a phone commissions over BLE before it reaches the node
+ * on the network. It can also behave as an attacker would: end a handshake in
  * each of the ways a brute-forcer might, withhold acknowledgements, and
  * send raw datagrams from other sockets (floods, replays). */
 
@@ -13,6 +16,7 @@
 #include "matter/case.h"
 #include "matter/exchange.h"
 #include "matter/im.h"
+#include "md-test-link.h"
 #include "pase-initiator.h"
 
 /* How a PASE attempt goes once the initiator has what it needs. */
@@ -31,6 +35,9 @@ typedef struct {
   /* Pake1 goes without acknowledging PBKDFParamResponse, as after a lost
    * standalone acknowledgement by a peer that does not piggy-back it. */
   gboolean lose_response_ack;
+  /* MATTER_TRANSPORT_UDP (the default) or MATTER_TRANSPORT_BLE, over the
+   * link md_test_commissioner_set_ble() gave. */
+  MatterTransport transport;
 } MdTestPaseOptions;
 
 typedef struct {
@@ -70,7 +77,10 @@ struct MdTestCommissioner {
   MatterSessionTable sessions;
   MatterExchange slots[16];
   MatterExchangeManager exchanges;
-  MatterPeerAddress peer; /* the daemon, as the core sees it */
+  MatterPeerAddress peer;     /* the daemon over UDP, as the core sees it */
+  MatterPeerAddress ble_peer; /* the daemon over the BLE link */
+  const MdTestLinkFuncs *ble; /* the BLE link, or NULL */
+  gpointer ble_link;
   GBytes *last_sent;      /* the last datagram sent, for replays */
   guint received;         /* datagrams from the daemon so far */
   GArray *closed;         /* guint16 local ids of sessions the daemon closed */
@@ -82,6 +92,7 @@ struct MdTestCommissioner {
   MdTestPaseInitiator *initiator;
   MatterExchange *exchange;
   MdTestPaseOptions options;
+  const MatterPeerAddress *attempt_peer; /* peer or ble_peer */
   MdTestPaseOutcome *outcome;
   MatterCaseInitiator *case_initiator;
   MdTestCaseOutcome *case_outcome;
@@ -93,6 +104,14 @@ guint64 md_test_now_ms(void);
 MdTestCommissioner *md_test_commissioner_new(guint16 port);
 void md_test_commissioner_free(MdTestCommissioner *commissioner);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdTestCommissioner, md_test_commissioner_free)
+
+/* Gives the commissioner a BLE link to the daemon (NULL: none, as after
+ * the link dropped): messages of sessions over BLE are sent on it as one
+ * SDU each, and what it receives goes to the exchange manager as the BLE
+ * peer's. While it has one, its loop also runs the default main context
+ * (the fake BlueZ's signals arrive there). */
+void md_test_commissioner_set_ble(MdTestCommissioner *commissioner, const MdTestLinkFuncs *funcs,
+                                  gpointer link);
 
 /* Runs the message layer until *@done or @timeout_ms; FALSE on timeout. */
 gboolean md_test_commissioner_run_until(MdTestCommissioner *commissioner, gboolean *done,
