@@ -420,6 +420,10 @@ static const char *
 transport_name(MatterTransport transport)
 {
   switch (transport) {
+  case MATTER_TRANSPORT_BLE:
+    return "ble";
+  case MATTER_TRANSPORT_TCP:
+    return "tcp";
   case MATTER_TRANSPORT_UDP:
   default:
     return "udp";
