@@ -383,17 +383,26 @@ send_standalone_ack(MatterBtp *btp, uint64_t now_ms)
 
 /* Whether the pending acknowledgement should go now rather than on the
  * send-acknowledgement timer: when it ran out, or when received segments
- * shrank our window to two or fewer free slots (4.17.3.8). A received
- * stand-alone acknowledgement alone never hurries ours, or two peers with
- * small windows would answer each other's at full speed. */
+ * shrank our window to two or fewer free slots (4.17.3.8). Received
+ * stand-alone acknowledgements hurry ours only when they leave the central
+ * one free slot, which it may not send data into (4.17.3.7): a central
+ * acknowledging each of our packets at once would otherwise wait for our
+ * timer before each of its messages. Not in windows of two, where one
+ * stand-alone ack does that, or two peers would answer each other's at
+ * full speed. */
 static bool
 ack_urgent(const MatterBtp *btp)
 {
+  unsigned free;
+
   if (!btp->ack_pending)
     return false;
   if (btp->ack_due)
     return true;
-  return btp->ack_for_segment && btp->window - unacked_received(btp) <= IMMEDIATE_ACK_FREE_SLOTS;
+  free = btp->window - unacked_received(btp);
+  if (btp->ack_for_segment)
+    return free <= IMMEDIATE_ACK_FREE_SLOTS;
+  return btp->window > 2 && free <= 1;
 }
 
 /* Sends one packet if one may go (4.17.3.7): never into a closed window,

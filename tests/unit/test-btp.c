@@ -1321,6 +1321,41 @@ test_standalone_ack_small_window(void)
 }
 
 static void
+test_standalone_acks_fill_window(void)
+{
+  Fx fx;
+
+  /* Window 6: a central acknowledging at once what it gets piles up
+   * stand-alone packets in our window. Four leave two free slots, and
+   * ours waits for its timer; the fifth leaves the one slot the central
+   * may not send data into, and ours goes at once. */
+  fx_init(&fx);
+  fx_open(&fx, 247, 244, 6);
+  assert_error(central_ack(&fx), MATTER_OK);
+  for (int i = 0; i < 3; i++)
+    assert_error(central_write(&fx, 0, NO_ACK, NULL, 0), MATTER_OK);
+  g_assert_cmpuint(fx.indications->len, ==, 1);
+  assert_error(central_write(&fx, 0, NO_ACK, NULL, 0), MATTER_OK);
+  g_assert_cmpuint(fx.indications->len, ==, 2);
+  {
+    static const uint8_t expected[] = { F_A, 0x04, 0x01 };
+    g_assert_cmpmem(g_bytes_get_data(fx_last(&fx)->bytes, NULL),
+                    g_bytes_get_size(fx_last(&fx)->bytes), expected, sizeof(expected));
+  }
+  fx_done(&fx);
+  /* The central's ack of that is one packet in an empty window: our
+   * answer waits for the timer again. */
+  fx.now += 10;
+  assert_error(central_ack(&fx), MATTER_OK);
+  g_assert_cmpuint(fx.indications->len, ==, 2);
+  fx_advance_to(&fx, fx.now + MATTER_BTP_SEND_ACK_MS);
+  g_assert_cmpuint(fx.indications->len, ==, 3);
+  fx_done(&fx);
+  fx_assert_open(&fx);
+  fx_clear(&fx);
+}
+
+static void
 test_immediate_ack(void)
 {
   uint8_t rest[20];
@@ -1718,6 +1753,7 @@ main(int argc, char **argv)
   g_test_add_func("/btp/segment/receive-1280", test_reassembly_1280);
   g_test_add_func("/btp/timer/send-ack", test_send_ack_timer);
   g_test_add_func("/btp/timer/standalone-ack-small-window", test_standalone_ack_small_window);
+  g_test_add_func("/btp/timer/standalone-acks-fill-window", test_standalone_acks_fill_window);
   g_test_add_func("/btp/timer/immediate-ack", test_immediate_ack);
   g_test_add_func("/btp/timer/ack-received-timeout", test_ack_received_timeout);
   g_test_add_func("/btp/timer/idle", test_idle_timeout);
