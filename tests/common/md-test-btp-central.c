@@ -137,11 +137,28 @@ send_packet(MdTestBtpCentral *c)
   md_test_btp_central_write(c, packet, n);
 }
 
+/* Keeps max_blocked_ms: how long data waited for the window. */
+static void
+note_blocked(MdTestBtpCentral *c)
+{
+  gboolean blocked = c->open && md_test_btp_central_sending(c) && !can_send(c);
+  gint64 now = g_get_monotonic_time();
+
+  if (blocked && c->blocked_since_us == 0) {
+    c->blocked_since_us = now;
+  } else if (!blocked && c->blocked_since_us != 0) {
+    c->max_blocked_ms = MAX(c->max_blocked_ms, (guint) ((now - c->blocked_since_us) / 1000));
+    c->blocked_since_us = 0;
+  }
+}
+
 static void
 pump(MdTestBtpCentral *c)
 {
+  note_blocked(c);
   while (c->open && can_send(c) && (md_test_btp_central_sending(c) || c->ack_pending))
     send_packet(c);
+  note_blocked(c);
 }
 
 void

@@ -52,6 +52,10 @@ typedef struct {
   gboolean rx_active;
   GQueue received; /* GBytes: SDUs the peripheral sent, not yet taken */
   guint indications;
+  /* The longest the central had data to send and a closed window
+   * (4.17.3.7), waiting for the peripheral's acknowledgement. */
+  gint64 blocked_since_us; /* 0: not blocked */
+  guint max_blocked_ms;
 } MdTestBtpCentral;
 
 /* A central at @address connects with ATT MTU @mtu over @mode ("auto",
