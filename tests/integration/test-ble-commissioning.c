@@ -317,6 +317,16 @@ wait_disconnected(Fixture *f, MdTestBtpCentral *central)
   return reason;
 }
 
+static gboolean
+nothing_advertised(gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(GVariant) reply = md_test_bluez_control(f->bluez, "GetAdvertisements", NULL);
+  g_autoptr(GVariant) list = g_variant_get_child_value(reply, 0);
+
+  return g_variant_n_children(list) == 0;
+}
+
 /* ---- Commissioning over BLE --------------------------------------------- */
 
 /* A central connects over @link and opens a BTP session; the
@@ -332,8 +342,9 @@ connect_central(Fixture *f, const char *address, const Link *link)
   md_test_btp_central_handshake(central);
   g_assert_cmpuint(central->segment, ==, MIN(link->mtu - 3, MD_TEST_BTP_SEGMENT_MAX));
   wait_state(f, "connected");
-  /* One connection at a time: nothing advertised while it lasts. */
   g_assert_true(md_test_node_wait_for_log(&f->node, "A commissioner connected over BLE"));
+  /* One connection at a time: nothing advertised while it lasts. */
+  g_assert_true(md_test_bluez_wait(nothing_advertised, f, WAIT_MS));
   md_test_commissioner_set_ble(f->node.commissioner, &md_test_btp_central_link, central);
   return central;
 }
