@@ -14,6 +14,11 @@
  * discriminator while the window is open, the operational one by its
  * compressed fabric id after commissioning, gone after RemoveFabric.
  *
+ * The pase-over-btp cases commission a node that has the fake BlueZ
+ * (tests/fake-bluez) on its system bus through a BTP-to-UDP bridge
+ * (btp-bridge.h): PASE and the commissioning steps up to AddNOC reach
+ * matterd over BTP, CASE and CommissioningComplete over UDP.
+ *
  * MATTERD_INTEROP_UNTIL=STEP ends the run successfully after STEP, for steps
  * matterd cannot do yet; the later ones are listed as skipped. With
  * MATTERD_INTEROP_KNOWN_ADDRESS set (or without avahi-daemon), CASE goes to
@@ -31,6 +36,7 @@
 #include <sys/prctl.h>
 
 #include "matter/crypto.h"
+#include "btp-bridge.h"
 #include "md-test-node.h"
 
 #define DISCRIMINATOR 3840
@@ -97,6 +103,9 @@ typedef struct {
   /* The controller runs are those of: its storage and log files are named
    * after it. NULL: "controller", the one that commissions first. */
   const char *controller;
+  /* The port of --operational-address when it is not the one commissioned
+   * through (a bridge's); 0: the same. */
+  guint16 operational_port;
 } Fixture;
 
 static char *
@@ -335,8 +344,9 @@ print_tail(const char *path, guint lines)
     g_test_message("  %s", all[i]);
 }
 
-/* Runs one @phase of commission.mjs against the node at @port and returns
- * its exit status; @trust (NULL-terminated) are the options naming the
+/* Runs one @phase of commission.mjs against the node at @node_port (for
+ * CASE too, unless f->operational_port says otherwise) and returns its
+ * exit status; @trust (NULL-terminated) are the options naming the
  * attestation roots and CD signers it trusts. Every phase uses the same
  * controller storage. */
 static int
@@ -353,7 +363,8 @@ run_controller(Fixture *f, Phase phase, guint16 node_port, const char *manual_co
   g_autofree char *out_path = g_build_filename(f->dir, out_name, NULL);
   g_autofree char *log_path = g_build_filename(f->dir, log_name, NULL);
   g_autofree char *port = g_strdup_printf("%u", node_port);
-  g_autofree char *known = g_strdup_printf("127.0.0.1:%u", node_port);
+  g_autofree char *known =
+      g_strdup_printf("127.0.0.1:%u", f->operational_port != 0 ? f->operational_port : node_port);
   g_autoptr(GSubprocessLauncher) launcher = launcher_new();
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_autoptr(GSubprocess) process = NULL;
@@ -1164,6 +1175,158 @@ test_reference_device(void)
   g_free(f.dir);
 }
 
+/* ---- matter.js over BTP, through a bridge ---- */
+
+#define BRIDGE_CENTRAL "11:22:33:44:55:66"
+/* The central's receive window, below matterd's: both ends' window rules
+ * are at work. */
+#define BRIDGE_WINDOW 4
+
+/* How the fake BlueZ carries the bridge's central. */
+typedef struct {
+  const char *mode; /* Control1.Connect's: the BlueZ I/O path */
+  guint16 mtu;      /* ATT MTU */
+} BtpPath;
+
+static const BtpPath btp_value_247 = { "value", 247 };
+static const BtpPath btp_acquire_23 = { "acquire", 23 };
+
+static void
+wait_bluetooth_state(MdTestNode *node, const char *state)
+{
+  guint64 end = md_test_now_ms() + MD_TEST_TIMEOUT_MS;
+  g_autofree char *last = NULL;
+
+  do {
+    g_autoptr(GVariant) value = md_test_node_property(node, "BluetoothState");
+
+    g_clear_pointer(&last, g_free);
+    last = g_variant_dup_string(value, NULL);
+    if (g_str_equal(last, state))
+      return;
+    while (g_main_context_iteration(NULL, FALSE))
+      ;
+    g_usleep(20 * 1000);
+  } while (md_test_now_ms() < end);
+  g_error("BluetoothState stayed \"%s\", not \"%s\"; matterd's log:\n%s", last, state,
+          md_test_daemon_stderr(node->daemon));
+}
+
+/* The session matterd's log says PASE ran on: "BLE connection N" or an
+ * address. */
+static char *
+pase_peer_logged(MdTestNode *node)
+{
+  g_autofree char *log = md_test_daemon_stderr(node->daemon);
+  g_autoptr(GRegex) regex =
+      g_regex_new("PASE session [0-9]+ established with ([^\n]+)", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+
+  if (!g_regex_match(regex, log, 0, &match))
+    return NULL;
+  return g_match_info_fetch(match, 1);
+}
+
+/* matter.js commissions matterd through a BTP-to-UDP bridge (btp-bridge.h):
+ * it sends its PASE and commissioning messages over UDP to the bridge,
+ * which carries them to matterd over BTP through the fake BlueZ's central,
+ * so PASE, attestation, the CSR and AddNOC run over matterd's BLE
+ * transport as with a phone; then matter.js opens CASE over UDP to
+ * matterd's own address for CommissioningComplete. matter.js's MRP is
+ * satisfied over the bridge: matterd acknowledges R-flagged messages on
+ * every transport and sets no R flag over BTP. */
+static void
+test_pase_over_btp(gconstpointer data)
+{
+  const BtpPath *path = data;
+  g_autofree char *paa = dev_attestation_path("paa-cert.der");
+  g_autofree char *cd_signer = dev_attestation_path("cd-signing-cert.der");
+  const char *const trust[] = { "--paa", paa, "--cd-signer", cd_signer, NULL };
+  Fixture f = { 0 };
+  Report report = { 0 };
+  MdTestBluez *bluez;
+  g_autoptr(MdTestBtpBridge) bridge = NULL;
+  g_autofree char *bus_env = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *pase_peer = NULL;
+  g_autofree char *sessions = NULL;
+  g_autoptr(GVariant) fabrics = NULL;
+  g_autofree char *window = NULL;
+  const MdTestBtpBridgeStats *stats;
+  int status;
+
+  f.dir = md_test_mkdtemp();
+  f.system_bus = md_test_bus_start(f.dir);
+  bluez = md_test_bluez_start(f.system_bus, f.dir, NULL);
+  bus_env = g_strdup_printf("DBUS_SYSTEM_BUS_ADDRESS=%s", f.system_bus->address);
+  md_test_node_start_with_env(&f.node, CONFIG, (const char *const[]){ bus_env, NULL });
+  wait_bluetooth_state(&f.node, "advertising");
+  code = manual_code(&f.node);
+
+  bridge = md_test_btp_bridge_new(bluez, BRIDGE_CENTRAL, path->mtu, path->mode, BRIDGE_WINDOW);
+  g_assert_cmpuint(md_test_btp_bridge_get_segment_size(bridge), ==, MIN(path->mtu - 3, 244));
+  g_assert_cmpuint(md_test_btp_bridge_get_window(bridge), ==, BRIDGE_WINDOW);
+  wait_bluetooth_state(&f.node, "connected");
+
+  /* Commissioning through the bridge; CASE to matterd's UDP port. */
+  f.operational_port = f.node.port;
+  status = run_controller(&f, PHASE_COMMISSION, md_test_btp_bridge_get_port(bridge), code, trust,
+                          NULL, FALSE, &report);
+  stats = md_test_btp_bridge_get_stats(bridge);
+  g_test_message("BTP bridge: %u datagrams sent as SDUs (largest %u bytes), %u SDUs back "
+                 "(largest %u); %u writes (%u stand-alone acknowledgements, %u waits for the "
+                 "window), %u indications; session %s",
+                 stats->datagrams_in, stats->largest_sdu_out, stats->sdus_in, stats->largest_sdu_in,
+                 stats->writes, stats->standalone_acks, stats->window_waits, stats->indications,
+                 md_test_btp_bridge_is_open(bridge) ? "still open"
+                                                    : md_test_btp_bridge_get_end(bridge));
+  if (md_test_btp_bridge_failed(bridge))
+    g_test_fail_printf("the BTP session failed: %s", md_test_btp_bridge_get_end(bridge));
+  if (report.failed || status != 0) {
+    g_autofree char *log = md_test_daemon_stderr(f.node.daemon);
+
+    g_test_message("matterd's log:\n%s", log);
+  }
+  g_assert_false(report.failed);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_true(report.done);
+  g_assert_cmpstr(steps[report.next], ==, "case-reconnect");
+  g_assert_cmpuint(report.skipped, ==, 0);
+
+  /* PASE ran over BTP, and the bridge carried messages of more than one
+   * segment both ways (the certificates). */
+  pase_peer = pase_peer_logged(&f.node);
+  g_assert_nonnull(pase_peer);
+  g_assert_true(g_str_has_prefix(pase_peer, "BLE connection "));
+  g_assert_cmpuint(stats->largest_sdu_out, >, md_test_btp_bridge_get_segment_size(bridge));
+  g_assert_cmpuint(stats->largest_sdu_in, >, md_test_btp_bridge_get_segment_size(bridge));
+  g_assert_true(md_test_node_wait_for_log(&f.node, "AddNOC: fabric 1 pending"));
+  /* CASE over UDP, and commissioning complete: one fabric, no window. */
+  sessions = case_sessions_logged(&f.node);
+  g_assert_cmpstr(sessions, ==, "established");
+  fabrics = md_test_node_property(&f.node, "FabricCount");
+  g_assert_cmpuint(g_variant_get_byte(fabrics), ==, 1);
+  window = md_test_node_window(&f.node);
+  g_assert_cmpstr(window, ==, "closed");
+  g_test_message("matter.js commissioned matterd with PASE over %s (%s path, ATT MTU %u) and "
+                 "CASE over UDP",
+                 pase_peer, path->mode, path->mtu);
+
+  /* The central leaves: matterd sees the link go, and with its window
+   * closed it does not advertise again. */
+  g_clear_pointer(&bridge, md_test_btp_bridge_free);
+  g_assert_true(md_test_node_wait_for_log(&f.node, "BLE connection 1 ended"));
+  wait_bluetooth_state(&f.node, "idle");
+
+  report_clear(&report);
+  md_test_node_stop(&f.node);
+  g_assert_cmpint(md_test_bluez_stop(bluez, SIGTERM), ==, 0);
+  md_test_bluez_free(bluez);
+  md_test_bus_stop(f.system_bus);
+  md_test_rmtree(f.dir);
+  g_free(f.dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1183,5 +1346,9 @@ main(int argc, char **argv)
   }
   g_test_add_func("/interop/matterjs/reference-device", test_reference_device);
   g_test_add_func("/interop/matterjs/commission-and-operate", test_commission_and_operate);
+  g_test_add_data_func("/interop/matterjs/pase-over-btp/value-mtu247", &btp_value_247,
+                       test_pase_over_btp);
+  g_test_add_data_func("/interop/matterjs/pase-over-btp/acquire-mtu23", &btp_acquire_23,
+                       test_pase_over_btp);
   return g_test_run();
 }
