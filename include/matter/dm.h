@@ -56,6 +56,11 @@
 /* Commands without a response command answer with a status. */
 #define MATTER_DM_NO_RESPONSE UINT32_MAX
 
+/* What a write() returns, and an invoke's status, when the cluster will
+ * answer later through the request's pending_token (a host application
+ * over D-Bus): never on the wire. */
+#define MATTER_DM_STATUS_PENDING 0xFF
+
 typedef struct {
   uint32_t id;
   uint16_t qualities;
@@ -94,6 +99,12 @@ typedef struct {
   bool timed;
   uint64_t now_ms;
   void *owner; /* what the engine's owner gave it */
+  /* For a write or an invoke: the token with which the cluster may answer
+   * later (write() returning MATTER_DM_STATUS_PENDING, invoke() a result
+   * whose status is MATTER_DM_STATUS_PENDING) and then completes it with
+   * matter_im_engine_complete_write() or _invoke(); 0 when the engine has
+   * no room to wait, and the cluster answers BUSY rather than PENDING. */
+  uint32_t pending_token;
 } MatterDmRequest;
 
 /* What an invoke did: a status (SUCCESS included) or a response command
@@ -120,6 +131,9 @@ struct MatterDmClass {
   /* Optional attributes an instance leaves out (e.g. one the owner has no
    * value for); NULL when the table says all. */
   bool (*present)(const MatterDmCluster *cluster, uint32_t attribute);
+  /* The same for commands and events (AcceptedCommandList, paths). */
+  bool (*command_present)(const MatterDmCluster *cluster, uint32_t command);
+  bool (*event_present)(const MatterDmCluster *cluster, uint32_t event);
   /* Writes @attribute's value with @tag; a status other than SUCCESS
    * (e.g. UNSUPPORTED_READ) when it has none to give. Running out of
    * room is the writer's error, which the engine sees and chunks on. */
@@ -173,6 +187,9 @@ typedef struct {
   size_t device_type_count;
   MatterDmCluster **clusters; /* sorted by class id */
   size_t cluster_count;
+  /* The endpoint whose Descriptor PartsList names it beside the root's
+   * (an Aggregator's bridged nodes); 0 for one directly on the root. */
+  uint16_t parent;
 } MatterDmEndpoint;
 
 /* The node's endpoints, sorted by id, and its change tick. */

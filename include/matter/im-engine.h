@@ -96,6 +96,11 @@
 #define MATTER_IM_PAYLOAD_MAX \
   (MATTER_MESSAGE_MAX - MATTER_MESSAGE_HEADER_MAX - MATTER_PROTOCOL_HEADER_MAX - \
    MATTER_MESSAGE_MIC_LEN)
+/* Writes and invokes a cluster answers later (MATTER_DM_STATUS_PENDING,
+ * dm.h) waiting at once; and how long each waits by default before the
+ * engine answers TIMEOUT for it (matter_im_engine_set_pending_timeout()). */
+#define MATTER_IM_ENGINE_PENDING 16
+#define MATTER_IM_PENDING_TIMEOUT_MS 10000
 /* Room for one attribute value: the largest list that can be split. */
 #define MATTER_IM_VALUE_MAX 8192
 
@@ -263,5 +268,21 @@ void matter_im_engine_process(MatterImEngine *engine, uint64_t now_ms);
 MatterError matter_im_engine_resume_subscription(MatterImEngine *engine, MatterSession *session,
                                                  const MatterImSubscriptionRecord *record,
                                                  uint64_t now_ms);
+/* Answers a write a cluster left pending: @status is the path's
+ * AttributeStatusIB. The WriteResponse goes out once every pending write
+ * of its message is answered or timed out. A token that is unknown, or
+ * whose write timed out or whose exchange went, is ignored: false. */
+bool matter_im_engine_complete_write(MatterImEngine *engine, uint32_t token, uint8_t status,
+                                     uint64_t now_ms);
+/* Answers an invoke a cluster left pending: @result's status, or its
+ * response (result->has_response) whose CommandFields are @fields, a TLV
+ * structure with context tag 1 as invoke() writes it. False as above. */
+bool matter_im_engine_complete_invoke(MatterImEngine *engine, uint32_t token,
+                                      const MatterDmInvokeResult *result, const uint8_t *fields,
+                                      size_t fields_len, uint64_t now_ms);
+/* How long a pending write or invoke waits (MATTER_IM_PENDING_TIMEOUT_MS
+ * unless set). */
+void matter_im_engine_set_pending_timeout(MatterImEngine *engine, uint64_t timeout_ms);
+
 /* Active subscriptions (for tests and status). */
 size_t matter_im_engine_count_subscriptions(const MatterImEngine *engine);

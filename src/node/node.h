@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "app-endpoints.h"
 #include "attestation-creds.h"
 #include "clusters/clusters.h"
 #include "matter/event-log.h"
@@ -52,12 +53,16 @@ typedef enum {
   MD_NODE_CHANGE_SESSIONS, /* a secure session was established or ended */
   MD_NODE_CHANGE_FABRICS,  /* the fabric table's view changed (pending included) */
   MD_NODE_CHANGE_IDENTITY, /* NodeLabel, Location or UniqueID may have changed */
+  MD_NODE_CHANGE_ENDPOINTS, /* an application endpoint came, went or changed reachability */
 } MdNodeChange;
 
 typedef struct {
   void (*changed)(MdNodeChange change, gpointer user_data);
   /* A peer address for log lines, e.g. "[fe80::1%eth0]:5540". */
   char *(*peer_to_string)(const MatterPeerAddress *peer, gpointer user_data);
+  /* Forwards to application endpoints (app-endpoints.h), with @host_data;
+   * NULL: none can be registered. */
+  const MdAppHost *apps;
 } MdNodeHost;
 
 /* Resolves the node's identity from @params and @storage: a discriminator

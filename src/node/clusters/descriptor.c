@@ -2,7 +2,8 @@
 /* Descriptor (0x001D), revision 2: Matter SDK
  * data_model/1.4.2/clusters/Descriptor-Cluster.xml. Every list comes from
  * the node's registry: an endpoint's device types and server clusters; no
- * client clusters; the root endpoint's parts are every other endpoint. The
+ * client clusters; the root endpoint's parts are every other endpoint, an
+ * Aggregator's the endpoints whose parent it is (dm.h). The
  * TagList feature is not offered. */
 #define G_LOG_DOMAIN "matterd"
 
@@ -50,9 +51,14 @@ descriptor_read(MatterDmCluster *cluster, const MatterDmRequest *request, uint32
   case ATTR_CLIENT_LIST:
     break;
   case ATTR_PARTS_LIST:
-    for (gsize i = 0; ep->id == 0 && i < dm->endpoint_count; i++)
-      if (dm->endpoints[i]->id != 0)
-        matter_tlv_put_uint(w, matter_tlv_tag_anonymous(), dm->endpoints[i]->id);
+    /* The root's parts are every other endpoint (full-family); an
+     * Aggregator's are the bridged nodes whose parent it is. */
+    for (gsize i = 0; i < dm->endpoint_count; i++) {
+      const MatterDmEndpoint *part = dm->endpoints[i];
+
+      if (part->id != ep->id && (ep->id == 0 || (part->id != 0 && part->parent == ep->id)))
+        matter_tlv_put_uint(w, matter_tlv_tag_anonymous(), part->id);
+    }
     break;
   default:
     return MATTER_IM_STATUS_UNSUPPORTED_ATTRIBUTE;

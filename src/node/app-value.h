@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Values of application clusters between Matter TLV and D-Bus (GVariant),
+ * both ways, checked against the description's types and constraints
+ * (app-model.h). The mapping, documented in docs/dbus-api.md:
+ *
+ *   bool                          b
+ *   uint8, enum8, bitmap8, ...    y    (the unsigned width's D-Bus type:
+ *   uint16, enum16, bitmap16      q     8 y, 16 q, 24..32 u, 40..64 t)
+ *   uint24, uint32, bitmap32      u
+ *   uint40..uint64, bitmap64      t
+ *   int8, int16                   n    (D-Bus has no signed byte)
+ *   int24, int32                  i
+ *   int40..int64                  x
+ *   single, double                d
+ *   char_string                   s
+ *   octet_string                  ay
+ *   struct                        (…)  its fields in ascending id
+ *   list[T]                       aT
+ *   nullable T                    aT   with no element for null, one for a value
+ *   optional field T              aT   likewise, no element when left out
+ *   optional nullable T           aaT
+ *
+ * so `busctl set-property … an 0` writes null, `an 1 2150` a value. A
+ * nullable integer never takes the null of its width as a value (8.2.5 of
+ * the Core spec: the nullable range leaves it out).
+ *
+ * Decoding from TLV is what a controller sends (writes, command fields):
+ * a value of the wrong TLV type is INVALID_DATA_TYPE, outside its
+ * constraints CONSTRAINT_ERROR, a missing mandatory field INVALID_COMMAND
+ * (the callers map what they must: a command's field of the wrong type is
+ * INVALID_COMMAND too). Checking a GVariant is what an application sends
+ * (properties, method replies, signals): FALSE with a message naming the
+ * element and the rule, for the log or a D-Bus InvalidArgument. */
+
+#include <glib.h>
+
+#include "app-model.h"
+#include "matter/im.h"
+#include "matter/tlv.h"
+
+/* The D-Bus signature of a value: e.g. "q", "an", "a(qq)". Free with
+ * g_free(). */
+char *md_app_value_signature(const MdAppType *type, guint8 flags);
+/* A tuple of fields, e.g. "(yqyy)" for MoveToLevel. */
+char *md_app_fields_signature(const MdAppField *fields, gsize count);
+
+/* The element at @reader (positioned on it, as after matter_tlv_next())
+ * as a GVariant of md_app_value_signature(); a new floating-free
+ * reference in *@value on SUCCESS. */
+MatterImStatus md_app_value_from_tlv(const MdAppType *type, guint8 flags, MatterTlvReader *reader,
+                                     GVariant **value);
+/* The fields of a structure (@reader inside it: command fields, a struct
+ * value) as a tuple of md_app_fields_signature(). Unknown tags are
+ * skipped (forward compatibility); a mandatory field missing is
+ * INVALID_COMMAND; a field twice INVALID_COMMAND. */
+MatterImStatus md_app_fields_from_tlv(const MdAppField *fields, gsize count,
+                                      MatterTlvReader *reader, GVariant **tuple);
+
+/* Writes @value (already checked) with @tag; the writer's error when it
+ * has no room. */
+MatterError md_app_value_to_tlv(const MdAppType *type, guint8 flags, GVariant *value,
+                                MatterTlvWriter *w, MatterTlvTag tag);
+/* Writes @tuple as a structure with @tag, optional fields left out when
+ * absent. */
+MatterError md_app_fields_to_tlv(const MdAppField *fields, gsize count, GVariant *tuple,
+                                 MatterTlvWriter *w, MatterTlvTag tag);
+
+/* Whether an application's @value fits: the signature, the constraints,
+ * UTF-8 strings, no null for a value that is not nullable. @what names
+ * the element in the message ("OnOff.OnOff"). MD_ERROR_INVALID_ARGUMENT. */
+gboolean md_app_value_check(const MdAppType *type, guint8 flags, GVariant *value, const char *what,
+                            GError **error);
+gboolean md_app_fields_check(const MdAppField *fields, gsize count, GVariant *tuple,
+                             const char *what, GError **error);
