@@ -90,6 +90,40 @@ on_unsolicited(void *user_data, MatterExchange *exchange, const MatterProtocolHe
 
 static const MatterExchangeHandler unsolicited_handler = { .on_message = on_unsolicited };
 
+/* Reports of subscriptions: each chunk is kept and answered with a
+ * StatusResponse unless it asked for none; the exchange ends with the
+ * last chunk. */
+static void
+on_report(void *user_data, MatterExchange *exchange, const MatterProtocolHeader *header,
+          const uint8_t *payload, size_t len, uint64_t now)
+{
+  static const MatterExchangeHandler report_handler = { .on_message = on_report };
+  MdTestCommissioner *c = user_data;
+  MatterImReportData report;
+  guint8 buf[16];
+  size_t out_len;
+
+  if (header->protocol_id != MATTER_PROTOCOL_INTERACTION_MODEL ||
+      header->opcode != MATTER_IM_OPCODE_REPORT_DATA ||
+      matter_im_report_data_decode(payload, len, &report) != MATTER_OK) {
+    matter_exchange_close(exchange, now);
+    return;
+  }
+  g_ptr_array_add(c->reports, g_bytes_new(payload, len));
+  if (!report.suppress_response &&
+      matter_im_status_response_encode(MATTER_IM_STATUS_SUCCESS, buf, sizeof(buf), &out_len) ==
+          MATTER_OK)
+    (void) matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                MATTER_IM_OPCODE_STATUS_RESPONSE, buf, out_len,
+                                MATTER_EXCHANGE_SEND_RELIABLE, now);
+  if (report.more_chunked_messages)
+    matter_exchange_set_handler(exchange, &report_handler, c);
+  else
+    matter_exchange_close(exchange, now);
+}
+
+static const MatterExchangeHandler unsolicited_im_handler = { .on_message = on_report };
+
 MdTestCommissioner *
 md_test_commissioner_new(guint16 port)
 {
@@ -109,6 +143,11 @@ md_test_commissioner_new(guint16 port)
   g_assert_cmpint(matter_exchange_manager_register(&c->exchanges, MATTER_PROTOCOL_SECURE_CHANNEL,
                                                    &unsolicited_handler, c),
                   ==, MATTER_OK);
+  g_assert_cmpint(matter_exchange_manager_register(&c->exchanges,
+                                                   MATTER_PROTOCOL_INTERACTION_MODEL,
+                                                   &unsolicited_im_handler, c),
+                  ==, MATTER_OK);
+  c->reports = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
   c->peer.transport = MATTER_TRANSPORT_UDP;
   c->peer.len = 1;
   c->ble_peer.transport = MATTER_TRANSPORT_BLE;
@@ -126,6 +165,7 @@ md_test_commissioner_free(MdTestCommissioner *c)
   matter_session_table_clear(&c->sessions);
   g_clear_pointer(&c->last_sent, g_bytes_unref);
   g_array_unref(c->closed);
+  g_ptr_array_unref(c->reports);
   g_clear_object(&c->daemon_address);
   g_clear_object(&c->socket);
   g_free(c);
@@ -794,30 +834,16 @@ attribute_answer_clear(gpointer data)
 }
 
 GArray *
-md_test_commissioner_read(MdTestCommissioner *c, MatterSession *session,
-                          const MatterImAttributePath *paths, gsize count, gboolean fabric_filtered)
+md_test_report_attributes(GBytes *reply)
 {
-  MatterImReadRequest request = { .has_attribute_requests = TRUE,
-                                  .fabric_filtered = fabric_filtered };
-  g_autoptr(GBytes) reply = NULL;
   GArray *answers = g_array_new(FALSE, TRUE, sizeof(MdTestAttributeAnswer));
   MatterImReportData report;
   MatterImAttributeReport item;
-  guint8 buf[MATTER_MESSAGE_MAX];
-  gsize len;
 
   g_array_set_clear_func(answers, attribute_answer_clear);
-  g_assert_cmpuint(count, <=, MATTER_IM_REQUEST_PATHS_MAX);
-  memcpy(request.attribute_paths, paths, count * sizeof(*paths));
-  request.attribute_path_count = count;
-  g_assert_cmpint(matter_im_read_request_encode(&request, buf, sizeof(buf), &len), ==, MATTER_OK);
-  reply = interaction(c, session, FALSE, MATTER_IM_OPCODE_READ_REQUEST, buf, len,
-                      MATTER_IM_OPCODE_REPORT_DATA);
   g_assert_cmpint(
       matter_im_report_data_decode(g_bytes_get_data(reply, NULL), g_bytes_get_size(reply), &report),
       ==, MATTER_OK);
-  /* One message: a chunked report would need the rest asked for. */
-  g_assert_false(report.more_chunked_messages);
   while (matter_im_next_attribute_report(&report.attribute_reports, &item) == MATTER_OK) {
     MdTestAttributeAnswer answer = { .is_status = item.is_status };
 
@@ -831,6 +857,145 @@ md_test_commissioner_read(MdTestCommissioner *c, MatterSession *session,
     g_array_append_val(answers, answer);
   }
   return answers;
+}
+
+static void
+event_answer_clear(gpointer data)
+{
+  g_clear_pointer(&((MdTestEventAnswer *) data)->data, g_bytes_unref);
+}
+
+GArray *
+md_test_report_events(GBytes *reply)
+{
+  GArray *events = g_array_new(FALSE, TRUE, sizeof(MdTestEventAnswer));
+  MatterImReportData report;
+  MatterImEventReport item;
+
+  g_array_set_clear_func(events, event_answer_clear);
+  g_assert_cmpint(
+      matter_im_report_data_decode(g_bytes_get_data(reply, NULL), g_bytes_get_size(reply), &report),
+      ==, MATTER_OK);
+  while (matter_im_next_event_report(&report.event_reports, &item) == MATTER_OK) {
+    MdTestEventAnswer answer = { 0 };
+
+    if (item.is_status)
+      continue;
+    answer.path = item.data.path;
+    answer.number = item.data.event_number;
+    answer.priority = item.data.priority;
+    answer.data = g_bytes_new(item.data.data.tlv, item.data.data.len);
+    g_array_append_val(events, answer);
+  }
+  return events;
+}
+
+GArray *
+md_test_commissioner_read(MdTestCommissioner *c, MatterSession *session,
+                          const MatterImAttributePath *paths, gsize count, gboolean fabric_filtered)
+{
+  MatterImReadRequest request = { .has_attribute_requests = TRUE,
+                                  .fabric_filtered = fabric_filtered };
+  g_autoptr(GBytes) reply = NULL;
+  MatterImReportData report;
+  guint8 buf[MATTER_MESSAGE_MAX];
+  gsize len;
+
+  g_assert_cmpuint(count, <=, MATTER_IM_REQUEST_PATHS_MAX);
+  memcpy(request.attribute_paths, paths, count * sizeof(*paths));
+  request.attribute_path_count = count;
+  g_assert_cmpint(matter_im_read_request_encode(&request, buf, sizeof(buf), &len), ==, MATTER_OK);
+  reply = interaction(c, session, FALSE, MATTER_IM_OPCODE_READ_REQUEST, buf, len,
+                      MATTER_IM_OPCODE_REPORT_DATA);
+  g_assert_cmpint(
+      matter_im_report_data_decode(g_bytes_get_data(reply, NULL), g_bytes_get_size(reply), &report),
+      ==, MATTER_OK);
+  /* One message: a chunked report would need the rest asked for. */
+  g_assert_false(report.more_chunked_messages);
+  return md_test_report_attributes(reply);
+}
+
+guint32
+md_test_commissioner_subscribe(MdTestCommissioner *c, MatterSession *session,
+                               const MatterImAttributePath *paths, gsize count,
+                               const MatterImEventPath *events, gsize event_count,
+                               guint16 min_interval_s, guint16 max_interval_s, GBytes **priming)
+{
+  MatterImSubscribeRequest request = {
+    .min_interval_floor_s = min_interval_s,
+    .max_interval_ceiling_s = max_interval_s,
+    .paths = { .has_attribute_requests = count > 0,
+               .has_event_requests = event_count > 0,
+               .fabric_filtered = TRUE },
+  };
+  ImReply reply = { MATTER_OK, NULL, 0 };
+  MatterImSubscribeResponse response;
+  MatterImReportData report;
+  MatterExchange *exchange = NULL;
+  guint8 buf[MATTER_MESSAGE_MAX];
+  gsize len;
+
+  g_assert_cmpuint(count, <=, MATTER_IM_REQUEST_PATHS_MAX);
+  g_assert_cmpuint(event_count, <=, MATTER_IM_REQUEST_PATHS_MAX);
+  memcpy(request.paths.attribute_paths, paths, count * sizeof(*paths));
+  request.paths.attribute_path_count = count;
+  memcpy(request.paths.event_paths, events, event_count * sizeof(*events));
+  request.paths.event_path_count = event_count;
+  g_assert_cmpint(matter_im_subscribe_request_encode(&request, buf, sizeof(buf), &len), ==,
+                  MATTER_OK);
+  g_assert_cmpint(matter_exchange_new(&c->exchanges, session, &im_reply_handler, &reply, &exchange),
+                  ==, MATTER_OK);
+  im_send_and_wait(c, exchange, &reply, MATTER_IM_OPCODE_SUBSCRIBE_REQUEST, buf, len);
+  g_assert_nonnull(reply.reply);
+  g_assert_cmpuint(reply.opcode, ==, MATTER_IM_OPCODE_REPORT_DATA);
+  g_assert_cmpint(matter_im_report_data_decode(g_bytes_get_data(reply.reply, NULL),
+                                               g_bytes_get_size(reply.reply), &report),
+                  ==, MATTER_OK);
+  g_assert_false(report.more_chunked_messages);
+  if (priming != NULL)
+    *priming = g_bytes_ref(reply.reply);
+  g_clear_pointer(&reply.reply, g_bytes_unref);
+
+  g_assert_cmpint(matter_im_status_response_encode(MATTER_IM_STATUS_SUCCESS, buf, sizeof(buf), &len),
+                  ==, MATTER_OK);
+  im_send_and_wait(c, exchange, &reply, MATTER_IM_OPCODE_STATUS_RESPONSE, buf, len);
+  g_assert_nonnull(reply.reply);
+  g_assert_cmpuint(reply.opcode, ==, MATTER_IM_OPCODE_SUBSCRIBE_RESPONSE);
+  g_assert_cmpint(matter_im_subscribe_response_decode(g_bytes_get_data(reply.reply, NULL),
+                                                      g_bytes_get_size(reply.reply), &response),
+                  ==, MATTER_OK);
+  g_bytes_unref(reply.reply);
+  matter_exchange_close(exchange, md_test_now_ms());
+  md_test_commissioner_run_for(c, 20);
+  return response.subscription_id;
+}
+
+/* The first kept report of @subscription_id, taken out of the queue. */
+static GBytes *
+take_report(MdTestCommissioner *c, guint32 subscription_id)
+{
+  for (guint i = 0; i < c->reports->len; i++) {
+    GBytes *payload = g_ptr_array_index(c->reports, i);
+    MatterImReportData report;
+
+    if (matter_im_report_data_decode(g_bytes_get_data(payload, NULL), g_bytes_get_size(payload),
+                                     &report) == MATTER_OK &&
+        report.has_subscription_id && report.subscription_id == subscription_id)
+      return g_ptr_array_steal_index(c->reports, i);
+  }
+  return NULL;
+}
+
+GBytes *
+md_test_commissioner_wait_report(MdTestCommissioner *c, guint32 subscription_id,
+                                 guint timeout_ms)
+{
+  guint64 end = md_test_now_ms() + timeout_ms;
+  GBytes *report;
+
+  while ((report = take_report(c, subscription_id)) == NULL && md_test_now_ms() < end)
+    md_test_commissioner_run_for(c, 20);
+  return report;
 }
 
 void

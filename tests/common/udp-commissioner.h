@@ -84,6 +84,7 @@ struct MdTestCommissioner {
   GBytes *last_sent;      /* the last datagram sent, for replays */
   guint received;         /* datagrams from the daemon so far */
   GArray *closed;         /* guint16 local ids of sessions the daemon closed */
+  GPtrArray *reports;     /* ReportData payloads of subscriptions, not yet taken */
 
   MdTestCommissionerTick tick;
   gpointer tick_data;
@@ -208,6 +209,37 @@ GArray *md_test_commissioner_read(MdTestCommissioner *commissioner, MatterSessio
 /* A reader on an answer's value, ready for the typed getters; asserts
  * that it is data, not a status. */
 void md_test_attribute_answer_reader(const MdTestAttributeAnswer *answer, MatterTlvReader *reader);
+
+/* The attributes of a ReportData payload, as md_test_commissioner_read()
+ * gives them. */
+GArray *md_test_report_attributes(GBytes *report);
+
+/* One event of a report. */
+typedef struct {
+  MatterImEventPath path;
+  guint64 number;
+  guint8 priority;
+  GBytes *data; /* the Data element (tag included) */
+} MdTestEventAnswer;
+
+/* The events of a ReportData payload: a GArray of MdTestEventAnswer that
+ * frees their data (statuses are left out). */
+GArray *md_test_report_events(GBytes *report);
+
+/* Subscribes to @paths and @events (either count may be 0) with the
+ * intervals; asserts the priming report (one message) and the
+ * SubscribeResponse, and returns the subscription id, with the priming
+ * report's payload in @priming when not NULL. Later reports are
+ * acknowledged as they come and kept for md_test_commissioner_wait_report(). */
+guint32 md_test_commissioner_subscribe(MdTestCommissioner *commissioner, MatterSession *session,
+                                       const MatterImAttributePath *paths, gsize count,
+                                       const MatterImEventPath *events, gsize event_count,
+                                       guint16 min_interval_s, guint16 max_interval_s,
+                                       GBytes **priming);
+/* The next report of @subscription_id (its ReportData payload), waiting up
+ * to @timeout_ms for it; NULL when none came. */
+GBytes *md_test_commissioner_wait_report(MdTestCommissioner *commissioner, guint32 subscription_id,
+                                         guint timeout_ms);
 
 /* Writes @value (one TLV element, any tag) to @path in one WriteRequest,
  * timed (1 s) when @timed; returns the AttributeStatusIB's status. */
