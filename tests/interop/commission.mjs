@@ -75,6 +75,11 @@ const OPERATE_STEPS = [
   "write-node-label",
   "update-fabric-label",
   "subscribe-node-label",
+  // examples/light.py, registered with matterd by the test before this phase
+  "app-endpoints",
+  "app-toggle",
+  "app-level-color",
+  "app-subscribe",
 ];
 // After the node restarted: what it kept, then leaving its fabric.
 const AFTER_RESTART_STEPS = ["case-after-restart", "read-after-restart", "remove-fabric", "case-refused"];
@@ -102,6 +107,11 @@ const CONTROLLER_ID = "matterd-interop";
 const FABRIC_LABEL = "matterd interop";
 const UPDATED_FABRIC_LABEL = "matterd interop 2";
 const ROOT_ENDPOINT = 0;
+const AGGREGATOR_ENDPOINT = 1;
+// Device type ids: Matter SDK data_model/1.4.2/device_types/.
+const DEVICE_TYPE_AGGREGATOR = 0x000e;
+const DEVICE_TYPE_BRIDGED_NODE = 0x0013;
+const DEVICE_TYPE_EXTENDED_COLOR_LIGHT = 0x010d;
 /* Access Control: data_model/1.4.2/clusters/ACL-Cluster.xml
  * (AccessControlEntryPrivilegeEnum, AccessControlEntryAuthModeEnum). */
 const PRIVILEGE_ADMINISTER = 5;
@@ -633,9 +643,80 @@ async function operate(options) {
       await withTimeout(second, options.stepTimeout, "report of NodeLabel after the write");
       return [undefined, { reports }];
     });
+
+    await operateLight(client, options);
   } finally {
     await close();
   }
+}
+
+// ---- A host application's light: examples/light.py through matterd ----------------
+
+async function operateLight(client, options) {
+  const descriptor = endpoint => ClusterClient(Descriptor.Cluster, EndpointNumber(endpoint), client);
+
+  const light = await step("app-endpoints", options, async () => {
+    const rootParts = await descriptor(ROOT_ENDPOINT).getPartsListAttribute(true);
+    const aggregatorTypes = await descriptor(AGGREGATOR_ENDPOINT).getDeviceTypeListAttribute(true);
+    const bridged = await descriptor(AGGREGATOR_ENDPOINT).getPartsListAttribute(true);
+    const seen = { rootParts, aggregatorTypes, bridged, devices: {} };
+    const where = "app-endpoints";
+    check(where, aggregatorTypes.some(t => t.deviceType === DEVICE_TYPE_AGGREGATOR), "an Aggregator on endpoint 1", seen);
+    let found;
+    for (const endpoint of bridged) {
+      const types = (await descriptor(endpoint).getDeviceTypeListAttribute(true)).map(t => t.deviceType);
+      seen.devices[endpoint] = types;
+      if (types.includes(DEVICE_TYPE_EXTENDED_COLOR_LIGHT)) found = endpoint;
+    }
+    check(where, found !== undefined, "an Extended Color Light among the bridged endpoints", seen);
+    check(where, seen.devices[found].includes(DEVICE_TYPE_BRIDGED_NODE), "the light is a Bridged Node", seen);
+    check(where, rootParts.includes(found) && rootParts.includes(AGGREGATOR_ENDPOINT), "the root's PartsList names both", seen);
+    return [found, seen];
+  });
+
+  const onOff = ClusterClient(OnOff.Cluster, EndpointNumber(light), client);
+  await step("app-toggle", options, async () => {
+    const before = await onOff.getOnOffAttribute(true);
+    await onOff.toggle();
+    const toggled = await onOff.getOnOffAttribute(true);
+    await onOff.on();
+    const on = await onOff.getOnOffAttribute(true);
+    const seen = { endpoint: light, before, toggled, on };
+    check("app-toggle", toggled === !before, "Toggle changed OnOff", seen);
+    check("app-toggle", on === true, "On turned it on", seen);
+    return [undefined, seen];
+  });
+
+  await step("app-level-color", options, async () => {
+    const level = ClusterClient(LevelControl.Cluster, EndpointNumber(light), client);
+    const color = ClusterClient(ColorControl.Cluster.with("ColorTemperature"), EndpointNumber(light), client);
+    await level.moveToLevel({ level: 42, transitionTime: null, optionsMask: {}, optionsOverride: {} });
+    await color.moveToColorTemperature({ colorTemperatureMireds: 300, transitionTime: 0, optionsMask: {}, optionsOverride: {} });
+    const seen = {
+      currentLevel: await level.getCurrentLevelAttribute(true),
+      colorTemperatureMireds: await color.getColorTemperatureMiredsAttribute(true),
+    };
+    check("app-level-color", seen.currentLevel === 42, "CurrentLevel 42 after MoveToLevel", seen);
+    check("app-level-color", seen.colorTemperatureMireds === 300, "300 mireds after MoveToColorTemperature", seen);
+    return [undefined, seen];
+  });
+
+  await step("app-subscribe", options, async () => {
+    const reports = [];
+    let wake;
+    const off = new Promise(resolve => (wake = resolve));
+    await onOff.subscribeOnOffAttribute(
+      value => {
+        reports.push(value);
+        if (value === false) wake();
+      },
+      0,
+      60,
+    );
+    await onOff.off();
+    await withTimeout(off, options.stepTimeout, "report of OnOff after Off");
+    return [undefined, { reports }];
+  });
 }
 
 // ---- After the node restarted ------------------------------------------------------
@@ -946,7 +1027,15 @@ const options = parseArguments(argv);
 // one) when it is loaded: it must see none of ours.
 process.argv.splice(2);
 const { Environment, LogDestination, Logger, LogLevel, Seconds, Time } = await import("@matter/main");
-const { AccessControl, BasicInformation, OperationalCredentials } = await import("@matter/main/clusters");
+const {
+  AccessControl,
+  BasicInformation,
+  ColorControl,
+  Descriptor,
+  LevelControl,
+  OnOff,
+  OperationalCredentials,
+} = await import("@matter/main/clusters");
 const {
   CertificationDeclaration,
   ClientSubscriptions,

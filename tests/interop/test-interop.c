@@ -37,6 +37,7 @@
 
 #include "matter/crypto.h"
 #include "btp-bridge.h"
+#include "md-test-app.h"
 #include "md-test-node.h"
 
 #define DISCRIMINATOR 3840
@@ -78,6 +79,10 @@ static const char *const steps[] = {
   "write-node-label",
   "update-fabric-label",
   "subscribe-node-label",
+  "app-endpoints",
+  "app-toggle",
+  "app-level-color",
+  "app-subscribe",
   "case-after-restart",
   "read-after-restart",
   "remove-fabric",
@@ -984,6 +989,10 @@ test_commission_and_operate(void)
   g_autofree char *code = NULL;
   g_autofree char *operational = NULL;
   g_autofree char *operational_type = NULL;
+  g_autofree char *light_path =
+      g_build_filename(g_getenv("MATTERD_EXAMPLES_DIR"), "light.py", NULL);
+  const char *const light_argv[] = { light_path, "--session", NULL };
+  g_autoptr(MdTestApp) light = NULL;
   gboolean with_mdns, with_browse;
   int status;
 
@@ -1021,7 +1030,13 @@ test_commission_and_operate(void)
   if (status == 0 && report_continues(&report)) {
     g_autofree char *sessions = NULL;
 
+    /* The operate phase ends with a host application's light, which
+     * matter.js finds behind the Aggregator and toggles. */
+    light = md_test_app_start(f.node.bus, f.dir, light_argv);
+    g_assert_true(md_test_app_wait_output(light, "Registered"));
     status = run_controller(&f, PHASE_OPERATE, f.node.port, code, trust, until, with_mdns, &report);
+    if (!report.failed && step_details(&report, "app-toggle") != NULL)
+      g_assert_true(md_test_app_wait_output(light, "OnOff.Toggle()"));
     if (!report.failed && step_details(&report, "case-reconnect") != NULL) {
       sessions = case_sessions_logged(&f.node);
       check_reconnect(&report, "case-reconnect", sessions);
@@ -1064,6 +1079,7 @@ test_commission_and_operate(void)
                    report.passed, report.skipped);
 
   report_clear(&report);
+  g_clear_pointer(&light, md_test_app_free);
   md_test_node_stop(&f.node);
   stop_avahi(&f);
   md_test_rmtree(f.dir);
