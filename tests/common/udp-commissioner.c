@@ -25,7 +25,7 @@ md_test_udp_socket(void)
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV6);
   g_autoptr(GSocketAddress) any = g_inet_socket_address_new(loopback, 0);
   GSocket *socket =
-    g_socket_new(G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+      g_socket_new(G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
 
   g_assert_no_error(error);
   g_socket_bind(socket, any, FALSE, &error);
@@ -143,8 +143,7 @@ md_test_commissioner_new(guint16 port)
   g_assert_cmpint(matter_exchange_manager_register(&c->exchanges, MATTER_PROTOCOL_SECURE_CHANNEL,
                                                    &unsolicited_handler, c),
                   ==, MATTER_OK);
-  g_assert_cmpint(matter_exchange_manager_register(&c->exchanges,
-                                                   MATTER_PROTOCOL_INTERACTION_MODEL,
+  g_assert_cmpint(matter_exchange_manager_register(&c->exchanges, MATTER_PROTOCOL_INTERACTION_MODEL,
                                                    &unsolicited_im_handler, c),
                   ==, MATTER_OK);
   c->reports = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
@@ -252,8 +251,8 @@ static void
 send_on_attempt(MdTestCommissioner *c, uint8_t opcode, const guint8 *payload, gsize len,
                 guint64 now)
 {
-  g_assert_cmpint(matter_exchange_send(c->exchange, MATTER_PROTOCOL_SECURE_CHANNEL, opcode,
-                                       payload, len, MATTER_EXCHANGE_SEND_RELIABLE, now),
+  g_assert_cmpint(matter_exchange_send(c->exchange, MATTER_PROTOCOL_SECURE_CHANNEL, opcode, payload,
+                                       len, MATTER_EXCHANGE_SEND_RELIABLE, now),
                   ==, MATTER_OK);
 }
 
@@ -340,8 +339,8 @@ on_attempt_message(void *user_data, MatterExchange *exchange, const MatterProtoc
     memset(&exchange->ack, 0, sizeof(exchange->ack));
   if (out_len > 0)
     send_on_attempt(c, opcode, out, out_len, now);
-  if (err != MATTER_OK || md_test_pase_initiator_get_state(c->initiator) !=
-                            MATTER_PASE_STATE_IN_PROGRESS)
+  if (err != MATTER_OK ||
+      md_test_pase_initiator_get_state(c->initiator) != MATTER_PASE_STATE_IN_PROGRESS)
     attempt_over(c, err);
 }
 
@@ -509,14 +508,14 @@ md_test_commissioner_case(MdTestCommissioner *c, const MatterCaseFabric *fabric,
                                             pending->local_session_id, NULL, NULL,
                                             MATTER_CERT_TIME_UNKNOWN, 0, &c->case_initiator),
                   ==, MATTER_OK);
-  g_assert_cmpint(matter_session_table_new_unsecured(&c->sessions, &c->peer, md_test_now_ms(),
-                                                     &unsecured),
-                  ==, MATTER_OK);
-  g_assert_cmpint(matter_exchange_new(&c->exchanges, unsecured, &case_handler, c, &c->exchange),
-                  ==, MATTER_OK);
-  g_assert_cmpint(matter_case_initiator_start(c->case_initiator, &opcode, out, sizeof(out),
-                                              &out_len),
-                  ==, MATTER_OK);
+  g_assert_cmpint(
+      matter_session_table_new_unsecured(&c->sessions, &c->peer, md_test_now_ms(), &unsecured), ==,
+      MATTER_OK);
+  g_assert_cmpint(matter_exchange_new(&c->exchanges, unsecured, &case_handler, c, &c->exchange), ==,
+                  MATTER_OK);
+  g_assert_cmpint(
+      matter_case_initiator_start(c->case_initiator, &opcode, out, sizeof(out), &out_len), ==,
+      MATTER_OK);
   send_on_attempt(c, opcode, out, out_len, md_test_now_ms());
   if (!md_test_commissioner_run_until(c, &c->done, STEP_TIMEOUT_MS))
     outcome->error = MATTER_ERROR_EXCHANGE_TIMEOUT;
@@ -817,7 +816,7 @@ md_test_commissioner_invoke(MdTestCommissioner *c, MatterSession *session, guint
 MatterImAttributePath
 md_test_attribute_path(guint16 endpoint, guint32 cluster, guint32 attribute)
 {
-  return (MatterImAttributePath) {
+  return (MatterImAttributePath){
     .has_endpoint = TRUE,
     .endpoint = endpoint,
     .has_cluster = TRUE,
@@ -956,8 +955,9 @@ md_test_commissioner_subscribe(MdTestCommissioner *c, MatterSession *session,
     *priming = g_bytes_ref(reply.reply);
   g_clear_pointer(&reply.reply, g_bytes_unref);
 
-  g_assert_cmpint(matter_im_status_response_encode(MATTER_IM_STATUS_SUCCESS, buf, sizeof(buf), &len),
-                  ==, MATTER_OK);
+  g_assert_cmpint(
+      matter_im_status_response_encode(MATTER_IM_STATUS_SUCCESS, buf, sizeof(buf), &len), ==,
+      MATTER_OK);
   im_send_and_wait(c, exchange, &reply, MATTER_IM_OPCODE_STATUS_RESPONSE, buf, len);
   g_assert_nonnull(reply.reply);
   g_assert_cmpuint(reply.opcode, ==, MATTER_IM_OPCODE_SUBSCRIBE_RESPONSE);
@@ -987,8 +987,7 @@ take_report(MdTestCommissioner *c, guint32 subscription_id)
 }
 
 GBytes *
-md_test_commissioner_wait_report(MdTestCommissioner *c, guint32 subscription_id,
-                                 guint timeout_ms)
+md_test_commissioner_wait_report(MdTestCommissioner *c, guint32 subscription_id, guint timeout_ms)
 {
   guint64 end = md_test_now_ms() + timeout_ms;
   GBytes *report;

@@ -162,7 +162,7 @@ static GArray *
 read_device_types(Fixture *f, guint16 endpoint)
 {
   g_autoptr(GArray) answers =
-    read_attribute(f, endpoint, CLUSTER_DESCRIPTOR, ATTR_DEVICE_TYPE_LIST);
+      read_attribute(f, endpoint, CLUSTER_DESCRIPTOR, ATTR_DEVICE_TYPE_LIST);
   GArray *types = g_array_new(FALSE, FALSE, sizeof(guint64));
   MatterTlvReader r;
   guint64 type;
@@ -183,10 +183,10 @@ read_device_types(Fixture *f, guint16 endpoint)
 static guint16
 bridged_endpoint(Fixture *f)
 {
-  g_autoptr(GArray) root_parts = read_uint_list(f, ROOT_ENDPOINT, CLUSTER_DESCRIPTOR,
-                                                ATTR_PARTS_LIST);
-  g_autoptr(GArray) parts = read_uint_list(f, AGGREGATOR_ENDPOINT, CLUSTER_DESCRIPTOR,
-                                           ATTR_PARTS_LIST);
+  g_autoptr(GArray) root_parts =
+      read_uint_list(f, ROOT_ENDPOINT, CLUSTER_DESCRIPTOR, ATTR_PARTS_LIST);
+  g_autoptr(GArray) parts =
+      read_uint_list(f, AGGREGATOR_ENDPOINT, CLUSTER_DESCRIPTOR, ATTR_PARTS_LIST);
   g_autoptr(GArray) aggregator = read_device_types(f, AGGREGATOR_ENDPOINT);
   guint16 endpoint;
 
@@ -207,8 +207,8 @@ invoke(Fixture *f, guint16 endpoint, guint32 cluster, guint32 command, const MdT
   g_auto(MdTestInvokeAnswer) answer = { 0 };
 
   md_test_commissioner_invoke(f->node.commissioner, f->session, endpoint, cluster, command,
-                              fields != NULL ? fields->buf : NULL,
-                              fields != NULL ? fields->len : 0, FALSE, &answer);
+                              fields != NULL ? fields->buf : NULL, fields != NULL ? fields->len : 0,
+                              FALSE, &answer);
   g_assert_true(answer.is_status);
   return answer.status.status;
 }
@@ -299,8 +299,8 @@ wait_reported_bool(Fixture *f, guint32 subscription, guint16 endpoint, guint32 c
   gboolean event = FALSE;
 
   while (md_test_now_ms() < end) {
-    g_autoptr(GBytes) report = md_test_commissioner_wait_report(f->node.commissioner, subscription,
-                                                                1000);
+    g_autoptr(GBytes) report =
+        md_test_commissioner_wait_report(f->node.commissioner, subscription, 1000);
     gboolean value;
 
     if (report == NULL)
@@ -349,12 +349,10 @@ test_light(Fixture *f, gconstpointer data)
   g_assert_true(md_test_app_wait_output(f->app, "LevelControl.MoveToLevel(100"));
   g_assert_cmpuint(read_uint(f, ep, CLUSTER_LEVEL_CONTROL, ATTR_CURRENT_LEVEL), ==, 100);
   g_assert_cmpuint(move_to_color_temperature(f, ep, 300), ==, MATTER_IM_STATUS_SUCCESS);
-  g_assert_cmpuint(read_uint(f, ep, CLUSTER_COLOR_CONTROL, ATTR_COLOR_TEMPERATURE_MIREDS), ==,
-                   300);
+  g_assert_cmpuint(read_uint(f, ep, CLUSTER_COLOR_CONTROL, ATTR_COLOR_TEMPERATURE_MIREDS), ==, 300);
   /* The application refuses with org.matterd.Status.ConstraintError. */
   g_assert_cmpuint(move_to_color_temperature(f, ep, 1000), ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
-  g_assert_cmpuint(read_uint(f, ep, CLUSTER_COLOR_CONTROL, ATTR_COLOR_TEMPERATURE_MIREDS), ==,
-                   300);
+  g_assert_cmpuint(read_uint(f, ep, CLUSTER_COLOR_CONTROL, ATTR_COLOR_TEMPERATURE_MIREDS), ==, 300);
   /* A field out of the description's constraints never reaches it. */
   g_assert_cmpuint(move_to_level(f, ep, 255), ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
   g_assert_cmpuint(read_uint(f, ep, CLUSTER_LEVEL_CONTROL, ATTR_CURRENT_LEVEL), ==, 100);
@@ -363,8 +361,8 @@ test_light(Fixture *f, gconstpointer data)
 static guint8
 write_identify_time(Fixture *f, guint16 ep, guint16 seconds)
 {
-  const MatterImAttributePath path = md_test_attribute_path(ep, CLUSTER_IDENTIFY,
-                                                            ATTR_IDENTIFY_TIME);
+  const MatterImAttributePath path =
+      md_test_attribute_path(ep, CLUSTER_IDENTIFY, ATTR_IDENTIFY_TIME);
   guint8 buf[16];
   MatterTlvWriter w;
   gsize len;
@@ -514,7 +512,8 @@ test_thermal_sensor(Fixture *f, gconstpointer data)
 static void
 test_silent_application(Fixture *f, gconstpointer data)
 {
-  g_autofree char *silent = g_test_build_filename(G_TEST_DIST, "integration", "silent-plug.py", NULL);
+  g_autofree char *silent =
+      g_test_build_filename(G_TEST_DIST, "integration", "silent-plug.py", NULL);
   const char *argv[] = { silent, NULL };
   guint16 ep;
 
