@@ -526,6 +526,65 @@ test_silent_application(Fixture *f, gconstpointer data)
   g_assert_cmpuint(invoke(f, ep, CLUSTER_ON_OFF, CMD_OFF, NULL), ==, MATTER_IM_STATUS_SUCCESS);
 }
 
+/* ---- A storm of changes ---- */
+
+static gint64
+reported_int(GBytes *report, guint32 cluster, guint32 attribute, gboolean *found)
+{
+  g_autoptr(GBytes) data = reported(report, cluster, attribute);
+  MatterTlvReader r;
+  gint64 value = 0;
+
+  *found = data != NULL;
+  if (data == NULL)
+    return 0;
+  matter_tlv_reader_init(&r, g_bytes_get_data(data, NULL), g_bytes_get_size(data));
+  g_assert_cmpint(matter_tlv_next(&r), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_int(&r, &value), ==, MATTER_OK);
+  return value;
+}
+
+static void
+test_change_storm(Fixture *f, gconstpointer data)
+{
+  g_autofree char *storm =
+      g_test_build_filename(G_TEST_DIST, "integration", "storm-sensor.py", NULL);
+  const char *argv[] = { storm, NULL };
+  MatterImAttributePath path;
+  guint32 subscription;
+  guint reports = 0;
+  gint64 last = 0;
+  guint16 ep;
+
+  start_app(f, argv);
+  ep = bridged_endpoint(f);
+  path = md_test_attribute_path(ep, CLUSTER_TEMPERATURE_MEASUREMENT, ATTR_MEASURED_VALUE);
+  /* A min interval of 2 s: 501 changes in well under a second make at
+   * most two reports (one may be due at once, the rest wait), and the
+   * last one carries the final value. */
+  subscription = md_test_commissioner_subscribe(f->node.commissioner, f->session, &path, 1, NULL, 0,
+                                                2, 60, NULL);
+  md_test_app_signal(f->app, SIGUSR1);
+  g_assert_true(md_test_app_wait_output(f->app, "Storm over"));
+  for (guint64 end = md_test_now_ms() + 4500; md_test_now_ms() < end;) {
+    g_autoptr(GBytes) report =
+        md_test_commissioner_wait_report(f->node.commissioner, subscription, 200);
+    gboolean found;
+    gint64 value;
+
+    if (report == NULL)
+      continue;
+    value = reported_int(report, CLUSTER_TEMPERATURE_MEASUREMENT, ATTR_MEASURED_VALUE, &found);
+    if (found) {
+      reports++;
+      last = value;
+    }
+  }
+  g_assert_cmpuint(reports, >=, 1);
+  g_assert_cmpuint(reports, <=, 3);
+  g_assert_cmpint(last, ==, 1234);
+}
+
 static void
 add_test(const char *path, void (*func)(Fixture *, gconstpointer))
 {
@@ -544,5 +603,6 @@ main(int argc, char **argv)
   add_test("/app-examples/relay", test_relay);
   add_test("/app-examples/thermal-sensor", test_thermal_sensor);
   add_test("/app-examples/silent-application", test_silent_application);
+  add_test("/app-examples/change-storm", test_change_storm);
   return g_test_run();
 }
