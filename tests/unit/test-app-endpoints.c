@@ -168,6 +168,8 @@ on_client_message(void *user_data, MatterExchange *exchange, const MatterProtoco
   g_byte_array_append(reply, &header->opcode, 1);
   g_byte_array_append(reply, payload, (guint) len);
   g_ptr_array_add(t->replies, g_byte_array_free_to_bytes(reply));
+  /* Every answer here is one message (reads fit in one report). */
+  matter_exchange_close(exchange, now);
 }
 
 static const MatterExchangeHandler client_handler = { .on_message = on_client_message };
