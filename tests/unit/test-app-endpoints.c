@@ -34,6 +34,10 @@
 #define ATTR_REACHABLE 0x0011
 #define ATTR_UNIQUE_ID 0x0012
 #define CMD_ON 0x01
+#define DEVICE_TYPE_GENERIC_SWITCH 0x000F
+#define CLUSTER_SWITCH 0x003B
+#define SWITCH_FEATURE_MOMENTARY 0x02
+#define SWITCH_EVENT_INITIAL_PRESS 0x01
 #define EVENT_REACHABLE_CHANGED 0x03
 
 /* A call the node made of the host. */
@@ -1095,35 +1099,54 @@ test_set_property(void)
   test_free(t);
 }
 
-/* The ReachableChanged events of @endpoint in the log, their values. */
+/* The events of @cluster/@event on @endpoint in the log, oldest first:
+ * their fields ([0] of each, an unsigned integer or a boolean as 0/1),
+ * and their priorities in @priorities when not NULL. */
 static GArray *
-reachable_events(Test *t, guint16 endpoint)
+logged_events(Test *t, guint16 endpoint, guint32 cluster, guint32 event, GArray *priorities)
 {
   const MatterEventLog *log = md_node_get_events(t->node);
-  GArray *values = g_array_new(FALSE, FALSE, sizeof(gboolean));
+  GArray *values = g_array_new(FALSE, FALSE, sizeof(guint64));
   MatterEventInfo info;
   guint64 min = 0;
 
   while (matter_event_log_next(log, min, 1, &info) == MATTER_OK) {
-    min = info.number + 1;
-    if (info.endpoint == endpoint && info.cluster == CLUSTER_BRIDGED_BASIC &&
-        info.event == EVENT_REACHABLE_CHANGED) {
-      guint8 buf[256];
-      MatterTlvReader reader;
-      bool value;
+    guint8 buf[256];
+    MatterTlvReader reader;
+    guint64 value;
+    bool b;
 
-      g_assert_cmpuint(info.priority, ==, 1);
-      g_assert_cmpint(matter_event_log_copy(log, &info, buf, sizeof(buf)), ==, MATTER_OK);
-      /* The EventDataIB: its Data [7] is the fields. */
-      matter_tlv_reader_init(&reader, buf, info.len);
-      g_assert_cmpint(matter_tlv_next(&reader), ==, MATTER_OK);
-      g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
-      g_assert_cmpint(matter_tlv_enter_context(&reader, 7, MATTER_TLV_TYPE_STRUCTURE), ==,
-                      MATTER_OK);
-      g_assert_cmpint(matter_tlv_get_context_bool(&reader, 0, &value), ==, MATTER_OK);
-      g_array_append_val(values, (gboolean) { value });
-    }
+    min = info.number + 1;
+    if (info.endpoint != endpoint || info.cluster != cluster || info.event != event)
+      continue;
+    if (priorities != NULL)
+      g_array_append_val(priorities, info.priority);
+    g_assert_cmpint(matter_event_log_copy(log, &info, buf, sizeof(buf)), ==, MATTER_OK);
+    /* The EventDataIB: its Data [7] is the fields. */
+    matter_tlv_reader_init(&reader, buf, info.len);
+    g_assert_cmpint(matter_tlv_next(&reader), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_enter_context(&reader, 7, MATTER_TLV_TYPE_STRUCTURE), ==,
+                    MATTER_OK);
+    g_assert_cmpint(matter_tlv_find_context(&reader, 0), ==, MATTER_OK);
+    if (matter_tlv_get_bool(&reader, &b) == MATTER_OK)
+      value = b;
+    else
+      g_assert_cmpint(matter_tlv_get_u64(&reader, &value), ==, MATTER_OK);
+    g_array_append_val(values, value);
   }
+  return values;
+}
+
+static GArray *
+reachable_events(Test *t, guint16 endpoint)
+{
+  g_autoptr(GArray) priorities = g_array_new(FALSE, FALSE, sizeof(guint8));
+  GArray *values =
+      logged_events(t, endpoint, CLUSTER_BRIDGED_BASIC, EVENT_REACHABLE_CHANGED, priorities);
+
+  for (guint i = 0; i < priorities->len; i++)
+    g_assert_cmpuint(g_array_index(priorities, guint8, i), ==, MATTER_EVENT_PRIORITY_INFO);
   return values;
 }
 
@@ -1143,7 +1166,7 @@ test_reachable(void)
   g_assert_false(read_bool(t, 2, CLUSTER_BRIDGED_BASIC, ATTR_REACHABLE));
   events = reachable_events(t, 2);
   g_assert_cmpuint(events->len, ==, 1);
-  g_assert_false(g_array_index(events, gboolean, 0));
+  g_assert_false(g_array_index(events, guint64, 0));
   /* The endpoint stays, and nothing is asked of an application gone. */
   g_assert_false(read_bool(t, 2, CLUSTER_ON_OFF, ATTR_ON_OFF));
   invoke(t, 2, CLUSTER_ON_OFF, CMD_ON);
@@ -1167,8 +1190,55 @@ test_reachable(void)
   g_clear_pointer(&events, g_array_unref);
   events = reachable_events(t, 2);
   g_assert_cmpuint(events->len, ==, 3);
-  g_assert_true(g_array_index(events, gboolean, 1));
-  g_assert_false(g_array_index(events, gboolean, 2));
+  g_assert_true(g_array_index(events, guint64, 1));
+  g_assert_false(g_array_index(events, guint64, 2));
+  test_free(t);
+}
+
+static void
+test_event(void)
+{
+  Test *t = test_new();
+  MdAppEndpointSpec *spec = spec_new(DEVICE_TYPE_GENERIC_SWITCH, "button-1");
+  g_autoptr(GPtrArray) specs = specs_of(spec, NULL);
+  const MdAppClusterInfo *info = md_app_cluster_by_id(CLUSTER_SWITCH);
+  const MdAppEvent *initial_press = &info->events[md_app_cluster_find_event(info, "InitialPress")];
+  const MdAppEvent *latched = &info->events[md_app_cluster_find_event(info, "SwitchLatched")];
+  g_autoptr(GArray) values = NULL;
+  g_autoptr(GArray) priorities = g_array_new(FALSE, FALSE, sizeof(guint8));
+  g_autoptr(GError) error = NULL;
+
+  find_cluster(spec, CLUSTER_SWITCH)->feature_map = SWITCH_FEATURE_MOMENTARY;
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  g_assert_true(md_node_app_emit_event(t->node, 2, info, initial_press,
+                                       g_variant_new_parsed("(byte 1,)"), t->now, &error));
+  g_assert_no_error(error);
+  values = logged_events(t, 2, CLUSTER_SWITCH, SWITCH_EVENT_INITIAL_PRESS, priorities);
+  g_assert_cmpuint(values->len, ==, 1);
+  g_assert_cmpuint(g_array_index(values, guint64, 0), ==, 1);
+  g_assert_cmpuint(g_array_index(priorities, guint8, 0), ==,
+                   info->dm_events[initial_press - info->events].priority);
+
+  /* Fields of the wrong type, an event the features do not allow. */
+  g_assert_false(md_node_app_emit_event(t->node, 2, info, initial_press,
+                                        g_variant_new_parsed("(uint16 1,)"), t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
+  g_test_message("%s", error->message);
+  g_assert_nonnull(strstr(error->message, "Switch.InitialPress"));
+  g_clear_error(&error);
+  g_assert_false(md_node_app_emit_event(t->node, 2, info, latched,
+                                        g_variant_new_parsed("(byte 1,)"), t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  g_assert_false(md_node_app_emit_event(t->node, 3, info, initial_press,
+                                        g_variant_new_parsed("(byte 1,)"), t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_NOT_FOUND);
+  g_clear_pointer(&values, g_array_unref);
+  values = logged_events(t, 2, CLUSTER_SWITCH, SWITCH_EVENT_INITIAL_PRESS, NULL);
+  g_assert_cmpuint(values->len, ==, 1);
+  g_clear_pointer(&values, g_array_unref);
+  values = logged_events(t, 2, CLUSTER_SWITCH, 0x00, NULL);
+  g_assert_cmpuint(values->len, ==, 0);
   test_free(t);
 }
 
@@ -1347,6 +1417,7 @@ main(int argc, char **argv)
   g_test_add_func("/app-endpoints/invoke-timeout", test_invoke_timeout);
   g_test_add_func("/app-endpoints/set-property", test_set_property);
   g_test_add_func("/app-endpoints/reachable", test_reachable);
+  g_test_add_func("/app-endpoints/event", test_event);
   g_test_add_func("/app-endpoints/numbers-kept", test_numbers_kept);
   g_test_add_func("/app-endpoints/register-fails", test_register_fails);
   return g_test_run();
