@@ -45,7 +45,7 @@ typedef struct {
   gboolean invoke;
   guint16 endpoint;
   const MdAppClusterInfo *cluster;
-  char *name; /* the property or the method */
+  char *name;      /* the property or the method */
   GVariant *value; /* the value or the arguments */
   guint32 token;
 } HostCall;
@@ -88,7 +88,7 @@ host_write(gpointer user_data, guint16 endpoint, const MdAppClusterInfo *cluster
   Test *t = user_data;
   HostCall *call = g_new0(HostCall, 1);
 
-  *call = (HostCall) { FALSE, endpoint, cluster, g_strdup(property), g_variant_ref(value), token };
+  *call = (HostCall){ FALSE, endpoint, cluster, g_strdup(property), g_variant_ref(value), token };
   g_ptr_array_add(t->calls, call);
 }
 
@@ -99,8 +99,8 @@ host_invoke(gpointer user_data, guint16 endpoint, const MdAppClusterInfo *cluste
   Test *t = user_data;
   HostCall *call = g_new0(HostCall, 1);
 
-  *call = (HostCall) { TRUE, endpoint, cluster, g_strdup(command->name), g_variant_ref(args),
-                       token };
+  *call =
+      (HostCall){ TRUE, endpoint, cluster, g_strdup(command->name), g_variant_ref(args), token };
   g_ptr_array_add(t->calls, call);
 }
 
@@ -188,15 +188,14 @@ secure_pair(Test *t)
   memset(setup.i2r_key, 0x11, sizeof(setup.i2r_key));
   memset(setup.r2i_key, 0x22, sizeof(setup.r2i_key));
   matter_session_table_clear(&t->client_sessions);
-  g_assert_cmpint(matter_session_table_allocate(&t->node_sessions, t->now, &server), ==,
-                  MATTER_OK);
+  g_assert_cmpint(matter_session_table_allocate(&t->node_sessions, t->now, &server), ==, MATTER_OK);
   g_assert_cmpint(matter_session_table_allocate(&t->client_sessions, t->now, &t->client_session),
                   ==, MATTER_OK);
   setup.role = MATTER_SESSION_ROLE_RESPONDER;
   setup.peer_session_id = t->client_session->local_session_id;
   setup.local_node_id = 0x5;
   setup.peer_node_id = OPERATOR;
-  setup.peer_address = (MatterPeerAddress) { .transport = MATTER_TRANSPORT_UDP, .len = 1 };
+  setup.peer_address = (MatterPeerAddress){ .transport = MATTER_TRANSPORT_UDP, .len = 1 };
   g_assert_cmpint(matter_session_activate(&t->node_sessions, server, &setup, t->now), ==,
                   MATTER_OK);
   setup.role = MATTER_SESSION_ROLE_INITIATOR;
@@ -228,9 +227,8 @@ node_new(Test *t, GError **error)
                                             G_N_ELEMENTS(t->node_secure), t->node_unsecured,
                                             G_N_ELEMENTS(t->node_unsecured), NULL),
                   ==, MATTER_OK);
-  g_assert_cmpint(matter_exchange_manager_init(&t->node_exchanges, &t->node_sessions,
-                                               t->node_slots, G_N_ELEMENTS(t->node_slots),
-                                               &callbacks, t, NULL),
+  g_assert_cmpint(matter_exchange_manager_init(&t->node_exchanges, &t->node_sessions, t->node_slots,
+                                               G_N_ELEMENTS(t->node_slots), &callbacks, t, NULL),
                   ==, MATTER_OK);
   return md_node_new(&node_params, md_test_storage_get(t->storage), NULL, &t->node_exchanges,
                      &t->node_sessions, &t->host, t, error);
@@ -273,7 +271,7 @@ test_new(void)
   g_queue_init(&t->to_client);
   t->replies = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
   t->calls = g_ptr_array_new_with_free_func((GDestroyNotify) host_call_free);
-  t->host = (MdNodeHost) { .changed = host_changed, .apps = &app_host };
+  t->host = (MdNodeHost){ .changed = host_changed, .apps = &app_host };
   t->storage = md_test_storage_new();
   md_test_storage_set_fabrics(t->storage, 1);
   g_assert_true(md_node_storage_put_acl(md_test_storage_get(t->storage), 1, &admin, 1, &error));
@@ -404,15 +402,15 @@ cluster_spec_for(const char *endpoint_path, const MdAppDeviceCluster *need)
   cluster = md_app_cluster_spec_new(path, info);
   cluster->feature_map = need->required_features;
   for (gsize i = 0; i < info->attribute_count; i++) {
-    gboolean needed = md_app_conformance_requires(&info->attributes[i].conformance,
-                                                  cluster->feature_map);
+    gboolean needed =
+        md_app_conformance_requires(&info->attributes[i].conformance, cluster->feature_map);
 
     for (gsize r = 0; r < need->required_attribute_count; r++)
       needed |= need->required_attributes[r] == info->dm_attributes[i].id;
     if (needed)
-      g_hash_table_insert(cluster->properties, g_strdup(info->attributes[i].name),
-                          g_variant_ref_sink(sample_value(info->attributes[i].type,
-                                                          info->attributes[i].flags)));
+      g_hash_table_insert(
+          cluster->properties, g_strdup(info->attributes[i].name),
+          g_variant_ref_sink(sample_value(info->attributes[i].type, info->attributes[i].flags)));
   }
   return cluster;
 }
@@ -489,8 +487,8 @@ register_ok(Test *t, GPtrArray *specs, gboolean bridged, gboolean context, guint
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true(md_node_app_register(t->node, specs, bridged, context, ":1.42", numbers, t->now,
-                                     &error));
+  g_assert_true(
+      md_node_app_register(t->node, specs, bridged, context, ":1.42", numbers, t->now, &error));
   g_assert_no_error(error);
 }
 
@@ -502,11 +500,11 @@ request(Test *t, uint8_t opcode, const uint8_t *payload, size_t len)
   MatterExchange *exchange = NULL;
 
   g_ptr_array_set_size(t->replies, 0);
-  g_assert_cmpint(matter_exchange_new(&t->client_exchanges, t->client_session, &client_handler, t,
-                                      &exchange),
-                  ==, MATTER_OK);
-  g_assert_cmpint(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL, opcode,
-                                       payload, len, MATTER_EXCHANGE_SEND_RELIABLE, t->now),
+  g_assert_cmpint(
+      matter_exchange_new(&t->client_exchanges, t->client_session, &client_handler, t, &exchange),
+      ==, MATTER_OK);
+  g_assert_cmpint(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL, opcode, payload,
+                                       len, MATTER_EXCHANGE_SEND_RELIABLE, t->now),
                   ==, MATTER_OK);
   pump(t);
   return exchange;
@@ -539,17 +537,18 @@ read_attribute(Test *t, guint16 endpoint, guint32 cluster, guint32 attribute, GB
   uint8_t buf[256];
   size_t len;
 
-  req.attribute_paths[0] = (MatterImAttributePath) { .has_endpoint = true, .endpoint = endpoint,
-                                                     .has_cluster = true, .cluster = cluster,
-                                                     .has_attribute = true,
-                                                     .attribute = attribute };
+  req.attribute_paths[0] = (MatterImAttributePath){ .has_endpoint = true,
+                                                    .endpoint = endpoint,
+                                                    .has_cluster = true,
+                                                    .cluster = cluster,
+                                                    .has_attribute = true,
+                                                    .attribute = attribute };
   req.fabric_filtered = true;
   g_assert_cmpint(matter_im_read_request_encode(&req, buf, sizeof(buf), &len), ==, MATTER_OK);
   request(t, MATTER_IM_OPCODE_READ_REQUEST, buf, len);
   payload = reply(t, MATTER_IM_OPCODE_REPORT_DATA, &len);
   g_assert_cmpint(matter_im_report_data_decode(payload, len, &data), ==, MATTER_OK);
-  g_assert_cmpint(matter_im_next_attribute_report(&data.attribute_reports, &report), ==,
-                  MATTER_OK);
+  g_assert_cmpint(matter_im_next_attribute_report(&data.attribute_reports, &report), ==, MATTER_OK);
   if (report.is_status)
     return report.status.status.status;
   if (value != NULL) {
@@ -654,19 +653,22 @@ write_uint(Test *t, guint16 endpoint, guint32 cluster, guint32 attribute, guint6
 {
   uint8_t data[16];
   MatterTlvWriter w;
-  MatterImAttributeData item = { .path = { .has_endpoint = true, .endpoint = endpoint,
-                                           .has_cluster = true, .cluster = cluster,
-                                           .has_attribute = true, .attribute = attribute } };
+  MatterImAttributeData item = { .path = { .has_endpoint = true,
+                                           .endpoint = endpoint,
+                                           .has_cluster = true,
+                                           .cluster = cluster,
+                                           .has_attribute = true,
+                                           .attribute = attribute } };
   uint8_t buf[128];
   size_t len;
 
   matter_tlv_writer_init(&w, data, sizeof(data));
   matter_tlv_put_uint(&w, matter_tlv_tag_context(MATTER_IM_TAG_DATA), value);
   g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
-  item.data = (MatterImData) { data, len };
-  g_assert_cmpint(matter_im_write_request_encode(false, false, &item, 1, false, buf, sizeof(buf),
-                                                 &len),
-                  ==, MATTER_OK);
+  item.data = (MatterImData){ data, len };
+  g_assert_cmpint(
+      matter_im_write_request_encode(false, false, &item, 1, false, buf, sizeof(buf), &len), ==,
+      MATTER_OK);
   request(t, MATTER_IM_OPCODE_WRITE_REQUEST, buf, len);
 }
 
@@ -687,8 +689,9 @@ write_status(Test *t)
 static void
 invoke(Test *t, guint16 endpoint, guint32 cluster, guint32 command)
 {
-  MatterImCommandData cmd = { .path = { .has_endpoint = true, .endpoint = endpoint,
-                                        .cluster = cluster, .command = command } };
+  MatterImCommandData cmd = {
+    .path = { .has_endpoint = true, .endpoint = endpoint, .cluster = cluster, .command = command }
+  };
   uint8_t buf[128];
   size_t len;
 
@@ -810,8 +813,8 @@ static void
 test_register(void)
 {
   Test *t = test_new();
-  g_autoptr(GPtrArray) specs = specs_of(light_new("lamp-1", TRUE), light_new("lamp-2", FALSE),
-                                        NULL);
+  g_autoptr(GPtrArray) specs =
+      specs_of(light_new("lamp-1", TRUE), light_new("lamp-2", FALSE), NULL);
   guint16 numbers[2] = { 0, 0 };
   const guint64 root_parts[] = { 1, 2, 3 };
   const guint64 aggregator_parts[] = { 2, 3 };
@@ -929,8 +932,10 @@ test_write(void)
   {
     uint8_t data[32];
     MatterTlvWriter w;
-    MatterImAttributeData item = { .path = { .has_endpoint = true, .endpoint = 2,
-                                             .has_cluster = true, .cluster = CLUSTER_BRIDGED_BASIC,
+    MatterImAttributeData item = { .path = { .has_endpoint = true,
+                                             .endpoint = 2,
+                                             .has_cluster = true,
+                                             .cluster = CLUSTER_BRIDGED_BASIC,
                                              .has_attribute = true,
                                              .attribute = ATTR_NODE_LABEL } };
     uint8_t buf[128];
@@ -939,10 +944,10 @@ test_write(void)
     matter_tlv_writer_init(&w, data, sizeof(data));
     matter_tlv_put_string(&w, matter_tlv_tag_context(MATTER_IM_TAG_DATA), "Porch");
     g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
-    item.data = (MatterImData) { data, len };
-    g_assert_cmpint(matter_im_write_request_encode(false, false, &item, 1, false, buf,
-                                                   sizeof(buf), &len),
-                    ==, MATTER_OK);
+    item.data = (MatterImData){ data, len };
+    g_assert_cmpint(
+        matter_im_write_request_encode(false, false, &item, 1, false, buf, sizeof(buf), &len), ==,
+        MATTER_OK);
     request(t, MATTER_IM_OPCODE_WRITE_REQUEST, buf, len);
     call = last_call(t);
     g_assert_null(call->cluster);
@@ -1060,8 +1065,8 @@ test_set_property(void)
 
   /* A bad value is refused and the cached one stays. */
   version = cluster->data_version;
-  g_assert_false(md_node_app_set_property(t->node, 2, on_off, "OnOff", g_variant_new_byte(0),
-                                          t->now, &error));
+  g_assert_false(
+      md_node_app_set_property(t->node, 2, on_off, "OnOff", g_variant_new_byte(0), t->now, &error));
   g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
   g_test_message("%s", error->message);
   g_assert_nonnull(strstr(error->message, "OnOff.OnOff"));
@@ -1078,8 +1083,8 @@ test_set_property(void)
   g_assert_true(read_bool(t, 2, CLUSTER_ON_OFF, ATTR_ON_OFF));
 
   /* Endpoint1's Label is NodeLabel. */
-  g_assert_true(md_node_app_set_property(t->node, 2, NULL, "Label",
-                                         g_variant_new_string("Hall"), t->now, &error));
+  g_assert_true(md_node_app_set_property(t->node, 2, NULL, "Label", g_variant_new_string("Hall"),
+                                         t->now, &error));
   g_assert_no_error(error);
   {
     g_autoptr(GBytes) value = NULL;
@@ -1126,8 +1131,7 @@ logged_events(Test *t, guint16 endpoint, guint32 cluster, guint32 event, GArray 
     matter_tlv_reader_init(&reader, buf, info.len);
     g_assert_cmpint(matter_tlv_next(&reader), ==, MATTER_OK);
     g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
-    g_assert_cmpint(matter_tlv_enter_context(&reader, 7, MATTER_TLV_TYPE_STRUCTURE), ==,
-                    MATTER_OK);
+    g_assert_cmpint(matter_tlv_enter_context(&reader, 7, MATTER_TLV_TYPE_STRUCTURE), ==, MATTER_OK);
     g_assert_cmpint(matter_tlv_find_context(&reader, 0), ==, MATTER_OK);
     if (matter_tlv_get_bool(&reader, &b) == MATTER_OK)
       value = b;
@@ -1246,8 +1250,7 @@ static void
 test_numbers_kept(void)
 {
   Test *t = test_new();
-  g_autoptr(GPtrArray) specs = specs_of(light_new("lamp-1", TRUE), light_new("lamp-2", TRUE),
-                                        NULL);
+  g_autoptr(GPtrArray) specs = specs_of(light_new("lamp-1", TRUE), light_new("lamp-2", TRUE), NULL);
   g_autoptr(GPtrArray) again = specs_of(light_new("lamp-2", FALSE), NULL);
   g_autoptr(GPtrArray) other = specs_of(light_new("lamp-3", FALSE), NULL);
   g_autoptr(GPtrArray) back = specs_of(light_new("lamp-1", FALSE), NULL);
@@ -1340,16 +1343,16 @@ test_register_fails(void)
   }
   g_assert_cmpuint(calls, >, 0);
   for (guint n = 1; n <= calls; n++) {
-    g_autoptr(GPtrArray) specs = specs_of(light_new("lamp-1", TRUE), light_new("lamp-2", TRUE),
-                                          NULL);
+    g_autoptr(GPtrArray) specs =
+        specs_of(light_new("lamp-1", TRUE), light_new("lamp-2", TRUE), NULL);
     g_autoptr(GError) error = NULL;
     guint changes = t->endpoint_changes;
     guint16 numbers[2] = { 0, 0 };
 
     g_test_message("storage call %u fails", n);
     md_test_storage_fail_at(t->storage, n);
-    g_assert_false(md_node_app_register(t->node, specs, TRUE, FALSE, ":1.42", numbers, t->now,
-                                        &error));
+    g_assert_false(
+        md_node_app_register(t->node, specs, TRUE, FALSE, ":1.42", numbers, t->now, &error));
     g_assert_error(error, MD_ERROR, MD_ERROR_STORE);
     g_assert_false(md_test_storage_in_transaction(t->storage));
     g_assert_cmpuint(t->endpoint_changes, ==, changes);
