@@ -1246,6 +1246,78 @@ test_event(void)
   test_free(t);
 }
 
+/* The value a controller reads of @attribute (index @index of @info). */
+static GVariant *
+read_value(Test *t, guint16 endpoint, const MdAppClusterInfo *info, gsize index)
+{
+  g_autoptr(GBytes) tlv = NULL;
+  MatterTlvReader reader;
+  GVariant *value = NULL;
+
+  g_assert_cmphex(read_attribute(t, endpoint, info->id, info->dm_attributes[index].id, &tlv), ==,
+                  MATTER_IM_STATUS_SUCCESS);
+  reader = reader_of(tlv);
+  g_assert_cmphex(md_app_value_from_tlv(info->attributes[index].type,
+                                        info->attributes[index].flags, &reader, &value),
+                  ==, MATTER_IM_STATUS_SUCCESS);
+  return value;
+}
+
+/* Random values from a misbehaving application: each is taken only when
+ * it fits, and what a controller reads is always the last one taken. */
+static void
+test_random_values(void)
+{
+  static const char *const signatures[] = { "b", "y", "q", "u", "t", "n", "i", "x", "d",
+                                            "s", "ay", "an", "aq", "(yy)", "as", "ab" };
+  Test *t = test_new();
+  g_autoptr(GPtrArray) specs = specs_of(light_new("lamp-1", FALSE), NULL);
+  const guint32 clusters[] = { CLUSTER_ON_OFF, 0x0003 };
+  guint taken = 0;
+
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  for (guint round = 0; round < 400; round++) {
+    const MdAppClusterInfo *info = md_app_cluster_by_id(clusters[g_test_rand_int_range(0, 2)]);
+    gsize index = (gsize) g_test_rand_int_range(0, (gint32) info->attribute_count);
+    const char *signature = signatures[g_test_rand_int_range(0, G_N_ELEMENTS(signatures))];
+    guint8 bytes[16];
+    gsize len = (gsize) g_test_rand_int_range(0, sizeof(bytes) + 1);
+    g_autoptr(GVariant) value = NULL;
+    g_autoptr(GVariant) before = NULL;
+    g_autoptr(GVariant) after = NULL;
+    g_autoptr(GError) error = NULL;
+    gboolean present;
+
+    for (gsize i = 0; i < len; i++)
+      bytes[i] = (guint8) g_test_rand_int_range(0, 256);
+    /* Small integers often, so that some values fit. */
+    if (g_test_rand_bit())
+      memset(bytes + 1, 0, sizeof(bytes) - 1);
+    value = g_variant_ref_sink(g_variant_get_normal_form(
+        g_variant_new_from_data(G_VARIANT_TYPE(signature), bytes, len, FALSE, NULL, NULL)));
+    present = g_hash_table_contains(
+        find_cluster(g_ptr_array_index(specs, 0), info->id)->properties,
+        info->attributes[index].name);
+    if (present)
+      before = read_value(t, 2, info, index);
+    if (md_node_app_set_property(t->node, 2, info, info->attributes[index].name, value, t->now,
+                                 &error)) {
+      taken++;
+      after = read_value(t, 2, info, index);
+      g_assert_true(g_variant_equal(after, value));
+    } else {
+      g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
+      if (present) {
+        after = read_value(t, 2, info, index);
+        g_assert_true(g_variant_equal(after, before));
+      }
+    }
+  }
+  g_test_message("%u of 400 values taken", taken);
+  g_assert_cmpuint(taken, >, 0);
+  test_free(t);
+}
+
 static void
 test_numbers_kept(void)
 {
@@ -1421,6 +1493,7 @@ main(int argc, char **argv)
   g_test_add_func("/app-endpoints/set-property", test_set_property);
   g_test_add_func("/app-endpoints/reachable", test_reachable);
   g_test_add_func("/app-endpoints/event", test_event);
+  g_test_add_func("/app-endpoints/random-values", test_random_values);
   g_test_add_func("/app-endpoints/numbers-kept", test_numbers_kept);
   g_test_add_func("/app-endpoints/register-fails", test_register_fails);
   return g_test_run();
