@@ -1079,6 +1079,8 @@ md_node_app_complete(MdNode *node, guint32 token, guint8 status, GVariant *respo
 
 /* ---- What the host asks ---- */
 
+static void emit_reachable_changed(MdAppRegistry *registry, AppEndpoint *ep, guint64 now_ms);
+
 static gboolean
 check_specs(GPtrArray *specs, GError **error)
 {
@@ -1164,11 +1166,17 @@ md_node_app_register(MdNode *node, GPtrArray *specs, gboolean bridged, gboolean 
                                        bridged, context, TRUE, owner);
     AppEndpoint *old = find_served(registry, chosen[i]);
 
+    gboolean was_reachable = old != NULL && app_reachable(old);
+
     if (old != NULL) {
       carry_versions(registry, ep, old);
       g_ptr_array_remove(registry->served, old);
     }
     g_ptr_array_add(registry->served, ep);
+    /* A device coming back (after a restart, or its application's), or
+     * registered unreachable in place of a reachable one. */
+    if (ep->bridged && old != NULL && was_reachable != app_reachable(ep))
+      emit_reachable_changed(registry, ep, now_ms);
     g_message("Endpoint %u (UniqueId %s) served for %s", ep->number, ep->spec->unique_id,
               owner != NULL ? owner : "the host");
     if (numbers != NULL)
@@ -1178,8 +1186,6 @@ md_node_app_register(MdNode *node, GPtrArray *specs, gboolean bridged, gboolean 
   md_node_changed(node, MD_NODE_CHANGE_ENDPOINTS);
   return TRUE;
 }
-
-static void emit_reachable_changed(MdAppRegistry *registry, AppEndpoint *ep, guint64 now_ms);
 
 /* Reachable may have changed: the attribute, its event, the host. */
 static void

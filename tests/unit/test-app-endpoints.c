@@ -1257,8 +1257,8 @@ read_value(Test *t, guint16 endpoint, const MdAppClusterInfo *info, gsize index)
   g_assert_cmphex(read_attribute(t, endpoint, info->id, info->dm_attributes[index].id, &tlv), ==,
                   MATTER_IM_STATUS_SUCCESS);
   reader = reader_of(tlv);
-  g_assert_cmphex(md_app_value_from_tlv(info->attributes[index].type,
-                                        info->attributes[index].flags, &reader, &value),
+  g_assert_cmphex(md_app_value_from_tlv(info->attributes[index].type, info->attributes[index].flags,
+                                        &reader, &value),
                   ==, MATTER_IM_STATUS_SUCCESS);
   return value;
 }
@@ -1268,8 +1268,8 @@ read_value(Test *t, guint16 endpoint, const MdAppClusterInfo *info, gsize index)
 static void
 test_random_values(void)
 {
-  static const char *const signatures[] = { "b", "y", "q", "u", "t", "n", "i", "x", "d",
-                                            "s", "ay", "an", "aq", "(yy)", "as", "ab" };
+  static const char *const signatures[] = { "b", "y", "q",  "u",  "t",  "n",    "i",  "x",
+                                            "d", "s", "ay", "an", "aq", "(yy)", "as", "ab" };
   Test *t = test_new();
   g_autoptr(GPtrArray) specs = specs_of(light_new("lamp-1", FALSE), NULL);
   const guint32 clusters[] = { CLUSTER_ON_OFF, 0x0003 };
@@ -1295,9 +1295,8 @@ test_random_values(void)
       memset(bytes + 1, 0, sizeof(bytes) - 1);
     value = g_variant_ref_sink(g_variant_get_normal_form(
         g_variant_new_from_data(G_VARIANT_TYPE(signature), bytes, len, FALSE, NULL, NULL)));
-    present = g_hash_table_contains(
-        find_cluster(g_ptr_array_index(specs, 0), info->id)->properties,
-        info->attributes[index].name);
+    present = g_hash_table_contains(find_cluster(g_ptr_array_index(specs, 0), info->id)->properties,
+                                    info->attributes[index].name);
     if (present)
       before = read_value(t, 2, info, index);
     if (md_node_app_set_property(t->node, 2, info, info->attributes[index].name, value, t->now,
@@ -1362,9 +1361,20 @@ test_numbers_kept(void)
   /* With the values last registered. */
   g_assert_false(read_bool(t, 3, CLUSTER_ON_OFF, ATTR_ON_OFF));
   g_assert_true(read_bool(t, 2, CLUSTER_ON_OFF, ATTR_ON_OFF));
+  {
+    g_autoptr(GArray) events = reachable_events(t, 2);
+
+    g_assert_cmpuint(events->len, ==, 0);
+  }
   register_ok(t, back, TRUE, FALSE, numbers);
   g_assert_cmpuint(numbers[0], ==, 2);
   g_assert_true(read_bool(t, 2, CLUSTER_BRIDGED_BASIC, ATTR_REACHABLE));
+  {
+    g_autoptr(GArray) events = reachable_events(t, 2);
+
+    g_assert_cmpuint(events->len, ==, 1);
+    g_assert_cmpuint(g_array_index(events, guint64, 0), ==, TRUE);
+  }
   g_assert_false(read_bool(t, 3, CLUSTER_BRIDGED_BASIC, ATTR_REACHABLE));
 
   /* Forgotten: gone, and its number is not another's. */
