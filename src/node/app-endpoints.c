@@ -37,6 +37,7 @@
  * do not carry these device types. */
 #define AGGREGATOR_REVISION 2
 #define BRIDGED_NODE_REVISION 3
+#define CLUSTER_IDENTIFY 0x0003
 #define CLUSTER_GROUPS 0x0004
 #define CLUSTER_DESCRIPTOR 0x001D
 #define CLUSTER_BRIDGED_BASIC 0x0039
@@ -457,6 +458,8 @@ typedef struct {
   MatterDmCluster descriptor;
   MdBridgedBasic basic;
   MatterDmCluster basic_cluster;
+  gboolean has_groups;
+  MatterDmCluster groups_cluster;
   GPtrArray *proxies; /* of MdAppProxy, owned */
 } AppEndpoint;
 
@@ -526,6 +529,7 @@ app_endpoint_free(AppEndpoint *ep)
     return;
   g_free(ep->descriptor.ticks);
   g_free(ep->basic_cluster.ticks);
+  g_free(ep->groups_cluster.ticks);
   g_ptr_array_unref(ep->proxies);
   g_ptr_array_unref(ep->clusters);
   g_array_unref(ep->device_types);
@@ -574,6 +578,22 @@ bridged_basic_update(AppEndpoint *ep)
   };
 }
 
+/* Whether one of @spec's device types needs Groups, which the node
+ * serves. */
+static gboolean
+needs_groups(const MdAppEndpointSpec *spec)
+{
+  for (guint i = 0; i < spec->device_types->len; i++) {
+    const MdAppDeviceTypeInfo *info = md_app_device_type_by_id(
+        g_array_index(spec->device_types, MatterDmDeviceType, i).device_type);
+
+    for (gsize c = 0; info != NULL && c < info->cluster_count; c++)
+      if (info->clusters[c].cluster_id == CLUSTER_GROUPS && info->clusters[c].mandatory)
+        return TRUE;
+  }
+  return FALSE;
+}
+
 /* The endpoint serving @spec (taken) as @number. */
 static AppEndpoint *
 app_endpoint_new(MdAppRegistry *registry, MdAppEndpointSpec *spec, guint16 number, gboolean bridged,
@@ -598,6 +618,12 @@ app_endpoint_new(MdAppRegistry *registry, MdAppEndpointSpec *spec, guint16 numbe
   ep->proxies = g_ptr_array_new_with_free_func((GDestroyNotify) md_app_proxy_free);
   cluster_init(&ep->descriptor, &md_descriptor_class, number, registry->params.dm);
   g_ptr_array_add(ep->clusters, &ep->descriptor);
+  if (needs_groups(spec) && registry->params.groups != NULL) {
+    ep->has_groups = TRUE;
+    md_groups_cluster_init(registry->params.groups, &ep->groups_cluster, number,
+                           g_new0(uint64_t, matter_dm_tick_slots(&md_groups_class)));
+    g_ptr_array_add(ep->clusters, &ep->groups_cluster);
+  }
   if (bridged) {
     bridged_basic_update(ep);
     cluster_init(&ep->basic_cluster, &md_bridged_basic_class, number, &ep->basic);
@@ -857,6 +883,30 @@ restore_endpoints(MdAppRegistry *registry)
   }
 }
 
+/* AddGroupIfIdentifying: the application's Identify says so. */
+static gboolean
+endpoint_identifying(gpointer user_data, guint16 endpoint)
+{
+  MdAppRegistry *registry = user_data;
+  const AppEndpoint *ep = find_served(registry, endpoint);
+
+  for (guint i = 0; ep != NULL && i < ep->proxies->len; i++) {
+    MdAppClusterSpec *spec = md_app_proxy_get_spec(g_ptr_array_index(ep->proxies, i));
+    GVariant *time;
+
+    if (spec->info->id != CLUSTER_IDENTIFY)
+      continue;
+    time = g_hash_table_lookup(spec->properties, "IdentifyTime");
+    return time != NULL && g_variant_is_of_type(time, G_VARIANT_TYPE_UINT16) &&
+           g_variant_get_uint16(time) > 0;
+  }
+  return FALSE;
+}
+
+static const MdGroupsOps groups_ops = {
+  .identifying = endpoint_identifying,
+};
+
 MdAppRegistry *
 md_app_registry_new(const MdAppRegistryParams *params, GError **error)
 {
@@ -885,6 +935,8 @@ md_app_registry_new(const MdAppRegistryParams *params, GError **error)
   }
   restore_endpoints(registry);
   rebuild_endpoints(registry);
+  if (params->groups != NULL)
+    md_groups_set_ops(params->groups, &groups_ops, registry);
   return registry;
 }
 
@@ -1245,6 +1297,14 @@ md_node_app_forget(MdNode *node, guint16 endpoint, guint64 now_ms, GError **erro
     return FALSE;
   }
   g_message("Endpoint %u (UniqueId %s) is no longer served", endpoint, ep->spec->unique_id);
+  /* Its groups go too, in a transaction of the Group Table's own; should
+   * that fail, rows of an endpoint no longer served are left behind. */
+  if (ep->has_groups && registry->params.groups != NULL) {
+    g_autoptr(GError) groups_error = NULL;
+
+    if (!md_groups_remove_endpoint(registry->params.groups, endpoint, &groups_error))
+      g_warning("Cannot forget the groups of endpoint %u: %s", endpoint, groups_error->message);
+  }
   g_ptr_array_remove(registry->served, ep);
   endpoints_changed(registry);
   md_node_changed(node, MD_NODE_CHANGE_ENDPOINTS);

@@ -25,15 +25,21 @@
 #define DEVICE_TYPE_BRIDGED_NODE 0x0013
 #define CLUSTER_ON_OFF 0x0006
 #define CLUSTER_DESCRIPTOR 0x001D
+#define CLUSTER_BOOLEAN_STATE 0x0045
 #define CLUSTER_BRIDGED_BASIC 0x0039
 #define ATTR_ON_OFF 0x0000
 #define ATTR_ON_TIME 0x4001
 #define ATTR_DEVICE_TYPE_LIST 0x0000
+#define ATTR_SERVER_LIST 0x0001
 #define ATTR_PARTS_LIST 0x0003
 #define ATTR_NODE_LABEL 0x0005
 #define ATTR_REACHABLE 0x0011
 #define ATTR_UNIQUE_ID 0x0012
 #define CMD_ON 0x01
+#define CLUSTER_GROUPS 0x0004
+#define CLUSTER_IDENTIFY 0x0003
+#define CMD_ADD_GROUP_IF_IDENTIFYING 0x05
+#define GROUP 0x0101
 #define DEVICE_TYPE_GENERIC_SWITCH 0x000F
 #define CLUSTER_SWITCH 0x003B
 #define SWITCH_FEATURE_MOMENTARY 0x02
@@ -263,6 +269,7 @@ test_new(void)
     .subject_count = 1,
     .subjects = { OPERATOR },
   };
+  const MdGroupKeyMapRecord group_key = { 1, GROUP, 1 };
   g_autoptr(GError) error = NULL;
   Test *t = g_new0(Test, 1);
 
@@ -275,6 +282,9 @@ test_new(void)
   t->storage = md_test_storage_new();
   md_test_storage_set_fabrics(t->storage, 1);
   g_assert_true(md_node_storage_put_acl(md_test_storage_get(t->storage), 1, &admin, 1, &error));
+  g_assert_no_error(error);
+  g_assert_true(
+      md_node_storage_put_group_key_map(md_test_storage_get(t->storage), 1, &group_key, 1, &error));
   g_assert_no_error(error);
   g_assert_cmpint(matter_session_table_init(&t->client_sessions, t->client_secure,
                                             G_N_ELEMENTS(t->client_secure), t->client_unsecured,
@@ -700,6 +710,32 @@ invoke(Test *t, guint16 endpoint, guint32 cluster, guint32 command)
   request(t, MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len);
 }
 
+/* AddGroupIfIdentifying(GROUP, "Kitchen") on @endpoint. */
+static void
+add_group_if_identifying(Test *t, guint16 endpoint)
+{
+  uint8_t fields[64];
+  MatterTlvWriter w;
+  MatterImCommandData cmd = { .path = { .has_endpoint = true,
+                                        .endpoint = endpoint,
+                                        .cluster = CLUSTER_GROUPS,
+                                        .command = CMD_ADD_GROUP_IF_IDENTIFYING },
+                              .has_fields = true };
+  uint8_t buf[128];
+  size_t len;
+
+  matter_tlv_writer_init(&w, fields, sizeof(fields));
+  matter_tlv_start_structure(&w, matter_tlv_tag_context(1));
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), GROUP);
+  matter_tlv_put_string(&w, matter_tlv_tag_context(1), "Kitchen");
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  cmd.fields = (MatterImData){ fields, len };
+  g_assert_cmpint(matter_im_invoke_request_encode(false, false, &cmd, 1, buf, sizeof(buf), &len),
+                  ==, MATTER_OK);
+  request(t, MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len);
+}
+
 static guint8
 invoke_status(Test *t)
 {
@@ -854,6 +890,15 @@ test_register(void)
     g_assert_cmpmem(str, len, "lamp-2", 6);
   }
   g_assert_true(read_bool(t, 2, CLUSTER_BRIDGED_BASIC, ATTR_REACHABLE));
+  /* The node's Descriptor, Groups and Bridged Device Basic Information
+   * beside the application's Identify and On/Off. */
+  {
+    g_autoptr(GArray) servers = read_uints(t, 2, CLUSTER_DESCRIPTOR, ATTR_SERVER_LIST);
+    const guint64 want[] = { 0x0003, 0x0004, CLUSTER_ON_OFF, CLUSTER_DESCRIPTOR,
+                             CLUSTER_BRIDGED_BASIC };
+
+    g_assert_cmpmem(servers->data, servers->len * sizeof(guint64), want, sizeof(want));
+  }
 
   /* Reads of the application's attribute are its cached value. */
   g_assert_true(read_bool(t, 2, CLUSTER_ON_OFF, ATTR_ON_OFF));
@@ -889,6 +934,20 @@ test_not_bridged(void)
   assert_parts(t, 1, no_parts, 0);
   g_assert_cmphex(read_attribute(t, 2, CLUSTER_BRIDGED_BASIC, ATTR_REACHABLE, NULL), ==,
                   MATTER_IM_STATUS_UNSUPPORTED_CLUSTER);
+  {
+    g_autoptr(GArray) types = read_device_types(t, 2);
+    g_autoptr(GArray) servers = NULL;
+    g_autoptr(GPtrArray) sensor = specs_of(spec_new(DEVICE_TYPE_CONTACT_SENSOR, "door-1"), NULL);
+    const guint64 want[] = { 0x0003, CLUSTER_DESCRIPTOR, CLUSTER_BOOLEAN_STATE };
+
+    g_assert_cmpuint(types->len, ==, 1);
+    g_assert_cmphex(g_array_index(types, guint32, 0), ==, DEVICE_TYPE_ON_OFF_LIGHT);
+    /* A device type without Groups has none. */
+    register_ok(t, sensor, FALSE, FALSE, &number);
+    g_assert_cmpuint(number, ==, 3);
+    servers = read_uints(t, 3, CLUSTER_DESCRIPTOR, ATTR_SERVER_LIST);
+    g_assert_cmpmem(servers->data, servers->len * sizeof(guint64), want, sizeof(want));
+  }
   test_free(t);
 }
 
@@ -1317,6 +1376,33 @@ test_random_values(void)
   test_free(t);
 }
 
+/* The node's Groups on an application endpoint: identifying is the
+ * application's IdentifyTime; forgetting the endpoint forgets its groups. */
+static void
+test_groups(void)
+{
+  Test *t = test_new();
+  g_autoptr(GPtrArray) specs = specs_of(light_new("lamp-1", TRUE), NULL);
+  g_autoptr(GError) error = NULL;
+  MdGroups *groups;
+
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  groups = md_node_get_groups(t->node);
+  add_group_if_identifying(t, 2);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_false(md_groups_is_member(groups, 1, GROUP, 2));
+  g_assert_true(md_node_app_set_property(t->node, 2, md_app_cluster_by_id(CLUSTER_IDENTIFY),
+                                         "IdentifyTime", g_variant_new_uint16(10), t->now, &error));
+  g_assert_no_error(error);
+  add_group_if_identifying(t, 2);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_true(md_groups_is_member(groups, 1, GROUP, 2));
+  g_assert_true(md_node_app_forget(t->node, 2, t->now, &error));
+  g_assert_no_error(error);
+  g_assert_false(md_groups_is_member(groups, 1, GROUP, 2));
+  test_free(t);
+}
+
 static void
 test_numbers_kept(void)
 {
@@ -1503,6 +1589,7 @@ main(int argc, char **argv)
   g_test_add_func("/app-endpoints/set-property", test_set_property);
   g_test_add_func("/app-endpoints/reachable", test_reachable);
   g_test_add_func("/app-endpoints/event", test_event);
+  g_test_add_func("/app-endpoints/groups", test_groups);
   g_test_add_func("/app-endpoints/random-values", test_random_values);
   g_test_add_func("/app-endpoints/numbers-kept", test_numbers_kept);
   g_test_add_func("/app-endpoints/register-fails", test_register_fails);
