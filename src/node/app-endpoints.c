@@ -102,6 +102,34 @@ md_app_endpoint_spec_free(MdAppEndpointSpec *spec)
   g_free(spec);
 }
 
+static MdAppEndpointSpec *
+spec_copy(const MdAppEndpointSpec *spec)
+{
+  MdAppEndpointSpec *copy = md_app_endpoint_spec_new(spec->path);
+
+  copy->unique_id = g_strdup(spec->unique_id);
+  g_array_append_vals(copy->device_types, spec->device_types->data, spec->device_types->len);
+  copy->label = g_strdup(spec->label);
+  copy->vendor_name = g_strdup(spec->vendor_name);
+  copy->product_name = g_strdup(spec->product_name);
+  copy->serial_number = g_strdup(spec->serial_number);
+  copy->reachable = spec->reachable;
+  for (guint i = 0; i < spec->clusters->len; i++) {
+    const MdAppClusterSpec *cluster = g_ptr_array_index(spec->clusters, i);
+    MdAppClusterSpec *cluster_copy = md_app_cluster_spec_new(cluster->path, cluster->info);
+    GHashTableIter iter;
+    gpointer key, value;
+
+    cluster_copy->feature_map = cluster->feature_map;
+    g_hash_table_iter_init(&iter, cluster->properties);
+    while (g_hash_table_iter_next(&iter, &key, &value))
+      g_hash_table_insert(cluster_copy->properties, g_strdup(key), g_variant_ref(value));
+    cluster_copy->methods = g_strdupv(cluster->methods);
+    g_ptr_array_add(copy->clusters, cluster_copy);
+  }
+  return copy;
+}
+
 /* ---- Checks ---- */
 
 /* Clusters a device type needs that the node serves itself (or, for
@@ -1202,8 +1230,7 @@ md_node_app_register(MdNode *node, GPtrArray *specs, gboolean bridged, gboolean 
     GVariant *entry =
         g_variant_new(ENTRY_TYPE, spec->unique_id, chosen[i], bridged, context, spec_variant);
 
-    /* A deep copy through what the store keeps of it. */
-    g_ptr_array_add(copies, spec_from_variant(spec_variant, NULL));
+    g_ptr_array_add(copies, spec_copy(spec));
     g_variant_unref(spec_variant);
     g_hash_table_insert(updates, spec->unique_id, g_variant_ref_sink(entry));
   }

@@ -766,6 +766,27 @@ complete(Test *t, guint32 token, guint8 status)
   pump(t);
 }
 
+/* A cluster of the test's own with a command answered by a response
+ * command, which none of the described clusters has. */
+#define CLUSTER_ECHO 0xFFF1FC10
+static const MdAppType echo_u8 = { .kind = MD_APP_UINT, .name = "uint8", .bits = 8 };
+static const MdAppField echo_fields[] = { { "Value", 0, &echo_u8, 0 } };
+static const MatterDmCommand echo_dm_commands[] = {
+  { 0x00, 0x01, MATTER_ACL_PRIVILEGE_OPERATE, 0, 0 },
+};
+static const MdAppCommand echo_commands[] = {
+  { "Echo", echo_fields, 1, echo_fields, 1, { TRUE, 0, 0 } },
+};
+static const MdAppClusterInfo echo_info = {
+  .id = CLUSTER_ECHO,
+  .revision = 1,
+  .name = "Echo",
+  .interface = "org.matterd.test.Echo1",
+  .dm_commands = echo_dm_commands,
+  .commands = echo_commands,
+  .command_count = 1,
+};
+
 /* ---- Tests ---- */
 
 static void
@@ -1059,6 +1080,88 @@ test_invoke(void)
   invoke(t, 2, CLUSTER_ON_OFF, CMD_ON);
   complete(t, last_call(t)->token, MATTER_IM_STATUS_FAILURE);
   g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_FAILURE);
+  test_free(t);
+}
+
+/* Echo(Value @value) on endpoint 2. */
+static void
+invoke_echo(Test *t, guint8 value)
+{
+  uint8_t fields[16];
+  MatterTlvWriter w;
+  MatterImCommandData cmd = {
+    .path = { .has_endpoint = true, .endpoint = 2, .cluster = CLUSTER_ECHO, .command = 0 },
+    .has_fields = true
+  };
+  uint8_t buf[128];
+  size_t len;
+
+  matter_tlv_writer_init(&w, fields, sizeof(fields));
+  matter_tlv_start_structure(&w, matter_tlv_tag_context(1));
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), value);
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  cmd.fields = (MatterImData){ fields, len };
+  g_assert_cmpint(matter_im_invoke_request_encode(false, false, &cmd, 1, buf, sizeof(buf), &len),
+                  ==, MATTER_OK);
+  request(t, MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len);
+}
+
+static void
+test_invoke_response(void)
+{
+  Test *t = test_new();
+  MdAppEndpointSpec *spec = light_new("lamp-1", FALSE);
+  g_autoptr(GPtrArray) specs = specs_of(spec, NULL);
+  MatterImInvokeResponseMessage rsp;
+  MatterImInvokeResponse item;
+  MatterTlvReader reader;
+  const uint8_t *payload;
+  size_t len;
+  guint8 value;
+
+  g_ptr_array_add(spec->clusters, md_app_cluster_spec_new("/app/lamp-1/Echo", &echo_info));
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  invoke_echo(t, 7);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  g_assert_cmpstr(last_call(t)->name, ==, "Echo");
+  {
+    g_autofree char *args = g_variant_print(last_call(t)->value, TRUE);
+
+    g_assert_cmpstr(args, ==, "(byte 0x07,)");
+  }
+  g_ptr_array_set_size(t->replies, 0);
+  md_node_app_complete(t->node, last_call(t)->token, MATTER_IM_STATUS_SUCCESS,
+                       g_variant_new_parsed("(byte 8,)"), t->now);
+  pump(t);
+  payload = reply(t, MATTER_IM_OPCODE_INVOKE_RESPONSE, &len);
+  g_assert_cmpint(matter_im_invoke_response_decode(payload, len, &rsp), ==, MATTER_OK);
+  g_assert_cmpint(matter_im_next_invoke_response(&rsp.responses, &item), ==, MATTER_OK);
+  g_assert_false(item.is_status);
+  g_assert_cmphex(item.command.path.command, ==, 0x01);
+  g_assert_cmpint(matter_im_data_reader(&item.command.fields, &reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_context_u8(&reader, 0, &value), ==, MATTER_OK);
+  g_assert_cmpuint(value, ==, 8);
+
+  /* A reply that is not the response's fields is a failure. */
+  invoke_echo(t, 7);
+  g_ptr_array_set_size(t->replies, 0);
+  g_test_expect_message("matterd", G_LOG_LEVEL_WARNING, "*answer to Echo is unusable*'(q)'*");
+  md_node_app_complete(t->node, last_call(t)->token, MATTER_IM_STATUS_SUCCESS,
+                       g_variant_new_parsed("(uint16 8,)"), t->now);
+  g_test_assert_expected_messages();
+  pump(t);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_FAILURE);
+  invoke_echo(t, 7);
+  g_test_expect_message("matterd", G_LOG_LEVEL_WARNING, "*answer to Echo is unusable*");
+  complete(t, last_call(t)->token, MATTER_IM_STATUS_SUCCESS);
+  g_test_assert_expected_messages();
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_FAILURE);
+  /* Fields that do not decode never reach the application. */
+  invoke(t, 2, CLUSTER_ECHO, 0x00);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_INVALID_COMMAND);
+  g_assert_cmpuint(t->calls->len, ==, 3);
   test_free(t);
 }
 
@@ -1585,6 +1688,7 @@ main(int argc, char **argv)
   g_test_add_func("/app-endpoints/write", test_write);
   g_test_add_func("/app-endpoints/invoke", test_invoke);
   g_test_add_func("/app-endpoints/invoke-without-context", test_invoke_without_context);
+  g_test_add_func("/app-endpoints/invoke-response", test_invoke_response);
   g_test_add_func("/app-endpoints/invoke-timeout", test_invoke_timeout);
   g_test_add_func("/app-endpoints/set-property", test_set_property);
   g_test_add_func("/app-endpoints/reachable", test_reachable);
