@@ -1365,6 +1365,24 @@ replace_string(char **field, GVariant *value, const char *path, const char *name
   return TRUE;
 }
 
+/* Whether @value (DeviceTypes, a(qq)) lists @spec's device types. */
+static gboolean
+same_device_types(const MdAppEndpointSpec *spec, GVariant *value)
+{
+  if (!g_variant_is_of_type(value, G_VARIANT_TYPE("a(qq)")) ||
+      g_variant_n_children(value) != spec->device_types->len)
+    return FALSE;
+  for (guint i = 0; i < spec->device_types->len; i++) {
+    const MatterDmDeviceType *dt = &g_array_index(spec->device_types, MatterDmDeviceType, i);
+    guint16 id, revision;
+
+    g_variant_get_child(value, i, "(qq)", &id, &revision);
+    if (id != dt->device_type || revision != dt->revision)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* A property of the Endpoint1 object. */
 static gboolean
 set_endpoint_property(MdNode *node, AppEndpoint *ep, const char *property, GVariant *value,
@@ -1400,6 +1418,12 @@ set_endpoint_property(MdNode *node, AppEndpoint *ep, const char *property, GVari
   } else if (strcmp(property, "SerialNumber") == 0) {
     field = &spec->serial_number;
     attribute = BRIDGED_BASIC_ATTR_SERIAL_NUMBER;
+  } else if (strcmp(property, "UniqueId") == 0 &&
+             g_variant_is_of_type(value, G_VARIANT_TYPE_STRING) &&
+             g_strcmp0(g_variant_get_string(value, NULL), spec->unique_id) == 0) {
+    return TRUE; /* told again, unchanged */
+  } else if (strcmp(property, "DeviceTypes") == 0 && same_device_types(spec, value)) {
+    return TRUE;
   } else {
     g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT,
                 "%s: %s cannot change while the endpoint is registered", spec->path, property);
@@ -1447,6 +1471,9 @@ md_node_app_set_property(MdNode *node, guint16 endpoint, const MdAppClusterInfo 
   }
   spec = md_app_proxy_get_spec(proxy);
   index = md_app_cluster_find_attribute(cluster, property);
+  if (strcmp(property, "FeatureMap") == 0 && g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32) &&
+      g_variant_get_uint32(value) == spec->feature_map)
+    return TRUE; /* told again, unchanged */
   if (index < 0) {
     g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT, "%s: %s is not an attribute of %s%s",
                 spec->path, property, cluster->name,

@@ -972,6 +972,52 @@ test_not_bridged(void)
   test_free(t);
 }
 
+/* AcceptedCommandList follows the methods the application's
+ * introspection lists, AttributeList the properties it has. */
+static void
+test_presence(void)
+{
+  Test *t = test_new();
+  MdAppEndpointSpec *known = spec_new(DEVICE_TYPE_CONTACT_SENSOR, "door-1");
+  MdAppEndpointSpec *unknown = spec_new(DEVICE_TYPE_CONTACT_SENSOR, "door-2");
+  g_autoptr(GPtrArray) specs = specs_of(known, unknown, NULL);
+  g_autoptr(GArray) accepted = NULL;
+  g_autoptr(GArray) attributes = NULL;
+  const guint64 only_identify[] = { 0x00 };
+  const guint64 both[] = { 0x00, 0x40 };
+  const guint64 identify_attributes[] = { 0x0000, 0x0001, 0xFFF8, 0xFFF9, 0xFFFB, 0xFFFC, 0xFFFD };
+  const guint64 on_off_attributes[] = { 0x0000, 0x4000, 0x4001, 0x4002, 0x4003,
+                                        0xFFF8, 0xFFF9, 0xFFFB, 0xFFFC, 0xFFFD };
+
+  find_cluster(known, CLUSTER_IDENTIFY)->methods = g_strsplit("Identify", ",", -1);
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  accepted = read_uints(t, 2, CLUSTER_IDENTIFY, MATTER_DM_ATTR_ACCEPTED_COMMAND_LIST);
+  g_assert_cmpmem(accepted->data, accepted->len * sizeof(guint64), only_identify,
+                  sizeof(only_identify));
+  g_clear_pointer(&accepted, g_array_unref);
+  accepted = read_uints(t, 3, CLUSTER_IDENTIFY, MATTER_DM_ATTR_ACCEPTED_COMMAND_LIST);
+  g_assert_cmpmem(accepted->data, accepted->len * sizeof(guint64), both, sizeof(both));
+  attributes = read_uints(t, 2, CLUSTER_IDENTIFY, MATTER_DM_ATTR_ATTRIBUTE_LIST);
+  g_assert_cmpmem(attributes->data, attributes->len * sizeof(guint64), identify_attributes,
+                  sizeof(identify_attributes));
+  /* A command the introspection does not list is not there. */
+  invoke(t, 2, CLUSTER_IDENTIFY, 0x40);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_UNSUPPORTED_COMMAND);
+  g_assert_cmpuint(t->calls->len, ==, 0);
+  test_free(t);
+
+  /* On/Off with Lighting: its attributes. */
+  t = test_new();
+  g_clear_pointer(&specs, g_ptr_array_unref);
+  specs = specs_of(light_new("lamp-1", TRUE), NULL);
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  g_clear_pointer(&attributes, g_array_unref);
+  attributes = read_uints(t, 2, CLUSTER_ON_OFF, MATTER_DM_ATTR_ATTRIBUTE_LIST);
+  g_assert_cmpmem(attributes->data, attributes->len * sizeof(guint64), on_off_attributes,
+                  sizeof(on_off_attributes));
+  test_free(t);
+}
+
 static void
 test_write(void)
 {
@@ -1262,6 +1308,27 @@ test_set_property(void)
   }
   g_assert_false(md_node_app_set_property(t->node, 2, NULL, "UniqueId",
                                           g_variant_new_string("other"), t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  /* What cannot change may be told again unchanged. */
+  g_assert_true(md_node_app_set_property(t->node, 2, NULL, "UniqueId",
+                                         g_variant_new_string("lamp-1"), t->now, &error));
+  g_assert_true(md_node_app_set_property(t->node, 2, NULL, "DeviceTypes",
+                                         g_variant_new_parsed("[(uint16 0x0100, uint16 3)]"),
+                                         t->now, &error));
+  g_assert_no_error(error);
+  g_assert_false(md_node_app_set_property(t->node, 2, NULL, "DeviceTypes",
+                                          g_variant_new_parsed("[(uint16 0x0101, uint16 3)]"),
+                                          t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  version = cluster->data_version;
+  g_assert_true(md_node_app_set_property(t->node, 2, on_off, "FeatureMap", g_variant_new_uint32(1),
+                                         t->now, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(cluster->data_version, ==, version);
+  g_assert_false(md_node_app_set_property(t->node, 2, on_off, "FeatureMap", g_variant_new_uint32(0),
+                                          t->now, &error));
   g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
   test_free(t);
 }
@@ -1685,6 +1752,7 @@ main(int argc, char **argv)
   g_test_add_func("/app-endpoints/register", test_register);
   g_test_add_func("/app-endpoints/not-bridged", test_not_bridged);
   g_test_add_func("/app-endpoints/register-refused", test_register_refused);
+  g_test_add_func("/app-endpoints/presence", test_presence);
   g_test_add_func("/app-endpoints/write", test_write);
   g_test_add_func("/app-endpoints/invoke", test_invoke);
   g_test_add_func("/app-endpoints/invoke-without-context", test_invoke_without_context);
