@@ -174,11 +174,25 @@ on_client_message(void *user_data, MatterExchange *exchange, const MatterProtoco
 {
   Test *t = user_data;
   GByteArray *reply = g_byte_array_new();
+  MatterImReportData report;
 
   g_byte_array_append(reply, &header->opcode, 1);
   g_byte_array_append(reply, payload, (guint) len);
   g_ptr_array_add(t->replies, g_byte_array_free_to_bytes(reply));
-  /* Every answer here is one message (reads fit in one report). */
+  /* A report that wants an answer (a subscription's) gets SUCCESS; every
+   * other message ends its interaction (reads fit in one report). */
+  if (header->opcode == MATTER_IM_OPCODE_REPORT_DATA &&
+      matter_im_report_data_decode(payload, len, &report) == MATTER_OK &&
+      !report.suppress_response) {
+    uint8_t buf[16];
+    size_t out_len;
+
+    matter_im_status_response_encode(MATTER_IM_STATUS_SUCCESS, buf, sizeof(buf), &out_len);
+    matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
+                         MATTER_IM_OPCODE_STATUS_RESPONSE, buf, out_len,
+                         MATTER_EXCHANGE_SEND_RELIABLE, now);
+    return;
+  }
   matter_exchange_close(exchange, now);
 }
 
@@ -294,6 +308,9 @@ test_new(void)
                                                t->client_slots, G_N_ELEMENTS(t->client_slots),
                                                &callbacks, t, NULL),
                   ==, MATTER_OK);
+  /* Subscription reports come on exchanges the node starts. */
+  matter_exchange_manager_register(&t->client_exchanges, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                   &client_handler, t);
   node_start(t);
   return t;
 }
@@ -1573,6 +1590,99 @@ test_groups(void)
   test_free(t);
 }
 
+/* A subscriber gets the application's changes, and an application
+ * leaving the bus: Reachable and the ReachableChanged event. */
+static void
+test_subscription(void)
+{
+  Test *t = test_new();
+  g_autoptr(GPtrArray) specs = specs_of(light_new("lamp-1", FALSE), NULL);
+  MatterImSubscribeRequest req = { .min_interval_floor_s = 1, .max_interval_ceiling_s = 60 };
+  MatterImReportData data;
+  MatterImAttributeReport attribute;
+  MatterImEventReport event;
+  MatterTlvReader reader;
+  const uint8_t *payload;
+  uint8_t buf[256];
+  size_t len;
+  bool value;
+
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  req.paths.has_attribute_requests = true;
+  req.paths.attribute_path_count = 2;
+  req.paths.attribute_paths[0] = (MatterImAttributePath){ .has_endpoint = true,
+                                                          .endpoint = 2,
+                                                          .has_cluster = true,
+                                                          .cluster = CLUSTER_ON_OFF,
+                                                          .has_attribute = true,
+                                                          .attribute = ATTR_ON_OFF };
+  req.paths.attribute_paths[1] = (MatterImAttributePath){ .has_endpoint = true,
+                                                          .endpoint = 2,
+                                                          .has_cluster = true,
+                                                          .cluster = CLUSTER_BRIDGED_BASIC,
+                                                          .has_attribute = true,
+                                                          .attribute = ATTR_REACHABLE };
+  req.paths.has_event_requests = true;
+  req.paths.event_path_count = 1;
+  req.paths.event_paths[0] = (MatterImEventPath){ .has_endpoint = true,
+                                                  .endpoint = 2,
+                                                  .has_cluster = true,
+                                                  .cluster = CLUSTER_BRIDGED_BASIC,
+                                                  .has_event = true,
+                                                  .event = EVENT_REACHABLE_CHANGED,
+                                                  .is_urgent = true };
+  req.paths.fabric_filtered = true;
+  g_assert_cmpint(matter_im_subscribe_request_encode(&req, buf, sizeof(buf), &len), ==, MATTER_OK);
+  request(t, MATTER_IM_OPCODE_SUBSCRIBE_REQUEST, buf, len);
+  /* The priming report, then the SubscribeResponse. */
+  g_assert_cmpuint(t->replies->len, ==, 2);
+  g_assert_cmphex(((const guint8 *) g_bytes_get_data(g_ptr_array_index(t->replies, 1), NULL))[0],
+                  ==, MATTER_IM_OPCODE_SUBSCRIBE_RESPONSE);
+
+  /* The application turns on: reported once the min interval passed. */
+  t->now += 1000;
+  g_assert_true(md_node_app_set_property(t->node, 2, md_app_cluster_by_id(CLUSTER_ON_OFF), "OnOff",
+                                         g_variant_new_boolean(TRUE), t->now, NULL));
+  g_ptr_array_set_size(t->replies, 0);
+  g_assert_cmpuint(md_node_next_deadline(t->node), <=, t->now);
+  md_node_process(t->node, t->now);
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  payload = g_bytes_get_data(g_ptr_array_index(t->replies, 0), &len);
+  g_assert_cmphex(payload[0], ==, MATTER_IM_OPCODE_REPORT_DATA);
+  g_assert_cmpint(matter_im_report_data_decode(payload + 1, len - 1, &data), ==, MATTER_OK);
+  g_assert_cmpint(matter_im_next_attribute_report(&data.attribute_reports, &attribute), ==,
+                  MATTER_OK);
+  g_assert_false(attribute.is_status);
+  g_assert_cmphex(attribute.data.path.attribute, ==, ATTR_ON_OFF);
+  g_assert_cmpint(matter_im_data_reader(&attribute.data.data, &reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_bool(&reader, &value), ==, MATTER_OK);
+  g_assert_true(value);
+  g_assert_cmpint(matter_im_next_attribute_report(&data.attribute_reports, &attribute), !=,
+                  MATTER_OK);
+
+  /* The application leaves the bus. */
+  t->now += 1000;
+  md_node_app_set_connected(t->node, 2, FALSE, t->now);
+  g_ptr_array_set_size(t->replies, 0);
+  md_node_process(t->node, t->now);
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  payload = g_bytes_get_data(g_ptr_array_index(t->replies, 0), &len);
+  g_assert_cmpint(matter_im_report_data_decode(payload + 1, len - 1, &data), ==, MATTER_OK);
+  g_assert_cmpint(matter_im_next_attribute_report(&data.attribute_reports, &attribute), ==,
+                  MATTER_OK);
+  g_assert_cmphex(attribute.data.path.attribute, ==, ATTR_REACHABLE);
+  g_assert_cmpint(matter_im_data_reader(&attribute.data.data, &reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_bool(&reader, &value), ==, MATTER_OK);
+  g_assert_false(value);
+  g_assert_cmpint(matter_im_next_event_report(&data.event_reports, &event), ==, MATTER_OK);
+  g_assert_false(event.is_status);
+  g_assert_cmphex(event.data.path.event, ==, EVENT_REACHABLE_CHANGED);
+  g_assert_cmpuint(event.data.path.endpoint, ==, 2);
+  test_free(t);
+}
+
 static void
 test_numbers_kept(void)
 {
@@ -1762,6 +1872,7 @@ main(int argc, char **argv)
   g_test_add_func("/app-endpoints/reachable", test_reachable);
   g_test_add_func("/app-endpoints/event", test_event);
   g_test_add_func("/app-endpoints/groups", test_groups);
+  g_test_add_func("/app-endpoints/subscription", test_subscription);
   g_test_add_func("/app-endpoints/random-values", test_random_values);
   g_test_add_func("/app-endpoints/numbers-kept", test_numbers_kept);
   g_test_add_func("/app-endpoints/register-fails", test_register_fails);
