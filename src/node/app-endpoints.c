@@ -513,6 +513,13 @@ struct _MdAppRegistry {
   MatterDmCluster *aggregator_clusters[1];
   MatterDmEndpoint aggregator;
   GQueue pending; /* of Pending, oldest first */
+  /* The request being handed to the host, and its answer when the host
+   * gave it before returning. */
+  guint32 asking;
+  guint32 answer_token;
+  gboolean answered;
+  guint8 answer_status;
+  GVariant *answer_response;
 };
 
 static uint32_t
@@ -579,7 +586,8 @@ static guint8 proxy_write(gpointer user_data, MdAppProxy *proxy, const MatterDmR
                           gsize index, GVariant *value);
 static MatterDmInvokeResult proxy_invoke(gpointer user_data, MdAppProxy *proxy,
                                          const MatterDmRequest *request, gsize index,
-                                         GVariant *fields);
+                                         GVariant *fields, MatterTlvWriter *response,
+                                         MatterTlvTag tag);
 static guint8 write_label(gpointer user_data, const MatterDmRequest *request, const char *label);
 
 static const MdAppProxyOps proxy_ops = {
@@ -976,6 +984,7 @@ md_app_registry_free(MdAppRegistry *registry)
   g_ptr_array_unref(registry->served);
   g_ptr_array_unref(registry->dm_endpoints);
   g_queue_clear_full(&registry->pending, g_free);
+  g_clear_pointer(&registry->answer_response, g_variant_unref);
   g_free(registry->aggregator_descriptor.ticks);
   g_clear_pointer(&registry->stored, g_variant_unref);
   g_free(registry);
@@ -1018,6 +1027,29 @@ pending_take(MdAppRegistry *registry, guint32 token)
   return NULL;
 }
 
+/* Around a call of the host: an answer it gives before returning is the
+ * request's answer there and then (the engine knows no pending token
+ * yet). */
+static void
+ask_begin(MdAppRegistry *registry, guint32 token)
+{
+  registry->asking = token;
+  registry->answered = FALSE;
+}
+
+/* TRUE when the host answered already: answer_status, answer_response. */
+static gboolean
+ask_end(MdAppRegistry *registry)
+{
+  gboolean answered = registry->answered;
+
+  registry->asking = 0;
+  registry->answered = FALSE;
+  if (answered)
+    g_free(pending_take(registry, registry->answer_token));
+  return answered;
+}
+
 static guint8
 forward_write(AppEndpoint *ep, const MatterDmRequest *request, const MdAppClusterInfo *info,
               const char *property, GVariant *value)
@@ -1030,9 +1062,14 @@ forward_write(AppEndpoint *ep, const MatterDmRequest *request, const MdAppCluste
   if (request->pending_token == 0)
     return MATTER_IM_STATUS_BUSY;
   pending_add(registry, request->pending_token, PENDING_WRITE, NULL, MATTER_DM_NO_RESPONSE);
+  ask_begin(registry, request->pending_token);
   registry->params.host->write(registry->params.host_data, ep->number, info, property, owned,
                                request->pending_token);
-  return MATTER_DM_STATUS_PENDING;
+  if (!ask_end(registry))
+    return MATTER_DM_STATUS_PENDING;
+  g_clear_pointer(&registry->answer_response, g_variant_unref);
+  return registry->answer_status == MATTER_DM_STATUS_PENDING ? MATTER_IM_STATUS_FAILURE
+                                                             : registry->answer_status;
 }
 
 static guint8
@@ -1048,6 +1085,39 @@ static guint8
 write_label(gpointer user_data, const MatterDmRequest *request, const char *label)
 {
   return forward_write(user_data, request, NULL, "Label", g_variant_new_string(label));
+}
+
+/* The result of @command answered @status with @response (a tuple of
+ * its response fields, or NULL), the response's fields written to @w with
+ * @tag. */
+static MatterDmInvokeResult
+invoke_result(const MdAppCommand *command, guint32 response_id, guint8 status, GVariant *response,
+              MatterTlvWriter *w, MatterTlvTag tag)
+{
+  MatterDmInvokeResult result = { .status = status };
+  g_autoptr(GVariant) empty = NULL;
+  g_autoptr(GError) error = NULL;
+  MatterTlvWriter saved = *w;
+
+  if (status == MATTER_DM_STATUS_PENDING)
+    result.status = MATTER_IM_STATUS_FAILURE;
+  if (result.status != MATTER_IM_STATUS_SUCCESS || response_id == MATTER_DM_NO_RESPONSE)
+    return result;
+  if (response == NULL && command->response_field_count == 0)
+    response = empty = g_variant_ref_sink(g_variant_new_tuple(NULL, 0));
+  if (response == NULL ||
+      !md_app_fields_check(command->response_fields, command->response_field_count, response,
+                           command->name, &error) ||
+      md_app_fields_to_tlv(command->response_fields, command->response_field_count, response, w,
+                           tag) != MATTER_OK) {
+    g_warning("The application's answer to %s is unusable: %s", command->name,
+              error != NULL ? error->message : "it does not fit");
+    *w = saved;
+    return (MatterDmInvokeResult){ .status = MATTER_IM_STATUS_FAILURE };
+  }
+  result.has_response = true;
+  result.response_id = response_id;
+  return result;
 }
 
 /* @fields with the context dictionary after them. */
@@ -1080,12 +1150,13 @@ with_context(GVariant *fields, const MatterDmRequest *request)
 
 static MatterDmInvokeResult
 proxy_invoke(gpointer user_data, MdAppProxy *proxy, const MatterDmRequest *request, gsize index,
-             GVariant *fields)
+             GVariant *fields, MatterTlvWriter *response, MatterTlvTag tag)
 {
   AppEndpoint *ep = user_data;
   MdAppRegistry *registry = ep->registry;
   const MdAppClusterInfo *info = md_app_proxy_get_spec(proxy)->info;
   g_autoptr(GVariant) args = NULL;
+  MatterDmInvokeResult result;
 
   if (!can_ask(ep))
     return (MatterDmInvokeResult){ .status = MATTER_IM_STATUS_FAILURE };
@@ -1094,62 +1165,56 @@ proxy_invoke(gpointer user_data, MdAppProxy *proxy, const MatterDmRequest *reque
   args = ep->context ? g_variant_ref_sink(with_context(fields, request)) : g_variant_ref(fields);
   pending_add(registry, request->pending_token, PENDING_INVOKE, &info->commands[index],
               info->dm_commands[index].response_id);
+  ask_begin(registry, request->pending_token);
   registry->params.host->invoke(registry->params.host_data, ep->number, info,
                                 &info->commands[index], args, request->pending_token);
-  return (MatterDmInvokeResult){ .status = MATTER_DM_STATUS_PENDING };
+  if (!ask_end(registry))
+    return (MatterDmInvokeResult){ .status = MATTER_DM_STATUS_PENDING };
+  result = invoke_result(&info->commands[index], info->dm_commands[index].response_id,
+                         registry->answer_status, registry->answer_response, response, tag);
+  g_clear_pointer(&registry->answer_response, g_variant_unref);
+  return result;
 }
 
 static void
 complete_invoke(MdAppRegistry *registry, const Pending *pending, guint8 status, GVariant *response,
                 guint64 now_ms)
 {
-  const MdAppCommand *command = pending->command;
-  MatterDmInvokeResult result = { .status = status };
-  g_autofree guint8 *buf = NULL;
-  g_autoptr(GVariant) empty = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *buf = g_malloc(MATTER_IM_VALUE_MAX);
+  MatterDmInvokeResult result;
   MatterTlvWriter w;
   size_t len = 0;
 
-  if (status != MATTER_IM_STATUS_SUCCESS || pending->response_id == MATTER_DM_NO_RESPONSE) {
-    matter_im_engine_complete_invoke(registry->params.engine, pending->token, &result, NULL, 0,
-                                     now_ms);
-    return;
-  }
-  if (response == NULL && command->response_field_count == 0)
-    response = empty = g_variant_ref_sink(g_variant_new_tuple(NULL, 0));
-  buf = g_malloc(MATTER_IM_VALUE_MAX);
   matter_tlv_writer_init(&w, buf, MATTER_IM_VALUE_MAX);
-  if (response == NULL ||
-      !md_app_fields_check(command->response_fields, command->response_field_count, response,
-                           command->name, &error) ||
-      md_app_fields_to_tlv(command->response_fields, command->response_field_count, response, &w,
-                           matter_tlv_tag_context(1)) != MATTER_OK ||
-      matter_tlv_writer_finish(&w, &len) != MATTER_OK) {
-    g_warning("The application's answer to %s is unusable: %s", command->name,
-              error != NULL ? error->message : "it does not fit");
-    result.status = MATTER_IM_STATUS_FAILURE;
-    matter_im_engine_complete_invoke(registry->params.engine, pending->token, &result, NULL, 0,
-                                     now_ms);
-    return;
+  result = invoke_result(pending->command, pending->response_id, status, response, &w,
+                         matter_tlv_tag_context(1));
+  if (result.has_response && matter_tlv_writer_finish(&w, &len) != MATTER_OK) {
+    g_warning("The application's answer to %s does not fit", pending->command->name);
+    result = (MatterDmInvokeResult){ .status = MATTER_IM_STATUS_FAILURE };
   }
-  result.has_response = true;
-  result.response_id = pending->response_id;
-  matter_im_engine_complete_invoke(registry->params.engine, pending->token, &result, buf, len,
-                                   now_ms);
+  matter_im_engine_complete_invoke(registry->params.engine, pending->token, &result,
+                                   result.has_response ? buf : NULL, len, now_ms);
 }
 
 void
 md_node_app_complete(MdNode *node, guint32 token, guint8 status, GVariant *response, guint64 now_ms)
 {
   MdAppRegistry *registry = md_node_get_app_registry(node);
-  g_autofree Pending *pending = pending_take(registry, token);
+  g_autofree Pending *pending = NULL;
 
+  if (token != 0 && token == registry->asking && !registry->answered) {
+    registry->answered = TRUE;
+    registry->answer_token = token;
+    registry->answer_status = status;
+    registry->answer_response = response != NULL ? g_variant_ref_sink(response) : NULL;
+    return;
+  }
+  pending = pending_take(registry, token);
   if (pending == NULL) {
     g_debug("The application answered request %u, which is over", token);
     return;
   }
-  if (status == MATTER_DM_STATUS_PENDING)
+  if (pending->kind == PENDING_WRITE && status == MATTER_DM_STATUS_PENDING)
     status = MATTER_IM_STATUS_FAILURE;
   if (pending->kind == PENDING_WRITE)
     matter_im_engine_complete_write(registry->params.engine, token, status, now_ms);

@@ -75,6 +75,10 @@ typedef struct {
   GPtrArray *replies; /* GBytes: opcode, then payload */
   GPtrArray *calls;   /* HostCall */
   guint endpoint_changes;
+  /* The host answers before it returns: this status, this response. */
+  gboolean answer_now;
+  guint8 answer_status;
+  const char *answer_response;
   MdNodeHost host;
   MdNode *node;
 } Test;
@@ -96,6 +100,8 @@ host_write(gpointer user_data, guint16 endpoint, const MdAppClusterInfo *cluster
 
   *call = (HostCall){ FALSE, endpoint, cluster, g_strdup(property), g_variant_ref(value), token };
   g_ptr_array_add(t->calls, call);
+  if (t->answer_now)
+    md_node_app_complete(t->node, token, t->answer_status, NULL, t->now);
 }
 
 static void
@@ -108,6 +114,10 @@ host_invoke(gpointer user_data, guint16 endpoint, const MdAppClusterInfo *cluste
   *call =
       (HostCall){ TRUE, endpoint, cluster, g_strdup(command->name), g_variant_ref(args), token };
   g_ptr_array_add(t->calls, call);
+  if (t->answer_now)
+    md_node_app_complete(
+        t->node, token, t->answer_status,
+        t->answer_response != NULL ? g_variant_new_parsed(t->answer_response) : NULL, t->now);
 }
 
 static const MdAppHost app_host = {
@@ -1228,6 +1238,48 @@ test_invoke_response(void)
   test_free(t);
 }
 
+/* A host that answers before returning: the answer goes out at once. */
+static void
+test_answered_at_once(void)
+{
+  Test *t = test_new();
+  MdAppEndpointSpec *spec = light_new("lamp-1", FALSE);
+  g_autoptr(GPtrArray) specs = specs_of(spec, NULL);
+  MatterImInvokeResponseMessage rsp;
+  MatterImInvokeResponse item;
+  MatterTlvReader reader;
+  const uint8_t *payload;
+  size_t len;
+  guint8 value;
+
+  g_ptr_array_add(spec->clusters, md_app_cluster_spec_new("/app/lamp-1/Echo", &echo_info));
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  t->answer_now = TRUE;
+  t->answer_status = MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  write_uint(t, 2, CLUSTER_ON_OFF, ATTR_ON_TIME, 300);
+  g_assert_cmphex(write_status(t), ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  t->answer_status = MATTER_IM_STATUS_SUCCESS;
+  invoke(t, 2, CLUSTER_ON_OFF, CMD_ON);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_SUCCESS);
+  t->answer_response = "(byte 9,)";
+  invoke_echo(t, 7);
+  payload = reply(t, MATTER_IM_OPCODE_INVOKE_RESPONSE, &len);
+  g_assert_cmpint(matter_im_invoke_response_decode(payload, len, &rsp), ==, MATTER_OK);
+  g_assert_cmpint(matter_im_next_invoke_response(&rsp.responses, &item), ==, MATTER_OK);
+  g_assert_false(item.is_status);
+  g_assert_cmpint(matter_im_data_reader(&item.command.fields, &reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_context_u8(&reader, 0, &value), ==, MATTER_OK);
+  g_assert_cmpuint(value, ==, 9);
+  /* Nothing is left waiting: no timeout comes later. */
+  g_ptr_array_set_size(t->replies, 0);
+  t->now += MATTER_IM_PENDING_TIMEOUT_MS + 1;
+  md_node_process(t->node, t->now);
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  test_free(t);
+}
+
 static void
 test_invoke_without_context(void)
 {
@@ -1867,6 +1919,7 @@ main(int argc, char **argv)
   g_test_add_func("/app-endpoints/invoke", test_invoke);
   g_test_add_func("/app-endpoints/invoke-without-context", test_invoke_without_context);
   g_test_add_func("/app-endpoints/invoke-response", test_invoke_response);
+  g_test_add_func("/app-endpoints/answered-at-once", test_answered_at_once);
   g_test_add_func("/app-endpoints/invoke-timeout", test_invoke_timeout);
   g_test_add_func("/app-endpoints/set-property", test_set_property);
   g_test_add_func("/app-endpoints/reachable", test_reachable);
