@@ -245,6 +245,10 @@ static const MdNodeParams node_params = {
   .window_timeout = 900,
   .has_passcode = TRUE,
   .passcode = 20202021,
+  .basic = { .vendor_name = "Example Works",
+             .product_name = "Gateway",
+             .hardware_version_string = "1",
+             .software_version_string = "1.0" },
 };
 
 static MdNode *
@@ -964,6 +968,51 @@ test_register(void)
     g_assert_true(info->bridged);
     g_assert_cmpuint(info->device_types->len, ==, 1);
   }
+  test_free(t);
+}
+
+/* A wildcard read of the whole node goes through every endpoint, the
+ * applications' included, in chunks. */
+static void
+test_wildcard_read(void)
+{
+  Test *t = test_new();
+  g_autoptr(GPtrArray) specs =
+      specs_of(light_new("lamp-1", TRUE), light_new("lamp-2", FALSE), NULL);
+  MatterImReadRequest req = { .has_attribute_requests = true, .attribute_path_count = 1 };
+  g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+  uint8_t buf[256];
+  size_t len;
+  gboolean last_suppresses = FALSE;
+
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  req.fabric_filtered = true;
+  g_assert_cmpint(matter_im_read_request_encode(&req, buf, sizeof(buf), &len), ==, MATTER_OK);
+  request(t, MATTER_IM_OPCODE_READ_REQUEST, buf, len);
+  g_assert_cmpuint(t->replies->len, >, 1);
+  for (guint i = 0; i < t->replies->len; i++) {
+    gsize size;
+    const guint8 *payload = g_bytes_get_data(g_ptr_array_index(t->replies, i), &size);
+    MatterImReportData data;
+    MatterImAttributeReport report;
+
+    g_assert_cmphex(payload[0], ==, MATTER_IM_OPCODE_REPORT_DATA);
+    g_assert_cmpint(matter_im_report_data_decode(payload + 1, size - 1, &data), ==, MATTER_OK);
+    while (matter_im_next_attribute_report(&data.attribute_reports, &report) == MATTER_OK) {
+      g_assert_false(report.is_status);
+      g_hash_table_add(seen, GUINT_TO_POINTER(report.data.path.endpoint << 16 |
+                                              (report.data.path.cluster & 0xFFFF)));
+    }
+    last_suppresses = data.suppress_response;
+  }
+  g_assert_true(last_suppresses);
+  for (guint16 ep = 2; ep <= 3; ep++) {
+    g_assert_true(g_hash_table_contains(seen, GUINT_TO_POINTER(ep << 16 | CLUSTER_ON_OFF)));
+    g_assert_true(g_hash_table_contains(seen, GUINT_TO_POINTER(ep << 16 | CLUSTER_IDENTIFY)));
+    g_assert_true(g_hash_table_contains(seen, GUINT_TO_POINTER(ep << 16 | CLUSTER_GROUPS)));
+    g_assert_true(g_hash_table_contains(seen, GUINT_TO_POINTER(ep << 16 | CLUSTER_BRIDGED_BASIC)));
+  }
+  g_assert_true(g_hash_table_contains(seen, GUINT_TO_POINTER(1 << 16 | CLUSTER_DESCRIPTOR)));
   test_free(t);
 }
 
@@ -1912,6 +1961,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/app-endpoints/spec-check", test_spec_check);
   g_test_add_func("/app-endpoints/register", test_register);
+  g_test_add_func("/app-endpoints/wildcard-read", test_wildcard_read);
   g_test_add_func("/app-endpoints/not-bridged", test_not_bridged);
   g_test_add_func("/app-endpoints/register-refused", test_register_refused);
   g_test_add_func("/app-endpoints/presence", test_presence);
