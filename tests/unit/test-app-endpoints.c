@@ -1955,6 +1955,33 @@ test_register_refused(void)
   test_free(t);
 }
 
+/* What the store cannot have written stops the node: starting without
+ * it could give its numbers to other devices. */
+static void
+test_store_corrupt(void)
+{
+  Test *t = test_new();
+  const MdNodeStorage *storage = md_test_storage_get(t->storage);
+  g_autoptr(GBytes) garbage = g_bytes_new_static("\xff\xff\xff", 3);
+  g_autoptr(GVariant) newer = g_variant_ref_sink(g_variant_new_parsed("(uint32 2, @a(sqbbmv) [])"));
+  g_autoptr(GBytes) newer_bytes = g_variant_get_data_as_bytes(newer);
+  g_autoptr(GError) error = NULL;
+  MdNode *node;
+
+  node_stop(t);
+  g_assert_true(md_node_storage_put_bytes(storage, "app-endpoints", garbage, NULL));
+  node = node_new(t, &error);
+  g_assert_null(node);
+  g_assert_error(error, MD_ERROR, MD_ERROR_STORE_CORRUPT);
+  g_clear_error(&error);
+  matter_session_table_clear(&t->node_sessions);
+  g_assert_true(md_node_storage_put_bytes(storage, "app-endpoints", newer_bytes, NULL));
+  node = node_new(t, &error);
+  g_assert_null(node);
+  g_assert_error(error, MD_ERROR, MD_ERROR_STORE_VERSION);
+  test_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1979,5 +2006,6 @@ main(int argc, char **argv)
   g_test_add_func("/app-endpoints/random-values", test_random_values);
   g_test_add_func("/app-endpoints/numbers-kept", test_numbers_kept);
   g_test_add_func("/app-endpoints/register-fails", test_register_fails);
+  g_test_add_func("/app-endpoints/store-corrupt", test_store_corrupt);
   return g_test_run();
 }
