@@ -378,7 +378,10 @@ sample_value(const MdAppType *type, guint8 flags)
 {
   g_autofree char *signature = md_app_value_signature(type, flags);
 
-  if (flags & (MD_APP_NULLABLE | MD_APP_OPTIONAL))
+  /* Null or left out, where that is an empty array (a nullable integer
+   * has a value of its own for null: it gets an ordinary value here). */
+  if ((flags & (MD_APP_NULLABLE | MD_APP_OPTIONAL)) && signature[0] == 'a' &&
+      (type->kind != MD_APP_LIST || signature[1] == 'a'))
     return g_variant_new_array(G_VARIANT_TYPE(signature + 1), NULL, 0);
   switch (type->kind) {
   case MD_APP_BOOL:
@@ -870,9 +873,12 @@ test_spec_check(void)
   assert_refused(spec, "/app/lamp-1/OnOff", "OnOff.OnOff");
   set_property(spec, CLUSTER_ON_OFF, "OnOff", g_variant_new_boolean(TRUE));
   g_assert_true(md_app_endpoint_spec_check(spec, NULL));
-  set_property(spec, CLUSTER_ON_OFF, "StartUpOnOff", g_variant_new_parsed("@ay [200]"));
+  set_property(spec, CLUSTER_ON_OFF, "StartUpOnOff", g_variant_new_byte(200));
   assert_refused(spec, "/app/lamp-1/OnOff", "OnOff.StartUpOnOff");
   set_property(spec, CLUSTER_ON_OFF, "StartUpOnOff", g_variant_new_parsed("@ay []"));
+  assert_refused(spec, "/app/lamp-1/OnOff", "OnOff.StartUpOnOff");
+  /* Null is the one value of a nullable enum8 that is not one. */
+  set_property(spec, CLUSTER_ON_OFF, "StartUpOnOff", g_variant_new_byte(0xFF));
   g_assert_true(md_app_endpoint_spec_check(spec, NULL));
 
   /* A mandatory attribute missing, an unknown one, an undefined feature. */
