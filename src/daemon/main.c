@@ -249,6 +249,8 @@ on_node_changed(MdNodeChange change, gpointer user_data)
   case MD_NODE_CHANGE_SESSIONS:
     md_dbus_service_sessions_changed(wiring->service);
     break;
+  case MD_NODE_CHANGE_ENDPOINTS:
+    break; /* nothing on the bus follows them yet */
   }
 }
 

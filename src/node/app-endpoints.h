@@ -70,8 +70,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdAppEndpointSpec, md_app_endpoint_spec_free)
 
 /* What the node asks of the daemon for application endpoints. Each
  * request carries the engine's pending token; the daemon answers it with
- * md_node_app_complete() (at most once; a token the engine gave up on is
- * ignored there). @cluster NULL: the Endpoint1 object itself (a write of
+ * md_node_app_complete() (at most once, later or before the call returns;
+ * a token the engine gave up on is ignored there). @cluster NULL: the Endpoint1 object itself (a write of
  * Bridged Device Basic Information's NodeLabel sets its Label). */
 typedef struct {
   /* Properties.Set of @property to @value. */
@@ -86,7 +86,9 @@ typedef struct {
 
 /* Checks @spec against the descriptions: its UniqueId (1..32 bytes), its
  * device types (described ones), every cluster a device type needs (the
- * ones the node serves aside) with the features, attributes and commands
+ * ones the node serves aside: Descriptor, Bridged Device Basic
+ * Information, Groups; and Scenes Management, which no endpoint has yet,
+ * waived) with the features, attributes and commands
  * it needs, every property's D-Bus type and value. FALSE with
  * MD_ERROR_INVALID_ARGUMENT naming the object and the rule broken. */
 gboolean md_app_endpoint_spec_check(const MdAppEndpointSpec *spec, GError **error);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "app-registry.h"
 #include "case-server.h"
 #include "commissioning.h"
 #include "matter/crypto.h"
@@ -83,6 +84,8 @@ struct _MdNode {
   MdOperationalCredentials operational_credentials;
   MdAccessControl access_control;
   MdGroupKeyManagement *group_keys;
+  /* The Group Table of the endpoints' Groups clusters. */
+  MdGroups *groups;
   /* RemoveFabric of the fabric whose session asked: its sessions close
    * on the next process(), once the response went out (0: none). */
   guint8 close_fabric_sessions;
@@ -92,6 +95,9 @@ struct _MdNode {
   MatterDmEndpoint *endpoints[1];
   MatterDmNode dm;
   MatterImEngine *engine;
+  /* The Aggregator and the applications' endpoints after the root: it
+   * keeps dm's endpoint list from then on. */
+  MdAppRegistry *apps;
   MatterEventLog events;
   guint8 events_debug[EVENTS_DEBUG_SIZE];
   guint8 events_info[EVENTS_INFO_SIZE];
@@ -538,6 +544,7 @@ leave_fabric(MdNode *node, guint8 fabric_index, const MatterSession *asking, gui
   if (!md_fabric_table_remove(node->fabrics, fabric_index, error))
     return FALSE;
   md_group_key_management_remove_fabric(node->group_keys, fabric_index);
+  md_groups_remove_fabric(node->groups, fabric_index);
   md_resumption_store_forget_fabric(node->resumptions, fabric_index);
   md_subscriptions_forget_fabric(node->subscriptions, fabric_index);
   matter_event_log_forget_fabric(&node->events, fabric_index);
@@ -737,12 +744,32 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
       md_group_key_management_new(storage, &group_key_management_ops, node, error);
   if (node->group_keys == NULL)
     return NULL;
+  node->groups = md_groups_new(storage, node->group_keys, NULL, NULL, error);
+  if (node->groups == NULL)
+    return NULL;
   build_root_endpoint(node);
   node->engine = g_new0(MatterImEngine, 1);
   err = matter_im_engine_init(node->engine, exchanges, &node->dm, &engine_owner, node);
   if (err != MATTER_OK) {
     md_error_set_core(error, err, "Cannot serve the Interaction Model");
     return NULL;
+  }
+  {
+    const MdAppRegistryParams apps = {
+      .storage = storage,
+      .dm = &node->dm,
+      .root = &node->root.endpoint,
+      .root_descriptor = &node->root.descriptor,
+      .events = &node->events,
+      .engine = node->engine,
+      .groups = node->groups,
+      .host = host != NULL ? host->apps : NULL,
+      .host_data = host_data,
+    };
+
+    node->apps = md_app_registry_new(&apps, error);
+    if (node->apps == NULL)
+      return NULL;
   }
   {
     static const MdSubscriptionsOwner subscriptions_owner = {
@@ -766,6 +793,7 @@ md_node_free(MdNode *node)
   if (node->engine != NULL)
     matter_im_engine_deinit(node->engine);
   g_clear_pointer(&node->engine, g_free);
+  g_clear_pointer(&node->apps, md_app_registry_free);
   g_clear_pointer(&node->basic, md_basic_information_free);
   g_clear_pointer(&node->pase_server, md_pase_server_free);
   g_clear_pointer(&node->case_server, md_case_server_free);
@@ -773,6 +801,7 @@ md_node_free(MdNode *node)
   g_clear_pointer(&node->commissioning, md_commissioning_free);
   md_operational_credentials_free_pending(&node->operational_credentials);
   md_access_control_clear(&node->access_control);
+  g_clear_pointer(&node->groups, md_groups_free);
   g_clear_pointer(&node->group_keys, md_group_key_management_free);
   g_clear_pointer(&node->fabrics, md_fabric_table_free);
   md_attestation_creds_free(node->attestation);
@@ -878,10 +907,22 @@ md_node_get_dm(MdNode *node)
   return &node->dm;
 }
 
+MdGroups *
+md_node_get_groups(MdNode *node)
+{
+  return node->groups;
+}
+
 MatterImEngine *
 md_node_get_engine(MdNode *node)
 {
   return node->engine;
+}
+
+MdAppRegistry *
+md_node_get_app_registry(MdNode *node)
+{
+  return node->apps;
 }
 
 guint16
@@ -1179,6 +1220,7 @@ md_node_factory_reset(MdNode *node, guint64 now_ms, GError **error)
     };
 
     md_group_key_management_remove_fabric(node->group_keys, index);
+    md_groups_remove_fabric(node->groups, index);
     md_resumption_store_forget_fabric(node->resumptions, index);
     md_subscriptions_forget_fabric(node->subscriptions, index);
     matter_event_log_forget_fabric(&node->events, index);
