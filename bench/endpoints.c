@@ -104,6 +104,7 @@ bare_call(Bench *b)
       -1, NULL, &error);
 
   g_assert_no_error(error);
+  g_assert_nonnull(reply);
 }
 
 /* The relay's endpoint: the one part of the Aggregator. */
@@ -120,7 +121,7 @@ relay_endpoint(Bench *b)
   md_test_attribute_answer_reader(&g_array_index(answers, MdTestAttributeAnswer, 0), &r);
   g_assert_cmpint(matter_tlv_enter(&r), ==, MATTER_OK);
   g_assert_cmpint(matter_tlv_next(&r), ==, MATTER_OK);
-  g_assert_cmpint(matter_tlv_get_uint(&r, &endpoint), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_u64(&r, &endpoint), ==, MATTER_OK);
   return (guint16) endpoint;
 }
 

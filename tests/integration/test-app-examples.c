@@ -102,7 +102,7 @@ read_uint(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute)
   guint64 value;
 
   md_test_attribute_answer_reader(&g_array_index(answers, MdTestAttributeAnswer, 0), &r);
-  g_assert_cmpint(matter_tlv_get_uint(&r, &value), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_u64(&r, &value), ==, MATTER_OK);
   return value;
 }
 
@@ -114,7 +114,7 @@ read_int(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute)
   gint64 value;
 
   md_test_attribute_answer_reader(&g_array_index(answers, MdTestAttributeAnswer, 0), &r);
-  g_assert_cmpint(matter_tlv_get_int(&r, &value), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_i64(&r, &value), ==, MATTER_OK);
   return value;
 }
 
@@ -142,7 +142,7 @@ read_uint_list(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute)
   md_test_attribute_answer_reader(&g_array_index(answers, MdTestAttributeAnswer, 0), &r);
   g_assert_cmpint(matter_tlv_enter(&r), ==, MATTER_OK);
   while (matter_tlv_next(&r) == MATTER_OK) {
-    g_assert_cmpint(matter_tlv_get_uint(&r, &value), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_get_u64(&r, &value), ==, MATTER_OK);
     g_array_append_val(values, value);
   }
   return values;
@@ -173,7 +173,7 @@ read_device_types(Fixture *f, guint16 endpoint)
     MatterTlvReader s = r;
 
     g_assert_cmpint(matter_tlv_enter(&s), ==, MATTER_OK);
-    g_assert_cmpint(matter_tlv_get_context_uint(&s, 0, &type), ==, MATTER_OK);
+    g_assert_cmpint(matter_tlv_get_context_u64(&s, 0, &type), ==, MATTER_OK);
     g_array_append_val(types, type);
   }
   return types;
@@ -540,7 +540,7 @@ reported_int(GBytes *report, guint32 cluster, guint32 attribute, gboolean *found
     return 0;
   matter_tlv_reader_init(&r, g_bytes_get_data(data, NULL), g_bytes_get_size(data));
   g_assert_cmpint(matter_tlv_next(&r), ==, MATTER_OK);
-  g_assert_cmpint(matter_tlv_get_int(&r, &value), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_i64(&r, &value), ==, MATTER_OK);
   return value;
 }
 
