@@ -249,7 +249,73 @@ on_node_changed(MdNodeChange change, gpointer user_data)
   case MD_NODE_CHANGE_SESSIONS:
     md_dbus_service_sessions_changed(wiring->service);
     break;
+  case MD_NODE_CHANGE_ENDPOINTS:
+    md_dbus_service_endpoints_changed(wiring->service);
+    break;
   }
+}
+
+/* The node's requests for application endpoints go to the endpoint
+ * manager, which exists once matterd is on the bus. Before that no
+ * application is there to answer: FAILURE, from the main loop. */
+typedef struct {
+  MdNode *node;
+  MdMessaging *messaging;
+  guint32 token;
+} EarlyRequest;
+
+static gboolean
+on_early_request(gpointer user_data)
+{
+  EarlyRequest *request = user_data;
+
+  md_node_app_complete(request->node, request->token, MATTER_IM_STATUS_FAILURE, NULL,
+                       md_messaging_now_ms());
+  md_messaging_reschedule(request->messaging);
+  g_free(request);
+  return G_SOURCE_REMOVE;
+}
+
+static MdEndpointManager *
+endpoint_manager(Wiring *wiring, guint32 token)
+{
+  MdEndpointManager *manager =
+    wiring->service != NULL ? md_dbus_service_get_endpoint_manager(wiring->service) : NULL;
+  EarlyRequest *request;
+
+  if (manager != NULL)
+    return manager;
+  g_message("A request for an application endpoint before matterd is on the bus: FAILURE");
+  request = g_new0(EarlyRequest, 1);
+  request->node = wiring->node;
+  request->messaging = wiring->messaging;
+  request->token = token;
+  g_idle_add(on_early_request, request);
+  return NULL;
+}
+
+static void
+app_write(gpointer user_data, guint16 endpoint, const MdAppClusterInfo *cluster,
+          const char *property, GVariant *value, guint32 token)
+{
+  MdEndpointManager *manager = endpoint_manager(user_data, token);
+
+  if (manager != NULL)
+    md_endpoint_manager_write(manager, endpoint, cluster, property, value, token);
+  else
+    g_variant_unref(g_variant_ref_sink(value));
+}
+
+static void
+app_invoke(gpointer user_data, guint16 endpoint, const MdAppClusterInfo *cluster,
+           const MdAppCommand *command, GVariant *args, guint32 token)
+{
+  MdEndpointManager *manager = endpoint_manager(user_data, token);
+
+  if (manager != NULL)
+    md_endpoint_manager_invoke(manager, endpoint, cluster, command, args, token);
+  else
+    g_variant_unref(g_variant_ref_sink(args));
 }
 
 static void
@@ -335,9 +401,14 @@ run(const Options *options, const MdConfig *config)
   g_autoptr(GError) error = NULL;
   g_autofree char *state_dir = options->state_dir ? g_strdup(options->state_dir)
                                                   : default_state_dir();
+  static const MdAppHost app_host = {
+    .write = app_write,
+    .invoke = app_invoke,
+  };
   static const MdNodeHost node_host = {
     .changed = on_node_changed,
     .peer_to_string = peer_to_string,
+    .apps = &app_host,
   };
   static const MdMessagingTimerClient node_timer = {
     .next_deadline = node_deadline,
@@ -399,7 +470,7 @@ run(const Options *options, const MdConfig *config)
   watchdog_id = md_notify_watchdog_start();
   service = md_dbus_service_new(node, messaging,
                                 options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
-                                &dbus_callbacks, &daemon);
+                                config->app_group, &dbus_callbacks, &daemon);
   wiring.service = service;
   md_messaging_set_sessions_changed_func(messaging, on_sessions_changed, &wiring);
   if (config->dnssd)
