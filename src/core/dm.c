@@ -43,6 +43,20 @@ attribute_present(const MatterDmCluster *cluster, const MatterDmAttribute *a)
          (cluster->cls->present == NULL || cluster->cls->present(cluster, a->id));
 }
 
+static bool
+command_present(const MatterDmCluster *cluster, const MatterDmCommand *c)
+{
+  return has_features(cluster, c->features) &&
+         (cluster->cls->command_present == NULL || cluster->cls->command_present(cluster, c->id));
+}
+
+static bool
+event_present(const MatterDmCluster *cluster, const MatterDmEvent *ev)
+{
+  return has_features(cluster, ev->features) &&
+         (cluster->cls->event_present == NULL || cluster->cls->event_present(cluster, ev->id));
+}
+
 /* ---- Look-ups ------------------------------------------------------------ */
 
 MatterDmEndpoint *
@@ -123,7 +137,7 @@ matter_dm_find_command(const MatterDmCluster *cluster, uint32_t command)
   cls = cluster->cls;
   for (size_t i = 0; i < cls->command_count; i++)
     if (cls->commands[i].id == command)
-      return has_features(cluster, cls->commands[i].features) ? &cls->commands[i] : NULL;
+      return command_present(cluster, &cls->commands[i]) ? &cls->commands[i] : NULL;
   return NULL;
 }
 
@@ -137,7 +151,7 @@ matter_dm_find_event(const MatterDmCluster *cluster, uint32_t event)
   cls = cluster->cls;
   for (size_t i = 0; i < cls->event_count; i++)
     if (cls->events[i].id == event)
-      return has_features(cluster, cls->events[i].features) ? &cls->events[i] : NULL;
+      return event_present(cluster, &cls->events[i]) ? &cls->events[i] : NULL;
   return NULL;
 }
 
@@ -214,7 +228,7 @@ response_listed(const MatterDmCluster *cluster, size_t before, uint32_t id)
   const MatterDmClass *cls = cluster->cls;
 
   for (size_t i = 0; i < before; i++)
-    if (has_features(cluster, cls->commands[i].features) && cls->commands[i].response_id == id)
+    if (command_present(cluster, &cls->commands[i]) && cls->commands[i].response_id == id)
       return true;
   return false;
 }
@@ -227,7 +241,7 @@ put_generated_commands(const MatterDmCluster *cluster, MatterTlvWriter *w)
   for (size_t i = 0; i < cls->command_count; i++) {
     uint32_t id = cls->commands[i].response_id;
 
-    if (has_features(cluster, cls->commands[i].features) && id != MATTER_DM_NO_RESPONSE &&
+    if (command_present(cluster, &cls->commands[i]) && id != MATTER_DM_NO_RESPONSE &&
         !response_listed(cluster, i, id))
       matter_tlv_put_uint(w, matter_tlv_tag_anonymous(), id);
   }
@@ -239,7 +253,7 @@ put_accepted_commands(const MatterDmCluster *cluster, MatterTlvWriter *w)
   const MatterDmClass *cls = cluster->cls;
 
   for (size_t i = 0; i < cls->command_count; i++)
-    if (has_features(cluster, cls->commands[i].features))
+    if (command_present(cluster, &cls->commands[i]))
       matter_tlv_put_uint(w, matter_tlv_tag_anonymous(), cls->commands[i].id);
 }
 

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "app-registry.h"
 #include "case-server.h"
 #include "commissioning.h"
 #include "matter/crypto.h"
@@ -92,6 +93,9 @@ struct _MdNode {
   MatterDmEndpoint *endpoints[1];
   MatterDmNode dm;
   MatterImEngine *engine;
+  /* The Aggregator and the applications' endpoints after the root: it
+   * keeps dm's endpoint list from then on. */
+  MdAppRegistry *apps;
   MatterEventLog events;
   guint8 events_debug[EVENTS_DEBUG_SIZE];
   guint8 events_info[EVENTS_INFO_SIZE];
@@ -745,6 +749,22 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
     return NULL;
   }
   {
+    const MdAppRegistryParams apps = {
+      .storage = storage,
+      .dm = &node->dm,
+      .root = &node->root.endpoint,
+      .root_descriptor = &node->root.descriptor,
+      .events = &node->events,
+      .engine = node->engine,
+      .host = host != NULL ? host->apps : NULL,
+      .host_data = host_data,
+    };
+
+    node->apps = md_app_registry_new(&apps, error);
+    if (node->apps == NULL)
+      return NULL;
+  }
+  {
     static const MdSubscriptionsOwner subscriptions_owner = {
       .session_established = resumed_session_established,
     };
@@ -766,6 +786,7 @@ md_node_free(MdNode *node)
   if (node->engine != NULL)
     matter_im_engine_deinit(node->engine);
   g_clear_pointer(&node->engine, g_free);
+  g_clear_pointer(&node->apps, md_app_registry_free);
   g_clear_pointer(&node->basic, md_basic_information_free);
   g_clear_pointer(&node->pase_server, md_pase_server_free);
   g_clear_pointer(&node->case_server, md_case_server_free);
@@ -882,6 +903,12 @@ MatterImEngine *
 md_node_get_engine(MdNode *node)
 {
   return node->engine;
+}
+
+MdAppRegistry *
+md_node_get_app_registry(MdNode *node)
+{
+  return node->apps;
 }
 
 guint16

@@ -307,6 +307,61 @@ test_resumable(void)
   assert_error(matter_dm_attribute_iter_next(&copy, &f.node, &e2, &c2, &a2), MATTER_ERROR_TLV_END);
 }
 
+/* An instance that leaves out vendor commands 0x00 and 0x03 and event 1
+ * (commands and events an owner has no handler for). */
+static bool
+vendor_command_present(const MatterDmCluster *cluster, uint32_t command)
+{
+  g_assert_nonnull(cluster);
+  return command != 0x00 && command != 0x03;
+}
+
+static bool
+vendor_event_present(const MatterDmCluster *cluster, uint32_t event)
+{
+  g_assert_nonnull(cluster);
+  return event != 1;
+}
+
+static void
+test_present(void)
+{
+  static const MatterDmEvent events[] = {
+    { 0, MATTER_ACL_PRIVILEGE_VIEW, 1, 0, 0 },
+    { 1, MATTER_ACL_PRIVILEGE_VIEW, 1, 0, 0 },
+  };
+  static const uint32_t accepted[] = { 0x02 };
+  static const uint32_t generated[] = { 0x01 };
+  static const uint32_t accepted_all[] = { 0x00, 0x02, 0x03 };
+  static const uint32_t generated_all[] = { 0x01, 0x04 };
+  MatterDmClass partial = vendor;
+  Fixture f;
+
+  partial.events = events;
+  partial.event_count = G_N_ELEMENTS(events);
+  partial.command_present = vendor_command_present;
+  partial.event_present = vendor_event_present;
+  fixture_init(&f);
+  assert_global_list(&f.vendor1, MATTER_DM_ATTR_ACCEPTED_COMMAND_LIST, accepted_all, 3);
+  assert_global_list(&f.vendor1, MATTER_DM_ATTR_GENERATED_COMMAND_LIST, generated_all, 2);
+  f.vendor1.cls = &partial;
+  g_assert_null(matter_dm_find_command(&f.vendor1, 0x00));
+  g_assert_nonnull(matter_dm_find_command(&f.vendor1, 0x02));
+  g_assert_cmphex(matter_dm_command_status(&f.node, 1, VENDOR_CLUSTER, 0x03), ==,
+                  MATTER_IM_STATUS_UNSUPPORTED_COMMAND);
+  g_assert_cmphex(matter_dm_command_status(&f.node, 1, VENDOR_CLUSTER, 0x02), ==,
+                  MATTER_IM_STATUS_SUCCESS);
+  g_assert_nonnull(matter_dm_find_event(&f.vendor1, 0));
+  g_assert_null(matter_dm_find_event(&f.vendor1, 1));
+  g_assert_cmphex(matter_dm_event_status(&f.node, 1, VENDOR_CLUSTER, 1), ==,
+                  MATTER_IM_STATUS_UNSUPPORTED_EVENT);
+  g_assert_cmphex(matter_dm_event_status(&f.node, 1, VENDOR_CLUSTER, 0), ==,
+                  MATTER_IM_STATUS_SUCCESS);
+  /* 0x02 still answers with 0x01; 0x04 answered only the absent 0x03. */
+  assert_global_list(&f.vendor1, MATTER_DM_ATTR_ACCEPTED_COMMAND_LIST, accepted, 1);
+  assert_global_list(&f.vendor1, MATTER_DM_ATTR_GENERATED_COMMAND_LIST, generated, 1);
+}
+
 static void
 test_versions_and_ticks(void)
 {
@@ -344,6 +399,7 @@ main(int argc, char **argv)
   g_test_add_func("/dm/globals", test_globals);
   g_test_add_func("/dm/wildcards", test_wildcards);
   g_test_add_func("/dm/resumable", test_resumable);
+  g_test_add_func("/dm/present", test_present);
   g_test_add_func("/dm/versions-and-ticks", test_versions_and_ticks);
   return g_test_run();
 }

@@ -418,3 +418,36 @@ void md_group_key_management_drop(MdGroupKeyManagement *gkm);
 /* RemoveFabric: forgets the fabric's key sets and map entries (its rows
  * in the store go with delete_fabric()). */
 void md_group_key_management_remove_fabric(MdGroupKeyManagement *gkm, guint8 fabric_index);
+
+/* Bridged Device Basic Information (0x0039) of an application's bridged
+ * endpoint: its values are the Endpoint1 object's (app-endpoints.h), and
+ * a write of NodeLabel goes to the application (its Label). */
+extern const MatterDmClass md_bridged_basic_class;
+
+#define MD_BRIDGED_BASIC_ATTR_NODE_LABEL 0x0005
+#define MD_BRIDGED_BASIC_ATTR_REACHABLE 0x0011
+#define MD_BRIDGED_BASIC_EVENT_REACHABLE_CHANGED 0x03
+#define MD_BRIDGED_BASIC_STRING_MAX 32
+
+typedef struct {
+  /* Forwards a NodeLabel write (@label checked) to the application:
+   * MATTER_DM_STATUS_PENDING, or the status to answer now. */
+  guint8 (*write_label)(gpointer user_data, const MatterDmRequest *request, const char *label);
+} MdBridgedBasicOps;
+
+/* The instance's state; the strings are the owner's (NULL: absent, the
+ * attribute then absent too, NodeLabel then ""). */
+typedef struct {
+  const char *vendor_name;
+  const char *product_name;
+  const char *node_label;
+  const char *serial_number;
+  const char *unique_id;
+  gboolean reachable;
+  const MdBridgedBasicOps *ops;
+  gpointer user_data;
+} MdBridgedBasic;
+
+/* ReachableChanged's fields ([0] ReachableNewValue) for @reachable. */
+MatterError md_bridged_basic_encode_reachable_changed(gboolean reachable, MatterTlvWriter *w,
+                                                      MatterTlvTag tag);
