@@ -1,0 +1,902 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* org.matterd.EndpointManager1 of the built matterd on a private bus,
+ * with host applications written here: each is a bus connection of the
+ * test's own with a GDBusObjectManagerServer exporting an On/Off Plug-in
+ * Unit (org.matterd.Endpoint1, with org.matterd.cluster.Identify1 and
+ * OnOff1 objects below it, their introspection the one matterd installs).
+ * Registration and its refusals, NodeEndpoint1 objects, the application
+ * leaving and coming back, restarts, UnregisterApplication, Forget,
+ * objects added and removed later, values the application gets wrong. The
+ * caller is the test's own uid, which the bouncer lets through without
+ * polkit (test-polkit covers the other callers). */
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "md-names.h"
+#include "md-test-commission.h"
+#include "md-test-node.h"
+
+#define INVALID MD_DBUS_ERROR_PREFIX "InvalidArgument"
+#define NOT_FOUND MD_DBUS_ERROR_PREFIX "NotFound"
+#define APP_ROOT "/app"
+#define DEVICE_TYPE_ON_OFF_PLUG_IN_UNIT 0x010A
+#define WAIT_MS 10000
+
+static const char endpoint_xml[] =
+  "<node><interface name='" MD_APP_INTERFACE_ENDPOINT "'>"
+  "<property name='UniqueId' type='s' access='read'/>"
+  "<property name='DeviceTypes' type='a(qq)' access='read'/>"
+  "<property name='Label' type='s' access='read'/>"
+  "<property name='Reachable' type='b' access='read'/>"
+  "</interface></node>";
+
+/* ---- An interface of a test application ----
+ *
+ * Any interface, described by its introspection; properties from a
+ * table, methods answered by the test (On, Off and Toggle change OnOff as
+ * a plug would). */
+
+typedef struct {
+  GDBusInterfaceSkeleton parent_instance;
+  GDBusNodeInfo *node_info;
+  GDBusInterfaceInfo *info;
+  GHashTable *properties; /* name -> GVariant */
+  GPtrArray *calls;       /* "Method(args)" as they came */
+} AppInterface;
+
+typedef struct {
+  GDBusInterfaceSkeletonClass parent_class;
+} AppInterfaceClass;
+
+static GType app_interface_get_type(void);
+G_DEFINE_TYPE(AppInterface, app_interface, G_TYPE_DBUS_INTERFACE_SKELETON)
+
+static void
+app_interface_emit_changed(AppInterface *self, const char *name, GVariant *value)
+{
+  GVariantBuilder changed;
+  GList *connections = g_dbus_interface_skeleton_get_connections(G_DBUS_INTERFACE_SKELETON(self));
+  const char *path = g_dbus_interface_skeleton_get_object_path(G_DBUS_INTERFACE_SKELETON(self));
+
+  g_variant_builder_init(&changed, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add(&changed, "{sv}", name, value);
+  for (GList *l = connections; l != NULL; l = l->next)
+    g_dbus_connection_emit_signal(
+      l->data, NULL, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+      g_variant_new("(s@a{sv}as)", self->info->name, g_variant_builder_end(&changed), NULL),
+      NULL);
+  if (connections == NULL)
+    g_variant_builder_clear(&changed);
+  g_list_free_full(connections, g_object_unref);
+}
+
+/* Sets @name to @value (floating is taken) and announces it when exported. */
+static void
+app_interface_set(AppInterface *self, const char *name, GVariant *value)
+{
+  g_variant_ref_sink(value);
+  g_hash_table_replace(self->properties, g_strdup(name), value);
+  if (g_dbus_interface_skeleton_get_object_path(G_DBUS_INTERFACE_SKELETON(self)) != NULL)
+    app_interface_emit_changed(self, name, value);
+}
+
+static void
+app_method_call(GDBusConnection *connection, const char *sender, const char *path,
+                const char *interface, const char *method, GVariant *parameters,
+                GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  AppInterface *self = user_data;
+  g_autofree char *args = g_variant_print(parameters, FALSE);
+  GVariant *on_off = g_hash_table_lookup(self->properties, "OnOff");
+
+  g_ptr_array_add(self->calls, g_strconcat(method, args, NULL));
+  if (on_off != NULL && strcmp(method, "On") == 0)
+    app_interface_set(self, "OnOff", g_variant_new_boolean(TRUE));
+  else if (on_off != NULL && strcmp(method, "Off") == 0)
+    app_interface_set(self, "OnOff", g_variant_new_boolean(FALSE));
+  else if (on_off != NULL && strcmp(method, "Toggle") == 0)
+    app_interface_set(self, "OnOff", g_variant_new_boolean(!g_variant_get_boolean(on_off)));
+  g_dbus_method_invocation_return_value(invocation, NULL);
+}
+
+static GVariant *
+app_get_property(GDBusConnection *connection, const char *sender, const char *path,
+                 const char *interface, const char *name, GError **error, gpointer user_data)
+{
+  AppInterface *self = user_data;
+  GVariant *value = g_hash_table_lookup(self->properties, name);
+
+  if (value == NULL) {
+    g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "No property %s", name);
+    return NULL;
+  }
+  return g_variant_ref(value);
+}
+
+static gboolean
+app_set_property(GDBusConnection *connection, const char *sender, const char *path,
+                 const char *interface, const char *name, GVariant *value, GError **error,
+                 gpointer user_data)
+{
+  AppInterface *self = user_data;
+
+  app_interface_set(self, name, g_variant_ref(value));
+  g_variant_unref(value);
+  return TRUE;
+}
+
+static GDBusInterfaceInfo *
+app_interface_get_info(GDBusInterfaceSkeleton *skeleton)
+{
+  return ((AppInterface *) skeleton)->info;
+}
+
+static GDBusInterfaceVTable *
+app_interface_get_vtable(GDBusInterfaceSkeleton *skeleton)
+{
+  static GDBusInterfaceVTable vtable = {
+    .method_call = app_method_call,
+    .get_property = app_get_property,
+    .set_property = app_set_property,
+  };
+
+  return &vtable;
+}
+
+static GVariant *
+app_interface_get_properties(GDBusInterfaceSkeleton *skeleton)
+{
+  AppInterface *self = (AppInterface *) skeleton;
+  GVariantBuilder builder;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  g_variant_builder_init(&builder, G_VARIANT_TYPE_VARDICT);
+  g_hash_table_iter_init(&iter, self->properties);
+  while (g_hash_table_iter_next(&iter, &name, &value))
+    g_variant_builder_add(&builder, "{sv}", name, value);
+  return g_variant_builder_end(&builder);
+}
+
+static void
+app_interface_flush(GDBusInterfaceSkeleton *skeleton)
+{
+}
+
+static void
+app_interface_finalize(GObject *object)
+{
+  AppInterface *self = (AppInterface *) object;
+
+  g_hash_table_unref(self->properties);
+  g_ptr_array_unref(self->calls);
+  g_clear_pointer(&self->node_info, g_dbus_node_info_unref);
+  G_OBJECT_CLASS(app_interface_parent_class)->finalize(object);
+}
+
+static void
+app_interface_class_init(AppInterfaceClass *klass)
+{
+  GDBusInterfaceSkeletonClass *skeleton_class = G_DBUS_INTERFACE_SKELETON_CLASS(klass);
+
+  G_OBJECT_CLASS(klass)->finalize = app_interface_finalize;
+  skeleton_class->get_info = app_interface_get_info;
+  skeleton_class->get_vtable = app_interface_get_vtable;
+  skeleton_class->get_properties = app_interface_get_properties;
+  skeleton_class->flush = app_interface_flush;
+}
+
+static void
+app_interface_init(AppInterface *self)
+{
+  self->properties =
+    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
+  self->calls = g_ptr_array_new_with_free_func(g_free);
+}
+
+/* @interface as @xml describes it. */
+static AppInterface *
+app_interface_new(const char *xml, const char *interface)
+{
+  AppInterface *self = g_object_new(app_interface_get_type(), NULL);
+  g_autoptr(GError) error = NULL;
+
+  self->node_info = g_dbus_node_info_new_for_xml(xml, &error);
+  g_assert_no_error(error);
+  self->info = g_dbus_node_info_lookup_interface(self->node_info, interface);
+  g_assert_nonnull(self->info);
+  return self;
+}
+
+/* The introspection matterd installs for @interface (built into
+ * clusters/). */
+static char *
+cluster_xml(const char *interface)
+{
+  g_autofree char *name = g_strconcat(interface, ".xml", NULL);
+  g_autofree char *path = g_test_build_filename(G_TEST_BUILT, "..", "clusters", name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *xml = NULL;
+
+  g_file_get_contents(path, &xml, NULL, &error);
+  g_assert_no_error(error);
+  return xml;
+}
+
+static AppInterface *
+cluster_interface_new(const char *name)
+{
+  g_autofree char *interface = g_strconcat(MD_APP_CLUSTER_INTERFACE_PREFIX, name, NULL);
+  g_autofree char *xml = cluster_xml(interface);
+
+  return app_interface_new(xml, interface);
+}
+
+/* ---- A test application ---- */
+
+typedef struct {
+  GDBusConnection *connection;
+  GDBusObjectManagerServer *manager;
+} App;
+
+static App *
+app_new(MdTestNode *node)
+{
+  App *app = g_new0(App, 1);
+
+  app->connection = md_test_bus_connect(node->bus);
+  app->manager = g_dbus_object_manager_server_new(APP_ROOT);
+  g_dbus_object_manager_server_set_connection(app->manager, app->connection);
+  return app;
+}
+
+static void
+app_free(App *app)
+{
+  g_clear_object(&app->manager);
+  if (app->connection != NULL)
+    g_dbus_connection_close_sync(app->connection, NULL, NULL);
+  g_clear_object(&app->connection);
+  g_free(app);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(App, app_free)
+
+static const char *
+app_name(App *app)
+{
+  return g_dbus_connection_get_unique_name(app->connection);
+}
+
+static void
+app_export(App *app, const char *path, AppInterface *interface)
+{
+  g_autoptr(GDBusObjectSkeleton) object = g_dbus_object_skeleton_new(path);
+
+  g_dbus_object_skeleton_add_interface(object, G_DBUS_INTERFACE_SKELETON(interface));
+  g_dbus_object_manager_server_export(app->manager, object);
+}
+
+static AppInterface *
+app_interface(App *app, const char *path, const char *interface)
+{
+  GDBusInterface *found =
+    g_dbus_object_manager_get_interface(G_DBUS_OBJECT_MANAGER(app->manager), path, interface);
+
+  g_assert_nonnull(found);
+  g_object_unref(found); /* the manager keeps it */
+  return (AppInterface *) found;
+}
+
+/* The Endpoint1 of a plug-in unit, @unique_id NULL: without one. */
+static AppInterface *
+endpoint_new(const char *unique_id, guint16 device_type)
+{
+  AppInterface *endpoint = app_interface_new(endpoint_xml, MD_APP_INTERFACE_ENDPOINT);
+  GVariantBuilder types;
+
+  g_variant_builder_init(&types, G_VARIANT_TYPE("a(qq)"));
+  g_variant_builder_add(&types, "(qq)", device_type, 4);
+  if (unique_id != NULL)
+    app_interface_set(endpoint, "UniqueId", g_variant_new_string(unique_id));
+  app_interface_set(endpoint, "DeviceTypes", g_variant_builder_end(&types));
+  app_interface_set(endpoint, "Label", g_variant_new_string("Desk lamp"));
+  return endpoint;
+}
+
+static AppInterface *
+identify_new(void)
+{
+  AppInterface *identify = cluster_interface_new("Identify1");
+
+  app_interface_set(identify, "IdentifyTime", g_variant_new_uint16(0));
+  app_interface_set(identify, "IdentifyType", g_variant_new_byte(0));
+  return identify;
+}
+
+/* On/Off with its Lighting feature, which plug-in units need. */
+static AppInterface *
+on_off_new(void)
+{
+  AppInterface *on_off = cluster_interface_new("OnOff1");
+
+  app_interface_set(on_off, "FeatureMap", g_variant_new_uint32(1));
+  app_interface_set(on_off, "OnOff", g_variant_new_boolean(FALSE));
+  app_interface_set(on_off, "GlobalSceneControl", g_variant_new_boolean(TRUE));
+  app_interface_set(on_off, "OnTime", g_variant_new_uint16(0));
+  app_interface_set(on_off, "OffWaitTime", g_variant_new_uint16(0));
+  app_interface_set(on_off, "StartUpOnOff", g_variant_new("ay", NULL));
+  return on_off;
+}
+
+/* A plug-in unit at APP_ROOT/@name with Identify and On/Off below it. */
+static void
+app_add_plug(App *app, const char *name, const char *unique_id)
+{
+  g_autofree char *path = g_strdup_printf(APP_ROOT "/%s", name);
+  g_autofree char *identify_path = g_strdup_printf("%s/identify", path);
+  g_autofree char *on_off_path = g_strdup_printf("%s/onoff", path);
+  g_autoptr(AppInterface) endpoint = endpoint_new(unique_id, DEVICE_TYPE_ON_OFF_PLUG_IN_UNIT);
+  g_autoptr(AppInterface) identify = identify_new();
+  g_autoptr(AppInterface) on_off = on_off_new();
+
+  app_export(app, identify_path, identify);
+  app_export(app, on_off_path, on_off);
+  app_export(app, path, endpoint);
+}
+
+/* Calls EndpointManager1 from the application's connection while its
+ * objects answer matterd, as a real application's main loop would. */
+typedef struct {
+  GVariant *reply;
+  GError *error;
+  gboolean done;
+} CallResult;
+
+static void
+on_call_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CallResult *call = user_data;
+
+  call->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &call->error);
+  call->done = TRUE;
+}
+
+static gboolean
+app_call(App *app, const char *path, const char *interface, const char *method,
+         GVariant *args, GError **error)
+{
+  CallResult call = { 0 };
+
+  g_dbus_connection_call(app->connection, MD_DBUS_NAME, path, interface, method, args, NULL,
+                         G_DBUS_CALL_FLAGS_NONE, 20000, NULL, on_call_done, &call);
+  while (!call.done)
+    g_main_context_iteration(NULL, TRUE);
+  g_clear_pointer(&call.reply, g_variant_unref);
+  if (call.error != NULL) {
+    g_propagate_error(error, call.error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+app_register(App *app, GVariant *options, GError **error)
+{
+  if (options == NULL)
+    options = g_variant_new("a{sv}", NULL);
+  return app_call(app, MD_DBUS_PATH, MD_DBUS_INTERFACE_ENDPOINT_MANAGER, "RegisterApplication",
+                  g_variant_new("(o@a{sv})", APP_ROOT, options), error);
+}
+
+static void
+app_register_ok(App *app)
+{
+  g_autoptr(GError) error = NULL;
+
+  app_register(app, NULL, &error);
+  g_assert_no_error(error);
+}
+
+/* The registration fails with @name and a message that has @needle. */
+static void
+assert_refused(GError *error, const char *name, const char *needle)
+{
+  g_autofree char *remote = NULL;
+
+  g_assert_nonnull(error);
+  remote = g_dbus_error_get_remote_error(error);
+  g_assert_cmpstr(remote, ==, name);
+  g_dbus_error_strip_remote_error(error);
+  g_test_message("refused: %s", error->message);
+  if (strstr(error->message, needle) == NULL)
+    g_error("\"%s\" does not say \"%s\"", error->message, needle);
+}
+
+/* ---- matterd's objects ---- */
+
+static GVariant *
+managed_objects(MdTestNode *node)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+    node->connection, MD_DBUS_NAME, MD_DBUS_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+    "GetManagedObjects", NULL, G_VARIANT_TYPE("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, 5000,
+    NULL, &error);
+
+  g_assert_no_error(error);
+  return g_variant_get_child_value(reply, 0);
+}
+
+/* NodeEndpoint1's properties of endpoint @number; NULL when there is no
+ * such object. */
+static GVariant *
+node_endpoint(MdTestNode *node, guint number)
+{
+  g_autoptr(GVariant) objects = managed_objects(node);
+  g_autofree char *path = g_strdup_printf(MD_DBUS_ENDPOINT_PATH_PREFIX "%u", number);
+  g_autoptr(GVariant) interfaces = g_variant_lookup_value(objects, path, NULL);
+
+  if (interfaces == NULL)
+    return NULL;
+  return g_variant_lookup_value(interfaces, MD_DBUS_INTERFACE_NODE_ENDPOINT, NULL);
+}
+
+static guint
+count_node_endpoints(MdTestNode *node)
+{
+  g_autoptr(GVariant) objects = managed_objects(node);
+  GVariantIter iter;
+  GVariant *interfaces;
+  guint count = 0;
+
+  g_variant_iter_init(&iter, objects);
+  while (g_variant_iter_loop(&iter, "{&o@a{sa{sv}}}", NULL, &interfaces)) {
+    g_autoptr(GVariant) endpoint =
+      g_variant_lookup_value(interfaces, MD_DBUS_INTERFACE_NODE_ENDPOINT, NULL);
+
+    count += endpoint != NULL;
+  }
+  return count;
+}
+
+/* Iterates the main loop (the applications' objects answer meanwhile)
+ * until endpoint @number's @property is @expected (NULL: until the
+ * object is gone); FALSE on time-out. */
+static gboolean
+wait_endpoint(MdTestNode *node, guint number, const char *property, GVariant *expected)
+{
+  gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+  g_autoptr(GVariant) owned = expected != NULL ? g_variant_ref_sink(expected) : NULL;
+
+  while (g_get_monotonic_time() < deadline) {
+    g_autoptr(GVariant) properties = node_endpoint(node, number);
+    g_autoptr(GVariant) value =
+      properties != NULL && property != NULL ? g_variant_lookup_value(properties, property, NULL)
+                                             : NULL;
+
+    if (expected == NULL ? properties == NULL
+                         : value != NULL && g_variant_equal(value, expected))
+      return TRUE;
+    while (g_main_context_iteration(NULL, FALSE))
+      ;
+    g_usleep(20000);
+  }
+  return FALSE;
+}
+
+static void
+assert_endpoint_string(GVariant *properties, const char *name, const char *expected)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value(properties, name, G_VARIANT_TYPE_STRING);
+
+  g_assert_nonnull(value);
+  g_assert_cmpstr(g_variant_get_string(value, NULL), ==, expected);
+}
+
+static gboolean
+endpoint_boolean(GVariant *properties, const char *name)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value(properties, name, G_VARIANT_TYPE_BOOLEAN);
+
+  g_assert_nonnull(value);
+  return g_variant_get_boolean(value);
+}
+
+/* ---- Fixture ---- */
+
+static void
+node_setup(MdTestNode *node, gconstpointer data)
+{
+  md_test_node_start(node, MD_TEST_COMMISSION_CONFIG);
+}
+
+static void
+node_teardown(MdTestNode *node, gconstpointer data)
+{
+  md_test_node_stop(node);
+}
+
+/* ---- Tests ---- */
+
+/* An application registers: its endpoint gets number 2 and a
+ * NodeEndpoint1 object that says what it registered. */
+static void
+test_register(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(GVariant) properties = NULL;
+  g_autoptr(GVariant) types = NULL;
+  guint16 type, revision;
+
+  app_add_plug(app, "plug0", "plug-0001");
+  app_register_ok(app);
+  properties = node_endpoint(node, 2);
+  g_assert_nonnull(properties);
+  assert_endpoint_string(properties, "UniqueId", "plug-0001");
+  assert_endpoint_string(properties, "Label", "Desk lamp");
+  assert_endpoint_string(properties, "Application", app_name(app));
+  g_assert_true(endpoint_boolean(properties, "Reachable"));
+  g_assert_true(endpoint_boolean(properties, "Bridged"));
+  types = g_variant_lookup_value(properties, "DeviceTypes", G_VARIANT_TYPE("a(qq)"));
+  g_assert_nonnull(types);
+  g_assert_cmpuint(g_variant_n_children(types), ==, 1);
+  g_variant_get_child(types, 0, "(qq)", &type, &revision);
+  g_assert_cmpuint(type, ==, DEVICE_TYPE_ON_OFF_PLUG_IN_UNIT);
+  g_assert_cmpuint(revision, ==, 4);
+  g_assert_cmpuint(count_node_endpoints(node), ==, 1);
+  g_assert_true(md_test_node_wait_for_log(node, "serves " APP_ROOT "/plug0 (UniqueId plug-0001) "
+                                                "as endpoint 2"));
+}
+
+/* Options: Bridged false puts the endpoint on the root; an unknown option
+ * or a value of the wrong type is refused before anything is read. */
+static void
+test_options(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(GVariant) properties = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantBuilder options;
+
+  app_add_plug(app, "plug0", "plug-0001");
+  g_variant_builder_init(&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add(&options, "{sv}", "Colour", g_variant_new_boolean(TRUE));
+  app_register(app, g_variant_builder_end(&options), &error);
+  assert_refused(error, INVALID, "Unknown option Colour");
+  g_clear_error(&error);
+
+  g_variant_builder_init(&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add(&options, "{sv}", "Bridged", g_variant_new_string("no"));
+  app_register(app, g_variant_builder_end(&options), &error);
+  assert_refused(error, INVALID, "Bridged must be of type b");
+  g_clear_error(&error);
+  g_assert_cmpuint(count_node_endpoints(node), ==, 0);
+
+  g_variant_builder_init(&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add(&options, "{sv}", "Bridged", g_variant_new_boolean(FALSE));
+  g_variant_builder_add(&options, "{sv}", "Context", g_variant_new_boolean(TRUE));
+  app_register(app, g_variant_builder_end(&options), &error);
+  g_assert_no_error(error);
+  properties = node_endpoint(node, 2);
+  g_assert_nonnull(properties);
+  g_assert_false(endpoint_boolean(properties, "Bridged"));
+}
+
+typedef void (*Breakage)(App *app);
+
+static void
+break_unique_id(App *app)
+{
+  g_autoptr(AppInterface) endpoint = endpoint_new(NULL, DEVICE_TYPE_ON_OFF_PLUG_IN_UNIT);
+  g_autoptr(AppInterface) identify = identify_new();
+  g_autoptr(AppInterface) on_off = on_off_new();
+
+  app_export(app, APP_ROOT "/plug0/identify", identify);
+  app_export(app, APP_ROOT "/plug0/onoff", on_off);
+  app_export(app, APP_ROOT "/plug0", endpoint);
+}
+
+static void
+break_device_type(App *app)
+{
+  g_autoptr(AppInterface) endpoint = endpoint_new("plug-0001", 0x7777);
+  g_autoptr(AppInterface) identify = identify_new();
+  g_autoptr(AppInterface) on_off = on_off_new();
+
+  app_export(app, APP_ROOT "/plug0/identify", identify);
+  app_export(app, APP_ROOT "/plug0/onoff", on_off);
+  app_export(app, APP_ROOT "/plug0", endpoint);
+}
+
+static void
+break_property_type(App *app)
+{
+  app_add_plug(app, "plug0", "plug-0001");
+  app_interface_set(app_interface(app, APP_ROOT "/plug0/onoff", "org.matterd.cluster.OnOff1"),
+                    "OnOff", g_variant_new_uint32(1));
+}
+
+static void
+break_device_types_type(App *app)
+{
+  app_add_plug(app, "plug0", "plug-0001");
+  app_interface_set(app_interface(app, APP_ROOT "/plug0", MD_APP_INTERFACE_ENDPOINT),
+                    "DeviceTypes", g_variant_new("aq", NULL));
+}
+
+static void
+break_cluster_outside(App *app)
+{
+  g_autoptr(AppInterface) on_off = on_off_new();
+
+  app_add_plug(app, "plug0", "plug-0001");
+  app_export(app, APP_ROOT "/stray", on_off);
+}
+
+static void
+break_mandatory_cluster(App *app)
+{
+  g_autoptr(AppInterface) endpoint = endpoint_new("plug-0001", DEVICE_TYPE_ON_OFF_PLUG_IN_UNIT);
+  g_autoptr(AppInterface) identify = identify_new();
+
+  app_export(app, APP_ROOT "/plug0/identify", identify);
+  app_export(app, APP_ROOT "/plug0", endpoint);
+}
+
+static void
+break_nothing_there(App *app)
+{
+  g_autoptr(AppInterface) on_off = on_off_new();
+
+  app_export(app, APP_ROOT "/onoff", on_off);
+}
+
+typedef struct {
+  const char *name;
+  Breakage breakage;
+  const char *needle; /* what the message says */
+} MalformedCase;
+
+static const MalformedCase malformed_cases[] = {
+  { "unique-id", break_unique_id, APP_ROOT "/plug0: org.matterd.Endpoint1 needs UniqueId" },
+  { "device-type", break_device_type, APP_ROOT "/plug0" },
+  { "property-type", break_property_type, APP_ROOT "/plug0/onoff" },
+  { "device-types-type", break_device_types_type, "DeviceTypes must be of type a(qq)" },
+  { "cluster-outside", break_cluster_outside, APP_ROOT "/stray" },
+  { "mandatory-cluster", break_mandatory_cluster, APP_ROOT "/plug0" },
+  { "no-endpoint", break_nothing_there, "no object below it has org.matterd.Endpoint1" },
+};
+
+/* A malformed tree is refused with InvalidArgument naming the object, and
+ * nothing of it is served; the same application then registers a good
+ * one. */
+static void
+test_malformed(MdTestNode *node, gconstpointer data)
+{
+  const MalformedCase *c = data;
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(GError) error = NULL;
+
+  c->breakage(app);
+  app_register(app, NULL, &error);
+  assert_refused(error, INVALID, c->needle);
+  g_assert_cmpuint(count_node_endpoints(node), ==, 0);
+  g_assert_null(node_endpoint(node, 2));
+
+  g_clear_object(&app->manager);
+  app->manager = g_dbus_object_manager_server_new(APP_ROOT);
+  g_dbus_object_manager_server_set_connection(app->manager, app->connection);
+  app_add_plug(app, "plug0", "plug-0001");
+  app_register_ok(app);
+  g_assert_cmpuint(count_node_endpoints(node), ==, 1);
+}
+
+/* The same root twice from the same caller is refused; a caller with no
+ * ObjectManager at the root is refused; unregistering what was never
+ * registered is NotFound. */
+static void
+test_register_twice(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(App) other = app_new(node);
+  g_autoptr(GError) error = NULL;
+
+  app_add_plug(app, "plug0", "plug-0001");
+  app_register_ok(app);
+  app_register(app, NULL, &error);
+  assert_refused(error, INVALID, "registered already");
+  g_clear_error(&error);
+
+  g_clear_object(&other->manager); /* nothing exported */
+  app_register(other, NULL, &error);
+  assert_refused(error, INVALID, "GetManagedObjects failed");
+  g_clear_error(&error);
+
+  app_call(other, MD_DBUS_PATH, MD_DBUS_INTERFACE_ENDPOINT_MANAGER, "UnregisterApplication",
+           g_variant_new("(o)", APP_ROOT), &error);
+  assert_refused(error, NOT_FOUND, APP_ROOT);
+  g_assert_cmpuint(count_node_endpoints(node), ==, 1);
+}
+
+/* The application leaving the bus leaves its endpoint, unreachable; it
+ * comes back (another connection, so another name) and gets the same
+ * number. A second device gets the next one. */
+static void
+test_leave_and_return(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(App) again = NULL;
+  g_autoptr(GVariant) properties = NULL;
+
+  app_add_plug(app, "plug0", "plug-0001");
+  app_register_ok(app);
+  g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(TRUE)));
+  g_clear_pointer(&app, app_free);
+  g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(FALSE)));
+  g_assert_true(wait_endpoint(node, 2, "Application", g_variant_new_string("")));
+  g_assert_true(md_test_node_wait_for_log(node, "left the bus: its 1 endpoints are unreachable"));
+
+  again = app_new(node);
+  app_add_plug(again, "plug1", "plug-0002");
+  app_add_plug(again, "plug0", "plug-0001");
+  app_register_ok(again);
+  g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(TRUE)));
+  properties = node_endpoint(node, 2);
+  assert_endpoint_string(properties, "UniqueId", "plug-0001");
+  assert_endpoint_string(properties, "Application", app_name(again));
+  g_clear_pointer(&properties, g_variant_unref);
+  properties = node_endpoint(node, 3);
+  g_assert_nonnull(properties);
+  assert_endpoint_string(properties, "UniqueId", "plug-0002");
+  g_assert_cmpuint(count_node_endpoints(node), ==, 2);
+}
+
+/* matterd restarting keeps the endpoints, unreachable until their
+ * application registers again, with the same numbers. */
+static void
+test_restart(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(GVariant) properties = NULL;
+
+  app_add_plug(app, "plug0", "plug-0001");
+  app_add_plug(app, "plug1", "plug-0002");
+  app_register_ok(app);
+  properties = node_endpoint(node, 3);
+  assert_endpoint_string(properties, "UniqueId", "plug-0002");
+  g_clear_pointer(&properties, g_variant_unref);
+
+  md_test_node_restart(node);
+  properties = node_endpoint(node, 2);
+  g_assert_nonnull(properties);
+  assert_endpoint_string(properties, "UniqueId", "plug-0001");
+  g_assert_false(endpoint_boolean(properties, "Reachable"));
+  assert_endpoint_string(properties, "Application", "");
+  g_clear_pointer(&properties, g_variant_unref);
+
+  /* Registered the other way round: the numbers stay with the devices. */
+  g_clear_pointer(&app, app_free);
+  app = app_new(node);
+  app_add_plug(app, "b", "plug-0001");
+  app_add_plug(app, "a", "plug-0002");
+  app_register_ok(app);
+  properties = node_endpoint(node, 2);
+  assert_endpoint_string(properties, "UniqueId", "plug-0001");
+  g_assert_true(endpoint_boolean(properties, "Reachable"));
+  g_clear_pointer(&properties, g_variant_unref);
+  properties = node_endpoint(node, 3);
+  assert_endpoint_string(properties, "UniqueId", "plug-0002");
+  g_assert_cmpuint(count_node_endpoints(node), ==, 2);
+}
+
+/* UnregisterApplication and Forget remove the endpoints; the numbers stay
+ * their UniqueIds'. */
+static void
+test_unregister_and_forget(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(GError) error = NULL;
+
+  app_add_plug(app, "plug0", "plug-0001");
+  app_register_ok(app);
+  app_call(app, MD_DBUS_PATH, MD_DBUS_INTERFACE_ENDPOINT_MANAGER, "UnregisterApplication",
+           g_variant_new("(o)", APP_ROOT), &error);
+  g_assert_no_error(error);
+  g_assert_null(node_endpoint(node, 2));
+
+  app_add_plug(app, "plug1", "plug-0002");
+  app_register_ok(app);
+  g_assert_nonnull(node_endpoint(node, 2));
+  g_assert_nonnull(node_endpoint(node, 3));
+
+  app_call(app, MD_DBUS_ENDPOINT_PATH_PREFIX "3", MD_DBUS_INTERFACE_NODE_ENDPOINT, "Forget",
+           NULL, &error);
+  g_assert_no_error(error);
+  g_assert_null(node_endpoint(node, 3));
+  g_assert_nonnull(node_endpoint(node, 2));
+  g_assert_cmpuint(count_node_endpoints(node), ==, 1);
+  /* The application's later changes to the forgotten object are not
+   * followed. */
+  app_interface_set(app_interface(app, APP_ROOT "/plug1/onoff", "org.matterd.cluster.OnOff1"),
+                    "OnOff", g_variant_new_boolean(TRUE));
+
+  /* Registering again brings both back, each with its number. */
+  app_call(app, MD_DBUS_PATH, MD_DBUS_INTERFACE_ENDPOINT_MANAGER, "UnregisterApplication",
+           g_variant_new("(o)", APP_ROOT), &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(count_node_endpoints(node), ==, 0);
+  app_register_ok(app);
+  g_assert_cmpuint(count_node_endpoints(node), ==, 2);
+  g_assert_nonnull(node_endpoint(node, 3));
+}
+
+/* Endpoints the application exports or removes later are followed. */
+static void
+test_objects_change(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+
+  app_add_plug(app, "plug0", "plug-0001");
+  app_register_ok(app);
+  app_add_plug(app, "plug1", "plug-0002");
+  g_assert_true(wait_endpoint(node, 3, "UniqueId", g_variant_new_string("plug-0002")));
+  g_assert_true(wait_endpoint(node, 3, "Reachable", g_variant_new_boolean(TRUE)));
+
+  g_dbus_object_manager_server_unexport(app->manager, APP_ROOT "/plug0");
+  g_assert_true(wait_endpoint(node, 2, NULL, NULL));
+  g_assert_nonnull(node_endpoint(node, 3));
+  g_assert_true(md_test_node_wait_for_log(node, "removed " APP_ROOT "/plug0: endpoint 2 is "
+                                                "forgotten"));
+}
+
+/* A value the application gets wrong is logged once, with its object,
+ * and ignored; Endpoint1.Reachable follows the application. */
+static void
+test_bad_value(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  AppInterface *on_off, *endpoint;
+
+  app_add_plug(app, "plug0", "plug-0001");
+  app_register_ok(app);
+  on_off = app_interface(app, APP_ROOT "/plug0/onoff", "org.matterd.cluster.OnOff1");
+  app_interface_set(on_off, "OnOff", g_variant_new_uint32(7));
+  app_interface_set(on_off, "OnOff", g_variant_new_uint32(7));
+  app_interface_set(on_off, "OnOff", g_variant_new_boolean(TRUE));
+  endpoint = app_interface(app, APP_ROOT "/plug0", MD_APP_INTERFACE_ENDPOINT);
+  app_interface_set(endpoint, "Reachable", g_variant_new_boolean(FALSE));
+  g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(FALSE)));
+  g_assert_true(md_test_node_wait_for_log(node, APP_ROOT "/plug0/onoff "
+                                                "org.matterd.cluster.OnOff1.OnOff = uint32 7 "
+                                                "refused"));
+  g_assert_cmpuint(md_test_node_count_log(node, "OnOff1.OnOff = uint32 7 refused"), ==, 1);
+  app_interface_set(endpoint, "Reachable", g_variant_new_boolean(TRUE));
+  g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(TRUE)));
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+
+#define NODE_TEST(path, func, data) \
+  g_test_add("/endpoint-manager/" path, MdTestNode, data, node_setup, func, node_teardown)
+
+  NODE_TEST("register", test_register, NULL);
+  NODE_TEST("options", test_options, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(malformed_cases); i++) {
+    g_autofree char *path = g_strdup_printf("/endpoint-manager/malformed/%s",
+                                            malformed_cases[i].name);
+
+    g_test_add(path, MdTestNode, &malformed_cases[i], node_setup, test_malformed,
+               node_teardown);
+  }
+  NODE_TEST("register-twice", test_register_twice, NULL);
+  NODE_TEST("leave-and-return", test_leave_and_return, NULL);
+  NODE_TEST("restart", test_restart, NULL);
+  NODE_TEST("unregister-and-forget", test_unregister_and_forget, NULL);
+  NODE_TEST("objects-change", test_objects_change, NULL);
+  NODE_TEST("bad-value", test_bad_value, NULL);
+  return g_test_run();
+}
