@@ -140,7 +140,11 @@ struct MatterDmClass {
   uint8_t (*read)(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t attribute,
                   MatterTlvWriter *w, MatterTlvTag tag);
   /* Stages a write of @path (its list index kind: the whole attribute or
-   * an append) from @value; the owner commits the interaction's writes. */
+   * an append) from @value; the owner commits the interaction's writes.
+   * Or MATTER_DM_STATUS_PENDING with a non-zero request->pending_token,
+   * for a write the cluster makes and answers itself, after returning;
+   * not for a list attribute, whose parts list_write_done judges at once
+   * (the engine answers FAILURE). */
   uint8_t (*write)(MatterDmCluster *cluster, const MatterDmRequest *request,
                    const MatterImAttributePath *path, MatterTlvReader *value);
   /* A list attribute's write is over: a replace and the appends after it
@@ -153,6 +157,7 @@ struct MatterDmClass {
    * (a write of the list failed, the chunked write was abandoned or its
    * commit failed), it drops what it kept; the status is then ignored.
    * Called within the owner's writes_begin/writes_end when @successful.
+   * Never MATTER_DM_STATUS_PENDING (taken as FAILURE).
    * Optional: NULL for a class whose writes take effect item by item. */
   uint8_t (*list_write_done)(MatterDmCluster *cluster, const MatterDmRequest *request,
                              const MatterImAttributePath *path, bool successful);

@@ -44,6 +44,34 @@
  * (the owner calls matter_im_engine_changed() after logging events);
  * others go with the next report, at the latest the keep-alive.
  *
+ * Pending writes and invokes: a cluster whose values live in another
+ * program (a host application over D-Bus) answers later. Before each
+ * write() and invoke() the engine reserves one of MATTER_IM_ENGINE_PENDING
+ * slots and hands its token in MatterDmRequest.pending_token (0 when none
+ * is free, or for a write when none of MATTER_IM_ENGINE_HELD_WRITES held
+ * WriteResponses is); a cluster that returns MATTER_DM_STATUS_PENDING
+ * answers with matter_im_engine_complete_write() or _invoke() once it
+ * returned. A token is the slot's index and a generation, so one that
+ * was answered, timed out or lost its exchange matches nothing, not even
+ * a reused slot. Meanwhile the exchange stays open without a timeout of
+ * its own (a timed one's deadline was met when its action came), and the
+ * exchange layer acknowledges the request with a standalone
+ * acknowledgement so that the client does not retransmit. An invoke is
+ * answered with its InvokeResponse (status, cluster status or response
+ * command, CommandRef echoed), a write's message with one WriteResponse
+ * once every pending write in it is answered: the message's statuses
+ * wait in the held response, as the engine's own buffer serves the next
+ * messages. A chunked write's next chunk comes only after that answer.
+ * After the pending timeout (MATTER_IM_PENDING_TIMEOUT_MS, or
+ * matter_im_engine_set_pending_timeout()) the path gets TIMEOUT;
+ * next_deadline()/process() cover these deadlines. A SuppressResponse
+ * request may go pending too: its answer is taken and nothing is sent.
+ * The session going, or anything but a duplicate arriving on the
+ * exchange, frees the slots. PENDING without a token is a cluster's bug,
+ * answered FAILURE, as is PENDING from the write of a list attribute
+ * (dm.h). Pending writes are outside the owner's writes_begin/writes_end
+ * transaction: the cluster commits them itself.
+ *
  * Access (8.4.3.2 and chapter 6): the subject of the session (acl.h) must
  * hold the element's privilege under the ACL the owner provides; a PASE
  * session has the implicit Administer while the owner says the node is
@@ -52,7 +80,8 @@
  *
  * Limits: MATTER_IM_ENGINE_READS reads in progress at once (a read that
  * finds none free gets StatusResponse RESOURCE_EXHAUSTED, and the rest of
- * the node goes on); MATTER_IM_ENGINE_TIMED pending timed interactions. */
+ * the node goes on); MATTER_IM_ENGINE_TIMED pending timed interactions;
+ * MATTER_IM_ENGINE_PENDING pending writes and invokes. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -101,6 +130,9 @@
  * engine answers TIMEOUT for it (matter_im_engine_set_pending_timeout()). */
 #define MATTER_IM_ENGINE_PENDING 16
 #define MATTER_IM_PENDING_TIMEOUT_MS 10000
+/* WriteResponses held for pending writes at once; a WriteRequest that
+ * finds none free gives its writes no token. */
+#define MATTER_IM_ENGINE_HELD_WRITES 4
 /* Room for one attribute value: the largest list that can be split. */
 #define MATTER_IM_VALUE_MAX 8192
 
@@ -222,6 +254,45 @@ typedef struct {
   MatterImAttributePath list_path;
 } MatterImWriteHandler;
 
+typedef enum {
+  MATTER_IM_PENDING_FREE,
+  MATTER_IM_PENDING_RESERVED, /* its token is with a cluster's write() or invoke() */
+  MATTER_IM_PENDING_WRITE,
+  MATTER_IM_PENDING_INVOKE,
+} MatterImPendingKind;
+
+typedef struct MatterImHeldWrite MatterImHeldWrite;
+
+/* A write or an invoke that a cluster answers later, by its token. */
+typedef struct {
+  MatterImEngine *engine;
+  uint8_t kind; /* MatterImPendingKind */
+  uint32_t token;
+  uint64_t deadline_ms;
+  /* An invoke: its exchange, and what its InvokeResponse echoes. */
+  MatterExchange *exchange;
+  MatterImCommandPath path;
+  bool has_ref;
+  uint16_t ref;
+  bool suppress_response;
+  /* A write: the WriteResponse it holds, and its status there. */
+  MatterImHeldWrite *held;
+  size_t status_index;
+} MatterImPending;
+
+/* A WriteResponse that waits for the pending writes of its message. */
+struct MatterImHeldWrite {
+  bool used;
+  MatterImEngine *engine;
+  MatterExchange *exchange;
+  MatterImWriteHandler *write; /* a chunked write's slot, or NULL */
+  bool more_chunked_messages;
+  bool suppress_response;
+  size_t open; /* its pending writes */
+  MatterImAttributeStatus statuses[MATTER_IM_WRITE_STATUSES_MAX];
+  size_t status_count;
+};
+
 struct MatterImEngine {
   MatterExchangeManager *exchanges;
   MatterDmNode *dm;
@@ -234,6 +305,14 @@ struct MatterImEngine {
   /* The WriteResponse being built. */
   MatterImAttributeStatus write_statuses[MATTER_IM_WRITE_STATUSES_MAX];
   size_t write_status_count;
+  /* Pending writes and invokes; a token is the slot's index + 1 in its
+   * low byte and a generation above, so that an old one never matches a
+   * reused slot. */
+  MatterImPending pending[MATTER_IM_ENGINE_PENDING];
+  uint32_t pending_generation;
+  uint64_t pending_timeout_ms;
+  MatterImHeldWrite held_writes[MATTER_IM_ENGINE_HELD_WRITES];
+  MatterImHeldWrite *holding; /* the held WriteResponse of the message being written */
   uint8_t value[MATTER_IM_VALUE_MAX]; /* one attribute value, encoded */
   uint8_t message[MATTER_IM_PAYLOAD_MAX];
   uint64_t now_ms;
@@ -250,7 +329,8 @@ void matter_im_engine_deinit(MatterImEngine *engine);
  * no sooner than their min interval. */
 void matter_im_engine_changed(MatterImEngine *engine);
 /* When matter_im_engine_process() is next due (MATTER_MRP_NEVER: never):
- * a subscription's report or keep-alive. */
+ * a subscription's report or keep-alive, a pending write's or invoke's
+ * timeout. */
 uint64_t matter_im_engine_next_deadline(const MatterImEngine *engine);
 void matter_im_engine_process(MatterImEngine *engine, uint64_t now_ms);
 /* Resumes a subscription kept from before a restart (8.5, subscription
@@ -281,7 +361,7 @@ bool matter_im_engine_complete_invoke(MatterImEngine *engine, uint32_t token,
                                       const MatterDmInvokeResult *result, const uint8_t *fields,
                                       size_t fields_len, uint64_t now_ms);
 /* How long a pending write or invoke waits (MATTER_IM_PENDING_TIMEOUT_MS
- * unless set). */
+ * unless set), for those that go pending after the call. */
 void matter_im_engine_set_pending_timeout(MatterImEngine *engine, uint64_t timeout_ms);
 
 /* Active subscriptions (for tests and status). */

@@ -1106,10 +1106,13 @@ matter_im_engine_changed(MatterImEngine *engine)
   }
 }
 
+static uint64_t pending_deadline(const MatterImEngine *e);
+static void pending_expire(MatterImEngine *e, uint64_t now_ms);
+
 uint64_t
 matter_im_engine_next_deadline(const MatterImEngine *engine)
 {
-  uint64_t deadline = MATTER_MRP_NEVER;
+  uint64_t deadline = pending_deadline(engine);
 
   for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++) {
     uint64_t at = subscription_deadline(&engine->subscriptions[i]);
@@ -1124,6 +1127,7 @@ void
 matter_im_engine_process(MatterImEngine *engine, uint64_t now_ms)
 {
   engine->now_ms = now_ms;
+  pending_expire(engine, now_ms);
   for (size_t i = 0; i < MATTER_IM_ENGINE_SUBSCRIPTIONS; i++) {
     MatterImReadHandler *rh = &engine->subscriptions[i];
 
@@ -1142,6 +1146,68 @@ matter_im_engine_count_subscriptions(const MatterImEngine *engine)
   return n;
 }
 
+/* ---- Pending slots ------------------------------------------------------------ */
+
+/* The token's low byte is the slot's index + 1, so never 0. */
+_Static_assert(MATTER_IM_ENGINE_PENDING < 0xFF, "a slot index fits a token's low byte");
+
+/* A slot whose token goes to a cluster's write() or invoke(); NULL when
+ * all wait. The generation moves on with every reservation, so a token
+ * kept past its slot's use (timed out, answered) matches nothing. */
+static MatterImPending *
+pending_reserve(MatterImEngine *e)
+{
+  for (size_t i = 0; i < MATTER_IM_ENGINE_PENDING; i++) {
+    MatterImPending *p = &e->pending[i];
+
+    if (p->kind != MATTER_IM_PENDING_FREE)
+      continue;
+    e->pending_generation = (e->pending_generation + 1) & 0xFFFFFF;
+    p->kind = MATTER_IM_PENDING_RESERVED;
+    p->token = e->pending_generation << 8 | (uint32_t) (i + 1);
+    return p;
+  }
+  return NULL;
+}
+
+static void
+pending_release(MatterImPending *p)
+{
+  MatterImEngine *e = p->engine;
+
+  memset(p, 0, sizeof(*p));
+  p->engine = e;
+}
+
+/* The waiting slot of @token, of @kind; NULL for a token that is not
+ * (any more) one. */
+static MatterImPending *
+pending_find(MatterImEngine *e, uint32_t token, MatterImPendingKind kind)
+{
+  uint32_t index = token & 0xFF;
+  MatterImPending *p;
+
+  if (index == 0 || index > MATTER_IM_ENGINE_PENDING)
+    return NULL;
+  p = &e->pending[index - 1];
+  return p->kind == kind && p->token == token ? p : NULL;
+}
+
+/* When a write or an invoke that goes pending now stops waiting. */
+static uint64_t
+pending_deadline_from_now(const MatterImEngine *e)
+{
+  if (e->pending_timeout_ms >= MATTER_MRP_NEVER - e->now_ms)
+    return MATTER_MRP_NEVER - 1;
+  return e->now_ms + e->pending_timeout_ms;
+}
+
+static bool
+pending_waits(const MatterImPending *p)
+{
+  return p->kind == MATTER_IM_PENDING_WRITE || p->kind == MATTER_IM_PENDING_INVOKE;
+}
+
 /* ---- Writes (8.7) ------------------------------------------------------------ */
 
 /* What the checks and the cluster made of one AttributeDataIB. */
@@ -1150,6 +1216,33 @@ typedef struct {
   bool list;    /* the path is an existing list attribute */
   bool reached; /* the cluster's write() was called */
 } WriteOutcome;
+
+/* The cluster's write(), with a token when the message can hold its
+ * WriteResponse. A pending write keeps its slot, bound to the status the
+ * message adds next. A list's parts cannot wait: the cluster judges the
+ * list at once in list_write_done (dm.h), so PENDING there is a bug. */
+static uint8_t
+write_to_cluster(MatterImEngine *e, MatterDmCluster *c, const MatterDmRequest *request,
+                 const MatterImAttributePath *path, MatterTlvReader *value, bool list)
+{
+  MatterImPending *p = e->holding != NULL ? pending_reserve(e) : NULL;
+  MatterDmRequest with_token = *request;
+  uint8_t status;
+
+  with_token.pending_token = p != NULL ? p->token : 0;
+  status = c->cls->write(c, &with_token, path, value);
+  if (status != MATTER_DM_STATUS_PENDING || p == NULL || list) {
+    if (p != NULL)
+      pending_release(p);
+    return status == MATTER_DM_STATUS_PENDING ? MATTER_IM_STATUS_FAILURE : status;
+  }
+  p->kind = MATTER_IM_PENDING_WRITE;
+  p->deadline_ms = pending_deadline_from_now(e);
+  p->held = e->holding;
+  p->status_index = e->write_status_count;
+  e->holding->open++;
+  return status;
+}
 
 static WriteOutcome
 write_one(MatterImEngine *e, const MatterDmRequest *request, const MatterImAttributeData *item,
@@ -1185,7 +1278,7 @@ write_one(MatterImEngine *e, const MatterDmRequest *request, const MatterImAttri
     out.status = MATTER_IM_STATUS_INVALID_ACTION;
   else {
     out.reached = true;
-    out.status = c->cls->write(c, request, p, &value);
+    out.status = write_to_cluster(e, c, request, p, &value, out.list);
   }
   return out;
 }
@@ -1238,6 +1331,9 @@ end_list(MatterImEngine *e, MatterImWriteHandler *wh, const MatterDmRequest *req
   if (!wh->list_reached || c == NULL || c->cls->list_write_done == NULL)
     return;
   status = c->cls->list_write_done(c, request, &wh->list_path, successful);
+  /* A list is judged here and now: nothing could answer it later. */
+  if (status == MATTER_DM_STATUS_PENDING)
+    status = MATTER_IM_STATUS_FAILURE;
   if (record && successful && status != MATTER_IM_STATUS_SUCCESS)
     add_write_status(e, &wh->list_path, status);
 }
@@ -1290,27 +1386,40 @@ write_item(MatterImEngine *e, MatterImWriteHandler *wh, const MatterDmRequest *r
   return out.status;
 }
 
-/* The WriteResponse of the statuses gathered; false when it does not
- * fit a message. */
+/* The WriteResponse of @statuses; false when it does not fit a
+ * message. */
 static bool
-build_write_response(MatterImEngine *e, size_t *len)
+build_write_response(MatterImEngine *e, const MatterImAttributeStatus *statuses, size_t count,
+                     size_t *len)
 {
   MatterTlvWriter w;
 
   matter_tlv_writer_init(&w, e->message, sizeof(e->message));
   matter_tlv_start_structure(&w, anon());
   matter_tlv_start_array(&w, ctx(0));
-  for (size_t i = 0; i < e->write_status_count; i++)
-    matter_im_put_attribute_status(&w, anon(), &e->write_statuses[i]);
+  for (size_t i = 0; i < count; i++)
+    matter_im_put_attribute_status(&w, anon(), &statuses[i]);
   matter_tlv_end_container(&w);
   matter_im_put_revision(&w);
   matter_tlv_end_container(&w);
   return matter_tlv_writer_finish(&w, len) == MATTER_OK;
 }
 
+static MatterImHeldWrite *
+held_write_slot(MatterImEngine *e)
+{
+  for (size_t i = 0; i < MATTER_IM_ENGINE_HELD_WRITES; i++)
+    if (!e->held_writes[i].used)
+      return &e->held_writes[i];
+  return NULL;
+}
+
 /* One WriteRequest message, one owner transaction: its writes, the end
  * of a list that ends with it, then the commit. A failed commit fails
- * every write the clusters took, and the list in progress with them. */
+ * every write the clusters took, and the list in progress with them;
+ * pending writes are not in the transaction (the cluster answers them on
+ * its own), and keep waiting. Their writes get tokens only when a held
+ * WriteResponse is free to wait with them. */
 static void
 write_message(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *exchange,
               const MatterImWriteRequest *req)
@@ -1325,6 +1434,7 @@ write_message(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *excha
   subject_of(e, exchange->session, &subject);
   request_for(e, exchange->session, &subject, true, wh->timed, &request);
   e->write_status_count = 0;
+  e->holding = held_write_slot(e);
   if (e->owner.writes_begin != NULL)
     e->owner.writes_begin(e->owner_data, &request);
   while (matter_im_next_attribute_data(&walk, &item) == MATTER_OK) {
@@ -1346,8 +1456,9 @@ write_message(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *excha
   for (size_t i = 0; i < e->write_status_count; i++) {
     const MatterImAttributeStatus *st = &e->write_statuses[i];
 
-    note_refusal(e, exchange->session, MATTER_IM_ACTION_WRITE, st->path.endpoint,
-                 st->path.cluster, st->path.attribute, st->status.status);
+    if (st->status.status != MATTER_DM_STATUS_PENDING)
+      note_refusal(e, exchange->session, MATTER_IM_ACTION_WRITE, st->path.endpoint,
+                   st->path.cluster, st->path.attribute, st->status.status);
   }
 }
 
@@ -1377,24 +1488,25 @@ write_abandon(MatterImWriteHandler *wh, const MatterSession *session)
 }
 
 static const MatterExchangeHandler write_handler;
+static const MatterExchangeHandler held_write_handler;
 
-/* After a message's writes: the WriteResponse, and for a chunk with more
- * to come, the wait for the next on the same exchange. Every chunk but
- * the last is answered whatever SuppressResponse says: the client waits
- * for that answer before it sends on. */
+/* A message's WriteResponse, and for a chunk with more to come, the wait
+ * for the next on the same exchange. Every chunk but the last is
+ * answered whatever SuppressResponse says: the client waits for that
+ * answer before it sends on. @wh is NULL for a held single message. */
 static void
-write_respond(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *exchange,
-              const MatterImWriteRequest *req)
+write_answer(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *exchange, bool more,
+             bool suppress, const MatterImAttributeStatus *statuses, size_t count)
 {
   size_t len;
 
-  if (!req->more_chunked_messages && req->suppress_response) {
+  if (!more && suppress) {
     matter_exchange_close(exchange, e->now_ms);
-  } else if (!build_write_response(e, &len)) {
+  } else if (!build_write_response(e, statuses, count, &len)) {
     reply_status(e, exchange, MATTER_IM_STATUS_RESOURCE_EXHAUSTED);
   } else {
     send_im(e, exchange, MATTER_IM_OPCODE_WRITE_RESPONSE, e->message, len);
-    if (req->more_chunked_messages) {
+    if (more) {
       wh->exchange = exchange;
       matter_exchange_set_handler(exchange, &write_handler, wh);
       matter_exchange_set_timeout(exchange, e->now_ms + MATTER_IM_WRITE_CHUNK_TIMEOUT_MS);
@@ -1402,12 +1514,151 @@ write_respond(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *excha
     }
     matter_exchange_close(exchange, e->now_ms);
   }
-  if (wh->used) {
+  if (wh != NULL && wh->used) {
     if (wh->list_active)
       write_abandon(wh, exchange->session);
     else
       write_end(wh);
   }
+}
+
+/* The message's statuses wait on its exchange with its pending writes,
+ * since the engine's own buffer serves the next message. No exchange
+ * timeout: the pending writes' deadlines end the wait (and a timed
+ * write's TimedRequest deadline no longer matters once it came in time).
+ * A chunked write's next chunk only comes after this answer. */
+static void
+write_hold(MatterImHeldWrite *held, MatterImWriteHandler *wh, MatterExchange *exchange,
+           const MatterImWriteRequest *req)
+{
+  MatterImEngine *e = held->engine;
+
+  held->used = true;
+  held->exchange = exchange;
+  held->write = wh->used ? wh : NULL;
+  held->more_chunked_messages = req->more_chunked_messages;
+  held->suppress_response = req->suppress_response;
+  held->status_count = e->write_status_count;
+  memcpy(held->statuses, e->write_statuses, e->write_status_count * sizeof(e->write_statuses[0]));
+  matter_exchange_set_handler(exchange, &held_write_handler, held);
+  matter_exchange_set_timeout(exchange, MATTER_MRP_NEVER);
+}
+
+/* After a message's writes: its answer, now or once its pending writes
+ * are answered. */
+static void
+write_respond(MatterImEngine *e, MatterImWriteHandler *wh, MatterExchange *exchange,
+              const MatterImWriteRequest *req)
+{
+  MatterImHeldWrite *held = e->holding;
+
+  e->holding = NULL;
+  if (held != NULL && held->open > 0) {
+    write_hold(held, wh, exchange, req);
+    return;
+  }
+  write_answer(e, wh, exchange, req->more_chunked_messages, req->suppress_response,
+               e->write_statuses, e->write_status_count);
+}
+
+static void
+held_write_end(MatterImHeldWrite *held)
+{
+  MatterImEngine *e = held->engine;
+
+  memset(held, 0, sizeof(*held));
+  held->engine = e;
+}
+
+/* The answer of one pending write; the last one sends the message's
+ * WriteResponse. */
+static void
+held_write_status(MatterImHeldWrite *held, size_t index, uint8_t status)
+{
+  MatterImEngine *e = held->engine;
+
+  if (index < held->status_count) {
+    MatterImAttributeStatus *st = &held->statuses[index];
+
+    st->status = (MatterImStatusIB) { .status = status };
+    note_refusal(e, held->exchange->session, MATTER_IM_ACTION_WRITE, st->path.endpoint,
+                 st->path.cluster, st->path.attribute, status);
+  }
+  if (--held->open > 0)
+    return;
+  write_answer(e, held->write, held->exchange, held->more_chunked_messages,
+               held->suppress_response, held->statuses, held->status_count);
+  held_write_end(held);
+}
+
+static void
+write_finish(MatterImPending *p, uint8_t status)
+{
+  MatterImHeldWrite *held = p->held;
+  size_t index = p->status_index;
+
+  pending_release(p);
+  held_write_status(held, index, status);
+}
+
+/* The held WriteResponse will not go out (session gone, a message out of
+ * turn): its pending writes' tokens stop working, a chunked write ends. */
+static void
+held_write_drop(MatterImHeldWrite *held, const MatterSession *session)
+{
+  MatterImEngine *e = held->engine;
+
+  for (size_t i = 0; i < MATTER_IM_ENGINE_PENDING; i++)
+    if (e->pending[i].kind == MATTER_IM_PENDING_WRITE && e->pending[i].held == held)
+      pending_release(&e->pending[i]);
+  if (held->write != NULL)
+    write_abandon(held->write, session);
+  held_write_end(held);
+}
+
+/* The client waits for the WriteResponse: anything else it sends on the
+ * exchange ends the write. */
+static void
+on_held_write_message(void *user_data, MatterExchange *exchange,
+                      const MatterProtocolHeader *header, const uint8_t *payload, size_t len,
+                      uint64_t now_ms)
+{
+  MatterImHeldWrite *held = user_data;
+  MatterImEngine *e = held->engine;
+
+  e->now_ms = now_ms;
+  held_write_drop(held, exchange->session);
+  reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
+}
+
+static void
+on_held_write_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t now_ms)
+{
+  MatterImHeldWrite *held = user_data;
+
+  held->engine->now_ms = now_ms;
+  held_write_drop(held, exchange->session);
+  if (err != MATTER_ERROR_SESSION_CLOSED)
+    matter_exchange_close(exchange, now_ms);
+}
+
+static const MatterExchangeHandler held_write_handler = {
+  .on_message = on_held_write_message,
+  .on_error = on_held_write_error,
+};
+
+bool
+matter_im_engine_complete_write(MatterImEngine *engine, uint32_t token, uint8_t status,
+                                uint64_t now_ms)
+{
+  MatterImPending *p =
+    engine != NULL ? pending_find(engine, token, MATTER_IM_PENDING_WRITE) : NULL;
+
+  if (p == NULL)
+    return false;
+  engine->now_ms = now_ms;
+  write_finish(p, status == MATTER_DM_STATUS_PENDING ? MATTER_IM_STATUS_FAILURE : status);
+  return true;
 }
 
 /* A WriteRequest that is a chunk after the first, on the exchange of the
@@ -1520,17 +1771,21 @@ invoke_checks(MatterImEngine *e, const MatterDmRequest *request, const MatterImC
   return MATTER_IM_STATUS_SUCCESS;
 }
 
-/* Runs the command; its response fields go to the value buffer. */
+/* Runs the command; its response fields go to the value buffer. A
+ * command the cluster answers later keeps the slot whose token it had:
+ * *@pending, with the status PENDING. */
 static MatterDmInvokeResult
 invoke_one(MatterImEngine *e, const MatterDmRequest *request, const MatterImCommandData *cmd,
-           size_t *fields_len)
+           size_t *fields_len, MatterImPending **pending)
 {
   MatterDmInvokeResult result = { 0 };
   const MatterDmCommand *command = NULL;
   MatterDmCluster *cluster = NULL;
+  MatterDmRequest with_token = *request;
   MatterTlvReader fields;
   MatterTlvWriter response;
 
+  *pending = NULL;
   result.status = invoke_checks(e, request, cmd, &cluster, &command);
   if (result.status != MATTER_IM_STATUS_SUCCESS)
     return result;
@@ -1539,64 +1794,52 @@ invoke_one(MatterImEngine *e, const MatterDmRequest *request, const MatterImComm
     result.status = MATTER_IM_STATUS_INVALID_COMMAND;
     return result;
   }
+  *pending = pending_reserve(e);
+  with_token.pending_token = *pending != NULL ? (*pending)->token : 0;
   matter_tlv_writer_init(&response, e->value, sizeof(e->value));
-  result = cluster->cls->invoke(cluster, request, cmd->path.command,
+  result = cluster->cls->invoke(cluster, &with_token, cmd->path.command,
                                 cmd->has_fields ? &fields : NULL, &response, ctx(1));
+  if (result.status == MATTER_DM_STATUS_PENDING && *pending != NULL)
+    return (MatterDmInvokeResult) { .status = MATTER_DM_STATUS_PENDING };
+  if (*pending != NULL)
+    pending_release(*pending);
+  *pending = NULL;
+  /* Pending without a token to answer by: nothing would ever answer. */
+  if (result.status == MATTER_DM_STATUS_PENDING)
+    result = (MatterDmInvokeResult) { .status = MATTER_IM_STATUS_FAILURE };
   if (result.has_response && matter_tlv_writer_finish(&response, fields_len) != MATTER_OK) {
     result = (MatterDmInvokeResult) { .status = MATTER_IM_STATUS_RESOURCE_EXHAUSTED };
   }
   return result;
 }
 
+/* The InvokeResponse of one command: @result's status, or its response
+ * command with @fields, an encoded structure; it ends the exchange. */
 static void
-handle_invoke(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, size_t len,
-              bool timed)
+invoke_answer(MatterImEngine *e, MatterExchange *exchange, const MatterImCommandPath *path,
+              bool has_ref, uint16_t ref, const MatterDmInvokeResult *result,
+              const uint8_t *fields, size_t fields_len)
 {
-  MatterImInvokeRequest req;
-  MatterImCommandData cmd;
   MatterImInvokeResponse response = { 0 };
-  MatterDmInvokeResult result;
-  MatterAclSubject subject;
-  MatterDmRequest request;
   MatterTlvWriter w;
-  size_t fields_len = 0, out_len;
+  size_t out_len;
 
-  if (matter_im_invoke_request_decode(payload, len, &req) != MATTER_OK ||
-      req.invoke_count == 0 || req.invoke_count > MATTER_IM_MAX_PATHS_PER_INVOKE ||
-      matter_im_next_command_data(&req.invokes, &cmd) != MATTER_OK || !cmd.path.has_endpoint) {
-    reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
-    return;
-  }
-  if (req.timed_request != timed) {
-    reply_status(e, exchange, MATTER_IM_STATUS_TIMED_REQUEST_MISMATCH);
-    return;
-  }
-  subject_of(e, exchange->session, &subject);
-  request_for(e, exchange->session, &subject, true, timed, &request);
-  result = invoke_one(e, &request, &cmd, &fields_len);
-  if (!result.has_response)
-    note_refusal(e, exchange->session, MATTER_IM_ACTION_INVOKE, cmd.path.endpoint,
-                 cmd.path.cluster, cmd.path.command, result.status);
-  if (req.suppress_response) {
-    matter_exchange_close(exchange, e->now_ms);
-    return;
-  }
-  if (result.has_response) {
-    response.command.path = cmd.path;
-    response.command.path.command = result.response_id;
+  if (result->has_response) {
+    response.command.path = *path;
+    response.command.path.command = result->response_id;
     response.command.has_fields = true;
-    response.command.fields = (MatterImData) { e->value, fields_len };
+    response.command.fields = (MatterImData) { fields, fields_len };
   } else {
     response.is_status = true;
-    response.status_path = cmd.path;
-    response.status.status = result.status;
-    response.status.has_cluster_status = result.has_cluster_status;
-    response.status.cluster_status = result.cluster_status;
+    response.status_path = *path;
+    response.status.status = result->status;
+    response.status.has_cluster_status = result->has_cluster_status;
+    response.status.cluster_status = result->cluster_status;
   }
-  response.has_ref = cmd.has_ref;
-  response.ref = cmd.ref;
-  response.command.has_ref = cmd.has_ref;
-  response.command.ref = cmd.ref;
+  response.has_ref = has_ref;
+  response.ref = ref;
+  response.command.has_ref = has_ref;
+  response.command.ref = ref;
   matter_tlv_writer_init(&w, e->message, sizeof(e->message));
   matter_tlv_start_structure(&w, anon());
   matter_tlv_put_bool(&w, ctx(0), false);
@@ -1611,6 +1854,194 @@ handle_invoke(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payloa
   }
   send_im(e, exchange, MATTER_IM_OPCODE_INVOKE_RESPONSE, e->message, out_len);
   matter_exchange_close(exchange, e->now_ms);
+}
+
+static const MatterExchangeHandler pending_invoke_handler;
+
+/* The command waits on its exchange for the cluster's answer. The
+ * exchange layer acknowledges the request on its own meanwhile (a
+ * standalone acknowledgement once nothing rides on an answer in time),
+ * so the client does not retransmit; no exchange timeout (a timed
+ * invoke's TimedRequest deadline no longer matters once it came in
+ * time): the slot's deadline ends the wait. */
+static void
+invoke_wait(MatterImEngine *e, MatterImPending *p, MatterExchange *exchange,
+            const MatterImCommandData *cmd, bool suppress_response)
+{
+  p->kind = MATTER_IM_PENDING_INVOKE;
+  p->deadline_ms = pending_deadline_from_now(e);
+  p->exchange = exchange;
+  p->path = cmd->path;
+  p->has_ref = cmd->has_ref;
+  p->ref = cmd->ref;
+  p->suppress_response = suppress_response;
+  matter_exchange_set_handler(exchange, &pending_invoke_handler, p);
+  matter_exchange_set_timeout(exchange, MATTER_MRP_NEVER);
+}
+
+/* A pending command's answer, its own or TIMEOUT; a SuppressResponse
+ * one ends without a word. */
+static void
+invoke_finish(MatterImPending *p, const MatterDmInvokeResult *result, const uint8_t *fields,
+              size_t fields_len)
+{
+  MatterImEngine *e = p->engine;
+  MatterExchange *exchange = p->exchange;
+  MatterImCommandPath path = p->path;
+  bool has_ref = p->has_ref, suppress = p->suppress_response;
+  uint16_t ref = p->ref;
+
+  pending_release(p);
+  if (!result->has_response)
+    note_refusal(e, exchange->session, MATTER_IM_ACTION_INVOKE, path.endpoint, path.cluster,
+                 path.command, result->status);
+  if (suppress)
+    matter_exchange_close(exchange, e->now_ms);
+  else
+    invoke_answer(e, exchange, &path, has_ref, ref, result, fields, fields_len);
+}
+
+static void
+on_pending_invoke_message(void *user_data, MatterExchange *exchange,
+                          const MatterProtocolHeader *header, const uint8_t *payload,
+                          size_t len, uint64_t now_ms)
+{
+  MatterImPending *p = user_data;
+  MatterImEngine *e = p->engine;
+
+  e->now_ms = now_ms;
+  pending_release(p);
+  reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
+}
+
+static void
+on_pending_invoke_error(void *user_data, MatterExchange *exchange, MatterError err,
+                        uint64_t now_ms)
+{
+  MatterImPending *p = user_data;
+
+  p->engine->now_ms = now_ms;
+  pending_release(p);
+  if (err != MATTER_ERROR_SESSION_CLOSED)
+    matter_exchange_close(exchange, now_ms);
+}
+
+static const MatterExchangeHandler pending_invoke_handler = {
+  .on_message = on_pending_invoke_message,
+  .on_error = on_pending_invoke_error,
+};
+
+/* What a cluster's late answer may hold: a response's fields must be one
+ * structure, as invoke() writes them. */
+static bool
+response_fields_valid(const uint8_t *fields, size_t len)
+{
+  MatterTlvReader r;
+
+  if (fields == NULL || matter_tlv_check(fields, len) != MATTER_OK)
+    return false;
+  matter_tlv_reader_init(&r, fields, len);
+  return matter_tlv_next(&r) == MATTER_OK &&
+         matter_tlv_get_type(&r) == MATTER_TLV_TYPE_STRUCTURE;
+}
+
+bool
+matter_im_engine_complete_invoke(MatterImEngine *engine, uint32_t token,
+                                 const MatterDmInvokeResult *result, const uint8_t *fields,
+                                 size_t fields_len, uint64_t now_ms)
+{
+  MatterImPending *p =
+    engine != NULL ? pending_find(engine, token, MATTER_IM_PENDING_INVOKE) : NULL;
+  MatterDmInvokeResult answer;
+
+  if (p == NULL || result == NULL)
+    return false;
+  engine->now_ms = now_ms;
+  answer = *result;
+  if (answer.has_response ? !response_fields_valid(fields, fields_len)
+                          : answer.status == MATTER_DM_STATUS_PENDING)
+    answer = (MatterDmInvokeResult) { .status = MATTER_IM_STATUS_FAILURE };
+  invoke_finish(p, &answer, fields, fields_len);
+  return true;
+}
+
+static void
+handle_invoke(MatterImEngine *e, MatterExchange *exchange, const uint8_t *payload, size_t len,
+              bool timed)
+{
+  MatterImInvokeRequest req;
+  MatterImCommandData cmd;
+  MatterDmInvokeResult result;
+  MatterAclSubject subject;
+  MatterDmRequest request;
+  MatterImPending *pending;
+  size_t fields_len = 0;
+
+  if (matter_im_invoke_request_decode(payload, len, &req) != MATTER_OK ||
+      req.invoke_count == 0 || req.invoke_count > MATTER_IM_MAX_PATHS_PER_INVOKE ||
+      matter_im_next_command_data(&req.invokes, &cmd) != MATTER_OK || !cmd.path.has_endpoint) {
+    reply_status(e, exchange, MATTER_IM_STATUS_INVALID_ACTION);
+    return;
+  }
+  if (req.timed_request != timed) {
+    reply_status(e, exchange, MATTER_IM_STATUS_TIMED_REQUEST_MISMATCH);
+    return;
+  }
+  subject_of(e, exchange->session, &subject);
+  request_for(e, exchange->session, &subject, true, timed, &request);
+  result = invoke_one(e, &request, &cmd, &fields_len, &pending);
+  /* A SuppressResponse command may wait too: its answer is taken and
+   * dropped. */
+  if (pending != NULL) {
+    invoke_wait(e, pending, exchange, &cmd, req.suppress_response);
+    return;
+  }
+  if (!result.has_response)
+    note_refusal(e, exchange->session, MATTER_IM_ACTION_INVOKE, cmd.path.endpoint,
+                 cmd.path.cluster, cmd.path.command, result.status);
+  if (req.suppress_response) {
+    matter_exchange_close(exchange, e->now_ms);
+    return;
+  }
+  invoke_answer(e, exchange, &cmd.path, cmd.has_ref, cmd.ref, &result, e->value, fields_len);
+}
+
+/* ---- Pending deadlines ---------------------------------------------------------- */
+
+static uint64_t
+pending_deadline(const MatterImEngine *e)
+{
+  uint64_t deadline = MATTER_MRP_NEVER;
+
+  for (size_t i = 0; i < MATTER_IM_ENGINE_PENDING; i++)
+    if (pending_waits(&e->pending[i]) && e->pending[i].deadline_ms < deadline)
+      deadline = e->pending[i].deadline_ms;
+  return deadline;
+}
+
+/* A cluster that did not answer in time: TIMEOUT for its path. */
+static void
+pending_expire(MatterImEngine *e, uint64_t now_ms)
+{
+  static const MatterDmInvokeResult timeout = { .status = MATTER_IM_STATUS_TIMEOUT };
+
+  for (size_t i = 0; i < MATTER_IM_ENGINE_PENDING; i++) {
+    MatterImPending *p = &e->pending[i];
+
+    if (!pending_waits(p) || p->deadline_ms > now_ms)
+      continue;
+    if (p->kind == MATTER_IM_PENDING_WRITE)
+      write_finish(p, MATTER_IM_STATUS_TIMEOUT);
+    else
+      invoke_finish(p, &timeout, NULL, 0);
+  }
+}
+
+void
+matter_im_engine_set_pending_timeout(MatterImEngine *engine, uint64_t timeout_ms)
+{
+  if (engine != NULL)
+    engine->pending_timeout_ms = timeout_ms;
 }
 
 /* ---- Timed interactions (8.6) ----------------------------------------------- */
@@ -1759,6 +2190,11 @@ matter_im_engine_init(MatterImEngine *engine, MatterExchangeManager *exchanges, 
     engine->timed[i].engine = engine;
   for (size_t i = 0; i < MATTER_IM_ENGINE_WRITES; i++)
     engine->writes[i].engine = engine;
+  for (size_t i = 0; i < MATTER_IM_ENGINE_PENDING; i++)
+    engine->pending[i].engine = engine;
+  for (size_t i = 0; i < MATTER_IM_ENGINE_HELD_WRITES; i++)
+    engine->held_writes[i].engine = engine;
+  engine->pending_timeout_ms = MATTER_IM_PENDING_TIMEOUT_MS;
   return matter_exchange_manager_register(exchanges, MATTER_PROTOCOL_INTERACTION_MODEL,
                                           &unsolicited_handler, engine);
 }

@@ -5,7 +5,9 @@
  * The server has one test cluster on endpoint 1 with a plain attribute, a
  * long list, a timed attribute, a read-only one and a writable list that
  * it stages until list_write_done, and commands with and without a
- * response; the ACL lets one client node operate and another only view. */
+ * response; it can leave writes and invokes pending, to answer them
+ * later by token as a cluster of a host application does. The ACL lets
+ * one client node operate and another only view. */
 
 #include <glib.h>
 #include <string.h>
@@ -40,6 +42,15 @@ typedef struct {
   size_t staged_len;
   guint list_done_calls;
   gboolean list_done_successful;
+  /* The next pend_writes write() calls and
+   * pend_invokes invoke() calls answer PENDING, or BUSY without a token
+   * (PENDING all the same when pend_without_token: a buggy cluster); the
+   * tokens they had, in order. */
+  guint pend_writes;
+  guint pend_invokes;
+  gboolean pend_without_token;
+  uint32_t tokens[2 * MATTER_IM_ENGINE_PENDING];
+  guint token_count;
 } ClusterState;
 
 static const MatterDmAttribute test_attributes[] = {
@@ -155,6 +166,17 @@ cluster_list_write_done(MatterDmCluster *cluster, const MatterDmRequest *request
   return MATTER_IM_STATUS_SUCCESS;
 }
 
+/* A write or an invoke the cluster will answer later. */
+static uint8_t
+go_pending(ClusterState *state, const MatterDmRequest *request)
+{
+  g_assert_cmpuint(state->token_count, <, G_N_ELEMENTS(state->tokens));
+  state->tokens[state->token_count++] = request->pending_token;
+  if (request->pending_token == 0 && !state->pend_without_token)
+    return MATTER_IM_STATUS_BUSY;
+  return MATTER_DM_STATUS_PENDING;
+}
+
 static uint8_t
 cluster_write(MatterDmCluster *cluster, const MatterDmRequest *request,
            const MatterImAttributePath *path, MatterTlvReader *value)
@@ -162,6 +184,10 @@ cluster_write(MatterDmCluster *cluster, const MatterDmRequest *request,
   ClusterState *state = cluster->state;
   uint8_t v;
 
+  if (state->pend_writes > 0) {
+    state->pend_writes--;
+    return go_pending(state, request);
+  }
   if (path->attribute == WRITABLE_LIST)
     return write_list(state, path, value);
   if (matter_tlv_get_u8(value, &v) != MATTER_OK)
@@ -183,6 +209,11 @@ cluster_invoke(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_
   uint8_t arg = 0;
 
   state->invokes++;
+  if (state->pend_invokes > 0) {
+    state->pend_invokes--;
+    result.status = go_pending(state, request);
+    return result;
+  }
   if (command == 1) {
     if (fields == NULL || matter_tlv_get_context_u8(fields, 0, &arg) != MATTER_OK) {
       result.status = MATTER_IM_STATUS_INVALID_COMMAND;
@@ -947,6 +978,22 @@ run_exchanges(Test *t, uint64_t now)
   pump(t);
 }
 
+static MatterSession *
+server_session(Test *t)
+{
+  return t->server_secure[0].state == MATTER_SESSION_ACTIVE ? &t->server_secure[0]
+                                                            : &t->server_secure[1];
+}
+
+/* The server's engine at @now: reports, keep-alives, pending timeouts. */
+static void
+run_to(Test *t, uint64_t now)
+{
+  t->now = now;
+  matter_im_engine_process(t->engine, now);
+  pump(t);
+}
+
 /* A list as an empty replace and four appends over three messages: each
  * is answered and committed on its own, and the cluster sees the list
  * whole once the last message is in. The appends' data versions are not
@@ -1220,6 +1267,536 @@ test_invoke_too_many(void)
   test_free(t);
 }
 
+/* ---- Pending writes and invokes ------------------------------------------------------ */
+
+static uint32_t
+last_token(Test *t)
+{
+  g_assert_cmpuint(t->state.token_count, >, 0);
+  return t->state.tokens[t->state.token_count - 1];
+}
+
+/* Sends an InvokeRequest for @command (with a field for command 1) on
+ * @exchange, or on a new one when NULL; nothing waits for the answer. */
+static MatterExchange *
+send_invoke(Test *t, MatterExchange *exchange, uint32_t command, gboolean suppress,
+            gboolean timed, uint16_t ref)
+{
+  static const uint8_t fields[] = { 0x15, 0x24, 0x00, 0x29, 0x18 };
+  MatterImCommandData cmd = { .path = { .has_endpoint = true, .endpoint = 1, .cluster = CLUSTER,
+                                        .command = command },
+                              .has_fields = command == 1,
+                              .fields = { fields, sizeof(fields) },
+                              .has_ref = ref != 0,
+                              .ref = ref };
+  uint8_t buf[128];
+  size_t len;
+
+  assert_error(matter_im_invoke_request_encode(suppress, timed, &cmd, 1, buf, sizeof(buf), &len),
+               MATTER_OK);
+  if (exchange == NULL)
+    return request(t, MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len);
+  assert_error(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                    MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len,
+                                    MATTER_EXCHANGE_SEND_RELIABLE, t->now),
+               MATTER_OK);
+  pump(t);
+  return exchange;
+}
+
+/* The one InvokeResponseIB of the reply at @index. */
+static MatterImInvokeResponse
+invoke_reply(Test *t, guint index)
+{
+  MatterImInvokeResponseMessage rsp;
+  MatterImInvokeResponse item;
+  const uint8_t *payload;
+  size_t len;
+
+  reply(t, index, MATTER_IM_OPCODE_INVOKE_RESPONSE, &payload, &len);
+  assert_error(matter_im_invoke_response_decode(payload, len, &rsp), MATTER_OK);
+  assert_error(matter_im_next_invoke_response(&rsp.responses, &item), MATTER_OK);
+  return item;
+}
+
+/* Writes of @count values to attribute 0 in one WriteRequest. */
+static MatterExchange *
+write_values(Test *t, guint count, gboolean suppress)
+{
+  uint8_t b[MATTER_IM_ENGINE_PENDING + 1][3];
+  MatterImAttributeData items[MATTER_IM_ENGINE_PENDING + 1];
+  uint8_t buf[1024];
+  size_t len;
+
+  g_assert_cmpuint(count, <=, G_N_ELEMENTS(items));
+  for (guint i = 0; i < count; i++)
+    items[i] = u8_write(0, MATTER_IM_LIST_INDEX_NONE, (uint8_t) (i + 1), b[i]);
+  assert_error(matter_im_write_request_encode(suppress, false, items, count, false, buf,
+                                              sizeof(buf), &len),
+               MATTER_OK);
+  return request(t, MATTER_IM_OPCODE_WRITE_REQUEST, buf, len);
+}
+
+/* An invoke the cluster answers later with a status: the exchange stays
+ * open without an answer, MRP acknowledges the request meanwhile (a
+ * standalone acknowledgement once its timer runs out, after which the
+ * client stops retransmitting), and the answer goes out when the cluster
+ * gives it, CommandRef echoed. The token then is spent. */
+static void
+test_pending_invoke_status(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterDmInvokeResult answer = { .status = MATTER_IM_STATUS_FAILURE, .has_cluster_status = true,
+                                  .cluster_status = 3 };
+  const guint32 refusal = MATTER_IM_ACTION_INVOKE << 24 | 0 << 8 | MATTER_IM_STATUS_FAILURE;
+  MatterImInvokeResponse r;
+  MatterExchange *exchange;
+  uint32_t token;
+
+  t->now = 1000;
+  t->state.pend_invokes = 1;
+  exchange = send_invoke(t, NULL, 0, FALSE, FALSE, 7);
+  token = last_token(t);
+  g_assert_cmphex(token, !=, 0);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==,
+                   1000 + MATTER_IM_PENDING_TIMEOUT_MS);
+  run_exchanges(t, 1000 + MATTER_MRP_STANDALONE_ACK_TIMEOUT_MS / 2);
+  g_assert_true(exchange->retrans.active);
+  run_exchanges(t, 1000 + MATTER_MRP_STANDALONE_ACK_TIMEOUT_MS);
+  g_assert_false(exchange->retrans.active);
+  /* Long past every retransmission the request could have had. */
+  for (uint64_t at = 2000; at < 1000 + MATTER_IM_PENDING_TIMEOUT_MS; at += 1000)
+    run_exchanges(t, at);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  g_assert_cmpuint(matter_exchange_manager_count(&t->server_exchanges, server_session(t)), ==, 1);
+  g_assert_cmpuint(t->refusals->len, ==, 0);
+
+  g_assert_true(matter_im_engine_complete_invoke(t->engine, token, &answer, NULL, 0, t->now));
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  r = invoke_reply(t, 0);
+  g_assert_true(r.is_status);
+  g_assert_cmphex(r.status_path.command, ==, 0);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_FAILURE);
+  g_assert_true(r.status.has_cluster_status);
+  g_assert_cmpuint(r.status.cluster_status, ==, 3);
+  g_assert_true(r.has_ref);
+  g_assert_cmpuint(r.ref, ==, 7);
+  g_assert_cmpmem(t->refusals->data, t->refusals->len * sizeof(guint32), &refusal,
+                  sizeof(refusal));
+  g_assert_false(matter_im_engine_complete_invoke(t->engine, token, &answer, NULL, 0, t->now));
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, MATTER_MRP_NEVER);
+  test_free(t);
+}
+
+/* A pending invoke answered with a response command, whose fields the
+ * engine takes as given; fields that are no structure make FAILURE. */
+static void
+test_pending_invoke_response(void)
+{
+  static const uint8_t fields[] = { 0x35, 0x01, 0x24, 0x00, 0x2B, 0x18 };
+  static const uint8_t junk[] = { 0x24, 0x01 };
+  MatterDmInvokeResult answer = { .status = MATTER_IM_STATUS_SUCCESS, .has_response = true,
+                                  .response_id = 2 };
+  Test *t = test_new(OPERATOR);
+  MatterImInvokeResponse r;
+  MatterTlvReader reader;
+  uint8_t v;
+
+  t->state.pend_invokes = 2;
+  send_invoke(t, NULL, 1, FALSE, FALSE, 9);
+  g_assert_true(matter_im_engine_complete_invoke(t->engine, last_token(t), &answer, fields,
+                                                 sizeof(fields), t->now));
+  pump(t);
+  r = invoke_reply(t, 0);
+  g_assert_false(r.is_status);
+  g_assert_cmphex(r.command.path.command, ==, 2);
+  g_assert_cmphex(r.command.path.cluster, ==, CLUSTER);
+  g_assert_true(r.command.has_ref);
+  g_assert_cmpuint(r.command.ref, ==, 9);
+  assert_error(matter_im_data_reader(&r.command.fields, &reader), MATTER_OK);
+  assert_error(matter_tlv_enter(&reader), MATTER_OK);
+  assert_error(matter_tlv_get_context_u8(&reader, 0, &v), MATTER_OK);
+  g_assert_cmpuint(v, ==, 43);
+
+  send_invoke(t, NULL, 1, FALSE, FALSE, 0);
+  g_assert_true(matter_im_engine_complete_invoke(t->engine, last_token(t), &answer, junk,
+                                                 sizeof(junk), t->now));
+  pump(t);
+  r = invoke_reply(t, 1);
+  g_assert_true(r.is_status);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_FAILURE);
+  test_free(t);
+}
+
+/* A cluster that never answers: TIMEOUT for the command's path once the
+ * pending timeout passed, and its token no longer works. */
+static void
+test_pending_invoke_timeout(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterDmInvokeResult answer = { .status = MATTER_IM_STATUS_SUCCESS };
+  const guint32 refusal = MATTER_IM_ACTION_INVOKE << 24 | 0 << 8 | MATTER_IM_STATUS_TIMEOUT;
+  MatterImInvokeResponse r;
+
+  matter_im_engine_set_pending_timeout(t->engine, 1000);
+  t->now = 5000;
+  t->state.pend_invokes = 1;
+  send_invoke(t, NULL, 0, FALSE, FALSE, 0);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, 6000);
+  run_to(t, 5999);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  run_to(t, 6000);
+  r = invoke_reply(t, 0);
+  g_assert_true(r.is_status);
+  g_assert_cmphex(r.status_path.command, ==, 0);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_TIMEOUT);
+  g_assert_cmpmem(t->refusals->data, t->refusals->len * sizeof(guint32), &refusal,
+                  sizeof(refusal));
+  g_assert_false(matter_im_engine_complete_invoke(t->engine, last_token(t), &answer, NULL, 0,
+                                                  t->now));
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, MATTER_MRP_NEVER);
+  test_free(t);
+}
+
+/* Tokens are not reused: the token of an answered invoke does not answer
+ * the next one in the same slot, nor does one of another kind. */
+static void
+test_pending_stale_token(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterDmInvokeResult answer = { .status = MATTER_IM_STATUS_SUCCESS };
+  uint32_t first, second;
+
+  t->state.pend_invokes = 2;
+  send_invoke(t, NULL, 0, FALSE, FALSE, 0);
+  first = last_token(t);
+  g_assert_true(matter_im_engine_complete_invoke(t->engine, first, &answer, NULL, 0, t->now));
+  pump(t);
+  send_invoke(t, NULL, 0, FALSE, FALSE, 0);
+  second = last_token(t);
+  g_assert_cmphex(second & 0xFF, ==, first & 0xFF);
+  g_assert_cmphex(second, !=, first);
+  g_assert_false(matter_im_engine_complete_invoke(t->engine, first, &answer, NULL, 0, t->now));
+  g_assert_false(matter_im_engine_complete_invoke(t->engine, 0, &answer, NULL, 0, t->now));
+  g_assert_false(matter_im_engine_complete_write(t->engine, second, MATTER_IM_STATUS_SUCCESS,
+                                                 t->now));
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  g_assert_true(matter_im_engine_complete_invoke(t->engine, second, &answer, NULL, 0, t->now));
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 2);
+  test_free(t);
+}
+
+/* One write more than there are slots: the last write has no token (the
+ * cluster answers BUSY), nor does an invoke meanwhile; a cluster that
+ * goes pending without one gets FAILURE. The WriteResponse comes once
+ * every pending write is answered. */
+static void
+test_pending_exhausted(void)
+{
+  Test *t = test_new(OPERATOR);
+  g_autoptr(GArray) statuses = NULL;
+  MatterImInvokeResponse r;
+
+  t->state.pend_writes = MATTER_IM_ENGINE_PENDING + 1;
+  write_values(t, MATTER_IM_ENGINE_PENDING + 1, FALSE);
+  g_assert_cmpuint(t->state.token_count, ==, MATTER_IM_ENGINE_PENDING + 1);
+  for (guint i = 0; i < MATTER_IM_ENGINE_PENDING; i++) {
+    g_assert_cmphex(t->state.tokens[i], !=, 0);
+    for (guint j = 0; j < i; j++)
+      g_assert_cmphex(t->state.tokens[i], !=, t->state.tokens[j]);
+  }
+  g_assert_cmphex(t->state.tokens[MATTER_IM_ENGINE_PENDING], ==, 0);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+
+  t->state.pend_invokes = 1;
+  send_invoke(t, NULL, 0, FALSE, FALSE, 0);
+  g_assert_cmphex(last_token(t), ==, 0);
+  r = invoke_reply(t, 0);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_BUSY);
+  t->state.pend_invokes = 1;
+  t->state.pend_without_token = TRUE;
+  send_invoke(t, NULL, 0, FALSE, FALSE, 0);
+  r = invoke_reply(t, 1);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_FAILURE);
+
+  for (guint i = 0; i < MATTER_IM_ENGINE_PENDING; i++) {
+    g_assert_cmpuint(t->replies->len, ==, 2);
+    g_assert_true(matter_im_engine_complete_write(t->engine, t->state.tokens[i],
+                                                  MATTER_IM_STATUS_SUCCESS, t->now));
+    pump(t);
+  }
+  statuses = write_statuses(t, 2);
+  g_assert_cmpuint(statuses->len, ==, MATTER_IM_ENGINE_PENDING + 1);
+  for (guint i = 0; i < MATTER_IM_ENGINE_PENDING; i++)
+    assert_status(statuses, i, 0, MATTER_IM_STATUS_SUCCESS);
+  assert_status(statuses, MATTER_IM_ENGINE_PENDING, 0, MATTER_IM_STATUS_BUSY);
+  test_free(t);
+}
+
+/* The session of a pending invoke and a pending write goes: their slots
+ * are free again (a new session can have them all), their tokens dead. */
+static void
+test_pending_session_closed(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterDmInvokeResult answer = { .status = MATTER_IM_STATUS_SUCCESS };
+  uint32_t invoke_token, write_token;
+
+  t->state.pend_invokes = 1;
+  send_invoke(t, NULL, 0, FALSE, FALSE, 0);
+  invoke_token = last_token(t);
+  t->state.pend_writes = 1;
+  write_values(t, 1, FALSE);
+  write_token = last_token(t);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), !=, MATTER_MRP_NEVER);
+
+  matter_exchange_manager_remove_session(&t->server_exchanges, server_session(t), t->now);
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, MATTER_MRP_NEVER);
+  g_assert_false(matter_im_engine_complete_invoke(t->engine, invoke_token, &answer, NULL, 0,
+                                                  t->now));
+  g_assert_false(matter_im_engine_complete_write(t->engine, write_token, MATTER_IM_STATUS_SUCCESS,
+                                                 t->now));
+  g_assert_cmpuint(t->replies->len, ==, 0);
+
+  matter_exchange_manager_remove_session(&t->client_exchanges, t->client_session, t->now);
+  secure_pair(t, OPERATOR);
+  t->state.token_count = 0;
+  t->state.pend_writes = MATTER_IM_ENGINE_PENDING;
+  write_values(t, MATTER_IM_ENGINE_PENDING, FALSE);
+  for (guint i = 0; i < MATTER_IM_ENGINE_PENDING; i++)
+    g_assert_cmphex(t->state.tokens[i], !=, 0);
+  test_free(t);
+}
+
+/* SuppressResponse: the cluster may still go pending; its answer is
+ * taken, nothing is sent, and the exchange ends. */
+static void
+test_pending_suppressed(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterDmInvokeResult answer = { .status = MATTER_IM_STATUS_SUCCESS };
+  MatterExchange *exchange;
+
+  t->state.pend_invokes = 1;
+  exchange = send_invoke(t, NULL, 0, TRUE, FALSE, 0);
+  g_assert_cmphex(last_token(t), !=, 0);
+  g_assert_cmpuint(matter_exchange_manager_count(&t->server_exchanges, server_session(t)), ==, 1);
+  g_assert_true(matter_im_engine_complete_invoke(t->engine, last_token(t), &answer, NULL, 0,
+                                                 t->now));
+  pump(t);
+  g_assert_false(exchange->retrans.active);
+  g_assert_cmpuint(matter_exchange_manager_count(&t->server_exchanges, server_session(t)), ==, 0);
+
+  t->state.pend_writes = 1;
+  write_values(t, 1, TRUE);
+  g_assert_cmpuint(matter_exchange_manager_count(&t->server_exchanges, server_session(t)), ==, 1);
+  g_assert_true(matter_im_engine_complete_write(t->engine, last_token(t),
+                                                MATTER_IM_STATUS_SUCCESS, t->now));
+  pump(t);
+  g_assert_cmpuint(matter_exchange_manager_count(&t->server_exchanges, server_session(t)), ==, 0);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  test_free(t);
+}
+
+/* A timed invoke that goes pending outlives its TimedRequest's deadline
+ * and grace: only the pending timeout ends it. */
+static void
+test_pending_timed_invoke(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterDmInvokeResult answer = { .status = MATTER_IM_STATUS_SUCCESS };
+  MatterExchange *exchange;
+  MatterImInvokeResponse r;
+  uint8_t buf[16];
+  size_t len;
+
+  t->now = 1000;
+  assert_error(matter_im_timed_request_encode(500, buf, sizeof(buf), &len), MATTER_OK);
+  exchange = request(t, MATTER_IM_OPCODE_TIMED_REQUEST, buf, len);
+  g_assert_cmphex(status_reply(t, 0), ==, MATTER_IM_STATUS_SUCCESS);
+  t->state.pend_invokes = 1;
+  send_invoke(t, exchange, 3, FALSE, TRUE, 0);
+  g_assert_cmphex(last_token(t), !=, 0);
+  run_exchanges(t, 1000 + 500 + MATTER_IM_TIMED_GRACE_MS + 1000);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  g_assert_true(matter_im_engine_complete_invoke(t->engine, last_token(t), &answer, NULL, 0,
+                                                 t->now));
+  pump(t);
+  r = invoke_reply(t, 1);
+  g_assert_true(r.is_status);
+  g_assert_cmphex(r.status_path.command, ==, 3);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_SUCCESS);
+  test_free(t);
+}
+
+/* Two pending writes and one the cluster takes at once, in one message:
+ * one WriteResponse with the three statuses in order, once both pending
+ * ones are answered. A write on another exchange meanwhile is answered
+ * as usual. */
+static void
+test_pending_writes(void)
+{
+  Test *t = test_new(OPERATOR);
+  const guint32 refusal = MATTER_IM_ACTION_WRITE << 24 | 0 << 8 |
+                          MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  g_autoptr(GArray) statuses = NULL;
+
+  t->state.pend_writes = 2;
+  write_values(t, 3, FALSE);
+  g_assert_cmpuint(t->state.token_count, ==, 2);
+  g_assert_cmpuint(t->state.value, ==, 3);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  g_assert_cmphex(write_u8(t, 0, 7, FALSE, 0), ==, MATTER_IM_STATUS_SUCCESS);
+
+  g_assert_true(matter_im_engine_complete_write(t->engine, t->state.tokens[0],
+                                                MATTER_IM_STATUS_SUCCESS, t->now));
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  g_assert_true(matter_im_engine_complete_write(t->engine, t->state.tokens[1],
+                                                MATTER_IM_STATUS_CONSTRAINT_ERROR, t->now));
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 2);
+  statuses = write_statuses(t, 1);
+  g_assert_cmpuint(statuses->len, ==, 3);
+  assert_status(statuses, 0, 0, MATTER_IM_STATUS_SUCCESS);
+  assert_status(statuses, 1, 0, MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  assert_status(statuses, 2, 0, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpmem(t->refusals->data, t->refusals->len * sizeof(guint32), &refusal,
+                  sizeof(refusal));
+  /* Pending writes are outside the owner's transaction: one per message. */
+  g_assert_cmpuint(t->transactions, ==, 2);
+  g_assert_cmpuint(t->commits, ==, 2);
+  g_assert_false(matter_im_engine_complete_write(t->engine, t->state.tokens[1],
+                                                 MATTER_IM_STATUS_SUCCESS, t->now));
+  test_free(t);
+}
+
+/* One of two pending writes is never answered: TIMEOUT for its path. */
+static void
+test_pending_write_timeout(void)
+{
+  Test *t = test_new(OPERATOR);
+  g_autoptr(GArray) statuses = NULL;
+
+  matter_im_engine_set_pending_timeout(t->engine, 1000);
+  t->state.pend_writes = 2;
+  write_values(t, 2, FALSE);
+  g_assert_true(matter_im_engine_complete_write(t->engine, t->state.tokens[1],
+                                                MATTER_IM_STATUS_SUCCESS, t->now + 500));
+  run_to(t, t->now + 999);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  run_to(t, t->now + 1);
+  statuses = write_statuses(t, 0);
+  g_assert_cmpuint(statuses->len, ==, 2);
+  assert_status(statuses, 0, 0, MATTER_IM_STATUS_TIMEOUT);
+  assert_status(statuses, 1, 0, MATTER_IM_STATUS_SUCCESS);
+  g_assert_false(matter_im_engine_complete_write(t->engine, t->state.tokens[0],
+                                                 MATTER_IM_STATUS_SUCCESS, t->now));
+  test_free(t);
+}
+
+/* The write of a list cannot wait (the cluster judges lists whole at
+ * once): a cluster that leaves one pending gets FAILURE, and its token
+ * answers nothing. */
+static void
+test_pending_list_write(void)
+{
+  Test *t = test_new(OPERATOR);
+  MatterImAttributeData item = list_replace();
+  g_autoptr(GArray) statuses = NULL;
+
+  t->state.pend_writes = 1;
+  send_chunk(t, NULL, &item, 1, FALSE, FALSE);
+  g_assert_cmphex(last_token(t), !=, 0);
+  statuses = write_statuses(t, 0);
+  g_assert_cmpuint(statuses->len, ==, 1);
+  assert_status(statuses, 0, WRITABLE_LIST, MATTER_IM_STATUS_FAILURE);
+  g_assert_false(matter_im_engine_complete_write(t->engine, last_token(t),
+                                                 MATTER_IM_STATUS_SUCCESS, t->now));
+  g_assert_cmpuint(matter_im_engine_next_deadline(t->engine), ==, MATTER_MRP_NEVER);
+  test_free(t);
+}
+
+/* A chunk with a pending write is answered once it is, and the chunked
+ * write then goes on on its exchange. */
+static void
+test_pending_chunked_write(void)
+{
+  Test *t = test_new(OPERATOR);
+  uint8_t b[2][3];
+  MatterImAttributeData first = u8_write(0, MATTER_IM_LIST_INDEX_NONE, 1, b[0]);
+  MatterImAttributeData second = u8_write(0, MATTER_IM_LIST_INDEX_NONE, 2, b[1]);
+  g_autoptr(GArray) s0 = NULL, s1 = NULL;
+  MatterExchange *exchange;
+
+  t->state.pend_writes = 1;
+  exchange = send_chunk(t, NULL, &first, 1, TRUE, FALSE);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  /* Past the wait for a next chunk, which only starts with the answer. */
+  run_exchanges(t, t->now + MATTER_IM_WRITE_CHUNK_TIMEOUT_MS / 2);
+  g_assert_true(matter_im_engine_complete_write(t->engine, last_token(t),
+                                                MATTER_IM_STATUS_SUCCESS, t->now));
+  pump(t);
+  s0 = write_statuses(t, 0);
+  assert_status(s0, 0, 0, MATTER_IM_STATUS_SUCCESS);
+  send_chunk(t, exchange, &second, 1, FALSE, FALSE);
+  s1 = write_statuses(t, 1);
+  assert_status(s1, 0, 0, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(t->state.value, ==, 2);
+  test_free(t);
+}
+
+static bool
+hide_command_0(const MatterDmCluster *cluster, uint32_t command)
+{
+  return command != 0;
+}
+
+/* An instance without command 0: not in AcceptedCommandList, and an
+ * invoke of it is UNSUPPORTED_COMMAND without reaching the cluster. */
+static void
+test_invoke_command_present(void)
+{
+  static MatterDmClass partial;
+  static const uint32_t accepted[] = { 1, 3 };
+  Test *t = test_new(OPERATOR);
+  MatterImAttributePath path = path_of(1, CLUSTER, MATTER_DM_ATTR_ACCEPTED_COMMAND_LIST);
+  g_autoptr(GArray) reports = NULL;
+  MatterImAttributeReport *report;
+  MatterTlvReader list;
+  MatterImInvokeResponse r;
+  gboolean suppress;
+  guint n = 0;
+
+  partial = test_class;
+  partial.command_present = hide_command_0;
+  t->cluster.cls = &partial;
+  read_paths(t, &path, 1);
+  reports = all_reports(t, &suppress);
+  g_assert_cmpuint(reports->len, ==, 1);
+  report = &g_array_index(reports, MatterImAttributeReport, 0);
+  g_assert_false(report->is_status);
+  assert_error(matter_im_data_reader(&report->data.data, &list), MATTER_OK);
+  assert_error(matter_tlv_enter(&list), MATTER_OK);
+  while (matter_tlv_next(&list) == MATTER_OK) {
+    uint32_t id;
+
+    assert_error(matter_tlv_get_u32(&list, &id), MATTER_OK);
+    g_assert_cmpuint(n, <, G_N_ELEMENTS(accepted));
+    g_assert_cmphex(id, ==, accepted[n++]);
+  }
+  g_assert_cmpuint(n, ==, G_N_ELEMENTS(accepted));
+  r = invoke(t, 0, FALSE, FALSE, 1);
+  g_assert_true(r.is_status);
+  g_assert_cmphex(r.status.status, ==, MATTER_IM_STATUS_UNSUPPORTED_COMMAND);
+  g_assert_cmpuint(t->state.invokes, ==, 0);
+  test_free(t);
+}
+
 /* ---- Subscriptions ------------------------------------------------------------------ */
 
 static void
@@ -1260,14 +1837,6 @@ change_value(Test *t, uint8_t value)
   t->state.value = value;
   matter_dm_mark(&t->dm, &t->cluster, 0);
   matter_im_engine_changed(t->engine);
-}
-
-static void
-run_to(Test *t, uint64_t now)
-{
-  t->now = now;
-  matter_im_engine_process(t->engine, now);
-  pump(t);
 }
 
 /* Priming report, SubscribeResponse, a change reported after the min
@@ -1652,13 +2221,6 @@ test_event_subscribe(void)
 
 /* ---- Subscription resumption ------------------------------------------------------ */
 
-static MatterSession *
-server_session(Test *t)
-{
-  return t->server_secure[0].state == MATTER_SESSION_ACTIVE ? &t->server_secure[0]
-                                                            : &t->server_secure[1];
-}
-
 /* The server starts again: a new exchange manager and engine, and a new
  * CASE session with the same client (the one the node would establish to
  * resume). The client keeps its exchange manager and what it received. */
@@ -1957,6 +2519,19 @@ main(int argc, char **argv)
   g_test_add_func("/im-engine/write/chunked-timed", test_write_chunked_timed);
   g_test_add_func("/im-engine/invoke", test_invoke);
   g_test_add_func("/im-engine/invoke/too-many", test_invoke_too_many);
+  g_test_add_func("/im-engine/invoke/command-present", test_invoke_command_present);
+  g_test_add_func("/im-engine/pending/invoke-status", test_pending_invoke_status);
+  g_test_add_func("/im-engine/pending/invoke-response", test_pending_invoke_response);
+  g_test_add_func("/im-engine/pending/invoke-timeout", test_pending_invoke_timeout);
+  g_test_add_func("/im-engine/pending/stale-token", test_pending_stale_token);
+  g_test_add_func("/im-engine/pending/exhausted", test_pending_exhausted);
+  g_test_add_func("/im-engine/pending/session-closed", test_pending_session_closed);
+  g_test_add_func("/im-engine/pending/suppressed", test_pending_suppressed);
+  g_test_add_func("/im-engine/pending/timed-invoke", test_pending_timed_invoke);
+  g_test_add_func("/im-engine/pending/writes", test_pending_writes);
+  g_test_add_func("/im-engine/pending/write-timeout", test_pending_write_timeout);
+  g_test_add_func("/im-engine/pending/chunked-write", test_pending_chunked_write);
+  g_test_add_func("/im-engine/pending/list-write", test_pending_list_write);
   g_test_add_func("/im-engine/subscribe", test_subscribe);
   g_test_add_func("/im-engine/subscribe/keep", test_subscribe_keep);
   g_test_add_func("/im-engine/subscribe/ends", test_subscribe_ends);
