@@ -51,6 +51,7 @@ typedef struct {
 
 static GType app_interface_get_type(void);
 G_DEFINE_TYPE(AppInterface, app_interface, G_TYPE_DBUS_INTERFACE_SKELETON)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(AppInterface, g_object_unref)
 
 static void
 app_interface_emit_changed(AppInterface *self, const char *name, GVariant *value)
@@ -467,22 +468,26 @@ static gboolean
 wait_endpoint(MdTestNode *node, guint number, const char *property, GVariant *expected)
 {
   gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
-  g_autoptr(GVariant) owned = expected != NULL ? g_variant_ref_sink(expected) : NULL;
+  gboolean found = FALSE;
 
+  if (expected != NULL)
+    g_variant_ref_sink(expected);
   while (g_get_monotonic_time() < deadline) {
     g_autoptr(GVariant) properties = node_endpoint(node, number);
     g_autoptr(GVariant) value =
       properties != NULL && property != NULL ? g_variant_lookup_value(properties, property, NULL)
                                              : NULL;
 
-    if (expected == NULL ? properties == NULL
-                         : value != NULL && g_variant_equal(value, expected))
-      return TRUE;
+    found = expected == NULL ? properties == NULL
+                             : value != NULL && g_variant_equal(value, expected);
+    if (found)
+      break;
     while (g_main_context_iteration(NULL, FALSE))
       ;
     g_usleep(20000);
   }
-  return FALSE;
+  g_clear_pointer(&expected, g_variant_unref);
+  return found;
 }
 
 static void
