@@ -652,9 +652,11 @@ break_mandatory_cluster(App *app)
 static void
 break_nothing_there(App *app)
 {
-  g_autoptr(AppInterface) on_off = on_off_new();
+  g_autoptr(AppInterface) other = app_interface_new(
+    "<node><interface name='com.example.Other'><method name='Do'/></interface></node>",
+    "com.example.Other");
 
-  app_export(app, APP_ROOT "/onoff", on_off);
+  app_export(app, APP_ROOT "/other", other);
 }
 
 typedef struct {
