@@ -31,6 +31,7 @@ typedef struct {
   char *action_id;
   MdBouncerAllowed allowed;
   gpointer user_data;
+  GDestroyNotify destroy;
   GCancellable *cancellable;
   char *caller; /* for the log: unique name, then uid */
   guint32 uid;
@@ -41,6 +42,8 @@ typedef struct {
 static void
 check_free(Check *check)
 {
+  if (check->destroy != NULL)
+    check->destroy(check->user_data);
   g_object_unref(check->cancellable);
   g_free(check->action_id);
   g_free(check->caller);
@@ -369,6 +372,14 @@ void
 md_bouncer_check(MdBouncer *bouncer, GDBusMethodInvocation *invocation, const char *action_id,
                  MdBouncerAllowed allowed, gpointer user_data)
 {
+  md_bouncer_check_full(bouncer, invocation, action_id, allowed, user_data, NULL);
+}
+
+void
+md_bouncer_check_full(MdBouncer *bouncer, GDBusMethodInvocation *invocation,
+                      const char *action_id, MdBouncerAllowed allowed, gpointer user_data,
+                      GDestroyNotify destroy)
+{
   const char *sender = g_dbus_method_invocation_get_sender(invocation);
   Check *check = g_new0(Check, 1);
 
@@ -377,6 +388,7 @@ md_bouncer_check(MdBouncer *bouncer, GDBusMethodInvocation *invocation, const ch
   check->action_id = g_strdup(action_id);
   check->allowed = allowed;
   check->user_data = user_data;
+  check->destroy = destroy;
   check->cancellable = g_object_ref(bouncer->cancellable);
   check->caller = g_strdup(sender);
   bouncer->checks = g_list_prepend(bouncer->checks, check);

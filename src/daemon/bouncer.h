@@ -38,3 +38,9 @@ typedef void (*MdBouncerAllowed)(GDBusMethodInvocation *invocation, gpointer use
  * it) on any other bus, whose names polkit cannot see. */
 void md_bouncer_check(MdBouncer *bouncer, GDBusMethodInvocation *invocation,
                       const char *action_id, MdBouncerAllowed allowed, gpointer user_data);
+/* The same; @destroy (may be NULL) runs with @user_data once the check is
+ * over: after @allowed returned, or when the caller was refused or the
+ * bouncer went. */
+void md_bouncer_check_full(MdBouncer *bouncer, GDBusMethodInvocation *invocation,
+                           const char *action_id, MdBouncerAllowed allowed, gpointer user_data,
+                           GDestroyNotify destroy);

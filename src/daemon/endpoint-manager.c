@@ -692,6 +692,7 @@ typedef struct {
   char *root;
   gboolean bridged;
   gboolean context;
+  gboolean allowed; /* the bouncer let it through: the reading owns it */
 } Registration;
 
 static void
@@ -756,6 +757,16 @@ on_registration_read(MdEndpointManager *manager, TreeRead *read, GPtrArray *spec
   }
 }
 
+/* The bouncer refused the caller, or went: nothing was started. */
+static void
+registration_unallowed_free(gpointer user_data)
+{
+  Registration *registration = user_data;
+
+  if (!registration->allowed)
+    registration_free(registration);
+}
+
 static void
 register_allowed(GDBusMethodInvocation *invocation, gpointer user_data)
 {
@@ -765,9 +776,9 @@ register_allowed(GDBusMethodInvocation *invocation, gpointer user_data)
   if (find_application(manager, registration->owner, registration->root) != NULL) {
     g_dbus_method_invocation_return_error(invocation, MD_ERROR, MD_ERROR_INVALID_ARGUMENT,
                                           "%s: registered already", registration->root);
-    registration_free(registration);
-    return;
+    return; /* freed when the check is over */
   }
+  registration->allowed = TRUE;
   application_new(manager, registration->owner, registration->root, registration->bridged,
                   registration->context);
   manager->registrations = g_list_prepend(manager->registrations, registration);
@@ -834,8 +845,8 @@ md_endpoint_manager_register(MdEndpointManager *manager, GDBusMethodInvocation *
   registration->bridged = bridged;
   registration->context = context;
   registration->manager = manager;
-  md_bouncer_check(manager->bouncer, invocation, MD_POLKIT_ACTION_REGISTER_APPLICATION,
-                   register_allowed, registration);
+  md_bouncer_check_full(manager->bouncer, invocation, MD_POLKIT_ACTION_REGISTER_APPLICATION,
+                        register_allowed, registration, registration_unallowed_free);
 }
 
 void

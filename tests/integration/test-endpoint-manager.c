@@ -667,11 +667,11 @@ typedef struct {
 
 static const MalformedCase malformed_cases[] = {
   { "unique-id", break_unique_id, APP_ROOT "/plug0: org.matterd.Endpoint1 needs UniqueId" },
-  { "device-type", break_device_type, APP_ROOT "/plug0" },
-  { "property-type", break_property_type, APP_ROOT "/plug0/onoff" },
+  { "device-type", break_device_type, APP_ROOT "/plug0: device type 0x7777" },
+  { "property-type", break_property_type, APP_ROOT "/plug0/onoff: OnOff.OnOff: signature 'u'" },
   { "device-types-type", break_device_types_type, "DeviceTypes must be of type a(qq)" },
   { "cluster-outside", break_cluster_outside, APP_ROOT "/stray" },
-  { "mandatory-cluster", break_mandatory_cluster, APP_ROOT "/plug0" },
+  { "mandatory-cluster", break_mandatory_cluster, APP_ROOT "/plug0: device type OnOffPlugInUnit needs the cluster OnOff" },
   { "no-endpoint", break_nothing_there, "no object below it has org.matterd.Endpoint1" },
 };
 
