@@ -43,6 +43,9 @@ typedef struct {
   GDBusInterfaceInfo *info;
   GHashTable *properties; /* name -> GVariant */
   GPtrArray *calls;       /* "Method(args)" as they came */
+  const char *fail_with;  /* a D-Bus error name every method answers; NULL: none */
+  gboolean silent;        /* methods are never answered */
+  GPtrArray *unanswered;  /* GDBusMethodInvocation left unanswered */
 } AppInterface;
 
 typedef struct {
@@ -92,6 +95,14 @@ app_method_call(GDBusConnection *connection, const char *sender, const char *pat
   GVariant *on_off = g_hash_table_lookup(self->properties, "OnOff");
 
   g_ptr_array_add(self->calls, g_strconcat(method, args, NULL));
+  if (self->silent) {
+    g_ptr_array_add(self->unanswered, g_object_ref(invocation));
+    return;
+  }
+  if (self->fail_with != NULL) {
+    g_dbus_method_invocation_return_dbus_error(invocation, self->fail_with, "the test says no");
+    return;
+  }
   if (on_off != NULL && strcmp(method, "On") == 0)
     app_interface_set(self, "OnOff", g_variant_new_boolean(TRUE));
   else if (on_off != NULL && strcmp(method, "Off") == 0)
@@ -172,6 +183,7 @@ app_interface_finalize(GObject *object)
 
   g_hash_table_unref(self->properties);
   g_ptr_array_unref(self->calls);
+  g_ptr_array_unref(self->unanswered);
   g_clear_pointer(&self->node_info, g_dbus_node_info_unref);
   G_OBJECT_CLASS(app_interface_parent_class)->finalize(object);
 }
@@ -194,6 +206,7 @@ app_interface_init(AppInterface *self)
   self->properties =
     g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
   self->calls = g_ptr_array_new_with_free_func(g_free);
+  self->unanswered = g_ptr_array_new_with_free_func(g_object_unref);
 }
 
 /* @interface as @xml describes it. */
@@ -882,6 +895,117 @@ test_bad_value(MdTestNode *node, gconstpointer data)
   g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(TRUE)));
 }
 
+/* ---- Over Matter ---- */
+
+#define CLUSTER_ON_OFF 0x0006
+#define ATTR_ON_OFF 0x0000
+#define CMD_OFF 0x00
+#define CMD_ON 0x01
+#define CMD_TOGGLE 0x02
+
+/* The applications answer matterd while the commissioner waits. */
+static void
+run_main_context(MdTestCommissioner *commissioner, guint64 now_ms, gpointer user_data)
+{
+  while (g_main_context_iteration(NULL, FALSE))
+    ;
+}
+
+static MdTestInvokeAnswer
+invoke_on_off(MdTestNode *node, MatterSession *session, guint32 command)
+{
+  MdTestInvokeAnswer answer = { 0 };
+
+  md_test_commissioner_invoke(node->commissioner, session, 2, CLUSTER_ON_OFF, command, NULL, 0,
+                              FALSE, &answer);
+  return answer;
+}
+
+static gboolean
+read_on_off(MdTestNode *node, MatterSession *session)
+{
+  MatterImAttributePath path = md_test_attribute_path(2, CLUSTER_ON_OFF, ATTR_ON_OFF);
+  g_autoptr(GArray) answers = md_test_commissioner_read(node->commissioner, session, &path, 1,
+                                                        TRUE);
+  MatterTlvReader reader;
+  bool value = false;
+
+  g_assert_cmpuint(answers->len, ==, 1);
+  md_test_attribute_answer_reader(&g_array_index(answers, MdTestAttributeAnswer, 0), &reader);
+  g_assert_cmpint(matter_tlv_get_bool(&reader, &value), ==, MATTER_OK);
+  return value;
+}
+
+/* A controller's invoke reaches the application's method, its answer
+ * comes back as the command's status, and the value it announces is what
+ * a read then gets; an org.matterd.Status error becomes that status, any
+ * other error FAILURE. */
+static void
+test_invoke(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  g_auto(MdTestInvokeAnswer) on = { 0 };
+  g_auto(MdTestInvokeAnswer) refused = { 0 };
+  g_auto(MdTestInvokeAnswer) failed = { 0 };
+  AppInterface *on_off;
+  MatterSession *session;
+
+  app_add_plug(app, "plug0", "plug-0001");
+  app_register_ok(app);
+  on_off = app_interface(app, APP_ROOT "/plug0/onoff", "org.matterd.cluster.OnOff1");
+  node->commissioner->tick = run_main_context;
+  session = md_test_pase(node);
+  md_test_arm_fail_safe(node, session, 60);
+
+  g_assert_false(read_on_off(node, session));
+  on = invoke_on_off(node, session, CMD_ON);
+  g_assert_true(on.is_status);
+  g_assert_cmpuint(on.status.status, ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(on_off->calls->len, ==, 1);
+  g_assert_cmpstr(on_off->calls->pdata[0], ==, "On()");
+  g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(TRUE)));
+  g_assert_true(read_on_off(node, session));
+
+  on_off->fail_with = MD_APP_STATUS_ERROR_PREFIX "InvalidInState";
+  refused = invoke_on_off(node, session, CMD_TOGGLE);
+  g_assert_true(refused.is_status);
+  g_assert_cmpuint(refused.status.status, ==, MATTER_IM_STATUS_INVALID_IN_STATE);
+  on_off->fail_with = "com.example.Error.Broken";
+  failed = invoke_on_off(node, session, CMD_OFF);
+  g_assert_true(failed.is_status);
+  g_assert_cmpuint(failed.status.status, ==, MATTER_IM_STATUS_FAILURE);
+  g_assert_cmpuint(on_off->calls->len, ==, 3);
+  g_assert_true(read_on_off(node, session));
+}
+
+/* An application that never answers gets the controller TIMEOUT, before
+ * the engine gives up on its own, and the exchange is not stuck: the
+ * next read is answered. */
+static void
+test_invoke_timeout(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  g_auto(MdTestInvokeAnswer) answer = { 0 };
+  AppInterface *on_off;
+  MatterSession *session;
+  gint64 start;
+
+  app_add_plug(app, "plug0", "plug-0001");
+  app_register_ok(app);
+  on_off = app_interface(app, APP_ROOT "/plug0/onoff", "org.matterd.cluster.OnOff1");
+  on_off->silent = TRUE;
+  node->commissioner->tick = run_main_context;
+  session = md_test_pase(node);
+  md_test_arm_fail_safe(node, session, 60);
+  start = g_get_monotonic_time();
+  answer = invoke_on_off(node, session, CMD_ON);
+  g_assert_true(answer.is_status);
+  g_assert_cmpuint(answer.status.status, ==, MATTER_IM_STATUS_TIMEOUT);
+  g_assert_cmpint(g_get_monotonic_time() - start, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpuint(on_off->unanswered->len, ==, 1);
+  g_assert_false(read_on_off(node, session));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -905,5 +1029,7 @@ main(int argc, char **argv)
   NODE_TEST("unregister-and-forget", test_unregister_and_forget, NULL);
   NODE_TEST("objects-change", test_objects_change, NULL);
   NODE_TEST("bad-value", test_bad_value, NULL);
+  NODE_TEST("invoke", test_invoke, NULL);
+  NODE_TEST("invoke-timeout", test_invoke_timeout, NULL);
   return g_test_run();
 }
