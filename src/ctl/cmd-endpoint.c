@@ -44,7 +44,7 @@ endpoint_forget(int argc, char **argv)
   if (!md_ctl_parse_id("NUMBER", argv[1], MAX_ENDPOINT_NUMBER, &number))
     return MD_CTL_EXIT_USAGE;
   endpoint =
-    md_ctl_find_object(&md_ctl_endpoint_kind, MD_DBUS_ENDPOINT_PATH_PREFIX, number, &manager);
+      md_ctl_find_object(&md_ctl_endpoint_kind, MD_DBUS_ENDPOINT_PATH_PREFIX, number, &manager);
   if (manager == NULL)
     return MD_CTL_EXIT_FAILURE;
   if (endpoint == NULL)
@@ -59,6 +59,6 @@ md_ctl_endpoint_run(int argc, char **argv)
     { "forget", endpoint_forget, N_("Remove an application endpoint") },
   };
 
-  return md_ctl_run_command("endpoint", _("forget"), subcommands, G_N_ELEMENTS(subcommands),
-                            argc, argv);
+  return md_ctl_run_command("endpoint", _("forget"), subcommands, G_N_ELEMENTS(subcommands), argc,
+                            argv);
 }

@@ -27,8 +27,8 @@ path_below(const char *path, const char *parent)
   return strcmp(path, parent) != 0 && path_at_or_below(path, parent);
 }
 
-static gboolean
-invalid(GError **error, const char *path, const char *format, ...) G_GNUC_PRINTF(3, 4);
+static gboolean invalid(GError **error, const char *path, const char *format, ...)
+    G_GNUC_PRINTF(3, 4);
 
 static gboolean
 invalid(GError **error, const char *path, const char *format, ...)
@@ -109,8 +109,8 @@ endpoint_parse(const char *path, GVariant *properties, GError **error)
 /* The one org.matterd.cluster.* interface among @interfaces (a{sa{sv}}),
  * or NULL (*@properties too) when there is none. */
 static gboolean
-cluster_interface(const char *path, GVariant *interfaces, const char **name,
-                  GVariant **properties, GError **error)
+cluster_interface(const char *path, GVariant *interfaces, const char **name, GVariant **properties,
+                  GError **error)
 {
   GVariantIter iter;
   const char *interface;
@@ -125,8 +125,10 @@ cluster_interface(const char *path, GVariant *interfaces, const char **name,
       continue;
     }
     if (*name != NULL) {
-      invalid(error, path, "a cluster object has one " MD_APP_CLUSTER_INTERFACE_PREFIX
-              "* interface, not both %s and %s", *name, interface);
+      invalid(error, path,
+              "a cluster object has one " MD_APP_CLUSTER_INTERFACE_PREFIX
+              "* interface, not both %s and %s",
+              *name, interface);
       g_variant_unref(props);
       g_clear_pointer(properties, g_variant_unref);
       return FALSE;
@@ -216,8 +218,8 @@ parse_endpoints(GVariant *objects, const char *root, GPtrArray *specs, GError **
     g_variant_get_child(objects, n, "{&o@a{sa{sv}}}", &path, &interfaces);
     if (!path_at_or_below(path, root))
       continue;
-    properties = g_variant_lookup_value(interfaces, MD_APP_INTERFACE_ENDPOINT,
-                                        G_VARIANT_TYPE_VARDICT);
+    properties =
+        g_variant_lookup_value(interfaces, MD_APP_INTERFACE_ENDPOINT, G_VARIANT_TYPE_VARDICT);
     if (properties == NULL)
       continue;
     spec = endpoint_parse(path, properties, error);
@@ -259,12 +261,13 @@ parse_clusters(GVariant *objects, const char *root, GPtrArray *specs, GError **e
       continue;
     if (has_interface(interfaces, MD_APP_INTERFACE_ENDPOINT))
       return invalid(error, path,
-                     "a cluster is an object of its own below its endpoint, not on the "
-                     MD_APP_INTERFACE_ENDPOINT " object");
+                     "a cluster is an object of its own below its endpoint, not on "
+                     "the " MD_APP_INTERFACE_ENDPOINT " object");
     endpoint = endpoint_above(specs, path);
     if (endpoint == NULL)
-      return invalid(error, path, "the cluster object %s is not below an "
-                     MD_APP_INTERFACE_ENDPOINT " object", interface);
+      return invalid(error, path,
+                     "the cluster object %s is not below an " MD_APP_INTERFACE_ENDPOINT " object",
+                     interface);
     cluster = cluster_parse(path, interface, properties, error);
     if (cluster == NULL)
       return FALSE;
@@ -272,8 +275,8 @@ parse_clusters(GVariant *objects, const char *root, GPtrArray *specs, GError **e
       MdAppClusterSpec *other = g_ptr_array_index(endpoint->clusters, i);
 
       if (other->info == cluster->info) {
-        invalid(error, path, "the endpoint %s has %s already, at %s", endpoint->path,
-                interface, other->path);
+        invalid(error, path, "the endpoint %s has %s already, at %s", endpoint->path, interface,
+                other->path);
         md_app_cluster_spec_free(cluster);
         return FALSE;
       }
@@ -287,11 +290,10 @@ GPtrArray *
 md_app_tree_parse(GVariant *objects, const char *root, GError **error)
 {
   g_autoptr(GPtrArray) specs =
-    g_ptr_array_new_with_free_func((GDestroyNotify) md_app_endpoint_spec_free);
+      g_ptr_array_new_with_free_func((GDestroyNotify) md_app_endpoint_spec_free);
 
   g_return_val_if_fail(g_variant_is_of_type(objects, G_VARIANT_TYPE("a{oa{sa{sv}}}")), NULL);
-  if (!parse_endpoints(objects, root, specs, error) ||
-      !parse_clusters(objects, root, specs, error))
+  if (!parse_endpoints(objects, root, specs, error) || !parse_clusters(objects, root, specs, error))
     return NULL;
   if (specs->len == 0) {
     invalid(error, root, "no object below it has " MD_APP_INTERFACE_ENDPOINT);

@@ -276,7 +276,7 @@ on_cluster_introspected(GObject *source, GAsyncResult *result, gpointer user_dat
   TreeRead *read = introspection->read;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply =
-    g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+      g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
 
   if (reply == NULL) {
     tree_read_fail(read, "Introspect", introspection->cluster->path, error);
@@ -320,7 +320,7 @@ on_managed_objects(GObject *source, GAsyncResult *result, gpointer user_data)
   TreeRead *read = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply =
-    g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+      g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
   g_autoptr(GVariant) objects = NULL;
 
   if (reply == NULL) {
@@ -338,8 +338,8 @@ on_managed_objects(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-tree_read_start(MdEndpointManager *manager, const char *owner, const char *root,
-                TreeReadDone done, gpointer user_data)
+tree_read_start(MdEndpointManager *manager, const char *owner, const char *root, TreeReadDone done,
+                gpointer user_data)
 {
   TreeRead *read = g_new0(TreeRead, 1);
 
@@ -382,8 +382,8 @@ application_add(Application *app, GPtrArray *specs, GError **error)
 
   if (specs->len == 0)
     return TRUE;
-  if (!md_node_app_register(manager->node, specs, app->bridged, app->context, app->owner,
-                            numbers, md_messaging_now_ms(), error))
+  if (!md_node_app_register(manager->node, specs, app->bridged, app->context, app->owner, numbers,
+                            md_messaging_now_ms(), error))
     return FALSE;
   for (guint i = 0; i < specs->len; i++) {
     const MdAppEndpointSpec *spec = g_ptr_array_index(specs, i);
@@ -427,8 +427,8 @@ on_resync_read(MdEndpointManager *manager, TreeRead *read, GPtrArray *specs, GEr
     return; /* it left, or was unregistered, meanwhile */
   app->resyncing = FALSE;
   if (specs == NULL) {
-    g_warning("Application %s at %s: its changed objects are refused: %s", app->owner,
-              app->root, error->message);
+    g_warning("Application %s at %s: its changed objects are refused: %s", app->owner, app->root,
+              error->message);
     return;
   }
   paths = g_hash_table_get_keys(app->endpoints);
@@ -437,8 +437,8 @@ on_resync_read(MdEndpointManager *manager, TreeRead *read, GPtrArray *specs, GEr
     gboolean present = FALSE;
 
     for (guint i = 0; i < specs->len && !present; i++)
-      present = strcmp(((MdAppEndpointSpec *) g_ptr_array_index(specs, i))->path,
-                       endpoint->path) == 0;
+      present =
+          strcmp(((MdAppEndpointSpec *) g_ptr_array_index(specs, i))->path, endpoint->path) == 0;
     if (!present)
       endpoint_gone(endpoint);
   }
@@ -450,8 +450,8 @@ on_resync_read(MdEndpointManager *manager, TreeRead *read, GPtrArray *specs, GEr
       g_ptr_array_add(added, spec);
   }
   if (!application_add(app, added, &local_error))
-    g_warning("Application %s at %s: its changed objects are refused: %s", app->owner,
-              app->root, local_error->message);
+    g_warning("Application %s at %s: its changed objects are refused: %s", app->owner, app->root,
+              local_error->message);
   poke(manager);
   if (app->changed) {
     app->changed = FALSE;
@@ -594,9 +594,8 @@ on_properties_changed(Application *app, const char *path, GVariant *parameters)
       continue;
     {
       g_autofree char *printed = g_variant_print(value, TRUE);
-      g_autofree char *message =
-        g_strdup_printf("%s %s.%s = %s refused: %s", path, interface, name, printed,
-                        error->message);
+      g_autofree char *message = g_strdup_printf("%s %s.%s = %s refused: %s", path, interface, name,
+                                                 printed, error->message);
 
       log_refused_once(app, g_strdup_printf("%s\n%s\n%s\n%s", path, interface, name, printed),
                        message);
@@ -620,7 +619,7 @@ on_cluster_signal(Application *app, const char *path, const char *interface, con
   index = md_app_cluster_find_event(cluster, member);
   if (index < 0) {
     g_autofree char *message =
-      g_strdup_printf("%s %s.%s is not an event of the cluster", path, interface, member);
+        g_strdup_printf("%s %s.%s is not an event of the cluster", path, interface, member);
 
     log_refused_once(app, g_strdup_printf("%s\n%s\n%s", path, interface, member), message);
     return;
@@ -629,8 +628,8 @@ on_cluster_signal(Application *app, const char *path, const char *interface, con
                               parameters, md_messaging_now_ms(), &error)) {
     g_autofree char *printed = g_variant_print(parameters, TRUE);
 
-    g_warning("Application %s: event %s %s.%s%s refused: %s; ignored", app->owner, path,
-              interface, member, printed, error->message);
+    g_warning("Application %s: event %s %s.%s%s refused: %s; ignored", app->owner, path, interface,
+              member, printed, error->message);
   }
   poke(manager);
 }
@@ -660,8 +659,8 @@ on_application_signal(GDBusConnection *connection, const char *sender, const cha
 /* Follows @owner's signals and presence from before its tree is read, so
  * that nothing between the reading and the following is missed. */
 static Application *
-application_new(MdEndpointManager *manager, const char *owner, const char *root,
-                gboolean bridged, gboolean context)
+application_new(MdEndpointManager *manager, const char *owner, const char *root, gboolean bridged,
+                gboolean context)
 {
   Application *app = g_new0(Application, 1);
 
@@ -671,14 +670,14 @@ application_new(MdEndpointManager *manager, const char *owner, const char *root,
   app->bridged = bridged;
   app->context = context;
   app->endpoints =
-    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) endpoint_free);
+      g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) endpoint_free);
   app->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  app->signal_id = g_dbus_connection_signal_subscribe(
-    manager->connection, owner, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-    on_application_signal, app, NULL);
-  app->watch_id = g_bus_watch_name_on_connection(manager->connection, owner,
-                                                 G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
-                                                 on_application_vanished, app, NULL);
+  app->signal_id = g_dbus_connection_signal_subscribe(manager->connection, owner, NULL, NULL, NULL,
+                                                      NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                      on_application_signal, app, NULL);
+  app->watch_id =
+      g_bus_watch_name_on_connection(manager->connection, owner, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                     NULL, on_application_vanished, app, NULL);
   manager->applications = g_list_prepend(manager->applications, app);
   return app;
 }
@@ -700,7 +699,7 @@ registration_free(Registration *registration)
 {
   if (registration->manager != NULL)
     registration->manager->registrations =
-      g_list_remove(registration->manager->registrations, registration);
+        g_list_remove(registration->manager->registrations, registration);
   g_free(registration->owner);
   g_free(registration->root);
   g_free(registration);
@@ -715,8 +714,8 @@ return_error(GDBusMethodInvocation *invocation, const GError *error)
 }
 
 static void
-on_registration_read(MdEndpointManager *manager, TreeRead *read, GPtrArray *specs,
-                     GError *error, gpointer user_data)
+on_registration_read(MdEndpointManager *manager, TreeRead *read, GPtrArray *specs, GError *error,
+                     gpointer user_data)
 {
   Registration *registration = user_data;
   g_autoptr(GError) local_error = NULL;
@@ -796,8 +795,7 @@ option_boolean(GVariant *options, const char *name, gboolean *field, GError **er
     return TRUE;
   if (!g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN)) {
     g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT,
-                "The option %s must be of type b, not %s", name,
-                g_variant_get_type_string(value));
+                "The option %s must be of type b, not %s", name, g_variant_get_type_string(value));
     return FALSE;
   }
   *field = g_variant_get_boolean(value);
@@ -885,9 +883,9 @@ md_endpoint_manager_forget(MdEndpointManager *manager, guint16 number, GError **
 typedef struct {
   MdEndpointManager *manager;
   guint32 token;
-  char *what;           /* for the log: "endpoint 2 OnOff1.On()" */
-  char *response_type;  /* the reply's signature */
-  gboolean response;    /* the reply is the command's response */
+  char *what;          /* for the log: "endpoint 2 OnOff1.On()" */
+  char *response_type; /* the reply's signature */
+  gboolean response;   /* the reply is the command's response */
 } Call;
 
 static void
@@ -918,7 +916,7 @@ on_call_reply(GObject *source, GAsyncResult *result, gpointer user_data)
   Call *call = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply =
-    g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+      g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
   MdEndpointManager *manager = call->manager;
   guint8 status = MATTER_IM_STATUS_SUCCESS;
 
@@ -999,8 +997,7 @@ refuse_later(MdEndpointManager *manager, guint32 token)
 
 static void
 call_application(MdEndpointManager *manager, guint16 number, const MdAppClusterInfo *cluster,
-                 const char *interface, const char *member, GVariant *parameters,
-                 Call *call)
+                 const char *interface, const char *member, GVariant *parameters, Call *call)
 {
   Endpoint *endpoint;
   const char *path = object_of(manager, number, cluster, &endpoint);
@@ -1015,8 +1012,8 @@ call_application(MdEndpointManager *manager, guint16 number, const MdAppClusterI
   g_debug("%s: calling %s %s.%s", call->what, endpoint->app->owner, path, member);
   g_dbus_connection_call(manager->connection, endpoint->app->owner, path, interface, member,
                          parameters, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START,
-                         MD_ENDPOINT_MANAGER_CALL_TIMEOUT_MS, manager->cancellable,
-                         on_call_reply, call);
+                         MD_ENDPOINT_MANAGER_CALL_TIMEOUT_MS, manager->cancellable, on_call_reply,
+                         call);
 }
 
 static Call *
@@ -1036,9 +1033,8 @@ md_endpoint_manager_write(MdEndpointManager *manager, guint16 endpoint,
                           guint32 token)
 {
   const char *interface = cluster != NULL ? cluster->interface : MD_APP_INTERFACE_ENDPOINT;
-  Call *call = call_new(manager, token,
-                        g_strdup_printf("Write of endpoint %u %s.%s", endpoint, interface,
-                                        property));
+  Call *call = call_new(
+      manager, token, g_strdup_printf("Write of endpoint %u %s.%s", endpoint, interface, property));
 
   call->response_type = g_strdup("()");
   call_application(manager, endpoint, cluster, "org.freedesktop.DBus.Properties", "Set",
@@ -1055,10 +1051,9 @@ md_endpoint_manager_invoke(MdEndpointManager *manager, guint16 endpoint,
                                         cluster->interface, command->name));
 
   call->response = command->response_field_count > 0;
-  call->response_type =
-    call->response ? md_app_fields_signature(command->response_fields,
-                                             command->response_field_count)
-                   : g_strdup("()");
+  call->response_type = call->response ? md_app_fields_signature(command->response_fields,
+                                                                 command->response_field_count)
+                                       : g_strdup("()");
   call_application(manager, endpoint, cluster, cluster->interface, command->name, args, call);
 }
 

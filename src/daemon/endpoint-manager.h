@@ -36,8 +36,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdEndpointManager, md_endpoint_manager_free)
  * answers @invocation. */
 void md_endpoint_manager_register(MdEndpointManager *manager, GDBusMethodInvocation *invocation,
                                   const char *root, GVariant *options);
-void md_endpoint_manager_unregister(MdEndpointManager *manager,
-                                    GDBusMethodInvocation *invocation, const char *root);
+void md_endpoint_manager_unregister(MdEndpointManager *manager, GDBusMethodInvocation *invocation,
+                                    const char *root);
 /* Forgets @number (NodeEndpoint1.Forget): md_node_app_forget(), and the
  * application's object stops being followed. */
 gboolean md_endpoint_manager_forget(MdEndpointManager *manager, guint16 number, GError **error);

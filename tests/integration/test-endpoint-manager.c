@@ -23,13 +23,12 @@
 #define DEVICE_TYPE_ON_OFF_PLUG_IN_UNIT 0x010A
 #define WAIT_MS 10000
 
-static const char endpoint_xml[] =
-  "<node><interface name='" MD_APP_INTERFACE_ENDPOINT "'>"
-  "<property name='UniqueId' type='s' access='read'/>"
-  "<property name='DeviceTypes' type='a(qq)' access='read'/>"
-  "<property name='Label' type='s' access='read'/>"
-  "<property name='Reachable' type='b' access='read'/>"
-  "</interface></node>";
+static const char endpoint_xml[] = "<node><interface name='" MD_APP_INTERFACE_ENDPOINT "'>"
+                                   "<property name='UniqueId' type='s' access='read'/>"
+                                   "<property name='DeviceTypes' type='a(qq)' access='read'/>"
+                                   "<property name='Label' type='s' access='read'/>"
+                                   "<property name='Reachable' type='b' access='read'/>"
+                                   "</interface></node>";
 
 /* ---- An interface of a test application ----
  *
@@ -67,9 +66,9 @@ app_interface_emit_changed(AppInterface *self, const char *name, GVariant *value
   g_variant_builder_add(&changed, "{sv}", name, value);
   for (GList *l = connections; l != NULL; l = l->next)
     g_dbus_connection_emit_signal(
-      l->data, NULL, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
-      g_variant_new("(s@a{sv}as)", self->info->name, g_variant_builder_end(&changed), NULL),
-      NULL);
+        l->data, NULL, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+        g_variant_new("(s@a{sv}as)", self->info->name, g_variant_builder_end(&changed), NULL),
+        NULL);
   if (connections == NULL)
     g_variant_builder_clear(&changed);
   g_list_free_full(connections, g_object_unref);
@@ -204,7 +203,7 @@ static void
 app_interface_init(AppInterface *self)
 {
   self->properties =
-    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
   self->calls = g_ptr_array_new_with_free_func(g_free);
   self->unanswered = g_ptr_array_new_with_free_func(g_object_unref);
 }
@@ -295,7 +294,7 @@ static AppInterface *
 app_interface(App *app, const char *path, const char *interface)
 {
   GDBusInterface *found =
-    g_dbus_object_manager_get_interface(G_DBUS_OBJECT_MANAGER(app->manager), path, interface);
+      g_dbus_object_manager_get_interface(G_DBUS_OBJECT_MANAGER(app->manager), path, interface);
 
   g_assert_nonnull(found);
   g_object_unref(found); /* the manager keeps it */
@@ -377,8 +376,8 @@ on_call_done(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static gboolean
-app_call(App *app, const char *path, const char *interface, const char *method,
-         GVariant *args, GError **error)
+app_call(App *app, const char *path, const char *interface, const char *method, GVariant *args,
+         GError **error)
 {
   CallResult call = { 0 };
 
@@ -434,9 +433,9 @@ managed_objects(MdTestNode *node)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-    node->connection, MD_DBUS_NAME, MD_DBUS_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
-    "GetManagedObjects", NULL, G_VARIANT_TYPE("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, 5000,
-    NULL, &error);
+      node->connection, MD_DBUS_NAME, MD_DBUS_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+      "GetManagedObjects", NULL, G_VARIANT_TYPE("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, 5000,
+      NULL, &error);
 
   g_assert_no_error(error);
   return g_variant_get_child_value(reply, 0);
@@ -467,7 +466,7 @@ count_node_endpoints(MdTestNode *node)
   g_variant_iter_init(&iter, objects);
   while (g_variant_iter_loop(&iter, "{&o@a{sa{sv}}}", NULL, &interfaces)) {
     g_autoptr(GVariant) endpoint =
-      g_variant_lookup_value(interfaces, MD_DBUS_INTERFACE_NODE_ENDPOINT, NULL);
+        g_variant_lookup_value(interfaces, MD_DBUS_INTERFACE_NODE_ENDPOINT, NULL);
 
     count += endpoint != NULL;
   }
@@ -487,12 +486,12 @@ wait_endpoint(MdTestNode *node, guint number, const char *property, GVariant *ex
     g_variant_ref_sink(expected);
   while (g_get_monotonic_time() < deadline) {
     g_autoptr(GVariant) properties = node_endpoint(node, number);
-    g_autoptr(GVariant) value =
-      properties != NULL && property != NULL ? g_variant_lookup_value(properties, property, NULL)
-                                             : NULL;
+    g_autoptr(GVariant) value = properties != NULL && property != NULL
+                                    ? g_variant_lookup_value(properties, property, NULL)
+                                    : NULL;
 
-    found = expected == NULL ? properties == NULL
-                             : value != NULL && g_variant_equal(value, expected);
+    found =
+        expected == NULL ? properties == NULL : value != NULL && g_variant_equal(value, expected);
     if (found)
       break;
     while (g_main_context_iteration(NULL, FALSE))
@@ -639,8 +638,8 @@ static void
 break_device_types_type(App *app)
 {
   app_add_plug(app, "plug0", "plug-0001");
-  app_interface_set(app_interface(app, APP_ROOT "/plug0", MD_APP_INTERFACE_ENDPOINT),
-                    "DeviceTypes", g_variant_new("aq", NULL));
+  app_interface_set(app_interface(app, APP_ROOT "/plug0", MD_APP_INTERFACE_ENDPOINT), "DeviceTypes",
+                    g_variant_new("aq", NULL));
 }
 
 static void
@@ -666,8 +665,8 @@ static void
 break_nothing_there(App *app)
 {
   g_autoptr(AppInterface) other = app_interface_new(
-    "<node><interface name='com.example.Other'><method name='Do'/></interface></node>",
-    "com.example.Other");
+      "<node><interface name='com.example.Other'><method name='Do'/></interface></node>",
+      "com.example.Other");
 
   app_export(app, APP_ROOT "/other", other);
 }
@@ -684,7 +683,8 @@ static const MalformedCase malformed_cases[] = {
   { "property-type", break_property_type, APP_ROOT "/plug0/onoff: OnOff.OnOff: signature 'u'" },
   { "device-types-type", break_device_types_type, "DeviceTypes must be of type a(qq)" },
   { "cluster-outside", break_cluster_outside, APP_ROOT "/stray" },
-  { "mandatory-cluster", break_mandatory_cluster, APP_ROOT "/plug0: device type OnOffPlugInUnit needs the cluster OnOff" },
+  { "mandatory-cluster", break_mandatory_cluster,
+    APP_ROOT "/plug0: device type OnOffPlugInUnit needs the cluster OnOff" },
   { "no-endpoint", break_nothing_there, "no object below it has org.matterd.Endpoint1" },
 };
 
@@ -830,8 +830,8 @@ test_unregister_and_forget(MdTestNode *node, gconstpointer data)
   g_assert_nonnull(node_endpoint(node, 2));
   g_assert_nonnull(node_endpoint(node, 3));
 
-  app_call(app, MD_DBUS_ENDPOINT_PATH_PREFIX "3", MD_DBUS_INTERFACE_NODE_ENDPOINT, "Forget",
-           NULL, &error);
+  app_call(app, MD_DBUS_ENDPOINT_PATH_PREFIX "3", MD_DBUS_INTERFACE_NODE_ENDPOINT, "Forget", NULL,
+           &error);
   g_assert_no_error(error);
   g_assert_null(node_endpoint(node, 3));
   g_assert_nonnull(node_endpoint(node, 2));
@@ -887,9 +887,10 @@ test_bad_value(MdTestNode *node, gconstpointer data)
   endpoint = app_interface(app, APP_ROOT "/plug0", MD_APP_INTERFACE_ENDPOINT);
   app_interface_set(endpoint, "Reachable", g_variant_new_boolean(FALSE));
   g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(FALSE)));
-  g_assert_true(md_test_node_wait_for_log(node, APP_ROOT "/plug0/onoff "
-                                                "org.matterd.cluster.OnOff1.OnOff = uint32 7 "
-                                                "refused"));
+  g_assert_true(md_test_node_wait_for_log(node,
+                                          APP_ROOT "/plug0/onoff "
+                                                   "org.matterd.cluster.OnOff1.OnOff = uint32 7 "
+                                                   "refused"));
   g_assert_cmpuint(md_test_node_count_log(node, "OnOff1.OnOff = uint32 7 refused"), ==, 1);
   app_interface_set(endpoint, "Reachable", g_variant_new_boolean(TRUE));
   g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(TRUE)));
@@ -925,8 +926,8 @@ static gboolean
 read_on_off(MdTestNode *node, MatterSession *session)
 {
   MatterImAttributePath path = md_test_attribute_path(2, CLUSTER_ON_OFF, ATTR_ON_OFF);
-  g_autoptr(GArray) answers = md_test_commissioner_read(node->commissioner, session, &path, 1,
-                                                        TRUE);
+  g_autoptr(GArray) answers =
+      md_test_commissioner_read(node->commissioner, session, &path, 1, TRUE);
   MatterTlvReader reader;
   bool value = false;
 
@@ -1017,11 +1018,10 @@ main(int argc, char **argv)
   NODE_TEST("register", test_register, NULL);
   NODE_TEST("options", test_options, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS(malformed_cases); i++) {
-    g_autofree char *path = g_strdup_printf("/endpoint-manager/malformed/%s",
-                                            malformed_cases[i].name);
+    g_autofree char *path =
+        g_strdup_printf("/endpoint-manager/malformed/%s", malformed_cases[i].name);
 
-    g_test_add(path, MdTestNode, &malformed_cases[i], node_setup, test_malformed,
-               node_teardown);
+    g_test_add(path, MdTestNode, &malformed_cases[i], node_setup, test_malformed, node_teardown);
   }
   NODE_TEST("register-twice", test_register_twice, NULL);
   NODE_TEST("leave-and-return", test_leave_and_return, NULL);
