@@ -132,8 +132,17 @@ app_set_property(GDBusConnection *connection, const char *sender, const char *pa
 {
   AppInterface *self = user_data;
 
+  g_ptr_array_add(self->calls, g_strconcat("Set ", name, NULL));
+  if (self->fail_with != NULL) {
+    /* A GError that GDBus sends under that name. */
+    GQuark domain = g_quark_from_static_string("test-app-error");
+    gint code = (gint) (g_str_hash(self->fail_with) & G_MAXINT);
+
+    g_dbus_error_register_error(domain, code, self->fail_with);
+    g_set_error_literal(error, domain, code, "the test says no");
+    return FALSE;
+  }
   app_interface_set(self, name, g_variant_ref(value));
-  g_variant_unref(value);
   return TRUE;
 }
 
@@ -900,6 +909,7 @@ test_bad_value(MdTestNode *node, gconstpointer data)
 
 #define CLUSTER_ON_OFF 0x0006
 #define ATTR_ON_OFF 0x0000
+#define ATTR_ON_TIME 0x4001
 #define CMD_OFF 0x00
 #define CMD_ON 0x01
 #define CMD_TOGGLE 0x02
@@ -979,6 +989,50 @@ test_invoke(MdTestNode *node, gconstpointer data)
   g_assert_true(read_on_off(node, session));
 }
 
+static guint8
+write_on_time(MdTestNode *node, MatterSession *session, guint16 value)
+{
+  const MatterImAttributePath path = md_test_attribute_path(2, CLUSTER_ON_OFF, ATTR_ON_TIME);
+  guint8 buf[16];
+  MatterTlvWriter w;
+  gsize len;
+
+  matter_tlv_writer_init(&w, buf, sizeof(buf));
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(2), value);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  return md_test_commissioner_write(node->commissioner, session, &path, buf, len, FALSE);
+}
+
+/* A controller's write is the application's Properties.Set; its error
+ * becomes the write's status. */
+static void
+test_write(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  AppInterface *on_off;
+  MatterSession *session;
+  GVariant *on_time;
+
+  app_add_plug(app, "plug0", "plug-0001");
+  app_register_ok(app);
+  on_off = app_interface(app, APP_ROOT "/plug0/onoff", "org.matterd.cluster.OnOff1");
+  node->commissioner->tick = run_main_context;
+  session = md_test_pase(node);
+  md_test_arm_fail_safe(node, session, 60);
+
+  g_assert_cmpuint(write_on_time(node, session, 300), ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(on_off->calls->len, ==, 1);
+  g_assert_cmpstr(on_off->calls->pdata[0], ==, "Set OnTime");
+  on_time = g_hash_table_lookup(on_off->properties, "OnTime");
+  g_assert_cmpuint(g_variant_get_uint16(on_time), ==, 300);
+
+  on_off->fail_with = MD_APP_STATUS_ERROR_PREFIX "ConstraintError";
+  g_assert_cmpuint(write_on_time(node, session, 400), ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  g_assert_cmpuint(on_off->calls->len, ==, 2);
+  on_time = g_hash_table_lookup(on_off->properties, "OnTime");
+  g_assert_cmpuint(g_variant_get_uint16(on_time), ==, 300);
+}
+
 /* An application that never answers gets the controller TIMEOUT, before
  * the engine gives up on its own, and the exchange is not stuck: the
  * next read is answered. */
@@ -1031,5 +1085,6 @@ main(int argc, char **argv)
   NODE_TEST("bad-value", test_bad_value, NULL);
   NODE_TEST("invoke", test_invoke, NULL);
   NODE_TEST("invoke-timeout", test_invoke_timeout, NULL);
+  NODE_TEST("write", test_write, NULL);
   return g_test_run();
 }
