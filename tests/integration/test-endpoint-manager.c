@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "md-names.h"
+#include "md-test.h"
 #include "md-test-commission.h"
 #include "md-test-node.h"
 
@@ -905,6 +906,83 @@ test_bad_value(MdTestNode *node, gconstpointer data)
   g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(TRUE)));
 }
 
+/* matterctl endpoints lists them, as a table and as JSON; endpoint forget
+ * removes one. */
+static void
+test_matterctl(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonObject *object;
+  JsonArray *endpoints, *types;
+  JsonObject *first, *type;
+  const char *text;
+
+  g_setenv("DBUS_SESSION_BUS_ADDRESS", node->bus->address, TRUE);
+  {
+    g_auto(MdTestCtlResult) none = md_test_ctl_run("--session", "endpoints");
+
+    g_assert_cmpint(none.status, ==, 0);
+    g_assert_cmpstr(md_test_ctl_text(&none), ==, "No application serves an endpoint.\n");
+  }
+  app_add_plug(app, "plug0", "plug-0001");
+  app_add_plug(app, "plug1", "plug-0002");
+  app_register_ok(app);
+  {
+    g_auto(MdTestCtlResult) table = md_test_ctl_run("--session", "endpoints");
+    g_auto(GStrv) lines = NULL;
+
+    g_assert_cmpint(table.status, ==, 0);
+    text = md_test_ctl_text(&table);
+    g_test_message("%s", text);
+    lines = g_strsplit(text, "\n", 0);
+    g_assert_cmpuint(g_strv_length(lines), ==, 4);
+    g_assert_nonnull(strstr(lines[0], "NUMBER"));
+    g_assert_nonnull(strstr(lines[0], "UNIQUE ID"));
+    g_assert_nonnull(strstr(lines[0], "DEVICE TYPES"));
+    g_assert_nonnull(strstr(lines[0], "APPLICATION"));
+    g_assert_nonnull(strstr(lines[0], "REACHABLE"));
+    g_assert_true(g_str_has_prefix(lines[1], "2 "));
+    g_assert_nonnull(strstr(lines[1], "plug-0001"));
+    g_assert_nonnull(strstr(lines[1], "0x010A/4"));
+    g_assert_nonnull(strstr(lines[1], app_name(app)));
+    g_assert_nonnull(strstr(lines[1], "yes"));
+    g_assert_true(g_str_has_prefix(lines[2], "3 "));
+  }
+  {
+    g_auto(MdTestCtlResult) json = md_test_ctl_run("--session", "endpoints", "--json");
+
+    object = md_test_ctl_parse_object(parser, &json, 0);
+    endpoints = json_object_get_array_member(object, "endpoints");
+    g_assert_cmpuint(json_array_get_length(endpoints), ==, 2);
+    first = json_array_get_object_element(endpoints, 0);
+    g_assert_cmpint(json_object_get_int_member(first, "number"), ==, 2);
+    g_assert_cmpstr(json_object_get_string_member(first, "unique_id"), ==, "plug-0001");
+    g_assert_cmpstr(json_object_get_string_member(first, "application"), ==, app_name(app));
+    g_assert_true(json_object_get_boolean_member(first, "reachable"));
+    g_assert_true(json_object_get_boolean_member(first, "bridged"));
+    g_assert_cmpstr(json_object_get_string_member(first, "label"), ==, "Desk lamp");
+    types = json_object_get_array_member(first, "device_types");
+    g_assert_cmpuint(json_array_get_length(types), ==, 1);
+    type = json_array_get_object_element(types, 0);
+    g_assert_cmpint(json_object_get_int_member(type, "device_type"), ==,
+                    DEVICE_TYPE_ON_OFF_PLUG_IN_UNIT);
+    g_assert_cmpint(json_object_get_int_member(type, "revision"), ==, 4);
+  }
+  {
+    g_auto(MdTestCtlResult) forget = md_test_ctl_run("--session", "endpoint", "forget", "3");
+    g_auto(MdTestCtlResult) again = md_test_ctl_run("--session", "endpoint", "forget", "3");
+    g_auto(MdTestCtlResult) bad = md_test_ctl_run("--session", "endpoint", "forget", "x");
+
+    g_assert_cmpint(forget.status, ==, 0);
+    g_assert_null(node_endpoint(node, 3));
+    g_assert_nonnull(node_endpoint(node, 2));
+    md_test_ctl_assert_error(&again, 1, "no application endpoint 3");
+    g_assert_cmpint(bad.status, ==, 2);
+  }
+  g_unsetenv("DBUS_SESSION_BUS_ADDRESS");
+}
+
 /* ---- Over Matter ---- */
 
 #define CLUSTER_ON_OFF 0x0006
@@ -1086,5 +1164,6 @@ main(int argc, char **argv)
   NODE_TEST("invoke", test_invoke, NULL);
   NODE_TEST("invoke-timeout", test_invoke_timeout, NULL);
   NODE_TEST("write", test_write, NULL);
+  NODE_TEST("matterctl", test_matterctl, NULL);
   return g_test_run();
 }
