@@ -18,7 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   g_autoptr(GBytes) bytes = g_bytes_new(data, size);
   g_autoptr(GVariant) raw =
-    g_variant_ref_sink(g_variant_new_from_bytes(G_VARIANT_TYPE("a{oa{sa{sv}}}"), bytes, FALSE));
+      g_variant_ref_sink(g_variant_new_from_bytes(G_VARIANT_TYPE("a{oa{sa{sv}}}"), bytes, FALSE));
   g_autoptr(GVariant) objects = g_variant_get_normal_form(raw);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) specs = md_app_tree_parse(objects, "/app", &error);

@@ -512,6 +512,22 @@ wait_endpoint(MdTestNode *node, guint number, const char *property, GVariant *ex
   return found;
 }
 
+/* Iterates the main loop until the daemon's log has @text @count times. */
+static gboolean
+wait_for_log_count(MdTestNode *node, const char *text, guint count)
+{
+  gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+
+  while (g_get_monotonic_time() < deadline) {
+    if (md_test_node_count_log(node, text) >= count)
+      return TRUE;
+    while (g_main_context_iteration(NULL, FALSE))
+      ;
+    g_usleep(20000);
+  }
+  return FALSE;
+}
+
 static void
 assert_endpoint_string(GVariant *properties, const char *name, const char *expected)
 {
@@ -872,6 +888,25 @@ test_objects_change(MdTestNode *node, gconstpointer data)
   app_add_plug(app, "plug1", "plug-0002");
   g_assert_true(wait_endpoint(node, 3, "UniqueId", g_variant_new_string("plug-0002")));
   g_assert_true(wait_endpoint(node, 3, "Reachable", g_variant_new_boolean(TRUE)));
+
+  /* A cluster the device type needs goes: the change is refused and the
+   * endpoint served as it was; it comes back: served again, same number. */
+  g_dbus_object_manager_server_unexport(app->manager, APP_ROOT "/plug1/onoff");
+  g_assert_true(wait_for_log_count(node,
+                                   "its changed objects are refused: " APP_ROOT
+                                   "/plug1: device type OnOffPlugInUnit needs the "
+                                   "cluster OnOff",
+                                   1));
+  g_assert_nonnull(node_endpoint(node, 3));
+  {
+    g_autoptr(AppInterface) on_off = on_off_new();
+
+    app_export(app, APP_ROOT "/plug1/onoff", on_off);
+  }
+  g_assert_true(wait_for_log_count(node,
+                                   "serves " APP_ROOT "/plug1 (UniqueId plug-0002) as "
+                                   "endpoint 3",
+                                   2));
 
   g_dbus_object_manager_server_unexport(app->manager, APP_ROOT "/plug0");
   g_assert_true(wait_endpoint(node, 2, NULL, NULL));

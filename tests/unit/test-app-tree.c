@@ -16,14 +16,13 @@ static GVariant *
 tree(const char *extra)
 {
   g_autofree char *text = g_strdup_printf(
-    "{objectpath '/app/plug0': {'org.matterd.Endpoint1': {'UniqueId': <'plug-1'>,"
-    " 'DeviceTypes': <[(uint16 0x010A, uint16 4)]>, 'Label': <'Desk'>}},"
-    " '/app/plug0/onoff': {'org.matterd.cluster.OnOff1': {'FeatureMap': <uint32 1>,"
-    " 'OnOff': <false>}, 'org.freedesktop.DBus.Properties': @a{sv} {}}%s}",
-    extra != NULL ? extra : "");
+      "{objectpath '/app/plug0': {'org.matterd.Endpoint1': {'UniqueId': <'plug-1'>,"
+      " 'DeviceTypes': <[(uint16 0x010A, uint16 4)]>, 'Label': <'Desk'>}},"
+      " '/app/plug0/onoff': {'org.matterd.cluster.OnOff1': {'FeatureMap': <uint32 1>,"
+      " 'OnOff': <false>}, 'org.freedesktop.DBus.Properties': @a{sv} {}}%s}",
+      extra != NULL ? extra : "");
   g_autoptr(GError) error = NULL;
-  GVariant *value =
-    g_variant_parse(G_VARIANT_TYPE("a{oa{sa{sv}}}"), text, NULL, NULL, &error);
+  GVariant *value = g_variant_parse(G_VARIANT_TYPE("a{oa{sa{sv}}}"), text, NULL, NULL, &error);
 
   g_assert_no_error(error);
   return g_variant_ref_sink(value);
@@ -98,9 +97,8 @@ static const Refusal refusals[] = {
   { "cluster-outside", ", '/app/stray': {'org.matterd.cluster.OnOff1': @a{sv} {}}", "/app",
     "/app/stray: the cluster object org.matterd.cluster.OnOff1 is not below an "
     "org.matterd.Endpoint1 object" },
-  { "unknown-cluster",
-    ", '/app/plug0/x': {'org.matterd.cluster.FluxCapacitor1': @a{sv} {}}", "/app",
-    "/app/plug0/x: org.matterd.cluster.FluxCapacitor1 is not a cluster matterd knows" },
+  { "unknown-cluster", ", '/app/plug0/x': {'org.matterd.cluster.FluxCapacitor1': @a{sv} {}}",
+    "/app", "/app/plug0/x: org.matterd.cluster.FluxCapacitor1 is not a cluster matterd knows" },
   { "two-clusters",
     ", '/app/plug0/both': {'org.matterd.cluster.OnOff1': @a{sv} {},"
     " 'org.matterd.cluster.Identify1': @a{sv} {}}",
@@ -153,18 +151,18 @@ test_methods(void)
   g_autoptr(GError) error = NULL;
 
   g_assert_true(md_app_tree_set_methods(
-    cluster,
-    "<node><interface name='org.freedesktop.DBus.Peer'><method name='Ping'/></interface>"
-    "<interface name='org.matterd.cluster.OnOff1'><method name='On'/><method name='Off'/>"
-    "<property name='OnOff' type='b' access='read'/></interface></node>",
-    &error));
+      cluster,
+      "<node><interface name='org.freedesktop.DBus.Peer'><method name='Ping'/></interface>"
+      "<interface name='org.matterd.cluster.OnOff1'><method name='On'/><method name='Off'/>"
+      "<property name='OnOff' type='b' access='read'/></interface></node>",
+      &error));
   g_assert_no_error(error);
   g_assert_cmpuint(g_strv_length(cluster->methods), ==, 2);
   g_assert_true(g_strv_contains((const char *const *) cluster->methods, "On"));
   g_assert_true(g_strv_contains((const char *const *) cluster->methods, "Off"));
 
   g_assert_false(md_app_tree_set_methods(
-    cluster, "<node><interface name='org.matterd.cluster.Identify1'/></node>", &error));
+      cluster, "<node><interface name='org.matterd.cluster.Identify1'/></node>", &error));
   g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull(strstr(error->message, "does not list org.matterd.cluster.OnOff1"));
   g_clear_error(&error);
