@@ -351,12 +351,14 @@ MatterError matter_im_engine_resume_subscription(MatterImEngine *engine, MatterS
 /* Answers a write a cluster left pending: @status is the path's
  * AttributeStatusIB. The WriteResponse goes out once every pending write
  * of its message is answered or timed out. A token that is unknown, or
- * whose write timed out or whose exchange went, is ignored: false. */
+ * whose write timed out or whose exchange went, is ignored: false; so is
+ * one whose write() has not returned yet (answer from the main loop). */
 bool matter_im_engine_complete_write(MatterImEngine *engine, uint32_t token, uint8_t status,
                                      uint64_t now_ms);
 /* Answers an invoke a cluster left pending: @result's status, or its
  * response (result->has_response) whose CommandFields are @fields, a TLV
- * structure with context tag 1 as invoke() writes it. False as above. */
+ * structure with context tag 1 as invoke() writes it (anything else is
+ * answered FAILURE). False as above. */
 bool matter_im_engine_complete_invoke(MatterImEngine *engine, uint32_t token,
                                       const MatterDmInvokeResult *result, const uint8_t *fields,
                                       size_t fields_len, uint64_t now_ms);

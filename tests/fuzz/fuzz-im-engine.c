@@ -9,8 +9,11 @@
  * a plain, a long list (writable, staged until list_write_done), a timed
  * and a read-only attribute, commands with and without a response, and
  * events (one fabric-sensitive, one for administrators) of which the log
- * holds a few, enough to chunk; the ACL lets the peer operate. Nothing may
- * crash, leak or read out of bounds. */
+ * holds a few, enough to chunk; the ACL lets the peer operate. Writes of
+ * odd values to the plain attribute and invokes of command 0 go pending;
+ * after each message the oldest pending one is answered, and those left
+ * time out or lose their session at the end. Nothing may crash, leak or
+ * read out of bounds. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -56,14 +59,45 @@ cluster_read(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t 
   return MATTER_IM_STATUS_SUCCESS;
 }
 
+/* The tokens of pending writes and invokes, oldest first. */
+static uint32_t tokens[2 * MATTER_IM_ENGINE_PENDING];
+static size_t token_count;
+
+static bool
+pend(const MatterDmRequest *request)
+{
+  if (request->pending_token == 0 || token_count == sizeof(tokens) / sizeof(tokens[0]))
+    return false;
+  tokens[token_count++] = request->pending_token;
+  return true;
+}
+
+/* Answers the oldest pending write or invoke, as whichever it is. */
+static void
+answer_oldest(MatterImEngine *engine, uint64_t now)
+{
+  static const uint8_t fields[] = { 0x15, 0x18 };
+  const MatterDmInvokeResult result = { .status = MATTER_IM_STATUS_SUCCESS, .has_response = true,
+                                        .response_id = 2 };
+
+  if (token_count == 0)
+    return;
+  if (!matter_im_engine_complete_write(engine, tokens[0], MATTER_IM_STATUS_SUCCESS, now))
+    matter_im_engine_complete_invoke(engine, tokens[0], &result, fields, sizeof(fields), now);
+  memmove(tokens, tokens + 1, --token_count * sizeof(tokens[0]));
+}
+
 static uint8_t
 cluster_write(MatterDmCluster *cluster, const MatterDmRequest *request,
               const MatterImAttributePath *path, MatterTlvReader *value)
 {
   uint8_t v;
 
-  return matter_tlv_get_u8(value, &v) == MATTER_OK ? MATTER_IM_STATUS_SUCCESS
-                                                   : MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  if (matter_tlv_get_u8(value, &v) != MATTER_OK)
+    return MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  if (path->attribute == 0 && (v & 1) && pend(request))
+    return MATTER_DM_STATUS_PENDING;
+  return MATTER_IM_STATUS_SUCCESS;
 }
 
 /* Refuses the lists of timed writes, to take the refusal path too. */
@@ -81,6 +115,8 @@ cluster_invoke(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_
 {
   MatterDmInvokeResult result = { .status = MATTER_IM_STATUS_SUCCESS };
 
+  if (command == 0 && pend(request))
+    result.status = MATTER_DM_STATUS_PENDING;
   if (command == 1) {
     matter_tlv_start_structure(response, tag);
     matter_tlv_end_container(response);
@@ -188,7 +224,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   MatterMessageHeader header = { .security_flags = MATTER_SESSION_TYPE_UNICAST };
   uint8_t payload[MATTER_MESSAGE_MAX];
   uint64_t now = 1000;
+  bool timeout = size % 2 == 0;
 
+  token_count = 0;
   log_events();
   if (matter_session_table_init(&sessions, secure, 1, unsecured, 1, &rng) != MATTER_OK ||
       matter_exchange_manager_init(&manager, &sessions, slots, 8, &callbacks, NULL, &rng) !=
@@ -219,11 +257,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     now += 300;
     matter_exchange_manager_process(&manager, now);
+    answer_oldest(&engine, now);
     if (sep == NULL)
       break;
     data = sep + 4;
     size -= len + 4;
   }
+  if (timeout) {
+    now += MATTER_IM_PENDING_TIMEOUT_MS;
+    matter_im_engine_process(&engine, now);
+  } else {
+    matter_exchange_manager_remove_session(&manager, session, now);
+  }
+  /* Nothing is left waiting, and late answers touch nothing. */
+  for (size_t i = 0; i < MATTER_IM_ENGINE_PENDING; i++)
+    require(engine.pending[i].kind == MATTER_IM_PENDING_FREE);
+  for (size_t i = 0; i < MATTER_IM_ENGINE_HELD_WRITES; i++)
+    require(!engine.held_writes[i].used);
+  while (token_count > 0)
+    answer_oldest(&engine, now);
   for (int i = 0; i < 16 && matter_exchange_manager_next_deadline(&manager) != MATTER_MRP_NEVER;
        i++) {
     now = matter_exchange_manager_next_deadline(&manager) + 1;
