@@ -127,6 +127,9 @@ class Cluster:
             for tname, t in table.items():
                 if t.get("base") not in bases:
                     src.fail(f"{kind} {tname}: base must be one of {', '.join(bases)}", tname)
+                if kind == "enum" and "range" in t:
+                    lo, hi = t["range"]
+                    t["values"] = {f"v{v}": v for v in range(lo, hi + 1)}
                 values = t.get("values" if kind == "enum" else "bits", {})
                 if not values:
                     src.fail(f"{kind} {tname} defines nothing", tname)

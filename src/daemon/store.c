@@ -100,6 +100,16 @@ static const char *const migrations[] = {
   "  sequence INTEGER NOT NULL UNIQUE CHECK (sequence >= 0),"
   "  UNIQUE (fabric_index, peer_node_id)"
   ");",
+  /* 4: the Groups clusters' memberships (the Group Table), one row per
+   * endpoint of a group of a fabric; the name is the group's, repeated on
+   * each of its rows, up to 16 bytes of UTF-8. */
+  "CREATE TABLE group_membership ("
+  "  fabric_index INTEGER NOT NULL REFERENCES fabric (fabric_index) ON DELETE CASCADE,"
+  "  group_id INTEGER NOT NULL CHECK (group_id BETWEEN 1 AND 65535),"
+  "  endpoint INTEGER NOT NULL CHECK (endpoint BETWEEN 0 AND 65535),"
+  "  name TEXT NOT NULL DEFAULT '' CHECK (length(CAST(name AS BLOB)) <= 16),"
+  "  PRIMARY KEY (fabric_index, group_id, endpoint)"
+  ") WITHOUT ROWID;",
 };
 
 int
@@ -1830,6 +1840,154 @@ store_put_group_key_map(gpointer user_data, guint8 fabric_index, const MdGroupKe
                        error);
 }
 
+/* ---- group memberships ---- */
+
+static const char *
+check_group_membership(const MdGroupMembershipRecord *membership)
+{
+  gsize len = strnlen(membership->name, sizeof(membership->name));
+
+  if (membership->fabric_index < 1 || membership->fabric_index > 254)
+    return "fabric index outside 1..254";
+  if (membership->group_id == 0)
+    return "group id 0";
+  if (len > MD_GROUP_NAME_MAX)
+    return "a name of more than 16 bytes";
+  if (!g_utf8_validate(membership->name, (gssize) len, NULL))
+    return "a name that is not UTF-8";
+  return NULL;
+}
+
+static gboolean
+read_group_membership(sqlite3_stmt *stmt, MdGroupMembershipRecord *membership, GError **error)
+{
+  g_autofree char *row = g_strdup_printf(
+      "group %" G_GINT64_FORMAT " of fabric %" G_GINT64_FORMAT " on endpoint %" G_GINT64_FORMAT,
+      (gint64) sqlite3_column_int64(stmt, 1), (gint64) sqlite3_column_int64(stmt, 0),
+      (gint64) sqlite3_column_int64(stmt, 2));
+  sqlite3_int64 index, group_id, endpoint;
+  const unsigned char *name;
+  int len;
+
+  if (!column_int(stmt, 0, 1, 254, &index, row, error) ||
+      !column_int(stmt, 1, 1, G_MAXUINT16, &group_id, row, error) ||
+      !column_int(stmt, 2, 0, G_MAXUINT16, &endpoint, row, error))
+    return FALSE;
+  if (sqlite3_column_type(stmt, 3) != SQLITE_TEXT) {
+    set_corrupt(error, row, "name holds a value of type %s, not a string",
+                type_name(sqlite3_column_type(stmt, 3)));
+    return FALSE;
+  }
+  name = sqlite3_column_text(stmt, 3);
+  len = sqlite3_column_bytes(stmt, 3);
+  if (len > MD_GROUP_NAME_MAX || memchr(name, 0, len) != NULL ||
+      !g_utf8_validate((const char *) name, len, NULL)) {
+    set_corrupt(error, row, "name is not a group name of up to 16 bytes of UTF-8");
+    return FALSE;
+  }
+  *membership = (MdGroupMembershipRecord){
+    .fabric_index = (guint8) index,
+    .group_id = (guint16) group_id,
+    .endpoint = (guint16) endpoint,
+  };
+  memcpy(membership->name, name, len);
+  return TRUE;
+}
+
+static GArray *
+store_load_group_memberships(gpointer user_data, GError **error)
+{
+  MdStore *store = user_data;
+  g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(MdGroupMembershipRecord));
+  g_autoptr(sqlite3_stmt) stmt =
+      prepare(store->db,
+              "SELECT fabric_index, group_id, endpoint, name FROM group_membership "
+              "ORDER BY fabric_index, group_id, endpoint",
+              error);
+  gboolean failed = FALSE;
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row(store, stmt, "group_membership", &failed, error)) {
+    MdGroupMembershipRecord membership;
+
+    if (!read_group_membership(stmt, &membership, error))
+      return NULL;
+    g_array_append_val(rows, membership);
+  }
+  return failed ? NULL : g_steal_pointer(&rows);
+}
+
+static gboolean
+store_put_group_membership(gpointer user_data, const MdGroupMembershipRecord *membership,
+                           GError **error)
+{
+  MdStore *store = user_data;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *row =
+      g_strdup_printf("group %u of fabric %u on endpoint %u", membership->group_id,
+                      membership->fabric_index, membership->endpoint);
+  const char *why = check_group_membership(membership);
+  int rc;
+
+  if (why != NULL) {
+    set_invalid(error, row, "%s", why);
+    return FALSE;
+  }
+  if (!check_transaction(store, error))
+    return FALSE;
+  stmt =
+      prepare(store->db,
+              "INSERT INTO group_membership (fabric_index, group_id, endpoint, name) "
+              "VALUES (?1, ?2, ?3, ?4) "
+              "ON CONFLICT (fabric_index, group_id, endpoint) DO UPDATE SET name = excluded.name",
+              error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_bind_int(stmt, 1, membership->fabric_index);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int(stmt, 2, membership->group_id);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int(stmt, 3, membership->endpoint);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_text(stmt, 4, membership->name, -1, SQLITE_STATIC);
+  if (rc != SQLITE_OK) {
+    set_sqlite_error(error, store->db, rc, "Cannot write %s", row);
+    return FALSE;
+  }
+  return step_done(store, stmt, row, error);
+}
+
+static gboolean
+store_delete_group_membership(gpointer user_data, guint8 fabric_index, guint16 group_id,
+                              guint16 endpoint, GError **error)
+{
+  MdStore *store = user_data;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *row =
+      g_strdup_printf("group %u of fabric %u on endpoint %u", group_id, fabric_index, endpoint);
+  int rc;
+
+  if (!check_transaction(store, error))
+    return FALSE;
+  stmt = prepare(store->db,
+                 "DELETE FROM group_membership "
+                 "WHERE fabric_index = ?1 AND group_id = ?2 AND endpoint = ?3",
+                 error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_bind_int(stmt, 1, fabric_index);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int(stmt, 2, group_id);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int(stmt, 3, endpoint);
+  if (rc != SQLITE_OK) {
+    set_sqlite_error(error, store->db, rc, "Cannot delete %s", row);
+    return FALSE;
+  }
+  return step_done(store, stmt, row, error);
+}
+
 /* ---- resumption records ---- */
 
 #define RESUMPTION_COLUMNS \
@@ -2112,6 +2270,9 @@ md_store_get_node_storage(MdStore *store, MdNodeStorage *storage)
     .delete_group_key_set = store_delete_group_key_set,
     .load_group_key_map = store_load_group_key_map,
     .put_group_key_map = store_put_group_key_map,
+    .load_group_memberships = store_load_group_memberships,
+    .put_group_membership = store_put_group_membership,
+    .delete_group_membership = store_delete_group_membership,
     .load_resumptions = store_load_resumptions,
     .put_resumption = store_put_resumption,
     .delete_resumption = store_delete_resumption,

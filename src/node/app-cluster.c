@@ -155,11 +155,11 @@ proxy_invoke(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t 
   MatterImStatus status;
 
   if (index < 0 || !proxy_command_present(cluster, command))
-    return (MatterDmInvokeResult) { .status = MATTER_IM_STATUS_UNSUPPORTED_COMMAND };
+    return (MatterDmInvokeResult){ .status = MATTER_IM_STATUS_UNSUPPORTED_COMMAND };
   if (fields == NULL) {
     matter_tlv_reader_init(&empty_reader, empty, sizeof(empty));
     if (matter_tlv_next(&empty_reader) != MATTER_OK || matter_tlv_enter(&empty_reader) != MATTER_OK)
-      return (MatterDmInvokeResult) { .status = MATTER_IM_STATUS_FAILURE };
+      return (MatterDmInvokeResult){ .status = MATTER_IM_STATUS_FAILURE };
     fields = &empty_reader;
   }
   status = md_app_fields_from_tlv(info->commands[index].fields, info->commands[index].field_count,
@@ -168,7 +168,7 @@ proxy_invoke(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t 
   if (status == MATTER_IM_STATUS_INVALID_DATA_TYPE)
     status = MATTER_IM_STATUS_INVALID_COMMAND;
   if (status != MATTER_IM_STATUS_SUCCESS)
-    return (MatterDmInvokeResult) { .status = status };
+    return (MatterDmInvokeResult){ .status = status };
   return proxy->ops->invoke(proxy->user_data, proxy, request, (gsize) index, tuple);
 }
 
@@ -182,7 +182,7 @@ md_app_proxy_new(MdAppClusterSpec *spec, guint16 endpoint, const MdAppProxyOps *
   proxy->spec = spec;
   proxy->ops = ops;
   proxy->user_data = user_data;
-  proxy->cls = (MatterDmClass) {
+  proxy->cls = (MatterDmClass){
     .id = info->id,
     .revision = info->revision,
     .name = info->name,
@@ -199,7 +199,7 @@ md_app_proxy_new(MdAppClusterSpec *spec, guint16 endpoint, const MdAppProxyOps *
     .write = proxy_write,
     .invoke = proxy_invoke,
   };
-  proxy->cluster = (MatterDmCluster) {
+  proxy->cluster = (MatterDmCluster){
     .cls = &proxy->cls,
     .endpoint = endpoint,
     .feature_map = spec->feature_map,

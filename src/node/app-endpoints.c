@@ -148,8 +148,7 @@ check_device_types(const MdAppEndpointSpec *spec, GError **error)
     }
     if (info == NULL) {
       g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT,
-                  "%s: device type 0x%04X is not one matterd offers", spec->path,
-                  dt->device_type);
+                  "%s: device type 0x%04X is not one matterd offers", spec->path, dt->device_type);
       return FALSE;
     }
     if (dt->revision < 1 || dt->revision > info->revision) {
@@ -159,8 +158,7 @@ check_device_types(const MdAppEndpointSpec *spec, GError **error)
       return FALSE;
     }
     for (guint j = 0; j < i; j++)
-      if (g_array_index(spec->device_types, MatterDmDeviceType, j).device_type ==
-          dt->device_type) {
+      if (g_array_index(spec->device_types, MatterDmDeviceType, j).device_type == dt->device_type) {
         g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT,
                     "%s: device type 0x%04X is listed twice", spec->path, dt->device_type);
         return FALSE;
@@ -172,8 +170,7 @@ check_device_types(const MdAppEndpointSpec *spec, GError **error)
 static gboolean
 has_method(const MdAppClusterSpec *cluster, const char *name)
 {
-  return cluster->methods == NULL ||
-         g_strv_contains((const char *const *) cluster->methods, name);
+  return cluster->methods == NULL || g_strv_contains((const char *const *) cluster->methods, name);
 }
 
 static gboolean
@@ -227,8 +224,8 @@ check_cluster(const MdAppClusterSpec *cluster, GError **error)
     if (md_app_conformance_requires(&info->commands[i].conformance, cluster->feature_map) &&
         !has_method(cluster, info->commands[i].name)) {
       g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT,
-                  "%s: the mandatory command %s.%s is not implemented", cluster->path,
-                  info->name, info->commands[i].name);
+                  "%s: the mandatory command %s.%s is not implemented", cluster->path, info->name,
+                  info->commands[i].name);
       return FALSE;
     }
   return TRUE;
@@ -369,14 +366,13 @@ spec_to_variant(const MdAppEndpointSpec *spec)
     g_hash_table_iter_init(&iter, cluster->properties);
     while (g_hash_table_iter_next(&iter, &key, &value))
       g_variant_builder_add(&properties, "{sv}", key, value);
-    g_variant_builder_add(&clusters, "(ssu@a{sv}@mas)", cluster->path != NULL ? cluster->path : "",
-                          cluster->info->interface, cluster->feature_map,
-                          g_variant_builder_end(&properties),
-                          g_variant_new_maybe(G_VARIANT_TYPE_STRING_ARRAY,
-                                              cluster->methods != NULL
-                                                  ? g_variant_new_strv(
-                                                        (const char *const *) cluster->methods, -1)
-                                                  : NULL));
+    g_variant_builder_add(
+        &clusters, "(ssu@a{sv}@mas)", cluster->path != NULL ? cluster->path : "",
+        cluster->info->interface, cluster->feature_map, g_variant_builder_end(&properties),
+        g_variant_new_maybe(G_VARIANT_TYPE_STRING_ARRAY,
+                            cluster->methods != NULL
+                                ? g_variant_new_strv((const char *const *) cluster->methods, -1)
+                                : NULL));
   }
   return g_variant_new(SPEC_TYPE, spec->path != NULL ? spec->path : "", spec->unique_id, &types,
                        spec->label, spec->vendor_name, spec->product_name, spec->serial_number,
@@ -416,8 +412,8 @@ spec_from_variant(GVariant *variant, GError **error)
 
     g_array_append_val(spec->device_types, dt);
   }
-  while (g_variant_iter_next(clusters, "(&s&su@a{sv}@mas)", &cluster_path, &interface,
-                             &feature_map, &properties, &methods)) {
+  while (g_variant_iter_next(clusters, "(&s&su@a{sv}@mas)", &cluster_path, &interface, &feature_map,
+                             &properties, &methods)) {
     const MdAppClusterInfo *info = md_app_cluster_by_interface(interface);
     g_autoptr(GVariant) owned_properties = properties;
     g_autoptr(GVariant) owned_methods = methods;
@@ -478,7 +474,7 @@ typedef struct {
 
 struct _MdAppRegistry {
   MdAppRegistryParams params;
-  GVariant *stored; /* STORE_TYPE's array, as committed */
+  GVariant *stored;  /* STORE_TYPE's array, as committed */
   GPtrArray *served; /* of AppEndpoint, ascending number */
   GPtrArray *dm_endpoints;
   MatterDmDeviceType aggregator_types[1];
@@ -500,7 +496,7 @@ random_data_version(void)
 static void
 cluster_init(MatterDmCluster *cluster, const MatterDmClass *cls, guint16 endpoint, void *state)
 {
-  *cluster = (MatterDmCluster) {
+  *cluster = (MatterDmCluster){
     .cls = cls,
     .endpoint = endpoint,
     .data_version = random_data_version(),
@@ -566,7 +562,7 @@ static const MdBridgedBasicOps bridged_basic_ops = {
 static void
 bridged_basic_update(AppEndpoint *ep)
 {
-  ep->basic = (MdBridgedBasic) {
+  ep->basic = (MdBridgedBasic){
     .vendor_name = ep->spec->vendor_name,
     .product_name = ep->spec->product_name,
     .node_label = ep->spec->label,
@@ -580,8 +576,8 @@ bridged_basic_update(AppEndpoint *ep)
 
 /* The endpoint serving @spec (taken) as @number. */
 static AppEndpoint *
-app_endpoint_new(MdAppRegistry *registry, MdAppEndpointSpec *spec, guint16 number,
-                 gboolean bridged, gboolean context, gboolean connected, const char *owner)
+app_endpoint_new(MdAppRegistry *registry, MdAppEndpointSpec *spec, guint16 number, gboolean bridged,
+                 gboolean context, gboolean connected, const char *owner)
 {
   AppEndpoint *ep = g_new0(AppEndpoint, 1);
   MatterDmDeviceType bridged_node = {
@@ -615,7 +611,7 @@ app_endpoint_new(MdAppRegistry *registry, MdAppEndpointSpec *spec, guint16 numbe
     g_ptr_array_add(ep->clusters, md_app_proxy_get_cluster(proxy));
   }
   g_ptr_array_sort(ep->clusters, compare_clusters);
-  ep->endpoint = (MatterDmEndpoint) {
+  ep->endpoint = (MatterDmEndpoint){
     .id = number,
     .device_types = (const MatterDmDeviceType *) ep->device_types->data,
     .device_type_count = ep->device_types->len,
@@ -782,8 +778,8 @@ static gboolean
 store_table(MdAppRegistry *registry, GVariant *table, GError **error)
 {
   const MdNodeStorage *storage = registry->params.storage;
-  g_autoptr(GVariant) whole = g_variant_ref_sink(g_variant_new("(u@a" ENTRY_TYPE ")",
-                                                               STORE_VERSION, table));
+  g_autoptr(GVariant) whole =
+      g_variant_ref_sink(g_variant_new("(u@a" ENTRY_TYPE ")", STORE_VERSION, table));
   g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes(whole);
 
   if (!md_node_storage_begin(storage, error))
@@ -847,8 +843,7 @@ restore_endpoints(MdAppRegistry *registry)
     g_autoptr(GError) error = NULL;
     g_autoptr(MdAppEndpointSpec) spec = NULL;
 
-    if (!g_variant_iter_next(&iter, "(&sqbbmv)", &id, &number, &bridged, &context,
-                             &spec_variant))
+    if (!g_variant_iter_next(&iter, "(&sqbbmv)", &id, &number, &bridged, &context, &spec_variant))
       break;
     if (spec_variant == NULL)
       continue;
@@ -871,13 +866,13 @@ md_app_registry_new(const MdAppRegistryParams *params, GError **error)
   registry->served = g_ptr_array_new_with_free_func((GDestroyNotify) app_endpoint_free);
   registry->dm_endpoints = g_ptr_array_new();
   g_queue_init(&registry->pending);
-  registry->aggregator_types[0] = (MatterDmDeviceType) {
-    DEVICE_TYPE_AGGREGATOR, device_type_revision(DEVICE_TYPE_AGGREGATOR, AGGREGATOR_REVISION)
-  };
+  registry->aggregator_types[0] =
+      (MatterDmDeviceType){ DEVICE_TYPE_AGGREGATOR,
+                            device_type_revision(DEVICE_TYPE_AGGREGATOR, AGGREGATOR_REVISION) };
   cluster_init(&registry->aggregator_descriptor, &md_descriptor_class, MD_APP_AGGREGATOR_ENDPOINT,
                params->dm);
   registry->aggregator_clusters[0] = &registry->aggregator_descriptor;
-  registry->aggregator = (MatterDmEndpoint) {
+  registry->aggregator = (MatterDmEndpoint){
     .id = MD_APP_AGGREGATOR_ENDPOINT,
     .device_types = registry->aggregator_types,
     .device_type_count = 1,
@@ -925,7 +920,7 @@ pending_add(MdAppRegistry *registry, guint32 token, PendingKind kind, const MdAp
 
   while (registry->pending.length >= MATTER_IM_ENGINE_PENDING)
     g_free(g_queue_pop_head(&registry->pending));
-  *pending = (Pending) { token, kind, command, response_id };
+  *pending = (Pending){ token, kind, command, response_id };
   g_queue_push_tail(&registry->pending, pending);
 }
 
@@ -988,10 +983,9 @@ with_context(GVariant *fields, const MatterDmRequest *request)
       request->subject->subject_count > 0)
     subject = request->subject->subjects[0];
   g_variant_builder_init(&context, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add(&context, "{sv}", "FabricIndex",
-                        g_variant_new_byte(request->subject != NULL
-                                               ? request->subject->fabric_index
-                                               : 0));
+  g_variant_builder_add(
+      &context, "{sv}", "FabricIndex",
+      g_variant_new_byte(request->subject != NULL ? request->subject->fabric_index : 0));
   g_variant_builder_add(&context, "{sv}", "SubjectNodeId", g_variant_new_uint64(subject));
   g_variant_builder_add(&context, "{sv}", "Timed", g_variant_new_boolean(request->timed));
   g_variant_builder_init(&args, G_VARIANT_TYPE_TUPLE);
@@ -1014,20 +1008,20 @@ proxy_invoke(gpointer user_data, MdAppProxy *proxy, const MatterDmRequest *reque
   g_autoptr(GVariant) args = NULL;
 
   if (!can_ask(ep))
-    return (MatterDmInvokeResult) { .status = MATTER_IM_STATUS_FAILURE };
+    return (MatterDmInvokeResult){ .status = MATTER_IM_STATUS_FAILURE };
   if (request->pending_token == 0)
-    return (MatterDmInvokeResult) { .status = MATTER_IM_STATUS_BUSY };
+    return (MatterDmInvokeResult){ .status = MATTER_IM_STATUS_BUSY };
   args = ep->context ? g_variant_ref_sink(with_context(fields, request)) : g_variant_ref(fields);
   pending_add(registry, request->pending_token, PENDING_INVOKE, &info->commands[index],
               info->dm_commands[index].response_id);
   registry->params.host->invoke(registry->params.host_data, ep->number, info,
                                 &info->commands[index], args, request->pending_token);
-  return (MatterDmInvokeResult) { .status = MATTER_DM_STATUS_PENDING };
+  return (MatterDmInvokeResult){ .status = MATTER_DM_STATUS_PENDING };
 }
 
 static void
-complete_invoke(MdAppRegistry *registry, const Pending *pending, guint8 status,
-                GVariant *response, guint64 now_ms)
+complete_invoke(MdAppRegistry *registry, const Pending *pending, guint8 status, GVariant *response,
+                guint64 now_ms)
 {
   const MdAppCommand *command = pending->command;
   MatterDmInvokeResult result = { .status = status };
@@ -1066,8 +1060,7 @@ complete_invoke(MdAppRegistry *registry, const Pending *pending, guint8 status,
 }
 
 void
-md_node_app_complete(MdNode *node, guint32 token, guint8 status, GVariant *response,
-                     guint64 now_ms)
+md_node_app_complete(MdNode *node, guint32 token, guint8 status, GVariant *response, guint64 now_ms)
 {
   MdAppRegistry *registry = md_node_get_app_registry(node);
   g_autofree Pending *pending = pending_take(registry, token);
@@ -1086,6 +1079,8 @@ md_node_app_complete(MdNode *node, guint32 token, guint8 status, GVariant *respo
 
 /* ---- What the host asks ---- */
 
+static void emit_reachable_changed(MdAppRegistry *registry, AppEndpoint *ep, guint64 now_ms);
+
 static gboolean
 check_specs(GPtrArray *specs, GError **error)
 {
@@ -1097,8 +1092,8 @@ check_specs(GPtrArray *specs, GError **error)
     for (guint j = 0; j < i; j++)
       if (strcmp(((const MdAppEndpointSpec *) g_ptr_array_index(specs, j))->unique_id,
                  spec->unique_id) == 0) {
-        g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT,
-                    "%s: UniqueId %s is also %s's", spec->path, spec->unique_id,
+        g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT, "%s: UniqueId %s is also %s's",
+                    spec->path, spec->unique_id,
                     ((const MdAppEndpointSpec *) g_ptr_array_index(specs, j))->path);
         return FALSE;
       }
@@ -1152,8 +1147,8 @@ md_node_app_register(MdNode *node, GPtrArray *specs, gboolean bridged, gboolean 
   for (guint i = 0; i < specs->len; i++) {
     const MdAppEndpointSpec *spec = g_ptr_array_index(specs, i);
     GVariant *spec_variant = g_variant_ref_sink(spec_to_variant(spec));
-    GVariant *entry = g_variant_new(ENTRY_TYPE, spec->unique_id, chosen[i], bridged, context,
-                                    spec_variant);
+    GVariant *entry =
+        g_variant_new(ENTRY_TYPE, spec->unique_id, chosen[i], bridged, context, spec_variant);
 
     /* A deep copy through what the store keeps of it. */
     g_ptr_array_add(copies, spec_from_variant(spec_variant, NULL));
@@ -1171,11 +1166,17 @@ md_node_app_register(MdNode *node, GPtrArray *specs, gboolean bridged, gboolean 
                                        bridged, context, TRUE, owner);
     AppEndpoint *old = find_served(registry, chosen[i]);
 
+    gboolean was_reachable = old != NULL && app_reachable(old);
+
     if (old != NULL) {
       carry_versions(registry, ep, old);
       g_ptr_array_remove(registry->served, old);
     }
     g_ptr_array_add(registry->served, ep);
+    /* A device coming back (after a restart, or its application's), or
+     * registered unreachable in place of a reachable one. */
+    if (ep->bridged && old != NULL && was_reachable != app_reachable(ep))
+      emit_reachable_changed(registry, ep, now_ms);
     g_message("Endpoint %u (UniqueId %s) served for %s", ep->number, ep->spec->unique_id,
               owner != NULL ? owner : "the host");
     if (numbers != NULL)
@@ -1185,9 +1186,6 @@ md_node_app_register(MdNode *node, GPtrArray *specs, gboolean bridged, gboolean 
   md_node_changed(node, MD_NODE_CHANGE_ENDPOINTS);
   return TRUE;
 }
-
-static void
-emit_reachable_changed(MdAppRegistry *registry, AppEndpoint *ep, guint64 now_ms);
 
 /* Reachable may have changed: the attribute, its event, the host. */
 static void
@@ -1237,12 +1235,10 @@ md_node_app_forget(MdNode *node, guint16 endpoint, guint64 now_ms, GError **erro
     g_set_error(error, MD_ERROR, MD_ERROR_NOT_FOUND, "No application endpoint %u", endpoint);
     return FALSE;
   }
-  updates =
-      g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_variant_unref);
+  updates = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_variant_unref);
   g_hash_table_insert(updates, ep->spec->unique_id,
-                      g_variant_ref_sink(g_variant_new(ENTRY_TYPE, ep->spec->unique_id,
-                                                       ep->number, ep->bridged, ep->context,
-                                                       NULL)));
+                      g_variant_ref_sink(g_variant_new(ENTRY_TYPE, ep->spec->unique_id, ep->number,
+                                                       ep->bridged, ep->context, NULL)));
   table = stored_with(registry, updates);
   if (!store_table(registry, table, error)) {
     g_prefix_error(error, "Cannot forget endpoint %u: ", endpoint);
@@ -1268,8 +1264,7 @@ find_proxy(AppEndpoint *ep, const MdAppClusterInfo *cluster)
 }
 
 static gboolean
-replace_string(char **field, GVariant *value, const char *path, const char *name,
-               GError **error)
+replace_string(char **field, GVariant *value, const char *path, const char *name, GError **error)
 {
   if (!g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)) {
     g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT, "%s: %s must be a string (s), not %s",
@@ -1481,7 +1476,7 @@ md_node_app_emit_event(MdNode *node, guint16 endpoint, const MdAppClusterInfo *c
                 md_app_proxy_get_spec(proxy)->path, what);
     return FALSE;
   }
-  record = (MatterEvent) {
+  record = (MatterEvent){
     .endpoint = endpoint,
     .cluster = cluster->id,
     .event = cluster->dm_events[index].id,

@@ -60,7 +60,7 @@ md_app_cluster_find_attribute(const MdAppClusterInfo *info, const char *name)
   g_return_val_if_fail(info != NULL && name != NULL, -1);
   for (gsize i = 0; i < info->attribute_count; i++)
     if (strcmp(info->attributes[i].name, name) == 0)
-      return (int)i;
+      return (int) i;
   return -1;
 }
 
@@ -70,7 +70,7 @@ md_app_cluster_find_command(const MdAppClusterInfo *info, const char *name)
   g_return_val_if_fail(info != NULL && name != NULL, -1);
   for (gsize i = 0; i < info->command_count; i++)
     if (strcmp(info->commands[i].name, name) == 0)
-      return (int)i;
+      return (int) i;
   return -1;
 }
 
@@ -80,7 +80,7 @@ md_app_cluster_find_event(const MdAppClusterInfo *info, const char *name)
   g_return_val_if_fail(info != NULL && name != NULL, -1);
   for (gsize i = 0; i < info->event_count; i++)
     if (strcmp(info->events[i].name, name) == 0)
-      return (int)i;
+      return (int) i;
   return -1;
 }
 

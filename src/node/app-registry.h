@@ -17,8 +17,8 @@ typedef struct _MdAppRegistry MdAppRegistry;
 
 typedef struct {
   const MdNodeStorage *storage;
-  MatterDmNode *dm;          /* whose endpoint list the registry keeps */
-  MatterDmEndpoint *root;    /* endpoint 0, first in that list */
+  MatterDmNode *dm;       /* whose endpoint list the registry keeps */
+  MatterDmEndpoint *root; /* endpoint 0, first in that list */
   MatterDmCluster *root_descriptor;
   MatterEventLog *events;
   MatterImEngine *engine;

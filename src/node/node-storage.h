@@ -56,6 +56,18 @@ typedef struct {
   guint16 key_set_id;
 } MdGroupKeyMapRecord;
 
+/* A Groups cluster membership: group @group_id of a fabric has
+ * @endpoint among its members (the Group Table of the Core spec, 2.11.1.3,
+ * one row per endpoint). @name is the group's name in that fabric, the
+ * same on each of its rows. */
+#define MD_GROUP_NAME_MAX 16
+typedef struct {
+  guint8 fabric_index;
+  guint16 group_id; /* 1..65535 */
+  guint16 endpoint;
+  char name[MD_GROUP_NAME_MAX + 1]; /* UTF-8, up to 16 bytes; "" for none */
+} MdGroupMembershipRecord;
+
 /* What a CASE responder keeps of a completed handshake so that a later
  * Sigma1 naming @resumption_id resumes the session (Core spec 4.14.2):
  * one record per peer of a fabric. shared_secret is a secret: arrays of
@@ -108,6 +120,16 @@ typedef struct {
   /* Replaces the fabric's GroupKeyMap with @entries, in order. */
   gboolean (*put_group_key_map)(gpointer user_data, guint8 fabric_index,
                                 const MdGroupKeyMapRecord *entries, gsize count, GError **error);
+  /* In ascending fabric index, group id, endpoint. */
+  GArray *(*load_group_memberships)(gpointer user_data,
+                                    GError **error); /* of MdGroupMembershipRecord */
+  /* Inserts the membership, or updates the name of the one of its fabric,
+   * group and endpoint. */
+  gboolean (*put_group_membership)(gpointer user_data, const MdGroupMembershipRecord *membership,
+                                   GError **error);
+  /* A missing one is not an error. */
+  gboolean (*delete_group_membership)(gpointer user_data, guint8 fabric_index, guint16 group_id,
+                                      guint16 endpoint, GError **error);
   /* Every record, in ascending sequence; the array wipes each record it
    * drops. */
   GArray *(*load_resumptions)(gpointer user_data, GError **error); /* of MdResumptionRecord */
@@ -238,6 +260,27 @@ md_node_storage_put_group_key_map(const MdNodeStorage *storage, guint8 fabric_in
                                   const MdGroupKeyMapRecord *entries, gsize count, GError **error)
 {
   return storage->ops->put_group_key_map(storage->user_data, fabric_index, entries, count, error);
+}
+
+static inline GArray *
+md_node_storage_load_group_memberships(const MdNodeStorage *storage, GError **error)
+{
+  return storage->ops->load_group_memberships(storage->user_data, error);
+}
+
+static inline gboolean
+md_node_storage_put_group_membership(const MdNodeStorage *storage,
+                                     const MdGroupMembershipRecord *membership, GError **error)
+{
+  return storage->ops->put_group_membership(storage->user_data, membership, error);
+}
+
+static inline gboolean
+md_node_storage_delete_group_membership(const MdNodeStorage *storage, guint8 fabric_index,
+                                        guint16 group_id, guint16 endpoint, GError **error)
+{
+  return storage->ops->delete_group_membership(storage->user_data, fabric_index, group_id, endpoint,
+                                               error);
 }
 
 static inline GArray *

@@ -84,6 +84,8 @@ struct _MdNode {
   MdOperationalCredentials operational_credentials;
   MdAccessControl access_control;
   MdGroupKeyManagement *group_keys;
+  /* The Group Table of the endpoints' Groups clusters. */
+  MdGroups *groups;
   /* RemoveFabric of the fabric whose session asked: its sessions close
    * on the next process(), once the response went out (0: none). */
   guint8 close_fabric_sessions;
@@ -542,6 +544,7 @@ leave_fabric(MdNode *node, guint8 fabric_index, const MatterSession *asking, gui
   if (!md_fabric_table_remove(node->fabrics, fabric_index, error))
     return FALSE;
   md_group_key_management_remove_fabric(node->group_keys, fabric_index);
+  md_groups_remove_fabric(node->groups, fabric_index);
   md_resumption_store_forget_fabric(node->resumptions, fabric_index);
   md_subscriptions_forget_fabric(node->subscriptions, fabric_index);
   matter_event_log_forget_fabric(&node->events, fabric_index);
@@ -741,6 +744,9 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
       md_group_key_management_new(storage, &group_key_management_ops, node, error);
   if (node->group_keys == NULL)
     return NULL;
+  node->groups = md_groups_new(storage, node->group_keys, NULL, NULL, error);
+  if (node->groups == NULL)
+    return NULL;
   build_root_endpoint(node);
   node->engine = g_new0(MatterImEngine, 1);
   err = matter_im_engine_init(node->engine, exchanges, &node->dm, &engine_owner, node);
@@ -794,6 +800,7 @@ md_node_free(MdNode *node)
   g_clear_pointer(&node->commissioning, md_commissioning_free);
   md_operational_credentials_free_pending(&node->operational_credentials);
   md_access_control_clear(&node->access_control);
+  g_clear_pointer(&node->groups, md_groups_free);
   g_clear_pointer(&node->group_keys, md_group_key_management_free);
   g_clear_pointer(&node->fabrics, md_fabric_table_free);
   md_attestation_creds_free(node->attestation);
@@ -897,6 +904,12 @@ MatterDmNode *
 md_node_get_dm(MdNode *node)
 {
   return &node->dm;
+}
+
+MdGroups *
+md_node_get_groups(MdNode *node)
+{
+  return node->groups;
 }
 
 MatterImEngine *
@@ -1206,6 +1219,7 @@ md_node_factory_reset(MdNode *node, guint64 now_ms, GError **error)
     };
 
     md_group_key_management_remove_fabric(node->group_keys, index);
+    md_groups_remove_fabric(node->groups, index);
     md_resumption_store_forget_fabric(node->resumptions, index);
     md_subscriptions_forget_fabric(node->subscriptions, index);
     matter_event_log_forget_fabric(&node->events, index);

@@ -109,6 +109,9 @@ MatterDmNode *md_node_get_dm(MdNode *node);
 gboolean md_node_set_network_interfaces(MdNode *node, const MdNetworkInterfaceSnapshot *interfaces,
                                         gsize count);
 MatterImEngine *md_node_get_engine(MdNode *node);
+/* The Group Table that application endpoints' Groups clusters share
+ * (md_groups_cluster_init()). */
+MdGroups *md_node_get_groups(MdNode *node);
 
 /* Fabrics committed to the store; -1 with @error set when it cannot be read. */
 int md_node_count_fabrics(MdNode *node, GError **error);

@@ -19,6 +19,7 @@ typedef struct {
   GArray *acl;         /* of MatterAclEntry, by fabric index, then position */
   GArray *key_sets;    /* of MdGroupKeySetRecord, by fabric index, then key set id */
   GArray *key_map;     /* of MdGroupKeyMapRecord, by fabric index, then position */
+  GArray *groups;      /* of MdGroupMembershipRecord, by fabric index, group id, endpoint */
   GArray *resumptions; /* of MdResumptionRecord, by sequence */
 } State;
 
@@ -107,6 +108,7 @@ state_new(void)
   state->acl = g_array_new(FALSE, TRUE, sizeof(MatterAclEntry));
   state->key_sets = key_set_array_new();
   state->key_map = g_array_new(FALSE, TRUE, sizeof(MdGroupKeyMapRecord));
+  state->groups = g_array_new(FALSE, TRUE, sizeof(MdGroupMembershipRecord));
   state->resumptions = resumption_array_new();
   return state;
 }
@@ -121,6 +123,7 @@ state_free(State *state)
   g_array_unref(state->acl);
   g_array_unref(state->key_sets);
   g_array_unref(state->key_map);
+  g_array_unref(state->groups);
   g_array_unref(state->resumptions);
   g_free(state);
 }
@@ -152,6 +155,7 @@ state_copy(const State *from)
   to->acl = array_copy(g_array_new(FALSE, TRUE, sizeof(MatterAclEntry)), from->acl);
   to->key_sets = array_copy(key_set_array_new(), from->key_sets);
   to->key_map = array_copy(g_array_new(FALSE, TRUE, sizeof(MdGroupKeyMapRecord)), from->key_map);
+  to->groups = array_copy(g_array_new(FALSE, TRUE, sizeof(MdGroupMembershipRecord)), from->groups);
   to->resumptions = array_copy(resumption_array_new(), from->resumptions);
   return to;
 }
@@ -432,6 +436,8 @@ state_delete_fabric(State *state, guint8 fabric_index)
                      fabric_index);
   remove_fabric_rows(state->key_map, G_STRUCT_OFFSET(MdGroupKeyMapRecord, fabric_index),
                      fabric_index);
+  remove_fabric_rows(state->groups, G_STRUCT_OFFSET(MdGroupMembershipRecord, fabric_index),
+                     fabric_index);
   remove_fabric_rows(state->resumptions, G_STRUCT_OFFSET(MdResumptionRecord, fabric_index),
                      fabric_index);
 }
@@ -580,6 +586,94 @@ storage_put_group_key_map(gpointer user_data, guint8 fabric_index,
 }
 
 static GArray *
+storage_load_group_memberships(gpointer user_data, GError **error)
+{
+  MdTestStorage *self = user_data;
+
+  if (!call(self, error))
+    return NULL;
+  return array_copy(g_array_new(FALSE, TRUE, sizeof(MdGroupMembershipRecord)),
+                    current(self)->groups);
+}
+
+static int
+compare_membership(const MdGroupMembershipRecord *a, guint8 fabric_index, guint16 group_id,
+                   guint16 endpoint)
+{
+  if (a->fabric_index != fabric_index)
+    return a->fabric_index < fabric_index ? -1 : 1;
+  if (a->group_id != group_id)
+    return a->group_id < group_id ? -1 : 1;
+  if (a->endpoint != endpoint)
+    return a->endpoint < endpoint ? -1 : 1;
+  return 0;
+}
+
+/* The position of the membership, or where it would go. */
+static guint
+find_membership(GArray *rows, guint8 fabric_index, guint16 group_id, guint16 endpoint,
+                gboolean *found)
+{
+  guint i;
+
+  *found = FALSE;
+  for (i = 0; i < rows->len; i++) {
+    int c = compare_membership(&g_array_index(rows, MdGroupMembershipRecord, i), fabric_index,
+                               group_id, endpoint);
+
+    if (c >= 0) {
+      *found = c == 0;
+      break;
+    }
+  }
+  return i;
+}
+
+static gboolean
+storage_put_group_membership(gpointer user_data, const MdGroupMembershipRecord *membership,
+                             GError **error)
+{
+  MdTestStorage *self = user_data;
+  GArray *rows;
+  gboolean found;
+  guint at;
+
+  if (!call(self, error) || !require_fabric(self, membership->fabric_index, error))
+    return FALSE;
+  if (membership->group_id == 0 ||
+      strnlen(membership->name, sizeof(membership->name)) > MD_GROUP_NAME_MAX ||
+      !g_utf8_validate(membership->name, -1, NULL)) {
+    set_invalid(error, "group %u of fabric %u on endpoint %u", membership->group_id,
+                membership->fabric_index, membership->endpoint);
+    return FALSE;
+  }
+  rows = current(self)->groups;
+  at = find_membership(rows, membership->fabric_index, membership->group_id, membership->endpoint,
+                       &found);
+  if (found)
+    g_array_index(rows, MdGroupMembershipRecord, at) = *membership;
+  else
+    g_array_insert_val(rows, at, *membership);
+  return TRUE;
+}
+
+static gboolean
+storage_delete_group_membership(gpointer user_data, guint8 fabric_index, guint16 group_id,
+                                guint16 endpoint, GError **error)
+{
+  MdTestStorage *self = user_data;
+  gboolean found;
+  guint at;
+
+  if (!call(self, error))
+    return FALSE;
+  at = find_membership(current(self)->groups, fabric_index, group_id, endpoint, &found);
+  if (found)
+    g_array_remove_index(current(self)->groups, at);
+  return TRUE;
+}
+
+static GArray *
 storage_load_resumptions(gpointer user_data, GError **error)
 {
   MdTestStorage *self = user_data;
@@ -706,6 +800,9 @@ static const MdNodeStorageOps ops = {
   .delete_group_key_set = storage_delete_group_key_set,
   .load_group_key_map = storage_load_group_key_map,
   .put_group_key_map = storage_put_group_key_map,
+  .load_group_memberships = storage_load_group_memberships,
+  .put_group_membership = storage_put_group_membership,
+  .delete_group_membership = storage_delete_group_membership,
   .load_resumptions = storage_load_resumptions,
   .put_resumption = storage_put_resumption,
   .delete_resumption = storage_delete_resumption,

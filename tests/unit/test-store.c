@@ -555,7 +555,7 @@ test_migrate_empty(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   assert_raw_query(db,
                    "SELECT group_concat(name, ',') FROM "
                    "(SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)",
-                   "acl_entry,fabric,group_key_set,group_map,node,resumption");
+                   "acl_entry,fabric,group_key_set,group_map,group_membership,node,resumption");
   sqlite3_close(db);
 }
 
@@ -834,6 +834,11 @@ test_check_constraints(Fixture *f, gconstpointer data G_GNUC_UNUSED)
     INSERT_RESUMPTION("zeroblob(16)", "x'010100000002'", "zeroblob(32)", "1"),
     INSERT_RESUMPTION("zeroblob(16)", "x'0101000000020000000300000004000000'", "zeroblob(32)", "1"),
     INSERT_RESUMPTION("zeroblob(16)", "NULL", "zeroblob(32)", "-1"),
+    "INSERT INTO group_membership VALUES (1, 0, 1, '')",
+    "INSERT INTO group_membership VALUES (1, 65536, 1, '')",
+    "INSERT INTO group_membership VALUES (1, 1, -1, '')",
+    "INSERT INTO group_membership VALUES (1, 1, 65536, '')",
+    "INSERT INTO group_membership VALUES (1, 1, 1, 'seventeen bytes!!')",
   };
   g_autoptr(MdStore) store = open_store(f, MD_STORE_OPEN_DEFAULT);
   sqlite3 *db = raw_open(f->db_path);
@@ -845,6 +850,8 @@ test_check_constraints(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   }
   assert_raw_query(db, "SELECT count(*) FROM acl_entry", "0");
   assert_raw_query(db, "SELECT count(*) FROM resumption", "0");
+  assert_raw_query(db, "SELECT count(*) FROM group_membership", "0");
+  raw_exec(db, "INSERT INTO group_membership VALUES (1, 65535, 65535, 'sixteen bytes!!!')");
   /* The one the cases above vary is fine as it is. */
   raw_exec(db, INSERT_RESUMPTION("zeroblob(16)", "x'0101000000'", "zeroblob(32)", "1"));
   sqlite3_close(db);
@@ -1287,6 +1294,161 @@ test_group_key_map_round_trip(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   assert_key_map_entry(loaded, 1, 3, 9, 9);
 }
 
+static MdGroupMembershipRecord
+make_membership(guint8 fabric_index, guint16 group_id, guint16 endpoint, const char *name)
+{
+  MdGroupMembershipRecord membership = {
+    .fabric_index = fabric_index,
+    .group_id = group_id,
+    .endpoint = endpoint,
+  };
+
+  g_strlcpy(membership.name, name, sizeof(membership.name));
+  return membership;
+}
+
+static void
+put_membership(MdNodeStorage *storage, const MdGroupMembershipRecord *membership)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(md_node_storage_put_group_membership(storage, membership, &error));
+  g_assert_no_error(error);
+}
+
+static GArray *
+load_memberships(MdNodeStorage *storage)
+{
+  g_autoptr(GError) error = NULL;
+  GArray *rows = md_node_storage_load_group_memberships(storage, &error);
+
+  g_assert_no_error(error);
+  g_assert_nonnull(rows);
+  return rows;
+}
+
+static void
+assert_membership(GArray *rows, guint i, const MdGroupMembershipRecord *expected)
+{
+  const MdGroupMembershipRecord *row = &g_array_index(rows, MdGroupMembershipRecord, i);
+
+  g_assert_cmpuint(row->fabric_index, ==, expected->fabric_index);
+  g_assert_cmpuint(row->group_id, ==, expected->group_id);
+  g_assert_cmpuint(row->endpoint, ==, expected->endpoint);
+  g_assert_cmpstr(row->name, ==, expected->name);
+}
+
+static void
+test_group_membership_round_trip(Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  /* Written out of order: they load by fabric, group, endpoint. */
+  const MdGroupMembershipRecord rows[] = {
+    make_membership(3, 1, 0xFFFF, ""),
+    make_membership(1, 0xFFFF, 2, "sixteen bytes!!!"),
+    make_membership(1, 7, 9, "Küche"),
+    make_membership(1, 7, 0, "Küche"),
+  };
+  const MdGroupMembershipRecord renamed = make_membership(1, 7, 9, "salon");
+  g_autoptr(MdStore) store = open_store(f, MD_STORE_OPEN_DEFAULT);
+  MdNodeStorage storage = node_storage(store);
+  g_autoptr(GArray) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  put_fabric(&storage, 1);
+  put_fabric(&storage, 3);
+  for (gsize i = 0; i < G_N_ELEMENTS(rows); i++)
+    put_membership(&storage, &rows[i]);
+  loaded = load_memberships(&storage);
+  g_assert_cmpuint(loaded->len, ==, 4);
+  assert_membership(loaded, 0, &rows[3]);
+  assert_membership(loaded, 1, &rows[2]);
+  assert_membership(loaded, 2, &rows[1]);
+  assert_membership(loaded, 3, &rows[0]);
+  g_clear_pointer(&loaded, g_array_unref);
+
+  /* A put of the same fabric, group and endpoint renames it in place. */
+  put_membership(&storage, &renamed);
+  g_assert_true(md_node_storage_delete_group_membership(&storage, 1, 0xFFFF, 2, &error));
+  g_assert_no_error(error);
+  /* A missing one is no error. */
+  g_assert_true(md_node_storage_delete_group_membership(&storage, 1, 0xFFFF, 2, &error));
+  g_assert_no_error(error);
+  g_assert_true(md_node_storage_delete_group_membership(&storage, 1, 7, 1, &error));
+  g_assert_no_error(error);
+  loaded = load_memberships(&storage);
+  g_assert_cmpuint(loaded->len, ==, 3);
+  assert_membership(loaded, 0, &rows[3]);
+  assert_membership(loaded, 1, &renamed);
+  assert_membership(loaded, 2, &rows[0]);
+
+  /* It persists, and goes with its fabric. */
+  g_clear_pointer(&store, md_store_close);
+  store = open_store(f, MD_STORE_OPEN_DEFAULT);
+  storage = node_storage(store);
+  g_clear_pointer(&loaded, g_array_unref);
+  loaded = load_memberships(&storage);
+  g_assert_cmpuint(loaded->len, ==, 3);
+  g_assert_true(md_node_storage_delete_fabric(&storage, 1, NULL));
+  g_clear_pointer(&loaded, g_array_unref);
+  loaded = load_memberships(&storage);
+  g_assert_cmpuint(loaded->len, ==, 1);
+  assert_membership(loaded, 0, &rows[0]);
+}
+
+static void
+test_group_membership_refused(Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr(MdStore) store = open_store(f, MD_STORE_OPEN_DEFAULT);
+  MdNodeStorage storage = node_storage(store);
+  MdGroupMembershipRecord bad[] = {
+    make_membership(1, 0, 1, "zero"),
+    make_membership(0, 1, 1, "no fabric index"),
+    make_membership(1, 1, 1, "a"),
+    make_membership(2, 1, 1, "no such fabric"),
+  };
+  g_autoptr(GArray) loaded = NULL;
+
+  put_fabric(&storage, 1);
+  /* Seventeen bytes, no terminating NUL in the array. */
+  memset(bad[2].name, 'x', sizeof(bad[2].name));
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+
+    g_test_message("row %" G_GSIZE_FORMAT, i);
+    g_assert_false(md_node_storage_put_group_membership(&storage, &bad[i], &error));
+    g_assert_nonnull(error);
+    g_assert_true(i == 3 ? error->code == MD_ERROR_STORE : error->code == MD_ERROR_FAILED);
+  }
+  loaded = load_memberships(&storage);
+  g_assert_cmpuint(loaded->len, ==, 0);
+}
+
+static void
+test_group_membership_corrupt(Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const char *const rows[] = {
+    "INSERT INTO group_membership VALUES (1, 5, 1, x'41')",
+    "INSERT INTO group_membership VALUES (1, 5, 1, 'a' || char(0) || 'b')",
+    "INSERT INTO group_membership VALUES (1, 5, 1, CAST(x'ff' AS TEXT))",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+    g_autoptr(MdStore) store = open_store(f, MD_STORE_OPEN_DEFAULT);
+    MdNodeStorage storage = node_storage(store);
+    g_autoptr(GError) error = NULL;
+    sqlite3 *db = raw_open(f->db_path);
+
+    g_test_message("%s", rows[i]);
+    raw_exec(db, "DELETE FROM group_membership; DELETE FROM fabric");
+    raw_exec(db, INSERT_FABRIC("1"));
+    raw_exec(db, rows[i]);
+    sqlite3_close(db);
+    g_assert_null(md_node_storage_load_group_memberships(&storage, &error));
+    g_assert_error(error, MD_ERROR, MD_ERROR_STORE_CORRUPT);
+    g_assert_nonnull(strstr(error->message, "group 5 of fabric 1 on endpoint 1"));
+  }
+}
+
 /* A record whose every field depends on its arguments; @cats tags. */
 static MdResumptionRecord
 make_resumption(guint8 fabric_index, guint64 peer_node_id, guint64 sequence, guint cats)
@@ -1486,12 +1648,14 @@ put_fabric_with_rows(MdNodeStorage *storage, guint8 index)
   const MdGroupKeySetRecord set = make_key_set(index, 5, 2);
   const MdGroupKeyMapRecord map = { .group_id = 0x100 + index, .key_set_id = 5 };
   const MdResumptionRecord resumption = make_resumption(index, 0x1234, index, 2);
+  const MdGroupMembershipRecord membership = make_membership(index, 0x100 + index, 2, "kitchen");
 
   put_fabric(storage, index);
   put_acl(storage, index, &entry, 1);
   put_key_set(storage, &set);
   put_key_map(storage, index, &map, 1);
   put_resumption(storage, &resumption);
+  put_membership(storage, &membership);
 }
 
 static void
@@ -1501,7 +1665,8 @@ assert_rows_of(MdNodeStorage *storage, guint8 index, guint expected)
   g_autoptr(GArray) sets = load_key_sets(storage);
   g_autoptr(GArray) map = load_key_map(storage);
   g_autoptr(GArray) resumptions = load_resumptions(storage);
-  guint found[4] = { 0 };
+  g_autoptr(GArray) groups = load_memberships(storage);
+  guint found[5] = { 0 };
 
   for (guint i = 0; i < acl->len; i++)
     found[0] += g_array_index(acl, MatterAclEntry, i).fabric_index == index;
@@ -1511,6 +1676,8 @@ assert_rows_of(MdNodeStorage *storage, guint8 index, guint expected)
     found[2] += g_array_index(map, MdGroupKeyMapRecord, i).fabric_index == index;
   for (guint i = 0; i < resumptions->len; i++)
     found[3] += RESUMPTION(resumptions, i)->fabric_index == index;
+  for (guint i = 0; i < groups->len; i++)
+    found[4] += g_array_index(groups, MdGroupMembershipRecord, i).fabric_index == index;
   for (guint i = 0; i < G_N_ELEMENTS(found); i++)
     g_assert_cmpuint(found[i], ==, expected);
 }
@@ -1858,7 +2025,16 @@ test_migrate_from_2(Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint(resumptions->len, ==, 0);
   g_clear_pointer(&resumptions, g_array_unref);
 
-  /* The new table works and cascades from the migrated fabric. */
+  /* The new tables work and cascade from the migrated fabric. */
+  {
+    const MdGroupMembershipRecord membership = make_membership(3, 257, 2, "hall");
+    g_autoptr(GArray) groups = NULL;
+
+    put_membership(&storage, &membership);
+    groups = load_memberships(&storage);
+    g_assert_cmpuint(groups->len, ==, 1);
+    assert_membership(groups, 0, &membership);
+  }
   put_resumption(&storage, &record);
   resumptions = load_resumptions(&storage);
   g_assert_cmpuint(resumptions->len, ==, 1);
@@ -2032,6 +2208,9 @@ main(int argc, char **argv)
   add("/store/rows/acl-round-trip", test_acl_round_trip);
   add("/store/rows/group-key-set-round-trip", test_group_key_set_round_trip);
   add("/store/rows/group-key-map-round-trip", test_group_key_map_round_trip);
+  add("/store/rows/group-membership-round-trip", test_group_membership_round_trip);
+  add("/store/rows/group-membership-refused", test_group_membership_refused);
+  add("/store/rows/group-membership-corrupt", test_group_membership_corrupt);
   add("/store/rows/resumption-round-trip", test_resumption_round_trip);
   add("/store/rows/resumption-upsert", test_resumption_upsert);
   add("/store/rows/resumption-refused", test_resumption_refused);

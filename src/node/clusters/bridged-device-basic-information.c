@@ -35,8 +35,8 @@ static const MatterDmAttribute attributes[] = {
 };
 
 static const MatterDmEvent events[] = {
-  { MD_BRIDGED_BASIC_EVENT_REACHABLE_CHANGED, MATTER_ACL_PRIVILEGE_VIEW,
-    MATTER_EVENT_PRIORITY_INFO, 0, 0 },
+  { MD_BRIDGED_BASIC_EVENT_REACHABLE_CHANGED, MATTER_ACL_PRIVILEGE_VIEW, MATTER_EVENT_PRIORITY_INFO,
+    0, 0 },
 };
 
 static bool
@@ -114,8 +114,7 @@ bridged_basic_write(MatterDmCluster *cluster, const MatterDmRequest *request,
 }
 
 MatterError
-md_bridged_basic_encode_reachable_changed(gboolean reachable, MatterTlvWriter *w,
-                                          MatterTlvTag tag)
+md_bridged_basic_encode_reachable_changed(gboolean reachable, MatterTlvWriter *w, MatterTlvTag tag)
 {
   matter_tlv_start_structure(w, tag);
   matter_tlv_put_bool(w, matter_tlv_tag_context(0), reachable);

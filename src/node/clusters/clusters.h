@@ -385,6 +385,57 @@ void md_general_diagnostics_set_posix_time(MdGeneralDiagnostics *gd, gboolean kn
  * log: priority critical, read privilege View. */
 MatterError md_general_diagnostics_encode_boot_reason_event(const MdGeneralDiagnostics *gd,
                                                             MatterTlvWriter *w, MatterTlvTag tag);
+/* Groups (0x0004), GroupNames feature: the node's Group Table, one
+ * object for the node, and a cluster instance on each endpoint whose
+ * device types call for it, sharing it. Membership is fabric-scoped, per
+ * endpoint, kept in the store (group_membership rows, deleted with their
+ * fabric) and shown by Group Key Management's GroupTable. AddGroup needs
+ * the group in the accessing fabric's GroupKeyMap. */
+extern const MatterDmClass md_groups_class;
+
+/* Distinct groups a fabric may have in the Group Table (MaxGroupsPerFabric
+ * of Group Key Management), and endpoints a group may have. */
+#define MD_GROUPS_PER_FABRIC_MAX 4
+#define MD_GROUP_ENDPOINTS_MAX 128
+
+typedef struct _MdGroupKeyManagement MdGroupKeyManagement;
+typedef struct _MdGroups MdGroups;
+
+typedef struct {
+  /* Whether @endpoint is identifying (its Identify cluster's IdentifyTime
+   * is above 0), for AddGroupIfIdentifying; NULL: no endpoint ever is. */
+  gboolean (*identifying)(gpointer user_data, guint16 endpoint);
+} MdGroupsOps;
+
+/* Loads the memberships from @storage (its errors when that fails) and
+ * becomes @group_keys' GroupTable (until freed). @ops may be NULL. */
+MdGroups *md_groups_new(const MdNodeStorage *storage, MdGroupKeyManagement *group_keys,
+                        const MdGroupsOps *ops, gpointer user_data, GError **error);
+void md_groups_free(MdGroups *groups);
+/* Replaces the ops given to md_groups_new() (e.g. once the application
+ * endpoints exist, whose Identify clusters say who is identifying). */
+void md_groups_set_ops(MdGroups *groups, const MdGroupsOps *ops, gpointer user_data);
+/* Makes @cluster the Groups cluster of @endpoint (class, endpoint,
+ * FeatureMap, a random data version, @ticks of matter_dm_tick_slots()
+ * entries, state), ready for the endpoint's cluster list. */
+void md_groups_cluster_init(MdGroups *groups, MatterDmCluster *cluster, guint16 endpoint,
+                            uint64_t *ticks);
+/* @endpoint is gone for good: its memberships in every fabric are
+ * deleted (store and memory). FALSE with @error when the store fails,
+ * nothing changed then. */
+gboolean md_groups_remove_endpoint(MdGroups *groups, guint16 endpoint, GError **error);
+/* RemoveFabric: forgets the fabric's memberships (its rows go with
+ * delete_fabric()). */
+void md_groups_remove_fabric(MdGroups *groups, guint8 fabric_index);
+/* Whether @endpoint of @fabric_index is in @group_id (for group-addressed
+ * messages). */
+gboolean md_groups_is_member(const MdGroups *groups, guint8 fabric_index, guint16 group_id,
+                             guint16 endpoint);
+/* The GroupTable attribute's value: a list of GroupInfoMapStruct, every
+ * fabric's or the accessing fabric's when @request is fabric filtered. */
+void md_groups_put_group_table(const MdGroups *groups, const MatterDmRequest *request,
+                               MatterTlvWriter *w, MatterTlvTag tag);
+
 /* Group Key Management (0x003F): the fabrics' group key sets and their
  * GroupKeyMap, loaded from the store at start. Key set 0, the IPK, lives
  * with its fabric; the cluster asks for it through the ops. */
@@ -396,8 +447,6 @@ typedef struct {
    * the caller wipes. */
   gboolean (*ipk)(gpointer user_data, guint8 fabric_index, guint8 *key);
 } MdGroupKeyManagementOps;
-
-typedef struct _MdGroupKeyManagement MdGroupKeyManagement;
 
 /* Loads the key sets and the GroupKeyMap from @storage; its errors
  * (MD_ERROR_STORE_CORRUPT for a damaged row) when that fails. @ops may be
@@ -415,6 +464,15 @@ void md_group_key_management_bind(MdGroupKeyManagement *gkm, MatterDmNode *dm,
 gboolean md_group_key_management_stage(MdGroupKeyManagement *gkm, GError **error);
 void md_group_key_management_apply(MdGroupKeyManagement *gkm);
 void md_group_key_management_drop(MdGroupKeyManagement *gkm);
+/* The Groups clusters' membership, shown as GroupTable (NULL: none);
+ * md_groups_new() sets it. */
+void md_group_key_management_set_groups(MdGroupKeyManagement *gkm, MdGroups *groups);
+/* The membership changed: marks GroupTable. */
+void md_group_key_management_group_table_changed(MdGroupKeyManagement *gkm);
+/* Whether the committed GroupKeyMap of @fabric_index maps @group_id to a
+ * key set. */
+gboolean md_group_key_management_group_has_key(const MdGroupKeyManagement *gkm, guint8 fabric_index,
+                                               guint16 group_id);
 /* RemoveFabric: forgets the fabric's key sets and map entries (its rows
  * in the store go with delete_fabric()). */
 void md_group_key_management_remove_fabric(MdGroupKeyManagement *gkm, guint8 fabric_index);

@@ -11,8 +11,8 @@
  * GroupKeyMulticastPolicy field, provisional as well, is checked when
  * given and not kept. Key set 0 is the fabric's IPK, set by AddNOC and
  * kept with the fabric: this cluster asks the node whether a fabric has
- * one and never writes or removes it. The root endpoint has no Groups
- * cluster yet, so the node is in no group and GroupTable is empty. */
+ * one and never writes or removes it. GroupTable is the Groups clusters'
+ * membership (groups.c), when the node has set one. */
 #define G_LOG_DOMAIN "matterd"
 
 #include "clusters.h"
@@ -30,7 +30,7 @@
  * a group to a new key set (KeySetWrite, GroupKeyMap, KeySetRemove) needs
  * a free slot while the two a fabric may use are taken, and a set costs
  * under a hundred bytes. The GroupKeyMap holds an entry per group. */
-#define MAX_GROUPS_PER_FABRIC 4
+#define MAX_GROUPS_PER_FABRIC MD_GROUPS_PER_FABRIC_MAX
 #define MAX_GROUP_KEYS_PER_FABRIC 4
 #define KEY_SETS_PER_FABRIC (MAX_GROUP_KEYS_PER_FABRIC - 1) /* besides the IPK */
 #define KEY_MAP_PER_FABRIC MAX_GROUPS_PER_FABRIC
@@ -107,6 +107,7 @@ struct _MdGroupKeyManagement {
   gboolean has_staged_map;
   guint8 staged_fabric;
   GArray *staged_map; /* of MdGroupKeyMapRecord */
+  MdGroups *groups;   /* GroupTable's membership; NULL: none */
 };
 
 static void
@@ -272,6 +273,32 @@ md_group_key_management_bind(MdGroupKeyManagement *self, MatterDmNode *dm, Matte
 }
 
 void
+md_group_key_management_set_groups(MdGroupKeyManagement *self, MdGroups *groups)
+{
+  self->groups = groups;
+  mark(self, ATTR_GROUP_TABLE);
+}
+
+void
+md_group_key_management_group_table_changed(MdGroupKeyManagement *self)
+{
+  mark(self, ATTR_GROUP_TABLE);
+}
+
+gboolean
+md_group_key_management_group_has_key(const MdGroupKeyManagement *self, guint8 fabric_index,
+                                      guint16 group_id)
+{
+  for (guint i = 0; i < self->key_map->len; i++) {
+    const MdGroupKeyMapRecord *entry = map_entry_at(self->key_map, i);
+
+    if (entry->fabric_index == fabric_index && entry->group_id == group_id)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+void
 md_group_key_management_remove_fabric(MdGroupKeyManagement *self, guint8 fabric_index)
 {
   g_autoptr(GArray) none = g_array_new(FALSE, FALSE, sizeof(MdGroupKeyMapRecord));
@@ -326,9 +353,12 @@ read_attribute(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_
     put_group_key_map(self, request, w, tag);
     break;
   case ATTR_GROUP_TABLE:
-    /* No endpoint has a Groups cluster, so no group has members here. */
-    matter_tlv_start_array(w, tag);
-    matter_tlv_end_container(w);
+    if (self->groups != NULL) {
+      md_groups_put_group_table(self->groups, request, w, tag);
+    } else {
+      matter_tlv_start_array(w, tag);
+      matter_tlv_end_container(w);
+    }
     break;
   case ATTR_MAX_GROUPS_PER_FABRIC:
     matter_tlv_put_uint(w, tag, MAX_GROUPS_PER_FABRIC);
