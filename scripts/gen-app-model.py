@@ -135,8 +135,9 @@ class Cluster:
                     src.fail(f"{kind} {tname} defines nothing", tname)
                 limit = BASE_TYPES[t["base"]][1]
                 for vname, v in values.items():
-                    top = v if kind == "enum" else v + 1
-                    if not 0 <= top <= (1 << limit) - (0 if kind == "enum" else 0):
+                    # An enum's values fit its width; a bitmap's bits lie in it.
+                    top = (1 << limit) - 1 if kind == "enum" else limit - 1
+                    if not isinstance(v, int) or not 0 <= v <= top:
                         src.fail(f"{kind} {tname}: {vname} = {v} does not fit {t['base']}", vname)
         self.attributes = d.get("attribute", [])
         self.commands = d.get("command", [])
@@ -312,9 +313,10 @@ class DeviceTypes:
         self.src = src
         self.types = src.data.get("device_type", [])
         by_id = {c.id: c for c in clusters}
-        ids = [t.get("id") for t in self.types]
-        if ids != sorted(set(ids)):
-            src.fail("device types' ids ascend and are unique")
+        for a, b in zip(self.types, self.types[1:]):
+            if b.get("id", -1) <= a.get("id", -1):
+                src.fail(f"device type {b.get('name')} does not follow {a.get('name')}: "
+                         "device types' ids ascend and are unique", f"\"{b.get('name')}\"")
         for t in self.types:
             for key in ("id", "name", "revision", "source", "clusters"):
                 if key not in t:
@@ -360,9 +362,13 @@ def load(directory):
     clusters = [Cluster(Source(os.path.join(directory, f)))
                 for f in files if f != DEVICE_TYPES_FILE]
     clusters.sort(key=lambda c: c.id)
-    for a, b in zip(clusters, clusters[1:]):
-        if a.id == b.id or a.name == b.name:
-            b.src.fail(f"cluster 0x{b.id:04X} {b.name} is also described in {a.src.path}")
+    seen = {}
+    for c in clusters:
+        for key in (c.id, c.name):
+            if key in seen:
+                c.src.fail(f"cluster 0x{c.id:04X} {c.name} is also described in {seen[key]}",
+                           f'name = "{c.name}"')
+            seen[key] = c.src.path
     dt_path = os.path.join(directory, DEVICE_TYPES_FILE)
     device_types = DeviceTypes(Source(dt_path), clusters) if os.path.exists(dt_path) else None
     return clusters, device_types
