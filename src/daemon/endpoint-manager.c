@@ -630,7 +630,10 @@ on_cluster_signal(Application *app, const char *path, const char *interface, con
 
     g_warning("Application %s: event %s %s.%s%s refused: %s; ignored", app->owner, path, interface,
               member, printed, error->message);
+    return;
   }
+  g_debug("Application %s: event %s.%s of endpoint %u", app->owner, cluster->name, member,
+          endpoint->number);
   poke(manager);
 }
 

@@ -941,6 +941,53 @@ test_bad_value(MdTestNode *node, gconstpointer data)
   g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(TRUE)));
 }
 
+static void
+emit_signal(App *app, const char *path, const char *interface, const char *member, GVariant *args)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_dbus_connection_emit_signal(app->connection, NULL, path, interface, member, args, &error);
+  g_assert_no_error(error);
+}
+
+/* A cluster's signals are its events: one its FeatureMap allows is taken,
+ * one it does not allow, one with other arguments and a signal that is no
+ * event of the cluster are logged and ignored. */
+static void
+test_events(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(AppInterface) endpoint = endpoint_new("switch-1", 0x000F);
+  g_autoptr(AppInterface) identify = identify_new();
+  g_autoptr(AppInterface) button = cluster_interface_new("Switch1");
+  const char *path = APP_ROOT "/switch0/switch";
+  const char *interface = "org.matterd.cluster.Switch1";
+
+  app_interface_set(endpoint, "DeviceTypes", g_variant_new_parsed("[(uint16 0x000F, uint16 3)]"));
+  app_interface_set(button, "FeatureMap", g_variant_new_uint32(1 << 1)); /* MomentarySwitch */
+  app_interface_set(button, "NumberOfPositions", g_variant_new_byte(2));
+  app_interface_set(button, "CurrentPosition", g_variant_new_byte(0));
+  app_export(app, APP_ROOT "/switch0/identify", identify);
+  app_export(app, path, button);
+  app_export(app, APP_ROOT "/switch0", endpoint);
+  app_register_ok(app);
+
+  emit_signal(app, path, interface, "InitialPress", g_variant_new("(y)", 1));
+  g_assert_true(wait_for_log_count(node, "event Switch.InitialPress of endpoint 2", 1));
+  emit_signal(app, path, interface, "SwitchLatched", g_variant_new("(y)", 1));
+  emit_signal(app, path, interface, "InitialPress", g_variant_new("(s)", "one"));
+  emit_signal(app, path, interface, "Explode", NULL);
+  emit_signal(app, path, interface, "Explode", NULL);
+  emit_signal(app, path, interface, "InitialPress", g_variant_new("(y)", 0));
+  g_assert_true(wait_for_log_count(node, "event Switch.InitialPress of endpoint 2", 2));
+  g_assert_cmpuint(md_test_node_count_log(node, "Switch1.SwitchLatched(byte 0x01,) refused"), ==,
+                   1);
+  g_assert_cmpuint(md_test_node_count_log(node, "not allowed with FeatureMap 0x2"), ==, 1);
+  g_assert_cmpuint(md_test_node_count_log(node, "Switch1.InitialPress('one',) refused"), ==, 1);
+  g_assert_cmpuint(md_test_node_count_log(node, "Switch1.Explode is not an event of the cluster"),
+                   ==, 1);
+}
+
 /* matterctl endpoints lists them, as a table and as JSON; endpoint forget
  * removes one. */
 static void
@@ -1200,5 +1247,6 @@ main(int argc, char **argv)
   NODE_TEST("invoke-timeout", test_invoke_timeout, NULL);
   NODE_TEST("write", test_write, NULL);
   NODE_TEST("matterctl", test_matterctl, NULL);
+  NODE_TEST("events", test_events, NULL);
   return g_test_run();
 }
