@@ -700,6 +700,12 @@ on_connection_closed(GDBusConnection *connection, gboolean remote_peer_vanished,
 }
 
 static void
+on_endpoints_changed(gpointer user_data)
+{
+  sync_endpoints(user_data);
+}
+
+static void
 on_bus_acquired(GDBusConnection *connection, const char *name, gpointer user_data)
 {
   MdDBusService *service = user_data;
@@ -712,7 +718,8 @@ on_bus_acquired(GDBusConnection *connection, const char *name, gpointer user_dat
   md_bouncer_set_group(service->bouncer, MD_POLKIT_ACTION_REGISTER_APPLICATION,
                        service->app_group);
   service->endpoint_manager =
-    md_endpoint_manager_new(connection, service->node, service->messaging, service->bouncer);
+    md_endpoint_manager_new(connection, service->node, service->messaging, service->bouncer,
+                            on_endpoints_changed, service);
   /* Every object, the node's included, is exported through the manager
    * on "/": GetManagedObjects lists them all, as BlueZ's and iwd's do. */
   g_dbus_object_manager_server_set_connection(service->manager, connection);

@@ -52,6 +52,8 @@ struct _MdEndpointManager {
   MdNode *node;
   MdMessaging *messaging;
   MdBouncer *bouncer;
+  MdEndpointManagerChanged changed;
+  gpointer user_data;
   GCancellable *cancellable;
   GList *applications;   /* Application, owned */
   GHashTable *endpoints; /* number -> Endpoint (owned by its application) */
@@ -565,12 +567,24 @@ on_object_manager_signal(Application *app, const char *member, GVariant *paramet
 }
 
 static void
+log_refused_value(Application *app, const char *path, const char *interface, const char *name,
+                  GVariant *value, const GError *error)
+{
+  g_autofree char *printed = g_variant_print(value, TRUE);
+  g_autofree char *message =
+      g_strdup_printf("%s %s.%s = %s refused: %s", path, interface, name, printed, error->message);
+
+  log_refused_once(app, g_strdup_printf("%s\n%s\n%s\n%s", path, interface, name, printed), message);
+}
+
+static void
 on_properties_changed(Application *app, const char *path, GVariant *parameters)
 {
   MdEndpointManager *manager = app->manager;
   g_autoptr(GVariant) changed = NULL;
   const MdAppClusterInfo *cluster;
   const char *interface, *name;
+  gboolean label_changed = FALSE;
   Endpoint *endpoint;
   GVariantIter iter;
   GVariant *value;
@@ -590,18 +604,15 @@ on_properties_changed(Application *app, const char *path, GVariant *parameters)
     g_autoptr(GError) error = NULL;
 
     if (md_node_app_set_property(manager->node, endpoint->number, cluster, name, value,
-                                 md_messaging_now_ms(), &error))
+                                 md_messaging_now_ms(), &error)) {
+      label_changed |= cluster == NULL && strcmp(name, "Label") == 0;
       continue;
-    {
-      g_autofree char *printed = g_variant_print(value, TRUE);
-      g_autofree char *message = g_strdup_printf("%s %s.%s = %s refused: %s", path, interface, name,
-                                                 printed, error->message);
-
-      log_refused_once(app, g_strdup_printf("%s\n%s\n%s\n%s", path, interface, name, printed),
-                       message);
     }
+    log_refused_value(app, path, interface, name, value, error);
   }
   poke(manager);
+  if (label_changed && manager->changed != NULL)
+    manager->changed(manager->user_data);
 }
 
 static void
@@ -1064,7 +1075,7 @@ md_endpoint_manager_invoke(MdEndpointManager *manager, guint16 endpoint,
 
 MdEndpointManager *
 md_endpoint_manager_new(GDBusConnection *connection, MdNode *node, MdMessaging *messaging,
-                        MdBouncer *bouncer)
+                        MdBouncer *bouncer, MdEndpointManagerChanged changed, gpointer user_data)
 {
   MdEndpointManager *manager = g_new0(MdEndpointManager, 1);
 
@@ -1072,6 +1083,8 @@ md_endpoint_manager_new(GDBusConnection *connection, MdNode *node, MdMessaging *
   manager->node = node;
   manager->messaging = messaging;
   manager->bouncer = bouncer;
+  manager->changed = changed;
+  manager->user_data = user_data;
   manager->cancellable = g_cancellable_new();
   manager->endpoints = g_hash_table_new(NULL, NULL);
   return manager;

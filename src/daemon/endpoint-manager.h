@@ -23,10 +23,15 @@
 
 typedef struct _MdEndpointManager MdEndpointManager;
 
+/* An application changed what NodeEndpoint1 shows of its endpoints
+ * beyond what the node reports (MD_NODE_CHANGE_ENDPOINTS): their Label. */
+typedef void (*MdEndpointManagerChanged)(gpointer user_data);
+
 /* Serves applications of @connection; @node, @messaging (whose timer
  * drives the node) and @bouncer must outlive it. */
 MdEndpointManager *md_endpoint_manager_new(GDBusConnection *connection, MdNode *node,
-                                           MdMessaging *messaging, MdBouncer *bouncer);
+                                           MdMessaging *messaging, MdBouncer *bouncer,
+                                           MdEndpointManagerChanged changed, gpointer user_data);
 /* Registrations in flight are answered org.matterd.Error.Failed; calls to
  * applications are cancelled (the engine times their tokens out). */
 void md_endpoint_manager_free(MdEndpointManager *manager);

@@ -939,6 +939,8 @@ test_bad_value(MdTestNode *node, gconstpointer data)
   g_assert_cmpuint(md_test_node_count_log(node, "OnOff1.OnOff = uint32 7 refused"), ==, 1);
   app_interface_set(endpoint, "Reachable", g_variant_new_boolean(TRUE));
   g_assert_true(wait_endpoint(node, 2, "Reachable", g_variant_new_boolean(TRUE)));
+  app_interface_set(endpoint, "Label", g_variant_new_string("Reading lamp"));
+  g_assert_true(wait_endpoint(node, 2, "Label", g_variant_new_string("Reading lamp")));
 }
 
 static void
