@@ -45,6 +45,10 @@ struct _Application {
   gboolean resyncing;
   GHashTable *endpoints; /* object path -> Endpoint, owned */
   GHashTable *refused;   /* what was logged as refused once */
+  /* Paths of endpoints forgotten (NodeEndpoint1.Forget) that the
+   * application still exports: not served again until it exports them
+   * anew. */
+  GHashTable *forgotten;
 };
 
 struct _MdEndpointManager {
@@ -133,6 +137,7 @@ application_free(Application *app)
   g_clear_handle_id(&app->resync_id, g_source_remove);
   g_hash_table_unref(app->endpoints);
   g_hash_table_unref(app->refused);
+  g_hash_table_unref(app->forgotten);
   g_free(app->owner);
   g_free(app->root);
   g_free(app);
@@ -418,6 +423,8 @@ on_resync_read(MdEndpointManager *manager, TreeRead *read, GPtrArray *specs, GEr
                gpointer user_data)
 {
   g_autoptr(GPtrArray) added = g_ptr_array_new();
+  g_autoptr(GHashTable) still_forgotten =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GList) paths = NULL;
   Application *app;
@@ -448,9 +455,13 @@ on_resync_read(MdEndpointManager *manager, TreeRead *read, GPtrArray *specs, GEr
     MdAppEndpointSpec *spec = g_ptr_array_index(specs, i);
     Endpoint *endpoint = g_hash_table_lookup(app->endpoints, spec->path);
 
-    if (endpoint == NULL || endpoint->dirty)
+    if (g_hash_table_contains(app->forgotten, spec->path))
+      g_hash_table_add(still_forgotten, g_strdup(spec->path));
+    else if (endpoint == NULL || endpoint->dirty)
       g_ptr_array_add(added, spec);
   }
+  g_hash_table_unref(app->forgotten);
+  app->forgotten = g_steal_pointer(&still_forgotten);
   if (!application_add(app, added, &local_error))
     g_warning("Application %s at %s: its changed objects are refused: %s", app->owner, app->root,
               local_error->message);
@@ -525,6 +536,9 @@ on_interfaces_changed(Application *app, const char *path, const char *const *int
 
   if (!interfaces_matter(interfaces))
     return;
+  /* Exported anew, or gone: no longer what was forgotten. */
+  if (g_strv_contains(interfaces, MD_APP_INTERFACE_ENDPOINT))
+    g_hash_table_remove(app->forgotten, path);
   if (!app->registered) {
     app->changed = TRUE;
     return;
@@ -686,6 +700,7 @@ application_new(MdEndpointManager *manager, const char *owner, const char *root,
   app->endpoints =
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) endpoint_free);
   app->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  app->forgotten = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   app->signal_id = g_dbus_connection_signal_subscribe(manager->connection, owner, NULL, NULL, NULL,
                                                       NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                       on_application_signal, app, NULL);
@@ -886,8 +901,10 @@ md_endpoint_manager_forget(MdEndpointManager *manager, guint16 number, GError **
 
   if (!md_node_app_forget(manager->node, number, md_messaging_now_ms(), error))
     return FALSE;
-  if (endpoint != NULL)
+  if (endpoint != NULL) {
+    g_hash_table_add(endpoint->app->forgotten, g_strdup(endpoint->path));
     endpoint_drop(endpoint);
+  }
   poke(manager);
   return TRUE;
 }

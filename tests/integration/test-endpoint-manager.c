@@ -867,13 +867,19 @@ test_unregister_and_forget(MdTestNode *node, gconstpointer data)
   app_interface_set(app_interface(app, APP_ROOT "/plug1/onoff", "org.matterd.cluster.OnOff1"),
                     "OnOff", g_variant_new_boolean(TRUE));
 
-  /* Registering again brings both back, each with its number. */
+  /* Another endpoint exported later is served; the forgotten one, still
+   * exported, is not served again. */
+  app_add_plug(app, "plug2", "plug-0003");
+  g_assert_true(wait_endpoint(node, 4, "UniqueId", g_variant_new_string("plug-0003")));
+  g_assert_null(node_endpoint(node, 3));
+
+  /* Registering again brings all back, each with its number. */
   app_call(app, MD_DBUS_PATH, MD_DBUS_INTERFACE_ENDPOINT_MANAGER, "UnregisterApplication",
            g_variant_new("(o)", APP_ROOT), &error);
   g_assert_no_error(error);
   g_assert_cmpuint(count_node_endpoints(node), ==, 0);
   app_register_ok(app);
-  g_assert_cmpuint(count_node_endpoints(node), ==, 2);
+  g_assert_cmpuint(count_node_endpoints(node), ==, 3);
   g_assert_nonnull(node_endpoint(node, 3));
 }
 
