@@ -229,7 +229,8 @@ typedef void (*TreeReadDone)(MdEndpointManager *manager, TreeRead *read, GPtrArr
                              GError *error, gpointer user_data);
 
 struct _TreeRead {
-  MdEndpointManager *manager;
+  MdEndpointManager *manager; /* gone when the cancellable was cancelled */
+  GCancellable *cancellable;  /* the manager's */
   char *owner;
   char *root;
   GPtrArray *specs;
@@ -242,11 +243,12 @@ struct _TreeRead {
 static void
 tree_read_finish(TreeRead *read)
 {
-  gboolean cancelled = g_error_matches(read->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  gboolean cancelled = g_cancellable_is_cancelled(read->cancellable);
 
   /* A cancelled read belongs to a manager that is gone. */
   read->done(cancelled ? NULL : read->manager, read, read->error == NULL ? read->specs : NULL,
              read->error, read->user_data);
+  g_object_unref(read->cancellable);
   g_clear_pointer(&read->specs, g_ptr_array_unref);
   g_clear_error(&read->error);
   g_free(read->owner);
@@ -341,7 +343,7 @@ on_managed_objects(GObject *source, GAsyncResult *result, gpointer user_data)
     tree_read_finish(read);
     return;
   }
-  tree_read_introspect(read, G_DBUS_CONNECTION(source), read->manager->cancellable);
+  tree_read_introspect(read, G_DBUS_CONNECTION(source), read->cancellable);
 }
 
 static void
@@ -351,6 +353,7 @@ tree_read_start(MdEndpointManager *manager, const char *owner, const char *root,
   TreeRead *read = g_new0(TreeRead, 1);
 
   read->manager = manager;
+  read->cancellable = g_object_ref(manager->cancellable);
   read->owner = g_strdup(owner);
   read->root = g_strdup(root);
   read->done = done;
