@@ -11,6 +11,7 @@
  * polkit (test-polkit covers the other callers). */
 
 #include <gio/gio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "md-names.h"
@@ -996,6 +997,80 @@ test_events(MdTestNode *node, gconstpointer data)
                    ==, 1);
 }
 
+/* An ObjectManager that never answers. */
+static const char silent_manager_xml[] =
+    "<node><interface name='org.freedesktop.DBus.ObjectManager'>"
+    "<method name='GetManagedObjects'>"
+    "<arg name='objects' type='a{oa{sa{sv}}}' direction='out'/></method>"
+    "</interface></node>";
+
+static void
+silent_method_call(GDBusConnection *connection, const char *sender, const char *path,
+                   const char *interface, const char *method, GVariant *parameters,
+                   GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  g_ptr_array_add(user_data, g_object_ref(invocation));
+}
+
+/* matterd stops while it reads an application that does not answer: the
+ * registration is answered, and matterd exits cleanly. */
+static void
+test_shutdown_while_reading(MdTestNode *node, gconstpointer data)
+{
+  static const GDBusInterfaceVTable vtable = { .method_call = silent_method_call };
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml(silent_manager_xml, NULL);
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func(g_object_unref);
+  g_autoptr(GError) error = NULL;
+  CallResult call = { 0 };
+  guint id;
+
+  g_clear_object(&app->manager);
+  id = g_dbus_connection_register_object(app->connection, APP_ROOT, info->interfaces[0], &vtable,
+                                         held, NULL, &error);
+  g_assert_no_error(error);
+  g_dbus_connection_call(app->connection, MD_DBUS_NAME, MD_DBUS_PATH,
+                         MD_DBUS_INTERFACE_ENDPOINT_MANAGER, "RegisterApplication",
+                         g_variant_new("(oa{sv})", APP_ROOT, NULL), NULL, G_DBUS_CALL_FLAGS_NONE,
+                         20000, NULL, on_call_done, &call);
+  while (held->len == 0)
+    g_main_context_iteration(NULL, TRUE);
+  g_subprocess_send_signal(node->daemon->process, SIGTERM);
+  while (!call.done)
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_null(call.reply);
+  g_assert_nonnull(call.error);
+  g_test_message("answered: %s", call.error->message);
+  g_clear_error(&call.error);
+  g_dbus_connection_unregister_object(app->connection, id);
+  /* It exited 0 (the restart asserts it), and starts again. */
+  md_test_node_restart(node);
+  g_assert_cmpuint(count_node_endpoints(node), ==, 0);
+}
+
+/* An application that does not answer GetManagedObjects is refused with
+ * Failed once the read times out, and nothing is served. */
+static void
+test_read_timeout(MdTestNode *node, gconstpointer data)
+{
+  static const GDBusInterfaceVTable vtable = { .method_call = silent_method_call };
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml(silent_manager_xml, NULL);
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func(g_object_unref);
+  g_autoptr(GError) error = NULL;
+  guint id;
+
+  g_clear_object(&app->manager);
+  id = g_dbus_connection_register_object(app->connection, APP_ROOT, info->interfaces[0], &vtable,
+                                         held, NULL, &error);
+  g_assert_no_error(error);
+  app_register(app, NULL, &error);
+  assert_refused(error, MD_DBUS_ERROR_PREFIX "Failed", APP_ROOT ": GetManagedObjects failed");
+  g_assert_cmpuint(held->len, ==, 1);
+  g_assert_cmpuint(count_node_endpoints(node), ==, 0);
+  g_dbus_connection_unregister_object(app->connection, id);
+}
+
 /* matterctl endpoints lists them, as a table and as JSON; endpoint forget
  * removes one. */
 static void
@@ -1256,5 +1331,7 @@ main(int argc, char **argv)
   NODE_TEST("write", test_write, NULL);
   NODE_TEST("matterctl", test_matterctl, NULL);
   NODE_TEST("events", test_events, NULL);
+  NODE_TEST("shutdown-while-reading", test_shutdown_while_reading, NULL);
+  NODE_TEST("read-timeout", test_read_timeout, NULL);
   return g_test_run();
 }
