@@ -169,7 +169,7 @@ proxy_invoke(MatterDmCluster *cluster, const MatterDmRequest *request, uint32_t 
     status = MATTER_IM_STATUS_INVALID_COMMAND;
   if (status != MATTER_IM_STATUS_SUCCESS)
     return (MatterDmInvokeResult){ .status = status };
-  return proxy->ops->invoke(proxy->user_data, proxy, request, (gsize) index, tuple);
+  return proxy->ops->invoke(proxy->user_data, proxy, request, (gsize) index, tuple, response, tag);
 }
 
 MdAppProxy *

@@ -25,9 +25,11 @@ typedef struct {
                   gsize index, GVariant *value);
   /* An invoke of the command at @index with @fields, the tuple of its
    * fields; the result's status MATTER_DM_STATUS_PENDING when it will be
-   * answered later. */
+   * answered later, or a response's fields written to @response with
+   * @tag, as MatterDmClass.invoke() does. */
   MatterDmInvokeResult (*invoke)(gpointer user_data, MdAppProxy *proxy,
-                                 const MatterDmRequest *request, gsize index, GVariant *fields);
+                                 const MatterDmRequest *request, gsize index, GVariant *fields,
+                                 MatterTlvWriter *response, MatterTlvTag tag);
 } MdAppProxyOps;
 
 /* A proxy for @spec (borrowed: it must outlive the proxy) on @endpoint. */

@@ -37,6 +37,7 @@
  * do not carry these device types. */
 #define AGGREGATOR_REVISION 2
 #define BRIDGED_NODE_REVISION 3
+#define CLUSTER_IDENTIFY 0x0003
 #define CLUSTER_GROUPS 0x0004
 #define CLUSTER_DESCRIPTOR 0x001D
 #define CLUSTER_BRIDGED_BASIC 0x0039
@@ -99,6 +100,34 @@ md_app_endpoint_spec_free(MdAppEndpointSpec *spec)
   g_free(spec->serial_number);
   g_ptr_array_unref(spec->clusters);
   g_free(spec);
+}
+
+static MdAppEndpointSpec *
+spec_copy(const MdAppEndpointSpec *spec)
+{
+  MdAppEndpointSpec *copy = md_app_endpoint_spec_new(spec->path);
+
+  copy->unique_id = g_strdup(spec->unique_id);
+  g_array_append_vals(copy->device_types, spec->device_types->data, spec->device_types->len);
+  copy->label = g_strdup(spec->label);
+  copy->vendor_name = g_strdup(spec->vendor_name);
+  copy->product_name = g_strdup(spec->product_name);
+  copy->serial_number = g_strdup(spec->serial_number);
+  copy->reachable = spec->reachable;
+  for (guint i = 0; i < spec->clusters->len; i++) {
+    const MdAppClusterSpec *cluster = g_ptr_array_index(spec->clusters, i);
+    MdAppClusterSpec *cluster_copy = md_app_cluster_spec_new(cluster->path, cluster->info);
+    GHashTableIter iter;
+    gpointer key, value;
+
+    cluster_copy->feature_map = cluster->feature_map;
+    g_hash_table_iter_init(&iter, cluster->properties);
+    while (g_hash_table_iter_next(&iter, &key, &value))
+      g_hash_table_insert(cluster_copy->properties, g_strdup(key), g_variant_ref(value));
+    cluster_copy->methods = g_strdupv(cluster->methods);
+    g_ptr_array_add(copy->clusters, cluster_copy);
+  }
+  return copy;
 }
 
 /* ---- Checks ---- */
@@ -457,6 +486,8 @@ typedef struct {
   MatterDmCluster descriptor;
   MdBridgedBasic basic;
   MatterDmCluster basic_cluster;
+  gboolean has_groups;
+  MatterDmCluster groups_cluster;
   GPtrArray *proxies; /* of MdAppProxy, owned */
 } AppEndpoint;
 
@@ -482,6 +513,13 @@ struct _MdAppRegistry {
   MatterDmCluster *aggregator_clusters[1];
   MatterDmEndpoint aggregator;
   GQueue pending; /* of Pending, oldest first */
+  /* The request being handed to the host, and its answer when the host
+   * gave it before returning. */
+  guint32 asking;
+  guint32 answer_token;
+  gboolean answered;
+  guint8 answer_status;
+  GVariant *answer_response;
 };
 
 static uint32_t
@@ -526,6 +564,7 @@ app_endpoint_free(AppEndpoint *ep)
     return;
   g_free(ep->descriptor.ticks);
   g_free(ep->basic_cluster.ticks);
+  g_free(ep->groups_cluster.ticks);
   g_ptr_array_unref(ep->proxies);
   g_ptr_array_unref(ep->clusters);
   g_array_unref(ep->device_types);
@@ -547,7 +586,8 @@ static guint8 proxy_write(gpointer user_data, MdAppProxy *proxy, const MatterDmR
                           gsize index, GVariant *value);
 static MatterDmInvokeResult proxy_invoke(gpointer user_data, MdAppProxy *proxy,
                                          const MatterDmRequest *request, gsize index,
-                                         GVariant *fields);
+                                         GVariant *fields, MatterTlvWriter *response,
+                                         MatterTlvTag tag);
 static guint8 write_label(gpointer user_data, const MatterDmRequest *request, const char *label);
 
 static const MdAppProxyOps proxy_ops = {
@@ -574,6 +614,22 @@ bridged_basic_update(AppEndpoint *ep)
   };
 }
 
+/* Whether one of @spec's device types needs Groups, which the node
+ * serves. */
+static gboolean
+needs_groups(const MdAppEndpointSpec *spec)
+{
+  for (guint i = 0; i < spec->device_types->len; i++) {
+    const MdAppDeviceTypeInfo *info = md_app_device_type_by_id(
+        g_array_index(spec->device_types, MatterDmDeviceType, i).device_type);
+
+    for (gsize c = 0; info != NULL && c < info->cluster_count; c++)
+      if (info->clusters[c].cluster_id == CLUSTER_GROUPS && info->clusters[c].mandatory)
+        return TRUE;
+  }
+  return FALSE;
+}
+
 /* The endpoint serving @spec (taken) as @number. */
 static AppEndpoint *
 app_endpoint_new(MdAppRegistry *registry, MdAppEndpointSpec *spec, guint16 number, gboolean bridged,
@@ -598,6 +654,12 @@ app_endpoint_new(MdAppRegistry *registry, MdAppEndpointSpec *spec, guint16 numbe
   ep->proxies = g_ptr_array_new_with_free_func((GDestroyNotify) md_app_proxy_free);
   cluster_init(&ep->descriptor, &md_descriptor_class, number, registry->params.dm);
   g_ptr_array_add(ep->clusters, &ep->descriptor);
+  if (needs_groups(spec) && registry->params.groups != NULL) {
+    ep->has_groups = TRUE;
+    md_groups_cluster_init(registry->params.groups, &ep->groups_cluster, number,
+                           g_new0(uint64_t, matter_dm_tick_slots(&md_groups_class)));
+    g_ptr_array_add(ep->clusters, &ep->groups_cluster);
+  }
   if (bridged) {
     bridged_basic_update(ep);
     cluster_init(&ep->basic_cluster, &md_bridged_basic_class, number, &ep->basic);
@@ -857,6 +919,30 @@ restore_endpoints(MdAppRegistry *registry)
   }
 }
 
+/* AddGroupIfIdentifying: the application's Identify says so. */
+static gboolean
+endpoint_identifying(gpointer user_data, guint16 endpoint)
+{
+  MdAppRegistry *registry = user_data;
+  const AppEndpoint *ep = find_served(registry, endpoint);
+
+  for (guint i = 0; ep != NULL && i < ep->proxies->len; i++) {
+    MdAppClusterSpec *spec = md_app_proxy_get_spec(g_ptr_array_index(ep->proxies, i));
+    GVariant *time;
+
+    if (spec->info->id != CLUSTER_IDENTIFY)
+      continue;
+    time = g_hash_table_lookup(spec->properties, "IdentifyTime");
+    return time != NULL && g_variant_is_of_type(time, G_VARIANT_TYPE_UINT16) &&
+           g_variant_get_uint16(time) > 0;
+  }
+  return FALSE;
+}
+
+static const MdGroupsOps groups_ops = {
+  .identifying = endpoint_identifying,
+};
+
 MdAppRegistry *
 md_app_registry_new(const MdAppRegistryParams *params, GError **error)
 {
@@ -885,6 +971,8 @@ md_app_registry_new(const MdAppRegistryParams *params, GError **error)
   }
   restore_endpoints(registry);
   rebuild_endpoints(registry);
+  if (params->groups != NULL)
+    md_groups_set_ops(params->groups, &groups_ops, registry);
   return registry;
 }
 
@@ -896,6 +984,7 @@ md_app_registry_free(MdAppRegistry *registry)
   g_ptr_array_unref(registry->served);
   g_ptr_array_unref(registry->dm_endpoints);
   g_queue_clear_full(&registry->pending, g_free);
+  g_clear_pointer(&registry->answer_response, g_variant_unref);
   g_free(registry->aggregator_descriptor.ticks);
   g_clear_pointer(&registry->stored, g_variant_unref);
   g_free(registry);
@@ -938,6 +1027,29 @@ pending_take(MdAppRegistry *registry, guint32 token)
   return NULL;
 }
 
+/* Around a call of the host: an answer it gives before returning is the
+ * request's answer there and then (the engine knows no pending token
+ * yet). */
+static void
+ask_begin(MdAppRegistry *registry, guint32 token)
+{
+  registry->asking = token;
+  registry->answered = FALSE;
+}
+
+/* TRUE when the host answered already: answer_status, answer_response. */
+static gboolean
+ask_end(MdAppRegistry *registry)
+{
+  gboolean answered = registry->answered;
+
+  registry->asking = 0;
+  registry->answered = FALSE;
+  if (answered)
+    g_free(pending_take(registry, registry->answer_token));
+  return answered;
+}
+
 static guint8
 forward_write(AppEndpoint *ep, const MatterDmRequest *request, const MdAppClusterInfo *info,
               const char *property, GVariant *value)
@@ -950,9 +1062,14 @@ forward_write(AppEndpoint *ep, const MatterDmRequest *request, const MdAppCluste
   if (request->pending_token == 0)
     return MATTER_IM_STATUS_BUSY;
   pending_add(registry, request->pending_token, PENDING_WRITE, NULL, MATTER_DM_NO_RESPONSE);
+  ask_begin(registry, request->pending_token);
   registry->params.host->write(registry->params.host_data, ep->number, info, property, owned,
                                request->pending_token);
-  return MATTER_DM_STATUS_PENDING;
+  if (!ask_end(registry))
+    return MATTER_DM_STATUS_PENDING;
+  g_clear_pointer(&registry->answer_response, g_variant_unref);
+  return registry->answer_status == MATTER_DM_STATUS_PENDING ? MATTER_IM_STATUS_FAILURE
+                                                             : registry->answer_status;
 }
 
 static guint8
@@ -968,6 +1085,39 @@ static guint8
 write_label(gpointer user_data, const MatterDmRequest *request, const char *label)
 {
   return forward_write(user_data, request, NULL, "Label", g_variant_new_string(label));
+}
+
+/* The result of @command answered @status with @response (a tuple of
+ * its response fields, or NULL), the response's fields written to @w with
+ * @tag. */
+static MatterDmInvokeResult
+invoke_result(const MdAppCommand *command, guint32 response_id, guint8 status, GVariant *response,
+              MatterTlvWriter *w, MatterTlvTag tag)
+{
+  MatterDmInvokeResult result = { .status = status };
+  g_autoptr(GVariant) empty = NULL;
+  g_autoptr(GError) error = NULL;
+  MatterTlvWriter saved = *w;
+
+  if (status == MATTER_DM_STATUS_PENDING)
+    result.status = MATTER_IM_STATUS_FAILURE;
+  if (result.status != MATTER_IM_STATUS_SUCCESS || response_id == MATTER_DM_NO_RESPONSE)
+    return result;
+  if (response == NULL && command->response_field_count == 0)
+    response = empty = g_variant_ref_sink(g_variant_new_tuple(NULL, 0));
+  if (response == NULL ||
+      !md_app_fields_check(command->response_fields, command->response_field_count, response,
+                           command->name, &error) ||
+      md_app_fields_to_tlv(command->response_fields, command->response_field_count, response, w,
+                           tag) != MATTER_OK) {
+    g_warning("The application's answer to %s is unusable: %s", command->name,
+              error != NULL ? error->message : "it does not fit");
+    *w = saved;
+    return (MatterDmInvokeResult){ .status = MATTER_IM_STATUS_FAILURE };
+  }
+  result.has_response = true;
+  result.response_id = response_id;
+  return result;
 }
 
 /* @fields with the context dictionary after them. */
@@ -1000,12 +1150,13 @@ with_context(GVariant *fields, const MatterDmRequest *request)
 
 static MatterDmInvokeResult
 proxy_invoke(gpointer user_data, MdAppProxy *proxy, const MatterDmRequest *request, gsize index,
-             GVariant *fields)
+             GVariant *fields, MatterTlvWriter *response, MatterTlvTag tag)
 {
   AppEndpoint *ep = user_data;
   MdAppRegistry *registry = ep->registry;
   const MdAppClusterInfo *info = md_app_proxy_get_spec(proxy)->info;
   g_autoptr(GVariant) args = NULL;
+  MatterDmInvokeResult result;
 
   if (!can_ask(ep))
     return (MatterDmInvokeResult){ .status = MATTER_IM_STATUS_FAILURE };
@@ -1014,62 +1165,56 @@ proxy_invoke(gpointer user_data, MdAppProxy *proxy, const MatterDmRequest *reque
   args = ep->context ? g_variant_ref_sink(with_context(fields, request)) : g_variant_ref(fields);
   pending_add(registry, request->pending_token, PENDING_INVOKE, &info->commands[index],
               info->dm_commands[index].response_id);
+  ask_begin(registry, request->pending_token);
   registry->params.host->invoke(registry->params.host_data, ep->number, info,
                                 &info->commands[index], args, request->pending_token);
-  return (MatterDmInvokeResult){ .status = MATTER_DM_STATUS_PENDING };
+  if (!ask_end(registry))
+    return (MatterDmInvokeResult){ .status = MATTER_DM_STATUS_PENDING };
+  result = invoke_result(&info->commands[index], info->dm_commands[index].response_id,
+                         registry->answer_status, registry->answer_response, response, tag);
+  g_clear_pointer(&registry->answer_response, g_variant_unref);
+  return result;
 }
 
 static void
 complete_invoke(MdAppRegistry *registry, const Pending *pending, guint8 status, GVariant *response,
                 guint64 now_ms)
 {
-  const MdAppCommand *command = pending->command;
-  MatterDmInvokeResult result = { .status = status };
-  g_autofree guint8 *buf = NULL;
-  g_autoptr(GVariant) empty = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *buf = g_malloc(MATTER_IM_VALUE_MAX);
+  MatterDmInvokeResult result;
   MatterTlvWriter w;
   size_t len = 0;
 
-  if (status != MATTER_IM_STATUS_SUCCESS || pending->response_id == MATTER_DM_NO_RESPONSE) {
-    matter_im_engine_complete_invoke(registry->params.engine, pending->token, &result, NULL, 0,
-                                     now_ms);
-    return;
-  }
-  if (response == NULL && command->response_field_count == 0)
-    response = empty = g_variant_ref_sink(g_variant_new_tuple(NULL, 0));
-  buf = g_malloc(MATTER_IM_VALUE_MAX);
   matter_tlv_writer_init(&w, buf, MATTER_IM_VALUE_MAX);
-  if (response == NULL ||
-      !md_app_fields_check(command->response_fields, command->response_field_count, response,
-                           command->name, &error) ||
-      md_app_fields_to_tlv(command->response_fields, command->response_field_count, response, &w,
-                           matter_tlv_tag_context(1)) != MATTER_OK ||
-      matter_tlv_writer_finish(&w, &len) != MATTER_OK) {
-    g_warning("The application's answer to %s is unusable: %s", command->name,
-              error != NULL ? error->message : "it does not fit");
-    result.status = MATTER_IM_STATUS_FAILURE;
-    matter_im_engine_complete_invoke(registry->params.engine, pending->token, &result, NULL, 0,
-                                     now_ms);
-    return;
+  result = invoke_result(pending->command, pending->response_id, status, response, &w,
+                         matter_tlv_tag_context(1));
+  if (result.has_response && matter_tlv_writer_finish(&w, &len) != MATTER_OK) {
+    g_warning("The application's answer to %s does not fit", pending->command->name);
+    result = (MatterDmInvokeResult){ .status = MATTER_IM_STATUS_FAILURE };
   }
-  result.has_response = true;
-  result.response_id = pending->response_id;
-  matter_im_engine_complete_invoke(registry->params.engine, pending->token, &result, buf, len,
-                                   now_ms);
+  matter_im_engine_complete_invoke(registry->params.engine, pending->token, &result,
+                                   result.has_response ? buf : NULL, len, now_ms);
 }
 
 void
 md_node_app_complete(MdNode *node, guint32 token, guint8 status, GVariant *response, guint64 now_ms)
 {
   MdAppRegistry *registry = md_node_get_app_registry(node);
-  g_autofree Pending *pending = pending_take(registry, token);
+  g_autofree Pending *pending = NULL;
 
+  if (token != 0 && token == registry->asking && !registry->answered) {
+    registry->answered = TRUE;
+    registry->answer_token = token;
+    registry->answer_status = status;
+    registry->answer_response = response != NULL ? g_variant_ref_sink(response) : NULL;
+    return;
+  }
+  pending = pending_take(registry, token);
   if (pending == NULL) {
     g_debug("The application answered request %u, which is over", token);
     return;
   }
-  if (status == MATTER_DM_STATUS_PENDING)
+  if (pending->kind == PENDING_WRITE && status == MATTER_DM_STATUS_PENDING)
     status = MATTER_IM_STATUS_FAILURE;
   if (pending->kind == PENDING_WRITE)
     matter_im_engine_complete_write(registry->params.engine, token, status, now_ms);
@@ -1150,8 +1295,7 @@ md_node_app_register(MdNode *node, GPtrArray *specs, gboolean bridged, gboolean 
     GVariant *entry =
         g_variant_new(ENTRY_TYPE, spec->unique_id, chosen[i], bridged, context, spec_variant);
 
-    /* A deep copy through what the store keeps of it. */
-    g_ptr_array_add(copies, spec_from_variant(spec_variant, NULL));
+    g_ptr_array_add(copies, spec_copy(spec));
     g_variant_unref(spec_variant);
     g_hash_table_insert(updates, spec->unique_id, g_variant_ref_sink(entry));
   }
@@ -1245,6 +1389,14 @@ md_node_app_forget(MdNode *node, guint16 endpoint, guint64 now_ms, GError **erro
     return FALSE;
   }
   g_message("Endpoint %u (UniqueId %s) is no longer served", endpoint, ep->spec->unique_id);
+  /* Its groups go too, in a transaction of the Group Table's own; should
+   * that fail, rows of an endpoint no longer served are left behind. */
+  if (ep->has_groups && registry->params.groups != NULL) {
+    g_autoptr(GError) groups_error = NULL;
+
+    if (!md_groups_remove_endpoint(registry->params.groups, endpoint, &groups_error))
+      g_warning("Cannot forget the groups of endpoint %u: %s", endpoint, groups_error->message);
+  }
   g_ptr_array_remove(registry->served, ep);
   endpoints_changed(registry);
   md_node_changed(node, MD_NODE_CHANGE_ENDPOINTS);
@@ -1275,6 +1427,24 @@ replace_string(char **field, GVariant *value, const char *path, const char *name
     return FALSE;
   g_free(*field);
   *field = g_variant_dup_string(value, NULL);
+  return TRUE;
+}
+
+/* Whether @value (DeviceTypes, a(qq)) lists @spec's device types. */
+static gboolean
+same_device_types(const MdAppEndpointSpec *spec, GVariant *value)
+{
+  if (!g_variant_is_of_type(value, G_VARIANT_TYPE("a(qq)")) ||
+      g_variant_n_children(value) != spec->device_types->len)
+    return FALSE;
+  for (guint i = 0; i < spec->device_types->len; i++) {
+    const MatterDmDeviceType *dt = &g_array_index(spec->device_types, MatterDmDeviceType, i);
+    guint16 id, revision;
+
+    g_variant_get_child(value, i, "(qq)", &id, &revision);
+    if (id != dt->device_type || revision != dt->revision)
+      return FALSE;
+  }
   return TRUE;
 }
 
@@ -1313,6 +1483,12 @@ set_endpoint_property(MdNode *node, AppEndpoint *ep, const char *property, GVari
   } else if (strcmp(property, "SerialNumber") == 0) {
     field = &spec->serial_number;
     attribute = BRIDGED_BASIC_ATTR_SERIAL_NUMBER;
+  } else if (strcmp(property, "UniqueId") == 0 &&
+             g_variant_is_of_type(value, G_VARIANT_TYPE_STRING) &&
+             g_strcmp0(g_variant_get_string(value, NULL), spec->unique_id) == 0) {
+    return TRUE; /* told again, unchanged */
+  } else if (strcmp(property, "DeviceTypes") == 0 && same_device_types(spec, value)) {
+    return TRUE;
   } else {
     g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT,
                 "%s: %s cannot change while the endpoint is registered", spec->path, property);
@@ -1360,6 +1536,9 @@ md_node_app_set_property(MdNode *node, guint16 endpoint, const MdAppClusterInfo 
   }
   spec = md_app_proxy_get_spec(proxy);
   index = md_app_cluster_find_attribute(cluster, property);
+  if (strcmp(property, "FeatureMap") == 0 && g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32) &&
+      g_variant_get_uint32(value) == spec->feature_map)
+    return TRUE; /* told again, unchanged */
   if (index < 0) {
     g_set_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT, "%s: %s is not an attribute of %s%s",
                 spec->path, property, cluster->name,

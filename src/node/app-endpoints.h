@@ -70,8 +70,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdAppEndpointSpec, md_app_endpoint_spec_free)
 
 /* What the node asks of the daemon for application endpoints. Each
  * request carries the engine's pending token; the daemon answers it with
- * md_node_app_complete() (at most once; a token the engine gave up on is
- * ignored there). @cluster NULL: the Endpoint1 object itself (a write of
+ * md_node_app_complete() (at most once, later or before the call returns;
+ * a token the engine gave up on is ignored there). @cluster NULL: the Endpoint1 object itself (a write of
  * Bridged Device Basic Information's NodeLabel sets its Label). */
 typedef struct {
   /* Properties.Set of @property to @value. */

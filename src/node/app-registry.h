@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "app-endpoints.h"
+#include "clusters/clusters.h"
 #include "matter/event-log.h"
 #include "matter/im-engine.h"
 #include "node-storage.h"
@@ -22,6 +23,7 @@ typedef struct {
   MatterDmCluster *root_descriptor;
   MatterEventLog *events;
   MatterImEngine *engine;
+  MdGroups *groups; /* the Group Table of the endpoints' Groups clusters */
   const MdAppHost *host; /* NULL: no application can be asked */
   gpointer host_data;
 } MdAppRegistryParams;

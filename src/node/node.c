@@ -762,6 +762,7 @@ md_node_new(const MdNodeParams *params, const MdNodeStorage *storage,
       .root_descriptor = &node->root.descriptor,
       .events = &node->events,
       .engine = node->engine,
+      .groups = node->groups,
       .host = host != NULL ? host->apps : NULL,
       .host_data = host_data,
     };

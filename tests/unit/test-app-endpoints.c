@@ -25,15 +25,21 @@
 #define DEVICE_TYPE_BRIDGED_NODE 0x0013
 #define CLUSTER_ON_OFF 0x0006
 #define CLUSTER_DESCRIPTOR 0x001D
+#define CLUSTER_BOOLEAN_STATE 0x0045
 #define CLUSTER_BRIDGED_BASIC 0x0039
 #define ATTR_ON_OFF 0x0000
 #define ATTR_ON_TIME 0x4001
 #define ATTR_DEVICE_TYPE_LIST 0x0000
+#define ATTR_SERVER_LIST 0x0001
 #define ATTR_PARTS_LIST 0x0003
 #define ATTR_NODE_LABEL 0x0005
 #define ATTR_REACHABLE 0x0011
 #define ATTR_UNIQUE_ID 0x0012
 #define CMD_ON 0x01
+#define CLUSTER_GROUPS 0x0004
+#define CLUSTER_IDENTIFY 0x0003
+#define CMD_ADD_GROUP_IF_IDENTIFYING 0x05
+#define GROUP 0x0101
 #define DEVICE_TYPE_GENERIC_SWITCH 0x000F
 #define CLUSTER_SWITCH 0x003B
 #define SWITCH_FEATURE_MOMENTARY 0x02
@@ -69,6 +75,10 @@ typedef struct {
   GPtrArray *replies; /* GBytes: opcode, then payload */
   GPtrArray *calls;   /* HostCall */
   guint endpoint_changes;
+  /* The host answers before it returns: this status, this response. */
+  gboolean answer_now;
+  guint8 answer_status;
+  const char *answer_response;
   MdNodeHost host;
   MdNode *node;
 } Test;
@@ -90,6 +100,8 @@ host_write(gpointer user_data, guint16 endpoint, const MdAppClusterInfo *cluster
 
   *call = (HostCall){ FALSE, endpoint, cluster, g_strdup(property), g_variant_ref(value), token };
   g_ptr_array_add(t->calls, call);
+  if (t->answer_now)
+    md_node_app_complete(t->node, token, t->answer_status, NULL, t->now);
 }
 
 static void
@@ -102,6 +114,10 @@ host_invoke(gpointer user_data, guint16 endpoint, const MdAppClusterInfo *cluste
   *call =
       (HostCall){ TRUE, endpoint, cluster, g_strdup(command->name), g_variant_ref(args), token };
   g_ptr_array_add(t->calls, call);
+  if (t->answer_now)
+    md_node_app_complete(
+        t->node, token, t->answer_status,
+        t->answer_response != NULL ? g_variant_new_parsed(t->answer_response) : NULL, t->now);
 }
 
 static const MdAppHost app_host = {
@@ -168,11 +184,25 @@ on_client_message(void *user_data, MatterExchange *exchange, const MatterProtoco
 {
   Test *t = user_data;
   GByteArray *reply = g_byte_array_new();
+  MatterImReportData report;
 
   g_byte_array_append(reply, &header->opcode, 1);
   g_byte_array_append(reply, payload, (guint) len);
   g_ptr_array_add(t->replies, g_byte_array_free_to_bytes(reply));
-  /* Every answer here is one message (reads fit in one report). */
+  /* A report that wants an answer (a subscription's) gets SUCCESS; every
+   * other message ends its interaction (reads fit in one report). */
+  if (header->opcode == MATTER_IM_OPCODE_REPORT_DATA &&
+      matter_im_report_data_decode(payload, len, &report) == MATTER_OK &&
+      !report.suppress_response) {
+    uint8_t buf[16];
+    size_t out_len;
+
+    matter_im_status_response_encode(MATTER_IM_STATUS_SUCCESS, buf, sizeof(buf), &out_len);
+    matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL,
+                         MATTER_IM_OPCODE_STATUS_RESPONSE, buf, out_len,
+                         MATTER_EXCHANGE_SEND_RELIABLE, now);
+    return;
+  }
   matter_exchange_close(exchange, now);
 }
 
@@ -263,6 +293,7 @@ test_new(void)
     .subject_count = 1,
     .subjects = { OPERATOR },
   };
+  const MdGroupKeyMapRecord group_key = { 1, GROUP, 1 };
   g_autoptr(GError) error = NULL;
   Test *t = g_new0(Test, 1);
 
@@ -276,6 +307,9 @@ test_new(void)
   md_test_storage_set_fabrics(t->storage, 1);
   g_assert_true(md_node_storage_put_acl(md_test_storage_get(t->storage), 1, &admin, 1, &error));
   g_assert_no_error(error);
+  g_assert_true(
+      md_node_storage_put_group_key_map(md_test_storage_get(t->storage), 1, &group_key, 1, &error));
+  g_assert_no_error(error);
   g_assert_cmpint(matter_session_table_init(&t->client_sessions, t->client_secure,
                                             G_N_ELEMENTS(t->client_secure), t->client_unsecured,
                                             G_N_ELEMENTS(t->client_unsecured), NULL),
@@ -284,6 +318,9 @@ test_new(void)
                                                t->client_slots, G_N_ELEMENTS(t->client_slots),
                                                &callbacks, t, NULL),
                   ==, MATTER_OK);
+  /* Subscription reports come on exchanges the node starts. */
+  matter_exchange_manager_register(&t->client_exchanges, MATTER_PROTOCOL_INTERACTION_MODEL,
+                                   &client_handler, t);
   node_start(t);
   return t;
 }
@@ -700,6 +737,32 @@ invoke(Test *t, guint16 endpoint, guint32 cluster, guint32 command)
   request(t, MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len);
 }
 
+/* AddGroupIfIdentifying(GROUP, "Kitchen") on @endpoint. */
+static void
+add_group_if_identifying(Test *t, guint16 endpoint)
+{
+  uint8_t fields[64];
+  MatterTlvWriter w;
+  MatterImCommandData cmd = { .path = { .has_endpoint = true,
+                                        .endpoint = endpoint,
+                                        .cluster = CLUSTER_GROUPS,
+                                        .command = CMD_ADD_GROUP_IF_IDENTIFYING },
+                              .has_fields = true };
+  uint8_t buf[128];
+  size_t len;
+
+  matter_tlv_writer_init(&w, fields, sizeof(fields));
+  matter_tlv_start_structure(&w, matter_tlv_tag_context(1));
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), GROUP);
+  matter_tlv_put_string(&w, matter_tlv_tag_context(1), "Kitchen");
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  cmd.fields = (MatterImData){ fields, len };
+  g_assert_cmpint(matter_im_invoke_request_encode(false, false, &cmd, 1, buf, sizeof(buf), &len),
+                  ==, MATTER_OK);
+  request(t, MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len);
+}
+
 static guint8
 invoke_status(Test *t)
 {
@@ -729,6 +792,27 @@ complete(Test *t, guint32 token, guint8 status)
   md_node_app_complete(t->node, token, status, NULL, t->now);
   pump(t);
 }
+
+/* A cluster of the test's own with a command answered by a response
+ * command, which none of the described clusters has. */
+#define CLUSTER_ECHO 0xFFF1FC10
+static const MdAppType echo_u8 = { .kind = MD_APP_UINT, .name = "uint8", .bits = 8 };
+static const MdAppField echo_fields[] = { { "Value", 0, &echo_u8, 0 } };
+static const MatterDmCommand echo_dm_commands[] = {
+  { 0x00, 0x01, MATTER_ACL_PRIVILEGE_OPERATE, 0, 0 },
+};
+static const MdAppCommand echo_commands[] = {
+  { "Echo", echo_fields, 1, echo_fields, 1, { TRUE, 0, 0 } },
+};
+static const MdAppClusterInfo echo_info = {
+  .id = CLUSTER_ECHO,
+  .revision = 1,
+  .name = "Echo",
+  .interface = "org.matterd.test.Echo1",
+  .dm_commands = echo_dm_commands,
+  .commands = echo_commands,
+  .command_count = 1,
+};
 
 /* ---- Tests ---- */
 
@@ -854,6 +938,15 @@ test_register(void)
     g_assert_cmpmem(str, len, "lamp-2", 6);
   }
   g_assert_true(read_bool(t, 2, CLUSTER_BRIDGED_BASIC, ATTR_REACHABLE));
+  /* The node's Descriptor, Groups and Bridged Device Basic Information
+   * beside the application's Identify and On/Off. */
+  {
+    g_autoptr(GArray) servers = read_uints(t, 2, CLUSTER_DESCRIPTOR, ATTR_SERVER_LIST);
+    const guint64 want[] = { 0x0003, 0x0004, CLUSTER_ON_OFF, CLUSTER_DESCRIPTOR,
+                             CLUSTER_BRIDGED_BASIC };
+
+    g_assert_cmpmem(servers->data, servers->len * sizeof(guint64), want, sizeof(want));
+  }
 
   /* Reads of the application's attribute are its cached value. */
   g_assert_true(read_bool(t, 2, CLUSTER_ON_OFF, ATTR_ON_OFF));
@@ -889,6 +982,66 @@ test_not_bridged(void)
   assert_parts(t, 1, no_parts, 0);
   g_assert_cmphex(read_attribute(t, 2, CLUSTER_BRIDGED_BASIC, ATTR_REACHABLE, NULL), ==,
                   MATTER_IM_STATUS_UNSUPPORTED_CLUSTER);
+  {
+    g_autoptr(GArray) types = read_device_types(t, 2);
+    g_autoptr(GArray) servers = NULL;
+    g_autoptr(GPtrArray) sensor = specs_of(spec_new(DEVICE_TYPE_CONTACT_SENSOR, "door-1"), NULL);
+    const guint64 want[] = { 0x0003, CLUSTER_DESCRIPTOR, CLUSTER_BOOLEAN_STATE };
+
+    g_assert_cmpuint(types->len, ==, 1);
+    g_assert_cmphex(g_array_index(types, guint32, 0), ==, DEVICE_TYPE_ON_OFF_LIGHT);
+    /* A device type without Groups has none. */
+    register_ok(t, sensor, FALSE, FALSE, &number);
+    g_assert_cmpuint(number, ==, 3);
+    servers = read_uints(t, 3, CLUSTER_DESCRIPTOR, ATTR_SERVER_LIST);
+    g_assert_cmpmem(servers->data, servers->len * sizeof(guint64), want, sizeof(want));
+  }
+  test_free(t);
+}
+
+/* AcceptedCommandList follows the methods the application's
+ * introspection lists, AttributeList the properties it has. */
+static void
+test_presence(void)
+{
+  Test *t = test_new();
+  MdAppEndpointSpec *known = spec_new(DEVICE_TYPE_CONTACT_SENSOR, "door-1");
+  MdAppEndpointSpec *unknown = spec_new(DEVICE_TYPE_CONTACT_SENSOR, "door-2");
+  g_autoptr(GPtrArray) specs = specs_of(known, unknown, NULL);
+  g_autoptr(GArray) accepted = NULL;
+  g_autoptr(GArray) attributes = NULL;
+  const guint64 only_identify[] = { 0x00 };
+  const guint64 both[] = { 0x00, 0x40 };
+  const guint64 identify_attributes[] = { 0x0000, 0x0001, 0xFFF8, 0xFFF9, 0xFFFB, 0xFFFC, 0xFFFD };
+  const guint64 on_off_attributes[] = { 0x0000, 0x4000, 0x4001, 0x4002, 0x4003,
+                                        0xFFF8, 0xFFF9, 0xFFFB, 0xFFFC, 0xFFFD };
+
+  find_cluster(known, CLUSTER_IDENTIFY)->methods = g_strsplit("Identify", ",", -1);
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  accepted = read_uints(t, 2, CLUSTER_IDENTIFY, MATTER_DM_ATTR_ACCEPTED_COMMAND_LIST);
+  g_assert_cmpmem(accepted->data, accepted->len * sizeof(guint64), only_identify,
+                  sizeof(only_identify));
+  g_clear_pointer(&accepted, g_array_unref);
+  accepted = read_uints(t, 3, CLUSTER_IDENTIFY, MATTER_DM_ATTR_ACCEPTED_COMMAND_LIST);
+  g_assert_cmpmem(accepted->data, accepted->len * sizeof(guint64), both, sizeof(both));
+  attributes = read_uints(t, 2, CLUSTER_IDENTIFY, MATTER_DM_ATTR_ATTRIBUTE_LIST);
+  g_assert_cmpmem(attributes->data, attributes->len * sizeof(guint64), identify_attributes,
+                  sizeof(identify_attributes));
+  /* A command the introspection does not list is not there. */
+  invoke(t, 2, CLUSTER_IDENTIFY, 0x40);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_UNSUPPORTED_COMMAND);
+  g_assert_cmpuint(t->calls->len, ==, 0);
+  test_free(t);
+
+  /* On/Off with Lighting: its attributes. */
+  t = test_new();
+  g_clear_pointer(&specs, g_ptr_array_unref);
+  specs = specs_of(light_new("lamp-1", TRUE), NULL);
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  g_clear_pointer(&attributes, g_array_unref);
+  attributes = read_uints(t, 2, CLUSTER_ON_OFF, MATTER_DM_ATTR_ATTRIBUTE_LIST);
+  g_assert_cmpmem(attributes->data, attributes->len * sizeof(guint64), on_off_attributes,
+                  sizeof(on_off_attributes));
   test_free(t);
 }
 
@@ -1003,6 +1156,130 @@ test_invoke(void)
   test_free(t);
 }
 
+/* Echo(Value @value) on endpoint 2. */
+static void
+invoke_echo(Test *t, guint8 value)
+{
+  uint8_t fields[16];
+  MatterTlvWriter w;
+  MatterImCommandData cmd = {
+    .path = { .has_endpoint = true, .endpoint = 2, .cluster = CLUSTER_ECHO, .command = 0 },
+    .has_fields = true
+  };
+  uint8_t buf[128];
+  size_t len;
+
+  matter_tlv_writer_init(&w, fields, sizeof(fields));
+  matter_tlv_start_structure(&w, matter_tlv_tag_context(1));
+  matter_tlv_put_uint(&w, matter_tlv_tag_context(0), value);
+  matter_tlv_end_container(&w);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  cmd.fields = (MatterImData){ fields, len };
+  g_assert_cmpint(matter_im_invoke_request_encode(false, false, &cmd, 1, buf, sizeof(buf), &len),
+                  ==, MATTER_OK);
+  request(t, MATTER_IM_OPCODE_INVOKE_REQUEST, buf, len);
+}
+
+static void
+test_invoke_response(void)
+{
+  Test *t = test_new();
+  MdAppEndpointSpec *spec = light_new("lamp-1", FALSE);
+  g_autoptr(GPtrArray) specs = specs_of(spec, NULL);
+  MatterImInvokeResponseMessage rsp;
+  MatterImInvokeResponse item;
+  MatterTlvReader reader;
+  const uint8_t *payload;
+  size_t len;
+  guint8 value;
+
+  g_ptr_array_add(spec->clusters, md_app_cluster_spec_new("/app/lamp-1/Echo", &echo_info));
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  invoke_echo(t, 7);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  g_assert_cmpstr(last_call(t)->name, ==, "Echo");
+  {
+    g_autofree char *args = g_variant_print(last_call(t)->value, TRUE);
+
+    g_assert_cmpstr(args, ==, "(byte 0x07,)");
+  }
+  g_ptr_array_set_size(t->replies, 0);
+  md_node_app_complete(t->node, last_call(t)->token, MATTER_IM_STATUS_SUCCESS,
+                       g_variant_new_parsed("(byte 8,)"), t->now);
+  pump(t);
+  payload = reply(t, MATTER_IM_OPCODE_INVOKE_RESPONSE, &len);
+  g_assert_cmpint(matter_im_invoke_response_decode(payload, len, &rsp), ==, MATTER_OK);
+  g_assert_cmpint(matter_im_next_invoke_response(&rsp.responses, &item), ==, MATTER_OK);
+  g_assert_false(item.is_status);
+  g_assert_cmphex(item.command.path.command, ==, 0x01);
+  g_assert_cmpint(matter_im_data_reader(&item.command.fields, &reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_context_u8(&reader, 0, &value), ==, MATTER_OK);
+  g_assert_cmpuint(value, ==, 8);
+
+  /* A reply that is not the response's fields is a failure. */
+  invoke_echo(t, 7);
+  g_ptr_array_set_size(t->replies, 0);
+  g_test_expect_message("matterd", G_LOG_LEVEL_WARNING, "*answer to Echo is unusable*'(q)'*");
+  md_node_app_complete(t->node, last_call(t)->token, MATTER_IM_STATUS_SUCCESS,
+                       g_variant_new_parsed("(uint16 8,)"), t->now);
+  g_test_assert_expected_messages();
+  pump(t);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_FAILURE);
+  invoke_echo(t, 7);
+  g_test_expect_message("matterd", G_LOG_LEVEL_WARNING, "*answer to Echo is unusable*");
+  complete(t, last_call(t)->token, MATTER_IM_STATUS_SUCCESS);
+  g_test_assert_expected_messages();
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_FAILURE);
+  /* Fields that do not decode never reach the application. */
+  invoke(t, 2, CLUSTER_ECHO, 0x00);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_INVALID_COMMAND);
+  g_assert_cmpuint(t->calls->len, ==, 3);
+  test_free(t);
+}
+
+/* A host that answers before returning: the answer goes out at once. */
+static void
+test_answered_at_once(void)
+{
+  Test *t = test_new();
+  MdAppEndpointSpec *spec = light_new("lamp-1", FALSE);
+  g_autoptr(GPtrArray) specs = specs_of(spec, NULL);
+  MatterImInvokeResponseMessage rsp;
+  MatterImInvokeResponse item;
+  MatterTlvReader reader;
+  const uint8_t *payload;
+  size_t len;
+  guint8 value;
+
+  g_ptr_array_add(spec->clusters, md_app_cluster_spec_new("/app/lamp-1/Echo", &echo_info));
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  t->answer_now = TRUE;
+  t->answer_status = MATTER_IM_STATUS_CONSTRAINT_ERROR;
+  write_uint(t, 2, CLUSTER_ON_OFF, ATTR_ON_TIME, 300);
+  g_assert_cmphex(write_status(t), ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  t->answer_status = MATTER_IM_STATUS_SUCCESS;
+  invoke(t, 2, CLUSTER_ON_OFF, CMD_ON);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_SUCCESS);
+  t->answer_response = "(byte 9,)";
+  invoke_echo(t, 7);
+  payload = reply(t, MATTER_IM_OPCODE_INVOKE_RESPONSE, &len);
+  g_assert_cmpint(matter_im_invoke_response_decode(payload, len, &rsp), ==, MATTER_OK);
+  g_assert_cmpint(matter_im_next_invoke_response(&rsp.responses, &item), ==, MATTER_OK);
+  g_assert_false(item.is_status);
+  g_assert_cmpint(matter_im_data_reader(&item.command.fields, &reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_context_u8(&reader, 0, &value), ==, MATTER_OK);
+  g_assert_cmpuint(value, ==, 9);
+  /* Nothing is left waiting: no timeout comes later. */
+  g_ptr_array_set_size(t->replies, 0);
+  t->now += MATTER_IM_PENDING_TIMEOUT_MS + 1;
+  md_node_process(t->node, t->now);
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 0);
+  test_free(t);
+}
+
 static void
 test_invoke_without_context(void)
 {
@@ -1100,6 +1377,27 @@ test_set_property(void)
   }
   g_assert_false(md_node_app_set_property(t->node, 2, NULL, "UniqueId",
                                           g_variant_new_string("other"), t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  /* What cannot change may be told again unchanged. */
+  g_assert_true(md_node_app_set_property(t->node, 2, NULL, "UniqueId",
+                                         g_variant_new_string("lamp-1"), t->now, &error));
+  g_assert_true(md_node_app_set_property(t->node, 2, NULL, "DeviceTypes",
+                                         g_variant_new_parsed("[(uint16 0x0100, uint16 3)]"),
+                                         t->now, &error));
+  g_assert_no_error(error);
+  g_assert_false(md_node_app_set_property(t->node, 2, NULL, "DeviceTypes",
+                                          g_variant_new_parsed("[(uint16 0x0101, uint16 3)]"),
+                                          t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  version = cluster->data_version;
+  g_assert_true(md_node_app_set_property(t->node, 2, on_off, "FeatureMap", g_variant_new_uint32(1),
+                                         t->now, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(cluster->data_version, ==, version);
+  g_assert_false(md_node_app_set_property(t->node, 2, on_off, "FeatureMap", g_variant_new_uint32(0),
+                                          t->now, &error));
   g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
   test_free(t);
 }
@@ -1317,6 +1615,126 @@ test_random_values(void)
   test_free(t);
 }
 
+/* The node's Groups on an application endpoint: identifying is the
+ * application's IdentifyTime; forgetting the endpoint forgets its groups. */
+static void
+test_groups(void)
+{
+  Test *t = test_new();
+  g_autoptr(GPtrArray) specs = specs_of(light_new("lamp-1", TRUE), NULL);
+  g_autoptr(GError) error = NULL;
+  MdGroups *groups;
+
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  groups = md_node_get_groups(t->node);
+  add_group_if_identifying(t, 2);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_false(md_groups_is_member(groups, 1, GROUP, 2));
+  g_assert_true(md_node_app_set_property(t->node, 2, md_app_cluster_by_id(CLUSTER_IDENTIFY),
+                                         "IdentifyTime", g_variant_new_uint16(10), t->now, &error));
+  g_assert_no_error(error);
+  add_group_if_identifying(t, 2);
+  g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_true(md_groups_is_member(groups, 1, GROUP, 2));
+  g_assert_true(md_node_app_forget(t->node, 2, t->now, &error));
+  g_assert_no_error(error);
+  g_assert_false(md_groups_is_member(groups, 1, GROUP, 2));
+  test_free(t);
+}
+
+/* A subscriber gets the application's changes, and an application
+ * leaving the bus: Reachable and the ReachableChanged event. */
+static void
+test_subscription(void)
+{
+  Test *t = test_new();
+  g_autoptr(GPtrArray) specs = specs_of(light_new("lamp-1", FALSE), NULL);
+  MatterImSubscribeRequest req = { .min_interval_floor_s = 1, .max_interval_ceiling_s = 60 };
+  MatterImReportData data;
+  MatterImAttributeReport attribute;
+  MatterImEventReport event;
+  MatterTlvReader reader;
+  const uint8_t *payload;
+  uint8_t buf[256];
+  size_t len;
+  bool value;
+
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  req.paths.has_attribute_requests = true;
+  req.paths.attribute_path_count = 2;
+  req.paths.attribute_paths[0] = (MatterImAttributePath){ .has_endpoint = true,
+                                                          .endpoint = 2,
+                                                          .has_cluster = true,
+                                                          .cluster = CLUSTER_ON_OFF,
+                                                          .has_attribute = true,
+                                                          .attribute = ATTR_ON_OFF };
+  req.paths.attribute_paths[1] = (MatterImAttributePath){ .has_endpoint = true,
+                                                          .endpoint = 2,
+                                                          .has_cluster = true,
+                                                          .cluster = CLUSTER_BRIDGED_BASIC,
+                                                          .has_attribute = true,
+                                                          .attribute = ATTR_REACHABLE };
+  req.paths.has_event_requests = true;
+  req.paths.event_path_count = 1;
+  req.paths.event_paths[0] = (MatterImEventPath){ .has_endpoint = true,
+                                                  .endpoint = 2,
+                                                  .has_cluster = true,
+                                                  .cluster = CLUSTER_BRIDGED_BASIC,
+                                                  .has_event = true,
+                                                  .event = EVENT_REACHABLE_CHANGED,
+                                                  .is_urgent = true };
+  req.paths.fabric_filtered = true;
+  g_assert_cmpint(matter_im_subscribe_request_encode(&req, buf, sizeof(buf), &len), ==, MATTER_OK);
+  request(t, MATTER_IM_OPCODE_SUBSCRIBE_REQUEST, buf, len);
+  /* The priming report, then the SubscribeResponse. */
+  g_assert_cmpuint(t->replies->len, ==, 2);
+  g_assert_cmphex(((const guint8 *) g_bytes_get_data(g_ptr_array_index(t->replies, 1), NULL))[0],
+                  ==, MATTER_IM_OPCODE_SUBSCRIBE_RESPONSE);
+
+  /* The application turns on: reported once the min interval passed. */
+  t->now += 1000;
+  g_assert_true(md_node_app_set_property(t->node, 2, md_app_cluster_by_id(CLUSTER_ON_OFF), "OnOff",
+                                         g_variant_new_boolean(TRUE), t->now, NULL));
+  g_ptr_array_set_size(t->replies, 0);
+  g_assert_cmpuint(md_node_next_deadline(t->node), <=, t->now);
+  md_node_process(t->node, t->now);
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  payload = g_bytes_get_data(g_ptr_array_index(t->replies, 0), &len);
+  g_assert_cmphex(payload[0], ==, MATTER_IM_OPCODE_REPORT_DATA);
+  g_assert_cmpint(matter_im_report_data_decode(payload + 1, len - 1, &data), ==, MATTER_OK);
+  g_assert_cmpint(matter_im_next_attribute_report(&data.attribute_reports, &attribute), ==,
+                  MATTER_OK);
+  g_assert_false(attribute.is_status);
+  g_assert_cmphex(attribute.data.path.attribute, ==, ATTR_ON_OFF);
+  g_assert_cmpint(matter_im_data_reader(&attribute.data.data, &reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_bool(&reader, &value), ==, MATTER_OK);
+  g_assert_true(value);
+  g_assert_cmpint(matter_im_next_attribute_report(&data.attribute_reports, &attribute), !=,
+                  MATTER_OK);
+
+  /* The application leaves the bus. */
+  t->now += 1000;
+  md_node_app_set_connected(t->node, 2, FALSE, t->now);
+  g_ptr_array_set_size(t->replies, 0);
+  md_node_process(t->node, t->now);
+  pump(t);
+  g_assert_cmpuint(t->replies->len, ==, 1);
+  payload = g_bytes_get_data(g_ptr_array_index(t->replies, 0), &len);
+  g_assert_cmpint(matter_im_report_data_decode(payload + 1, len - 1, &data), ==, MATTER_OK);
+  g_assert_cmpint(matter_im_next_attribute_report(&data.attribute_reports, &attribute), ==,
+                  MATTER_OK);
+  g_assert_cmphex(attribute.data.path.attribute, ==, ATTR_REACHABLE);
+  g_assert_cmpint(matter_im_data_reader(&attribute.data.data, &reader), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_get_bool(&reader, &value), ==, MATTER_OK);
+  g_assert_false(value);
+  g_assert_cmpint(matter_im_next_event_report(&data.event_reports, &event), ==, MATTER_OK);
+  g_assert_false(event.is_status);
+  g_assert_cmphex(event.data.path.event, ==, EVENT_REACHABLE_CHANGED);
+  g_assert_cmpuint(event.data.path.endpoint, ==, 2);
+  test_free(t);
+}
+
 static void
 test_numbers_kept(void)
 {
@@ -1496,13 +1914,18 @@ main(int argc, char **argv)
   g_test_add_func("/app-endpoints/register", test_register);
   g_test_add_func("/app-endpoints/not-bridged", test_not_bridged);
   g_test_add_func("/app-endpoints/register-refused", test_register_refused);
+  g_test_add_func("/app-endpoints/presence", test_presence);
   g_test_add_func("/app-endpoints/write", test_write);
   g_test_add_func("/app-endpoints/invoke", test_invoke);
   g_test_add_func("/app-endpoints/invoke-without-context", test_invoke_without_context);
+  g_test_add_func("/app-endpoints/invoke-response", test_invoke_response);
+  g_test_add_func("/app-endpoints/answered-at-once", test_answered_at_once);
   g_test_add_func("/app-endpoints/invoke-timeout", test_invoke_timeout);
   g_test_add_func("/app-endpoints/set-property", test_set_property);
   g_test_add_func("/app-endpoints/reachable", test_reachable);
   g_test_add_func("/app-endpoints/event", test_event);
+  g_test_add_func("/app-endpoints/groups", test_groups);
+  g_test_add_func("/app-endpoints/subscription", test_subscription);
   g_test_add_func("/app-endpoints/random-values", test_random_values);
   g_test_add_func("/app-endpoints/numbers-kept", test_numbers_kept);
   g_test_add_func("/app-endpoints/register-fails", test_register_fails);
