@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The generated cluster and device type tables (app-model.h) against the
- * Matter SDK's data model XML itself, kept under
- * tests/vectors/data-model/: ids, names, base types, qualities, access,
+ * facts of the Matter SDK's data model, kept as this project's JSON fact
+ * files under tests/vectors/data-model/ (each names the SDK file and
+ * commit its facts come from): ids, names, base types, qualities, access,
  * conformance (compared as functions of the FeatureMap), command fields
  * and responses, events, device types' server clusters and element
  * requirements. Then the look-ups and conformance functions, and the
@@ -11,16 +12,17 @@
 
 #include <gio/gio.h>
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "app-model.h"
 
-/* ---- A small model of the XML ---------------------------------------------- */
+/* ---- A small model of the facts --------------------------------------------- */
 
 /* A conformance expression node: "M", "O", "P", "D", "X", "otherwise",
  * "feature", "not", "or", "and", "unknown" (attributes, conditions,
  * comparisons: what the tables cannot express). */
-typedef struct XmlExpr XmlExpr;
-struct XmlExpr {
+typedef struct FactExpr FactExpr;
+struct FactExpr {
   char *kind;
   char *name; /* a feature's code */
   GPtrArray *children;
@@ -40,36 +42,36 @@ typedef struct {
   gboolean has_min, has_max;
   gint64 min, max;
   guint32 max_length;
-  XmlExpr *conformance;
-  GPtrArray *fields; /* XmlElem */
-} XmlElem;
+  FactExpr *conformance;
+  GPtrArray *fields; /* FactElem */
+} FactElem;
 
 typedef struct {
   char *kind; /* "enum", "bitmap", "struct" */
   char *name;
   GArray *values; /* guint64: enum values or bitfield bits */
   GPtrArray *fields;
-} XmlType;
+} FactType;
 
 typedef struct {
   guint bit;
   char *code;
   char *name;
-  XmlExpr *conformance;
-} XmlFeature;
+  FactExpr *conformance;
+} FactFeature;
 
 typedef struct {
   guint32 id;
   guint16 revision;
   char *name;
   GPtrArray *features, *types, *attributes, *commands, *events;
-  /* A device type's server clusters: XmlElem with id, name, conformance
+  /* A device type's server clusters: FactElem with id, name, conformance
    * and, in fields, the element requirements (kind in type). */
   GPtrArray *clusters;
-} XmlDoc;
+} FactDoc;
 
 static void
-xml_expr_free(XmlExpr *e)
+fact_expr_free(FactExpr *e)
 {
   if (!e)
     return;
@@ -79,18 +81,18 @@ xml_expr_free(XmlExpr *e)
   g_free(e);
 }
 
-static XmlExpr *
-xml_expr_new(const char *kind, const char *name)
+static FactExpr *
+fact_expr_new(const char *kind, const char *name)
 {
-  XmlExpr *e = g_new0(XmlExpr, 1);
+  FactExpr *e = g_new0(FactExpr, 1);
   e->kind = g_strdup(kind);
   e->name = g_strdup(name);
-  e->children = g_ptr_array_new_with_free_func((GDestroyNotify) xml_expr_free);
+  e->children = g_ptr_array_new_with_free_func((GDestroyNotify) fact_expr_free);
   return e;
 }
 
 static void
-xml_elem_free(XmlElem *e)
+fact_elem_free(FactElem *e)
 {
   g_free(e->id_text);
   g_free(e->name);
@@ -102,21 +104,21 @@ xml_elem_free(XmlElem *e)
   g_free(e->direction);
   g_free(e->response);
   g_free(e->priority);
-  xml_expr_free(e->conformance);
+  fact_expr_free(e->conformance);
   g_ptr_array_unref(e->fields);
   g_free(e);
 }
 
-static XmlElem *
-xml_elem_new(void)
+static FactElem *
+fact_elem_new(void)
 {
-  XmlElem *e = g_new0(XmlElem, 1);
-  e->fields = g_ptr_array_new_with_free_func((GDestroyNotify) xml_elem_free);
+  FactElem *e = g_new0(FactElem, 1);
+  e->fields = g_ptr_array_new_with_free_func((GDestroyNotify) fact_elem_free);
   return e;
 }
 
 static void
-xml_type_free(XmlType *t)
+fact_type_free(FactType *t)
 {
   g_free(t->kind);
   g_free(t->name);
@@ -126,16 +128,16 @@ xml_type_free(XmlType *t)
 }
 
 static void
-xml_feature_free(XmlFeature *f)
+fact_feature_free(FactFeature *f)
 {
   g_free(f->code);
   g_free(f->name);
-  xml_expr_free(f->conformance);
+  fact_expr_free(f->conformance);
   g_free(f);
 }
 
 static void
-xml_doc_free(XmlDoc *d)
+fact_doc_free(FactDoc *d)
 {
   g_free(d->name);
   g_ptr_array_unref(d->features);
@@ -146,38 +148,89 @@ xml_doc_free(XmlDoc *d)
   g_ptr_array_unref(d->clusters);
   g_free(d);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(XmlDoc, xml_doc_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FactDoc, fact_doc_free)
 
-/* ---- Parsing with GMarkupParser ---------------------------------------------- */
+/* ---- Reading the fact files with json-glib ------------------------------------ */
 
-typedef struct {
-  XmlDoc *doc;
-  GPtrArray *stack; /* element names */
-  XmlFeature *feature;
-  XmlType *type;
-  XmlElem *elem;    /* attribute, command, event, device type cluster */
-  XmlElem *field;   /* a field, or a device type's element requirement */
-  GPtrArray *exprs; /* open conformance nodes (not owned) */
-  gboolean in_constraint;
-  int constraint_depth;
-  /* The stack depth at which the open feature, type, element and field
-   * started. */
-  guint feature_depth, type_depth, elem_depth, field_depth;
-} ParseState;
-
-static const char *
-attr(const char **names, const char **values, const char *name)
+/* Every member of @o is one @allowed names: a misspelt quality would
+ * otherwise read as absent. */
+static void
+check_members(JsonObject *o, const char *const *allowed, const char *what)
 {
-  for (gsize i = 0; names[i]; i++)
-    if (strcmp(names[i], name) == 0)
-      return values[i];
-  return NULL;
+  g_autoptr(GList) members = json_object_get_members(o);
+
+  for (GList *l = members; l; l = l->next)
+    if (!g_strv_contains(allowed, l->data))
+      g_error("%s: unknown member \"%s\"", what, (const char *) l->data);
+}
+
+static JsonNode *
+member_of(JsonObject *o, const char *name, GType value_type, const char *what)
+{
+  JsonNode *n = json_object_get_member(o, name);
+
+  if (n && (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != value_type))
+    g_error("%s: \"%s\" is not a %s", what, name, g_type_name(value_type));
+  return n;
+}
+
+static char *
+get_string(JsonObject *o, const char *name, const char *what)
+{
+  JsonNode *n = member_of(o, name, G_TYPE_STRING, what);
+  return n ? g_strdup(json_node_get_string(n)) : NULL;
+}
+
+static char *
+need_string(JsonObject *o, const char *name, const char *what)
+{
+  char *s = get_string(o, name, what);
+  if (!s || !*s)
+    g_error("%s: no \"%s\"", what, name);
+  return s;
 }
 
 static gboolean
-is_true(const char *v)
+get_flag(JsonObject *o, const char *name, const char *what)
 {
-  return v && strcmp(v, "true") == 0;
+  JsonNode *n = member_of(o, name, G_TYPE_BOOLEAN, what);
+  return n && json_node_get_boolean(n);
+}
+
+static gboolean
+get_int(JsonObject *o, const char *name, gint64 *out, const char *what)
+{
+  JsonNode *n = member_of(o, name, G_TYPE_INT64, what);
+  if (n)
+    *out = json_node_get_int(n);
+  return n != NULL;
+}
+
+static gint64
+need_int(JsonObject *o, const char *name, const char *what)
+{
+  gint64 v = 0;
+  if (!get_int(o, name, &v, what))
+    g_error("%s: no \"%s\"", what, name);
+  return v;
+}
+
+static JsonArray *
+get_array(JsonObject *o, const char *name, const char *what)
+{
+  JsonNode *n = json_object_get_member(o, name);
+  if (n && !JSON_NODE_HOLDS_ARRAY(n))
+    g_error("%s: \"%s\" is not an array", what, name);
+  return n ? json_node_get_array(n) : NULL;
+}
+
+static JsonObject *
+array_object(JsonArray *a, guint i, const char *what)
+{
+  JsonNode *n = json_array_get_element(a, i);
+  if (!JSON_NODE_HOLDS_OBJECT(n))
+    g_error("%s: entry %u is not an object", what, i);
+  return json_node_get_object(n);
 }
 
 static gboolean
@@ -198,291 +251,452 @@ static guint32
 parse_id(const char *text)
 {
   gint64 v = 0;
-  g_assert_true(parse_number(text, &v));
+  if (!parse_number(text, &v) || v < 0 || v > G_MAXUINT32)
+    g_error("not an id: %s", text ? text : "(none)");
   return (guint32) v;
 }
 
-static const char *
-conformance_kind(const char *element)
+/* ---- Conformance expressions ------------------------------------------------- */
+
+/* The fact files write conformance as the specification's tables do:
+ *   conformance := item { "," item }        (more than one: "otherwise")
+ *   item        := "M" | "O" | "P" | "D" | "X" | "[" term "]" | term
+ *   term        := and { ("|" | "^") and }
+ *   and         := unary { "&" unary }
+ *   unary       := "!" unary | "(" term ")" | operand [ (">" | "<" | "==") operand ]
+ * An operand in capitals and digits is a feature's code; any other name
+ * (an attribute, a condition) or number, a comparison and an exclusive
+ * or are what the tables cannot express ("unknown"). A bare term is
+ * mandatory under it, a bracketed one optional. */
+typedef struct {
+  const char *text;
+  const char *p;
+  const char *what;
+} ConfParser;
+
+static G_NORETURN void
+conf_fail(ConfParser *cp, const char *why)
 {
-  static const char *const map[][2] = {
-    { "mandatoryConform", "M" },  { "optionalConform", "O" }, { "provisionalConform", "P" },
-    { "deprecateConform", "D" },  { "disallowConform", "X" }, { "otherwiseConform", "otherwise" },
-    { "notTerm", "not" },         { "orTerm", "or" },         { "andTerm", "and" },
-    { "feature", "feature" },     { "attribute", "unknown" }, { "condition", "unknown" },
-    { "greaterTerm", "unknown" }, { "lessTerm", "unknown" },  { "equalTerm", "unknown" },
-    { "xorTerm", "unknown" },     { "literal", "unknown" },
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS(map); i++)
-    if (strcmp(map[i][0], element) == 0)
-      return map[i][1];
-  return NULL;
+  g_error("%s: conformance \"%s\" at offset %d: %s", cp->what, cp->text, (int) (cp->p - cp->text),
+          why);
 }
 
-static void
-constraint_value(ParseState *st, XmlElem *e, const char *element, const char **n, const char **v)
+static gboolean
+conf_take(ConfParser *cp, const char *token)
 {
+  while (*cp->p == ' ')
+    cp->p++;
+  if (!g_str_has_prefix(cp->p, token))
+    return FALSE;
+  cp->p += strlen(token);
+  return TRUE;
+}
+
+static FactExpr *conf_term(ConfParser *cp);
+
+static FactExpr *
+conf_operand(ConfParser *cp)
+{
+  const char *start;
+  g_autofree char *word = NULL;
+  gboolean code = TRUE;
+
+  while (*cp->p == ' ')
+    cp->p++;
+  start = cp->p;
+  while (g_ascii_isalnum(*cp->p) || *cp->p == '_') {
+    code = code && (g_ascii_isupper(*cp->p) || g_ascii_isdigit(*cp->p) || *cp->p == '_');
+    cp->p++;
+  }
+  if (cp->p == start)
+    conf_fail(cp, "a name or number expected");
+  word = g_strndup(start, cp->p - start);
+  if (g_ascii_isdigit(word[0]))
+    return fact_expr_new("unknown", word);
+  return fact_expr_new(code ? "feature" : "unknown", word);
+}
+
+static FactExpr *
+conf_unary(ConfParser *cp)
+{
+  FactExpr *e;
+
+  if (conf_take(cp, "!")) {
+    e = fact_expr_new("not", NULL);
+    g_ptr_array_add(e->children, conf_unary(cp));
+    return e;
+  }
+  if (conf_take(cp, "(")) {
+    e = conf_term(cp);
+    if (!conf_take(cp, ")"))
+      conf_fail(cp, "\")\" expected");
+    return e;
+  }
+  e = conf_operand(cp);
+  if (conf_take(cp, "==") || conf_take(cp, ">") || conf_take(cp, "<")) {
+    FactExpr *cmp = fact_expr_new("unknown", NULL);
+    g_ptr_array_add(cmp->children, e);
+    g_ptr_array_add(cmp->children, conf_operand(cp));
+    return cmp;
+  }
+  return e;
+}
+
+static FactExpr *
+conf_and(ConfParser *cp)
+{
+  FactExpr *first = conf_unary(cp), *e;
+
+  if (!conf_take(cp, "&"))
+    return first;
+  e = fact_expr_new("and", NULL);
+  g_ptr_array_add(e->children, first);
+  do
+    g_ptr_array_add(e->children, conf_unary(cp));
+  while (conf_take(cp, "&"));
+  return e;
+}
+
+static FactExpr *
+conf_term(ConfParser *cp)
+{
+  FactExpr *first = conf_and(cp), *e = NULL;
+
+  for (;;) {
+    const char *kind = conf_take(cp, "|") ? "or" : conf_take(cp, "^") ? "unknown" : NULL;
+    if (!kind)
+      return e ? e : first;
+    if (!e) {
+      e = fact_expr_new(kind, NULL);
+      g_ptr_array_add(e->children, first);
+    } else if (strcmp(e->kind, kind) != 0) {
+      conf_fail(cp, "\"|\" and \"^\" mixed without parentheses");
+    }
+    g_ptr_array_add(e->children, conf_and(cp));
+  }
+}
+
+static FactExpr *
+conf_item(ConfParser *cp)
+{
+  static const char *const plain[] = { "M", "O", "P", "D", "X" };
+  FactExpr *e;
+
+  while (*cp->p == ' ')
+    cp->p++;
+  if (conf_take(cp, "[")) {
+    e = fact_expr_new("O", NULL);
+    g_ptr_array_add(e->children, conf_term(cp));
+    if (!conf_take(cp, "]"))
+      conf_fail(cp, "\"]\" expected");
+    return e;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(plain); i++)
+    if (cp->p[0] == plain[i][0] && !g_ascii_isalnum(cp->p[1]) && cp->p[1] != '_') {
+      cp->p++;
+      return fact_expr_new(plain[i], NULL);
+    }
+  e = fact_expr_new("M", NULL);
+  g_ptr_array_add(e->children, conf_term(cp));
+  return e;
+}
+
+static FactExpr *
+parse_conformance(const char *text, const char *what)
+{
+  ConfParser cp = { text, text, what };
+  FactExpr *first, *e = NULL;
+
+  if (!text)
+    return NULL;
+  first = conf_item(&cp);
+  while (conf_take(&cp, ",")) {
+    if (!e) {
+      e = fact_expr_new("otherwise", NULL);
+      g_ptr_array_add(e->children, first);
+    }
+    g_ptr_array_add(e->children, conf_item(&cp));
+  }
+  while (*cp.p == ' ')
+    cp.p++;
+  if (*cp.p)
+    conf_fail(&cp, "trailing text");
+  return e ? e : first;
+}
+
+/* ---- Loading a fact file ------------------------------------------------------ */
+
+static const char *const attribute_members[] = {
+  "id",     "name",        "type", "nullable", "fixed",      "changes_omitted",
+  "access", "conformance", "min",  "max",      "max_length", NULL,
+};
+static const char *const command_members[] = {
+  "id", "name", "response", "access", "conformance", "fields", NULL,
+};
+static const char *const response_members[] = {
+  "id", "name", "access", "conformance", "fields", NULL,
+};
+static const char *const event_members[] = {
+  "id", "name", "priority", "access", "conformance", "fields", NULL,
+};
+static const char *const field_members[] = {
+  "id", "name", "type", "nullable", "conformance", "min", "max", "max_length", NULL,
+};
+static const char *const server_cluster_members[] = {
+  "id", "name", "conformance", "features", "attributes", "commands", NULL,
+};
+static const char *const requirement_members[] = {
+  "id", "name", "conformance", "min", "max", "max_length", NULL,
+};
+static const char *const access_members[] = {
+  "read", "write", "invoke", "timed", "fabric_scoped", "fabric_sensitive", NULL,
+};
+
+static void load_fields(GPtrArray *into, JsonObject *o, const char *what);
+
+static FactElem *
+load_elem(JsonObject *o, const char *const *allowed, const char *what)
+{
+  FactElem *e = fact_elem_new();
+  g_autofree char *conformance = NULL;
+  g_autofree char *ewhat = NULL;
+  JsonObject *access = NULL;
+  JsonNode *id;
   gint64 num;
-  const char *value = attr(n, v, "value");
 
-  if (strcmp(element, "constraint") == 0) {
-    /* The older form: <constraint type="max" value="..."/>. */
-    const char *type = attr(n, v, "type");
-    if (type && strcmp(type, "max") == 0 && parse_number(value, &num))
-      e->has_max = TRUE, e->max = num;
-    else if (type && strcmp(type, "min") == 0 && parse_number(value, &num))
-      e->has_min = TRUE, e->min = num;
-    else if (type && strcmp(type, "between") == 0) {
-      if (parse_number(attr(n, v, "from"), &num))
-        e->has_min = TRUE, e->min = num;
-      if (parse_number(attr(n, v, "to"), &num))
-        e->has_max = TRUE, e->max = num;
-    }
-    return;
+  e->name = need_string(o, "name", what);
+  ewhat = g_strdup_printf("%s %s", what, e->name);
+  check_members(o, allowed, ewhat);
+  id = json_object_get_member(o, "id");
+  if (id && JSON_NODE_HOLDS_VALUE(id) && json_node_get_value_type(id) == G_TYPE_STRING) {
+    e->id_text = g_strdup(json_node_get_string(id));
+    e->id = parse_id(e->id_text);
+  } else if (id) {
+    num = need_int(o, "id", ewhat);
+    g_assert_cmpint(num, >=, 0);
+    e->id = (guint32) num;
   }
-  if (strcmp(element, "from") == 0 && parse_number(value, &num))
-    e->has_min = TRUE, e->min = num;
-  else if (strcmp(element, "to") == 0 && parse_number(value, &num))
-    e->has_max = TRUE, e->max = num;
-  else if (strcmp(element, "min") == 0 && st->constraint_depth == 1 && parse_number(value, &num))
-    e->has_min = TRUE, e->min = num;
-  else if (strcmp(element, "max") == 0 && st->constraint_depth == 1 && parse_number(value, &num))
-    e->has_max = TRUE, e->max = num;
-  else if ((strcmp(element, "maxLength") == 0 || strcmp(element, "maxCount") == 0) &&
-           parse_number(value, &num))
+  e->type = get_string(o, "type", ewhat);
+  if (e->type && g_str_has_prefix(e->type, "list[") && g_str_has_suffix(e->type, "]")) {
+    e->entry = g_strndup(e->type + 5, strlen(e->type) - 6);
+    g_free(e->type);
+    e->type = g_strdup("list");
+  }
+  e->nullable = get_flag(o, "nullable", ewhat);
+  e->fixed = get_flag(o, "fixed", ewhat);
+  e->changes_omitted = get_flag(o, "changes_omitted", ewhat);
+  e->response = get_string(o, "response", ewhat);
+  e->priority = get_string(o, "priority", ewhat);
+  if (json_object_has_member(o, "access")) {
+    access = json_object_get_object_member(o, "access");
+    g_assert_nonnull(access);
+    check_members(access, access_members, ewhat);
+    e->read_priv = get_string(access, "read", ewhat);
+    e->write_priv = get_string(access, "write", ewhat);
+    e->write = e->write_priv != NULL;
+    e->invoke_priv = get_string(access, "invoke", ewhat);
+    e->timed = get_flag(access, "timed", ewhat);
+    e->fabric_scoped = get_flag(access, "fabric_scoped", ewhat);
+    e->fabric_sensitive = get_flag(access, "fabric_sensitive", ewhat);
+  }
+  conformance = get_string(o, "conformance", ewhat);
+  e->conformance = parse_conformance(conformance, ewhat);
+  e->has_min = get_int(o, "min", &e->min, ewhat);
+  e->has_max = get_int(o, "max", &e->max, ewhat);
+  if (get_int(o, "max_length", &num, ewhat))
     e->max_length = (guint32) num;
-}
-
-static const char *
-parent(ParseState *st, guint up)
-{
-  if (st->stack->len < up + 1)
-    return "";
-  return g_ptr_array_index(st->stack, st->stack->len - 1 - up);
+  load_fields(e->fields, o, ewhat);
+  return e;
 }
 
 static void
-on_start(GMarkupParseContext *ctx, const char *element, const char **n, const char **v,
-         gpointer user_data, GError **error)
+load_fields(GPtrArray *into, JsonObject *o, const char *what)
 {
-  ParseState *st = user_data;
-  XmlDoc *d = st->doc;
-  const char *kind = conformance_kind(element);
-  XmlElem *target = st->field ? st->field : st->elem;
+  JsonArray *a = get_array(o, "fields", what);
 
-  g_ptr_array_add(st->stack, g_strdup(element));
+  for (guint i = 0; a && i < json_array_get_length(a); i++)
+    g_ptr_array_add(into, load_elem(array_object(a, i, what), field_members, what));
+}
 
-  /* Conformance: inside features, elements and fields, never in
-   * constraints. */
-  if (kind && !st->in_constraint && (st->exprs->len > 0 || strstr(element, "Conform"))) {
-    XmlExpr *e = xml_expr_new(kind, attr(n, v, "name"));
-    if (st->exprs->len > 0) {
-      XmlExpr *top = g_ptr_array_index(st->exprs, st->exprs->len - 1);
-      g_ptr_array_add(top->children, e);
-    } else if (st->feature && !st->elem) {
-      st->feature->conformance = e;
-    } else if (target && !target->conformance) {
-      target->conformance = e;
-    } else {
-      xml_expr_free(e);
-      e = NULL;
+static void
+load_elems(GPtrArray *into, JsonObject *root, const char *member, const char *const *allowed,
+           const char *direction)
+{
+  JsonArray *a = get_array(root, member, member);
+
+  for (guint i = 0; a && i < json_array_get_length(a); i++) {
+    FactElem *e = load_elem(array_object(a, i, member), allowed, member);
+    if (!e->id_text)
+      g_error("%s %s: no \"id\"", member, e->name);
+    e->direction = g_strdup(direction);
+    g_ptr_array_add(into, e);
+  }
+}
+
+static void
+load_types(FactDoc *d, JsonObject *root, const char *member, const char *kind)
+{
+  static const char *const enum_members[] = { "name", "values", NULL };
+  static const char *const bitmap_members[] = { "name", "bits", NULL };
+  static const char *const struct_members[] = { "name", "fields", NULL };
+  static const char *const value_members[] = { "name", "value", NULL };
+  static const char *const bit_members[] = { "name", "bit", NULL };
+  gboolean is_enum = strcmp(kind, "enum") == 0, is_bitmap = strcmp(kind, "bitmap") == 0;
+  JsonArray *a = get_array(root, member, member);
+
+  for (guint i = 0; a && i < json_array_get_length(a); i++) {
+    JsonObject *o = array_object(a, i, member);
+    FactType *t = g_new0(FactType, 1);
+    JsonArray *values;
+
+    t->kind = g_strdup(kind);
+    t->name = need_string(o, "name", member);
+    t->values = g_array_new(FALSE, FALSE, sizeof(guint64));
+    t->fields = g_ptr_array_new_with_free_func((GDestroyNotify) fact_elem_free);
+    g_ptr_array_add(d->types, t);
+    check_members(o, is_enum ? enum_members : is_bitmap ? bitmap_members : struct_members, t->name);
+    if (!is_enum && !is_bitmap) {
+      load_fields(t->fields, o, t->name);
+      continue;
     }
-    /* A second conformance of the same element (none in these files) is
-     * parsed into a node that on_end() drops. */
-    g_ptr_array_add(st->exprs, e ? e : xml_expr_new("ignored", NULL));
-    return;
+    values = get_array(o, is_enum ? "values" : "bits", t->name);
+    g_assert_nonnull(values);
+    for (guint j = 0; j < json_array_get_length(values); j++) {
+      JsonObject *v = array_object(values, j, t->name);
+      g_autofree char *name = need_string(v, "name", t->name);
+      gint64 n = need_int(v, is_enum ? "value" : "bit", t->name);
+      guint64 value = (guint64) n;
+      check_members(v, is_enum ? value_members : bit_members, name);
+      g_assert_cmpint(n, >=, 0);
+      g_array_append_val(t->values, value);
+    }
   }
+}
 
-  if (strcmp(element, "constraint") == 0) {
-    st->in_constraint = TRUE;
-    st->constraint_depth = 0;
-    if (target)
-      constraint_value(st, target, element, n, v);
-    return;
-  }
-  if (st->in_constraint) {
-    st->constraint_depth++;
-    if (target)
-      constraint_value(st, target, element, n, v);
-    return;
-  }
+static void
+load_features(FactDoc *d, JsonObject *root)
+{
+  static const char *const feature_members[] = { "bit", "code", "name", "conformance", NULL };
+  JsonArray *a = get_array(root, "features", "features");
 
-  if ((strcmp(element, "cluster") == 0 || strcmp(element, "deviceType") == 0) &&
-      st->stack->len == 1) {
-    if (attr(n, v, "id"))
-      d->id = parse_id(attr(n, v, "id"));
-    d->revision = (guint16) parse_id(attr(n, v, "revision"));
-    d->name = g_strdup(attr(n, v, "name"));
-  } else if (strcmp(element, "clusterId") == 0) {
-    d->id = parse_id(attr(n, v, "id"));
-    g_free(d->name);
-    d->name = g_strdup(attr(n, v, "name"));
-  } else if (strcmp(element, "feature") == 0 && strcmp(parent(st, 1), "features") == 0 &&
-             !st->elem) {
-    st->feature = g_new0(XmlFeature, 1);
-    st->feature->bit = parse_id(attr(n, v, "bit"));
-    st->feature->code = g_strdup(attr(n, v, "code"));
-    st->feature->name = g_strdup(attr(n, v, "name"));
-    g_ptr_array_add(d->features, st->feature);
-    st->feature_depth = st->stack->len;
-  } else if (strcmp(element, "enum") == 0 || strcmp(element, "bitmap") == 0 ||
-             strcmp(element, "struct") == 0) {
-    st->type = g_new0(XmlType, 1);
-    st->type->kind = g_strdup(element);
-    st->type->name = g_strdup(attr(n, v, "name"));
-    st->type->values = g_array_new(FALSE, FALSE, sizeof(guint64));
-    st->type->fields = g_ptr_array_new_with_free_func((GDestroyNotify) xml_elem_free);
-    g_ptr_array_add(d->types, st->type);
-    st->type_depth = st->stack->len;
-  } else if (strcmp(element, "item") == 0 && st->type) {
-    guint64 value = parse_id(attr(n, v, "value"));
-    g_array_append_val(st->type->values, value);
-  } else if (strcmp(element, "bitfield") == 0 && st->type) {
-    guint64 bit = parse_id(attr(n, v, "bit"));
-    g_array_append_val(st->type->values, bit);
-  } else if ((strcmp(element, "attribute") == 0 || strcmp(element, "command") == 0 ||
-              strcmp(element, "event") == 0 || strcmp(element, "cluster") == 0) &&
-             !st->elem) {
-    XmlElem *e = xml_elem_new();
-    const char *id = attr(n, v, "id");
-    e->id_text = g_strdup(id);
-    e->id = parse_id(id);
-    e->name = g_strdup(attr(n, v, "name"));
-    e->type = g_strdup(attr(n, v, "type"));
-    e->direction = g_strdup(attr(n, v, "direction"));
-    e->response = g_strdup(attr(n, v, "response"));
-    e->priority = g_strdup(attr(n, v, "priority"));
-    if (strcmp(element, "cluster") == 0) {
-      if (g_strcmp0(attr(n, v, "side"), "server") != 0) {
-        xml_elem_free(e);
-        return;
+  for (guint i = 0; a && i < json_array_get_length(a); i++) {
+    JsonObject *o = array_object(a, i, "features");
+    FactFeature *f = g_new0(FactFeature, 1);
+    g_autofree char *conformance = NULL;
+
+    f->code = need_string(o, "code", "features");
+    f->name = need_string(o, "name", f->code);
+    f->bit = (guint) need_int(o, "bit", f->code);
+    check_members(o, feature_members, f->code);
+    conformance = get_string(o, "conformance", f->code);
+    f->conformance = parse_conformance(conformance, f->code);
+    g_ptr_array_add(d->features, f);
+  }
+}
+
+/* A device type's server clusters, with the requirements on their
+ * features (by name), attributes and commands in the element's fields. */
+static void
+load_server_clusters(FactDoc *d, JsonObject *root)
+{
+  static const char *const kinds[][2] = { { "features", "feature" },
+                                          { "attributes", "attribute" },
+                                          { "commands", "command" } };
+  JsonArray *a = get_array(root, "server_clusters", "server_clusters");
+
+  g_assert_nonnull(a);
+  for (guint i = 0; i < json_array_get_length(a); i++) {
+    JsonObject *o = array_object(a, i, "server_clusters");
+    FactElem *c = load_elem(o, server_cluster_members, "server cluster");
+
+    if (!c->id_text)
+      g_error("server cluster %s: no \"id\"", c->name);
+    for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) {
+      JsonArray *reqs = get_array(o, kinds[k][0], c->name);
+      for (guint j = 0; reqs && j < json_array_get_length(reqs); j++) {
+        FactElem *r = load_elem(array_object(reqs, j, c->name), requirement_members, c->name);
+        r->type = g_strdup(kinds[k][1]);
+        if (k > 0 && !r->id_text)
+          g_error("%s %s: no \"id\"", c->name, r->name);
+        g_ptr_array_add(c->fields, r);
       }
-      g_ptr_array_add(d->clusters, e);
-    } else {
-      g_ptr_array_add(strcmp(element, "attribute") == 0 ? d->attributes
-                      : strcmp(element, "command") == 0 ? d->commands
-                                                        : d->events,
-                      e);
     }
-    st->elem = e;
-    st->elem_depth = st->stack->len;
-  } else if (strcmp(element, "field") == 0 && (st->elem || st->type)) {
-    XmlElem *f = xml_elem_new();
-    f->id = parse_id(attr(n, v, "id"));
-    f->name = g_strdup(attr(n, v, "name"));
-    f->type = g_strdup(attr(n, v, "type"));
-    g_ptr_array_add(st->elem ? st->elem->fields : st->type->fields, f);
-    st->field = f;
-    st->field_depth = st->stack->len;
-  } else if (st->elem && d->clusters->len > 0 &&
-             st->elem == g_ptr_array_index(d->clusters, d->clusters->len - 1) &&
-             (strcmp(element, "feature") == 0 || strcmp(element, "attribute") == 0 ||
-              strcmp(element, "command") == 0)) {
-    /* A device type's requirement on an element of its cluster. */
-    XmlElem *r = xml_elem_new();
-    r->type = g_strdup(element);
-    r->name = g_strdup(attr(n, v, "name"));
-    r->id_text = g_strdup(attr(n, v, element[0] == 'a' ? "code" : "id"));
-    g_ptr_array_add(st->elem->fields, r);
-    st->field = r;
-    st->field_depth = st->stack->len;
-  } else if (strcmp(element, "entry") == 0 && target) {
-    target->entry = g_strdup(attr(n, v, "type"));
-  } else if (strcmp(element, "access") == 0 && target) {
-    target->write = is_true(attr(n, v, "write"));
-    target->read_priv = g_strdup(attr(n, v, "readPrivilege"));
-    target->write_priv = g_strdup(attr(n, v, "writePrivilege"));
-    target->invoke_priv = g_strdup(attr(n, v, "invokePrivilege"));
-    target->timed = is_true(attr(n, v, "timed"));
-    target->fabric_scoped = is_true(attr(n, v, "fabricScoped"));
-    target->fabric_sensitive = is_true(attr(n, v, "fabricSensitive"));
-  } else if (strcmp(element, "quality") == 0 && target) {
-    target->nullable = is_true(attr(n, v, "nullable"));
-    target->fixed = g_strcmp0(attr(n, v, "persistence"), "fixed") == 0;
-    target->changes_omitted = is_true(attr(n, v, "changeOmitted"));
+    g_ptr_array_add(d->clusters, c);
   }
 }
 
-static void
-on_end(GMarkupParseContext *ctx, const char *element, gpointer user_data, GError **error)
-{
-  ParseState *st = user_data;
-  const char *kind = conformance_kind(element);
-
-  guint depth = st->stack->len;
-
-  g_ptr_array_remove_index(st->stack, st->stack->len - 1);
-  if (kind && st->exprs->len > 0) {
-    XmlExpr *top = g_ptr_array_index(st->exprs, st->exprs->len - 1);
-    if (strcmp(top->kind, "ignored") == 0)
-      xml_expr_free(top);
-    g_ptr_array_remove_index(st->exprs, st->exprs->len - 1);
-    return;
-  }
-  if (strcmp(element, "constraint") == 0) {
-    st->in_constraint = FALSE;
-    return;
-  }
-  if (st->in_constraint) {
-    st->constraint_depth--;
-    return;
-  }
-  if (st->field && depth == st->field_depth)
-    st->field = NULL;
-  else if (st->elem && depth == st->elem_depth)
-    st->elem = NULL;
-  else if (st->type && depth == st->type_depth)
-    st->type = NULL;
-  else if (st->feature && depth == st->feature_depth)
-    st->feature = NULL;
-}
-
-static XmlDoc *
+static FactDoc *
 load_doc(const char *kind, const char *file)
 {
+  static const char *const cluster_members[] = {
+    "source",  "id",         "name",     "revision",  "features", "enums", "bitmaps",
+    "structs", "attributes", "commands", "responses", "events",   NULL,
+  };
+  static const char *const device_type_members[] = {
+    "source", "id", "name", "revision", "server_clusters", NULL,
+  };
+  static const char *const source_members[] = { "repository", "path", "commit", NULL };
   g_autofree char *path =
       g_test_build_filename(G_TEST_DIST, "vectors", "data-model", kind, file, NULL);
-  g_autofree char *text = NULL;
-  gsize len = 0;
+  g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
-  GMarkupParser parser = { on_start, on_end, NULL, NULL, NULL };
-  XmlDoc *d = g_new0(XmlDoc, 1);
-  ParseState st = { 0 };
-  GMarkupParseContext *ctx;
+  gboolean is_cluster = strcmp(kind, "clusters") == 0;
+  FactDoc *d = g_new0(FactDoc, 1);
+  JsonObject *root, *source;
+  g_autofree char *id = NULL, *repository = NULL, *sdk_path = NULL, *commit = NULL;
 
-  st.doc = d;
-  st.stack = g_ptr_array_new_with_free_func(g_free);
-  st.exprs = g_ptr_array_new();
-  d->features = g_ptr_array_new_with_free_func((GDestroyNotify) xml_feature_free);
-  d->types = g_ptr_array_new_with_free_func((GDestroyNotify) xml_type_free);
-  d->attributes = g_ptr_array_new_with_free_func((GDestroyNotify) xml_elem_free);
-  d->commands = g_ptr_array_new_with_free_func((GDestroyNotify) xml_elem_free);
-  d->events = g_ptr_array_new_with_free_func((GDestroyNotify) xml_elem_free);
-  d->clusters = g_ptr_array_new_with_free_func((GDestroyNotify) xml_elem_free);
-  g_assert_true(g_file_get_contents(path, &text, &len, &error));
-  ctx = g_markup_parse_context_new(&parser, 0, &st, NULL);
-  /* GMarkup knows no <?xml?> declaration: start at the root element. */
-  {
-    const char *start = strstr(text, "-->");
-    g_assert_nonnull(start);
-    start += 3;
-    g_assert_true(g_markup_parse_context_parse(ctx, start, -1, &error));
-    g_assert_no_error(error);
-    g_assert_true(g_markup_parse_context_end_parse(ctx, &error));
+  d->features = g_ptr_array_new_with_free_func((GDestroyNotify) fact_feature_free);
+  d->types = g_ptr_array_new_with_free_func((GDestroyNotify) fact_type_free);
+  d->attributes = g_ptr_array_new_with_free_func((GDestroyNotify) fact_elem_free);
+  d->commands = g_ptr_array_new_with_free_func((GDestroyNotify) fact_elem_free);
+  d->events = g_ptr_array_new_with_free_func((GDestroyNotify) fact_elem_free);
+  d->clusters = g_ptr_array_new_with_free_func((GDestroyNotify) fact_elem_free);
+  json_parser_load_from_file(parser, path, &error);
+  g_assert_no_error(error);
+  g_assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
+  root = json_node_get_object(json_parser_get_root(parser));
+  check_members(root, is_cluster ? cluster_members : device_type_members, file);
+
+  /* Where the facts come from: the SDK's file and the commit it was read
+   * at. */
+  source = json_object_get_object_member(root, "source");
+  g_assert_nonnull(source);
+  check_members(source, source_members, file);
+  repository = need_string(source, "repository", file);
+  sdk_path = need_string(source, "path", file);
+  commit = need_string(source, "commit", file);
+  g_assert_cmpstr(repository, ==, "https://github.com/project-chip/connectedhomeip");
+  g_assert_true(g_str_has_prefix(sdk_path, is_cluster ? "data_model/" : "data_model/"));
+  g_assert_nonnull(strstr(sdk_path, is_cluster ? "/clusters/" : "/device_types/"));
+  g_assert_cmpuint(strlen(commit), >=, 8);
+  g_assert_cmpuint(strspn(commit, "0123456789abcdef"), ==, strlen(commit));
+
+  id = need_string(root, "id", file);
+  d->id = parse_id(id);
+  d->name = need_string(root, "name", file);
+  d->revision = (guint16) need_int(root, "revision", file);
+  if (is_cluster) {
+    load_features(d, root);
+    load_types(d, root, "enums", "enum");
+    load_types(d, root, "bitmaps", "bitmap");
+    load_types(d, root, "structs", "struct");
+    load_elems(d->attributes, root, "attributes", attribute_members, NULL);
+    load_elems(d->commands, root, "commands", command_members, "commandToServer");
+    load_elems(d->commands, root, "responses", response_members, "responseFromServer");
+    load_elems(d->events, root, "events", event_members, NULL);
+  } else {
+    load_server_clusters(d, root);
   }
-  g_markup_parse_context_free(ctx);
-  g_ptr_array_unref(st.stack);
-  g_ptr_array_unref(st.exprs);
   return d;
 }
 
 /* ---- Conformance as a function of the FeatureMap ------------------------------ */
 
-static const XmlFeature *
-doc_feature(const XmlDoc *d, const char *code)
+static const FactFeature *
+doc_feature(const FactDoc *d, const char *code)
 {
   for (guint i = 0; i < d->features->len; i++) {
-    const XmlFeature *f = g_ptr_array_index(d->features, i);
+    const FactFeature *f = g_ptr_array_index(d->features, i);
     if (strcmp(f->code, code) == 0)
       return f;
   }
@@ -492,10 +706,10 @@ doc_feature(const XmlDoc *d, const char *code)
 /* A term's value; @unknown is what terms the tables cannot express
  * (attributes, conditions) count as. */
 static gboolean
-eval_term(const XmlDoc *d, const XmlExpr *e, guint32 fm, gboolean unknown)
+eval_term(const FactDoc *d, const FactExpr *e, guint32 fm, gboolean unknown)
 {
   if (strcmp(e->kind, "feature") == 0) {
-    const XmlFeature *f = doc_feature(d, e->name);
+    const FactFeature *f = doc_feature(d, e->name);
     g_assert_nonnull(f);
     return (fm >> f->bit) & 1;
   }
@@ -521,7 +735,7 @@ eval_term(const XmlDoc *d, const XmlExpr *e, guint32 fm, gboolean unknown)
 /* What a conformance says under @fm: 'M', 'O' or 0 (not allowed, or
  * provisional, deprecated, disallowed: not in the tables). */
 static char
-eval_conformance(const XmlDoc *d, const XmlExpr *e, guint32 fm, gboolean unknown)
+eval_conformance(const FactDoc *d, const FactExpr *e, guint32 fm, gboolean unknown)
 {
   gboolean holds = TRUE;
 
@@ -530,7 +744,7 @@ eval_conformance(const XmlDoc *d, const XmlExpr *e, guint32 fm, gboolean unknown
   if (strcmp(e->kind, "otherwise") == 0) {
     for (guint i = 0; i < e->children->len; i++) {
       char c = eval_conformance(d, g_ptr_array_index(e->children, i), fm, unknown);
-      const XmlExpr *child = g_ptr_array_index(e->children, i);
+      const FactExpr *child = g_ptr_array_index(e->children, i);
       if (c || strchr("PDX", child->kind[0]))
         return c;
     }
@@ -544,7 +758,7 @@ eval_conformance(const XmlDoc *d, const XmlExpr *e, guint32 fm, gboolean unknown
 }
 
 static gboolean
-has_unknown(const XmlExpr *e)
+has_unknown(const FactExpr *e)
 {
   if (!e)
     return FALSE;
@@ -559,11 +773,11 @@ has_unknown(const XmlExpr *e)
 /* The FeatureMap bits of features that are not provisional: the tables
  * leave provisional features, and what only they bring, out. */
 static guint32
-usable_features(const XmlDoc *d)
+usable_features(const FactDoc *d)
 {
   guint32 mask = 0;
   for (guint i = 0; i < d->features->len; i++) {
-    const XmlFeature *f = g_ptr_array_index(d->features, i);
+    const FactFeature *f = g_ptr_array_index(d->features, i);
     if (!f->conformance || strcmp(f->conformance->kind, "P") != 0)
       mask |= 1u << f->bit;
   }
@@ -572,12 +786,12 @@ usable_features(const XmlDoc *d)
 
 /* Whether the element exists in the tables at all (not when provisional,
  * deprecated or only with provisional features), and checks the table's
- * conformance against the XML's, one description or several merged, as
- * functions of the FeatureMap. Where the XML names what the tables cannot
+ * conformance against the data model's, one description or several merged, as
+ * functions of the FeatureMap. Where the data model names what the tables cannot
  * express (attributes, conditions) or describes the element twice, the
  * tables may widen it to optional, never narrow it. */
 static gboolean
-check_conformance(const XmlDoc *d, XmlElem *const *descs, guint n_descs,
+check_conformance(const FactDoc *d, FactElem *const *descs, guint n_descs,
                   const MdAppConformance *conf, const char *what)
 {
   guint32 usable = usable_features(d);
@@ -616,11 +830,11 @@ check_conformance(const XmlDoc *d, XmlElem *const *descs, guint n_descs,
 
 /* ---- Types -------------------------------------------------------------------- */
 
-static const XmlType *
-doc_type(const XmlDoc *d, const char *name)
+static const FactType *
+doc_type(const FactDoc *d, const char *name)
 {
   for (guint i = 0; i < d->types->len; i++) {
-    const XmlType *t = g_ptr_array_index(d->types, i);
+    const FactType *t = g_ptr_array_index(d->types, i);
     if (strcmp(t->name, name) == 0)
       return t;
   }
@@ -644,21 +858,21 @@ base_of(const char *type)
 }
 
 static void
-check_type(const XmlDoc *d, const char *xml_type, const char *entry, const MdAppType *t,
+check_type(const FactDoc *d, const char *fact_type, const char *entry, const MdAppType *t,
            const char *what)
 {
-  const XmlType *named;
+  const FactType *named;
   const char *base;
 
-  if (strcmp(xml_type, "list") == 0) {
+  if (strcmp(fact_type, "list") == 0) {
     g_assert_cmpint(t->kind, ==, MD_APP_LIST);
     g_assert_nonnull(entry);
     check_type(d, entry, NULL, t->element, what);
     return;
   }
-  named = doc_type(d, xml_type);
+  named = doc_type(d, fact_type);
   if (named) {
-    g_assert_cmpstr(t->name, ==, xml_type);
+    g_assert_cmpstr(t->name, ==, fact_type);
     if (strcmp(named->kind, "enum") == 0) {
       const GArray *values = named->values;
       g_assert_cmpint(t->kind, ==, MD_APP_UINT);
@@ -668,7 +882,7 @@ check_type(const XmlDoc *d, const char *xml_type, const char *entry, const MdApp
         for (gsize j = 0; j < t->enum_count; j++)
           found = found || t->enum_values[j] == g_array_index(values, guint64, i);
         if (!found)
-          g_error("%s: enum %s lacks %" G_GUINT64_FORMAT, what, xml_type,
+          g_error("%s: enum %s lacks %" G_GUINT64_FORMAT, what, fact_type,
                   g_array_index(values, guint64, i));
       }
       for (gsize j = 1; j < t->enum_count; j++)
@@ -683,7 +897,7 @@ check_type(const XmlDoc *d, const char *xml_type, const char *entry, const MdApp
       g_assert_cmpint(t->kind, ==, MD_APP_STRUCT);
       g_assert_cmpuint(t->field_count, ==, named->fields->len);
       for (guint i = 0; i < named->fields->len; i++) {
-        const XmlElem *f = g_ptr_array_index(named->fields, i);
+        const FactElem *f = g_ptr_array_index(named->fields, i);
         g_assert_cmpuint(t->fields[i].id, ==, f->id);
         g_assert_cmpstr(t->fields[i].name, ==, f->name);
         check_type(d, f->type, f->entry, t->fields[i].type, what);
@@ -691,7 +905,7 @@ check_type(const XmlDoc *d, const char *xml_type, const char *entry, const MdApp
     }
     return;
   }
-  base = base_of(xml_type);
+  base = base_of(fact_type);
   if (strcmp(base, "bool") == 0)
     g_assert_cmpint(t->kind, ==, MD_APP_BOOL);
   else if (strcmp(base, "string") == 0)
@@ -710,21 +924,21 @@ check_type(const XmlDoc *d, const char *xml_type, const char *entry, const MdApp
     else if (g_str_has_prefix(base, "int"))
       g_assert_cmpint(t->kind, ==, MD_APP_INT);
     else
-      g_error("%s: type %s is not known to the test", what, xml_type);
+      g_error("%s: type %s is not known to the test", what, fact_type);
     bits = (guint) g_ascii_strtoull(base + strcspn(base, "0123456789"), NULL, 10);
     g_assert_cmpuint(t->bits, ==, bits);
   }
 }
 
 static gboolean
-is_bitmap(const XmlDoc *d, const char *type)
+is_bitmap(const FactDoc *d, const char *type)
 {
-  const XmlType *t = type ? doc_type(d, type) : NULL;
+  const FactType *t = type ? doc_type(d, type) : NULL;
   return (t && strcmp(t->kind, "bitmap") == 0) || (type && g_str_has_prefix(type, "bitmap"));
 }
 
 static void
-check_constraints(const XmlDoc *d, const XmlElem *x, const MdAppType *t, const char *what)
+check_constraints(const FactDoc *d, const FactElem *x, const MdAppType *t, const char *what)
 {
   if (is_bitmap(d, x->type))
     return; /* a bitmap's range is its defined bits */
@@ -765,12 +979,12 @@ privilege(const char *name)
 }
 
 static void
-check_fields(const XmlDoc *d, const GPtrArray *xml_fields, const MdAppField *fields, gsize count,
+check_fields(const FactDoc *d, const GPtrArray *fact_fields, const MdAppField *fields, gsize count,
              const char *what)
 {
-  g_assert_cmpuint(count, ==, xml_fields->len);
-  for (guint i = 0; i < xml_fields->len; i++) {
-    const XmlElem *f = g_ptr_array_index(xml_fields, i);
+  g_assert_cmpuint(count, ==, fact_fields->len);
+  for (guint i = 0; i < fact_fields->len; i++) {
+    const FactElem *f = g_ptr_array_index(fact_fields, i);
     g_autofree char *fwhat = g_strdup_printf("%s.%s", what, f->name);
     gboolean optional = f->conformance && strcmp(f->conformance->kind, "O") == 0;
     g_assert_cmpuint(fields[i].id, ==, f->id);
@@ -782,7 +996,7 @@ check_fields(const XmlDoc *d, const GPtrArray *xml_fields, const MdAppField *fie
   }
 }
 
-/* ---- Clusters against their XML ---------------------------------------------- */
+/* ---- Clusters against their facts --------------------------------------------- */
 
 static char *
 squash(const char *name)
@@ -811,11 +1025,11 @@ same_fields_as(const char *command)
   return NULL;
 }
 
-static const XmlElem *
+static const FactElem *
 find_elem(const GPtrArray *elems, const char *name, const char *direction)
 {
   for (guint i = 0; i < elems->len; i++) {
-    const XmlElem *e = g_ptr_array_index(elems, i);
+    const FactElem *e = g_ptr_array_index(elems, i);
     if (strcmp(e->name, name) == 0 && (!direction || g_strcmp0(e->direction, direction) == 0))
       return e;
   }
@@ -823,19 +1037,19 @@ find_elem(const GPtrArray *elems, const char *name, const char *direction)
 }
 
 static void
-check_attributes(const XmlDoc *d, const MdAppClusterInfo *info)
+check_attributes(const FactDoc *d, const MdAppClusterInfo *info)
 {
   gsize at = 0;
 
   for (guint i = 0; i < d->attributes->len;) {
-    XmlElem *descs[4];
+    FactElem *descs[4];
     guint n = 0;
-    XmlElem *x = g_ptr_array_index(d->attributes, i);
+    FactElem *x = g_ptr_array_index(d->attributes, i);
     g_autofree char *what = g_strdup_printf("%s.%s", info->name, x->name);
     const MdAppConformance *conf = NULL;
 
     while (i < d->attributes->len && n < G_N_ELEMENTS(descs) &&
-           ((XmlElem *) g_ptr_array_index(d->attributes, i))->id == x->id)
+           ((FactElem *) g_ptr_array_index(d->attributes, i))->id == x->id)
       descs[n++] = g_ptr_array_index(d->attributes, i++);
     if (at < info->attribute_count && info->dm_attributes[at].id == x->id)
       conf = &info->attributes[at].conformance;
@@ -870,15 +1084,15 @@ check_attributes(const XmlDoc *d, const MdAppClusterInfo *info)
 }
 
 static void
-check_commands(const XmlDoc *d, const MdAppClusterInfo *info)
+check_commands(const FactDoc *d, const MdAppClusterInfo *info)
 {
   gsize at = 0;
 
   for (guint i = 0; i < d->commands->len; i++) {
-    XmlElem *x = g_ptr_array_index(d->commands, i);
+    FactElem *x = g_ptr_array_index(d->commands, i);
     g_autofree char *what = g_strdup_printf("%s.%s()", info->name, x->name);
     const MdAppConformance *conf = NULL;
-    const XmlElem *fields_from = x;
+    const FactElem *fields_from = x;
 
     if (g_strcmp0(x->direction, "commandToServer") != 0)
       continue;
@@ -901,11 +1115,11 @@ check_commands(const XmlDoc *d, const MdAppClusterInfo *info)
       if (x->fields->len == 0 && same_fields_as(x->name))
         fields_from = find_elem(d->commands, same_fields_as(x->name), "commandToServer");
       check_fields(d, fields_from->fields, c->fields, c->field_count, what);
-      if (g_strcmp0(x->response, "Y") == 0) {
+      if (!x->response) { /* a status */
         g_assert_cmpuint(dm->response_id, ==, MATTER_DM_NO_RESPONSE);
         g_assert_cmpuint(c->response_field_count, ==, 0);
       } else {
-        const XmlElem *r = find_elem(d->commands, x->response, "responseFromServer");
+        const FactElem *r = find_elem(d->commands, x->response, "responseFromServer");
         g_assert_nonnull(r);
         g_assert_cmpuint(dm->response_id, ==, r->id);
         check_fields(d, r->fields, c->response_fields, c->response_field_count, what);
@@ -928,12 +1142,12 @@ priority(const char *name)
 }
 
 static void
-check_events(const XmlDoc *d, const MdAppClusterInfo *info)
+check_events(const FactDoc *d, const MdAppClusterInfo *info)
 {
   gsize at = 0;
 
   for (guint i = 0; i < d->events->len; i++) {
-    XmlElem *x = g_ptr_array_index(d->events, i);
+    FactElem *x = g_ptr_array_index(d->events, i);
     g_autofree char *what = g_strdup_printf("%s.%s!", info->name, x->name);
     const MdAppConformance *conf = NULL;
 
@@ -960,7 +1174,7 @@ static void
 check_cluster(gconstpointer data)
 {
   const char *file = data;
-  g_autoptr(XmlDoc) d = load_doc("clusters", file);
+  g_autoptr(FactDoc) d = load_doc("clusters", file);
   const MdAppClusterInfo *info = md_app_cluster_by_id(d->id);
   g_autofree char *want = NULL, *have = NULL;
   guint32 usable = usable_features(d);
@@ -972,7 +1186,7 @@ check_cluster(gconstpointer data)
   g_assert_cmpstr(have, ==, want);
   g_assert_cmpuint(info->revision, ==, d->revision);
   for (guint i = 0; i < d->features->len; i++) {
-    const XmlFeature *f = g_ptr_array_index(d->features, i);
+    const FactFeature *f = g_ptr_array_index(d->features, i);
     if (!(usable & (1u << f->bit)))
       continue;
     g_assert_cmpuint(nf, <, info->feature_count);
@@ -987,18 +1201,18 @@ check_cluster(gconstpointer data)
   check_events(d, info);
 }
 
-/* ---- Device types against their XML --------------------------------------------- */
+/* ---- Device types against their facts -------------------------------------------- */
 
 static gboolean
-mandatory_plain(const XmlExpr *e)
+mandatory_plain(const FactExpr *e)
 {
-  /* A bare <mandatoryConform/>; one with a condition, or "P, M", is not
+  /* A bare "M"; one with a condition, or "P, M", is not
    * mandatory for matterd. */
   return e && strcmp(e->kind, "M") == 0 && e->children->len == 0;
 }
 
 static gboolean
-deprecated(const XmlExpr *e)
+deprecated(const FactExpr *e)
 {
   if (!e)
     return FALSE;
@@ -1014,7 +1228,7 @@ static void
 check_device_type(gconstpointer data)
 {
   const char *file = data;
-  g_autoptr(XmlDoc) d = load_doc("device_types", file);
+  g_autoptr(FactDoc) d = load_doc("device_types", file);
   const MdAppDeviceTypeInfo *info = md_app_device_type_by_id(d->id);
   g_autofree char *want = NULL, *have = NULL;
   gsize at = 0;
@@ -1025,7 +1239,7 @@ check_device_type(gconstpointer data)
   g_assert_cmpstr(have, ==, want);
   g_assert_cmpuint(info->revision, ==, d->revision);
   for (guint i = 0; i < d->clusters->len; i++) {
-    const XmlElem *x = g_ptr_array_index(d->clusters, i);
+    const FactElem *x = g_ptr_array_index(d->clusters, i);
     const MdAppDeviceCluster *c;
     const MdAppClusterInfo *cinfo = md_app_cluster_by_id(x->id);
     guint32 features = 0;
@@ -1039,7 +1253,7 @@ check_device_type(gconstpointer data)
     g_assert_cmphex(c->cluster_id, ==, x->id);
     g_assert_cmpint(c->mandatory, ==, mandatory_plain(x->conformance));
     for (guint j = 0; j < x->fields->len; j++) {
-      const XmlElem *r = g_ptr_array_index(x->fields, j);
+      const FactElem *r = g_ptr_array_index(x->fields, j);
       if (!mandatory_plain(r->conformance))
         continue;
       if (strcmp(r->type, "feature") == 0) {
@@ -1313,7 +1527,7 @@ vector_files(const char *kind)
 
   g_assert_nonnull(dir);
   while ((name = g_dir_read_name(dir)))
-    if (g_str_has_suffix(name, ".xml"))
+    if (g_str_has_suffix(name, ".json"))
       g_ptr_array_add(files, g_strdup(name));
   g_ptr_array_sort(files, (GCompareFunc) g_strcmp0);
   return files;
@@ -1327,7 +1541,7 @@ test_coverage(void)
   g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
 
   for (guint i = 0; i < clusters->len; i++) {
-    g_autoptr(XmlDoc) d = load_doc("clusters", g_ptr_array_index(clusters, i));
+    g_autoptr(FactDoc) d = load_doc("clusters", g_ptr_array_index(clusters, i));
     g_assert_nonnull(md_app_cluster_by_id(d->id));
     g_hash_table_add(seen, GUINT_TO_POINTER(d->id));
   }
@@ -1336,7 +1550,7 @@ test_coverage(void)
       g_error("cluster %s has no data model vector", md_app_clusters[k]->name);
   g_hash_table_remove_all(seen);
   for (guint i = 0; i < types->len; i++) {
-    g_autoptr(XmlDoc) d = load_doc("device_types", g_ptr_array_index(types, i));
+    g_autoptr(FactDoc) d = load_doc("device_types", g_ptr_array_index(types, i));
     g_assert_nonnull(md_app_device_type_by_id(d->id));
     g_hash_table_add(seen, GUINT_TO_POINTER(d->id));
   }
