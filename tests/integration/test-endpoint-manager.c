@@ -1043,7 +1043,9 @@ test_shutdown_while_reading(MdTestNode *node, gconstpointer data)
   g_test_message("answered: %s", call.error->message);
   g_clear_error(&call.error);
   g_dbus_connection_unregister_object(app->connection, id);
-  /* It exited 0 (the restart asserts it), and starts again. */
+  /* It exits 0 (the restart asserts it; a second SIGTERM during its exit
+   * would end it by the signal), and starts again. */
+  g_assert_true(md_test_wait_process(node->daemon->process, MD_TEST_TIMEOUT_MS));
   md_test_node_restart(node);
   g_assert_cmpuint(count_node_endpoints(node), ==, 0);
 }
