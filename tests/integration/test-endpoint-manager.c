@@ -1278,6 +1278,67 @@ test_write(MdTestNode *node, gconstpointer data)
   g_assert_cmpuint(g_variant_get_uint16(on_time), ==, 300);
 }
 
+/* With the Context option, a command's method gets the context
+ * dictionary last. */
+static void
+test_invoke_context(MdTestNode *node, gconstpointer data)
+{
+  static const char on_off_xml[] =
+      "<node><interface name='org.matterd.cluster.OnOff1'>"
+      "<method name='Off'><arg name='context' type='a{sv}' direction='in'/></method>"
+      "<method name='On'><arg name='context' type='a{sv}' direction='in'/></method>"
+      "<method name='Toggle'><arg name='context' type='a{sv}' direction='in'/></method>"
+      "<method name='OffWithEffect'><arg type='y' direction='in'/><arg type='y' direction='in'/>"
+      "<arg name='context' type='a{sv}' direction='in'/></method>"
+      "<method name='OnWithRecallGlobalScene'>"
+      "<arg name='context' type='a{sv}' direction='in'/></method>"
+      "<method name='OnWithTimedOff'><arg type='y' direction='in'/><arg type='q' direction='in'/>"
+      "<arg type='q' direction='in'/><arg name='context' type='a{sv}' direction='in'/></method>"
+      "</interface></node>";
+  g_autoptr(App) app = app_new(node);
+  g_autoptr(AppInterface) endpoint = endpoint_new("plug-0001", DEVICE_TYPE_ON_OFF_PLUG_IN_UNIT);
+  g_autoptr(AppInterface) identify = identify_new();
+  g_autoptr(AppInterface) on_off = app_interface_new(on_off_xml, "org.matterd.cluster.OnOff1");
+  g_autoptr(GError) error = NULL;
+  g_auto(MdTestInvokeAnswer) answer = { 0 };
+  g_autoptr(GVariant) call = NULL;
+  g_autoptr(GVariant) context = NULL;
+  MatterSession *session;
+  guint8 fabric_index;
+  gboolean timed;
+
+  app_interface_set(on_off, "FeatureMap", g_variant_new_uint32(1));
+  app_interface_set(on_off, "OnOff", g_variant_new_boolean(FALSE));
+  app_interface_set(on_off, "GlobalSceneControl", g_variant_new_boolean(TRUE));
+  app_interface_set(on_off, "OnTime", g_variant_new_uint16(0));
+  app_interface_set(on_off, "OffWaitTime", g_variant_new_uint16(0));
+  app_interface_set(on_off, "StartUpOnOff", g_variant_new("ay", NULL));
+  app_export(app, APP_ROOT "/plug0/identify", identify);
+  app_export(app, APP_ROOT "/plug0/onoff", on_off);
+  app_export(app, APP_ROOT "/plug0", endpoint);
+  app_register(app, g_variant_new_parsed("{'Context': <true>}"), &error);
+  g_assert_no_error(error);
+  node->commissioner->tick = run_main_context;
+  session = md_test_pase(node);
+  md_test_arm_fail_safe(node, session, 60);
+
+  answer = invoke_on_off(node, session, CMD_ON);
+  g_assert_true(answer.is_status);
+  g_assert_cmpuint(answer.status.status, ==, MATTER_IM_STATUS_SUCCESS);
+  g_assert_cmpuint(on_off->calls->len, ==, 1);
+  g_test_message("%s", (const char *) on_off->calls->pdata[0]);
+  g_assert_true(g_str_has_prefix(on_off->calls->pdata[0], "On("));
+  call = g_variant_parse(G_VARIANT_TYPE("(a{sv})"), (const char *) on_off->calls->pdata[0] + 2,
+                         NULL, NULL, &error);
+  g_assert_no_error(error);
+  context = g_variant_get_child_value(call, 0);
+  g_assert_true(g_variant_lookup(context, "FabricIndex", "y", &fabric_index));
+  g_assert_cmpuint(fabric_index, ==, 0); /* PASE, before AddNOC */
+  g_assert_true(g_variant_lookup(context, "Timed", "b", &timed));
+  g_assert_false(timed);
+  g_assert_true(g_variant_lookup(context, "SubjectNodeId", "t", NULL));
+}
+
 /* An application that never answers gets the controller TIMEOUT, before
  * the engine gives up on its own, and the exchange is not stuck: the
  * next read is answered. */
@@ -1330,6 +1391,7 @@ main(int argc, char **argv)
   NODE_TEST("bad-value", test_bad_value, NULL);
   NODE_TEST("invoke", test_invoke, NULL);
   NODE_TEST("invoke-timeout", test_invoke_timeout, NULL);
+  NODE_TEST("invoke-context", test_invoke_context, NULL);
   NODE_TEST("write", test_write, NULL);
   NODE_TEST("matterctl", test_matterctl, NULL);
   NODE_TEST("events", test_events, NULL);
