@@ -25,13 +25,6 @@
 #define DEVICE_TYPE_ON_OFF_PLUG_IN_UNIT 0x010A
 #define WAIT_MS 10000
 
-static const char endpoint_xml[] = "<node><interface name='" MD_APP_INTERFACE_ENDPOINT "'>"
-                                   "<property name='UniqueId' type='s' access='read'/>"
-                                   "<property name='DeviceTypes' type='a(qq)' access='read'/>"
-                                   "<property name='Label' type='s' access='read'/>"
-                                   "<property name='Reachable' type='b' access='read'/>"
-                                   "</interface></node>";
-
 /* ---- An interface of a test application ----
  *
  * Any interface, described by its introspection; properties from a
@@ -312,13 +305,19 @@ app_interface(App *app, const char *path, const char *interface)
   return (AppInterface *) found;
 }
 
-/* The Endpoint1 of a plug-in unit, @unique_id NULL: without one. */
+/* The Endpoint1 of a plug-in unit (dbus/org.matterd.Endpoint1.xml),
+ * @unique_id NULL: without one. */
 static AppInterface *
 endpoint_new(const char *unique_id, guint16 device_type)
 {
-  AppInterface *endpoint = app_interface_new(endpoint_xml, MD_APP_INTERFACE_ENDPOINT);
+  g_autofree char *path =
+      g_test_build_filename(G_TEST_DIST, "..", "dbus", MD_APP_INTERFACE_ENDPOINT ".xml", NULL);
+  g_autofree char *xml = NULL;
+  AppInterface *endpoint;
   GVariantBuilder types;
 
+  g_assert_true(g_file_get_contents(path, &xml, NULL, NULL));
+  endpoint = app_interface_new(xml, MD_APP_INTERFACE_ENDPOINT);
   g_variant_builder_init(&types, G_VARIANT_TYPE("a(qq)"));
   g_variant_builder_add(&types, "(qq)", device_type, 4);
   if (unique_id != NULL)
@@ -1155,6 +1154,8 @@ test_matterctl(MdTestNode *node, gconstpointer data)
 #define CLUSTER_ON_OFF 0x0006
 #define ATTR_ON_OFF 0x0000
 #define ATTR_ON_TIME 0x4001
+#define CLUSTER_BRIDGED_BASIC 0x0039
+#define ATTR_NODE_LABEL 0x0005
 #define CMD_OFF 0x00
 #define CMD_ON 0x01
 #define CMD_TOGGLE 0x02
@@ -1276,6 +1277,23 @@ test_write(MdTestNode *node, gconstpointer data)
   g_assert_cmpuint(on_off->calls->len, ==, 2);
   on_time = g_hash_table_lookup(on_off->properties, "OnTime");
   g_assert_cmpuint(g_variant_get_uint16(on_time), ==, 300);
+
+  /* Bridged Device Basic Information's NodeLabel is Endpoint1.Label. */
+  {
+    const MatterImAttributePath path =
+        md_test_attribute_path(2, CLUSTER_BRIDGED_BASIC, ATTR_NODE_LABEL);
+    guint8 buf[32];
+    MatterTlvWriter w;
+    gsize len;
+
+    matter_tlv_writer_init(&w, buf, sizeof(buf));
+    matter_tlv_put_utf8(&w, matter_tlv_tag_context(2), "Hall", 4);
+    g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+    g_assert_cmpuint(
+        md_test_commissioner_write(node->commissioner, session, &path, buf, len, FALSE), ==,
+        MATTER_IM_STATUS_SUCCESS);
+    g_assert_true(wait_endpoint(node, 2, "Label", g_variant_new_string("Hall")));
+  }
 }
 
 /* With the Context option, a command's method gets the context
