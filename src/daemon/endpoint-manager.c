@@ -419,6 +419,16 @@ application_add(Application *app, GPtrArray *specs, GError **error)
 
 static void application_schedule_resync(Application *app);
 
+/* The tree changed again while it was being read. */
+static void
+resync_again_if_changed(Application *app)
+{
+  if (!app->changed)
+    return;
+  app->changed = FALSE;
+  application_schedule_resync(app);
+}
+
 /* What a re-read of the tree changes: endpoints gone are forgotten, new
  * ones and those whose clusters changed registered (again). */
 static void
@@ -441,6 +451,7 @@ on_resync_read(MdEndpointManager *manager, TreeRead *read, GPtrArray *specs, GEr
   if (specs == NULL) {
     g_warning("Application %s at %s: its changed objects are refused: %s", app->owner, app->root,
               error->message);
+    resync_again_if_changed(app);
     return;
   }
   paths = g_hash_table_get_keys(app->endpoints);
@@ -469,10 +480,7 @@ on_resync_read(MdEndpointManager *manager, TreeRead *read, GPtrArray *specs, GEr
     g_warning("Application %s at %s: its changed objects are refused: %s", app->owner, app->root,
               local_error->message);
   poke(manager);
-  if (app->changed) {
-    app->changed = FALSE;
-    application_schedule_resync(app);
-  }
+  resync_again_if_changed(app);
 }
 
 static gboolean
@@ -782,10 +790,7 @@ on_registration_read(MdEndpointManager *manager, TreeRead *read, GPtrArray *spec
   g_dbus_method_invocation_return_value(registration->invocation, NULL);
   registration_free(registration);
   /* It changed while it was being read: read it again. */
-  if (app->changed) {
-    app->changed = FALSE;
-    application_schedule_resync(app);
-  }
+  resync_again_if_changed(app);
 }
 
 /* The bouncer refused the caller, or went: nothing was started. */
