@@ -62,7 +62,6 @@ struct _MdEndpointManager {
   GList *applications;   /* Application, owned */
   GHashTable *endpoints; /* number -> Endpoint (owned by its application) */
   GList *registrations;  /* Registration in flight */
-  GList *refusals;       /* Refusal waiting for the main loop */
 };
 
 /* ---- Applications ---- */
@@ -1001,39 +1000,6 @@ object_of(MdEndpointManager *manager, guint16 number, const MdAppClusterInfo *cl
   return NULL;
 }
 
-/* A request refused before it reached an application is answered from
- * the main loop, not from inside the node's request. */
-typedef struct {
-  MdEndpointManager *manager;
-  guint32 token;
-  guint source_id;
-} Refusal;
-
-static gboolean
-on_refusal(gpointer user_data)
-{
-  Refusal *refusal = user_data;
-  MdEndpointManager *manager = refusal->manager;
-
-  manager->refusals = g_list_remove(manager->refusals, refusal);
-  md_node_app_complete(manager->node, refusal->token, MATTER_IM_STATUS_FAILURE, NULL,
-                       md_messaging_now_ms());
-  poke(manager);
-  g_free(refusal);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-refuse_later(MdEndpointManager *manager, guint32 token)
-{
-  Refusal *refusal = g_new0(Refusal, 1);
-
-  refusal->manager = manager;
-  refusal->token = token;
-  refusal->source_id = g_idle_add(on_refusal, refusal);
-  manager->refusals = g_list_prepend(manager->refusals, refusal);
-}
-
 static void
 call_application(MdEndpointManager *manager, guint16 number, const MdAppClusterInfo *cluster,
                  const char *interface, const char *member, GVariant *parameters, Call *call)
@@ -1043,7 +1009,8 @@ call_application(MdEndpointManager *manager, guint16 number, const MdAppClusterI
 
   if (path == NULL) {
     g_message("%s: no application serves it now (FAILURE)", call->what);
-    refuse_later(manager, call->token);
+    md_node_app_complete(manager->node, call->token, MATTER_IM_STATUS_FAILURE, NULL,
+                         md_messaging_now_ms());
     g_variant_unref(g_variant_ref_sink(parameters));
     call_free(call);
     return;
@@ -1129,13 +1096,6 @@ md_endpoint_manager_free(MdEndpointManager *manager)
     registration->manager = NULL;
   }
   g_clear_pointer(&manager->registrations, g_list_free);
-  for (GList *l = manager->refusals; l != NULL; l = l->next) {
-    Refusal *refusal = l->data;
-
-    g_source_remove(refusal->source_id);
-    g_free(refusal);
-  }
-  g_clear_pointer(&manager->refusals, g_list_free);
   while (manager->applications != NULL)
     application_free(manager->applications->data);
   g_hash_table_unref(manager->endpoints);

@@ -257,41 +257,20 @@ on_node_changed(MdNodeChange change, gpointer user_data)
 
 /* The node's requests for application endpoints go to the endpoint
  * manager, which exists once matterd is on the bus. Before that no
- * application is there to answer: FAILURE, from the main loop. */
-typedef struct {
-  MdNode *node;
-  MdMessaging *messaging;
-  guint32 token;
-} EarlyRequest;
-
-static gboolean
-on_early_request(gpointer user_data)
-{
-  EarlyRequest *request = user_data;
-
-  md_node_app_complete(request->node, request->token, MATTER_IM_STATUS_FAILURE, NULL,
-                       md_messaging_now_ms());
-  md_messaging_reschedule(request->messaging);
-  g_free(request);
-  return G_SOURCE_REMOVE;
-}
-
+ * application is there to answer: FAILURE, at once (the node takes an
+ * answer before the request returns). */
 static MdEndpointManager *
 endpoint_manager(Wiring *wiring, guint32 token)
 {
   MdEndpointManager *manager =
     wiring->service != NULL ? md_dbus_service_get_endpoint_manager(wiring->service) : NULL;
-  EarlyRequest *request;
 
-  if (manager != NULL)
-    return manager;
-  g_message("A request for an application endpoint before matterd is on the bus: FAILURE");
-  request = g_new0(EarlyRequest, 1);
-  request->node = wiring->node;
-  request->messaging = wiring->messaging;
-  request->token = token;
-  g_idle_add(on_early_request, request);
-  return NULL;
+  if (manager == NULL) {
+    g_message("A request for an application endpoint before matterd is on the bus: FAILURE");
+    md_node_app_complete(wiring->node, token, MATTER_IM_STATUS_FAILURE, NULL,
+                         md_messaging_now_ms());
+  }
+  return manager;
 }
 
 static void
