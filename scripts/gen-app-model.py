@@ -298,7 +298,10 @@ class Cluster:
             sig = "a" + self.signature(extra)
         else:
             sig = "(" + "".join(self.field_signature(f) for f in extra.get("fields", [])) + ")"
-        if nullable:
+        # A nullable integer keeps its width's type, null being the value
+        # its nullable range leaves out (null_text); any other nullable
+        # value is an array of zero or one element.
+        if nullable and kind not in ("UINT", "INT"):
             sig = "a" + sig
         if optional:
             sig = "a" + sig
@@ -306,6 +309,17 @@ class Cluster:
 
     def field_signature(self, f):
         return self.signature(f["type"], f.get("nullable", False), f.get("optional", False))
+
+    def null_text(self, tname, nullable):
+        """How null of a nullable integer is written on D-Bus, or None."""
+        if not nullable:
+            return None
+        kind, bits, _, _ = self.resolve(tname, tname)
+        if kind == "UINT":
+            return f"0x{(1 << bits) - 1:X}"
+        if kind == "INT":
+            return str(-(1 << (bits - 1)))
+        return None
 
 
 class DeviceTypes:
@@ -592,6 +606,9 @@ def args_xml(cl, fields, direction, indent):
     out = []
     for f in fields:
         d = f' direction="{direction}"' if direction else ""
+        null = cl.null_text(f["type"], f.get("nullable", False))
+        if null:
+            out.append(f"{indent}<!-- {f['name']}: null is {null} -->")
         out.append(f'{indent}<arg name="{f["name"]}" type="{cl.field_signature(f)}"{d}/>')
     return out
 
@@ -610,7 +627,9 @@ def write_introspection(cl, out_dir):
     for a in cl.attributes:
         acc = cl.access(a.get("access", "R V"), a["name"], "attribute")
         sig = cl.signature(a["type"], a.get("nullable", False))
-        lines.append(f"    <!-- attribute 0x{a['id']:04X} -->")
+        null = cl.null_text(a["type"], a.get("nullable", False))
+        note = f", null is {null}" if null else ""
+        lines.append(f"    <!-- attribute 0x{a['id']:04X}{note} -->")
         lines.append(f'    <property name="{a["name"]}" type="{sig}" '
                      f'access="{"readwrite" if acc["write"] else "read"}"/>')
     for c in cl.commands:

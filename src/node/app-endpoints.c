@@ -132,14 +132,20 @@ spec_copy(const MdAppEndpointSpec *spec)
 
 /* ---- Checks ---- */
 
-/* Clusters a device type needs that the node serves itself (or, for
- * Scenes Management, that no application endpoint has yet: the device
- * types needing it are served without it). */
+/* Clusters a device type needs that the node serves itself. */
 static gboolean
 served_by_node(guint32 cluster_id)
 {
   return cluster_id == CLUSTER_DESCRIPTOR || cluster_id == CLUSTER_BRIDGED_BASIC ||
-         cluster_id == CLUSTER_GROUPS || cluster_id == CLUSTER_SCENES_MANAGEMENT;
+         cluster_id == CLUSTER_GROUPS;
+}
+
+/* Clusters a device type needs that no endpoint has yet: Scenes
+ * Management, which the lights list; they are served without it. */
+static gboolean
+waived(guint32 cluster_id)
+{
+  return cluster_id == CLUSTER_SCENES_MANAGEMENT;
 }
 
 static gboolean
@@ -365,6 +371,7 @@ md_app_endpoint_spec_check(const MdAppEndpointSpec *spec, GError **error)
 
     for (gsize c = 0; c < info->cluster_count; c++)
       if (info->clusters[c].mandatory && !served_by_node(info->clusters[c].cluster_id) &&
+          !waived(info->clusters[c].cluster_id) &&
           !check_device_cluster(spec, info, &info->clusters[c], error))
         return FALSE;
   }

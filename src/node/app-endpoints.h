@@ -86,7 +86,9 @@ typedef struct {
 
 /* Checks @spec against the descriptions: its UniqueId (1..32 bytes), its
  * device types (described ones), every cluster a device type needs (the
- * ones the node serves aside) with the features, attributes and commands
+ * ones the node serves aside: Descriptor, Bridged Device Basic
+ * Information, Groups; and Scenes Management, which no endpoint has yet,
+ * waived) with the features, attributes and commands
  * it needs, every property's D-Bus type and value. FALSE with
  * MD_ERROR_INVALID_ARGUMENT naming the object and the rule broken. */
 gboolean md_app_endpoint_spec_check(const MdAppEndpointSpec *spec, GError **error);

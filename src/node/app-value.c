@@ -24,12 +24,28 @@
 
 static void append_type_signature(GString *s, const MdAppType *type);
 
+/* Whether null of a nullable @type is a value of its width (the one its
+ * nullable range leaves out) rather than an array of no element. */
+static gboolean
+null_is_sentinel(const MdAppType *type)
+{
+  return type->kind == MD_APP_UINT || type->kind == MD_APP_INT;
+}
+
+/* Whether a nullable value of @type travels as an array of zero or one
+ * element. */
+static gboolean
+null_is_empty_array(const MdAppType *type, guint8 flags)
+{
+  return (flags & MD_APP_NULLABLE) && !null_is_sentinel(type);
+}
+
 static void
 append_flags_signature(GString *s, const MdAppType *type, guint8 flags)
 {
   if (flags & MD_APP_OPTIONAL)
     g_string_append_c(s, 'a');
-  if (flags & MD_APP_NULLABLE)
+  if (null_is_empty_array(type, flags))
     g_string_append_c(s, 'a');
   append_type_signature(s, type);
 }
@@ -134,6 +150,33 @@ int_width_max(const MdAppType *type)
 {
   guint bits = type_bits(type);
   return bits == 64 ? G_MAXINT64 : (G_GINT64_CONSTANT(1) << (bits - 1)) - 1;
+}
+
+/* The null of a nullable integer: all ones for an unsigned width, the
+ * most negative value for a signed one. */
+static GVariant *new_uint(const MdAppType *type, guint64 v);
+static GVariant *new_int(const MdAppType *type, gint64 v);
+
+static GVariant *
+new_null_sentinel(const MdAppType *type)
+{
+  if (type->kind == MD_APP_UINT)
+    return new_uint(type, uint_width_max(type));
+  return new_int(type, int_width_min(type));
+}
+
+static guint64 variant_uint(GVariant *value);
+static gint64 variant_int(GVariant *value);
+
+/* Whether @value (of @type's signature) is the null of a nullable integer. */
+static gboolean
+is_null_sentinel(const MdAppType *type, GVariant *value)
+{
+  if (type->kind == MD_APP_UINT)
+    return variant_uint(value) == uint_width_max(type);
+  if (type->kind == MD_APP_INT)
+    return variant_int(value) == int_width_min(type);
+  return FALSE;
 }
 
 static gboolean
@@ -425,7 +468,8 @@ base_from_tlv(const MdAppType *type, gboolean nullable, const MatterTlvReader *r
   return MATTER_IM_STATUS_FAILURE;
 }
 
-/* An array of no element or of @item (taken). */
+/* An array of no element or of @item (taken): an optional field, a
+ * nullable value that is not an integer. */
 static GVariant *
 new_maybe(const MdAppType *type, guint8 flags, GVariant *item)
 {
@@ -444,12 +488,16 @@ value_from_tlv(const MdAppType *type, guint8 flags, const MatterTlvReader *reade
   if (matter_tlv_get_type(reader) == MATTER_TLV_TYPE_NULL) {
     if (!nullable)
       return MATTER_IM_STATUS_INVALID_DATA_TYPE;
+    if (null_is_sentinel(type))
+      v = g_variant_ref_sink(new_null_sentinel(type));
   } else {
+    /* A nullable integer equal to its null is refused by the range
+     * rules (CONSTRAINT_ERROR). */
     MatterImStatus status = base_from_tlv(type, nullable, reader, &v);
     if (status != MATTER_IM_STATUS_SUCCESS)
       return status;
   }
-  if (nullable)
+  if (null_is_empty_array(type, flags))
     v = new_maybe(type, 0, v);
   if (flags & MD_APP_OPTIONAL)
     v = new_maybe(type, flags & MD_APP_NULLABLE, v);
@@ -620,6 +668,11 @@ value_to_tlv(const MdAppType *type, guint8 flags, GVariant *value, MatterTlvWrit
       return MATTER_OK; /* left out */
     return value_to_tlv(type, flags & MD_APP_NULLABLE, item, w, tag);
   }
+  if ((flags & MD_APP_NULLABLE) && null_is_sentinel(type)) {
+    if (is_null_sentinel(type, value))
+      return matter_tlv_put_null(w, tag);
+    return base_to_tlv(type, value, w, tag);
+  }
   if (flags & MD_APP_NULLABLE) {
     g_autoptr(GVariant) item = maybe_item(value);
     if (!item)
@@ -753,7 +806,13 @@ base_check(const MdAppType *type, gboolean nullable, GVariant *value, const char
 static gboolean
 value_check(const MdAppType *type, guint8 flags, GVariant *value, const char *what, GError **error)
 {
-  if (flags & (MD_APP_OPTIONAL | MD_APP_NULLABLE)) {
+  if (!(flags & MD_APP_OPTIONAL) && (flags & MD_APP_NULLABLE) && null_is_sentinel(type)) {
+    /* Null, or a value of the nullable range (the sentinel left out). */
+    if (is_null_sentinel(type, value))
+      return TRUE;
+    return base_check(type, TRUE, value, what, error);
+  }
+  if ((flags & MD_APP_OPTIONAL) || null_is_empty_array(type, flags)) {
     gsize n = g_variant_n_children(value);
     if (n > 1)
       return refuse(g_strdup_printf("%s value takes at most one element, not %" G_GSIZE_FORMAT,

@@ -18,13 +18,28 @@
  *   octet_string                  ay
  *   struct                        (…)  its fields in ascending id
  *   list[T]                       aT
- *   nullable T                    aT   with no element for null, one for a value
- *   optional field T              aT   likewise, no element when left out
- *   optional nullable T           aaT
+ *   nullable uint, enum, bitmap   its width's type (y q u t); null is the
+ *                                 width's all ones: 0xFF, 0xFFFF,
+ *                                 0xFFFFFF (uint24 on u), 0xFFFFFFFF, and
+ *                                 for 40..64 bits the width's all ones on t
+ *   nullable int                  its width's type (n i x); null is the
+ *                                 width's most negative value: -128 (int8
+ *                                 on n), -32768, -8388608 (int24 on i),
+ *                                 INT32_MIN, ..., INT64_MIN
+ *   nullable T, any other T       aT   (bool, single, double, strings,
+ *                                 octets, structs, lists) no element for
+ *                                 null, one for a value
+ *   optional field T              aT   no element when left out
+ *   optional nullable T           aT   for an integer, with its null
+ *                                 inside; aaT for any other T
  *
- * so `busctl set-property … an 0` writes null, `an 1 2150` a value. A
- * nullable integer never takes the null of its width as a value (8.2.5 of
- * the Core spec: the nullable range leaves it out).
+ * so MoveToLevel is (yqyy), TransitionTime 0xFFFF for null, and
+ * `busctl set-property … q 65535` writes null to a nullable uint16,
+ * `ab 0` to a nullable bool. A nullable integer never takes its null as a
+ * value (8.2.5 of the Core spec: the nullable range leaves it out): from
+ * TLV it is CONSTRAINT_ERROR, and an application's values stay inside the
+ * nullable range (the null apart). For a value that is not nullable the
+ * same number is an ordinary value.
  *
  * Decoding from TLV is what a controller sends (writes, command fields):
  * a value of the wrong TLV type is INVALID_DATA_TYPE, outside its
@@ -40,7 +55,7 @@
 #include "matter/im.h"
 #include "matter/tlv.h"
 
-/* The D-Bus signature of a value: e.g. "q", "an", "a(qq)". Free with
+/* The D-Bus signature of a value: e.g. "q", "as", "a(qq)". Free with
  * g_free(). */
 char *md_app_value_signature(const MdAppType *type, guint8 flags);
 /* A tuple of fields, e.g. "(yqyy)" for MoveToLevel. */

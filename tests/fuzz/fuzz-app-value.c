@@ -11,6 +11,10 @@
  *     the same value (singles compared as the float they travel as), and
  *     passes the check again.
  *
+ * A nullable integer's null is the value its nullable range leaves out
+ * (all ones, or the most negative of a signed width): it encodes as a TLV
+ * null, and a TLV null decodes to it.
+ *
  * Nothing may crash, leak or do anything undefined.
  *
  * Input: a type byte (index into `cases`, modulo their count), a mode byte
@@ -144,7 +148,49 @@ static const Case cases[] = {
   { &t_point, 0 },
   { &t_point_list, MD_APP_NULLABLE },
   { &t_path, 0 },
+  { &t_u24, MD_APP_NULLABLE },
+  { &t_i8, MD_APP_NULLABLE },
+  { &t_level, MD_APP_NULLABLE },
+  { &t_enum, MD_APP_NULLABLE },
+  { &t_string, MD_APP_OPTIONAL | MD_APP_NULLABLE },
+  { &t_bool, MD_APP_NULLABLE },
+  { &t_temperature, MD_APP_NULLABLE },
 };
+
+static gboolean
+is_integer(const MdAppType *type)
+{
+  return type->kind == MD_APP_UINT || type->kind == MD_APP_INT;
+}
+
+/* Whether @v (of an integer @type's D-Bus type) is its width's null,
+ * computed here again: all ones unsigned, the most negative signed. */
+static gboolean
+is_null_value(const MdAppType *type, GVariant *v)
+{
+  guint bits = type->bits;
+
+  switch (g_variant_classify(v)) {
+  case G_VARIANT_CLASS_BYTE:
+    return g_variant_get_byte(v) == 0xff;
+  case G_VARIANT_CLASS_UINT16:
+    return g_variant_get_uint16(v) == 0xffff;
+  case G_VARIANT_CLASS_UINT32:
+    return g_variant_get_uint32(v) == (bits == 24 ? 0xffffffu : 0xffffffffu);
+  case G_VARIANT_CLASS_UINT64:
+    return g_variant_get_uint64(v) ==
+           (bits == 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT(1) << bits) - 1);
+  case G_VARIANT_CLASS_INT16:
+    return g_variant_get_int16(v) == (bits == 8 ? -128 : G_MININT16);
+  case G_VARIANT_CLASS_INT32:
+    return g_variant_get_int32(v) == (bits == 24 ? -8388608 : G_MININT32);
+  case G_VARIANT_CLASS_INT64:
+    return g_variant_get_int64(v) ==
+           (bits == 64 ? G_MININT64 : -(G_GINT64_CONSTANT(1) << (bits - 1)));
+  default:
+    abort();
+  }
+}
 
 /* Equal as they travel: singles as floats. */
 static gboolean values_equal(const MdAppType *type, guint8 flags, GVariant *a, GVariant *b);
@@ -182,7 +228,7 @@ values_equal(const MdAppType *type, guint8 flags, GVariant *a, GVariant *b)
 {
   if (flags & MD_APP_OPTIONAL)
     return items_equal(type, flags & MD_APP_NULLABLE, a, b);
-  if (flags & MD_APP_NULLABLE)
+  if ((flags & MD_APP_NULLABLE) && !is_integer(type))
     return items_equal(type, 0, a, b);
   switch (type->kind) {
   case MD_APP_SINGLE: {
@@ -235,6 +281,23 @@ check_accepted(const Case *c, GVariant *value)
   }
 }
 
+/* A nullable integer encodes as a TLV null exactly when it is its null. */
+static void
+check_null_encoding(const Case *c, GVariant *value, const uint8_t *buf, size_t len)
+{
+  MatterTlvReader r;
+  g_autoptr(GVariant) item = NULL;
+
+  if (!(c->flags & MD_APP_NULLABLE) || !is_integer(c->type))
+    return;
+  item = c->flags & MD_APP_OPTIONAL ? g_variant_get_child_value(value, 0) : g_variant_ref(value);
+  matter_tlv_reader_init(&r, buf, len);
+  if (matter_tlv_next(&r) != MATTER_OK)
+    abort();
+  if ((matter_tlv_get_type(&r) == MATTER_TLV_TYPE_NULL) != is_null_value(c->type, item))
+    abort();
+}
+
 /* A value that decoded or checked: it goes to TLV and back unchanged. */
 static void
 round_trip(const Case *c, GVariant *value, size_t size)
@@ -247,6 +310,7 @@ round_trip(const Case *c, GVariant *value, size_t size)
       abort();
     return;
   }
+  check_null_encoding(c, value, buf, len);
   g_autoptr(GVariant) again = decode(c, buf, len);
 
   check_accepted(c, again);

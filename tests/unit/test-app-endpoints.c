@@ -245,6 +245,10 @@ static const MdNodeParams node_params = {
   .window_timeout = 900,
   .has_passcode = TRUE,
   .passcode = 20202021,
+  .basic = { .vendor_name = "Example Works",
+             .product_name = "Gateway",
+             .hardware_version_string = "1",
+             .software_version_string = "1.0" },
 };
 
 static MdNode *
@@ -374,7 +378,10 @@ sample_value(const MdAppType *type, guint8 flags)
 {
   g_autofree char *signature = md_app_value_signature(type, flags);
 
-  if (flags & (MD_APP_NULLABLE | MD_APP_OPTIONAL))
+  /* Null or left out, where that is an empty array (a nullable integer
+   * has a value of its own for null: it gets an ordinary value here). */
+  if ((flags & (MD_APP_NULLABLE | MD_APP_OPTIONAL)) && signature[0] == 'a' &&
+      (type->kind != MD_APP_LIST || signature[1] == 'a'))
     return g_variant_new_array(G_VARIANT_TYPE(signature + 1), NULL, 0);
   switch (type->kind) {
   case MD_APP_BOOL:
@@ -866,9 +873,12 @@ test_spec_check(void)
   assert_refused(spec, "/app/lamp-1/OnOff", "OnOff.OnOff");
   set_property(spec, CLUSTER_ON_OFF, "OnOff", g_variant_new_boolean(TRUE));
   g_assert_true(md_app_endpoint_spec_check(spec, NULL));
-  set_property(spec, CLUSTER_ON_OFF, "StartUpOnOff", g_variant_new_parsed("@ay [200]"));
+  set_property(spec, CLUSTER_ON_OFF, "StartUpOnOff", g_variant_new_byte(200));
   assert_refused(spec, "/app/lamp-1/OnOff", "OnOff.StartUpOnOff");
   set_property(spec, CLUSTER_ON_OFF, "StartUpOnOff", g_variant_new_parsed("@ay []"));
+  assert_refused(spec, "/app/lamp-1/OnOff", "OnOff.StartUpOnOff");
+  /* Null is the one value of a nullable enum8 that is not one. */
+  set_property(spec, CLUSTER_ON_OFF, "StartUpOnOff", g_variant_new_byte(0xFF));
   g_assert_true(md_app_endpoint_spec_check(spec, NULL));
 
   /* A mandatory attribute missing, an unknown one, an undefined feature. */
@@ -964,6 +974,51 @@ test_register(void)
     g_assert_true(info->bridged);
     g_assert_cmpuint(info->device_types->len, ==, 1);
   }
+  test_free(t);
+}
+
+/* A wildcard read of the whole node goes through every endpoint, the
+ * applications' included, in chunks. */
+static void
+test_wildcard_read(void)
+{
+  Test *t = test_new();
+  g_autoptr(GPtrArray) specs =
+      specs_of(light_new("lamp-1", TRUE), light_new("lamp-2", FALSE), NULL);
+  MatterImReadRequest req = { .has_attribute_requests = true, .attribute_path_count = 1 };
+  g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+  uint8_t buf[256];
+  size_t len;
+  gboolean last_suppresses = FALSE;
+
+  register_ok(t, specs, TRUE, FALSE, NULL);
+  req.fabric_filtered = true;
+  g_assert_cmpint(matter_im_read_request_encode(&req, buf, sizeof(buf), &len), ==, MATTER_OK);
+  request(t, MATTER_IM_OPCODE_READ_REQUEST, buf, len);
+  g_assert_cmpuint(t->replies->len, >, 1);
+  for (guint i = 0; i < t->replies->len; i++) {
+    gsize size;
+    const guint8 *payload = g_bytes_get_data(g_ptr_array_index(t->replies, i), &size);
+    MatterImReportData data;
+    MatterImAttributeReport report;
+
+    g_assert_cmphex(payload[0], ==, MATTER_IM_OPCODE_REPORT_DATA);
+    g_assert_cmpint(matter_im_report_data_decode(payload + 1, size - 1, &data), ==, MATTER_OK);
+    while (matter_im_next_attribute_report(&data.attribute_reports, &report) == MATTER_OK) {
+      g_assert_false(report.is_status);
+      g_hash_table_add(seen, GUINT_TO_POINTER(report.data.path.endpoint << 16 |
+                                              (report.data.path.cluster & 0xFFFF)));
+    }
+    last_suppresses = data.suppress_response;
+  }
+  g_assert_true(last_suppresses);
+  for (guint16 ep = 2; ep <= 3; ep++) {
+    g_assert_true(g_hash_table_contains(seen, GUINT_TO_POINTER(ep << 16 | CLUSTER_ON_OFF)));
+    g_assert_true(g_hash_table_contains(seen, GUINT_TO_POINTER(ep << 16 | CLUSTER_IDENTIFY)));
+    g_assert_true(g_hash_table_contains(seen, GUINT_TO_POINTER(ep << 16 | CLUSTER_GROUPS)));
+    g_assert_true(g_hash_table_contains(seen, GUINT_TO_POINTER(ep << 16 | CLUSTER_BRIDGED_BASIC)));
+  }
+  g_assert_true(g_hash_table_contains(seen, GUINT_TO_POINTER(1 << 16 | CLUSTER_DESCRIPTOR)));
   test_free(t);
 }
 
@@ -1906,12 +1961,40 @@ test_register_refused(void)
   test_free(t);
 }
 
+/* What the store cannot have written stops the node: starting without
+ * it could give its numbers to other devices. */
+static void
+test_store_corrupt(void)
+{
+  Test *t = test_new();
+  const MdNodeStorage *storage = md_test_storage_get(t->storage);
+  g_autoptr(GBytes) garbage = g_bytes_new_static("\xff\xff\xff", 3);
+  g_autoptr(GVariant) newer = g_variant_ref_sink(g_variant_new_parsed("(uint32 2, @a(sqbbmv) [])"));
+  g_autoptr(GBytes) newer_bytes = g_variant_get_data_as_bytes(newer);
+  g_autoptr(GError) error = NULL;
+  MdNode *node;
+
+  node_stop(t);
+  g_assert_true(md_node_storage_put_bytes(storage, "app-endpoints", garbage, NULL));
+  node = node_new(t, &error);
+  g_assert_null(node);
+  g_assert_error(error, MD_ERROR, MD_ERROR_STORE_CORRUPT);
+  g_clear_error(&error);
+  matter_session_table_clear(&t->node_sessions);
+  g_assert_true(md_node_storage_put_bytes(storage, "app-endpoints", newer_bytes, NULL));
+  node = node_new(t, &error);
+  g_assert_null(node);
+  g_assert_error(error, MD_ERROR, MD_ERROR_STORE_VERSION);
+  test_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/app-endpoints/spec-check", test_spec_check);
   g_test_add_func("/app-endpoints/register", test_register);
+  g_test_add_func("/app-endpoints/wildcard-read", test_wildcard_read);
   g_test_add_func("/app-endpoints/not-bridged", test_not_bridged);
   g_test_add_func("/app-endpoints/register-refused", test_register_refused);
   g_test_add_func("/app-endpoints/presence", test_presence);
@@ -1929,5 +2012,6 @@ main(int argc, char **argv)
   g_test_add_func("/app-endpoints/random-values", test_random_values);
   g_test_add_func("/app-endpoints/numbers-kept", test_numbers_kept);
   g_test_add_func("/app-endpoints/register-fails", test_register_fails);
+  g_test_add_func("/app-endpoints/store-corrupt", test_store_corrupt);
   return g_test_run();
 }

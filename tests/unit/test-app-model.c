@@ -1394,13 +1394,16 @@ append_fields(GString *s, const MdAppField *fields, gsize count)
     append_signature(s, fields[i].type, fields[i].flags);
 }
 
-/* The mapping of app-value.h, written out again. */
+/* The mapping of app-value.h, written out again: a nullable integer keeps
+ * its width's type (null is the value its nullable range leaves out), any
+ * other nullable value is an array of zero or one element, and so is an
+ * optional field. */
 static void
 append_signature(GString *s, const MdAppType *t, guint8 flags)
 {
   if (flags & MD_APP_OPTIONAL)
     g_string_append_c(s, 'a');
-  if (flags & MD_APP_NULLABLE)
+  if ((flags & MD_APP_NULLABLE) && t->kind != MD_APP_UINT && t->kind != MD_APP_INT)
     g_string_append_c(s, 'a');
   switch (t->kind) {
   case MD_APP_BOOL:
@@ -1512,6 +1515,54 @@ test_introspection(void)
   }
 }
 
+/* Known answers, written out rather than recomputed: nullable integers
+ * keep their width's type, null being all ones (unsigned) or the most
+ * negative value (signed), and the introspection says so. */
+static GDBusNodeInfo *
+load_interface(const char *interface, char **xml_out)
+{
+  g_autofree char *file = g_strconcat(interface, ".xml", NULL);
+  g_autofree char *path = g_test_build_filename(G_TEST_BUILT, "..", "clusters", file, NULL);
+  g_autoptr(GError) error = NULL;
+  GDBusNodeInfo *node;
+
+  g_assert_true(g_file_get_contents(path, xml_out, NULL, &error));
+  node = g_dbus_node_info_new_for_xml(*xml_out, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(g_dbus_node_info_lookup_interface(node, interface));
+  return node;
+}
+
+static void
+test_null_signatures(void)
+{
+  g_autofree char *level_xml = NULL, *temp_xml = NULL;
+  g_autoptr(GDBusNodeInfo) level_node =
+      load_interface("org.matterd.cluster.LevelControl1", &level_xml);
+  g_autoptr(GDBusNodeInfo) temp_node =
+      load_interface("org.matterd.cluster.TemperatureMeasurement1", &temp_xml);
+  GDBusInterfaceInfo *level = level_node->interfaces[0];
+  GDBusInterfaceInfo *temp = temp_node->interfaces[0];
+  GDBusMethodInfo *move_to_level = g_dbus_interface_info_lookup_method(level, "MoveToLevel");
+  static const char *const args[][2] = {
+    { "Level", "y" }, { "TransitionTime", "q" }, { "OptionsMask", "y" }, { "OptionsOverride", "y" }
+  };
+
+  g_assert_nonnull(move_to_level);
+  for (gsize i = 0; i < G_N_ELEMENTS(args); i++) {
+    g_assert_nonnull(move_to_level->in_args[i]);
+    g_assert_cmpstr(move_to_level->in_args[i]->name, ==, args[i][0]);
+    g_assert_cmpstr(move_to_level->in_args[i]->signature, ==, args[i][1]);
+  }
+  g_assert_null(move_to_level->in_args[G_N_ELEMENTS(args)]);
+  g_assert_cmpstr(g_dbus_interface_info_lookup_property(level, "CurrentLevel")->signature, ==, "y");
+  g_assert_cmpstr(g_dbus_interface_info_lookup_property(level, "OnLevel")->signature, ==, "y");
+  g_assert_cmpstr(g_dbus_interface_info_lookup_property(temp, "MeasuredValue")->signature, ==, "n");
+  g_assert_nonnull(strstr(level_xml, "<!-- TransitionTime: null is 0xFFFF -->"));
+  g_assert_nonnull(strstr(level_xml, "<!-- attribute 0x0000, null is 0xFF -->"));
+  g_assert_nonnull(strstr(temp_xml, "<!-- attribute 0x0000, null is -32768 -->"));
+}
+
 /* ---- Registration --------------------------------------------------------------------- */
 
 /* Every vector names a described cluster or device type, and every
@@ -1582,5 +1633,6 @@ main(int argc, char **argv)
   g_test_add_func("/app-model/lookups", test_lookups);
   g_test_add_func("/app-model/conformance", test_conformance);
   g_test_add_func("/app-model/introspection", test_introspection);
+  g_test_add_func("/app-model/null-signatures", test_null_signatures);
   return g_test_run();
 }

@@ -2,7 +2,8 @@
 /* Values of application clusters between TLV and GVariant (app-value.h)
  * on types of this file's own: the signature of every kind, decoding and
  * encoding both ways with byte-identical round trips, the range of every
- * integer width with and without null (min, max, one past, the null),
+ * integer width with and without null (min, max, one past, the null
+ * each nullable width takes as its value),
  * constraints, enums, bitmaps, strings and lists with their lengths,
  * structs with optional, nullable and unknown fields, the statuses of
  * each failure, and the messages of md_app_value_check(). */
@@ -285,16 +286,35 @@ test_signatures(void)
   assert_signature(&t_double, 0, "d");
   assert_signature(&t_string, 0, "s");
   assert_signature(&t_octets, 0, "ay");
-  assert_signature(&t_i16, MD_APP_NULLABLE, "an");
+  /* A nullable integer keeps its width's type; any other nullable value
+   * is an array of zero or one element, as an optional one is. */
+  assert_signature(&t_u8, MD_APP_NULLABLE, "y");
+  assert_signature(&t_enum, MD_APP_NULLABLE, "y");
+  assert_signature(&t_bitmap, MD_APP_NULLABLE, "y");
+  assert_signature(&t_u16, MD_APP_NULLABLE, "q");
+  assert_signature(&t_u24, MD_APP_NULLABLE, "u");
+  assert_signature(&t_bitmap32, MD_APP_NULLABLE, "u");
+  assert_signature(&t_u40, MD_APP_NULLABLE, "t");
+  assert_signature(&t_i8, MD_APP_NULLABLE, "n");
+  assert_signature(&t_i16, MD_APP_NULLABLE, "n");
+  assert_signature(&t_i24, MD_APP_NULLABLE, "i");
+  assert_signature(&t_i64, MD_APP_NULLABLE, "x");
+  assert_signature(&t_bool, MD_APP_NULLABLE, "ab");
+  assert_signature(&t_single, MD_APP_NULLABLE, "ad");
+  assert_signature(&t_double, MD_APP_NULLABLE, "ad");
+  assert_signature(&t_string, MD_APP_NULLABLE, "as");
+  assert_signature(&t_octets, MD_APP_NULLABLE, "aay");
   assert_signature(&t_u16, MD_APP_OPTIONAL, "aq");
-  assert_signature(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, "aaq");
+  assert_signature(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, "aq");
+  assert_signature(&t_string, MD_APP_OPTIONAL | MD_APP_NULLABLE, "aas");
   assert_signature(&t_list, 0, "aq");
   assert_signature(&t_list, MD_APP_NULLABLE, "aaq");
-  assert_signature(&t_point, 0, "(yasanaaq)");
-  assert_signature(&t_path, 0, "(a(yasanaaq)ay)");
+  assert_signature(&t_point, 0, "(yasnaq)");
+  assert_signature(&t_point, MD_APP_NULLABLE, "a(yasnaq)");
+  assert_signature(&t_path, 0, "(a(yasnaq)ay)");
 
   g_autofree char *fields = md_app_fields_signature(point_fields, G_N_ELEMENTS(point_fields));
-  g_assert_cmpstr(fields, ==, "(yasanaaq)");
+  g_assert_cmpstr(fields, ==, "(yasnaq)");
   g_autofree char *none = md_app_fields_signature(NULL, 0);
   g_assert_cmpstr(none, ==, "()");
 }
@@ -379,41 +399,113 @@ test_scalars(void)
   g_assert_cmpmem(out, len, "\x15\x24\x03\x07\x18", 5);
 }
 
+/* @value (floating, taken) checks and encodes as a TLV null. */
+static void
+assert_writes_null(const MdAppType *type, guint8 flags, GVariant *value)
+{
+  g_autoptr(GVariant) v = g_variant_ref_sink(value);
+  g_autoptr(GError) error = NULL;
+  uint8_t out[16];
+  MatterTlvWriter w;
+  size_t len;
+  Tlv null;
+
+  g_assert_true(md_app_value_check(type, flags, v, "T.V", &error));
+  g_assert_no_error(error);
+  matter_tlv_writer_init(&w, out, sizeof out);
+  g_assert_cmpint(md_app_value_to_tlv(type, flags, v, &w, anon()), ==, MATTER_OK);
+  g_assert_cmpint(matter_tlv_writer_finish(&w, &len), ==, MATTER_OK);
+  tlv_init(&null);
+  matter_tlv_put_null(&null.w, anon());
+  g_assert_cmpmem(out, len, null.buf, tlv_len(&null));
+}
+
 static void
 test_nullable(void)
 {
   Tlv t;
 
+  /* Null of a nullable integer is the value its nullable range leaves
+   * out: all ones of an unsigned width, the most negative of a signed
+   * one, in the width's D-Bus type. */
   tlv_init(&t);
   matter_tlv_put_null(&t.w, anon());
-  assert_round_trip(&t_u8, MD_APP_NULLABLE, &t, "@ay []");
-  assert_round_trip(&t_i16, MD_APP_NULLABLE, &t, "@an []");
+  assert_round_trip(&t_u8, MD_APP_NULLABLE, &t, "byte 0xff");
+  assert_round_trip(&t_enum, MD_APP_NULLABLE, &t, "byte 0xff");
+  assert_round_trip(&t_bitmap, MD_APP_NULLABLE, &t, "byte 0xff");
+  assert_round_trip(&t_u16, MD_APP_NULLABLE, &t, "uint16 0xffff");
+  assert_round_trip(&t_u24, MD_APP_NULLABLE, &t, "uint32 0xffffff");
+  assert_round_trip(&t_u32, MD_APP_NULLABLE, &t, "uint32 0xffffffff");
+  assert_round_trip(&t_bitmap32, MD_APP_NULLABLE, &t, "uint32 0xffffffff");
+  assert_round_trip(&t_u40, MD_APP_NULLABLE, &t, "uint64 0xffffffffff");
+  assert_round_trip(&t_u64, MD_APP_NULLABLE, &t, "uint64 0xffffffffffffffff");
+  assert_round_trip(&t_i8, MD_APP_NULLABLE, &t, "int16 -128");
+  assert_round_trip(&t_i16, MD_APP_NULLABLE, &t, "int16 -32768");
+  assert_round_trip(&t_i24, MD_APP_NULLABLE, &t, "int32 -8388608");
+  assert_round_trip(&t_i32, MD_APP_NULLABLE, &t, "int32 -2147483648");
+  assert_round_trip(&t_i56, MD_APP_NULLABLE, &t, "int64 -36028797018963968");
+  assert_round_trip(&t_i64, MD_APP_NULLABLE, &t, "int64 -9223372036854775808");
+  /* The null lies outside constraints and enum values, and is still
+   * null. */
+  assert_round_trip(&t_level, MD_APP_NULLABLE, &t, "byte 0xff");
+  assert_round_trip(&t_temperature, MD_APP_NULLABLE, &t, "int16 -32768");
+  /* Any other nullable value: an array of no element. */
+  assert_round_trip(&t_bool, MD_APP_NULLABLE, &t, "@ab []");
+  assert_round_trip(&t_single, MD_APP_NULLABLE, &t, "@ad []");
+  assert_round_trip(&t_double, MD_APP_NULLABLE, &t, "@ad []");
   assert_round_trip(&t_string, MD_APP_NULLABLE, &t, "@as []");
+  assert_round_trip(&t_octets, MD_APP_NULLABLE, &t, "@aay []");
   assert_round_trip(&t_list, MD_APP_NULLABLE, &t, "@aaq []");
-  assert_round_trip(&t_point, MD_APP_NULLABLE, &t, "@a(yasanaaq) []");
+  assert_round_trip(&t_point, MD_APP_NULLABLE, &t, "@a(yasnaq) []");
   /* Null where it is not allowed is a value of another type. */
   g_assert_cmpint(decode_tlv(&t_u8, 0, &t), ==, MATTER_IM_STATUS_INVALID_DATA_TYPE);
+  g_assert_cmpint(decode_tlv(&t_i16, 0, &t), ==, MATTER_IM_STATUS_INVALID_DATA_TYPE);
   g_assert_cmpint(decode_tlv(&t_string, 0, &t), ==, MATTER_IM_STATUS_INVALID_DATA_TYPE);
   g_assert_cmpint(decode_tlv(&t_u8, MD_APP_OPTIONAL, &t), ==, MATTER_IM_STATUS_INVALID_DATA_TYPE);
 
   tlv_init(&t);
   matter_tlv_put_int(&t.w, anon(), 2150);
-  assert_round_trip(&t_i16, MD_APP_NULLABLE, &t, "[int16 2150]");
+  assert_round_trip(&t_i16, MD_APP_NULLABLE, &t, "int16 2150");
+  tlv_init(&t);
+  matter_tlv_put_uint(&t.w, anon(), 254);
+  assert_round_trip(&t_u8, MD_APP_NULLABLE, &t, "byte 254");
   tlv_init(&t);
   matter_tlv_put_string(&t.w, anon(), "x");
   assert_round_trip(&t_string, MD_APP_NULLABLE, &t, "['x']");
+  tlv_init(&t);
+  matter_tlv_put_bool(&t.w, anon(), false);
+  assert_round_trip(&t_bool, MD_APP_NULLABLE, &t, "[false]");
 
-  /* Optional nullable, present: null or a value. */
+  /* The same number is an ordinary value where null is not allowed: it
+   * encodes as itself. */
+  tlv_init(&t);
+  matter_tlv_put_uint(&t.w, anon(), 0xff);
+  assert_round_trip(&t_u8, 0, &t, "byte 0xff");
+  tlv_init(&t);
+  matter_tlv_put_int(&t.w, anon(), -32768);
+  assert_round_trip(&t_i16, 0, &t, "int16 -32768");
+  assert_writes_null(&t_u8, MD_APP_NULLABLE, g_variant_new_byte(0xff));
+  assert_writes_null(&t_i16, MD_APP_NULLABLE, g_variant_new_int16(G_MININT16));
+  assert_writes_null(&t_u24, MD_APP_NULLABLE, g_variant_new_uint32(0xffffff));
+
+  /* Optional nullable, present: null or a value; an integer carries its
+   * null inside the array. */
   tlv_init(&t);
   matter_tlv_put_null(&t.w, anon());
-  assert_round_trip(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, &t, "[@aq []]");
+  assert_round_trip(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, &t, "[uint16 0xffff]");
+  assert_round_trip(&t_string, MD_APP_OPTIONAL | MD_APP_NULLABLE, &t, "[@as []]");
   tlv_init(&t);
   matter_tlv_put_uint(&t.w, anon(), 9);
-  assert_round_trip(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, &t, "[[uint16 9]]");
+  assert_round_trip(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, &t, "[uint16 9]");
   assert_round_trip(&t_u16, MD_APP_OPTIONAL, &t, "[uint16 9]");
+  tlv_init(&t);
+  matter_tlv_put_uint(&t.w, anon(), 0xffff);
+  g_assert_cmpint(decode_tlv(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, &t), ==,
+                  MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  assert_round_trip(&t_u16, MD_APP_OPTIONAL, &t, "[uint16 0xffff]");
 
   /* An absent optional value writes nothing. */
-  g_autoptr(GVariant) absent = parse(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, "@aaq []");
+  g_autoptr(GVariant) absent = parse(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, "@aq []");
   assert_accepted(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, g_variant_ref(absent));
   uint8_t out[8];
   MatterTlvWriter w;
@@ -426,12 +518,14 @@ test_nullable(void)
   g_assert_cmpuint(len, ==, 0);
 
   /* More than one element for a nullable or optional value. */
-  assert_refused(&t_i16, MD_APP_NULLABLE, g_variant_new_parsed("[int16 1, 2]"),
+  assert_refused(&t_string, MD_APP_NULLABLE, g_variant_new_parsed("['a', 'b']"),
                  "a nullable value takes at most one element, not 2");
-  assert_refused(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE,
-                 g_variant_new_parsed("[@aq [], [uint16 3]]"),
+  assert_refused(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, g_variant_new_parsed("[uint16 3, 4]"),
                  "an optional value takes at most one element, not 2");
-  assert_refused(&t_u16, MD_APP_OPTIONAL | MD_APP_NULLABLE, g_variant_new_parsed("[[uint16 3, 4]]"),
+  assert_refused(&t_string, MD_APP_OPTIONAL | MD_APP_NULLABLE,
+                 g_variant_new_parsed("[@as [], ['x']]"),
+                 "an optional value takes at most one element, not 2");
+  assert_refused(&t_string, MD_APP_OPTIONAL | MD_APP_NULLABLE, g_variant_new_parsed("[['a', 'b']]"),
                  "a nullable value");
 }
 
@@ -492,13 +586,17 @@ test_uint_limits(void)
     g_assert_cmpint(decode_uint(type, MD_APP_NULLABLE, max), ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
 
     /* The same through check, in the width's D-Bus type (which a width
-     * narrower than it can exceed). */
+     * narrower than it can exceed): all ones of the width is the null,
+     * and written as such. */
     assert_accepted(type, 0, new_uint_of(type, max));
-    assert_accepted(type, MD_APP_NULLABLE, new_maybe_of(new_uint_of(type, max - 1)));
-    assert_refused(type, MD_APP_NULLABLE, new_maybe_of(new_uint_of(type, max)),
-                   "is the null of a nullable");
-    if (type == &t_u24 || type == &t_u40)
+    assert_accepted(type, MD_APP_NULLABLE, new_uint_of(type, max - 1));
+    assert_writes_null(type, MD_APP_NULLABLE, new_uint_of(type, max));
+    assert_writes_null(type, MD_APP_OPTIONAL | MD_APP_NULLABLE,
+                       new_maybe_of(new_uint_of(type, max)));
+    if (type == &t_u24 || type == &t_u40) {
       assert_refused(type, 0, new_uint_of(type, max + 1), "does not fit");
+      assert_refused(type, MD_APP_NULLABLE, new_uint_of(type, max + 1), "does not fit");
+    }
   }
 }
 
@@ -555,22 +653,29 @@ test_int_limits(void)
     g_assert_cmpint(decode_int(type, MD_APP_NULLABLE, max), ==, MATTER_IM_STATUS_SUCCESS);
 
     assert_accepted(type, 0, new_int_of(type, min));
-    assert_accepted(type, MD_APP_NULLABLE, new_maybe_of(new_int_of(type, min + 1)));
-    assert_refused(type, MD_APP_NULLABLE, new_maybe_of(new_int_of(type, min)),
-                   "is the null of a nullable");
+    assert_accepted(type, MD_APP_NULLABLE, new_int_of(type, min + 1));
+    assert_accepted(type, MD_APP_NULLABLE, new_int_of(type, max));
+    assert_writes_null(type, MD_APP_NULLABLE, new_int_of(type, min));
+    assert_writes_null(type, MD_APP_OPTIONAL | MD_APP_NULLABLE,
+                       new_maybe_of(new_int_of(type, min)));
     if (type == &t_i8 || type == &t_i24 || type == &t_i56) {
       assert_refused(type, 0, new_int_of(type, min - 1), "does not fit");
       assert_refused(type, 0, new_int_of(type, max + 1), "does not fit");
+      /* The D-Bus type's most negative is not the width's null. */
+      assert_refused(type, MD_APP_NULLABLE, new_int_of(type, min - 1), "does not fit");
+      assert_refused(type, MD_APP_NULLABLE, new_int_of(type, max + 1), "does not fit");
     }
   }
   /* The Core spec's examples: nullable uint8 tops at 254, nullable int16
-   * starts at -32767. */
-  assert_refused(&t_u8, MD_APP_NULLABLE, g_variant_new_parsed("[byte 255]"),
-                 "Cluster.Attr: 255 is the null of a nullable uint8");
-  assert_accepted(&t_u8, MD_APP_NULLABLE, g_variant_new_parsed("[byte 254]"));
-  assert_refused(&t_i16, MD_APP_NULLABLE, g_variant_new_parsed("[int16 -32768]"),
-                 "-32768 is the null");
-  assert_accepted(&t_i16, MD_APP_NULLABLE, g_variant_new_parsed("[int16 -32767]"));
+   * starts at -32767; from a controller the value left out is no value,
+   * from an application it is the null. */
+  g_assert_cmpint(decode_uint(&t_u8, MD_APP_NULLABLE, 255), ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  g_assert_cmpint(decode_int(&t_i16, MD_APP_NULLABLE, -32768), ==,
+                  MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  assert_writes_null(&t_u8, MD_APP_NULLABLE, g_variant_new_parsed("byte 255"));
+  assert_accepted(&t_u8, MD_APP_NULLABLE, g_variant_new_parsed("byte 254"));
+  assert_writes_null(&t_i16, MD_APP_NULLABLE, g_variant_new_parsed("int16 -32768"));
+  assert_accepted(&t_i16, MD_APP_NULLABLE, g_variant_new_parsed("int16 -32767"));
 }
 
 static void
@@ -587,12 +692,28 @@ test_constraints(void)
   g_assert_cmpint(decode_int(&t_temperature, 0, -27315), ==, MATTER_IM_STATUS_SUCCESS);
   g_assert_cmpint(decode_int(&t_temperature, MD_APP_NULLABLE, 32767), ==, MATTER_IM_STATUS_SUCCESS);
   assert_refused(&t_temperature, 0, g_variant_new_int16(-30000), "below the minimum -27315");
+  /* Nullable: the null passes whatever the constraints, the values are
+   * held to them. */
+  assert_accepted(&t_temperature, MD_APP_NULLABLE, g_variant_new_int16(G_MININT16));
+  assert_refused(&t_temperature, MD_APP_NULLABLE, g_variant_new_int16(-30000),
+                 "below the minimum -27315");
+  assert_refused(&t_temperature, 0, g_variant_new_int16(G_MININT16), "below the minimum -27315");
+  assert_accepted(&t_level, MD_APP_NULLABLE, g_variant_new_byte(255));
+  assert_refused(&t_level, MD_APP_NULLABLE, g_variant_new_byte(0), "0 is below the minimum 1");
+  g_assert_cmpint(decode_uint(&t_level, MD_APP_NULLABLE, 0), ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
+  g_assert_cmpint(decode_uint(&t_level, MD_APP_NULLABLE, 255), ==,
+                  MATTER_IM_STATUS_CONSTRAINT_ERROR);
 
   /* Enums take only their values, bitmaps only their bits. */
   g_assert_cmpint(decode_uint(&t_enum, 0, 2), ==, MATTER_IM_STATUS_SUCCESS);
   g_assert_cmpint(decode_uint(&t_enum, 0, 3), ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
   g_assert_cmpint(decode_uint(&t_enum, 0, 6), ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
   assert_refused(&t_enum, 0, g_variant_new_byte(4), "4 is not a value of MoveModeEnum");
+  assert_refused(&t_enum, 0, g_variant_new_byte(255), "255 is not a value of MoveModeEnum");
+  assert_refused(&t_enum, MD_APP_NULLABLE, g_variant_new_byte(4), "4 is not a value");
+  assert_accepted(&t_enum, MD_APP_NULLABLE, g_variant_new_byte(255));
+  assert_accepted(&t_bitmap, MD_APP_NULLABLE, g_variant_new_byte(255));
+  assert_refused(&t_bitmap, MD_APP_NULLABLE, g_variant_new_byte(0x0b), "sets bits");
   g_assert_cmpint(decode_uint(&t_bitmap, 0, 0), ==, MATTER_IM_STATUS_SUCCESS);
   g_assert_cmpint(decode_uint(&t_bitmap, 0, 4), ==, MATTER_IM_STATUS_SUCCESS);
   g_assert_cmpint(decode_uint(&t_bitmap, 0, 2), ==, MATTER_IM_STATUS_CONSTRAINT_ERROR);
@@ -739,16 +860,17 @@ test_struct(void)
 
   tlv_init(&t);
   put_point(&t.w, anon(), 10, "a", FALSE, 300);
-  assert_round_trip(&t_point, 0, &t, "(byte 10, ['a'], [int16 -5], [[uint16 300]])");
+  assert_round_trip(&t_point, 0, &t, "(byte 10, ['a'], int16 -5, [uint16 300])");
   tlv_init(&t);
   put_point(&t.w, anon(), 10, NULL, TRUE, -2);
-  assert_round_trip(&t_point, 0, &t, "(byte 10, @as [], @an [], @aaq [])");
+  assert_round_trip(&t_point, 0, &t, "(byte 10, @as [], int16 -32768, @aq [])");
   tlv_init(&t);
   put_point(&t.w, anon(), 10, NULL, TRUE, -1);
-  assert_round_trip(&t_point, 0, &t, "(byte 10, @as [], @an [], [@aq []])");
+  assert_round_trip(&t_point, 0, &t, "(byte 10, @as [], int16 -32768, [uint16 0xffff])");
   tlv_init(&t);
   put_point(&t.w, anon(), 10, NULL, TRUE, -1);
-  assert_round_trip(&t_point, MD_APP_NULLABLE, &t, "[(byte 10, @as [], @an [], [@aq []])]");
+  assert_round_trip(&t_point, MD_APP_NULLABLE, &t,
+                    "[(byte 10, @as [], int16 -32768, [uint16 0xffff])]");
 
   /* Fields in any order, unknown ones (a later revision's, or with a
    * profile tag) skipped. */
@@ -764,7 +886,7 @@ test_struct(void)
   matter_tlv_end_container(&t.w);
   g_autoptr(GVariant) v = NULL;
   g_assert_cmpint(decode(&t_point, 0, t.buf, tlv_len(&t), &v), ==, MATTER_IM_STATUS_SUCCESS);
-  assert_value(&t_point, 0, v, "(byte 7, @as [], [int16 4], @aaq [])");
+  assert_value(&t_point, 0, v, "(byte 7, @as [], int16 4, @aq [])");
 
   /* A mandatory field missing; a nullable one (not optional) missing. */
   tlv_init(&t);
@@ -802,12 +924,15 @@ test_struct(void)
   g_assert_cmpint(decode_tlv(&t_point, 0, &t), ==, MATTER_IM_STATUS_INVALID_DATA_TYPE);
 
   /* Check names the field. */
-  assert_refused(&t_point, 0, g_variant_new_parsed("(byte 0, @as [], @an [], @aaq [])"),
+  assert_refused(&t_point, 0, g_variant_new_parsed("(byte 0, @as [], int16 -32768, @aq [])"),
                  "Cluster.Attr.Level: 0 is below the minimum 1");
-  assert_refused(&t_point, 0, g_variant_new_parsed("(byte 1, ['123456789'], @an [], @aaq [])"),
+  assert_refused(&t_point, 0, g_variant_new_parsed("(byte 1, ['123456789'], int16 -32768, @aq [])"),
                  "Cluster.Attr.Label: 9 bytes");
-  assert_refused(&t_point, 0, g_variant_new_parsed("(byte 1, @as [], @an [], [[uint16 65535]])"),
-                 "Cluster.Attr.Time: 65535 is the null");
+  /* The nullable fields' nulls, in and out of an optional field. */
+  assert_accepted(&t_point, 0,
+                  g_variant_new_parsed("(byte 1, @as [], int16 -32768, [uint16 65535])"));
+  assert_refused(&t_point, 0, g_variant_new_parsed("(byte 1, @as [], int16 1, [uint16 1, 2])"),
+                 "Cluster.Attr.Time: an optional value takes at most one element");
 }
 
 static void
@@ -826,7 +951,7 @@ test_fields(void)
   g_assert_cmpint(matter_tlv_enter(&r), ==, MATTER_OK);
   g_assert_cmpint(md_app_fields_from_tlv(point_fields, G_N_ELEMENTS(point_fields), &r, &tuple), ==,
                   MATTER_IM_STATUS_SUCCESS);
-  assert_value(&t_point, 0, tuple, "(byte 3, ['b'], [int16 -5], @aaq [])");
+  assert_value(&t_point, 0, tuple, "(byte 3, ['b'], int16 -5, @aq [])");
   g_autoptr(GError) error = NULL;
   g_assert_true(md_app_fields_check(point_fields, G_N_ELEMENTS(point_fields), tuple,
                                     "Cluster.Command", &error));
@@ -874,7 +999,7 @@ test_fields(void)
                                      "Level.MoveToLevel", &error));
   g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_ARGUMENT);
   g_assert_cmpstr(error->message, ==,
-                  "Level.MoveToLevel: signature '(ys)' where '(yasanaaq)' is due");
+                  "Level.MoveToLevel: signature '(ys)' where '(yasnaq)' is due");
   matter_tlv_writer_init(&w, out, sizeof out);
   g_assert_cmpint(md_app_fields_to_tlv(point_fields, G_N_ELEMENTS(point_fields), wrong, &w, anon()),
                   ==, MATTER_ERROR_INVALID_ARGUMENT);
@@ -938,12 +1063,12 @@ test_lists(void)
   matter_tlv_put_uint(&t.w, ctx(1), 1);
   matter_tlv_end_container(&t.w);
   assert_round_trip(&t_path, 0, &t,
-                    "([(byte 1, @as [], @an [], @aaq []), (2, ['two'], [-5], [[7]])], [byte 1])");
+                    "([(byte 1, @as [], int16 -32768, @aq []), (2, ['two'], -5, [7])], [byte 1])");
   assert_refused(&t_path, 0,
-                 g_variant_new_parsed("([(byte 1, @as [], @an [], @aaq []),"
-                                      " (2, ['two'], [-32768], [[7]])], [byte 1])"),
-                 "Cluster.Attr.Points[1].Offset: -32768 is the null");
-  assert_refused(&t_path, 0, g_variant_new_parsed("(@a(yasanaaq) [], [byte 3])"),
+                 g_variant_new_parsed("([(byte 1, @as [], int16 -32768, @aq []),"
+                                      " (0, ['two'], -5, [7])], [byte 1])"),
+                 "Cluster.Attr.Points[1].Level: 0 is below the minimum 1");
+  assert_refused(&t_path, 0, g_variant_new_parsed("(@a(yasnaq) [], [byte 3])"),
                  "Cluster.Attr.Mode: 3 is not a value of MoveModeEnum");
 }
 
@@ -951,10 +1076,12 @@ static void
 test_wrong_signature(void)
 {
   assert_refused(&t_u8, 0, g_variant_new_uint16(1), "Cluster.Attr: signature 'q' where 'y' is due");
-  assert_refused(&t_i16, MD_APP_NULLABLE, g_variant_new_int16(1),
-                 "Cluster.Attr: signature 'n' where 'an' is due");
-  assert_refused(&t_point, 0, g_variant_new_parsed("(byte 1, 'a', @an [], @aaq [])"),
-                 "signature '(ysanaaq)' where '(yasanaaq)' is due");
+  assert_refused(&t_i16, MD_APP_NULLABLE, g_variant_new_parsed("[int16 1]"),
+                 "Cluster.Attr: signature 'an' where 'n' is due");
+  assert_refused(&t_string, MD_APP_NULLABLE, g_variant_new_string("a"),
+                 "Cluster.Attr: signature 's' where 'as' is due");
+  assert_refused(&t_point, 0, g_variant_new_parsed("(byte 1, 'a', int16 1, @aq [])"),
+                 "signature '(ysnaq)' where '(yasnaq)' is due");
   assert_refused(&t_string, 0, g_variant_new_object_path("/a"), "signature 'o' where 's' is due");
   assert_refused(&t_list, 0, g_variant_new_variant(g_variant_new_parsed("[uint16 1]")),
                  "signature 'v' where 'aq' is due");
@@ -979,7 +1106,7 @@ static void
 test_no_room(void)
 {
   g_autoptr(GVariant) v = parse(&t_path, 0,
-                                "([(byte 1, @as [], @an [], @aaq []), (2, ['two'], [-5], [[7]])],"
+                                "([(byte 1, @as [], int16 -32768, @aq []), (2, ['two'], -5, [7])],"
                                 " [byte 1])");
   uint8_t full[64];
   MatterTlvWriter fw;
