@@ -348,7 +348,7 @@ on_off_new(void)
   app_interface_set(on_off, "GlobalSceneControl", g_variant_new_boolean(TRUE));
   app_interface_set(on_off, "OnTime", g_variant_new_uint16(0));
   app_interface_set(on_off, "OffWaitTime", g_variant_new_uint16(0));
-  app_interface_set(on_off, "StartUpOnOff", g_variant_new("ay", NULL));
+  app_interface_set(on_off, "StartUpOnOff", g_variant_new_byte(0xFF)); /* null */
   return on_off;
 }
 
@@ -1330,7 +1330,7 @@ test_invoke_context(MdTestNode *node, gconstpointer data)
   app_interface_set(on_off, "GlobalSceneControl", g_variant_new_boolean(TRUE));
   app_interface_set(on_off, "OnTime", g_variant_new_uint16(0));
   app_interface_set(on_off, "OffWaitTime", g_variant_new_uint16(0));
-  app_interface_set(on_off, "StartUpOnOff", g_variant_new("ay", NULL));
+  app_interface_set(on_off, "StartUpOnOff", g_variant_new_byte(0xFF)); /* null */
   app_export(app, APP_ROOT "/plug0/identify", identify);
   app_export(app, APP_ROOT "/plug0/onoff", on_off);
   app_export(app, APP_ROOT "/plug0", endpoint);
