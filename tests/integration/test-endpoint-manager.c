@@ -1154,6 +1154,8 @@ test_matterctl(MdTestNode *node, gconstpointer data)
 #define CLUSTER_ON_OFF 0x0006
 #define ATTR_ON_OFF 0x0000
 #define ATTR_ON_TIME 0x4001
+#define CLUSTER_DESCRIPTOR 0x001D
+#define ATTR_PARTS_LIST 0x0003
 #define CLUSTER_BRIDGED_BASIC 0x0039
 #define ATTR_NODE_LABEL 0x0005
 #define CMD_OFF 0x00
@@ -1357,6 +1359,80 @@ test_invoke_context(MdTestNode *node, gconstpointer data)
   g_assert_true(g_variant_lookup(context, "SubjectNodeId", "t", NULL));
 }
 
+/* Descriptor PartsList of @endpoint, as a controller reads it. */
+static GArray *
+read_parts_list(MdTestNode *node, MatterSession *session, guint16 endpoint)
+{
+  MatterImAttributePath path =
+      md_test_attribute_path(endpoint, CLUSTER_DESCRIPTOR, ATTR_PARTS_LIST);
+  g_autoptr(GArray) answers =
+      md_test_commissioner_read(node->commissioner, session, &path, 1, TRUE);
+  GArray *parts = g_array_new(FALSE, FALSE, sizeof(guint16));
+  MatterTlvReader reader;
+
+  g_assert_cmpuint(answers->len, ==, 1);
+  md_test_attribute_answer_reader(&g_array_index(answers, MdTestAttributeAnswer, 0), &reader);
+  g_assert_cmpint(matter_tlv_enter(&reader), ==, MATTER_OK);
+  while (matter_tlv_next(&reader) == MATTER_OK) {
+    guint16 part;
+
+    g_assert_cmpint(matter_tlv_get_u16(&reader, &part), ==, MATTER_OK);
+    g_array_append_val(parts, part);
+  }
+  return parts;
+}
+
+static gboolean
+parts_contain(GArray *parts, guint16 endpoint)
+{
+  for (guint i = 0; i < parts->len; i++)
+    if (g_array_index(parts, guint16, i) == endpoint)
+      return TRUE;
+  return FALSE;
+}
+
+/* Controllers see the endpoints where the options put them: a bridged one
+ * in the Aggregator's PartsList (and the root's), one registered with
+ * Bridged false in the root's alone; a forgotten one in neither. */
+static void
+test_parts_list(MdTestNode *node, gconstpointer data)
+{
+  g_autoptr(App) bridge = app_new(node);
+  g_autoptr(App) device = app_new(node);
+  g_autoptr(GArray) root = NULL;
+  g_autoptr(GArray) aggregator = NULL;
+  g_autoptr(GError) error = NULL;
+  MatterSession *session;
+
+  app_add_plug(bridge, "plug0", "plug-0001");
+  app_register_ok(bridge);
+  app_add_plug(device, "plug0", "plug-0002");
+  app_register(device, g_variant_new_parsed("{'Bridged': <false>}"), &error);
+  g_assert_no_error(error);
+  node->commissioner->tick = run_main_context;
+  session = md_test_pase(node);
+  md_test_arm_fail_safe(node, session, 60);
+
+  root = read_parts_list(node, session, 0);
+  aggregator = read_parts_list(node, session, 1);
+  g_assert_true(parts_contain(root, 1));
+  g_assert_true(parts_contain(root, 2));
+  g_assert_true(parts_contain(root, 3));
+  g_assert_true(parts_contain(aggregator, 2));
+  g_assert_false(parts_contain(aggregator, 3));
+
+  app_call(bridge, MD_DBUS_ENDPOINT_PATH_PREFIX "2", MD_DBUS_INTERFACE_NODE_ENDPOINT, "Forget",
+           NULL, &error);
+  g_assert_no_error(error);
+  g_clear_pointer(&root, g_array_unref);
+  g_clear_pointer(&aggregator, g_array_unref);
+  root = read_parts_list(node, session, 0);
+  aggregator = read_parts_list(node, session, 1);
+  g_assert_false(parts_contain(root, 2));
+  g_assert_false(parts_contain(aggregator, 2));
+  g_assert_true(parts_contain(root, 3));
+}
+
 /* An application that never answers gets the controller TIMEOUT, before
  * the engine gives up on its own, and the exchange is not stuck: the
  * next read is answered. */
@@ -1410,6 +1486,7 @@ main(int argc, char **argv)
   NODE_TEST("invoke", test_invoke, NULL);
   NODE_TEST("invoke-timeout", test_invoke_timeout, NULL);
   NODE_TEST("invoke-context", test_invoke_context, NULL);
+  NODE_TEST("parts-list", test_parts_list, NULL);
   NODE_TEST("write", test_write, NULL);
   NODE_TEST("matterctl", test_matterctl, NULL);
   NODE_TEST("events", test_events, NULL);
