@@ -13,14 +13,26 @@
 #define MD_DBUS_PATH "/org/matterd"
 #define MD_DBUS_FABRIC_PATH_PREFIX MD_DBUS_PATH "/fabric"   /* + fabric index */
 #define MD_DBUS_SESSION_PATH_PREFIX MD_DBUS_PATH "/session" /* + local session id */
+#define MD_DBUS_ENDPOINT_PATH_PREFIX MD_DBUS_PATH "/endpoint" /* + endpoint number */
 
 #define MD_DBUS_INTERFACE_NODE "org.matterd.Node1"
 #define MD_DBUS_INTERFACE_FABRIC "org.matterd.Fabric1"
 #define MD_DBUS_INTERFACE_SESSION "org.matterd.Session1"
+#define MD_DBUS_INTERFACE_ENDPOINT_MANAGER "org.matterd.EndpointManager1"
+#define MD_DBUS_INTERFACE_NODE_ENDPOINT "org.matterd.NodeEndpoint1"
+
+/* What host applications export (docs/dbus-api.md): endpoint objects,
+ * and below them one object per cluster with an interface of
+ * MD_APP_CLUSTER_INTERFACE_PREFIX "<Cluster>1". Their D-Bus errors
+ * MD_APP_STATUS_ERROR_PREFIX "<Status>" answer with an IM status. */
+#define MD_APP_INTERFACE_ENDPOINT "org.matterd.Endpoint1"
+#define MD_APP_CLUSTER_INTERFACE_PREFIX "org.matterd.cluster."
+#define MD_APP_STATUS_ERROR_PREFIX "org.matterd.Status."
 
 /* polkit actions (data/org.matterd.policy). */
 #define MD_POLKIT_ACTION_MANAGE "org.matterd.manage"
 #define MD_POLKIT_ACTION_FACTORY_RESET "org.matterd.factory-reset"
+#define MD_POLKIT_ACTION_REGISTER_APPLICATION "org.matterd.register-application"
 /* polkit's Authority on the system bus, which the bouncer asks. */
 #define MD_POLKIT_BUS_NAME "org.freedesktop.PolicyKit1"
 #define MD_POLKIT_AUTHORITY_PATH "/org/freedesktop/PolicyKit1/Authority"

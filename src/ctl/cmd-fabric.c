@@ -76,10 +76,8 @@ print_table(const MdCtlObjectKind *kind, GPtrArray *proxies)
   md_ctl_print_table(rows);
 }
 
-/* `matterctl @command [--json]`: the objects of @kind, as a table or as
- * one JSON object whose @member lists them. */
-static int
-list_objects(const MdCtlObjectKind *kind, const char *command, const char *member,
+int
+md_ctl_list_objects(const MdCtlObjectKind *kind, const char *command, const char *member,
              const char *summary, const char *none, int argc, char **argv)
 {
   gboolean json = FALSE;
@@ -111,7 +109,7 @@ list_objects(const MdCtlObjectKind *kind, const char *command, const char *membe
 int
 md_ctl_fabrics_run(int argc, char **argv)
 {
-  return list_objects(&md_ctl_fabric_kind, "fabrics", "fabrics",
+  return md_ctl_list_objects(&md_ctl_fabric_kind, "fabrics", "fabrics",
                       _("List the fabrics the node belongs to."), _("The node is on no fabric."),
                       argc, argv);
 }
@@ -119,18 +117,16 @@ md_ctl_fabrics_run(int argc, char **argv)
 int
 md_ctl_sessions_run(int argc, char **argv)
 {
-  return list_objects(&md_ctl_session_kind, "sessions", "sessions",
+  return md_ctl_list_objects(&md_ctl_session_kind, "sessions", "sessions",
                       _("List the node's secure sessions (PASE and CASE)."),
                       _("The node has no session."), argc, argv);
 }
 
 /* ---- Methods on one object --------------------------------------------- */
 
-/* The @kind interface of the object at @prefix<@id>, NULL when there is
- * none; *@manager NULL (after saying why) when matterd cannot be reached. */
-static GDBusProxy *
-find_object(const MdCtlObjectKind *kind, const char *prefix, guint64 id,
-            GDBusObjectManager **manager)
+GDBusProxy *
+md_ctl_find_object(const MdCtlObjectKind *kind, const char *prefix, guint64 id,
+                   GDBusObjectManager **manager)
 {
   g_autofree char *path = g_strdup_printf("%s%" G_GUINT64_FORMAT, prefix, id);
 
@@ -158,7 +154,7 @@ fabric_remove(int argc, char **argv)
     return md_ctl_usage_error(_("fabric remove needs the fabric's index, one argument"));
   if (!md_ctl_parse_id("INDEX", argv[1], MAX_FABRIC_INDEX, &index))
     return MD_CTL_EXIT_USAGE;
-  fabric = find_object(&md_ctl_fabric_kind, MD_DBUS_FABRIC_PATH_PREFIX, index, &manager);
+  fabric = md_ctl_find_object(&md_ctl_fabric_kind, MD_DBUS_FABRIC_PATH_PREFIX, index, &manager);
   if (manager == NULL)
     return MD_CTL_EXIT_FAILURE;
   if (fabric == NULL)
@@ -194,7 +190,7 @@ session_close(int argc, char **argv)
     return md_ctl_usage_error(_("session close needs the session's id, one argument"));
   if (!md_ctl_parse_id("ID", argv[1], MAX_SESSION_ID, &id))
     return MD_CTL_EXIT_USAGE;
-  session = find_object(&md_ctl_session_kind, MD_DBUS_SESSION_PATH_PREFIX, id, &manager);
+  session = md_ctl_find_object(&md_ctl_session_kind, MD_DBUS_SESSION_PATH_PREFIX, id, &manager);
   if (manager == NULL)
     return MD_CTL_EXIT_FAILURE;
   if (session == NULL)

@@ -66,7 +66,7 @@ end_json(JsonBuilder *builder)
 
 /* ---- What each object is called ---------------------------------------- */
 
-/* "fabric 1", "session 5", "node". */
+/* "fabric 1", "session 5", "endpoint 2", "node". */
 static char *
 object_name(const MdCtlObjectKind *kind, const char *path)
 {
@@ -74,6 +74,8 @@ object_name(const MdCtlObjectKind *kind, const char *path)
     return g_strdup_printf(_("fabric %u"), md_ctl_fabric_index(path));
   if (kind == &md_ctl_session_kind)
     return g_strdup_printf(_("session %u"), md_ctl_session_id(path));
+  if (kind == &md_ctl_endpoint_kind)
+    return g_strdup_printf(_("endpoint %u"), md_ctl_endpoint_number(path));
   return g_strdup(_("node"));
 }
 
@@ -91,6 +93,9 @@ add_json_object(JsonBuilder *builder, const MdCtlObjectKind *kind, const char *p
   } else if (kind == &md_ctl_session_kind) {
     json_builder_set_member_name(builder, "id");
     json_builder_add_int_value(builder, md_ctl_session_id(path));
+  } else if (kind == &md_ctl_endpoint_kind) {
+    json_builder_set_member_name(builder, "number");
+    json_builder_add_int_value(builder, md_ctl_endpoint_number(path));
   }
 }
 

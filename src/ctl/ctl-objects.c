@@ -55,6 +55,17 @@ static const MdCtlField session_fields[] = {
   { "LastActivity", "last_activity_usec", N_("LAST ACTIVITY"), MD_CTL_FORMAT_TIME, TRUE },
 };
 
+/* The order of the endpoints table's columns. */
+static const MdCtlField endpoint_fields[] = {
+  { "Number", "number", N_("NUMBER"), MD_CTL_FORMAT_NUMBER, TRUE },
+  { "UniqueId", "unique_id", N_("UNIQUE ID"), MD_CTL_FORMAT_STRING, TRUE },
+  { "DeviceTypes", "device_types", N_("DEVICE TYPES"), MD_CTL_FORMAT_DEVICE_TYPES, TRUE },
+  { "Application", "application", N_("APPLICATION"), MD_CTL_FORMAT_OPTIONAL, TRUE },
+  { "Reachable", "reachable", N_("REACHABLE"), MD_CTL_FORMAT_BOOLEAN, TRUE },
+  { "Label", "label", N_("LABEL"), MD_CTL_FORMAT_OPTIONAL, FALSE },
+  { "Bridged", "bridged", N_("BRIDGED"), MD_CTL_FORMAT_BOOLEAN, FALSE },
+};
+
 const MdCtlObjectKind md_ctl_node_kind = {
   MD_DBUS_INTERFACE_NODE,
   "node",
@@ -74,10 +85,18 @@ const MdCtlObjectKind md_ctl_session_kind = {
   G_N_ELEMENTS(session_fields),
 };
 
+const MdCtlObjectKind md_ctl_endpoint_kind = {
+  MD_DBUS_INTERFACE_NODE_ENDPOINT,
+  "endpoint",
+  endpoint_fields,
+  G_N_ELEMENTS(endpoint_fields),
+};
+
 const MdCtlObjectKind *
 md_ctl_object_kind_find(const char *interface)
 {
-  const MdCtlObjectKind *kinds[] = { &md_ctl_node_kind, &md_ctl_fabric_kind, &md_ctl_session_kind };
+  const MdCtlObjectKind *kinds[] = { &md_ctl_node_kind, &md_ctl_fabric_kind, &md_ctl_session_kind,
+                                     &md_ctl_endpoint_kind };
 
   for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++)
     if (g_str_equal(kinds[i]->interface, interface))
@@ -116,6 +135,8 @@ format_type(MdCtlFormat format)
     return G_VARIANT_TYPE_UINT64;
   case MD_CTL_FORMAT_BYTES:
     return G_VARIANT_TYPE_BYTESTRING;
+  case MD_CTL_FORMAT_DEVICE_TYPES:
+    return G_VARIANT_TYPE("a(qq)");
   }
   g_assert_not_reached();
 }
@@ -191,6 +212,40 @@ bytes_hex(GVariant *value)
   return md_ctl_hex(data, len);
 }
 
+static char *
+device_types_text(GVariant *value)
+{
+  GString *text = g_string_new(NULL);
+  GVariantIter iter;
+  guint16 id, revision;
+
+  g_variant_iter_init(&iter, value);
+  while (g_variant_iter_next(&iter, "(qq)", &id, &revision))
+    g_string_append_printf(text, "%s0x%04X/%u", text->len > 0 ? "," : "", id, revision);
+  if (text->len == 0)
+    g_string_append(text, "-");
+  return g_string_free(text, FALSE);
+}
+
+static void
+device_types_json(JsonBuilder *builder, GVariant *value)
+{
+  GVariantIter iter;
+  guint16 id, revision;
+
+  json_builder_begin_array(builder);
+  g_variant_iter_init(&iter, value);
+  while (g_variant_iter_next(&iter, "(qq)", &id, &revision)) {
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "device_type");
+    json_builder_add_int_value(builder, id);
+    json_builder_set_member_name(builder, "revision");
+    json_builder_add_int_value(builder, revision);
+    json_builder_end_object(builder);
+  }
+  json_builder_end_array(builder);
+}
+
 char *
 md_ctl_field_text(const MdCtlField *field, GVariant *value)
 {
@@ -222,6 +277,8 @@ md_ctl_field_text(const MdCtlField *field, GVariant *value)
     return bytes_hex(value);
   case MD_CTL_FORMAT_TIME:
     return md_ctl_format_time(number);
+  case MD_CTL_FORMAT_DEVICE_TYPES:
+    return device_types_text(value);
   }
   g_assert_not_reached();
 }
@@ -277,6 +334,9 @@ md_ctl_field_add_json_value(JsonBuilder *builder, const MdCtlField *field, GVari
     json_builder_add_string_value(builder, hex);
     return;
   }
+  case MD_CTL_FORMAT_DEVICE_TYPES:
+    device_types_json(builder, value);
+    return;
   }
   g_assert_not_reached();
 }
@@ -305,6 +365,12 @@ guint
 md_ctl_fabric_index(const char *path)
 {
   return path_number(path, MD_DBUS_FABRIC_PATH_PREFIX, G_MAXUINT8);
+}
+
+guint
+md_ctl_endpoint_number(const char *path)
+{
+  return path_number(path, MD_DBUS_ENDPOINT_PATH_PREFIX, G_MAXUINT16);
 }
 
 void
@@ -351,6 +417,8 @@ sort_key(GDBusProxy *proxy)
 
   if (g_str_equal(interface, MD_DBUS_INTERFACE_SESSION))
     return md_ctl_session_id(g_dbus_proxy_get_object_path(proxy));
+  if (g_str_equal(interface, MD_DBUS_INTERFACE_NODE_ENDPOINT))
+    return md_ctl_proxy_uint(proxy, "Number");
   return md_ctl_proxy_uint(proxy, "FabricIndex");
 }
 

@@ -2,7 +2,7 @@
 #pragma once
 
 /* matterd's objects as matterctl shows them: one table of fields per
- * interface (Node1, Fabric1, Session1) that says how each D-Bus property
+ * interface (Node1, Fabric1, Session1, NodeEndpoint1) that says how each D-Bus property
  * reads as text and which JSON member it is (docs/matterctl.1 lists them;
  * they are a stable interface). status, fabrics, sessions and monitor all
  * print through these tables, so their keys and formats agree. */
@@ -23,6 +23,8 @@ typedef enum {
   MD_CTL_FORMAT_BYTES,    /* ay: lower-case hex */
   MD_CTL_FORMAT_TIME,     /* t, usec since the epoch: local time, JSON
                            * number; 0 is none */
+  MD_CTL_FORMAT_DEVICE_TYPES, /* a(qq): "0x0100/3,0x0013/2", JSON
+                               * [{"device_type":256,"revision":3},...] */
 } MdCtlFormat;
 
 typedef struct {
@@ -43,6 +45,7 @@ typedef struct {
 extern const MdCtlObjectKind md_ctl_node_kind;
 extern const MdCtlObjectKind md_ctl_fabric_kind;
 extern const MdCtlObjectKind md_ctl_session_kind;
+extern const MdCtlObjectKind md_ctl_endpoint_kind;
 
 /* The kind of the interface named @interface, or NULL. */
 const MdCtlObjectKind *md_ctl_object_kind_find(const char *interface);
@@ -67,11 +70,16 @@ guint md_ctl_session_id(const char *path);
  * @path is no fabric path. */
 guint md_ctl_fabric_index(const char *path);
 
+/* The endpoint number that ends @path (/org/matterd/endpoint<number>); 0
+ * when @path is no endpoint path. */
+guint md_ctl_endpoint_number(const char *path);
+
 /* Adds the members of @kind's fields from @proxy's cached properties to
  * @builder's object (a session's "id" first, from the path). */
 void md_ctl_object_add_json(JsonBuilder *builder, const MdCtlObjectKind *kind, GDBusProxy *proxy);
 
-/* The proxies of @kind in @manager, sorted by fabric index or session id:
+/* The proxies of @kind in @manager, sorted by fabric index, session id or
+ * endpoint number:
  * a GPtrArray that owns them. */
 GPtrArray *md_ctl_objects_list(GDBusObjectManager *manager, const MdCtlObjectKind *kind);
 

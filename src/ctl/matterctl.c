@@ -9,6 +9,7 @@
 
 #include "cmd-cert.h"
 #include "cmd-creds.h"
+#include "cmd-endpoint.h"
 #include "cmd-fabric.h"
 #include "cmd-monitor.h"
 #include "cmd-node.h"
@@ -24,6 +25,8 @@ static const MdCtlCommand commands[] = {
   { "fabric", md_ctl_fabric_run, N_("Leave a fabric (fabric remove INDEX)") },
   { "sessions", md_ctl_sessions_run, N_("List the node's secure sessions") },
   { "session", md_ctl_session_run, N_("Close a session (session close ID)") },
+  { "endpoints", md_ctl_endpoints_run, N_("List the endpoints host applications serve") },
+  { "endpoint", md_ctl_endpoint_run, N_("Remove an application endpoint (endpoint forget NUMBER)") },
   { "window", md_ctl_window_run, N_("Open or close a commissioning window") },
   { "label", md_ctl_label_run, N_("Set the node's label (label set TEXT)") },
   { "factory-reset", md_ctl_factory_reset_run, N_("Return the node to its factory state") },

@@ -3,6 +3,8 @@
 
 #include "bouncer.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +18,8 @@ struct _MdBouncer {
   GDBusConnection *connection;
   GCancellable *cancellable; /* cancelled when the bouncer goes */
   GList *checks;             /* Check, those in flight */
+  char *group_action;        /* md_bouncer_set_group(), or NULL */
+  char *group;
 };
 
 /* One decision in flight: bus credentials of the caller, then (for anyone
@@ -27,18 +31,23 @@ typedef struct {
   char *action_id;
   MdBouncerAllowed allowed;
   gpointer user_data;
+  GDestroyNotify destroy;
   GCancellable *cancellable;
   char *caller; /* for the log: unique name, then uid */
   guint32 uid;
   guint32 pid; /* 0 when the bus did not say */
+  GArray *gids; /* of guint32, as the bus said them; NULL when it did not */
 } Check;
 
 static void
 check_free(Check *check)
 {
+  if (check->destroy != NULL)
+    check->destroy(check->user_data);
   g_object_unref(check->cancellable);
   g_free(check->action_id);
   g_free(check->caller);
+  g_clear_pointer(&check->gids, g_array_unref);
   g_free(check);
 }
 
@@ -210,6 +219,120 @@ on_system_bus(GObject *source, GAsyncResult *result, gpointer user_data)
                          interactive ? G_MAXINT : -1, check->cancellable, on_authorization, check);
 }
 
+/* The gids of @pid's process from the Gid and Groups lines of
+ * /proc/PID/status; NULL when it cannot be read. */
+static GArray *
+process_gids(guint32 pid)
+{
+  g_autofree char *path = g_strdup_printf("/proc/%u/status", pid);
+  g_autofree char *status = NULL;
+  g_auto(GStrv) lines = NULL;
+  GArray *gids;
+
+  if (!g_file_get_contents(path, &status, NULL, NULL))
+    return NULL;
+  gids = g_array_new(FALSE, FALSE, sizeof(guint32));
+  lines = g_strsplit(status, "\n", 0);
+  for (gsize i = 0; lines[i] != NULL; i++) {
+    g_auto(GStrv) fields = NULL;
+    gboolean groups = g_str_has_prefix(lines[i], "Groups:");
+
+    if (!groups && !g_str_has_prefix(lines[i], "Gid:"))
+      continue;
+    fields = g_strsplit_set(strchr(lines[i], ':') + 1, " \t", 0);
+    for (gsize f = 0; fields[f] != NULL; f++) {
+      guint64 gid;
+
+      if (g_ascii_string_to_unsigned(fields[f], 10, 0, G_MAXUINT32, &gid, NULL)) {
+        guint32 value = (guint32) gid;
+
+        g_array_append_val(gids, value);
+        if (!groups)
+          break; /* the real gid; the others follow it */
+      }
+    }
+  }
+  return gids;
+}
+
+/* The gids the group database gives @uid: its primary group and those
+ * listing its name. NULL when it has no entry. */
+static GArray *
+user_gids(guint32 uid)
+{
+  struct passwd pw, *found = NULL;
+  char buffer[4096];
+  int count = 64;
+  g_autofree gid_t *groups = NULL;
+  GArray *gids;
+
+  if (getpwuid_r(uid, &pw, buffer, sizeof(buffer), &found) != 0 || found == NULL)
+    return NULL;
+  groups = g_new(gid_t, count);
+  if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &count) < 0) {
+    groups = g_renew(gid_t, groups, count);
+    if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &count) < 0)
+      return NULL;
+  }
+  gids = g_array_sized_new(FALSE, FALSE, sizeof(guint32), count);
+  for (int i = 0; i < count; i++) {
+    guint32 value = groups[i];
+
+    g_array_append_val(gids, value);
+  }
+  return gids;
+}
+
+/* Whether the caller belongs to the group that may do the check's action
+ * without polkit. */
+static gboolean
+check_in_group(Check *check)
+{
+  MdBouncer *bouncer = check->bouncer;
+  struct group gr, *found = NULL;
+  char buffer[4096];
+  g_autoptr(GArray) gids = NULL;
+  int ret;
+
+  if (bouncer->group == NULL || g_strcmp0(bouncer->group_action, check->action_id) != 0)
+    return FALSE;
+  ret = getgrnam_r(bouncer->group, &gr, buffer, sizeof(buffer), &found);
+  if (ret != 0 || found == NULL) {
+    g_warning("[Applications] Group=%s: %s", bouncer->group,
+              ret != 0 ? g_strerror(ret) : "no such group");
+    return FALSE;
+  }
+  if (check->gids != NULL)
+    gids = g_array_ref(check->gids);
+  else if (check->pid != 0)
+    gids = process_gids(check->pid);
+  if (gids == NULL)
+    gids = user_gids(check->uid);
+  for (guint i = 0; gids != NULL && i < gids->len; i++)
+    if (g_array_index(gids, guint32, i) == gr.gr_gid) {
+      g_debug("%s may do %s as a member of group %s", check->caller, check->action_id,
+              bouncer->group);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The bus's UnixGroupIDs of the caller, when it gave them. */
+static GArray *
+credential_gids(GVariant *credentials)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value(credentials, "UnixGroupIDs",
+                                                     G_VARIANT_TYPE("au"));
+  gsize count;
+  const guint32 *gids;
+
+  if (value == NULL)
+    return NULL;
+  gids = g_variant_get_fixed_array(value, &count, sizeof(guint32));
+  return g_array_append_vals(g_array_sized_new(FALSE, FALSE, sizeof(guint32), count), gids,
+                             count);
+}
+
 static void
 on_credentials(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -233,11 +356,12 @@ on_credentials(GObject *source, GAsyncResult *result, gpointer user_data)
   }
   if (!g_variant_lookup(credentials, "ProcessID", "u", &check->pid))
     check->pid = 0;
+  check->gids = credential_gids(credentials);
   caller = g_strdup_printf("%s (uid %u)", check->caller, check->uid);
   g_free(check->caller);
   check->caller = caller;
   /* Root and the daemon's own user need no one's permission. */
-  if (check->uid == 0 || check->uid == geteuid()) {
+  if (check->uid == 0 || check->uid == geteuid() || check_in_group(check)) {
     check_allow(check);
     return;
   }
@@ -248,6 +372,14 @@ void
 md_bouncer_check(MdBouncer *bouncer, GDBusMethodInvocation *invocation, const char *action_id,
                  MdBouncerAllowed allowed, gpointer user_data)
 {
+  md_bouncer_check_full(bouncer, invocation, action_id, allowed, user_data, NULL);
+}
+
+void
+md_bouncer_check_full(MdBouncer *bouncer, GDBusMethodInvocation *invocation,
+                      const char *action_id, MdBouncerAllowed allowed, gpointer user_data,
+                      GDestroyNotify destroy)
+{
   const char *sender = g_dbus_method_invocation_get_sender(invocation);
   Check *check = g_new0(Check, 1);
 
@@ -256,6 +388,7 @@ md_bouncer_check(MdBouncer *bouncer, GDBusMethodInvocation *invocation, const ch
   check->action_id = g_strdup(action_id);
   check->allowed = allowed;
   check->user_data = user_data;
+  check->destroy = destroy;
   check->cancellable = g_object_ref(bouncer->cancellable);
   check->caller = g_strdup(sender);
   bouncer->checks = g_list_prepend(bouncer->checks, check);
@@ -276,6 +409,15 @@ md_bouncer_new(GDBusConnection *connection)
 }
 
 void
+md_bouncer_set_group(MdBouncer *bouncer, const char *action_id, const char *group)
+{
+  g_free(bouncer->group_action);
+  g_free(bouncer->group);
+  bouncer->group_action = group != NULL ? g_strdup(action_id) : NULL;
+  bouncer->group = g_strdup(group);
+}
+
+void
 md_bouncer_free(MdBouncer *bouncer)
 {
   if (bouncer == NULL)
@@ -293,5 +435,7 @@ md_bouncer_free(MdBouncer *bouncer)
   g_list_free(bouncer->checks);
   g_object_unref(bouncer->cancellable);
   g_object_unref(bouncer->connection);
+  g_free(bouncer->group_action);
+  g_free(bouncer->group);
   g_free(bouncer);
 }

@@ -70,6 +70,8 @@ static const ConfigKey config_keys[] = {
   SWITCH_KEY("Bluetooth", "Enable", bluetooth),
   /* An adapter's object name under /org/bluez, as hciconfig names it. */
   STRING_KEY("Bluetooth", "Adapter", 1, 32, bluetooth_adapter),
+  /* A group name as useradd(8) allows it. */
+  STRING_KEY("Applications", "Group", 1, 32, app_group),
 };
 
 #define PATH_FIELD(config, def) G_STRUCT_MEMBER(char *, config, (def)->offset)

@@ -27,6 +27,9 @@ typedef struct {
    * there; yes says so when none is; no never touches BlueZ. */
   MdConfigSwitch bluetooth;
   char *bluetooth_adapter; /* "hci0"; NULL: the first powered adapter */
+  /* Members of this group register host applications without asking
+   * polkit (org.matterd.register-application); NULL: none. */
+  char *app_group;
 
   /* Basic Information (NULL: the default matterd.conf(5) names). */
   char *vendor_name;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bouncer.h"
+#include "endpoint-manager.h"
 #include "md-dbus-generated.h"
 #include "md-error.h"
 
@@ -27,11 +28,15 @@ struct _MdDBusService {
   GDBusConnection *connection;
   gulong closed_id;
   MdBouncer *bouncer; /* once on the bus */
+  char *app_group;    /* [Applications] Group= */
+  MdEndpointManager *endpoint_manager; /* once on the bus */
+  MdDBusEndpointManager1 *endpoint_manager1;
   GDBusObjectManagerServer *manager;
   MdDBusObjectSkeleton *node_object;
   MdDBusNode1 *node1;
   GHashTable *fabrics;  /* fabric index -> MdDBusObjectSkeleton exported */
   GHashTable *sessions; /* local session id -> MdDBusObjectSkeleton exported */
+  GHashTable *endpoints; /* application endpoint number -> MdDBusObjectSkeleton exported */
   guint activity_id;    /* refreshes LastActivity while sessions exist */
   gboolean failed;
 };
@@ -496,6 +501,120 @@ refresh_activity(gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* ---- EndpointManager1 ---- */
+
+static gboolean
+handle_register_application(MdDBusEndpointManager1 *manager1, GDBusMethodInvocation *invocation,
+                            const char *root, GVariant *options, gpointer user_data)
+{
+  MdDBusService *service = user_data;
+
+  md_endpoint_manager_register(service->endpoint_manager, invocation, root, options);
+  return TRUE;
+}
+
+static gboolean
+handle_unregister_application(MdDBusEndpointManager1 *manager1,
+                              GDBusMethodInvocation *invocation, const char *root,
+                              gpointer user_data)
+{
+  MdDBusService *service = user_data;
+
+  md_endpoint_manager_unregister(service->endpoint_manager, invocation, root);
+  return TRUE;
+}
+
+/* ---- NodeEndpoint1 ---- */
+
+static void
+forget_endpoint_allowed(GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  MdDBusService *service = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 number = path_number(g_dbus_method_invocation_get_object_path(invocation),
+                              MD_DBUS_ENDPOINT_PATH_PREFIX, G_MAXUINT16 - 1);
+  MdDBusObject *object = g_hash_table_lookup(service->endpoints, GINT_TO_POINTER((int) number));
+  g_autoptr(MdDBusNodeEndpoint1) endpoint1 =
+    object != NULL ? md_dbus_object_get_node_endpoint1(object) : NULL;
+
+  if (number < 0 || endpoint1 == NULL) {
+    g_dbus_method_invocation_return_error(invocation, MD_ERROR, MD_ERROR_NOT_FOUND,
+                                          "The endpoint is gone");
+    return;
+  }
+  g_message("Endpoint %u forgotten, as %s asked", (guint) number,
+            g_dbus_method_invocation_get_sender(invocation));
+  if (!md_endpoint_manager_forget(service->endpoint_manager, (guint16) number, &error)) {
+    return_error(invocation, error);
+    return;
+  }
+  md_dbus_node_endpoint1_complete_forget(endpoint1, invocation);
+}
+
+static gboolean
+handle_forget_endpoint(MdDBusNodeEndpoint1 *endpoint1, GDBusMethodInvocation *invocation,
+                       gpointer user_data)
+{
+  MdDBusService *service = user_data;
+
+  md_bouncer_check(service->bouncer, invocation, MD_POLKIT_ACTION_MANAGE,
+                   forget_endpoint_allowed, service);
+  return TRUE;
+}
+
+static void
+set_endpoint_properties(MdDBusNodeEndpoint1 *endpoint1, const MdAppEndpointInfo *info)
+{
+  GVariantBuilder types;
+
+  g_variant_builder_init(&types, G_VARIANT_TYPE("a(qq)"));
+  for (guint i = 0; i < info->device_types->len; i++) {
+    const MatterDmDeviceType *type = &g_array_index(info->device_types, MatterDmDeviceType, i);
+
+    g_variant_builder_add(&types, "(qq)", (guint16) type->device_type, type->revision);
+  }
+  md_dbus_node_endpoint1_set_number(endpoint1, info->number);
+  md_dbus_node_endpoint1_set_unique_id(endpoint1, info->unique_id);
+  md_dbus_node_endpoint1_set_device_types(endpoint1, g_variant_builder_end(&types));
+  md_dbus_node_endpoint1_set_label(endpoint1, info->label != NULL ? info->label : "");
+  md_dbus_node_endpoint1_set_application(endpoint1, info->owner != NULL ? info->owner : "");
+  md_dbus_node_endpoint1_set_reachable(endpoint1, info->reachable);
+  md_dbus_node_endpoint1_set_bridged(endpoint1, info->bridged);
+}
+
+/* One object per application endpoint the node serves. */
+static void
+sync_endpoints(MdDBusService *service)
+{
+  g_autoptr(GPtrArray) endpoints = md_node_app_list(service->node);
+  g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+
+  for (guint i = 0; i < endpoints->len; i++) {
+    const MdAppEndpointInfo *info = g_ptr_array_index(endpoints, i);
+    MdDBusObjectSkeleton *object =
+      g_hash_table_lookup(service->endpoints, GUINT_TO_POINTER(info->number));
+
+    g_hash_table_add(seen, GUINT_TO_POINTER(info->number));
+    if (object == NULL) {
+      g_autofree char *path = g_strdup_printf(MD_DBUS_ENDPOINT_PATH_PREFIX "%u", info->number);
+      g_autoptr(MdDBusNodeEndpoint1) endpoint1 = md_dbus_node_endpoint1_skeleton_new();
+
+      set_endpoint_properties(endpoint1, info);
+      g_signal_connect(endpoint1, "handle-forget", G_CALLBACK(handle_forget_endpoint), service);
+      object = md_dbus_object_skeleton_new(path);
+      md_dbus_object_skeleton_set_node_endpoint1(object, endpoint1);
+      g_dbus_object_manager_server_export(service->manager, G_DBUS_OBJECT_SKELETON(object));
+      g_hash_table_insert(service->endpoints, GUINT_TO_POINTER(info->number), object);
+    } else {
+      g_autoptr(MdDBusNodeEndpoint1) endpoint1 =
+        md_dbus_object_get_node_endpoint1(MD_DBUS_OBJECT(object));
+
+      set_endpoint_properties(endpoint1, info);
+    }
+  }
+  unexport_unseen(service, service->endpoints, seen);
+}
+
 /* ---- What the daemon tells the service ---- */
 
 static void
@@ -544,6 +663,7 @@ md_dbus_service_refresh(MdDBusService *service)
   sync_window(service);
   sync_fabrics(service);
   sync_sessions(service);
+  sync_endpoints(service);
 }
 
 void
@@ -558,6 +678,18 @@ md_dbus_service_sessions_changed(MdDBusService *service)
   sync_sessions(service);
 }
 
+void
+md_dbus_service_endpoints_changed(MdDBusService *service)
+{
+  sync_endpoints(service);
+}
+
+MdEndpointManager *
+md_dbus_service_get_endpoint_manager(MdDBusService *service)
+{
+  return service->endpoint_manager;
+}
+
 /* ---- Life on the bus ---- */
 
 static void
@@ -565,6 +697,12 @@ on_connection_closed(GDBusConnection *connection, gboolean remote_peer_vanished,
                      gpointer user_data)
 {
   fail(user_data, error != NULL ? error->message : "the bus connection was closed");
+}
+
+static void
+on_endpoints_changed(gpointer user_data)
+{
+  sync_endpoints(user_data);
 }
 
 static void
@@ -577,6 +715,11 @@ on_bus_acquired(GDBusConnection *connection, const char *name, gpointer user_dat
   service->closed_id =
     g_signal_connect(connection, "closed", G_CALLBACK(on_connection_closed), service);
   service->bouncer = md_bouncer_new(connection);
+  md_bouncer_set_group(service->bouncer, MD_POLKIT_ACTION_REGISTER_APPLICATION,
+                       service->app_group);
+  service->endpoint_manager =
+    md_endpoint_manager_new(connection, service->node, service->messaging, service->bouncer,
+                            on_endpoints_changed, service);
   /* Every object, the node's included, is exported through the manager
    * on "/": GetManagedObjects lists them all, as BlueZ's and iwd's do. */
   g_dbus_object_manager_server_set_connection(service->manager, connection);
@@ -607,7 +750,8 @@ on_name_lost(GDBusConnection *connection, const char *name, gpointer user_data)
 
 MdDBusService *
 md_dbus_service_new(MdNode *node, MdMessaging *messaging, GBusType bus_type,
-                    const MdDBusServiceCallbacks *callbacks, gpointer user_data)
+                    const char *app_group, const MdDBusServiceCallbacks *callbacks,
+                    gpointer user_data)
 {
   MdDBusService *service = g_new0(MdDBusService, 1);
   NodeSkeleton *skeleton = g_object_new(node_skeleton_get_type(), NULL);
@@ -616,6 +760,7 @@ md_dbus_service_new(MdNode *node, MdMessaging *messaging, GBusType bus_type,
   service->messaging = messaging;
   service->callbacks = *callbacks;
   service->user_data = user_data;
+  service->app_group = g_strdup(app_group);
   service->realtime_offset_us =
     g_get_real_time() - (gint64) md_messaging_now_ms() * 1000;
 
@@ -624,10 +769,18 @@ md_dbus_service_new(MdNode *node, MdMessaging *messaging, GBusType bus_type,
   service->manager = g_dbus_object_manager_server_new(MD_DBUS_MANAGER_PATH);
   service->node_object = md_dbus_object_skeleton_new(MD_DBUS_PATH);
   md_dbus_object_skeleton_set_node1(service->node_object, service->node1);
+  service->endpoint_manager1 = md_dbus_endpoint_manager1_skeleton_new();
+  md_dbus_object_skeleton_set_endpoint_manager1(service->node_object,
+                                                service->endpoint_manager1);
+  g_signal_connect(service->endpoint_manager1, "handle-register-application",
+                   G_CALLBACK(handle_register_application), service);
+  g_signal_connect(service->endpoint_manager1, "handle-unregister-application",
+                   G_CALLBACK(handle_unregister_application), service);
   g_dbus_object_manager_server_export(service->manager,
                                       G_DBUS_OBJECT_SKELETON(service->node_object));
   service->fabrics = g_hash_table_new_full(NULL, NULL, NULL, g_object_unref);
   service->sessions = g_hash_table_new_full(NULL, NULL, NULL, g_object_unref);
+  service->endpoints = g_hash_table_new_full(NULL, NULL, NULL, g_object_unref);
   md_dbus_node1_set_bluetooth_state(service->node1, "off");
   md_dbus_service_refresh(service);
   g_signal_connect(service->node1, "handle-open-commissioning-window",
@@ -650,14 +803,18 @@ md_dbus_service_free(MdDBusService *service)
     return;
   g_bus_unown_name(service->owner_id);
   g_clear_handle_id(&service->activity_id, g_source_remove);
-  /* Checks in flight are answered now; their callbacks would find no
-   * service. */
+  /* Registrations and checks in flight are answered now; their callbacks
+   * would find no service. */
+  g_clear_pointer(&service->endpoint_manager, md_endpoint_manager_free);
   g_clear_pointer(&service->bouncer, md_bouncer_free);
+  g_clear_pointer(&service->app_group, g_free);
   g_clear_pointer(&service->fabrics, g_hash_table_unref);
   g_clear_pointer(&service->sessions, g_hash_table_unref);
+  g_clear_pointer(&service->endpoints, g_hash_table_unref);
   g_clear_object(&service->manager);
   g_clear_object(&service->node_object);
   g_clear_object(&service->node1);
+  g_clear_object(&service->endpoint_manager1);
   if (service->connection != NULL)
     g_clear_signal_handler(&service->closed_id, service->connection);
   g_clear_object(&service->connection);

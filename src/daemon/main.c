@@ -250,8 +250,51 @@ on_node_changed(MdNodeChange change, gpointer user_data)
     md_dbus_service_sessions_changed(wiring->service);
     break;
   case MD_NODE_CHANGE_ENDPOINTS:
-    break; /* nothing on the bus follows them yet */
+    md_dbus_service_endpoints_changed(wiring->service);
+    break;
   }
+}
+
+/* The node's requests for application endpoints go to the endpoint
+ * manager, which exists once matterd is on the bus. Before that no
+ * application is there to answer: FAILURE, at once (the node takes an
+ * answer before the request returns). */
+static MdEndpointManager *
+endpoint_manager(Wiring *wiring, guint32 token)
+{
+  MdEndpointManager *manager =
+    wiring->service != NULL ? md_dbus_service_get_endpoint_manager(wiring->service) : NULL;
+
+  if (manager == NULL) {
+    g_message("A request for an application endpoint before matterd is on the bus: FAILURE");
+    md_node_app_complete(wiring->node, token, MATTER_IM_STATUS_FAILURE, NULL,
+                         md_messaging_now_ms());
+  }
+  return manager;
+}
+
+static void
+app_write(gpointer user_data, guint16 endpoint, const MdAppClusterInfo *cluster,
+          const char *property, GVariant *value, guint32 token)
+{
+  MdEndpointManager *manager = endpoint_manager(user_data, token);
+
+  if (manager != NULL)
+    md_endpoint_manager_write(manager, endpoint, cluster, property, value, token);
+  else
+    g_variant_unref(g_variant_ref_sink(value));
+}
+
+static void
+app_invoke(gpointer user_data, guint16 endpoint, const MdAppClusterInfo *cluster,
+           const MdAppCommand *command, GVariant *args, guint32 token)
+{
+  MdEndpointManager *manager = endpoint_manager(user_data, token);
+
+  if (manager != NULL)
+    md_endpoint_manager_invoke(manager, endpoint, cluster, command, args, token);
+  else
+    g_variant_unref(g_variant_ref_sink(args));
 }
 
 static void
@@ -337,9 +380,14 @@ run(const Options *options, const MdConfig *config)
   g_autoptr(GError) error = NULL;
   g_autofree char *state_dir = options->state_dir ? g_strdup(options->state_dir)
                                                   : default_state_dir();
+  static const MdAppHost app_host = {
+    .write = app_write,
+    .invoke = app_invoke,
+  };
   static const MdNodeHost node_host = {
     .changed = on_node_changed,
     .peer_to_string = peer_to_string,
+    .apps = &app_host,
   };
   static const MdMessagingTimerClient node_timer = {
     .next_deadline = node_deadline,
@@ -401,7 +449,7 @@ run(const Options *options, const MdConfig *config)
   watchdog_id = md_notify_watchdog_start();
   service = md_dbus_service_new(node, messaging,
                                 options->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
-                                &dbus_callbacks, &daemon);
+                                config->app_group, &dbus_callbacks, &daemon);
   wiring.service = service;
   md_messaging_set_sessions_changed_func(messaging, on_sessions_changed, &wiring);
   if (config->dnssd)

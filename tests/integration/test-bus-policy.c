@@ -2,8 +2,8 @@
 /* dbus/org.matterd.conf on a system-type bus that enforces it: matterd (as
  * root) owns org.matterd; an unprivileged user may read, call Node1 and set
  * properties (matterd itself refuses, there being no polkit on this bus)
- * but may not own the name. Needs root, to run the unprivileged side as
- * `nobody`. */
+ * but may not own the name, nor call into host applications. Needs root,
+ * to run the unprivileged side as `nobody`. */
 
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -152,6 +152,62 @@ test_own_denied(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(out, "org.freedesktop.DBus.Error.AccessDenied"));
 }
 
+/* EndpointManager1 and NodeEndpoint1 calls reach the daemon too. */
+static void
+test_endpoint_manager_reaches_daemon(Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint(gdbus_as_nobody(f, &out, "call", "--system", "--dest", "org.matterd",
+                                  "--object-path", "/org/matterd", "--method",
+                                  "org.matterd.EndpointManager1.RegisterApplication", "/app", "{}",
+                                  NULL),
+                  !=, 0);
+  g_assert_nonnull(strstr(out, "org.matterd.Error.NotAuthorized"));
+  g_clear_pointer(&out, g_free);
+  g_assert_cmpint(gdbus_as_nobody(f, &out, "call", "--system", "--dest", "org.matterd",
+                                  "--object-path", "/org/matterd", "--method",
+                                  "org.matterd.EndpointManager1.UnregisterApplication", "/app",
+                                  NULL),
+                  !=, 0);
+  g_assert_nonnull(strstr(out, "org.matterd.Error.NotFound"));
+}
+
+static void
+refuse_call(GDBusConnection *connection, const char *sender, const char *path,
+            const char *interface, const char *method, GVariant *parameters,
+            GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  g_dbus_method_invocation_return_dbus_error(invocation, "com.example.Reached", "reached");
+}
+
+/* What the policy opens for matterd's user and root, calls into host
+ * applications' cluster interfaces, it does not open for everyone: a
+ * cluster object of the test's (root's) connection is out of nobody's
+ * reach. */
+static void
+test_application_calls_denied(Fixture *f, gconstpointer data)
+{
+  static const GDBusInterfaceVTable vtable = { .method_call = refuse_call };
+  g_autoptr(GDBusConnection) app = md_test_bus_connect(f->bus);
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml(
+      "<node><interface name='org.matterd.cluster.OnOff1'><method name='On'/></interface></node>",
+      NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  guint id = g_dbus_connection_register_object(app, "/app/plug0/onoff", info->interfaces[0],
+                                               &vtable, NULL, NULL, &error);
+
+  g_assert_no_error(error);
+  g_assert_cmpint(gdbus_as_nobody(f, &out, "call", "--system", "--dest",
+                                  g_dbus_connection_get_unique_name(app), "--object-path",
+                                  "/app/plug0/onoff", "--method", "org.matterd.cluster.OnOff1.On",
+                                  NULL),
+                  !=, 0);
+  g_assert_nonnull(strstr(out, "org.freedesktop.DBus.Error.AccessDenied"));
+  g_dbus_connection_unregister_object(app, id);
+}
+
 static void
 add_test(const char *path, void (*func)(Fixture *, gconstpointer))
 {
@@ -180,5 +236,7 @@ main(int argc, char **argv)
   add_test("/bus-policy/set-read-only", test_set_read_only);
   add_test("/bus-policy/set-reaches-daemon", test_set_reaches_daemon);
   add_test("/bus-policy/own-denied", test_own_denied);
+  add_test("/bus-policy/endpoint-manager-reaches-daemon", test_endpoint_manager_reaches_daemon);
+  add_test("/bus-policy/application-calls-denied", test_application_calls_denied);
   return g_test_run();
 }

@@ -22,7 +22,12 @@
 typedef enum {
   SETUP_POLKIT = 1 << 0,  /* the polkit mock runs on the system bus */
   SETUP_SESSION = 1 << 1, /* matterd serves on a bus of its own (--session) */
+  SETUP_GROUP = 1 << 2,   /* [Applications] Group=APP_GROUP */
 } Setup;
+
+/* A group every Debian system has, which nobody is not in. */
+#define APP_GROUP "users"
+#define APP_GROUP_ID "100"
 
 typedef struct {
   char *dir;
@@ -41,6 +46,7 @@ typedef enum {
   AS_ROOT,
   AS_NOBODY,
   AS_NOBODY_INTERACTIVE, /* gdbus call --interactive */
+  AS_NOBODY_IN_GROUP,    /* nobody with APP_GROUP as a supplementary group */
 } Caller;
 
 /* The project's policy, plus polkit's as far as its mock needs it. */
@@ -78,6 +84,7 @@ fixture_setup(Fixture *f, gconstpointer data)
   g_autofree char *state = NULL;
   g_autofree char *session_env = NULL;
   g_autofree char *system_env = NULL;
+  g_autofree char *config = NULL;
 
   f->dir = md_test_mkdtemp();
   /* nobody must reach the bus sockets inside. */
@@ -89,6 +96,9 @@ fixture_setup(Fixture *f, gconstpointer data)
     f->polkit = md_test_dbusmock_start(f->system, "polkitd", MD_POLKIT_BUS_NAME);
   f->notify = md_test_notify_new(f->dir);
   state = g_build_filename(f->dir, "state", NULL);
+  config = g_build_filename(f->dir, "matterd.conf", NULL);
+  g_assert_true(g_file_set_contents(
+    config, (setup & SETUP_GROUP) ? "[Applications]\nGroup=" APP_GROUP "\n" : "", -1, NULL));
   if (setup & SETUP_SESSION) {
     g_autofree char *session_dir = g_build_filename(f->dir, "session", NULL);
     g_autofree char *project =
@@ -102,11 +112,13 @@ fixture_setup(Fixture *f, gconstpointer data)
     session_env = g_strconcat("DBUS_SESSION_BUS_ADDRESS=", f->session->address, NULL);
     system_env = g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", f->system->address, NULL);
     f->daemon =
-      md_test_daemon_spawn(f->session, f->notify, state, (const char *const[]){ "--session", NULL },
+      md_test_daemon_spawn(f->session, f->notify, state,
+                           (const char *const[]){ "--session", "--config", config, NULL },
                            (const char *const[]){ session_env, system_env, NULL });
   } else {
     f->served = f->system;
-    f->daemon = md_test_daemon_spawn(f->system, f->notify, state, NULL, NULL);
+    f->daemon = md_test_daemon_spawn(f->system, f->notify, state,
+                                     (const char *const[]){ "--config", config, NULL }, NULL);
   }
   f->client = md_test_bus_connect(f->served);
   g_assert_nonnull(md_test_notify_wait(f->notify, "READY=1", MD_TEST_TIMEOUT_MS));
@@ -139,9 +151,11 @@ gdbus_spawnv(Fixture *f, Caller caller, const char *path, const char *method, va
   const char *arg;
 
   if (caller != AS_ROOT) {
-    for (const char *a = "setpriv\0--reuid=" NOBODY "\0--regid=" NOBODY "\0--clear-groups\0"; *a;
+    for (const char *a = "setpriv\0--reuid=" NOBODY "\0--regid=" NOBODY "\0"; *a;
          a += strlen(a) + 1)
       g_ptr_array_add(argv, (char *) a);
+    g_ptr_array_add(argv, caller == AS_NOBODY_IN_GROUP ? "--groups=" APP_GROUP_ID
+                                                       : "--clear-groups");
   }
   for (const char *a = "gdbus\0call\0--dest\0" MD_DBUS_NAME "\0"; *a; a += strlen(a) + 1)
     g_ptr_array_add(argv, (char *) a);
@@ -722,7 +736,72 @@ test_policy_file(void)
                   " allow_active=auth_admin_keep\n" MD_POLKIT_ACTION_FACTORY_RESET
                   ": allow_any=auth_admin"
                   " allow_inactive=auth_admin"
-                  " allow_active=auth_admin\n");
+                  " allow_active=auth_admin\n" MD_POLKIT_ACTION_REGISTER_APPLICATION
+                  ": allow_any=no allow_inactive=no allow_active=auth_admin_keep\n");
+}
+
+/* ---- EndpointManager1.RegisterApplication ---- */
+
+static int
+register_application(Fixture *f, Caller caller, char **output)
+{
+  return gdbus_call(f, caller, output, MD_DBUS_PATH,
+                    MD_DBUS_INTERFACE_ENDPOINT_MANAGER ".RegisterApplication", "/app", "{}",
+                    NULL);
+}
+
+/* The registration got past the bouncer: matterd asked the caller (gdbus,
+ * which exports nothing) for its objects, through the bus policy. */
+static void
+assert_read_application(int status, const char *output)
+{
+  g_assert_cmpint(status, !=, 0);
+  g_assert_null(strstr(output, REFUSED));
+  g_assert_nonnull(strstr(output, MD_DBUS_ERROR_PREFIX "InvalidArgument"));
+  g_assert_nonnull(strstr(output, "GetManagedObjects failed"));
+  g_assert_null(strstr(output, "AccessDenied"));
+}
+
+static void
+test_register_denied(Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  int status;
+
+  polkit_allow(f, (const char *const[]){ MD_POLKIT_ACTION_MANAGE, NULL });
+  status = register_application(f, AS_NOBODY, &out);
+  assert_refused(status, out);
+  g_assert_nonnull(strstr(out, MD_POLKIT_ACTION_REGISTER_APPLICATION));
+  assert_logged_refusal(f, MD_POLKIT_ACTION_REGISTER_APPLICATION);
+}
+
+static void
+test_register_allowed(Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  guint32 flags;
+  g_autoptr(GVariant) subject = NULL;
+
+  polkit_allow(f, (const char *const[]){ MD_POLKIT_ACTION_REGISTER_APPLICATION, NULL });
+  assert_read_application(register_application(f, AS_NOBODY, &out), out);
+  polkit_single_check(f, MD_POLKIT_ACTION_REGISTER_APPLICATION, &flags, &subject);
+}
+
+/* Members of [Applications] Group= need no polkit: its mock allows
+ * nothing, and is not asked. Others still are. */
+static void
+test_register_group(Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+
+  assert_read_application(register_application(f, AS_NOBODY_IN_GROUP, &out), out);
+  g_assert_cmpuint(polkit_checks_count(f), ==, 0);
+  g_clear_pointer(&out, g_free);
+  assert_refused(register_application(f, AS_NOBODY, &out), out);
+  g_assert_cmpuint(polkit_checks_count(f), ==, 1);
+  /* The group lets its members register applications, nothing else. */
+  g_clear_pointer(&out, g_free);
+  assert_refused(close_window(f, AS_NOBODY_IN_GROUP, &out), out);
 }
 
 static void
@@ -761,6 +840,10 @@ main(int argc, char **argv)
   add_test("/polkit/shutdown-answers-pending", SETUP_POLKIT, test_shutdown_answers_pending);
   add_test("/polkit/root-asks-no-one", SETUP_POLKIT, test_root_asks_no_one);
   add_test("/polkit/reading-open", SETUP_POLKIT, test_reading_open);
+  add_test("/polkit/register-application/denied", SETUP_POLKIT, test_register_denied);
+  add_test("/polkit/register-application/allowed", SETUP_POLKIT, test_register_allowed);
+  add_test("/polkit/register-application/group", SETUP_POLKIT | SETUP_GROUP,
+           test_register_group);
   add_test("/polkit/absent/nobody-refused", 0, test_absent_nobody_refused);
   add_test("/polkit/absent/root-allowed", 0, test_absent_root_allowed);
   return g_test_run();

@@ -114,6 +114,29 @@ test_bluetooth_keys(void)
   }
 }
 
+/* [Applications] Group names a group, 1..32 bytes; none by default. */
+static void
+test_applications_group(void)
+{
+  g_autoptr(GError) error = NULL;
+  MdConfig config;
+
+  g_assert_true(load(&config, "", &error));
+  g_assert_null(config.app_group);
+  md_config_clear(&config);
+  g_assert_true(load(&config, "[Applications]\nGroup=matter\n", &error));
+  g_assert_cmpstr(config.app_group, ==, "matter");
+  md_config_clear(&config);
+  g_assert_false(load(&config, "[Applications]\nGroup=\n", &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG);
+  g_assert_nonnull(strstr(error->message, "[Applications] Group must be UTF-8 of 1 to 32 bytes"));
+  g_clear_error(&error);
+  md_config_clear(&config);
+  g_assert_false(load(&config, "[Applications]\nGroup=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_INVALID_CONFIG);
+  md_config_clear(&config);
+}
+
 static void
 test_basic_information_keys(void)
 {
@@ -349,6 +372,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/all-keys", test_all_keys);
   g_test_add_func("/config/dnssd-switch", test_dnssd_switch);
   g_test_add_func("/config/bluetooth-keys", test_bluetooth_keys);
+  g_test_add_func("/config/applications-group", test_applications_group);
   g_test_add_func("/config/basic-information-keys", test_basic_information_keys);
   g_test_add_func("/config/bounds", test_bounds);
   g_test_add_func("/config/error-is-atomic", test_error_is_atomic);
