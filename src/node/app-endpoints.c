@@ -1291,6 +1291,7 @@ md_node_app_register(MdNode *node, GPtrArray *specs, gboolean bridged, gboolean 
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_variant_unref);
   g_autoptr(GPtrArray) copies =
       g_ptr_array_new_with_free_func((GDestroyNotify) md_app_endpoint_spec_free);
+  g_autoptr(GPtrArray) came_back = g_ptr_array_new();
   g_autoptr(GVariant) table = NULL;
   g_autofree guint16 *chosen = g_new0(guint16, MAX(specs->len, 1));
 
@@ -1327,13 +1328,17 @@ md_node_app_register(MdNode *node, GPtrArray *specs, gboolean bridged, gboolean 
     /* A device coming back (after a restart, or its application's), or
      * registered unreachable in place of a reachable one. */
     if (ep->bridged && old != NULL && was_reachable != app_reachable(ep))
-      emit_reachable_changed(registry, ep, now_ms);
+      g_ptr_array_add(came_back, ep);
     g_message("Endpoint %u (UniqueId %s) served for %s", ep->number, ep->spec->unique_id,
               owner != NULL ? owner : "the host");
     if (numbers != NULL)
       numbers[i] = chosen[i];
   }
   endpoints_changed(registry);
+  /* Only now that the data model names the new endpoints, not the ones
+   * they replaced: logging an event makes the engine look at them. */
+  for (guint i = 0; i < came_back->len; i++)
+    emit_reachable_changed(registry, g_ptr_array_index(came_back, i), now_ms);
   md_node_changed(node, MD_NODE_CHANGE_ENDPOINTS);
   return TRUE;
 }
