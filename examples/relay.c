@@ -313,6 +313,13 @@ object_init(Object *object, const char *path, GDBusInterfaceInfo *info)
 }
 
 static void
+object_clear(Object *object)
+{
+  g_hash_table_unref(object->values);
+  g_dbus_interface_info_unref(object->info);
+}
+
+static void
 object_put(Object *object, const char *name, GVariant *value)
 {
   g_hash_table_insert(object->values, (char *) name, g_variant_ref_sink(value));
@@ -388,5 +395,12 @@ main(int argc, char **argv)
   g_unix_signal_add(SIGINT, on_signal, &relay);
   g_unix_signal_add(SIGTERM, on_signal, &relay);
   g_main_loop_run(relay.loop);
+
+  g_main_loop_unref(relay.loop);
+  g_object_unref(relay.bus);
+  object_clear(&relay.endpoint);
+  object_clear(&relay.identify);
+  object_clear(&relay.on_off);
+  g_free(relay.output);
   return relay.exit_code;
 }

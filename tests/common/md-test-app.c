@@ -21,8 +21,10 @@ md_test_app_start(MdTestBus *bus, const char *dir, const char *const *argv)
   MdTestApp *app = g_new0(MdTestApp, 1);
 
   app->out_path = g_strdup_printf("%s/app-%u.log", dir, serial++);
+  /* Python examples run with Debian's interpreter (their #! line), which
+   * has python3-gi, whatever python3 comes first on the PATH. */
   if (g_str_has_suffix(argv[0], ".py"))
-    g_ptr_array_add(args, (gpointer) "python3");
+    g_ptr_array_add(args, (gpointer) "/usr/bin/python3");
   for (gsize i = 0; argv[i] != NULL; i++)
     g_ptr_array_add(args, (gpointer) argv[i]);
   g_ptr_array_add(args, NULL);

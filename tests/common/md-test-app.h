@@ -16,7 +16,7 @@ typedef struct {
 } MdTestApp;
 
 /* Runs @argv (NULL-terminated; a Python example is given as its path and
- * run with python3) on @bus, as if on the session bus. */
+ * run with /usr/bin/python3) on @bus, as if on the session bus. */
 MdTestApp *md_test_app_start(MdTestBus *bus, const char *dir, const char *const *argv);
 /* Waits until its output has @text (MD_TEST_TIMEOUT_MS); FALSE on timeout. */
 gboolean md_test_app_wait_output(MdTestApp *app, const char *text);

@@ -936,9 +936,11 @@ md_test_commissioner_subscribe(MdTestCommissioner *c, MatterSession *session,
 
   g_assert_cmpuint(count, <=, MATTER_IM_REQUEST_PATHS_MAX);
   g_assert_cmpuint(event_count, <=, MATTER_IM_REQUEST_PATHS_MAX);
-  memcpy(request.paths.attribute_paths, paths, count * sizeof(*paths));
+  if (count > 0)
+    memcpy(request.paths.attribute_paths, paths, count * sizeof(*paths));
   request.paths.attribute_path_count = count;
-  memcpy(request.paths.event_paths, events, event_count * sizeof(*events));
+  if (event_count > 0)
+    memcpy(request.paths.event_paths, events, event_count * sizeof(*events));
   request.paths.event_path_count = event_count;
   g_assert_cmpint(matter_im_subscribe_request_encode(&request, buf, sizeof(buf), &len), ==,
                   MATTER_OK);
