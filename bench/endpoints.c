@@ -163,6 +163,8 @@ main(int argc, char **argv)
   double app_reads, builtin_reads, invokes, calls;
   guint8 index;
 
+  /* The test helpers find their files through GTest's paths. */
+  g_test_init(&argc, &argv, NULL);
   if (argc > 1)
     budget_s = g_ascii_strtod(argv[1], NULL);
   if (relay_argv[0] == NULL || g_getenv("MATTERD_BINARY") == NULL) {

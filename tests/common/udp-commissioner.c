@@ -584,6 +584,7 @@ typedef struct {
   MatterError error;
   GBytes *reply;
   guint8 opcode;
+  gboolean done; /* a reply or an error came */
 } ImReply;
 
 static void
@@ -595,6 +596,7 @@ on_im_reply(void *user_data, MatterExchange *exchange, const MatterProtocolHeade
   if (reply->reply == NULL && header->protocol_id == MATTER_PROTOCOL_INTERACTION_MODEL) {
     reply->reply = g_bytes_new(payload, len);
     reply->opcode = header->opcode;
+    reply->done = TRUE;
   }
 }
 
@@ -602,6 +604,7 @@ static void
 on_im_error(void *user_data, MatterExchange *exchange, MatterError err, uint64_t now)
 {
   ((ImReply *) user_data)->error = err;
+  ((ImReply *) user_data)->done = TRUE;
 }
 
 static const MatterExchangeHandler im_reply_handler = {
@@ -614,20 +617,19 @@ static void
 im_send_and_wait(MdTestCommissioner *c, MatterExchange *exchange, ImReply *reply, guint8 opcode,
                  const guint8 *payload, gsize len)
 {
-  guint64 end = md_test_now_ms() + STEP_TIMEOUT_MS;
-
+  reply->done = reply->error != MATTER_OK || reply->reply != NULL;
   g_assert_cmpint(matter_exchange_send(exchange, MATTER_PROTOCOL_INTERACTION_MODEL, opcode, payload,
                                        len, MATTER_EXCHANGE_SEND_RELIABLE, md_test_now_ms()),
                   ==, MATTER_OK);
-  while (md_test_now_ms() < end && reply->error == MATTER_OK && reply->reply == NULL)
-    md_test_commissioner_run_for(c, 20);
+  /* Back as soon as the reply is in, not on a polling period. */
+  (void) md_test_commissioner_run_until(c, &reply->done, STEP_TIMEOUT_MS);
 }
 
 static GBytes *
 im_interaction(MdTestCommissioner *c, MatterSession *session, guint16 timeout_ms, guint8 opcode,
                const guint8 *payload, gsize len, guint8 *reply_opcode)
 {
-  ImReply reply = { MATTER_OK, NULL, 0 };
+  ImReply reply = { MATTER_OK, NULL, 0, FALSE };
   MatterExchange *exchange = NULL;
 
   *reply_opcode = 0;
@@ -651,9 +653,10 @@ im_interaction(MdTestCommissioner *c, MatterSession *session, guint16 timeout_ms
     g_clear_pointer(&reply.reply, g_bytes_unref);
   }
   im_send_and_wait(c, exchange, &reply, opcode, payload, len);
-  /* Closing acknowledges the reply, as a client ending its exchange does. */
+  /* Closing acknowledges the reply (at once), as a client ending its
+   * exchange does. */
   matter_exchange_close(exchange, md_test_now_ms());
-  md_test_commissioner_run_for(c, 20);
+  matter_exchange_manager_process(&c->exchanges, md_test_now_ms());
   *reply_opcode = reply.opcode;
   return reply.reply;
 }
@@ -927,7 +930,7 @@ md_test_commissioner_subscribe(MdTestCommissioner *c, MatterSession *session,
                .has_event_requests = event_count > 0,
                .fabric_filtered = TRUE },
   };
-  ImReply reply = { MATTER_OK, NULL, 0 };
+  ImReply reply = { MATTER_OK, NULL, 0, FALSE };
   MatterImSubscribeResponse response;
   MatterImReportData report;
   MatterExchange *exchange = NULL;
