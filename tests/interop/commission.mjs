@@ -17,7 +17,7 @@
 //
 //   node commission.mjs [all|commission|operate|after-restart] --code MANUAL-CODE
 //       --address IP --port PORT --state-dir DIR
-//       [--paa DER --cd-signer DER]... [--trust-matterjs-test-pki]
+//       [--paa DER --cd-signer DER]... [--trust-matterjs-test-pki] [--host-light]
 //       [--operational-address IP:PORT] [--until STEP] [--step-timeout S]
 //       [--log-level debug|info|notice|warn|error]
 //
@@ -75,12 +75,11 @@ const OPERATE_STEPS = [
   "write-node-label",
   "update-fabric-label",
   "subscribe-node-label",
-  // examples/light.py, registered with matterd by the test before this phase
-  "app-endpoints",
-  "app-toggle",
-  "app-level-color",
-  "app-subscribe",
 ];
+// With --host-light: examples/light.py, registered with matterd by the test
+// before the operate phase.
+const APP_STEPS = ["app-endpoints", "app-toggle", "app-level-color", "app-subscribe"];
+OPERATE_STEPS.push(...APP_STEPS);
 // After the node restarted: what it kept, then leaving its fabric.
 const AFTER_RESTART_STEPS = ["case-after-restart", "read-after-restart", "remove-fabric", "case-refused"];
 const ALL_STEPS = [...COMMISSION_STEPS, ...OPERATE_STEPS, ...AFTER_RESTART_STEPS];
@@ -232,6 +231,7 @@ function parseArguments(argv) {
         paa: { type: "string", multiple: true, default: [] },
         "cd-signer": { type: "string", multiple: true, default: [] },
         "trust-matterjs-test-pki": { type: "boolean", default: false },
+        "host-light": { type: "boolean", default: false },
         "operational-address": { type: "string" },
         "mdns-interface": { type: "string", default: "lo" },
         until: { type: "string" },
@@ -644,7 +644,14 @@ async function operate(options) {
       return [undefined, { reports }];
     });
 
-    await operateLight(client, options);
+    if (options["host-light"]) {
+      await operateLight(client, options);
+    } else {
+      for (const step of APP_STEPS) {
+        skipped++;
+        emit({ step, skipped: true, reason: "no --host-light: the node has no host application's light" });
+      }
+    }
   } finally {
     await close();
   }
@@ -653,20 +660,24 @@ async function operate(options) {
 // ---- A host application's light: examples/light.py through matterd ----------------
 
 async function operateLight(client, options) {
-  const descriptor = endpoint => ClusterClient(Descriptor.Cluster, EndpointNumber(endpoint), client);
-
+  // Every endpoint's Descriptor in one wildcard read, as a controller
+  // learns a node's composition (matter.js builds its view of the
+  // endpoint tree from what it reads).
   const light = await step("app-endpoints", options, async () => {
-    const rootParts = await descriptor(ROOT_ENDPOINT).getPartsListAttribute(true);
-    const aggregatorTypes = await descriptor(AGGREGATOR_ENDPOINT).getDeviceTypeListAttribute(true);
-    const bridged = await descriptor(AGGREGATOR_ENDPOINT).getPartsListAttribute(true);
-    const seen = { rootParts, aggregatorTypes, bridged, devices: {} };
+    const reports = await client.getMultipleAttributes({ attributes: [{ clusterId: Descriptor.Cluster.id }] });
+    const attribute = (endpoint, id) =>
+      reports.find(r => r.path.endpointId === endpoint && r.path.attributeId === id)?.value;
+    const deviceTypes = endpoint => (attribute(endpoint, Descriptor.Cluster.attributes.deviceTypeList.id) ?? []).map(t => t.deviceType);
+    const partsList = endpoint => attribute(endpoint, Descriptor.Cluster.attributes.partsList.id) ?? [];
+    const rootParts = partsList(ROOT_ENDPOINT);
+    const bridged = partsList(AGGREGATOR_ENDPOINT);
+    const seen = { rootParts, aggregatorTypes: deviceTypes(AGGREGATOR_ENDPOINT), bridged, devices: {} };
     const where = "app-endpoints";
-    check(where, aggregatorTypes.some(t => t.deviceType === DEVICE_TYPE_AGGREGATOR), "an Aggregator on endpoint 1", seen);
+    check(where, seen.aggregatorTypes.includes(DEVICE_TYPE_AGGREGATOR), "an Aggregator on endpoint 1", seen);
     let found;
     for (const endpoint of bridged) {
-      const types = (await descriptor(endpoint).getDeviceTypeListAttribute(true)).map(t => t.deviceType);
-      seen.devices[endpoint] = types;
-      if (types.includes(DEVICE_TYPE_EXTENDED_COLOR_LIGHT)) found = endpoint;
+      seen.devices[endpoint] = deviceTypes(endpoint);
+      if (seen.devices[endpoint].includes(DEVICE_TYPE_EXTENDED_COLOR_LIGHT)) found = endpoint;
     }
     check(where, found !== undefined, "an Extended Color Light among the bridged endpoints", seen);
     check(where, seen.devices[found].includes(DEVICE_TYPE_BRIDGED_NODE), "the light is a Bridged Node", seen);
