@@ -844,22 +844,36 @@ stored_with(MdAppRegistry *registry, GHashTable *updates)
 /* Stores @table (the whole STORE_TYPE array) in one transaction and makes
  * it the committed one. */
 static gboolean
-store_table(MdAppRegistry *registry, GVariant *table, GError **error)
+put_table(MdAppRegistry *registry, GVariant *table, GError **error)
 {
-  const MdNodeStorage *storage = registry->params.storage;
   g_autoptr(GVariant) whole =
       g_variant_ref_sink(g_variant_new("(u@a" ENTRY_TYPE ")", STORE_VERSION, table));
   g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes(whole);
 
+  return md_node_storage_put_bytes(registry->params.storage, STORE_KEY, bytes, error);
+}
+
+/* Stores @table in one transaction, and with it, when @forget_groups is
+ * not 0, the removal of that endpoint's Group Table rows; memory follows
+ * once it committed. */
+static gboolean
+store_table(MdAppRegistry *registry, GVariant *table, guint16 forget_groups, GError **error)
+{
+  const MdNodeStorage *storage = registry->params.storage;
+  MdGroups *groups = forget_groups != 0 ? registry->params.groups : NULL;
+
   if (!md_node_storage_begin(storage, error))
     return FALSE;
-  if (!md_node_storage_put_bytes(storage, STORE_KEY, bytes, error) ||
+  if (!put_table(registry, table, error) ||
+      (groups != NULL && !md_groups_stage_remove_endpoint(groups, forget_groups, error)) ||
       !md_node_storage_commit(storage, error)) {
     md_node_storage_rollback(storage);
     return FALSE;
   }
   g_variant_unref(registry->stored);
   registry->stored = g_variant_ref(table);
+  if (groups != NULL)
+    md_groups_apply_remove_endpoint(groups, forget_groups);
   return TRUE;
 }
 
@@ -1308,7 +1322,7 @@ md_node_app_register(MdNode *node, GPtrArray *specs, gboolean bridged, gboolean 
     g_hash_table_insert(updates, spec->unique_id, g_variant_ref_sink(entry));
   }
   table = stored_with(registry, updates);
-  if (!store_table(registry, table, error)) {
+  if (!store_table(registry, table, 0, error)) {
     g_prefix_error(error, "Cannot store the endpoints: ");
     return FALSE;
   }
@@ -1396,19 +1410,13 @@ md_node_app_forget(MdNode *node, guint16 endpoint, guint64 now_ms, GError **erro
                       g_variant_ref_sink(g_variant_new(ENTRY_TYPE, ep->spec->unique_id, ep->number,
                                                        ep->bridged, ep->context, NULL)));
   table = stored_with(registry, updates);
-  if (!store_table(registry, table, error)) {
+  /* Its groups go with it, in the same transaction: the same UniqueId
+   * registered again later gets its number back, not its old groups. */
+  if (!store_table(registry, table, ep->has_groups ? endpoint : 0, error)) {
     g_prefix_error(error, "Cannot forget endpoint %u: ", endpoint);
     return FALSE;
   }
   g_message("Endpoint %u (UniqueId %s) is no longer served", endpoint, ep->spec->unique_id);
-  /* Its groups go too, in a transaction of the Group Table's own; should
-   * that fail, rows of an endpoint no longer served are left behind. */
-  if (ep->has_groups && registry->params.groups != NULL) {
-    g_autoptr(GError) groups_error = NULL;
-
-    if (!md_groups_remove_endpoint(registry->params.groups, endpoint, &groups_error))
-      g_warning("Cannot forget the groups of endpoint %u: %s", endpoint, groups_error->message);
-  }
   g_ptr_array_remove(registry->served, ep);
   endpoints_changed(registry);
   md_node_changed(node, MD_NODE_CHANGE_ENDPOINTS);

@@ -1691,8 +1691,19 @@ test_groups(void)
   add_group_if_identifying(t, 2);
   g_assert_cmphex(invoke_status(t), ==, MATTER_IM_STATUS_SUCCESS);
   g_assert_true(md_groups_is_member(groups, 1, GROUP, 2));
+  /* The endpoint and its groups go in one transaction: when deleting the
+   * group row fails (the 3rd call: begin, the table, the row), both stay. */
+  md_test_storage_fail_at(t->storage, 3);
+  g_assert_false(md_node_app_forget(t->node, 2, t->now, &error));
+  g_assert_error(error, MD_ERROR, MD_ERROR_STORE);
+  g_clear_error(&error);
+  g_assert_true(md_groups_is_member(groups, 1, GROUP, 2));
+  g_assert_cmpuint(count_endpoints(t), ==, 1);
   g_assert_true(md_node_app_forget(t->node, 2, t->now, &error));
   g_assert_no_error(error);
+  g_assert_false(md_groups_is_member(groups, 1, GROUP, 2));
+  /* The same device registered again gets its number, not its groups. */
+  register_ok(t, specs, TRUE, FALSE, NULL);
   g_assert_false(md_groups_is_member(groups, 1, GROUP, 2));
   test_free(t);
 }

@@ -424,6 +424,10 @@ void md_groups_cluster_init(MdGroups *groups, MatterDmCluster *cluster, guint16 
  * deleted (store and memory). FALSE with @error when the store fails,
  * nothing changed then. */
 gboolean md_groups_remove_endpoint(MdGroups *groups, guint16 endpoint, GError **error);
+/* The same in two halves, for a caller's own transaction: the rows'
+ * deletion inside it, then memory once it committed. */
+gboolean md_groups_stage_remove_endpoint(MdGroups *groups, guint16 endpoint, GError **error);
+void md_groups_apply_remove_endpoint(MdGroups *groups, guint16 endpoint);
 /* RemoveFabric: forgets the fabric's memberships (its rows go with
  * delete_fabric()). */
 void md_groups_remove_fabric(MdGroups *groups, guint8 fabric_index);

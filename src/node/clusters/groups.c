@@ -210,31 +210,44 @@ md_groups_cluster_init(MdGroups *self, MatterDmCluster *cluster, guint16 endpoin
 }
 
 gboolean
-md_groups_remove_endpoint(MdGroups *self, guint16 endpoint, GError **error)
+md_groups_stage_remove_endpoint(MdGroups *self, guint16 endpoint, GError **error)
 {
-  gboolean any = FALSE;
-
-  if (!md_node_storage_begin(self->storage, error))
-    return FALSE;
   for (guint i = 0; i < self->members->len; i++) {
     const MdGroupMembershipRecord *m = member_at(self->members, i);
 
-    if (m->endpoint != endpoint)
-      continue;
-    any = TRUE;
-    if (!md_node_storage_delete_group_membership(self->storage, m->fabric_index, m->group_id,
-                                                 endpoint, error)) {
-      md_node_storage_rollback(self->storage);
+    if (m->endpoint == endpoint &&
+        !md_node_storage_delete_group_membership(self->storage, m->fabric_index, m->group_id,
+                                                 endpoint, error))
       return FALSE;
-    }
   }
-  if (!md_node_storage_commit(self->storage, error))
-    return FALSE;
+  return TRUE;
+}
+
+void
+md_groups_apply_remove_endpoint(MdGroups *self, guint16 endpoint)
+{
+  gboolean any = FALSE;
+
   for (guint i = self->members->len; i > 0; i--)
-    if (member_at(self->members, i - 1)->endpoint == endpoint)
+    if (member_at(self->members, i - 1)->endpoint == endpoint) {
       g_array_remove_index(self->members, i - 1);
+      any = TRUE;
+    }
   if (any)
     table_changed(self);
+}
+
+gboolean
+md_groups_remove_endpoint(MdGroups *self, guint16 endpoint, GError **error)
+{
+  if (!md_node_storage_begin(self->storage, error))
+    return FALSE;
+  if (!md_groups_stage_remove_endpoint(self, endpoint, error) ||
+      !md_node_storage_commit(self->storage, error)) {
+    md_node_storage_rollback(self->storage);
+    return FALSE;
+  }
+  md_groups_apply_remove_endpoint(self, endpoint);
   return TRUE;
 }
 
