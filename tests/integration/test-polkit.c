@@ -781,9 +781,11 @@ test_register_allowed(Fixture *f, gconstpointer data)
   g_autofree char *out = NULL;
   guint32 flags;
   g_autoptr(GVariant) subject = NULL;
+  int status;
 
   polkit_allow(f, (const char *const[]){ MD_POLKIT_ACTION_REGISTER_APPLICATION, NULL });
-  assert_read_application(register_application(f, AS_NOBODY, &out), out);
+  status = register_application(f, AS_NOBODY, &out);
+  assert_read_application(status, out);
   polkit_single_check(f, MD_POLKIT_ACTION_REGISTER_APPLICATION, &flags, &subject);
 }
 
@@ -793,15 +795,19 @@ static void
 test_register_group(Fixture *f, gconstpointer data)
 {
   g_autofree char *out = NULL;
+  int status;
 
-  assert_read_application(register_application(f, AS_NOBODY_IN_GROUP, &out), out);
+  status = register_application(f, AS_NOBODY_IN_GROUP, &out);
+  assert_read_application(status, out);
   g_assert_cmpuint(polkit_checks_count(f), ==, 0);
   g_clear_pointer(&out, g_free);
-  assert_refused(register_application(f, AS_NOBODY, &out), out);
+  status = register_application(f, AS_NOBODY, &out);
+  assert_refused(status, out);
   g_assert_cmpuint(polkit_checks_count(f), ==, 1);
   /* The group lets its members register applications, nothing else. */
   g_clear_pointer(&out, g_free);
-  assert_refused(close_window(f, AS_NOBODY_IN_GROUP, &out), out);
+  status = close_window(f, AS_NOBODY_IN_GROUP, &out);
+  assert_refused(status, out);
 }
 
 static void
