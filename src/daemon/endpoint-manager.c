@@ -173,8 +173,13 @@ on_application_vanished(GDBusConnection *connection, const char *name, gpointer 
     app->vanished = TRUE; /* its registration finds it gone */
     return;
   }
-  g_message("Application %s at %s left the bus: its %u endpoints are unreachable", app->owner,
-            app->root, g_hash_table_size(app->endpoints));
+  if (g_hash_table_size(app->endpoints) == 0)
+    g_message("Application %s at %s left the bus; it served no endpoint (any it had were taken "
+              "over)",
+              app->owner, app->root);
+  else
+    g_message("Application %s at %s left the bus: %s unreachable", app->owner, app->root,
+              g_hash_table_size(app->endpoints) == 1 ? "its endpoint is" : "its endpoints are");
   g_hash_table_iter_init(&iter, app->endpoints);
   while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &endpoint))
     md_node_app_set_connected(manager->node, endpoint->number, FALSE, md_messaging_now_ms());
