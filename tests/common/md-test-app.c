@@ -11,8 +11,8 @@ die_with_parent(gpointer user_data)
   prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-MdTestApp *
-md_test_app_start(MdTestBus *bus, const char *dir, const char *const *argv)
+static MdTestApp *
+app_start(MdTestBus *bus, gboolean system, const char *dir, const char *const *argv)
 {
   static guint serial;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -32,12 +32,29 @@ md_test_app_start(MdTestBus *bus, const char *dir, const char *const *argv)
   launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_set_stdout_file_path(launcher, app->out_path);
-  g_subprocess_launcher_setenv(launcher, "DBUS_SESSION_BUS_ADDRESS", bus->address, TRUE);
-  g_subprocess_launcher_setenv(launcher, "MATTERD_BUS", "session", TRUE);
+  if (system) {
+    g_subprocess_launcher_setenv(launcher, "DBUS_SYSTEM_BUS_ADDRESS", bus->address, TRUE);
+    g_subprocess_launcher_unsetenv(launcher, "MATTERD_BUS");
+  } else {
+    g_subprocess_launcher_setenv(launcher, "DBUS_SESSION_BUS_ADDRESS", bus->address, TRUE);
+    g_subprocess_launcher_setenv(launcher, "MATTERD_BUS", "session", TRUE);
+  }
   g_subprocess_launcher_setenv(launcher, "PYTHONUNBUFFERED", "1", TRUE);
   app->process = g_subprocess_launcher_spawnv(launcher, (const char *const *) args->pdata, &error);
   g_assert_no_error(error);
   return app;
+}
+
+MdTestApp *
+md_test_app_start(MdTestBus *bus, const char *dir, const char *const *argv)
+{
+  return app_start(bus, FALSE, dir, argv);
+}
+
+MdTestApp *
+md_test_app_start_system(MdTestBus *bus, const char *dir, const char *const *argv)
+{
+  return app_start(bus, TRUE, dir, argv);
 }
 
 guint

@@ -18,6 +18,9 @@ typedef struct {
 /* Runs @argv (NULL-terminated; a Python example is given as its path and
  * run with /usr/bin/python3) on @bus, as if on the session bus. */
 MdTestApp *md_test_app_start(MdTestBus *bus, const char *dir, const char *const *argv);
+/* The same with @bus as its system bus (an example run without
+ * --session). */
+MdTestApp *md_test_app_start_system(MdTestBus *bus, const char *dir, const char *const *argv);
 /* Waits until its output has @text (MD_TEST_TIMEOUT_MS); FALSE on timeout. */
 gboolean md_test_app_wait_output(MdTestApp *app, const char *text);
 /* How often @text is in its output so far. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "md-names.h"
+#include "md-test-app.h"
 #include "md-test.h"
 
 #define NOBODY "65534"
@@ -54,19 +55,19 @@ static char *
 write_system_policy(const char *dir)
 {
   static const char policy[] =
-    "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-    " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-    "<busconfig>\n"
-    "  <include>%s</include>\n"
-    "  <policy user=\"root\">\n"
-    "    <allow own=\"" MD_POLKIT_BUS_NAME "\"/>\n"
-    "  </policy>\n"
-    "  <policy context=\"default\">\n"
-    "    <allow send_destination=\"" MD_POLKIT_BUS_NAME "\"/>\n"
-    "  </policy>\n"
-    "</busconfig>\n";
+      "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+      " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+      "<busconfig>\n"
+      "  <include>%s</include>\n"
+      "  <policy user=\"root\">\n"
+      "    <allow own=\"" MD_POLKIT_BUS_NAME "\"/>\n"
+      "  </policy>\n"
+      "  <policy context=\"default\">\n"
+      "    <allow send_destination=\"" MD_POLKIT_BUS_NAME "\"/>\n"
+      "  </policy>\n"
+      "</busconfig>\n";
   g_autofree char *project =
-    g_test_build_filename(G_TEST_DIST, "..", "dbus", "org.matterd.conf", NULL);
+      g_test_build_filename(G_TEST_DIST, "..", "dbus", "org.matterd.conf", NULL);
   g_autofree char *text = g_strdup_printf(policy, project);
   char *path = g_build_filename(dir, "system-policy.conf", NULL);
   g_autoptr(GError) error = NULL;
@@ -98,11 +99,11 @@ fixture_setup(Fixture *f, gconstpointer data)
   state = g_build_filename(f->dir, "state", NULL);
   config = g_build_filename(f->dir, "matterd.conf", NULL);
   g_assert_true(g_file_set_contents(
-    config, (setup & SETUP_GROUP) ? "[Applications]\nGroup=" APP_GROUP "\n" : "", -1, NULL));
+      config, (setup & SETUP_GROUP) ? "[Applications]\nGroup=" APP_GROUP "\n" : "", -1, NULL));
   if (setup & SETUP_SESSION) {
     g_autofree char *session_dir = g_build_filename(f->dir, "session", NULL);
     g_autofree char *project =
-      g_test_build_filename(G_TEST_DIST, "..", "dbus", "org.matterd.conf", NULL);
+        g_test_build_filename(G_TEST_DIST, "..", "dbus", "org.matterd.conf", NULL);
 
     g_assert_cmpint(g_mkdir(session_dir, 0755), ==, 0);
     /* A system-type bus too, for a socket the user nobody can reach;
@@ -111,10 +112,9 @@ fixture_setup(Fixture *f, gconstpointer data)
     f->served = f->session;
     session_env = g_strconcat("DBUS_SESSION_BUS_ADDRESS=", f->session->address, NULL);
     system_env = g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", f->system->address, NULL);
-    f->daemon =
-      md_test_daemon_spawn(f->session, f->notify, state,
-                           (const char *const[]){ "--session", "--config", config, NULL },
-                           (const char *const[]){ session_env, system_env, NULL });
+    f->daemon = md_test_daemon_spawn(f->session, f->notify, state,
+                                     (const char *const[]){ "--session", "--config", config, NULL },
+                                     (const char *const[]){ session_env, system_env, NULL });
   } else {
     f->served = f->system;
     f->daemon = md_test_daemon_spawn(f->system, f->notify, state,
@@ -154,8 +154,8 @@ gdbus_spawnv(Fixture *f, Caller caller, const char *path, const char *method, va
     for (const char *a = "setpriv\0--reuid=" NOBODY "\0--regid=" NOBODY "\0"; *a;
          a += strlen(a) + 1)
       g_ptr_array_add(argv, (char *) a);
-    g_ptr_array_add(argv, caller == AS_NOBODY_IN_GROUP ? "--groups=" APP_GROUP_ID
-                                                       : "--clear-groups");
+    g_ptr_array_add(argv,
+                    caller == AS_NOBODY_IN_GROUP ? "--groups=" APP_GROUP_ID : "--clear-groups");
   }
   for (const char *a = "gdbus\0call\0--dest\0" MD_DBUS_NAME "\0"; *a; a += strlen(a) + 1)
     g_ptr_array_add(argv, (char *) a);
@@ -172,8 +172,8 @@ gdbus_spawnv(Fixture *f, Caller caller, const char *path, const char *method, va
   g_ptr_array_add(argv, NULL);
 
   process =
-    g_subprocess_newv((const char *const *) argv->pdata,
-                      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error);
+      g_subprocess_newv((const char *const *) argv->pdata,
+                        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error);
   g_assert_no_error(error);
   /* setpriv executes gdbus in its own process. */
   g_free(f->caller_pid);
@@ -254,9 +254,9 @@ node_string(Fixture *f, const char *property)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-    f->client, MD_DBUS_NAME, MD_DBUS_PATH, "org.freedesktop.DBus.Properties", "Get",
-    g_variant_new("(ss)", MD_DBUS_INTERFACE_NODE, property), G_VARIANT_TYPE("(v)"),
-    G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+      f->client, MD_DBUS_NAME, MD_DBUS_PATH, "org.freedesktop.DBus.Properties", "Get",
+      g_variant_new("(ss)", MD_DBUS_INTERFACE_NODE, property), G_VARIANT_TYPE("(v)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   g_autoptr(GVariant) value = NULL;
 
   g_assert_no_error(error);
@@ -288,8 +288,8 @@ polkit_mock_call(Fixture *f, const char *method, GVariant *parameters)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-    f->connection, MD_POLKIT_BUS_NAME, MD_POLKIT_AUTHORITY_PATH, MOCK_INTERFACE, method, parameters,
-    G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+      f->connection, MD_POLKIT_BUS_NAME, MD_POLKIT_AUTHORITY_PATH, MOCK_INTERFACE, method,
+      parameters, G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
 
   g_assert_no_error(error);
   g_assert_nonnull(reply);
@@ -309,9 +309,9 @@ polkit_checks(Fixture *f)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-    f->connection, MD_POLKIT_BUS_NAME, MD_POLKIT_AUTHORITY_PATH, MOCK_INTERFACE, "GetMethodCalls",
-    g_variant_new("(s)", "CheckAuthorization"), G_VARIANT_TYPE("(a(tav))"), G_DBUS_CALL_FLAGS_NONE,
-    -1, NULL, &error);
+      f->connection, MD_POLKIT_BUS_NAME, MD_POLKIT_AUTHORITY_PATH, MOCK_INTERFACE, "GetMethodCalls",
+      g_variant_new("(s)", "CheckAuthorization"), G_VARIANT_TYPE("(a(tav))"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   g_autoptr(GVariantIter) calls = NULL;
   GPtrArray *checks = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
   GVariantIter *args;
@@ -324,8 +324,8 @@ polkit_checks(Fixture *f)
 
     while (g_variant_iter_next(args, "v", &value))
       g_ptr_array_add(values, value);
-    g_ptr_array_add(checks, g_variant_ref_sink(
-                              g_variant_new_tuple((GVariant *const *) values->pdata, values->len)));
+    g_ptr_array_add(checks, g_variant_ref_sink(g_variant_new_tuple(
+                                (GVariant *const *) values->pdata, values->len)));
     g_variant_iter_free(args);
   }
   return checks;
@@ -531,7 +531,8 @@ test_polkit_error_refused(Fixture *f, gconstpointer data)
   int status;
 
   polkit_answer(
-    f, "raise dbus.exceptions.DBusException('no', name='org.freedesktop.PolicyKit1.Error.Failed')");
+      f,
+      "raise dbus.exceptions.DBusException('no', name='org.freedesktop.PolicyKit1.Error.Failed')");
   status = close_window(f, AS_NOBODY, &out);
   assert_refused(status, out);
   g_assert_nonnull(strstr(out, "polkit failed"));
@@ -682,8 +683,9 @@ policy_start(GMarkupParseContext *context, const char *element, const char **nam
   if (g_str_equal(element, "action")) {
     const char *id = NULL;
 
-    g_assert_true(g_markup_collect_attributes(
-      element, names, values, error, G_MARKUP_COLLECT_STRING, "id", &id, G_MARKUP_COLLECT_INVALID));
+    g_assert_true(g_markup_collect_attributes(element, names, values, error,
+                                              G_MARKUP_COLLECT_STRING, "id", &id,
+                                              G_MARKUP_COLLECT_INVALID));
     g_string_append_printf(parse->actions, "%s:", id);
   } else if (g_str_has_prefix(element, "allow_")) {
     parse->element = element;
@@ -717,12 +719,12 @@ test_policy_file(void)
 {
   static const GMarkupParser parser = { policy_start, policy_end, policy_text, NULL, NULL };
   g_autofree char *path =
-    g_test_build_filename(G_TEST_BUILT, "..", "data", "org.matterd.policy", NULL);
+      g_test_build_filename(G_TEST_BUILT, "..", "data", "org.matterd.policy", NULL);
   g_autoptr(GBytes) contents = md_test_read_file(path);
   g_autoptr(GString) actions = g_string_new(NULL);
   PolicyParse parse = { actions, NULL };
   g_autoptr(GMarkupParseContext) context =
-    g_markup_parse_context_new(&parser, G_MARKUP_IGNORE_QUALIFIED, &parse, NULL);
+      g_markup_parse_context_new(&parser, G_MARKUP_IGNORE_QUALIFIED, &parse, NULL);
   g_autoptr(GError) error = NULL;
   gsize size;
   const char *text = g_bytes_get_data(contents, &size);
@@ -746,8 +748,7 @@ static int
 register_application(Fixture *f, Caller caller, char **output)
 {
   return gdbus_call(f, caller, output, MD_DBUS_PATH,
-                    MD_DBUS_INTERFACE_ENDPOINT_MANAGER ".RegisterApplication", "/app", "{}",
-                    NULL);
+                    MD_DBUS_INTERFACE_ENDPOINT_MANAGER ".RegisterApplication", "/app", "{}", NULL);
 }
 
 /* The registration got past the bouncer: matterd asked the caller (gdbus,
@@ -810,6 +811,62 @@ test_register_group(Fixture *f, gconstpointer data)
   assert_refused(status, out);
 }
 
+/* ---- NodeEndpoint1.Forget ---- */
+
+/* The example relay registered by root (who needs no polkit): the
+ * endpoint, whose object is /org/matterd/endpoint2. */
+static MdTestApp *
+start_relay(Fixture *f)
+{
+  const char *argv[] = { g_getenv("MATTERD_EXAMPLE_RELAY"), NULL };
+  MdTestApp *relay = md_test_app_start_system(f->system, f->dir, argv);
+
+  g_assert_true(md_test_app_wait_output(relay, "Registered"));
+  return relay;
+}
+
+static int
+forget_endpoint(Fixture *f, Caller caller, char **output)
+{
+  return gdbus_call(f, caller, output, MD_DBUS_PATH "/endpoint2",
+                    MD_DBUS_INTERFACE_NODE_ENDPOINT ".Forget", NULL);
+}
+
+static gboolean
+endpoint_exported(Fixture *f)
+{
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+      f->client, MD_DBUS_NAME, MD_DBUS_PATH "/endpoint2", "org.freedesktop.DBus.Properties", "Get",
+      g_variant_new("(ss)", MD_DBUS_INTERFACE_NODE_ENDPOINT, "Number"), G_VARIANT_TYPE("(v)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+
+  return reply != NULL;
+}
+
+/* Forget is behind org.matterd.manage: refused, then allowed. */
+static void
+test_forget_endpoint(Fixture *f, gconstpointer data)
+{
+  g_autoptr(MdTestApp) relay = start_relay(f);
+  g_autofree char *out = NULL;
+  int status;
+
+  g_assert_true(endpoint_exported(f));
+  status = forget_endpoint(f, AS_NOBODY, &out);
+  assert_refused(status, out);
+  g_assert_nonnull(strstr(out, MD_POLKIT_ACTION_MANAGE));
+  assert_logged_refusal(f, MD_POLKIT_ACTION_MANAGE);
+  g_assert_true(endpoint_exported(f));
+
+  polkit_allow(f, (const char *const[]){ MD_POLKIT_ACTION_MANAGE, NULL });
+  g_clear_pointer(&out, g_free);
+  status = forget_endpoint(f, AS_NOBODY, &out);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_false(endpoint_exported(f));
+  /* The relay is still there: what went is the endpoint. */
+  g_assert_nonnull(g_subprocess_get_identifier(relay->process));
+}
+
 static void
 add_test(const char *path, Setup setup, void (*func)(Fixture *, gconstpointer))
 {
@@ -848,8 +905,8 @@ main(int argc, char **argv)
   add_test("/polkit/reading-open", SETUP_POLKIT, test_reading_open);
   add_test("/polkit/register-application/denied", SETUP_POLKIT, test_register_denied);
   add_test("/polkit/register-application/allowed", SETUP_POLKIT, test_register_allowed);
-  add_test("/polkit/register-application/group", SETUP_POLKIT | SETUP_GROUP,
-           test_register_group);
+  add_test("/polkit/register-application/group", SETUP_POLKIT | SETUP_GROUP, test_register_group);
+  add_test("/polkit/forget-endpoint", SETUP_POLKIT, test_forget_endpoint);
   add_test("/polkit/absent/nobody-refused", 0, test_absent_nobody_refused);
   add_test("/polkit/absent/root-allowed", 0, test_absent_root_allowed);
   return g_test_run();
