@@ -154,15 +154,12 @@ int_width_max(const MdAppType *type)
 
 /* The null of a nullable integer: all ones for an unsigned width, the
  * most negative value for a signed one. */
-static GVariant *new_uint(const MdAppType *type, guint64 v);
-static GVariant *new_int(const MdAppType *type, gint64 v);
-
 static GVariant *
 new_null_sentinel(const MdAppType *type)
 {
   if (type->kind == MD_APP_UINT)
-    return new_uint(type, uint_width_max(type));
-  return new_int(type, int_width_min(type));
+    return md_app_value_new_uint(type, uint_width_max(type));
+  return md_app_value_new_int(type, int_width_min(type));
 }
 
 static guint64 variant_uint(GVariant *value);
@@ -270,8 +267,8 @@ static MatterImStatus value_from_tlv(const MdAppType *type, guint8 flags,
 static MatterImStatus fields_from_tlv(const MdAppField *fields, gsize count,
                                       const MatterTlvReader *reader, GVariant **tuple);
 
-static GVariant *
-new_uint(const MdAppType *type, guint64 v)
+GVariant *
+md_app_value_new_uint(const MdAppType *type, guint64 v)
 {
   switch (uint_signature(type)) {
   case 'y':
@@ -285,8 +282,8 @@ new_uint(const MdAppType *type, guint64 v)
   }
 }
 
-static GVariant *
-new_int(const MdAppType *type, gint64 v)
+GVariant *
+md_app_value_new_int(const MdAppType *type, gint64 v)
 {
   switch (int_signature(type)) {
   case 'n':
@@ -317,7 +314,7 @@ uint_from_tlv(const MdAppType *type, gboolean nullable, const MatterTlvReader *r
   g_autofree char *why = uint_refusal(type, nullable, v);
   if (why)
     return MATTER_IM_STATUS_CONSTRAINT_ERROR;
-  *value = g_variant_ref_sink(new_uint(type, v));
+  *value = g_variant_ref_sink(md_app_value_new_uint(type, v));
   return MATTER_IM_STATUS_SUCCESS;
 }
 
@@ -334,7 +331,7 @@ int_from_tlv(const MdAppType *type, gboolean nullable, const MatterTlvReader *re
   g_autofree char *why = int_refusal(type, nullable, v);
   if (why)
     return MATTER_IM_STATUS_CONSTRAINT_ERROR;
-  *value = g_variant_ref_sink(new_int(type, v));
+  *value = g_variant_ref_sink(md_app_value_new_int(type, v));
   return MATTER_IM_STATUS_SUCCESS;
 }
 

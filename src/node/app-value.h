@@ -61,6 +61,11 @@ char *md_app_value_signature(const MdAppType *type, guint8 flags);
 /* A tuple of fields, e.g. "(yqyy)" for MoveToLevel. */
 char *md_app_fields_signature(const MdAppField *fields, gsize count);
 
+/* @v as a GVariant of @type's width (y q u t, or n i x), unchecked: for
+ * building values of an integer type, e.g. its null sentinel. */
+GVariant *md_app_value_new_uint(const MdAppType *type, guint64 v);
+GVariant *md_app_value_new_int(const MdAppType *type, gint64 v);
+
 /* The element at @reader (positioned on it, as after matter_tlv_next())
  * as a GVariant of md_app_value_signature(); a new floating-free
  * reference in *@value on SUCCESS. */

@@ -344,34 +344,6 @@ test_free(Test *t)
 
 /* ---- Specs from the descriptions ---- */
 
-static GVariant *
-uint_variant(char signature, guint64 v)
-{
-  switch (signature) {
-  case 'y':
-    return g_variant_new_byte((guint8) v);
-  case 'q':
-    return g_variant_new_uint16((guint16) v);
-  case 'u':
-    return g_variant_new_uint32((guint32) v);
-  default:
-    return g_variant_new_uint64(v);
-  }
-}
-
-static GVariant *
-int_variant(char signature, gint64 v)
-{
-  switch (signature) {
-  case 'n':
-    return g_variant_new_int16((gint16) v);
-  case 'i':
-    return g_variant_new_int32((gint32) v);
-  default:
-    return g_variant_new_int64(v);
-  }
-}
-
 /* A GVariant of @type's signature that its constraints take. */
 static GVariant *
 sample_value(const MdAppType *type, guint8 flags)
@@ -387,9 +359,9 @@ sample_value(const MdAppType *type, guint8 flags)
   case MD_APP_BOOL:
     return g_variant_new_boolean(FALSE);
   case MD_APP_UINT:
-    return uint_variant(signature[0], type->enum_values != NULL ? type->enum_values[0]
-                                      : type->has_min           ? type->umin
-                                                                : 0);
+    return md_app_value_new_uint(type, type->enum_values != NULL ? type->enum_values[0]
+                                       : type->has_min           ? type->umin
+                                                                 : 0);
   case MD_APP_INT: {
     gint64 v = 0;
 
@@ -397,7 +369,7 @@ sample_value(const MdAppType *type, guint8 flags)
       v = type->min;
     if (type->has_max && v > type->max)
       v = type->max;
-    return int_variant(signature[0], v);
+    return md_app_value_new_int(type, v);
   }
   case MD_APP_SINGLE:
   case MD_APP_DOUBLE:

@@ -535,22 +535,6 @@ typedef struct {
 } UintWidth;
 
 static GVariant *
-new_uint_of(const MdAppType *type, guint64 v)
-{
-  g_autofree char *sig = md_app_value_signature(type, 0);
-  switch (sig[0]) {
-  case 'y':
-    return g_variant_new_byte((guint8) v);
-  case 'q':
-    return g_variant_new_uint16((guint16) v);
-  case 'u':
-    return g_variant_new_uint32((guint32) v);
-  default:
-    return g_variant_new_uint64(v);
-  }
-}
-
-static GVariant *
 new_maybe_of(GVariant *item)
 {
   return g_variant_new_array(NULL, &item, 1);
@@ -588,14 +572,14 @@ test_uint_limits(void)
     /* The same through check, in the width's D-Bus type (which a width
      * narrower than it can exceed): all ones of the width is the null,
      * and written as such. */
-    assert_accepted(type, 0, new_uint_of(type, max));
-    assert_accepted(type, MD_APP_NULLABLE, new_uint_of(type, max - 1));
-    assert_writes_null(type, MD_APP_NULLABLE, new_uint_of(type, max));
+    assert_accepted(type, 0, md_app_value_new_uint(type, max));
+    assert_accepted(type, MD_APP_NULLABLE, md_app_value_new_uint(type, max - 1));
+    assert_writes_null(type, MD_APP_NULLABLE, md_app_value_new_uint(type, max));
     assert_writes_null(type, MD_APP_OPTIONAL | MD_APP_NULLABLE,
-                       new_maybe_of(new_uint_of(type, max)));
+                       new_maybe_of(md_app_value_new_uint(type, max)));
     if (type == &t_u24 || type == &t_u40) {
-      assert_refused(type, 0, new_uint_of(type, max + 1), "does not fit");
-      assert_refused(type, MD_APP_NULLABLE, new_uint_of(type, max + 1), "does not fit");
+      assert_refused(type, 0, md_app_value_new_uint(type, max + 1), "does not fit");
+      assert_refused(type, MD_APP_NULLABLE, md_app_value_new_uint(type, max + 1), "does not fit");
     }
   }
 }
@@ -604,20 +588,6 @@ typedef struct {
   const MdAppType *type;
   gint64 min, max;
 } IntWidth;
-
-static GVariant *
-new_int_of(const MdAppType *type, gint64 v)
-{
-  g_autofree char *sig = md_app_value_signature(type, 0);
-  switch (sig[0]) {
-  case 'n':
-    return g_variant_new_int16((gint16) v);
-  case 'i':
-    return g_variant_new_int32((gint32) v);
-  default:
-    return g_variant_new_int64(v);
-  }
-}
 
 static void
 test_int_limits(void)
@@ -652,18 +622,18 @@ test_int_limits(void)
     g_assert_cmpint(decode_int(type, MD_APP_NULLABLE, min + 1), ==, MATTER_IM_STATUS_SUCCESS);
     g_assert_cmpint(decode_int(type, MD_APP_NULLABLE, max), ==, MATTER_IM_STATUS_SUCCESS);
 
-    assert_accepted(type, 0, new_int_of(type, min));
-    assert_accepted(type, MD_APP_NULLABLE, new_int_of(type, min + 1));
-    assert_accepted(type, MD_APP_NULLABLE, new_int_of(type, max));
-    assert_writes_null(type, MD_APP_NULLABLE, new_int_of(type, min));
+    assert_accepted(type, 0, md_app_value_new_int(type, min));
+    assert_accepted(type, MD_APP_NULLABLE, md_app_value_new_int(type, min + 1));
+    assert_accepted(type, MD_APP_NULLABLE, md_app_value_new_int(type, max));
+    assert_writes_null(type, MD_APP_NULLABLE, md_app_value_new_int(type, min));
     assert_writes_null(type, MD_APP_OPTIONAL | MD_APP_NULLABLE,
-                       new_maybe_of(new_int_of(type, min)));
+                       new_maybe_of(md_app_value_new_int(type, min)));
     if (type == &t_i8 || type == &t_i24 || type == &t_i56) {
-      assert_refused(type, 0, new_int_of(type, min - 1), "does not fit");
-      assert_refused(type, 0, new_int_of(type, max + 1), "does not fit");
+      assert_refused(type, 0, md_app_value_new_int(type, min - 1), "does not fit");
+      assert_refused(type, 0, md_app_value_new_int(type, max + 1), "does not fit");
       /* The D-Bus type's most negative is not the width's null. */
-      assert_refused(type, MD_APP_NULLABLE, new_int_of(type, min - 1), "does not fit");
-      assert_refused(type, MD_APP_NULLABLE, new_int_of(type, max + 1), "does not fit");
+      assert_refused(type, MD_APP_NULLABLE, md_app_value_new_int(type, min - 1), "does not fit");
+      assert_refused(type, MD_APP_NULLABLE, md_app_value_new_int(type, max + 1), "does not fit");
     }
   }
   /* The Core spec's examples: nullable uint8 tops at 254, nullable int16
