@@ -84,24 +84,40 @@ start_app(Fixture *f, const char *const *argv)
 
 /* ---- Reads ---- */
 
-static GArray *
-read_attribute(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute)
+/* Room for one attribute's value here (scalars, and lists of a few
+ * entries). */
+#define VALUE_MAX 512
+
+/* A reader on the value of one attribute, which must be data, copied to
+ * @buf. */
+static void
+read_value(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute, guint8 buf[VALUE_MAX],
+           MatterTlvReader *r)
 {
   const MatterImAttributePath path = md_test_attribute_path(endpoint, cluster, attribute);
-  GArray *answers = md_test_commissioner_read(f->node.commissioner, f->session, &path, 1, TRUE);
+  g_autoptr(GArray) answers =
+      md_test_commissioner_read(f->node.commissioner, f->session, &path, 1, TRUE);
+  const MdTestAttributeAnswer *answer;
+  gsize len;
 
   g_assert_cmpuint(answers->len, ==, 1);
-  return answers;
+  answer = &g_array_index(answers, MdTestAttributeAnswer, 0);
+  g_assert_false(answer->is_status);
+  len = g_bytes_get_size(answer->value);
+  g_assert_cmpuint(len, <=, VALUE_MAX);
+  memcpy(buf, g_bytes_get_data(answer->value, NULL), len);
+  matter_tlv_reader_init(r, buf, len);
+  g_assert_cmpint(matter_tlv_next(r), ==, MATTER_OK);
 }
 
 static guint64
 read_uint(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute)
 {
-  g_autoptr(GArray) answers = read_attribute(f, endpoint, cluster, attribute);
+  guint8 buf[VALUE_MAX];
   MatterTlvReader r;
   guint64 value;
 
-  md_test_attribute_answer_reader(&g_array_index(answers, MdTestAttributeAnswer, 0), &r);
+  read_value(f, endpoint, cluster, attribute, buf, &r);
   g_assert_cmpint(matter_tlv_get_u64(&r, &value), ==, MATTER_OK);
   return value;
 }
@@ -109,11 +125,11 @@ read_uint(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute)
 static gint64
 read_int(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute)
 {
-  g_autoptr(GArray) answers = read_attribute(f, endpoint, cluster, attribute);
+  guint8 buf[VALUE_MAX];
   MatterTlvReader r;
   gint64 value;
 
-  md_test_attribute_answer_reader(&g_array_index(answers, MdTestAttributeAnswer, 0), &r);
+  read_value(f, endpoint, cluster, attribute, buf, &r);
   g_assert_cmpint(matter_tlv_get_i64(&r, &value), ==, MATTER_OK);
   return value;
 }
@@ -121,31 +137,52 @@ read_int(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute)
 static gboolean
 read_bool(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute)
 {
-  g_autoptr(GArray) answers = read_attribute(f, endpoint, cluster, attribute);
+  guint8 buf[VALUE_MAX];
   MatterTlvReader r;
   bool value;
 
-  md_test_attribute_answer_reader(&g_array_index(answers, MdTestAttributeAnswer, 0), &r);
+  read_value(f, endpoint, cluster, attribute, buf, &r);
   g_assert_cmpint(matter_tlv_get_bool(&r, &value), ==, MATTER_OK);
   return value;
 }
 
-/* A list of unsigned integers (PartsList, ServerList). */
+/* A list of unsigned integers (PartsList, ServerList), or with
+ * @of_structs of structures whose field 0 it takes (DeviceTypeList). */
 static GArray *
-read_uint_list(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute)
+read_list(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute, gboolean of_structs)
 {
-  g_autoptr(GArray) answers = read_attribute(f, endpoint, cluster, attribute);
-  GArray *values = g_array_new(FALSE, FALSE, sizeof(guint64));
+  guint8 buf[VALUE_MAX];
   MatterTlvReader r;
+  GArray *values = g_array_new(FALSE, FALSE, sizeof(guint64));
   guint64 value;
 
-  md_test_attribute_answer_reader(&g_array_index(answers, MdTestAttributeAnswer, 0), &r);
+  read_value(f, endpoint, cluster, attribute, buf, &r);
   g_assert_cmpint(matter_tlv_enter(&r), ==, MATTER_OK);
   while (matter_tlv_next(&r) == MATTER_OK) {
-    g_assert_cmpint(matter_tlv_get_u64(&r, &value), ==, MATTER_OK);
+    MatterTlvReader item = r;
+
+    if (of_structs) {
+      g_assert_cmpint(matter_tlv_enter(&item), ==, MATTER_OK);
+      g_assert_cmpint(matter_tlv_get_context_u64(&item, 0, &value), ==, MATTER_OK);
+    } else {
+      g_assert_cmpint(matter_tlv_get_u64(&item, &value), ==, MATTER_OK);
+    }
     g_array_append_val(values, value);
   }
   return values;
+}
+
+static GArray *
+read_uint_list(Fixture *f, guint16 endpoint, guint32 cluster, guint32 attribute)
+{
+  return read_list(f, endpoint, cluster, attribute, FALSE);
+}
+
+/* DeviceTypeList's device type ids. */
+static GArray *
+read_device_types(Fixture *f, guint16 endpoint)
+{
+  return read_list(f, endpoint, CLUSTER_DESCRIPTOR, ATTR_DEVICE_TYPE_LIST, TRUE);
 }
 
 static gboolean
@@ -155,28 +192,6 @@ list_has(GArray *values, guint64 value)
     if (g_array_index(values, guint64, i) == value)
       return TRUE;
   return FALSE;
-}
-
-/* DeviceTypeList's device type ids. */
-static GArray *
-read_device_types(Fixture *f, guint16 endpoint)
-{
-  g_autoptr(GArray) answers =
-      read_attribute(f, endpoint, CLUSTER_DESCRIPTOR, ATTR_DEVICE_TYPE_LIST);
-  GArray *types = g_array_new(FALSE, FALSE, sizeof(guint64));
-  MatterTlvReader r;
-  guint64 type;
-
-  md_test_attribute_answer_reader(&g_array_index(answers, MdTestAttributeAnswer, 0), &r);
-  g_assert_cmpint(matter_tlv_enter(&r), ==, MATTER_OK);
-  while (matter_tlv_next(&r) == MATTER_OK) {
-    MatterTlvReader s = r;
-
-    g_assert_cmpint(matter_tlv_enter(&s), ==, MATTER_OK);
-    g_assert_cmpint(matter_tlv_get_context_u64(&s, 0, &type), ==, MATTER_OK);
-    g_array_append_val(types, type);
-  }
-  return types;
 }
 
 /* The one application endpoint the Aggregator has. */
